@@ -1,0 +1,62 @@
+"""Cases are read in the admin, never changed there: changes go through services.py."""
+
+from django.contrib import admin
+
+from urbanmgmt.admin_utils import GEOMETRY_AS_TEXT
+from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, WorkDay
+
+
+class ReadOnlyMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
+    model = CaseEvent
+    fields = ["at", "actor", "actor_role", "action", "from_state", "to_state", "reason", "version"]
+    readonly_fields = fields
+    extra = 0
+
+
+class CaseMediaInline(ReadOnlyMixin, admin.TabularInline):
+    model = CaseMedia
+    fields = ["kind", "file", "sha256", "uploaded_by", "uploaded_at"]
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Case)
+class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["code", "channel", "state", "category", "department", "grid", "reported_at", "due_at"]
+    list_filter = ["state", "channel", "department", "district", "street"]
+    search_fields = ["code", "description", "address", "external_ref"]
+    list_select_related = ["category", "department", "grid"]
+    date_hierarchy = "reported_at"
+    inlines = [CaseEventInline, CaseMediaInline]
+    formfield_overrides = GEOMETRY_AS_TEXT
+
+
+@admin.register(CaseEvent)
+class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["case", "at", "actor", "action", "from_state", "to_state"]
+    list_filter = ["action"]
+    search_fields = ["case__code"]
+    list_select_related = ["case", "actor"]
+
+
+@admin.register(WorkDay)
+class WorkDayAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "name", "source"]
+    list_filter = ["is_workday", "source"]
+    date_hierarchy = "date"
+    search_fields = ["name"]
+
+    def save_model(self, request, obj, form, change):
+        obj.source = "manual"  # an edited day is kept when the calendar is seeded again
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,135 @@
+"""The case API: GeoJSON list with filters, detail with history, report, one POST per step."""
+
+import django_filters
+from django.db.models import Q
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+from rest_framework_gis.filters import InBBoxFilter
+from rest_framework_gis.pagination import GeoJsonPagination
+
+from urbanmgmt.cases import services
+from urbanmgmt.cases.models import OPEN_STATES, Case, Channel, State
+from urbanmgmt.cases.serializers import (CaseCreateSerializer, CaseDetailSerializer, CaseFeatureSerializer,
+                                         TransitionSerializer)
+from urbanmgmt.cases.states import TRANSITIONS
+from urbanmgmt.errors import InvalidInput
+from urbanmgmt.org.roles import visible_cases
+from urbanmgmt.org.services import suggest_department
+
+
+class CaseFilter(django_filters.FilterSet):
+    state = django_filters.BaseInFilter(field_name="state")
+    channel = django_filters.BaseInFilter(field_name="channel")
+    category = django_filters.CharFilter(field_name="category__service_code")
+    department = django_filters.CharFilter(field_name="department__code")
+    grid = django_filters.CharFilter(field_name="grid__code")
+    community = django_filters.CharFilter(field_name="community__code")
+    street = django_filters.CharFilter(field_name="street__code")
+    district = django_filters.CharFilter(field_name="district__code")
+    reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
+    reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
+                                             label="changed after (for live polling)")
+    overdue = django_filters.BooleanFilter(method="filter_overdue")
+    open = django_filters.BooleanFilter(method="filter_open")
+
+    class Meta:
+        model = Case
+        fields = []
+
+    def filter_overdue(self, queryset, name, value):
+        late = Q(due_at__lt=timezone.now(), state__in=OPEN_STATES)
+        return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_open(self, queryset, name, value):
+        return queryset.filter(state__in=OPEN_STATES) if value else queryset.exclude(state__in=OPEN_STATES)
+
+
+class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
+                  viewsets.GenericViewSet):
+    """Cases of every channel. Changes go through `POST /cases/{id}/{action}/` with `version`."""
+
+    pagination_class = GeoJsonPagination
+    filter_backends = [InBBoxFilter, *viewsets.GenericViewSet.filter_backends]
+    bbox_filter_field = "point"
+    filterset_class = CaseFilter
+
+    def get_queryset(self):
+        queryset = Case.objects.select_related("category", "department", "grid")
+        if self.action == "retrieve":
+            queryset = queryset.select_related("community", "street").prefetch_related("events__actor", "media")
+        return visible_cases(self.request.user, queryset).order_by("-reported_at", "-id")
+
+    def get_serializer_class(self):
+        if self.action == "create":
+            return CaseCreateSerializer
+        if self.action == "retrieve":
+            return CaseDetailSerializer
+        if self.action == "transition":
+            return TransitionSerializer
+        return CaseFeatureSerializer
+
+    @extend_schema(responses=CaseDetailSerializer)
+    def create(self, request, *args, **kwargs):
+        serializer = CaseCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        case, created = services.report(request.user, **serializer.validated_data)
+        case = self.get_queryset().get(pk=case.pk) if created else Case.objects.get(pk=case.pk)
+        data = CaseDetailSerializer(case, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=TransitionSerializer, responses=CaseDetailSerializer,
+        parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH,
+                                     enum=list(TRANSITIONS), description="the step of the closed loop")],
+    )
+    @action(detail=True, methods=["post"], url_path=r"(?P<action_name>[a-z_]+)")
+    def transition(self, request, pk=None, action_name=None):
+        """Move the case one step; 409 on a stale version or a step its state does not allow."""
+        if action_name not in TRANSITIONS:
+            raise InvalidInput(f"unknown action {action_name}; one of: {', '.join(TRANSITIONS)}")
+        case = self.get_object()
+        serializer = TransitionSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        _run_transition(request.user, case, action_name, data)
+        fresh = self.get_queryset().get(pk=case.pk)
+        return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["get"], url_path="suggested-department")
+    def suggested_department(self, request, pk=None):
+        """The department the ownership register suggests for this case (or null)."""
+        department = suggest_department(self.get_object())
+        return Response({"department": department.code if department else None,
+                         "name": department.name if department else None})
+
+
+_ARGUMENTS = {
+    "file": ("category", "reason"), "reject": ("reason_code", "reason"), "void": ("reason",),
+    "dispatch": ("department", "reason"), "sign": (), "return": ("reason",), "approve_return": ("reason",),
+    "deny_return": ("reason",), "request_extension": ("days", "reason"), "approve_extension": ("reason",),
+    "deny_extension": ("reason",), "handle": ("reply",), "send_for_check": ("checker", "reason"),
+    "check_pass": ("reason",), "check_fail": ("reason",), "close": ("reason",), "suspend": ("reason",),
+    "resume": ("reason",),
+}
+_FUNCTIONS = {"return": services.return_case}
+
+
+def _run_transition(user, case: Case, action_name: str, data: dict) -> Case:
+    function = _FUNCTIONS.get(action_name) or getattr(services, action_name)
+    kwargs = {name: data.get(name) for name in _ARGUMENTS[action_name]}
+    for required in ("department", "reason_code", "days"):
+        if required in kwargs and kwargs[required] is None:
+            raise InvalidInput(f"“{action_name}” needs “{required}”.")
+    if "reason" in kwargs:
+        kwargs["reason"] = kwargs["reason"] or ""
+    if "reply" in kwargs:
+        kwargs["reply"] = kwargs["reply"] or ""
+    return function(user, case, version=data["version"], **kwargs)
+
+
+__all__ = ["CaseViewSet", "Channel", "State"]

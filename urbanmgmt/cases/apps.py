@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class CasesConfig(AppConfig):
+    name = "urbanmgmt.cases"
+    verbose_name = _("Cases")
+
+    def ready(self):
+        from django.db.models.signals import post_delete, post_save
+
+        from urbanmgmt.cases.models import WorkDay
+        from urbanmgmt.cases.worktime import invalidate_calendar
+
+        post_save.connect(invalidate_calendar, sender=WorkDay)
+        post_delete.connect(invalidate_calendar, sender=WorkDay)

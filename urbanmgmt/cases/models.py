@@ -1,0 +1,204 @@
+"""One case table for every channel, its media, and its append-only history."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Channel(models.TextChoices):
+    INSPECTOR = "inspector", _("Inspector (城管通)")
+    VIDEO = "video", _("Video")
+    HOTLINE = "hotline", _("12345 hotline")
+    OTHER = "other", _("Other (staff, media, leaders)")
+
+
+class State(models.TextChoices):
+    REPORTED = "reported", _("Reported")
+    FILED = "filed", _("Filed")
+    REJECTED = "rejected", _("Rejected")
+    VOIDED = "voided", _("Voided")
+    DISPATCHED = "dispatched", _("Dispatched")
+    RETURNED = "returned", _("Returned")
+    HANDLED = "handled", _("Handled")
+    CHECKING = "checking", _("Checking")
+    CHECKED = "checked", _("Checked")
+    CLOSED = "closed", _("Closed")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+OPEN_STATES = (State.REPORTED, State.FILED, State.DISPATCHED, State.RETURNED, State.HANDLED,
+               State.CHECKING, State.CHECKED, State.SUSPENDED)
+
+
+class RequestType(models.TextChoices):
+    """12345 request types (诉求类型); they set the handling deadline of hotline cases."""
+
+    CONSULTATION = "consultation", _("Consultation (咨询)")
+    HELP = "help", _("Help request (求助)")
+    COMPLAINT = "complaint", _("Complaint / report (投诉举报)")
+    SUGGESTION = "suggestion", _("Suggestion (建议)")
+
+
+class RejectReason(models.TextChoices):
+    DUPLICATE = "duplicate", _("Duplicate")
+    OUT_OF_SCOPE = "out_of_scope", _("Out of scope")
+    UNCLEAR = "unclear_evidence", _("Unclear evidence")
+    OUTSIDE_AREA = "outside_service_area", _("Outside the service area")
+    OTHER = "other", _("Other")
+
+
+class Case(models.Model):
+    """A problem in the city, from whichever channel, through the closed loop (DOMAIN §4).
+
+    Never changed directly: every change goes through urbanmgmt/cases/services.py, which
+    checks the state, the actor and `version` (optimistic locking) and writes a CaseEvent.
+    """
+
+    code = models.CharField(_("case number"), max_length=20, unique=True)
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    external_ref = models.CharField(_("source reference"), max_length=100, null=True, blank=True,
+                                    help_text=_("Client UUID, ticket id or candidate id: a resend never makes a second case."))
+    request_type = models.CharField(_("request type"), max_length=16, choices=RequestType.choices, blank=True)
+    category = models.ForeignKey("catalog.Category", models.PROTECT, null=True, blank=True, verbose_name=_("category"))
+    urgency = models.CharField(_("urgency"), max_length=8, default="normal")
+    point = models.PointField(_("location"), srid=4326, spatial_index=True)
+    grid = models.ForeignKey("grids.UnitGrid", models.PROTECT, related_name="cases", verbose_name=_("unit grid"))
+    community = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", verbose_name=_("community"))
+    street = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", verbose_name=_("street"))
+    district = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", verbose_name=_("district"))
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    description = models.TextField(_("description"), blank=True)
+    reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                 related_name="reported_cases", verbose_name=_("reported by"))
+
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REPORTED)
+    state_before_suspension = models.CharField(max_length=16, blank=True)
+    reject_reason = models.CharField(_("rejection reason"), max_length=24, choices=RejectReason.choices, blank=True)
+    department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="cases",
+                                   verbose_name=_("department"))
+    checker = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                related_name="cases_to_check", verbose_name=_("checking inspector"))
+    reply = models.TextField(_("department reply"), blank=True)
+
+    reported_at = models.DateTimeField(_("reported at"), db_index=True)
+    filed_at = models.DateTimeField(_("filed at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    sign_due_at = models.DateTimeField(_("to sign by"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    original_due_at = models.DateTimeField(_("first deadline"), null=True, blank=True)
+    extension_requested_until = models.DateTimeField(_("extension asked until"), null=True, blank=True)
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    checked_at = models.DateTimeField(_("checked at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
+    suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
+
+    extension_count = models.PositiveSmallIntegerField(default=0)
+    return_count = models.PositiveSmallIntegerField(default=0)
+    rework_count = models.PositiveSmallIntegerField(default=0)
+    version = models.PositiveIntegerField(_("version"), default=1)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-reported_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "external_ref"], name="case_channel_external_ref_unique"),
+        ]
+        indexes = [
+            models.Index(fields=["state", "reported_at"]),
+            models.Index(fields=["street", "state"]),
+            models.Index(fields=["district", "state"]),
+            models.Index(fields=["community", "state"]),
+            models.Index(fields=["grid", "state"]),
+            models.Index(fields=["department", "state"]),
+            models.Index(fields=["channel", "reported_at"]),
+            models.Index(fields=["category", "reported_at"]),
+            models.Index(fields=["updated_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class CaseMedia(models.Model):
+    """A photo, snapshot or clip attached to a case, with the hash of its original bytes."""
+
+    class Kind(models.TextChoices):
+        BEFORE = "before", _("Evidence (before)")
+        AFTER = "after", _("After handling")
+        CHECK = "check", _("On-site check")
+        SNAPSHOT = "snapshot", _("Video snapshot")
+        CLIP = "clip", _("Video clip")
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="media")
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    sha256 = models.CharField(max_length=64, db_index=True)
+    metadata = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case media")
+        verbose_name_plural = _("case media")
+        ordering = ["uploaded_at"]
+
+
+class CaseEvent(models.Model):
+    """One step of a case's history: who, when, from which state to which, and why.
+
+    Append-only: the database refuses UPDATE, and DELETE while the case exists (triggers in
+    migration 0002, on SpatiaLite and PostGIS alike).
+    """
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"))
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, verbose_name=_("by"))
+    actor_role = models.CharField(_("as"), max_length=16, blank=True)
+    action = models.CharField(_("action"), max_length=24)
+    from_state = models.CharField(_("from"), max_length=16, blank=True)
+    to_state = models.CharField(_("to"), max_length=16)
+    reason = models.TextField(_("reason"), blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    version = models.PositiveIntegerField(_("case version"))
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case history")
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["case", "at"]), models.Index(fields=["action", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} {self.action} {self.from_state}→{self.to_state}"
+
+
+class CaseSequence(models.Model):
+    """The last case number used in each year (case codes are year + sequence)."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class WorkDay(models.Model):
+    """One day of the working calendar that differs from the plain week (data, editable).
+
+    Seeded from chinese_calendar for the years it knows: public holidays that fall on
+    weekdays (is_workday False) and make-up working days on weekends (is_workday True).
+    A date not in the table is a working day from Monday to Friday.
+    """
+
+    date = models.DateField(_("date"), primary_key=True)
+    is_workday = models.BooleanField(_("working day"))
+    name = models.CharField(_("name"), max_length=60, blank=True)
+    source = models.CharField(_("source"), max_length=30, default="manual")
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("working calendar")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"

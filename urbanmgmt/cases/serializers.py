@@ -1,0 +1,107 @@
+"""Read serializers (GeoJSON for maps, detail with history) and write serializers."""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework_gis.serializers import GeoFeatureModelSerializer
+
+from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.grids.geo import parse_lon_lat, parse_point
+from urbanmgmt.org.models import Department
+
+
+class CaseFeatureSerializer(GeoFeatureModelSerializer):
+    category = serializers.CharField(source="category.service_code", default=None, read_only=True)
+    category_name = serializers.CharField(source="category.name_zh", default="", read_only=True)
+    department = serializers.CharField(source="department.code", default=None, read_only=True)
+    department_name = serializers.CharField(source="department.name", default="", read_only=True)
+    grid = serializers.CharField(source="grid.code", read_only=True)
+    overdue = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Case
+        geo_field = "point"
+        fields = ["id", "code", "channel", "state", "category", "category_name", "urgency", "department",
+                  "department_name", "grid", "address", "description", "reported_at", "due_at", "overdue", "version"]
+
+    def get_overdue(self, case) -> bool:
+        return bool(case.due_at and case.state in OPEN_STATES and case.due_at < timezone.now())
+
+
+class CaseEventSerializer(serializers.ModelSerializer):
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+
+    class Meta:
+        model = CaseEvent
+        fields = ["at", "actor", "actor_role", "action", "from_state", "to_state", "reason", "payload", "version"]
+
+
+class CaseMediaSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = CaseMedia
+        fields = ["id", "kind", "file", "sha256", "uploaded_at"]
+
+
+class CaseDetailSerializer(CaseFeatureSerializer):
+    events = CaseEventSerializer(many=True, read_only=True)
+    media = CaseMediaSerializer(many=True, read_only=True)
+    community = serializers.CharField(source="community.name", read_only=True)
+    street = serializers.CharField(source="street.name", read_only=True)
+    actions = serializers.SerializerMethodField()
+
+    class Meta(CaseFeatureSerializer.Meta):
+        fields = CaseFeatureSerializer.Meta.fields + [
+            "request_type", "community", "street", "external_ref", "reject_reason", "reply", "filed_at",
+            "dispatched_at", "sign_due_at", "signed_at", "original_due_at", "extension_requested_until",
+            "handled_at", "checked_at", "closed_at", "rejected_at", "suspended_at", "extension_count",
+            "return_count", "rework_count", "events", "media", "actions",
+        ]
+
+    def get_actions(self, case) -> list[str]:
+        from urbanmgmt.cases.services import actions_for
+
+        return actions_for(self.context["request"].user, case)
+
+
+class CaseCreateSerializer(serializers.Serializer):
+    """A new report. The location is GeoJSON (`location`) or `lon` + `lat`, in WGS84."""
+
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    location = serializers.JSONField(required=False)
+    lon = serializers.FloatField(required=False, allow_null=True)
+    lat = serializers.FloatField(required=False, allow_null=True)
+    category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True),
+                                            required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    request_type = serializers.ChoiceField(choices=RequestType.choices, required=False, allow_blank=True)
+    external_ref = serializers.CharField(required=False, allow_null=True, max_length=100)
+    reported_at = serializers.DateTimeField(required=False)
+
+    def validate(self, attrs):
+        if attrs.get("location") is not None:
+            attrs["point"] = parse_point(attrs.pop("location"))
+        elif attrs.get("lon") is not None and attrs.get("lat") is not None:
+            attrs["point"] = parse_lon_lat(attrs["lon"], attrs["lat"])
+        else:
+            raise serializers.ValidationError(_("Give the location as GeoJSON `location` or as `lon` and `lat`."))
+        attrs.pop("lon", None)
+        attrs.pop("lat", None)
+        return attrs
+
+
+class TransitionSerializer(serializers.Serializer):
+    """What any transition may carry; each action uses the fields it needs."""
+
+    version = serializers.IntegerField(help_text=_("The version of the case you saw."))
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all(), required=False)
+    category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True),
+                                            required=False)
+    reason_code = serializers.ChoiceField(choices=RejectReason.choices, required=False)
+    days = serializers.FloatField(required=False, min_value=0.1, max_value=10)
+    reply = serializers.CharField(required=False, allow_blank=True, max_length=4000)
+    checker = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all(),
+                                           required=False)

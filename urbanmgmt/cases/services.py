@@ -1,0 +1,357 @@
+"""The one way into the case table: a function per step of the closed loop (DOMAIN §4).
+
+Every function checks the case's state and the actor's role, locks the row, refuses a
+stale `version` (the version the caller saw), and writes the case and its CaseEvent in one
+transaction. Errors are urbanmgmt.errors.DomainError subclasses with a message the user can
+act on; when one is raised nothing has been written.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from urbanmgmt.cases import worktime
+from urbanmgmt.cases.models import Case, CaseEvent, Channel, RejectReason, RequestType, State
+from urbanmgmt.cases.states import TRANSITIONS, Transition, allowed_roles
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed, StaleVersion
+from urbanmgmt.grids.services import grid_for_point
+from urbanmgmt.org import roles as R
+from urbanmgmt.org.models import Department
+
+REPORTING_ROLES = {
+    Channel.INSPECTOR: (R.INSPECTOR,),
+    Channel.VIDEO: (R.ANALYST,),
+    Channel.HOTLINE: (R.DISPATCHER,),
+    Channel.OTHER: (R.DISPATCHER,),
+}
+# 12345 handling deadlines by request type, in working days (DOMAIN §5).
+REQUEST_TYPE_DAYS = {RequestType.CONSULTATION: 1, RequestType.HELP: 5, RequestType.COMPLAINT: 5,
+                     RequestType.SUGGESTION: 5}
+DEFAULT_DAYS = 5
+
+
+# --- collect -----------------------------------------------------------------------------
+
+def report(actor, *, channel: str, point: Point, category: Category | None = None, description: str = "",
+           address: str = "", request_type: str = "", external_ref: str | None = None,
+           reported_at: dt.datetime | None = None, payload: dict | None = None) -> tuple[Case, bool]:
+    """Create a case in state `reported` from any channel; returns (case, created).
+
+    The point is placed in its unit grid (OutsideServiceArea when it lies in none). With an
+    `external_ref` (a client UUID, a ticket id) the call is idempotent: a resend returns the
+    case made the first time, also when two resends race.
+    """
+    if channel not in REPORTING_ROLES:
+        raise InvalidInput(_("Unknown channel %(channel)s."), channel=channel)
+    _require_role(actor, REPORTING_ROLES[channel] + (R.ADMIN,))
+    if request_type and request_type not in RequestType.values:
+        raise InvalidInput(_("Unknown request type %(type)s."), type=request_type)
+    if external_ref:
+        existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
+        if existing:
+            return existing, False
+    place = grid_for_point(point)
+    now = timezone.now()
+    at = reported_at or now
+    if at > now + dt.timedelta(minutes=5):
+        raise InvalidInput(_("The report time lies in the future."))
+    case = Case(
+        channel=channel, external_ref=external_ref or None, request_type=request_type, category=category,
+        urgency=category.urgency if category else "normal", point=point, grid_id=place.grid_id,
+        community_id=place.community_id, street_id=place.street_id, district_id=place.district_id,
+        address=address[:200], description=description, reporter=actor if channel == Channel.INSPECTOR else None,
+        state=State.REPORTED, reported_at=at,
+    )
+    try:
+        with transaction.atomic():
+            case.code = _next_code(timezone.localtime(at).year)
+            case.save(force_insert=True)
+            _record(case, actor, "report", "", State.REPORTED, "",
+                    {"grid": place.code, "point": [point.x, point.y], **(payload or {})}, at=now)
+    except IntegrityError:
+        if external_ref:
+            existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
+            if existing:
+                return existing, False
+        raise
+    return case, True
+
+
+def _next_code(year: int) -> str:
+    """Year + 7-digit sequence, from one UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL)."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_casesequence SET last = last + 1 WHERE year = %s RETURNING last", [year])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute("INSERT INTO cases_casesequence (year, last) VALUES (%s, 1)", [year])
+            row = (1,)
+    return f"{year}{row[0]:07d}"
+
+
+# --- the transitions -------------------------------------------------------------------
+
+def file(actor, case: Case, *, version: int, category: Category | None = None, reason: str = "") -> Case:
+    """Accept a report as a valid case (立案); the category may be set or corrected here."""
+    def change(c, now):
+        chosen = category or c.category
+        if chosen is None:
+            raise InvalidInput(_("Choose a category before filing the case."))
+        return {"filed_at": now, "category": chosen, "urgency": chosen.urgency}
+    return _apply(actor, case, "file", version, reason, change)
+
+
+def reject(actor, case: Case, *, version: int, reason_code: str, reason: str) -> Case:
+    """Refuse a report (不予立案) with a reason code and a note; it counts as not valid."""
+    if reason_code not in RejectReason.values:
+        raise InvalidInput(_("Unknown rejection reason %(code)s."), code=reason_code)
+    return _apply(actor, case, "reject", version, reason,
+                  lambda c, now: {"rejected_at": now, "reject_reason": reason_code},
+                  {"reason_code": reason_code})
+
+
+def void(actor, case: Case, *, version: int, reason: str) -> Case:
+    """Cancel a filed case that should not have been filed (作废; counts against 准确立案率)."""
+    return _apply(actor, case, "void", version, reason, lambda c, now: {})
+
+
+def dispatch(actor, case: Case, *, version: int, department: Department, reason: str = "") -> Case:
+    """Send a filed case to one department with its deadline in working time."""
+    if department is None or not department.active:
+        raise InvalidInput(_("Choose an active department to dispatch to."))
+
+    def change(c, now):
+        due = handling_deadline(c, now)
+        return {"department": department, "dispatched_at": now, "due_at": due, "original_due_at": due,
+                "sign_due_at": worktime.add_working_hours(now, settings.SIGN_WITHIN_WORKING_HOURS),
+                "signed_at": None, "extension_requested_until": None}
+    return _apply(actor, case, "dispatch", version, reason, change, {"department": department.code})
+
+
+def handling_deadline(case: Case, start: dt.datetime) -> dt.datetime:
+    """The deadline of a case dispatched at `start`: by 12345 request type, else by category."""
+    if case.request_type:
+        return worktime.add_working_days(start, REQUEST_TYPE_DAYS[case.request_type])
+    if case.category is not None:
+        value = float(case.category.deadline_value)
+        if case.category.deadline_unit == "hours":
+            return worktime.add_working_hours(start, value)
+        return worktime.add_working_days(start, value)
+    return worktime.add_working_days(start, DEFAULT_DAYS)
+
+
+def sign(actor, case: Case, *, version: int) -> Case:
+    """The department acknowledges the case (签收); late signing is allowed and recorded."""
+    def change(c, now):
+        if c.signed_at:
+            raise ForbiddenTransition(_("This case was already signed for."))
+        return {"signed_at": now}
+    return _apply(actor, case, "sign", version, "", change,
+                  lambda c, f: {"on_time": f["signed_at"] <= c.sign_due_at if c.sign_due_at else True})
+
+
+def return_case(actor, case: Case, *, version: int, reason: str) -> Case:
+    """The department says the case is not theirs (回退), within 1 working day of dispatch."""
+    def change(c, now):
+        if worktime.working_days_between(c.dispatched_at, now) > settings.RETURN_WITHIN_WORKING_DAYS:
+            raise ForbiddenTransition(_("The time to return this case (%(days)s working day after dispatch) "
+                                        "has passed; ask the dispatcher."), days=settings.RETURN_WITHIN_WORKING_DAYS)
+        return {"return_count": c.return_count + 1}
+    return _apply(actor, case, "return", version, reason, change)
+
+
+def approve_return(actor, case: Case, *, version: int, reason: str = "") -> Case:
+    """Accept a return: the case goes back to the dispatcher to be routed again."""
+    return _apply(actor, case, "approve_return", version, reason,
+                  lambda c, now: {"department": None, "due_at": None, "sign_due_at": None, "signed_at": None},
+                  lambda c, f: {"misrouted": True})
+
+
+def deny_return(actor, case: Case, *, version: int, reason: str) -> Case:
+    """Refuse a return: the case stays with its department and its deadline."""
+    return _apply(actor, case, "deny_return", version, reason, lambda c, now: {})
+
+
+def request_extension(actor, case: Case, *, version: int, days: float, reason: str) -> Case:
+    """Ask once for more time, at least 1 working day before the deadline; the total time
+    from dispatch may not exceed 10 working days; consultations are never extended."""
+    def change(c, now):
+        if c.request_type == RequestType.CONSULTATION:
+            raise ForbiddenTransition(_("Consultations are not extended."))
+        if c.extension_count or c.extension_requested_until:
+            raise ForbiddenTransition(_("An extension may be requested only once for a case."))
+        if days is None or not 0 < float(days) <= settings.EXTENSION_MAX_TOTAL_WORKING_DAYS:
+            raise InvalidInput(_("Give the extra time as a positive number of working days."))
+        if worktime.working_days_between(now, c.due_at) < settings.EXTENSION_MIN_NOTICE_WORKING_DAYS:
+            raise ForbiddenTransition(_("An extension must be requested at least %(days)s working day before "
+                                        "the deadline."), days=settings.EXTENSION_MIN_NOTICE_WORKING_DAYS)
+        until = worktime.add_working_days(c.due_at, float(days))
+        total = worktime.working_days_between(c.dispatched_at, until)
+        if total > settings.EXTENSION_MAX_TOTAL_WORKING_DAYS + 1e-9:
+            raise ForbiddenTransition(_("With this extension the case would take %(total).1f working days; at "
+                                        "most %(max)s are allowed."), total=total,
+                                      max=settings.EXTENSION_MAX_TOTAL_WORKING_DAYS)
+        return {"extension_requested_until": until, "extension_count": c.extension_count + 1}
+    return _apply(actor, case, "request_extension", version, reason, change,
+                  lambda c, f: {"days": float(days), "until": f["extension_requested_until"].isoformat()})
+
+
+def approve_extension(actor, case: Case, *, version: int, reason: str = "") -> Case:
+    """Grant the pending extension: the deadline moves to the requested time."""
+    def change(c, now):
+        if not c.extension_requested_until:
+            raise ForbiddenTransition(_("No extension is pending for this case."))
+        return {"due_at": c.extension_requested_until, "extension_requested_until": None}
+    return _apply(actor, case, "approve_extension", version, reason, change,
+                  lambda c, f: {"due_at": f["due_at"].isoformat()})
+
+
+def deny_extension(actor, case: Case, *, version: int, reason: str) -> Case:
+    """Refuse the pending extension; the deadline stays and no second request is possible."""
+    def change(c, now):
+        if not c.extension_requested_until:
+            raise ForbiddenTransition(_("No extension is pending for this case."))
+        return {"extension_requested_until": None}
+    return _apply(actor, case, "deny_extension", version, reason, change)
+
+
+def handle(actor, case: Case, *, version: int, reply: str) -> Case:
+    """The department reports the problem fixed (处置反馈) with a reply note."""
+    if not (reply or "").strip():
+        raise InvalidInput(_("Write a reply saying what was done."))
+    def change(c, now):
+        return {"handled_at": now, "reply": reply.strip(), "signed_at": c.signed_at or now,
+                "extension_requested_until": None}
+    return _apply(actor, case, "handle", version, "", change,
+                  lambda c, f: {"on_time": c.due_at is None or f["handled_at"] <= c.due_at})
+
+
+def send_for_check(actor, case: Case, *, version: int, checker=None, reason: str = "") -> Case:
+    """Ask an inspector to verify on site that the problem is fixed (核查)."""
+    if checker is not None and not R.has_role(checker, R.INSPECTOR):
+        raise InvalidInput(_("The checker must be an inspector."))
+    return _apply(actor, case, "send_for_check", version, reason,
+                  lambda c, now: {"checker": checker}, {"checker": checker.get_username() if checker else None})
+
+
+def check_pass(actor, case: Case, *, version: int, reason: str = "") -> Case:
+    """The inspector confirms on site that the problem is fixed."""
+    return _apply(actor, case, "check_pass", version, reason, lambda c, now: {"checked_at": now})
+
+
+def check_fail(actor, case: Case, *, version: int, reason: str) -> Case:
+    """The inspector finds the problem not fixed: back to the department (返工), new deadline."""
+    return _apply(actor, case, "check_fail", version, reason,
+                  lambda c, now: {"rework_count": c.rework_count + 1, "checked_at": now, "handled_at": None,
+                                  "due_at": handling_deadline(c, now)})
+
+
+def close(actor, case: Case, *, version: int, reason: str = "") -> Case:
+    """Close a checked case (结案), or a filed one that needs no dispatch, with a reason."""
+    def change(c, now):
+        if c.state == State.FILED and not reason.strip():
+            raise InvalidInput(_("Say why this case is closed without dispatch."))
+        return {"closed_at": now}
+    return _apply(actor, case, "close", version, reason, change)
+
+
+def suspend(actor, case: Case, *, version: int, reason: str) -> Case:
+    """Put a hard problem aside (挂账) with a reason; `resume` brings it back."""
+    return _apply(actor, case, "suspend", version, reason,
+                  lambda c, now: {"suspended_at": now, "state_before_suspension": c.state})
+
+
+def resume(actor, case: Case, *, version: int, reason: str = "") -> Case:
+    """Bring a suspended case back to the state it was suspended from."""
+    return _apply(actor, case, "resume", version, reason,
+                  lambda c, now: {"state": c.state_before_suspension or State.FILED, "state_before_suspension": ""})
+
+
+# --- the machinery ---------------------------------------------------------------------
+
+def _apply(actor, case: Case, action: str, version: int, reason: str,
+           change: Callable[[Case, dt.datetime], dict], payload=None) -> Case:
+    """Lock, check state, role and version, apply `change`, write case and event atomically."""
+    transition = TRANSITIONS[action]
+    reason = (reason or "").strip()
+    if transition.needs_reason and not reason:
+        raise InvalidInput(_("Give a reason for this action."))
+    with transaction.atomic():
+        current = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        if version is None or int(version) != current.version:
+            raise StaleVersion(seen=version, current=current.version)
+        if current.state not in transition.sources:
+            raise ForbiddenTransition(
+                _("“%(action)s” is not possible while the case is %(state)s."),
+                action=transition.label, state=current.get_state_display())
+        role = _check_actor(actor, transition, current)
+        now = timezone.now()
+        fields = change(current, now)
+        to_state = fields.pop("state", None) or transition.target or current.state
+        fields.update(state=to_state, version=current.version + 1, updated_at=now)
+        updated = Case.objects.filter(pk=current.pk, version=current.version).update(**fields)
+        if updated != 1:
+            raise StaleVersion(seen=version, current=current.version + 1)
+        extra = payload(current, fields) if callable(payload) else (payload or {})
+        from_state = current.state
+        for name, value in fields.items():
+            setattr(current, name, value)
+        _record(current, actor, action, from_state, to_state, reason, extra, at=now, role=role)
+    return current
+
+
+def _record(case: Case, actor, action: str, from_state: str, to_state: str, reason: str, payload: dict,
+            at: dt.datetime, role: str = "") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, at=at, actor=actor if actor and actor.is_authenticated else None,
+        actor_role=role or _main_role(actor), action=action, from_state=from_state, to_state=to_state,
+        reason=reason, payload=payload, version=case.version,
+    )
+
+
+def _main_role(actor) -> str:
+    roles = R.roles_of(actor)
+    return next((r for r in R.ROLES if r in roles), "")
+
+
+def _require_role(actor, roles: tuple[str, ...]) -> None:
+    if not R.has_role(actor, *roles):
+        raise NotAllowed()
+
+
+def _check_actor(actor, transition: Transition, case: Case) -> str:
+    """The role the actor acts in; NotAllowed when none of theirs may make this move."""
+    roles = R.roles_of(actor)
+    if R.ADMIN in roles:
+        return R.ADMIN
+    for role in transition.roles:
+        if role not in roles:
+            continue
+        if role == R.HANDLER and R.department_of(actor) != case.department_id:
+            raise NotAllowed(_("Only a handler of the department this case is dispatched to may do this."))
+        if role == R.INSPECTOR and not _may_check(actor, case):
+            raise NotAllowed(_("Only the inspector asked to check this case, or one assigned to its grid, "
+                               "may do this."))
+        return role
+    raise NotAllowed(_("Your role does not allow “%(action)s”."), action=transition.label)
+
+
+def _may_check(actor, case: Case) -> bool:
+    if case.checker_id:
+        return case.checker_id == actor.pk
+    return case.grid.inspectors.filter(user=actor).exists()
+
+
+def actions_for(actor, case: Case) -> list[str]:
+    """The actions this person could take on this case now (for the API and the map)."""
+    roles = R.roles_of(actor)
+    out = []
+    for action, transition in TRANSITIONS.items():
+        if case.state in transition.sources and roles & set(allowed_roles(transition)):
+            out.append(action)
+    return out

@@ -1,0 +1,64 @@
+"""Coordinates at the edge: validate WGS84 input and measure in metres.
+
+Geometry is stored in WGS84 (EPSG:4326); distances and areas are measured in the city's
+metric CRS (settings.METRIC_SRID), never in degrees.
+"""
+
+import math
+from functools import lru_cache
+
+from django.conf import settings
+from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
+from django.utils.translation import gettext_lazy as _
+from pyproj import Transformer
+
+from urbanmgmt.errors import InvalidInput
+
+
+def parse_lon_lat(lon, lat) -> Point:
+    """A WGS84 point from user input, refusing NaN, infinities and out-of-range values."""
+    try:
+        x, y = float(lon), float(lat)
+    except (TypeError, ValueError):
+        raise InvalidInput(_("Longitude and latitude must be numbers.")) from None
+    if not (math.isfinite(x) and math.isfinite(y)):
+        raise InvalidInput(_("Longitude and latitude must be finite numbers."))
+    if not (-180 <= x <= 180 and -90 <= y <= 90):
+        raise InvalidInput(_("Longitude must lie within ±180 and latitude within ±90 degrees."))
+    return Point(x, y, srid=4326)
+
+
+def parse_point(value) -> Point:
+    """A WGS84 point from GeoJSON (dict or text), WKT or a GEOS point; 400 on anything else."""
+    if isinstance(value, Point):
+        point = value
+    else:
+        try:
+            import json
+
+            text = json.dumps(value) if isinstance(value, dict) else str(value)
+            point = GEOSGeometry(text)
+        except (GEOSException, ValueError, TypeError):
+            raise InvalidInput(_("The location is not a valid GeoJSON or WKT point.")) from None
+    if point.geom_type != "Point" or point.empty:
+        raise InvalidInput(_("The location must be a single point."))
+    if point.srid not in (None, 4326):
+        point = point.transform(4326, clone=True)
+    return parse_lon_lat(point.x, point.y)
+
+
+@lru_cache(maxsize=8)
+def _to_metric(srid: int) -> Transformer:
+    return Transformer.from_crs(4326, srid, always_xy=True)
+
+
+def to_metric(lon: float, lat: float) -> tuple[float, float]:
+    """(x, y) in metres in settings.METRIC_SRID."""
+    return _to_metric(settings.METRIC_SRID).transform(lon, lat)
+
+
+def distance_m(a: Point, b: Point) -> float:
+    """Distance in metres between two WGS84 points, measured in the metric CRS."""
+    ax, ay = to_metric(a.x, a.y)
+    bx, by = to_metric(b.x, b.y)
+    return math.hypot(ax - bx, ay - by)

@@ -1,0 +1,111 @@
+"""Placing points in unit grids.
+
+`grid_for_point` answers from an in-process spatial index (a Shapely STRtree over the grid
+layer, built by one query) because every report, ticket and detection asks it, thousands of
+times a second in bulk imports. Each process checks the layer's version (GridLayerVersion)
+at most every settings.GRID_INDEX_TTL_S seconds and rebuilds the index when it changed; the
+importer bumps that version. `grids_containing` is the same question asked of the database
+through its spatial index, for querysets.
+"""
+
+import threading
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import shapely
+from django.conf import settings
+from django.contrib.gis.geos import Point
+
+from urbanmgmt.errors import OutsideServiceArea
+from urbanmgmt.grids.geo import parse_lon_lat
+from urbanmgmt.grids.models import GridLayerVersion, UnitGrid
+
+
+@dataclass(frozen=True, slots=True)
+class GridPlace:
+    """Where a point lies: its grid and the areas above it (ids and the grid code)."""
+
+    grid_id: int
+    code: str
+    community_id: int
+    street_id: int
+    district_id: int
+
+
+class GridIndex:
+    """An immutable STRtree over the grid layer as of one layer version."""
+
+    def __init__(self, version: int):
+        self.version = version
+        rows = list(
+            UnitGrid.objects.order_by("code").values_list(
+                "id", "code", "community_id", "street_id", "district_id", "geom"
+            )
+        )
+        self.places = [GridPlace(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        geoms = [shapely.from_wkb(bytes(r[5].wkb)) for r in rows]
+        self.tree = shapely.STRtree(geoms) if geoms else None
+        self.geoms = np.array(geoms, dtype=object)
+
+    def lookup(self, lon: float, lat: float) -> GridPlace | None:
+        if self.tree is None:
+            return None
+        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
+        if len(hits) == 0:
+            return None
+        # On a shared edge the lowest code wins, so every point has exactly one grid.
+        return self.places[int(hits.min())]
+
+    def lookup_many(self, lons, lats) -> list[GridPlace | None]:
+        """Vectorised lookup for bulk paths (imports, benchmarks)."""
+        result: list[GridPlace | None] = [None] * len(lons)
+        if self.tree is None or not len(lons):
+            return result
+        points = shapely.points(np.asarray(lons, dtype=float), np.asarray(lats, dtype=float))
+        point_idx, grid_idx = self.tree.query(points, predicate="intersects")
+        # Sorted descending by grid index so the smallest (lowest code) is written last.
+        order = np.lexsort((-grid_idx, point_idx))
+        for p, g in zip(point_idx[order], grid_idx[order], strict=True):
+            result[int(p)] = self.places[int(g)]
+        return result
+
+
+_lock = threading.Lock()
+_state: dict = {"index": None, "checked": 0.0}
+
+
+def grid_index() -> GridIndex:
+    """The current process's index, rebuilt when the layer's version has moved on."""
+    now = time.monotonic()
+    index = _state["index"]
+    if index is not None and now - _state["checked"] < settings.GRID_INDEX_TTL_S:
+        return index
+    with _lock:
+        version = GridLayerVersion.current()
+        index = _state["index"]
+        if index is None or index.version != version:
+            index = GridIndex(version)
+            _state["index"] = index
+        _state["checked"] = now
+        return index
+
+
+def invalidate_grid_index() -> None:
+    """Forget this process's index (other processes notice the version within the TTL)."""
+    with _lock:
+        _state["index"] = None
+
+
+def grid_for_point(point: Point) -> GridPlace:
+    """The one unit grid that contains a WGS84 point, or OutsideServiceArea."""
+    point = parse_lon_lat(point.x, point.y)
+    place = grid_index().lookup(point.x, point.y)
+    if place is None:
+        raise OutsideServiceArea()
+    return place
+
+
+def grids_containing(point: Point):
+    """The same question asked of the database (spatial index); a queryset."""
+    return UnitGrid.objects.filter(geom__intersects=point).order_by("code")

@@ -1,0 +1,36 @@
+from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
+
+from urbanmgmt.org.models import Department, OwnershipRule, Profile
+
+
+@admin.register(Department)
+class DepartmentAdmin(admin.ModelAdmin):
+    list_display = ["code", "name", "phone", "active"]
+    list_filter = ["active"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(OwnershipRule)
+class OwnershipRuleAdmin(admin.ModelAdmin):
+    list_display = ["__str__", "department", "category", "major", "area", "priority"]
+    list_filter = ["department", "major"]
+    raw_id_fields = ["area", "grids", "category"]
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    raw_id_fields = ["grids"]
+
+
+User = get_user_model()
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    inlines = [ProfileInline]
+    list_display = ["username", "first_name", "is_active", "is_staff"]
+    list_filter = ["groups", "is_active", "is_staff"]

@@ -1,0 +1,171 @@
+"""Django settings for urbanmgmt: one file, values from the environment (see env.py)."""
+
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+from urbanmgmt.env import envbool, envfloat, envint, envlist, envstr, secret_key
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = Path(envstr("URBANMGMT_VAR_DIR", str(BASE_DIR / "var")))
+# Read-only reference data (models, boundaries); tests and benchmarks read it from here.
+SHARED_DATA_DIR = Path(envstr("URBANMGMT_SHARED_DATA", str(BASE_DIR.parent / "shared" / "data")))
+FIXTURES_DIR = BASE_DIR / "fixtures"
+
+SECRET_KEY = secret_key(VAR_DIR)
+DEBUG = envbool("DEBUG", False)
+ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]")
+CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", "")
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.gis",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "rest_framework_gis",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "urbanmgmt.grids",
+    "urbanmgmt.catalog",
+    "urbanmgmt.org",
+    "urbanmgmt.cases",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "urbanmgmt.urls"
+WSGI_APPLICATION = "urbanmgmt.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "urbanmgmt" / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Database: embedded SpatiaLite under var/ unless DATABASE_URL names PostGIS. ---
+SPATIALITE_LIBRARY_PATH = envstr("SPATIALITE_LIBRARY_PATH", "mod_spatialite")
+DATABASE_URL = envstr("DATABASE_URL", "")
+if DATABASE_URL:
+    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        DATABASES["default"]["ENGINE"] = "django.contrib.gis.db.backends.postgis"
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.contrib.gis.db.backends.spatialite",
+            "NAME": str(VAR_DIR / "urbanmgmt.sqlite3"),
+            "OPTIONS": {
+                # IMMEDIATE: a writer takes the lock when its transaction starts, so two
+                # writers queue instead of deadlocking on a read→write upgrade.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": envint("SQLITE_TIMEOUT_S", 30),
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            },
+            "TEST": {"NAME": str(VAR_DIR / "test_urbanmgmt.sqlite3")},
+        }
+    }
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "login"
+
+# --- Language and time: Chinese first, Beijing time. ---
+LANGUAGE_CODE = envstr("LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+TIME_ZONE = envstr("TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+STATICFILES_DIRS = [BASE_DIR / "urbanmgmt" / "static"]
+MEDIA_URL = "media/"
+MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(VAR_DIR / "media")))
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
+
+# --- Geometry: stored in WGS84, measured in the city's UTM zone. ---
+METRIC_SRID = envint("METRIC_SRID", 32650)
+# How long a process trusts its in-memory grid index before checking the layer's version.
+GRID_INDEX_TTL_S = envfloat("GRID_INDEX_TTL_S", 5.0)
+
+# --- Working time (the calendar itself is a table; these are the daily hours). ---
+WORKING_HOURS = envstr("WORKING_HOURS", "08:30-12:00,13:30-17:30")
+SIGN_WITHIN_WORKING_HOURS = envfloat("SIGN_WITHIN_WORKING_HOURS", 2)
+RETURN_WITHIN_WORKING_DAYS = envfloat("RETURN_WITHIN_WORKING_DAYS", 1)
+EXTENSION_MAX_TOTAL_WORKING_DAYS = envfloat("EXTENSION_MAX_TOTAL_WORKING_DAYS", 10)
+EXTENSION_MIN_NOTICE_WORKING_DAYS = envfloat("EXTENSION_MIN_NOTICE_WORKING_DAYS", 1)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.SessionAuthentication",
+        "rest_framework.authentication.TokenAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "PAGE_SIZE": 500,
+    "EXCEPTION_HANDLER": "urbanmgmt.api.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "urbanmgmt API",
+    "DESCRIPTION": _("Digital urban management: unit grids, categories, cases and their closed loop."),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+}
+
+if envbool("URBANMGMT_FAST_HASHER", False):
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# Debian 12 ships GDAL 3.6, which cannot block file and network access from spatial
+# references; only staff import layers (import_grids), and the network is closed anyway.
+SILENCED_SYSTEM_CHECKS = ["gis.W001"]

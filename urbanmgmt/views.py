@@ -1,0 +1,36 @@
+"""The pages of the platform's shell: home (who am I, where to go), health, media."""
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.static import serve
+
+from urbanmgmt.cases.models import OPEN_STATES, Case
+from urbanmgmt.grids.models import UnitGrid
+from urbanmgmt.org.roles import ROLES, roles_of, visible_cases
+
+
+@login_required
+def home(request):
+    roles = [ROLES[r] for r in ROLES if r in roles_of(request.user)]
+    cases = visible_cases(request.user, Case.objects.all())
+    context = {
+        "roles": roles,
+        "open_cases": cases.filter(state__in=OPEN_STATES).count(),
+        "grids": UnitGrid.objects.count(),
+        "database": connection.vendor,
+    }
+    return render(request, "home.html", context)
+
+
+def healthz(request):
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"ok": True, "database": connection.vendor})
+
+
+@login_required
+def protected_media(request, path):
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
