@@ -13,8 +13,12 @@ from rest_framework_gis.pagination import GeoJsonPagination
 
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import OPEN_STATES, Case, Channel, State
-from urbanmgmt.cases.serializers import (CaseCreateSerializer, CaseDetailSerializer, CaseFeatureSerializer,
-                                         TransitionSerializer)
+from urbanmgmt.cases.serializers import (
+    CaseCreateSerializer,
+    CaseDetailSerializer,
+    CaseFeatureSerializer,
+    TransitionSerializer,
+)
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.org.roles import visible_cases

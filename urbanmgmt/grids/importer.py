@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
+from urbanmgmt.grids.gisio import read_frame
 from urbanmgmt.grids.models import Area, GridLayerVersion, UnitGrid
 
 FIELDS = (
@@ -53,7 +54,10 @@ class GridReport:
 
 def read_layer(path: Path, mapping: dict[str, str], layer: str | None, source_srid: int | None) -> gpd.GeoDataFrame:
     """The file as a GeoDataFrame in WGS84 with our column names (mapping: ours → theirs)."""
-    frame = gpd.read_file(path, layer=layer) if layer else gpd.read_file(path)
+    try:
+        frame = read_frame(path, layer)
+    except Exception as exc:  # noqa: BLE001 — GDAL's errors come back from the child as they are
+        raise ValueError(str(exc)) from exc
     if frame.crs is None:
         if source_srid is None:
             raise ValueError("the file names no coordinate reference system; give --srid")
@@ -141,7 +145,8 @@ def _check_gaps(metric: gpd.GeoDataFrame, report: GridReport) -> None:
         gaps = [h for h in holes if h.area > AREA_TOLERANCE_M2]
         for hole in gaps[:MAX_LISTED]:
             x, y = hole.representative_point().coords[0]
-            report.error(f"district {district}: a gap of {hole.area:.0f} m² between grids near x={x:.0f}, y={y:.0f} (EPSG:{settings.METRIC_SRID})")
+            report.error(f"district {district}: a gap of {hole.area:.0f} m² between grids near "
+                         f"x={x:.0f}, y={y:.0f} (EPSG:{settings.METRIC_SRID})")
         if len(parts) > 1:
             report.warnings.append(f"district {district}: the grids form {len(parts)} separate pieces")
 

@@ -1,0 +1,80 @@
+# urbanmgmt — `make run` serves the demo city, `make test` runs the whole suite on
+# SpatiaLite and then on PostGIS. Both install what is missing first (as root on Debian).
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON_BASE ?= /usr/bin/python3
+VENV := .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+WORKERS ?= 3
+RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
+TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3
+PYTEST_ARGS ?=
+
+.PHONY: run test test-spatialite test-postgis bench setup system-run system-test migrate demo static lint clean
+
+# --- installing -------------------------------------------------------------------------
+system-run:
+	@scripts/debs.sh $(RUN_DEBS)
+system-test:
+	@scripts/debs.sh $(TEST_DEBS)
+
+$(VENV)/.created:
+	@test -x $(PYTHON_BASE) || { echo "$(PYTHON_BASE) is missing: install python3 (Debian) or set PYTHON_BASE"; exit 1; }
+	$(PYTHON_BASE) -m venv $(VENV)
+	@$(VENV)/bin/python -c "import sqlite3; c = sqlite3.connect(':memory:'); c.enable_load_extension(True); c.load_extension('mod_spatialite')" \
+	  || { echo "ERROR: $(PYTHON_BASE)'s sqlite3 cannot load SpatiaLite (mod_spatialite)."; \
+	       echo "Use Debian's /usr/bin/python3 (pyenv-built Pythons often lack extension loading), or set DATABASE_URL to PostGIS."; \
+	       rm -rf $(VENV); exit 1; }
+	$(VENV)/bin/pip install --quiet --upgrade pip
+	@touch $@
+
+$(VENV)/.installed: requirements.txt $(VENV)/.created
+	$(VENV)/bin/pip install --quiet -r requirements.txt
+	@touch $@
+
+setup: system-run $(VENV)/.installed
+	@$(PY) manage.py compilemessages --ignore=.venv -v0
+	@$(PY) manage.py collectstatic --noinput -v0
+
+migrate: setup
+	$(PY) manage.py migrate --noinput -v1
+
+demo: migrate
+	$(PY) manage.py load_demo
+
+# --- the two commands -----------------------------------------------------------------
+run: demo
+	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
+	$(VENV)/bin/gunicorn urbanmgmt.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	  --access-logfile - --timeout 60
+
+test: system-test setup
+	$(MAKE) --no-print-directory test-spatialite
+	$(MAKE) --no-print-directory test-postgis
+
+test-spatialite:
+	@echo "=== test suite on SpatiaLite ==="
+	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+
+# A throw-away PostgreSQL/PostGIS cluster under var/ on a free port, unless DATABASE_URL is set.
+test-postgis:
+	@echo "=== test suite on PostGIS ==="
+	@if [ -n "$$DATABASE_URL" ]; then \
+	  $(PY) -m pytest $(PYTEST_ARGS); \
+	else \
+	  url=$$(scripts/pgtest.sh start) || exit 1; \
+	  trap 'scripts/pgtest.sh stop' EXIT; \
+	  DATABASE_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
+	fi
+
+bench: demo
+	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) var/static var/test_*.sqlite3

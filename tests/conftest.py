@@ -1,0 +1,73 @@
+"""Shared fixtures: a small test city loaded once per database, personas for every role."""
+
+import pytest
+from django.conf import settings
+
+from tests.builders import People, grid_features, make_person, write_layer
+from urbanmgmt.cases.worktime import invalidate_calendar
+from urbanmgmt.grids.services import invalidate_grid_index
+
+
+def load_city(tmp_dir) -> None:
+    """The catalogue, a 6 × 4 test grid layer (through the real importer), departments and
+    ownership, the calendar of 2024–2026. Skipped when already there."""
+    from urbanmgmt.cases.models import WorkDay
+    from urbanmgmt.cases.worktime import seed_calendar
+    from urbanmgmt.catalog.loader import load_catalog
+    from urbanmgmt.grids.importer import import_grids
+    from urbanmgmt.grids.models import UnitGrid
+    from urbanmgmt.org.demo import load_departments
+
+    if UnitGrid.objects.exists():
+        return
+    load_catalog(settings.FIXTURES_DIR / "catalog" / "categories.json")
+    report = import_grids(write_layer(tmp_dir / "grids.geojson", grid_features()))
+    assert report.ok, report.lines()
+    load_departments(settings.FIXTURES_DIR / "demo" / "departments.json")
+    if not WorkDay.objects.exists():
+        seed_calendar(range(2024, 2027))
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
+    with django_db_blocker.unblock():
+        load_city(tmp_path_factory.mktemp("city"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    invalidate_grid_index()
+    invalidate_calendar()
+    yield
+    invalidate_grid_index()
+    invalidate_calendar()
+
+
+@pytest.fixture
+def city(db, tmp_path):
+    """The test city (reloaded after a transactional test emptied the database)."""
+    load_city(tmp_path)
+
+
+@pytest.fixture
+def people(city) -> People:
+    from urbanmgmt.grids.models import UnitGrid
+
+    return People(
+        inspector=make_person("inspector", "inspector", grids=UnitGrid.objects.filter(street__code="320706006")),
+        analyst=make_person("analyst", "analyst"),
+        dispatcher=make_person("dispatcher", "dispatcher"),
+        handler=make_person("handler", "handler", department="HZ-HWC"),
+        other_handler=make_person("handler_cgj", "handler", department="HZ-CGJ"),
+        manager=make_person("manager", "manager"),
+        admin=make_person("root", "admin"),
+        outsider=make_person("outsider", None),
+    )
+
+
+@pytest.fixture
+def category():
+    from urbanmgmt.catalog.models import Category
+
+    return Category.objects.get(service_code="E0102")  # 暴露垃圾 → sanitation office HZ-HWC, 2 working hours
