@@ -37,11 +37,27 @@ def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
 @pytest.fixture(autouse=True)
 def _fresh_caches(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Pages render without a collectstatic manifest in tests.
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     invalidate_grid_index()
     invalidate_calendar()
     yield
     invalidate_grid_index()
     invalidate_calendar()
+
+
+@pytest.fixture
+def empty_history_after(transactional_db):
+    """For transactional tests: the history triggers refuse to delete events of existing cases,
+    so the cases go first (foreign keys are deferred), then their history; then the flush."""
+    yield
+    from django.db import connection, transaction
+
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("DELETE FROM cases_casemedia")
+        cursor.execute("DELETE FROM cases_case")
+        cursor.execute("DELETE FROM cases_caseevent")
 
 
 @pytest.fixture

@@ -1,12 +1,12 @@
 """The REST API under /api/v1/: router, and one mapping of domain errors to HTTP answers."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.db import transaction
 from django.urls import include, path
 from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
+from rest_framework.views import set_rollback
 
 from urbanmgmt.cases.api import CaseViewSet
 from urbanmgmt.catalog.api import CategoryViewSet, MajorClassViewSet
@@ -31,9 +31,9 @@ urlpatterns = [
 def exception_handler(exc, context):
     """Domain errors answer with their status, code and a message in the user's language."""
     if isinstance(exc, DomainError):
-        transaction.set_rollback(True)
+        set_rollback()
         return Response({"detail": str(exc), "code": exc.code}, status=exc.status)
     if isinstance(exc, DjangoValidationError):
-        transaction.set_rollback(True)
+        set_rollback()
         return Response({"detail": exc.messages, "code": "invalid"}, status=400)
     return drf_exception_handler(exc, context)

@@ -81,7 +81,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.contrib.gis.db.backends.spatialite",
-            "NAME": str(VAR_DIR / "urbanmgmt.sqlite3"),
+            "NAME": envstr("SQLITE_PATH", str(VAR_DIR / "urbanmgmt.sqlite3")),
             "OPTIONS": {
                 # IMMEDIATE: a writer takes the lock when its transaction starts, so two
                 # writers queue instead of deadlocking on a read→write upgrade.

@@ -38,7 +38,7 @@ def test_the_orm_cannot_edit_history_either(people, category):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_two_dispatchers_acting_at_once_cannot_both_win(city, people, category):
+def test_two_dispatchers_acting_at_once_cannot_both_win(empty_history_after, city, people, category):
     from urbanmgmt.org.models import Department
 
     case = report_case(people.inspector, category)

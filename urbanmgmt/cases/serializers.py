@@ -69,7 +69,7 @@ class CaseCreateSerializer(serializers.Serializer):
     """A new report. The location is GeoJSON (`location`) or `lon` + `lat`, in WGS84."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)
-    location = serializers.JSONField(required=False)
+    location = serializers.JSONField(required=False, allow_null=True)
     lon = serializers.FloatField(required=False, allow_null=True)
     lat = serializers.FloatField(required=False, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True),

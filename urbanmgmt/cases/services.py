@@ -282,7 +282,7 @@ def _apply(actor, case: Case, action: str, version: int, reason: str,
     if transition.needs_reason and not reason:
         raise InvalidInput(_("Give a reason for this action."))
     with transaction.atomic():
-        current = Case.objects.select_for_update().select_related("category").get(pk=case.pk)
+        current = Case.objects.select_for_update(of=("self",)).select_related("category").get(pk=case.pk)
         if version is None or int(version) != current.version:
             raise StaleVersion(seen=version, current=current.version)
         if current.state not in transition.sources:

@@ -8,6 +8,7 @@ import math
 from functools import lru_cache
 
 from django.conf import settings
+from django.contrib.gis.gdal import GDALException
 from django.contrib.gis.geos import GEOSException, GEOSGeometry, Point
 from django.utils.translation import gettext_lazy as _
 from pyproj import Transformer
@@ -38,10 +39,12 @@ def parse_point(value) -> Point:
 
             text = json.dumps(value) if isinstance(value, dict) else str(value)
             point = GEOSGeometry(text)
-        except (GEOSException, ValueError, TypeError):
+        except (GEOSException, GDALException, ValueError, TypeError):
             raise InvalidInput(_("The location is not a valid GeoJSON or WKT point.")) from None
-    if point.geom_type != "Point" or point.empty:
+    if point.geom_type != "Point":
         raise InvalidInput(_("The location must be a single point."))
+    if point.empty:  # GEOS reads NaN coordinates as an empty point
+        raise InvalidInput(_("Longitude and latitude must be finite numbers."))
     if point.srid not in (None, 4326):
         point = point.transform(4326, clone=True)
     return parse_lon_lat(point.x, point.y)

@@ -1,0 +1,54 @@
+"""Shared set-up of the benchmarks: a fresh SpatiaLite file with the demo city, and output."""
+
+import os
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def setup_django(db_name: str) -> Path:
+    """Point Django at a fresh SpatiaLite file under var/ and migrate it (quietly)."""
+    sys.path.insert(0, str(ROOT))
+    path = ROOT / "var" / db_name
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    os.environ["SQLITE_PATH"] = str(path)
+    os.environ.pop("DATABASE_URL", None)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "urbanmgmt.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    return path
+
+
+def load_demo_city() -> None:
+    from django.conf import settings
+
+    from urbanmgmt.cases.worktime import seed_calendar
+    from urbanmgmt.catalog.loader import load_catalog
+    from urbanmgmt.grids.importer import import_grids
+    from urbanmgmt.org.demo import load_departments
+
+    load_catalog(settings.FIXTURES_DIR / "catalog" / "categories.json")
+    report = import_grids(settings.FIXTURES_DIR / "demo" / "haizhou_grids.geojson")
+    assert report.ok, report.lines()
+    load_departments(settings.FIXTURES_DIR / "demo" / "departments.json")
+    seed_calendar()
+
+
+def bench(name: str, value: float, unit: str) -> None:
+    print(f"BENCH {name} {value:.1f} {unit}", flush=True)
+
+
+class Timer:
+    def __enter__(self):
+        self.start = time.perf_counter()
+        return self
+
+    def __exit__(self, *exc):
+        self.seconds = time.perf_counter() - self.start
