@@ -53,7 +53,7 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
     if request_type and request_type not in RequestType.values:
         raise InvalidInput(_("Unknown request type %(type)s."), type=request_type)
     if external_ref:
-        existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
+        existing = _by_reference(channel, external_ref)
         if existing:
             return existing, False
     place = grid_for_point(point)
@@ -75,12 +75,20 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
             _record(case, actor, "report", "", State.REPORTED, "",
                     {"grid": place.code, "point": [point.x, point.y], **(payload or {})}, at=now)
     except IntegrityError:
-        if external_ref:
-            existing = Case.objects.filter(channel=channel, external_ref=external_ref).first()
-            if existing:
-                return existing, False
+        existing = _by_reference(channel, external_ref) if external_ref else None
+        if existing:
+            return existing, False
         raise
     return case, True
+
+
+def _by_reference(channel: str, external_ref: str) -> Case | None:
+    # No ordering: with the model's default ORDER BY, SQLite walks the date index instead of
+    # the unique (channel, external_ref) one, and the check slows down as the table grows.
+    try:
+        return Case.objects.order_by().get(channel=channel, external_ref=external_ref)
+    except Case.DoesNotExist:
+        return None
 
 
 def _next_code(year: int) -> str:

@@ -16,8 +16,8 @@ from pyproj import Transformer
 from urbanmgmt.errors import InvalidInput
 
 
-def parse_lon_lat(lon, lat) -> Point:
-    """A WGS84 point from user input, refusing NaN, infinities and out-of-range values."""
+def check_lon_lat(lon, lat) -> tuple[float, float]:
+    """(lon, lat) as floats, refusing NaN, infinities and out-of-range values."""
     try:
         x, y = float(lon), float(lat)
     except (TypeError, ValueError):
@@ -26,7 +26,12 @@ def parse_lon_lat(lon, lat) -> Point:
         raise InvalidInput(_("Longitude and latitude must be finite numbers."))
     if not (-180 <= x <= 180 and -90 <= y <= 90):
         raise InvalidInput(_("Longitude must lie within ±180 and latitude within ±90 degrees."))
-    return Point(x, y, srid=4326)
+    return x, y
+
+
+def parse_lon_lat(lon, lat) -> Point:
+    """A WGS84 point from user input (see check_lon_lat)."""
+    return Point(*check_lon_lat(lon, lat), srid=4326)
 
 
 def parse_point(value) -> Point:

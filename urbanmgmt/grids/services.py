@@ -8,6 +8,7 @@ importer bumps that version. `grids_containing` is the same question asked of th
 through its spatial index, for querysets.
 """
 
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from django.conf import settings
 from django.contrib.gis.geos import Point
 
 from urbanmgmt.errors import OutsideServiceArea
-from urbanmgmt.grids.geo import parse_lon_lat
+from urbanmgmt.grids.geo import check_lon_lat
 from urbanmgmt.grids.models import GridLayerVersion, UnitGrid
 
 
@@ -46,16 +47,24 @@ class GridIndex:
         self.places = [GridPlace(r[0], r[1], r[2], r[3], r[4]) for r in rows]
         geoms = [shapely.from_wkb(bytes(r[5].wkb)) for r in rows]
         self.tree = shapely.STRtree(geoms) if geoms else None
-        self.geoms = np.array(geoms, dtype=object)
+        self.geoms = geoms
+        for geom in geoms:
+            shapely.prepare(geom)
+        # Single lookups go through buckets of BUCKET_DEG degrees: a dict probe and one or
+        # two point-in-polygon tests, instead of building a geometry for an STRtree query.
+        self.buckets: dict[tuple[int, int], list[int]] = {}
+        for i, geom in enumerate(geoms):  # in code order, so lists stay sorted by code
+            x0, y0, x1, y1 = geom.bounds
+            for bx in range(_bucket(x0), _bucket(x1) + 1):
+                for by in range(_bucket(y0), _bucket(y1) + 1):
+                    self.buckets.setdefault((bx, by), []).append(i)
 
     def lookup(self, lon: float, lat: float) -> GridPlace | None:
-        if self.tree is None:
-            return None
-        hits = self.tree.query(shapely.Point(lon, lat), predicate="intersects")
-        if len(hits) == 0:
-            return None
         # On a shared edge the lowest code wins, so every point has exactly one grid.
-        return self.places[int(hits.min())]
+        for i in self.buckets.get((_bucket(lon), _bucket(lat)), ()):
+            if shapely.intersects_xy(self.geoms[i], lon, lat):
+                return self.places[i]
+        return None
 
     def lookup_many(self, lons, lats) -> list[GridPlace | None]:
         """Vectorised lookup for bulk paths (imports, benchmarks)."""
@@ -69,6 +78,13 @@ class GridIndex:
         for p, g in zip(point_idx[order], grid_idx[order], strict=True):
             result[int(p)] = self.places[int(g)]
         return result
+
+
+BUCKET_DEG = 0.002  # about 200 m: a unit grid overlaps a handful of buckets
+
+
+def _bucket(value: float) -> int:
+    return math.floor(value / BUCKET_DEG)
 
 
 _lock = threading.Lock()
@@ -99,8 +115,8 @@ def invalidate_grid_index() -> None:
 
 def grid_for_point(point: Point) -> GridPlace:
     """The one unit grid that contains a WGS84 point, or OutsideServiceArea."""
-    point = parse_lon_lat(point.x, point.y)
-    place = grid_index().lookup(point.x, point.y)
+    lon, lat = check_lon_lat(*point.coords[:2])
+    place = grid_index().lookup(lon, lat)
     if place is None:
         raise OutsideServiceArea()
     return place
