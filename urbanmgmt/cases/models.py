@@ -59,13 +59,19 @@ class Case(models.Model):
     external_ref = models.CharField(_("source reference"), max_length=100, null=True, blank=True,
                                     help_text=_("Client UUID, ticket id or candidate id: a resend never makes a second case."))
     request_type = models.CharField(_("request type"), max_length=16, choices=RequestType.choices, blank=True)
-    category = models.ForeignKey("catalog.Category", models.PROTECT, null=True, blank=True, verbose_name=_("category"))
+    # The foreign keys below that lead a composite index are not indexed on their own:
+    # every extra index is another page written by each report (see Meta.indexes).
+    category = models.ForeignKey("catalog.Category", models.PROTECT, null=True, blank=True, db_index=False,
+                                 verbose_name=_("category"))
     urgency = models.CharField(_("urgency"), max_length=8, default="normal")
     point = models.PointField(_("location"), srid=4326, spatial_index=True)
-    grid = models.ForeignKey("grids.UnitGrid", models.PROTECT, related_name="cases", verbose_name=_("unit grid"))
-    community = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", verbose_name=_("community"))
-    street = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", verbose_name=_("street"))
-    district = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", verbose_name=_("district"))
+    grid = models.ForeignKey("grids.UnitGrid", models.PROTECT, related_name="cases", db_index=False,
+                             verbose_name=_("unit grid"))
+    community = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", db_index=False,
+                                  verbose_name=_("community"))
+    street = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", db_index=False, verbose_name=_("street"))
+    district = models.ForeignKey("grids.Area", models.PROTECT, related_name="+", db_index=False,
+                                 verbose_name=_("district"))
     address = models.CharField(_("address"), max_length=200, blank=True)
     description = models.TextField(_("description"), blank=True)
     reporter = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
@@ -75,7 +81,7 @@ class Case(models.Model):
     state_before_suspension = models.CharField(max_length=16, blank=True)
     reject_reason = models.CharField(_("rejection reason"), max_length=24, choices=RejectReason.choices, blank=True)
     department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="cases",
-                                   verbose_name=_("department"))
+                                   db_index=False, verbose_name=_("department"))
     checker = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
                                 related_name="cases_to_check", verbose_name=_("checking inspector"))
     reply = models.TextField(_("department reply"), blank=True)
@@ -154,7 +160,7 @@ class CaseEvent(models.Model):
     migration 0002, on SpatiaLite and PostGIS alike).
     """
 
-    case = models.ForeignKey(Case, models.PROTECT, related_name="events")
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events", db_index=False)  # (case, at) leads
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, verbose_name=_("by"))
     actor_role = models.CharField(_("as"), max_length=16, blank=True)

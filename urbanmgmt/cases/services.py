@@ -85,10 +85,8 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
 def _by_reference(channel: str, external_ref: str) -> Case | None:
     # No ordering: with the model's default ORDER BY, SQLite walks the date index instead of
     # the unique (channel, external_ref) one, and the check slows down as the table grows.
-    try:
-        return Case.objects.order_by().get(channel=channel, external_ref=external_ref)
-    except Case.DoesNotExist:
-        return None
+    found = list(Case.objects.order_by().filter(channel=channel, external_ref=external_ref).values_list("pk", flat=True)[:1])
+    return Case.objects.get(pk=found[0]) if found else None
 
 
 def _next_code(year: int) -> str:
