@@ -105,7 +105,8 @@ def test_a_transition_with_the_seen_version_moves_the_case(people, category):
     case = report_case(people.inspector, category)
     client = client_for(people.dispatcher)
     response = client.post(f"/api/v1/cases/{case.pk}/file/", {"version": 1}, format="json")
-    assert response.status_code == 200 and response.data["properties"]["state"] == "filed"
+    assert response.status_code == 200, response.data
+    assert response.data["properties"]["state"] == "filed"
     suggestion = client.get(f"/api/v1/cases/{case.pk}/suggested-department/").data
     assert suggestion["department"] == "HZ-HWC"
     response = client.post(f"/api/v1/cases/{case.pk}/dispatch/", {"version": 2, "department": "HZ-HWC"},

@@ -117,7 +117,6 @@ class Case(models.Model):
             models.Index(fields=["state", "reported_at"]),
             models.Index(fields=["street", "state"]),
             models.Index(fields=["district", "state"]),
-            models.Index(fields=["community", "state"]),
             models.Index(fields=["grid", "state"]),
             models.Index(fields=["department", "state"]),
             models.Index(fields=["channel", "reported_at"]),

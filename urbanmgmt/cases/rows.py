@@ -1,0 +1,126 @@
+"""Writing case rows on the hot path with SQL compiled once.
+
+A report inserts a Case (40-odd columns) and a CaseEvent; a transition reads the case under
+a lock and inserts an event. Through the ORM, compiling those statements costs more than
+SQLite takes to run them, so services.py inserts through `RowInserter`, whose SQL is built
+by Django's own compiler once per database and reused with fresh values. Only services.py
+uses it, and no signals are connected to these models (saving through it sends none).
+"""
+
+from django.db import connections
+from django.db.models.sql.subqueries import InsertQuery
+
+
+class RowInserter:
+    """INSERT … RETURNING id of one model's rows, compiled once per database alias."""
+
+    def __init__(self, model):
+        self.model = model
+        self.fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
+        self._sql: dict[str, str] = {}
+
+    def insert(self, obj, using: str = "default") -> None:
+        connection = connections[using]
+        sql = self._sql.get(using) or self._compile(obj, using)  # compiling runs pre_save too: first
+        values = [field.pre_save(obj, True) for field in self.fields]
+        params = [field.get_db_prep_save(value, connection) for field, value in zip(self.fields, values, strict=True)]
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            obj.pk = cursor.fetchone()[0]
+        obj._state.adding = False
+        obj._state.db = using
+
+    def _compile(self, obj, using: str) -> str:
+        query = InsertQuery(self.model)
+        query.insert_values(self.fields, [obj])
+        compiler = query.get_compiler(using)
+        compiler.returning_fields = [self.model._meta.pk]
+        (sql, _params), = compiler.as_sql()
+        if "RETURNING" not in sql.upper():
+            raise RuntimeError("this database cannot return the id of an inserted row")
+        self._sql[using] = sql
+        return sql
+
+
+def compare_and_set(model, pk: int, version: int, values: dict, using: str = "default") -> bool:
+    """UPDATE one row only if it is still at `version` (compare-and-swap); True when it was.
+
+    `values` maps field names (a foreign key by its name, given an instance or None) to new
+    values, as Model.objects.filter(pk=…, version=…).update(**values) would; no geometry.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    columns, params = [], []
+    for name, value in values.items():
+        field = model._meta.get_field(name)
+        if field.is_relation and value is not None and not isinstance(value, int):
+            value = value.pk
+        columns.append(f"{quote(field.column)} = %s")
+        params.append(field.get_db_prep_save(value, connection))
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(columns)} "
+           f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('version')} = %s")
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, pk, version])
+        return cursor.rowcount == 1
+
+
+class LockedReader:
+    """SELECT of some columns of one row and of the row its foreign key `related` points to,
+    locked FOR UPDATE OF the first table where the database has row locks (PostgreSQL;
+    SQLite's IMMEDIATE transaction already holds the writer lock). Rows are materialised
+    with Model.from_db, the other fields deferred."""
+
+    def __init__(self, model, fields: tuple[str, ...], related: str, related_fields: tuple[str, ...]):
+        self.link = model._meta.get_field(related)
+        self.parts = [(model, _in_model_order(model, fields)),
+                      (self.link.related_model, _in_model_order(self.link.related_model, related_fields))]
+        self._compiled: dict[str, tuple] = {}
+
+    def _compile(self, using: str) -> tuple:
+        connection = connections[using]
+        quote = connection.ops.quote_name
+        (model, _), (other, _) = self.parts
+        table, other_table = quote(model._meta.db_table), quote(other._meta.db_table)
+        columns, shapes = [], []
+        for part_model, names in self.parts:
+            fields = [part_model._meta.get_field(n) for n in names]
+            alias = quote(part_model._meta.db_table)
+            columns += [f"{alias}.{quote(f.column)}" for f in fields]
+            converters = [(connection.ops.get_db_converters(f.get_col(part_model._meta.db_table))
+                           + f.get_db_converters(connection), f.get_col(part_model._meta.db_table)) for f in fields]
+            shapes.append((part_model, [f.attname for f in fields], converters))
+        sql = (f"SELECT {', '.join(columns)} FROM {table} LEFT OUTER JOIN {other_table} "
+               f"ON {table}.{quote(self.link.column)} = {other_table}.{quote('id')} WHERE {table}.{quote('id')} = %s")
+        if connection.features.has_select_for_update_of:
+            sql += f" FOR UPDATE OF {table}"
+        self._compiled[using] = (sql, shapes)
+        return self._compiled[using]
+
+    def get(self, pk: int, using: str = "default"):
+        connection = connections[using]
+        sql, shapes = self._compiled.get(using) or self._compile(using)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [pk])
+            row = cursor.fetchone()
+        main_model = shapes[0][0]
+        if row is None:
+            raise main_model.DoesNotExist(f"no {main_model._meta.model_name} {pk}")
+        objects, offset = [], 0
+        for part_model, attnames, converters in shapes:
+            values = []
+            for value, (functions, column) in zip(row[offset:offset + len(attnames)], converters, strict=True):
+                for function in functions:
+                    value = function(value, column, connection)
+                values.append(value)
+            offset += len(attnames)
+            objects.append(part_model.from_db(using, attnames, values) if values[0] is not None else None)
+        obj, related = objects
+        if related is not None:
+            self.link.set_cached_value(obj, related)
+        return obj
+
+
+def _in_model_order(model, names: tuple[str, ...]) -> tuple[str, ...]:
+    """The primary key and `names`, in the order of the model's fields (as from_db wants)."""
+    wanted = {"id", *names}
+    return tuple(f.name for f in model._meta.concrete_fields if f.name in wanted)
