@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= 3
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
-TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3
+TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk
 PYTEST_ARGS ?=
 
 .PHONY: run test test-spatialite test-postgis bench setup system-run system-test migrate demo static lint clean

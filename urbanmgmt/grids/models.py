@@ -60,6 +60,10 @@ class GridLayerVersion(models.Model):
     version = models.PositiveBigIntegerField(default=0)
     changed_at = models.DateTimeField(auto_now=True)
 
+    class Meta:
+        verbose_name = _("grid layer version")
+        verbose_name_plural = _("grid layer versions")
+
     @classmethod
     def current(cls) -> int:
         row = cls.objects.filter(pk=1).values_list("version", flat=True).first()
