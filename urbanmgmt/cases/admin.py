@@ -3,7 +3,7 @@
 from django.contrib import admin
 
 from urbanmgmt.admin_utils import GEOMETRY_AS_TEXT
-from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, WorkDay
+from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, CaseSequence, WorkDay
 
 
 class ReadOnlyMixin:
@@ -48,6 +48,19 @@ class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_filter = ["action"]
     search_fields = ["case__code"]
     list_select_related = ["case", "actor"]
+
+
+@admin.register(CaseMedia)
+class CaseMediaAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["case", "kind", "file", "sha256", "uploaded_by", "uploaded_at"]
+    list_filter = ["kind"]
+    search_fields = ["case__code", "sha256"]
+    list_select_related = ["case", "uploaded_by"]
+
+
+@admin.register(CaseSequence)
+class CaseSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ["year", "last"]
 
 
 @admin.register(WorkDay)

@@ -183,8 +183,12 @@ class CaseEvent(models.Model):
 class CaseSequence(models.Model):
     """The last case number used in each year (case codes are year + sequence)."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number"), default=0)
+
+    class Meta:
+        verbose_name = _("case number sequence")
+        verbose_name_plural = _("case number sequences")
 
 
 class WorkDay(models.Model):
