@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "urbanmgmt.catalog",
     "urbanmgmt.org",
     "urbanmgmt.cases",
+    "collectors_app",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,27 @@ SIGN_WITHIN_WORKING_HOURS = envfloat("SIGN_WITHIN_WORKING_HOURS", 2)
 RETURN_WITHIN_WORKING_DAYS = envfloat("RETURN_WITHIN_WORKING_DAYS", 1)
 EXTENSION_MAX_TOTAL_WORKING_DAYS = envfloat("EXTENSION_MAX_TOTAL_WORKING_DAYS", 10)
 EXTENSION_MIN_NOTICE_WORKING_DAYS = envfloat("EXTENSION_MIN_NOTICE_WORKING_DAYS", 1)
+
+# Inspection tasks (核实 / 核查) are due this many working hours after they are given.
+VERIFY_WITHIN_WORKING_HOURS = envfloat("VERIFY_WITHIN_WORKING_HOURS", 2)
+CHECK_WITHIN_WORKING_HOURS = envfloat("CHECK_WITHIN_WORKING_HOURS", 2)
+
+# --- Photos as evidence. ---
+PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)
+REPORT_MAX_BYTES = envint("REPORT_MAX_BYTES", 40 * 2**20)
+REPORT_MAX_PHOTOS = envint("REPORT_MAX_PHOTOS", 6)
+PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 60_000_000)  # above: a decompression bomb, refused
+PHOTO_DISPLAY_EDGE = envint("PHOTO_DISPLAY_EDGE", 1280)
+PHOTO_THUMB_EDGE = envint("PHOTO_THUMB_EDGE", 320)
+# Flags on an inspector's photo: EXIF place or time this far from the report.
+PHOTO_FLAG_DISTANCE_M = envfloat("PHOTO_FLAG_DISTANCE_M", 200)
+PHOTO_FLAG_HOURS = envfloat("PHOTO_FLAG_HOURS", 2)
+# GPS accuracy gate of the inspectors' app: warn above, refuse above (unless placed by hand).
+COLLECT_ACCURACY_WARN_M = envfloat("COLLECT_ACCURACY_WARN_M", 30)
+COLLECT_ACCURACY_MAX_M = envfloat("COLLECT_ACCURACY_MAX_M", 100)
+MEDIA_URL_MAX_AGE_S = envint("MEDIA_URL_MAX_AGE_S", 3600)
+# Uploads: files past this size go to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 2**20
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

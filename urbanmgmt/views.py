@@ -2,12 +2,14 @@
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.static import serve
 
 from urbanmgmt.cases.models import OPEN_STATES, Case
+from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
 from urbanmgmt.org.roles import ROLES, roles_of, visible_cases
 
@@ -31,6 +33,14 @@ def healthz(request):
     return JsonResponse({"ok": True, "database": connection.vendor})
 
 
-@login_required
 def protected_media(request, path):
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """Evidence is for signed-in staff, or for the holder of a fresh signed URL; never public."""
+    signature = request.GET.get("sig")
+    if signature:
+        if not media_signature_ok(path, signature):
+            raise Http404("expired or invalid media link")
+    elif not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response

@@ -275,5 +275,5 @@ def test_late_signing_is_recorded(people, category):
 
 def test_actions_for_lists_what_a_person_may_do(people, category):
     case = report_case(people.inspector, category)
-    assert set(services.actions_for(people.dispatcher, case)) == {"file", "reject"}
+    assert set(services.actions_for(people.dispatcher, case)) == {"file", "reject", "request_verification"}
     assert services.actions_for(people.handler, case) == []

@@ -114,6 +114,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
 
 _ARGUMENTS = {
     "file": ("category", "reason"), "reject": ("reason_code", "reason"), "void": ("reason",),
+    "request_verification": ("inspector", "reason"),
     "dispatch": ("department", "reason"), "sign": (), "return": ("reason",), "approve_return": ("reason",),
     "deny_return": ("reason",), "request_extension": ("days", "reason"), "approve_extension": ("reason",),
     "deny_extension": ("reason",), "handle": ("reply",), "send_for_check": ("checker", "reason"),
@@ -123,7 +124,14 @@ _ARGUMENTS = {
 _FUNCTIONS = {"return": services.return_case}
 
 
+# Steps an inspector takes through their tasks (POST /api/v1/collect/tasks/{id}/complete/).
+_NOT_HERE = {"verify", "check_pass", "check_fail"}
+
+
 def _run_transition(user, case: Case, action_name: str, data: dict) -> Case:
+    if action_name in _NOT_HERE:
+        raise InvalidInput(f"“{action_name}” is done by completing the inspection task: "
+                           "POST /api/v1/collect/tasks/{id}/complete/")
     function = _FUNCTIONS.get(action_name) or getattr(services, action_name)
     kwargs = {name: data.get(name) for name in _ARGUMENTS[action_name]}
     for required in ("department", "reason_code", "days"):

@@ -140,9 +140,14 @@ class CaseMedia(models.Model):
 
     case = models.ForeignKey(Case, models.PROTECT, related_name="media")
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
-    file = models.FileField(_("file"), upload_to="cases/%Y/%m/")
+    file = models.FileField(_("original"), max_length=200, help_text=_("The bytes as received, for staff only."))
+    display = models.FileField(_("display copy"), max_length=200, blank=True,
+                               help_text=_("Upright, without EXIF: what is shown."))
+    thumbnail = models.FileField(_("thumbnail"), max_length=200, blank=True)
     sha256 = models.CharField(max_length=64, db_index=True)
     metadata = models.JSONField(default=dict, blank=True)
+    flags = models.JSONField(_("flags"), default=list, blank=True,
+                             help_text=_("Doubts about the evidence: EXIF place or time far off, photo used before."))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
 
@@ -211,3 +216,46 @@ class WorkDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"
+
+
+class InspectionTask(models.Model):
+    """An inspector's errand to a case's place: verify a report (核实) or check a fix (核查).
+
+    Created by the services (request_verification, send_for_check) and completed through
+    services.complete_task, whose result drives the case. A task is open while the case
+    is still in the state that asked for it.
+    """
+
+    class Kind(models.TextChoices):
+        VERIFY = "verify", _("Verify (核实)")
+        CHECK = "check", _("Check (核查)")
+
+    class Result(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed: the problem is there")
+        NOT_FOUND = "not_found", _("Not found")
+        FIXED = "fixed", _("Fixed")
+        NOT_FIXED = "not_fixed", _("Not fixed")
+
+    OPEN_CASE_STATE = {Kind.VERIFY: State.REPORTED, Kind.CHECK: State.CHECKING}
+    RESULTS = {Kind.VERIFY: (Result.CONFIRMED, Result.NOT_FOUND), Kind.CHECK: (Result.FIXED, Result.NOT_FIXED)}
+
+    case = models.ForeignKey(Case, models.PROTECT, related_name="tasks", verbose_name=_("case"))
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    inspector = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="tasks",
+                                  verbose_name=_("inspector"), help_text=_("Empty: any inspector of the grid."))
+    created_at = models.DateTimeField(_("created at"))
+    due_at = models.DateTimeField(_("due at"))
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+    done_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
+                                verbose_name=_("done by"))
+    result = models.CharField(_("result"), max_length=12, choices=Result.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        verbose_name = _("inspection task")
+        verbose_name_plural = _("inspection tasks")
+        ordering = ["due_at"]
+        indexes = [models.Index(fields=["inspector", "done_at"]), models.Index(fields=["done_at", "due_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.case_id}"

@@ -105,3 +105,5 @@ class TransitionSerializer(serializers.Serializer):
     reply = serializers.CharField(required=False, allow_blank=True, max_length=4000)
     checker = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all(),
                                            required=False)
+    inspector = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all(),
+                                             required=False)

@@ -8,6 +8,7 @@ act on; when one is raised nothing has been written.
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.gis.geos import Point
@@ -16,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import Case, CaseEvent, Channel, RejectReason, RequestType, State
+from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask, RejectReason, RequestType, State
+from urbanmgmt.cases.photos import Photo
 from urbanmgmt.cases.rows import LockedReader, RowInserter, compare_and_set
 from urbanmgmt.cases.states import TRANSITIONS, Transition, allowed_roles
 from urbanmgmt.catalog.models import Category
@@ -39,14 +41,25 @@ DEFAULT_DAYS = 5
 
 # --- collect -----------------------------------------------------------------------------
 
+@dataclass
+class Evidence:
+    """A photo to attach: the verified photo, what it shows, and any doubts about it."""
+
+    photo: Photo
+    kind: str = CaseMedia.Kind.BEFORE
+    flags: list[str] = field(default_factory=list)
+
+
 def report(actor, *, channel: str, point: Point, category: Category | None = None, description: str = "",
            address: str = "", request_type: str = "", external_ref: str | None = None,
-           reported_at: dt.datetime | None = None, payload: dict | None = None) -> tuple[Case, bool]:
+           reported_at: dt.datetime | None = None, payload: dict | None = None,
+           evidence: list[Evidence] = ()) -> tuple[Case, bool]:
     """Create a case in state `reported` from any channel; returns (case, created).
 
     The point is placed in its unit grid (OutsideServiceArea when it lies in none). With an
     `external_ref` (a client UUID, a ticket id) the call is idempotent: a resend returns the
-    case made the first time, also when two resends race.
+    case made the first time, also when two resends race. Photos are stored with the case in
+    the same transaction (their files, named by hash, before it).
     """
     if channel not in REPORTING_ROLES:
         raise InvalidInput(_("Unknown channel %(channel)s."), channel=channel)
@@ -69,12 +82,15 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
         address=address[:200], description=description, reporter=actor if channel == Channel.INSPECTOR else None,
         state=State.REPORTED, reported_at=at,
     )
+    stored = [(item, item.photo.store()) for item in evidence]
     try:
         with transaction.atomic():
             case.code = _next_code(timezone.localtime(at).year)
             _CASE_ROWS.insert(case)
+            _attach(case, actor, stored)
             _record(case, actor, "report", "", State.REPORTED, "",
-                    {"grid": place.code, "point": [point.x, point.y], **(payload or {})}, at=now)
+                    {"grid": place.code, "point": [point.x, point.y], **(payload or {}),
+                     **({"photos": [item.photo.sha256 for item in evidence]} if evidence else {})}, at=now)
     except IntegrityError:
         existing = _by_reference(channel, external_ref) if external_ref else None
         if existing:
@@ -92,6 +108,15 @@ def _by_reference(channel: str, external_ref: str) -> Case | None:
         cursor.execute("SELECT id FROM cases_case WHERE channel = %s AND external_ref = %s", [channel, external_ref])
         row = cursor.fetchone()
     return Case.objects.get(pk=row[0]) if row else None
+
+
+def _attach(case: Case, actor, stored: list[tuple[Evidence, dict]]) -> None:
+    CaseMedia.objects.bulk_create([
+        CaseMedia(case=case, kind=item.kind, file=paths["file"], display=paths["display"],
+                  thumbnail=paths["thumbnail"], sha256=item.photo.sha256, metadata=item.photo.metadata(),
+                  flags=item.flags, uploaded_by=actor if actor and actor.is_authenticated else None)
+        for item, paths in stored
+    ])
 
 
 def _next_code(year: int) -> str:
@@ -243,11 +268,59 @@ def handle(actor, case: Case, *, version: int, reply: str) -> Case:
 
 
 def send_for_check(actor, case: Case, *, version: int, checker=None, reason: str = "") -> Case:
-    """Ask an inspector to verify on site that the problem is fixed (核查)."""
+    """Ask an inspector to verify on site that the problem is fixed (核查): a check task for
+    the named inspector, or for any inspector of the case's grid."""
     if checker is not None and not R.has_role(checker, R.INSPECTOR):
         raise InvalidInput(_("The checker must be an inspector."))
     return _apply(actor, case, "send_for_check", version, reason,
-                  lambda c, now: {"checker": checker}, {"checker": checker.get_username() if checker else None})
+                  lambda c, now: {"checker": checker}, {"checker": checker.get_username() if checker else None},
+                  after=lambda c, now: _new_task(c, InspectionTask.Kind.CHECK, checker, now))
+
+
+def request_verification(actor, case: Case, *, version: int, inspector=None, reason: str = "") -> Case:
+    """Ask an inspector to verify on site that a reported problem is real (核实), typically a
+    citizen's; the dispatcher then files or rejects it with the result in hand."""
+    if inspector is not None and not R.has_role(inspector, R.INSPECTOR):
+        raise InvalidInput(_("Verification must be asked of an inspector."))
+    return _apply(actor, case, "request_verification", version, reason, lambda c, now: {},
+                  {"inspector": inspector.get_username() if inspector else None},
+                  after=lambda c, now: _new_task(c, InspectionTask.Kind.VERIFY, inspector, now))
+
+
+def _new_task(case: Case, kind: str, inspector, now: dt.datetime) -> None:
+    hours = settings.VERIFY_WITHIN_WORKING_HOURS if kind == InspectionTask.Kind.VERIFY else settings.CHECK_WITHIN_WORKING_HOURS
+    InspectionTask.objects.create(case=case, kind=kind, inspector=inspector, created_at=now,
+                                  due_at=worktime.add_working_hours(now, hours))
+
+
+def complete_task(actor, task: InspectionTask, *, result: str, note: str = "", evidence: list[Evidence] = ()) -> Case:
+    """An inspector reports from the site. Verify: the result is recorded for the dispatcher.
+    Check: fixed → check passed; not fixed → rework (the note is the reason). One transaction."""
+    if result not in InspectionTask.RESULTS[task.kind]:
+        raise InvalidInput(_("“%(result)s” is not a result of this task."), result=result)
+    if result == InspectionTask.Result.NOT_FIXED and not note.strip():
+        raise InvalidInput(_("Say what is still wrong."))
+    stored = [(item, item.photo.store()) for item in evidence]
+    with transaction.atomic():
+        task = InspectionTask.objects.select_for_update().get(pk=task.pk)
+        if task.done_at:
+            raise ForbiddenTransition(_("This task was already completed."))
+        if task.inspector_id and task.inspector_id != actor.pk and not R.has_role(actor, R.ADMIN):
+            raise NotAllowed(_("This task was given to another inspector."))
+        case = Case.objects.get(pk=task.case_id)
+        if case.state != InspectionTask.OPEN_CASE_STATE[task.kind]:
+            raise ForbiddenTransition(_("The case has moved on; this task is no longer needed."))
+        photos = {"photos": [item.photo.sha256 for item in evidence], "task": task.pk, "result": result}
+        if task.kind == InspectionTask.Kind.VERIFY:
+            case = _apply(actor, case, "verify", case.version, note, lambda c, now: {}, photos)
+        elif result == InspectionTask.Result.FIXED:
+            case = _apply(actor, case, "check_pass", case.version, note, lambda c, now: {"checked_at": now}, photos)
+        else:
+            case = check_fail(actor, case, version=case.version, reason=note)
+        _attach(case, actor, stored)
+        InspectionTask.objects.filter(pk=task.pk).update(done_at=timezone.now(), done_by=actor, result=result,
+                                                         note=note.strip())
+    return case
 
 
 def check_pass(actor, case: Case, *, version: int, reason: str = "") -> Case:
@@ -286,8 +359,10 @@ def resume(actor, case: Case, *, version: int, reason: str = "") -> Case:
 # --- the machinery ---------------------------------------------------------------------
 
 def _apply(actor, case: Case, action: str, version: int, reason: str,
-           change: Callable[[Case, dt.datetime], dict], payload=None) -> Case:
-    """Lock, check state, role and version, apply `change`, write case and event atomically."""
+           change: Callable[[Case, dt.datetime], dict], payload=None,
+           after: Callable[[Case, dt.datetime], None] | None = None) -> Case:
+    """Lock, check state, role and version, apply `change`, write case and event atomically
+    (and whatever `after` writes with them)."""
     transition = TRANSITIONS[action]
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
@@ -312,6 +387,8 @@ def _apply(actor, case: Case, action: str, version: int, reason: str,
         for name, value in fields.items():
             setattr(current, name, value)
         _record(current, actor, action, from_state, to_state, reason, extra, at=now, role=role)
+        if after:
+            after(current, now)
     return current
 
 
@@ -372,8 +449,10 @@ def _check_actor(actor, transition: Transition, case: Case) -> str:
 
 
 def _may_check(actor, case: Case) -> bool:
-    if case.checker_id:
-        return case.checker_id == actor.pk
+    """The inspector named for the case's open task (or as its checker), else any of its grid."""
+    named = InspectionTask.objects.filter(case_id=case.pk, done_at__isnull=True, inspector__isnull=False)
+    if case.checker_id or named.exists():
+        return case.checker_id == actor.pk or named.filter(inspector=actor).exists()
     return case.grid.inspectors.filter(user=actor).exists()
 
 

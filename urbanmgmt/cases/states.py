@@ -26,6 +26,8 @@ S = State
 _T = [
     Transition("file", _("File (立案)"), (S.REPORTED,), S.FILED, (DISPATCHER,)),
     Transition("reject", _("Reject (不予立案)"), (S.REPORTED,), S.REJECTED, (DISPATCHER,), True),
+    Transition("request_verification", _("Ask for on-site verification (核实)"), (S.REPORTED,), None, (DISPATCHER,)),
+    Transition("verify", _("Verified on site"), (S.REPORTED,), None, (INSPECTOR,)),
     Transition("void", _("Void (作废)"), (S.FILED,), S.VOIDED, (DISPATCHER,), True),
     Transition("dispatch", _("Dispatch (派遣)"), (S.FILED,), S.DISPATCHED, (DISPATCHER,)),
     Transition("sign", _("Sign (签收)"), (S.DISPATCHED,), None, (HANDLER,)),

@@ -1,0 +1,198 @@
+"""The API of the inspectors' app: /api/v1/collect/ (token or session auth).
+
+Reports are idempotent by the client's UUID: a resend, or two racing resends, give back the
+case the first one made. Photos are verified before anything is written; any refusal is a
+400 with a message the inspector can act on, and nothing is kept of the refused report.
+"""
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import OuterRef, Q, Subquery
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status
+from rest_framework.decorators import api_view, parser_classes, permission_classes
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from collectors_app.evidence import flag, read_uploads
+from urbanmgmt.cases import services
+from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask
+from urbanmgmt.cases.photos import signed_media_url
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.errors import InvalidInput
+from urbanmgmt.grids.api import UnitGridSerializer
+from urbanmgmt.grids.geo import parse_lon_lat
+from urbanmgmt.grids.models import UnitGrid
+from urbanmgmt.org.roles import INSPECTOR, has_role, roles_of
+
+
+def _inspector(request):
+    if not has_role(request.user, INSPECTOR):
+        raise PermissionDenied(_("This app is for inspectors."))
+
+
+class ReportForm(serializers.Serializer):
+    client_uuid = serializers.UUIDField()
+    lon = serializers.FloatField()
+    lat = serializers.FloatField()
+    accuracy_m = serializers.FloatField(required=False, allow_null=True)
+    placed_by_hand = serializers.BooleanField(default=False)
+    category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True))
+    description = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+    address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
+    captured_at = serializers.DateTimeField()
+
+    def validate(self, attrs):
+        attrs["point"] = parse_lon_lat(attrs.pop("lon"), attrs.pop("lat"))
+        accuracy = attrs.get("accuracy_m")
+        if accuracy is None and not attrs["placed_by_hand"]:
+            raise serializers.ValidationError({"accuracy_m": _("The GPS accuracy is missing.")})
+        if accuracy is not None and not (0 <= accuracy < float("inf")):
+            raise serializers.ValidationError({"accuracy_m": _("The GPS accuracy must be a positive number of metres.")})
+        if accuracy is not None and accuracy > settings.COLLECT_ACCURACY_MAX_M and not attrs["placed_by_hand"]:
+            raise serializers.ValidationError({"accuracy_m": _(
+                "The GPS fix is only accurate to %(acc)d m (the limit is %(max)d m): place the point on the map by hand."
+            ) % {"acc": accuracy, "max": settings.COLLECT_ACCURACY_MAX_M}})
+        if attrs["captured_at"] > timezone.now() + dt.timedelta(minutes=5):
+            raise serializers.ValidationError({"captured_at": _("The capture time lies in the future: check the phone's clock.")})
+        return attrs
+
+
+def _report_answer(case: Case) -> dict:
+    flags = sorted({f for media in case.media.all() for f in media.flags})
+    return {"id": case.pk, "code": case.code, "state": case.state, "client_uuid": case.external_ref,
+            "grid": case.grid.code, "community": case.community.name, "flags": flags}
+
+
+@api_view(["GET", "POST"])
+@permission_classes([IsAuthenticated])
+@parser_classes([MultiPartParser, FormParser])
+def reports(request):
+    """GET: my reports, newest first. POST: a new report (multipart: fields and `photos`)."""
+    _inspector(request)
+    if request.method == "GET":
+        return _my_reports(request)
+    if int(request.META.get("CONTENT_LENGTH") or 0) > settings.REPORT_MAX_BYTES + 2**20:
+        raise InvalidInput(_("The report is larger than %(mb)s MB."), mb=settings.REPORT_MAX_BYTES // 2**20)
+    form = ReportForm(data=request.data)
+    form.is_valid(raise_exception=True)
+    data = form.validated_data
+    resent = Case.objects.filter(channel=Channel.INSPECTOR, external_ref=str(data["client_uuid"])).first()
+    if resent is not None:  # answered before the photos are even read
+        if resent.reporter_id != request.user.pk:
+            raise InvalidInput(_("This report id belongs to someone else's report."))
+        return Response(_report_answer(resent), status=status.HTTP_200_OK)
+    photos = read_uploads(request.FILES.getlist("photos"))
+    case, created = services.report(
+        request.user, channel=Channel.INSPECTOR, point=data["point"], category=data["category"],
+        description=data["description"], address=data["address"], external_ref=str(data["client_uuid"]),
+        reported_at=data["captured_at"],
+        payload={"accuracy_m": data.get("accuracy_m"), "placed_by_hand": data["placed_by_hand"]},
+        evidence=flag(photos, data["point"], data["captured_at"]),
+    )
+    case = Case.objects.select_related("grid", "community").prefetch_related("media").get(pk=case.pk)
+    return Response(_report_answer(case), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+def _my_reports(request):
+    limit = min(int(request.query_params.get("limit", 50)), 200)
+    reject_note = CaseEvent.objects.filter(case=OuterRef("pk"), action="reject").values("reason")[:1]
+    thumb = CaseMedia.objects.filter(case=OuterRef("pk")).order_by("id").values("thumbnail")[:1]
+    cases = (Case.objects.filter(reporter=request.user, channel=Channel.INSPECTOR).select_related("category")
+             .annotate(reject_note=Subquery(reject_note), thumb=Subquery(thumb)).order_by("-reported_at")[:limit])
+    return Response({"results": [{
+        "id": c.pk, "code": c.code, "state": c.state, "state_display": c.get_state_display(),
+        "category_name": c.category.name_zh if c.category else "", "reported_at": c.reported_at,
+        "reject_reason_display": c.get_reject_reason_display() if c.reject_reason else "",
+        "reject_note": c.reject_note or "", "thumbnail": signed_media_url(c.thumb) if c.thumb else None,
+    } for c in cases]})
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def me(request):
+    """Who I am and the limits the app enforces before sending."""
+    user = request.user
+    profile = getattr(user, "profile", None)
+    return Response({
+        "username": user.get_username(), "display_name": profile.display_name if profile else user.get_username(),
+        "roles": sorted(roles_of(user)), "grids": profile.grids.count() if profile else 0,
+        "accuracy_warn_m": settings.COLLECT_ACCURACY_WARN_M, "accuracy_max_m": settings.COLLECT_ACCURACY_MAX_M,
+        "max_photos": settings.REPORT_MAX_PHOTOS, "max_photo_bytes": settings.PHOTO_MAX_BYTES,
+        "max_report_bytes": settings.REPORT_MAX_BYTES,
+    })
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def my_grids(request):
+    """My grids as GeoJSON (the base of the hand-placement map)."""
+    _inspector(request)
+    grids = UnitGrid.objects.filter(inspectors__user=request.user).select_related("community", "street", "district")
+    return Response(UnitGridSerializer(grids, many=True).data)
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def frequent_categories(request):
+    """The categories I reported most in the last 90 days."""
+    since = timezone.now() - dt.timedelta(days=90)
+    from django.db.models import Count
+
+    rows = (Case.objects.filter(reporter=request.user, reported_at__gte=since, category__isnull=False)
+            .values("category__service_code").annotate(n=Count("id")).order_by("-n")[:12])
+    return Response({"results": [r["category__service_code"] for r in rows]})
+
+
+def _open_tasks(user):
+    mine = Q(inspector=user) | Q(inspector__isnull=True, case__grid__inspectors__user=user)
+    open_state = (Q(kind=InspectionTask.Kind.VERIFY, case__state=InspectionTask.OPEN_CASE_STATE["verify"])
+                  | Q(kind=InspectionTask.Kind.CHECK, case__state=InspectionTask.OPEN_CASE_STATE["check"]))
+    return InspectionTask.objects.filter(mine, open_state, done_at__isnull=True).distinct()
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def tasks(request):
+    """My open tasks, the most urgent first."""
+    _inspector(request)
+    now = timezone.now()
+    rows = _open_tasks(request.user).select_related("case__category", "case__grid").order_by("due_at")
+    return Response({"results": [{
+        "id": t.pk, "kind": t.kind, "kind_display": t.get_kind_display(), "due_at": t.due_at,
+        "overdue": t.due_at < now,
+        "case": {"code": t.case.code, "category_name": t.case.category.name_zh if t.case.category else "",
+                 "description": t.case.description, "address": t.case.address, "lon": t.case.point.x,
+                 "lat": t.case.point.y, "grid": t.case.grid.code},
+    } for t in rows]})
+
+
+class TaskForm(serializers.Serializer):
+    result = serializers.ChoiceField(choices=InspectionTask.Result.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=1000, default="")
+    lon = serializers.FloatField(required=False, allow_null=True)
+    lat = serializers.FloatField(required=False, allow_null=True)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+@parser_classes([MultiPartParser, FormParser])
+def complete_task(request, pk: int):
+    """Complete a task from the site with a photo and a result that drives the case."""
+    _inspector(request)
+    task = get_object_or_404(_open_tasks(request.user), pk=pk)
+    form = TaskForm(data=request.data)
+    form.is_valid(raise_exception=True)
+    data = form.validated_data
+    photos = read_uploads(request.FILES.getlist("photos"))
+    where = parse_lon_lat(data["lon"], data["lat"]) if data.get("lon") is not None and data.get("lat") is not None \
+        else task.case.point
+    kind = CaseMedia.Kind.CHECK
+    case = services.complete_task(request.user, task, result=data["result"], note=data["note"],
+                                  evidence=flag(photos, where, timezone.now(), kind))
+    return Response({"case": case.code, "state": case.state, "result": data["result"]})

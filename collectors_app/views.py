@@ -1,0 +1,29 @@
+"""The app shell, its service worker and manifest, served under /m/ (the worker's scope)."""
+
+from django.contrib.staticfiles import finders
+from django.http import FileResponse, Http404
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+
+def app(request):
+    return render(request, "collectors_app/app.html")
+
+
+@never_cache
+def service_worker(request):
+    """sw.js from /m/ so that its scope is /m/; never cached, so an update reaches phones."""
+    return _static("collectors_app/sw.js", "text/javascript")
+
+
+def manifest(request):
+    return _static("collectors_app/manifest.webmanifest", "application/manifest+json")
+
+
+def _static(name: str, content_type: str):
+    path = finders.find(name)
+    if not path:
+        raise Http404(name)
+    response = FileResponse(open(path, "rb"), content_type=content_type)
+    response["Service-Worker-Allowed"] = "/m/"
+    return response

@@ -1,0 +1,187 @@
+"""Photos as evidence: verified, hashed, read for EXIF, copied for display, thumbnailed.
+
+The original bytes are kept untouched for staff (their SHA-256 is the evidence's identity);
+what is shown is a re-encoded copy, turned upright and stripped of EXIF (which carries the
+phone's location and make), and a thumbnail. Files are stored under their hash, so storing
+the same photo twice writes nothing new and two reports sharing one photo can be found.
+"""
+
+import datetime as dt
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.core.signing import BadSignature, TimestampSigner
+from django.utils.translation import gettext_lazy as _
+from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
+
+from urbanmgmt.errors import InvalidInput
+
+ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
+_GPS_IFD = 0x8825
+_EXIF_IFD = 0x8769
+
+
+@dataclass
+class Photo:
+    """A verified photo, its files not yet stored."""
+
+    original: bytes
+    sha256: str
+    format: str
+    width: int
+    height: int
+    exif: dict = field(default_factory=dict)
+    display: bytes = b""
+    thumbnail: bytes = b""
+    name: str = ""
+
+    @property
+    def extension(self) -> str:
+        return {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}[self.format]
+
+    def paths(self) -> dict[str, str]:
+        h = self.sha256
+        return {"file": f"evidence/original/{h[:2]}/{h}.{self.extension}",
+                "display": f"evidence/display/{h[:2]}/{h}.jpg",
+                "thumbnail": f"evidence/thumb/{h[:2]}/{h}.jpg"}
+
+    def store(self) -> dict[str, str]:
+        """Write the three files (once: an existing path already holds the same bytes)."""
+        paths = self.paths()
+        for key, content in (("file", self.original), ("display", self.display), ("thumbnail", self.thumbnail)):
+            if not default_storage.exists(paths[key]):
+                default_storage.save(paths[key], ContentFile(content))
+        return paths
+
+    def metadata(self) -> dict:
+        return {"format": self.format, "width": self.width, "height": self.height, "bytes": len(self.original),
+                "name": self.name[:200], "exif": self.exif}
+
+
+def signed_media_url(path: str) -> str:
+    """A URL for one stored file that works without a session for MEDIA_URL_MAX_AGE_S seconds
+    (images in the token-authenticated apps cannot send an Authorization header)."""
+    if not path:
+        return ""
+    signed = TimestampSigner(salt="media").sign(path)
+    return f"/{settings.MEDIA_URL.strip('/')}/{path}?sig={signed[len(path) + 1:]}"
+
+
+def media_signature_ok(path: str, signature: str) -> bool:
+    try:
+        TimestampSigner(salt="media").unsign(f"{path}:{signature}", max_age=settings.MEDIA_URL_MAX_AGE_S)
+    except BadSignature:
+        return False
+    return True
+
+
+def read_photo(data: bytes, name: str = "") -> Photo:
+    """Verify an uploaded photo and prepare its copies; InvalidInput with a reason otherwise."""
+    label = name or _("the photo")
+    if len(data) > settings.PHOTO_MAX_BYTES:
+        raise InvalidInput(_("%(name)s is larger than %(mb)s MB."), name=label, mb=settings.PHOTO_MAX_BYTES // 2**20)
+    if not data:
+        raise InvalidInput(_("%(name)s is empty."), name=label)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            image = Image.open(io.BytesIO(data))
+            if image.format not in ACCEPTED_FORMATS:
+                raise InvalidInput(_("%(name)s is a %(format)s file; send a JPEG, PNG or WebP photo."),
+                                   name=label, format=image.format)
+            width, height = image.size
+            if width * height > settings.PHOTO_MAX_PIXELS:
+                raise InvalidInput(_("%(name)s has too many pixels (%(mp)s megapixels)."),
+                                   name=label, mp=round(width * height / 1e6))
+            exif = _read_exif(image)
+            display, thumbnail = _copies(image)
+    except InvalidInput:
+        raise
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise InvalidInput(_("%(name)s is not a photo that can be read (or is a decompression bomb)."),
+                           name=label) from None
+    except (OSError, SyntaxError, ValueError):  # truncated or corrupt data
+        raise InvalidInput(_("%(name)s is damaged or incomplete; take or send it again."), name=label) from None
+    return Photo(original=data, sha256=hashlib.sha256(data).hexdigest(), format=image.format, width=width,
+                 height=height, exif=exif, display=display, thumbnail=thumbnail, name=name)
+
+
+def _copies(image: Image.Image) -> tuple[bytes, bytes]:
+    """Display copy and thumbnail: decoded at a reduced scale where JPEG allows (the whole
+    stream is still read, so truncation is still caught), upright, without EXIF."""
+    edge = settings.PHOTO_DISPLAY_EDGE
+    if image.format == "JPEG":
+        image.draft("RGB", (edge, edge))
+    image.load()
+    upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright.thumbnail((edge, edge))
+    display = io.BytesIO()
+    upright.save(display, "JPEG", quality=82, optimize=False)
+    upright.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE))
+    thumb = io.BytesIO()
+    upright.save(thumb, "JPEG", quality=75)
+    return display.getvalue(), thumb.getvalue()
+
+
+def _read_exif(image: Image.Image) -> dict:
+    exif = image.getexif()
+    if not exif:
+        return {}
+    out = {}
+    for tag, key in ((0x010F, "make"), (0x0110, "model"), (0x0112, "orientation")):
+        if tag in exif:
+            out[key] = _plain(exif[tag])
+    sub = exif.get_ifd(_EXIF_IFD)
+    taken = sub.get(0x9003) or exif.get(0x0132)  # DateTimeOriginal, else DateTime
+    if taken:
+        out["taken_at"] = _exif_time(str(taken), sub.get(0x9011))  # OffsetTimeOriginal
+    gps = exif.get_ifd(_GPS_IFD)
+    point = _gps_point(gps) if gps else None
+    if point:
+        out["gps"] = point
+    return out
+
+
+def _plain(value):
+    return value.decode(errors="replace").strip("\x00 ") if isinstance(value, bytes) else (
+        value.strip("\x00 ") if isinstance(value, str) else int(value))
+
+
+def _exif_time(text: str, offset) -> str | None:
+    """ISO 8601 of an EXIF time; without an offset in the file it is taken as local time."""
+    try:
+        moment = dt.datetime.strptime(text.strip("\x00 ")[:19], "%Y:%m:%d %H:%M:%S")
+    except ValueError:
+        return None
+    if offset:
+        try:
+            sign = -1 if str(offset).startswith("-") else 1
+            hours, minutes = str(offset).lstrip("+-").split(":")[:2]
+            return moment.replace(tzinfo=dt.timezone(sign * dt.timedelta(hours=int(hours), minutes=int(minutes)))).isoformat()
+        except ValueError:
+            pass
+    from zoneinfo import ZoneInfo
+
+    return moment.replace(tzinfo=ZoneInfo(settings.TIME_ZONE)).isoformat()
+
+
+def _gps_point(gps) -> list[float] | None:
+    names = {ExifTags.GPSTAGS.get(k, k): v for k, v in gps.items()}
+    try:
+        lat = _degrees(names["GPSLatitude"]) * (-1 if names.get("GPSLatitudeRef") in ("S", b"S") else 1)
+        lon = _degrees(names["GPSLongitude"]) * (-1 if names.get("GPSLongitudeRef") in ("W", b"W") else 1)
+    except (KeyError, TypeError, ValueError, ZeroDivisionError):
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return [round(lon, 7), round(lat, 7)]
+
+
+def _degrees(value) -> float:
+    d, m, s = (float(x) for x in value)
+    return d + m / 60 + s / 3600
