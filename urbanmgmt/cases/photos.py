@@ -116,15 +116,19 @@ def _copies(image: Image.Image) -> tuple[bytes, bytes]:
     stream is still read, so truncation is still caught), upright, without EXIF."""
     edge = settings.PHOTO_DISPLAY_EDGE
     if image.format == "JPEG":
-        image.draft("RGB", (edge, edge))
+        # The box the display copy will fill, so libjpeg can decode at 1/2, 1/4 or 1/8 scale.
+        scale = min(1.0, edge / max(image.size))
+        image.draft("RGB", (max(1, int(image.size[0] * scale)), max(1, int(image.size[1] * scale))))
     image.load()
     upright = ImageOps.exif_transpose(image).convert("RGB")
     upright.thumbnail((edge, edge))
     display = io.BytesIO()
     upright.save(display, "JPEG", quality=82, optimize=False)
-    upright.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE))
+    factor = max(1, max(upright.size) // settings.PHOTO_THUMB_EDGE)  # a box reduction: cheap
+    small = upright.reduce(factor) if factor > 1 else upright
+    small.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE), Image.Resampling.BILINEAR)
     thumb = io.BytesIO()
-    upright.save(thumb, "JPEG", quality=75)
+    small.save(thumb, "JPEG", quality=75)
     return display.getvalue(), thumb.getvalue()
 
 

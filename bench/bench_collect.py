@@ -1,0 +1,151 @@
+"""Benchmark of the inspectors' report submission (issue: 城管通), over real HTTP.
+
+8 concurrent clients post reports, each with one ~3 MB, 12-megapixel JPEG (a different one
+every time), to gunicorn serving the platform on a fresh SpatiaLite database: at least 400
+reports. Prints report_submit_p95_ms and report_submit_per_s.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+
+from common import ROOT, bench, load_demo_city, setup_django
+from photos import phone_jpeg, unique
+
+CLIENTS, REPORTS, WORKERS = 8, 400, int(os.environ.get("BENCH_WORKERS", "3"))
+
+
+def multipart(fields: dict, photo: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+             for k, v in fields.items()]
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="photos"; filename="photo.jpg"\r\n'
+                 f"Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    return b"".join(parts), f"multipart/form-data; boundary={boundary}"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main() -> None:
+    db = setup_django("bench_collect.sqlite3")
+    load_demo_city()
+    from django.contrib.auth.models import Group, User
+    from rest_framework.authtoken.models import Token
+
+    from urbanmgmt.grids.models import UnitGrid
+    from urbanmgmt.org.models import Profile
+
+    user = User.objects.create_user("bench_inspector")
+    user.groups.add(Group.objects.get(name="inspector"))
+    Profile.objects.create(user=user).grids.set(UnitGrid.objects.all()[:200])
+    token = Token.objects.create(user=user).key
+    points = [g.geom.point_on_surface for g in UnitGrid.objects.all()[:200]]
+
+    media = ROOT / "var" / "bench_media"
+    shutil.rmtree(media, ignore_errors=True)
+    port = free_port()
+    env = {**os.environ, "SQLITE_PATH": str(db), "MEDIA_ROOT": str(media), "DJANGO_SETTINGS_MODULE": "urbanmgmt.settings"}
+    server = subprocess.Popen([str(ROOT / ".venv" / "bin" / "gunicorn"), "urbanmgmt.wsgi:application", "--bind",
+                               f"127.0.0.1:{port}", "--workers", str(WORKERS), "--timeout", "60", "--preload"],
+                              cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port)
+        photo = phone_jpeg()
+        _warm_up(port, token, points[0], photo)
+        print(f"  photo: {len(photo) / 1e6:.1f} MB, 4000 × 3000; {WORKERS} gunicorn workers, {CLIENTS} clients")
+        latencies, failures, counter, lock = [], [], [0], threading.Lock()
+
+        def client():
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+            while True:
+                with lock:
+                    if counter[0] >= REPORTS:
+                        return
+                    counter[0] += 1
+                    n = counter[0]
+                point = points[n % len(points)]
+                body, content_type = multipart({
+                    "client_uuid": str(uuid.uuid4()), "lon": point.x, "lat": point.y, "accuracy_m": 6,
+                    "category": "E0102", "description": "基准测试", "captured_at": time.strftime("%Y-%m-%dT%H:%M:%S+08:00"),
+                }, unique(photo, n))
+                start = time.perf_counter()
+                conn.request("POST", "/api/v1/collect/reports/", body,
+                             {"Content-Type": content_type, "Authorization": f"Token {token}"})
+                response = conn.getresponse()
+                answer = response.read()
+                latencies.append(time.perf_counter() - start)
+                if response.status != 201:
+                    failures.append((response.status, answer[:200]))
+
+        threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
+        server_cpu_before = _cpu_of_children(server.pid)
+        started, cpu = time.perf_counter(), time.process_time()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        wall = time.perf_counter() - started
+        client_cpu = time.process_time() - cpu
+        server_cpu = _cpu_of_children(server.pid) - server_cpu_before
+    finally:
+        server.terminate()
+        server.wait(10)
+    if failures:
+        print(f"  {len(failures)} failed, e.g. {failures[0]}")
+        sys.exit(1)
+    latencies.sort()
+    bench("report_submit_p95_ms", latencies[int(0.95 * len(latencies)) - 1] * 1000, "ms")
+    bench("report_submit_per_s", len(latencies) / wall, "reports/s")
+    from urbanmgmt.cases.models import Case
+
+    print(f"  {Case.objects.count()} cases, median {latencies[len(latencies) // 2] * 1000:.0f} ms; CPU per report: "
+          f"clients {client_cpu / len(latencies) * 1000:.0f} ms, server {server_cpu / len(latencies) * 1000:.0f} ms")
+
+
+def _warm_up(port: int, token: str, point, photo: bytes) -> None:
+    """One report per worker first (imports, grid index), not counted."""
+    for n in range(WORKERS * 2):
+        body, content_type = multipart({"client_uuid": str(uuid.uuid4()), "lon": point.x, "lat": point.y, "accuracy_m": 5,
+                                        "category": "E0102", "captured_at": time.strftime("%Y-%m-%dT%H:%M:%S+08:00")},
+                                       unique(photo, -1 - n))
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        conn.request("POST", "/api/v1/collect/reports/", body, {"Content-Type": content_type,
+                                                                "Authorization": f"Token {token}"})
+        assert conn.getresponse().status == 201
+
+
+def _cpu_of_children(pid: int) -> float:
+    """CPU seconds used so far by gunicorn's workers (from /proc)."""
+    total = 0.0
+    for child in subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout.split():
+        fields = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()
+        total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def _wait(port: int) -> None:
+    for _ in range(100):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if json.loads(conn.getresponse().read())["ok"]:
+                return
+        except (OSError, ValueError):
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+if __name__ == "__main__":
+    main()
