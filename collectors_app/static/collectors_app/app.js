@@ -1,0 +1,1565 @@
+/*
+ * 城管通 — the inspectors' mobile app (PWA). Plain JS, no build step.
+ *
+ * One file on purpose: it is served through Django's hashed static storage and cached by the
+ * service worker from the shell's asset list, and relative ES-module imports would bypass both.
+ * Sections: helpers · storage · API · login · shell and tabs · photos · location and map ·
+ * categories · new report · queue sender · queue view · my reports · tasks · start.
+ *
+ * The report queue lives in IndexedDB and an item leaves it only when the server answers
+ * 200/201 for it; client_uuid makes every resend idempotent on the server.
+ */
+
+const API = '/api/v1';
+const SW_URL = '/m/sw.js';
+const SW_SCOPE = '/m/';
+const DEFAULT_CENTER = [34.5966, 119.1786]; // 海州区, 连云港 (only when nothing better is known)
+const DEFAULT_LIMITS = {
+  accuracy_warn_m: 30,
+  accuracy_max_m: 100,
+  max_photos: 6,
+  max_photo_bytes: 10485760,
+  max_report_bytes: 41943040,
+};
+const DESCRIPTION_MAX = 500;
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 5 * 60 * 1000;
+const FLUSH_INTERVAL_MS = 30000;
+const RELOCATE_AFTER_M = 20;
+const LS = {
+  token: 'cgt.token',
+  username: 'cgt.username',
+  me: 'cgt.me',
+  frequent: 'cgt.frequentCategories',
+  recent: 'cgt.recentCategories.',
+};
+const FAMILY_LABELS = { component: '部件', event: '事件', part: '部件', parts: '部件', events: '事件' };
+const FIELD_LABELS = {
+  photos: '照片', category: '类别', lon: '经度', lat: '纬度', accuracy_m: '定位精度',
+  description: '描述', captured_at: '拍摄时间', client_uuid: '编号', placed_by_hand: '手动选点',
+  result: '结果', note: '说明', username: '用户名', password: '密码',
+};
+const TASK_RESULTS = {
+  verify: [['confirmed', '属实'], ['not_found', '不属实']],
+  check: [['fixed', '已整改'], ['not_fixed', '未整改']],
+};
+const TASK_KINDS = { verify: '核实', check: '核查' };
+
+const state = {
+  token: null,
+  username: null,
+  me: null,
+  tab: 'new',
+};
+
+/* ------------------------------------------------------------------ helpers */
+
+const $ = (sel) => document.querySelector(sel);
+
+/** Build an element; strings become text nodes, never HTML. */
+function h(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(attrs)) {
+    if (value === null || value === undefined || value === false) continue;
+    if (key === 'class') node.className = value;
+    else if (key === 'text') node.textContent = value;
+    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value === true ? '' : String(value));
+  }
+  for (const child of children.flat()) {
+    if (child === null || child === undefined || child === false) continue;
+    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  }
+  return node;
+}
+
+function showMessage(node, text, kind = 'error') {
+  if (!text) {
+    node.hidden = true;
+    node.textContent = '';
+    return;
+  }
+  node.textContent = text;
+  node.className = `message ${kind}`;
+  node.hidden = false;
+}
+
+let toastTimer = null;
+function toast(text, kind = '') {
+  const node = $('#toast');
+  node.textContent = text;
+  node.className = `toast ${kind}`;
+  node.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => { node.hidden = true; }, 4000);
+}
+
+const pad = (n) => String(n).padStart(2, '0');
+
+/** ISO 8601 in local time with its offset, e.g. 2024-05-01T09:30:12+08:00. */
+function isoWithOffset(date) {
+  const offset = -date.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const abs = Math.abs(offset);
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`
+    + `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
+    + `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
+}
+
+function fmtDateTime(value) {
+  if (value === null || value === undefined || value === '') return '';
+  const d = new Date(value);
+  if (Number.isNaN(d.getTime())) return String(value);
+  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function fmtClock(ms) {
+  const d = new Date(ms);
+  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+
+const fmtMB = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+
+function uuid() {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === 'function') return c.randomUUID();
+  // randomUUID needs a secure context; getRandomValues does not.
+  const b = new Uint8Array(16);
+  if (c && typeof c.getRandomValues === 'function') c.getRandomValues(b);
+  else for (let i = 0; i < 16; i += 1) b[i] = Math.floor(Math.random() * 256);
+  b[6] = (b[6] & 0x0f) | 0x40;
+  b[8] = (b[8] & 0x3f) | 0x80;
+  const x = [...b].map((v) => v.toString(16).padStart(2, '0')).join('');
+  return `${x.slice(0, 8)}-${x.slice(8, 12)}-${x.slice(12, 16)}-${x.slice(16, 20)}-${x.slice(20)}`;
+}
+
+function metresBetween(a, b) {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLon = (b.lon - a.lon) * rad;
+  const s = Math.sin(dLat / 2) ** 2
+    + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLon / 2) ** 2;
+  return 6371000 * 2 * Math.asin(Math.sqrt(s));
+}
+
+const round6 = (x) => Math.round(x * 1e6) / 1e6;
+
+/** A message a person can read from a DRF error body: detail, or field: messages. */
+function errorText(data, status) {
+  if (status === 413) return '照片太大，服务器拒收（413）';
+  if (data && typeof data === 'object' && !Array.isArray(data)) {
+    if (typeof data.detail === 'string' && data.detail) return data.detail;
+    const parts = [];
+    for (const [key, value] of Object.entries(data)) {
+      if (key === 'code' || key === 'status_code') continue;
+      let msg;
+      if (Array.isArray(value)) msg = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('；');
+      else if (value && typeof value === 'object') msg = errorText(value, status);
+      else msg = String(value);
+      parts.push(key === 'non_field_errors' ? msg : `${FIELD_LABELS[key] || key}：${msg}`);
+    }
+    if (parts.length) return parts.join('；');
+  }
+  if (Array.isArray(data) && data.length) return data.join('；');
+  return `服务器返回错误（${status}）`;
+}
+
+function limits() {
+  const merged = { ...DEFAULT_LIMITS };
+  for (const key of Object.keys(DEFAULT_LIMITS)) {
+    const v = state.me && state.me[key];
+    if (typeof v === 'number' && Number.isFinite(v) && v > 0) merged[key] = v;
+  }
+  return merged;
+}
+
+function readJSON(key, fallback) {
+  try {
+    const raw = localStorage.getItem(key);
+    return raw ? JSON.parse(raw) : fallback;
+  } catch (e) {
+    return fallback;
+  }
+}
+
+const sameUser = (a, b) => (a || '').toLowerCase() === (b || '').toLowerCase();
+
+/* ------------------------------------------------------------------ storage (IndexedDB) */
+
+const DB_NAME = 'chengguantong';
+const DB_VERSION = 1;
+let dbPromise = null;
+
+function openDb() {
+  if (!dbPromise) {
+    dbPromise = new Promise((resolve, reject) => {
+      const req = indexedDB.open(DB_NAME, DB_VERSION);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        if (!db.objectStoreNames.contains('queue')) db.createObjectStore('queue', { keyPath: 'client_uuid' });
+        if (!db.objectStoreNames.contains('kv')) db.createObjectStore('kv', { keyPath: 'key' });
+      };
+      req.onsuccess = () => resolve(req.result);
+      req.onerror = () => reject(req.error);
+    });
+  }
+  return dbPromise;
+}
+
+/** Run fn(store) in one transaction; resolves with the last request's result once committed. */
+async function idb(storeName, mode, fn) {
+  const db = await openDb();
+  return new Promise((resolve, reject) => {
+    // Strict durability: a queued report must survive a power cut right after "已保存".
+    const tx = db.transaction(storeName, mode, { durability: 'strict' });
+    let result;
+    const req = fn(tx.objectStore(storeName));
+    if (req) req.onsuccess = () => { result = req.result; };
+    tx.oncomplete = () => resolve(result);
+    tx.onerror = () => reject(tx.error);
+    tx.onabort = () => reject(tx.error || new Error('IndexedDB 事务中止'));
+  });
+}
+
+const queueDb = {
+  all: () => idb('queue', 'readonly', (s) => s.getAll()),
+  count: () => idb('queue', 'readonly', (s) => s.count()),
+  put: (item) => idb('queue', 'readwrite', (s) => s.put(item)),
+  remove: (id) => idb('queue', 'readwrite', (s) => s.delete(id)),
+  /** Merge patch into an item; a deleted item stays deleted. */
+  patch: (id, patch) => idb('queue', 'readwrite', (s) => {
+    const get = s.get(id);
+    get.onsuccess = () => { if (get.result) s.put({ ...get.result, ...patch }); };
+  }),
+};
+
+const kv = {
+  get: async (key) => {
+    try {
+      const row = await idb('kv', 'readonly', (s) => s.get(key));
+      return row ? row.value : undefined;
+    } catch (e) {
+      return undefined;
+    }
+  },
+  set: (key, value) => idb('kv', 'readwrite', (s) => s.put({ key, value })).catch(() => {}),
+  remove: (key) => idb('kv', 'readwrite', (s) => s.delete(key)).catch(() => {}),
+};
+
+/* ------------------------------------------------------------------ API */
+
+class NetworkError extends Error {}
+
+/**
+ * fetch with the token. Resolves {status, ok, data, headers}; rejects NetworkError when no
+ * answer came. A 401 on an authenticated call sends the user back to the login view.
+ */
+async function api(path, { method = 'GET', json, body, timeoutMs = 30000, auth = true } = {}) {
+  const headers = { Accept: 'application/json' };
+  if (auth && state.token) headers.Authorization = `Token ${state.token}`;
+  let payload = body;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    payload = JSON.stringify(json);
+  }
+  const ctrl = new AbortController();
+  const timer = setTimeout(() => ctrl.abort(), timeoutMs);
+  let res;
+  try {
+    // Token only: a Django session cookie in the same browser must not switch DRF to
+    // session auth (and its CSRF check).
+    res = await fetch(path, { method, headers, body: payload, signal: ctrl.signal, credentials: 'omit' });
+  } catch (e) {
+    throw new NetworkError(ctrl.signal.aborted ? '请求超时' : '网络错误，无法连接服务器');
+  } finally {
+    clearTimeout(timer);
+  }
+  let data = null;
+  const type = res.headers.get('content-type') || '';
+  try {
+    data = type.includes('json') ? await res.json() : await res.text();
+  } catch (e) {
+    data = null;
+  }
+  if (res.status === 401 && auth) onUnauthorized();
+  return { status: res.status, ok: res.ok, data, headers: res.headers };
+}
+
+/** All pages of a DRF list (plain array, {results, next} or a GeoJSON collection). */
+async function fetchAll(url, key = 'results', maxPages = 20) {
+  const items = [];
+  let next = url;
+  let first = null;
+  for (let page = 0; next && page < maxPages; page += 1) {
+    const res = await api(next);
+    if (!res.ok) return { ok: false, res };
+    const data = res.data;
+    if (Array.isArray(data)) return { ok: true, items: data, first: data };
+    if (!first) first = data;
+    items.push(...((data && data[key]) || []));
+    next = data && data.next ? data.next : null;
+  }
+  return { ok: true, items, first };
+}
+
+/* ------------------------------------------------------------------ login */
+
+function showLogin(message) {
+  $('#view-main').hidden = true;
+  $('#view-login').hidden = false;
+  showMessage($('#login-message'), message || '', 'error');
+  const user = $('#username');
+  if (!user.value && state.username) user.value = state.username;
+  stopGeo();
+}
+
+function onUnauthorized() {
+  if (!state.token) return;
+  state.token = null;
+  localStorage.removeItem(LS.token);
+  showLogin('登录已失效，请重新登录（待发送的上报已保留）');
+}
+
+async function login(event) {
+  event.preventDefault();
+  const username = $('#username').value.trim();
+  const password = $('#password').value;
+  const message = $('#login-message');
+  if (!username || !password) {
+    showMessage(message, '请输入用户名和密码');
+    return;
+  }
+  if (!navigator.onLine) {
+    showMessage(message, '离线：登录需要网络连接');
+    return;
+  }
+  const button = $('#login-button');
+  button.disabled = true;
+  button.textContent = '正在登录…';
+  try {
+    const res = await api(`${API}/auth/token/`, { method: 'POST', json: { username, password }, auth: false });
+    if (res.ok && res.data && res.data.token) {
+      state.token = res.data.token;
+      localStorage.setItem(LS.token, state.token);
+      if (!sameUser(state.username, username)) {
+        localStorage.removeItem(LS.me);
+        localStorage.removeItem(LS.frequent);
+        state.me = null;
+      }
+      state.username = username;
+      localStorage.setItem(LS.username, username);
+      $('#password').value = '';
+      showMessage(message, '');
+      await refreshMe();
+      enterMain();
+    } else {
+      const known = res.data && typeof res.data === 'object';
+      showMessage(message, (res.status === 400 || res.status === 401) && !known
+        ? '用户名或密码错误'
+        : errorText(res.data, res.status));
+    }
+  } catch (e) {
+    showMessage(message, e.message || '网络错误');
+  } finally {
+    button.disabled = false;
+    button.textContent = '登录';
+  }
+}
+
+let logoutArmed = null;
+async function logout() {
+  const mine = (await queueDb.all().catch(() => [])).filter((it) => sameUser(it.owner, state.username));
+  const button = $('#logout-button');
+  if (mine.length && !logoutArmed) {
+    toast(`还有 ${mine.length} 条上报未发送，它们会保留在手机上，下次登录后发送。再点一次退出。`);
+    button.textContent = '确认退出';
+    logoutArmed = setTimeout(() => { logoutArmed = null; button.textContent = '退出'; }, 5000);
+    return;
+  }
+  clearTimeout(logoutArmed);
+  logoutArmed = null;
+  button.textContent = '退出';
+  const username = state.username;
+  state.token = null;
+  state.me = null;
+  localStorage.removeItem(LS.token);
+  localStorage.removeItem(LS.me);
+  localStorage.removeItem(LS.frequent);
+  await kv.remove(`grids:${(username || '').toLowerCase()}`);
+  await forgetCachedGrids();
+  resetReportForm();
+  grids.data = null;
+  if (map.gridsLayer) { map.gridsLayer.remove(); map.gridsLayer = null; }
+  showLogin('');
+}
+
+/** The user's grids are personal: drop the service worker's copy on logout. */
+async function forgetCachedGrids() {
+  if (!('caches' in window)) return;
+  try {
+    for (const name of await caches.keys()) {
+      if (!name.startsWith('cgt-api-')) continue;
+      const cache = await caches.open(name);
+      for (const req of await cache.keys()) {
+        if (new URL(req.url).pathname.startsWith(`${API}/collect/grids/`)) await cache.delete(req);
+      }
+    }
+  } catch (e) { /* nothing cached */ }
+}
+
+/* ------------------------------------------------------------------ shell: me, tabs, online */
+
+function renderMe() {
+  const me = state.me || {};
+  $('#me-name').textContent = me.display_name || me.username || state.username || '—';
+  const count = Array.isArray(me.grids) ? me.grids.length : me.grids;
+  $('#me-grids').textContent = typeof count === 'number' ? `我的网格 ${count} 个` : '';
+  renderPhotos();
+  renderLocation();
+}
+
+async function refreshMe() {
+  if (!state.token || !navigator.onLine) return;
+  try {
+    const res = await api(`${API}/collect/me/`);
+    if (res.ok && res.data && typeof res.data === 'object') {
+      state.me = res.data;
+      if (res.data.username) {
+        state.username = res.data.username;
+        localStorage.setItem(LS.username, res.data.username);
+      }
+      localStorage.setItem(LS.me, JSON.stringify(res.data));
+      renderMe();
+    }
+  } catch (e) { /* offline: keep the cached profile */ }
+}
+
+const TABS = ['new', 'queue', 'mine', 'tasks'];
+
+function showTab(name) {
+  const tab = TABS.includes(name) ? name : 'new';
+  state.tab = tab;
+  for (const t of TABS) {
+    $(`#panel-${t}`).hidden = t !== tab;
+    $(`#tab-${t}`).setAttribute('aria-selected', String(t === tab));
+  }
+  if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`);
+  if (tab === 'new' && !$('#map-wrap').hidden) ensureMap();
+  if (tab === 'queue') renderQueue();
+  if (tab === 'mine') loadMine();
+  if (tab === 'tasks') loadTasks();
+}
+
+function enterMain() {
+  $('#view-login').hidden = true;
+  $('#view-main').hidden = false;
+  renderMe();
+  showTab((location.hash || '').slice(1) || state.tab);
+  startGeo();
+  loadCategories();
+  loadFrequent();
+  loadGrids();
+  refreshQueueBadge();
+  flush(true);
+}
+
+function onConnectivity() {
+  $('#offline-banner').hidden = navigator.onLine;
+  renderLocation();
+  renderTaskSheetState();
+  if (navigator.onLine && state.token) {
+    flush(true);
+    maybeLocate(true);
+    if (!categories.all.length) loadCategories();
+    refreshMe();
+  }
+}
+
+/* ------------------------------------------------------------------ photos */
+
+const form = {
+  photos: [], // {file, name, url}
+  firstPhotoAt: null,
+  category: null,
+  hand: null, // {lon, lat} when placed on the map
+  saving: false,
+};
+
+function addPhotos(fileList) {
+  const lim = limits();
+  const problems = [];
+  for (const file of [...fileList]) {
+    if (file.type && !file.type.startsWith('image/')) {
+      problems.push(`「${file.name}」不是图片`);
+      continue;
+    }
+    if (form.photos.length >= lim.max_photos) {
+      problems.push(`每条上报最多 ${lim.max_photos} 张照片`);
+      break;
+    }
+    if (file.size > lim.max_photo_bytes) {
+      problems.push(`照片「${file.name}」${fmtMB(file.size)}，超过单张上限 ${fmtMB(lim.max_photo_bytes)}`);
+      continue;
+    }
+    const total = form.photos.reduce((sum, p) => sum + p.file.size, 0) + file.size;
+    if (total > lim.max_report_bytes) {
+      problems.push(`照片合计超过 ${fmtMB(lim.max_report_bytes)}，请少选几张`);
+      continue;
+    }
+    if (!form.firstPhotoAt) form.firstPhotoAt = new Date();
+    const name = file.name || `photo-${form.photos.length + 1}.jpg`;
+    form.photos.push({ file, name, url: URL.createObjectURL(file) });
+  }
+  showMessage($('#photo-message'), [...new Set(problems)].join('；'));
+  renderPhotos();
+}
+
+function removePhoto(index) {
+  const [photo] = form.photos.splice(index, 1);
+  if (photo) URL.revokeObjectURL(photo.url);
+  if (!form.photos.length) form.firstPhotoAt = null;
+  showMessage($('#photo-message'), '');
+  renderPhotos();
+}
+
+function renderPhotos() {
+  const lim = limits();
+  const box = $('#photo-thumbs');
+  box.replaceChildren(...form.photos.map((p, i) => h('div', { class: 'thumb' },
+    h('img', { src: p.url, alt: `照片 ${i + 1}` }),
+    h('button', { type: 'button', class: 'remove', 'aria-label': `删除照片 ${i + 1}`, onclick: () => removePhoto(i) }, '×'))));
+  $('#photo-count').textContent = `${form.photos.length}/${lim.max_photos}`;
+}
+
+/* ------------------------------------------------------------------ location, map, grid */
+
+const geo = { watchId: null, fix: null, error: null, startedAt: 0, graceTimer: null };
+const GPS_GRACE_MS = 3000; // no fix yet: wait this long before opening the map by itself
+
+function startGeo() {
+  if (geo.watchId !== null) return;
+  if (!('geolocation' in navigator)) {
+    geo.error = '此设备不支持定位';
+    renderLocation();
+    return;
+  }
+  geo.startedAt = Date.now();
+  clearTimeout(geo.graceTimer);
+  geo.graceTimer = setTimeout(renderLocation, GPS_GRACE_MS + 50);
+  geo.watchId = navigator.geolocation.watchPosition(onFix, onGeoError, {
+    enableHighAccuracy: true,
+    maximumAge: 5000,
+    timeout: 30000,
+  });
+}
+
+function stopGeo() {
+  if (geo.watchId !== null && navigator.geolocation) navigator.geolocation.clearWatch(geo.watchId);
+  geo.watchId = null;
+}
+
+function onFix(pos) {
+  const c = pos.coords;
+  geo.fix = { lon: round6(c.longitude), lat: round6(c.latitude), accuracy: c.accuracy, at: pos.timestamp };
+  geo.error = null;
+  renderLocation();
+  renderTaskGps();
+  updateFixOnMap();
+}
+
+function onGeoError(err) {
+  const reasons = { 1: '未获得定位权限，请在浏览器设置中允许定位', 2: '无法获取位置', 3: '定位超时，继续尝试…' };
+  geo.error = reasons[err.code] || '定位失败';
+  renderLocation();
+}
+
+/** Accuracy is sent as whole metres, never better than measured. */
+const accuracyMetres = (fix) => (fix ? Math.max(1, Math.ceil(fix.accuracy)) : null);
+
+/** The point a report would be sent with now, or null when it may not be sent. */
+function currentPoint() {
+  if (form.hand) {
+    return { lon: form.hand.lon, lat: form.hand.lat, accuracy_m: accuracyMetres(geo.fix), placed_by_hand: true };
+  }
+  if (geo.fix && geo.fix.accuracy <= limits().accuracy_max_m) {
+    return { lon: geo.fix.lon, lat: geo.fix.lat, accuracy_m: accuracyMetres(geo.fix), placed_by_hand: false };
+  }
+  return null;
+}
+
+function renderLocation() {
+  const lim = limits();
+  const fix = geo.fix;
+  const acc = accuracyMetres(fix);
+  const text = $('#accuracy');
+  const message = $('#accuracy-message');
+  if (form.hand) {
+    text.textContent = `手动选点：经度 ${form.hand.lon.toFixed(6)}  纬度 ${form.hand.lat.toFixed(6)}`
+      + (fix ? `（GPS 精度 ${acc} 米）` : '（无 GPS 定位）');
+  } else if (fix) {
+    text.textContent = `经度 ${fix.lon.toFixed(6)}  纬度 ${fix.lat.toFixed(6)}  精度 ${acc} 米`;
+  } else {
+    text.textContent = geo.error || '正在定位…';
+  }
+
+  const refused = !form.hand && (!fix || fix.accuracy > lim.accuracy_max_m);
+  if (form.hand) showMessage(message, '已在地图上手动选点', 'ok');
+  else if (refused) showMessage(message, '定位精度不足，请在地图上手动选点', 'error');
+  else if (fix.accuracy > lim.accuracy_warn_m) {
+    showMessage(message, `定位精度较低（${acc} 米），请核对位置，必要时在地图上手动选点`, 'warn');
+  } else showMessage(message, '');
+
+  $('#submit-report').disabled = refused || form.saving;
+  $('#use-gps').hidden = !form.hand;
+  const stillStarting = !fix && !geo.error
+    && (geo.watchId === null || Date.now() - geo.startedAt < GPS_GRACE_MS);
+  if (refused && !stillStarting && $('#map-wrap').hidden) {
+    showMap(true);
+    map.autoOpened = true;
+  } else if (!refused && !form.hand && map.autoOpened) {
+    showMap(false); // the fix became good enough: fold away the map we opened ourselves
+  }
+  $('#toggle-map').hidden = refused && !$('#map-wrap').hidden;
+  $('#toggle-map').textContent = $('#map-wrap').hidden ? '地图选点' : '收起地图';
+  maybeLocate(false);
+}
+
+const map = {
+  instance: null, marker: null, fixCircle: null, gridsLayer: null, autoOpened: false, centred: false,
+};
+const grids = { data: null };
+
+function showMap(show) {
+  const wrap = $('#map-wrap');
+  if (wrap.hidden === !show) return;
+  wrap.hidden = !show;
+  map.autoOpened = false;
+  $('#toggle-map').textContent = show ? '收起地图' : '地图选点';
+  if (show) ensureMap();
+}
+
+function ensureMap() {
+  if (map.instance) {
+    setTimeout(() => map.instance.invalidateSize(), 0);
+    return;
+  }
+  if (!window.L) {
+    $('#place-map').textContent = '地图组件未加载，请刷新页面';
+    return;
+  }
+  // Leaflet measures its container: build the map only once it is on screen (see showTab).
+  if (!$('#place-map').offsetWidth) return;
+  // No tile layer: the city network is offline; the user's grids are the base map.
+  map.instance = L.map('place-map', { attributionControl: false, zoomControl: true });
+  const fix = geo.fix;
+  map.instance.setView(fix ? [fix.lat, fix.lon] : DEFAULT_CENTER, fix ? 17 : 13);
+  map.centred = Boolean(fix);
+  map.instance.on('click', (e) => placeByHand(e.latlng));
+  drawGrids();
+  updateFixOnMap();
+  if (form.hand) drawHandMarker();
+  setTimeout(() => map.instance && map.instance.invalidateSize(), 0);
+}
+
+function drawGrids() {
+  if (!map.instance || !grids.data || map.gridsLayer) return;
+  map.gridsLayer = L.geoJSON(grids.data, {
+    interactive: false,
+    style: { color: '#0b6e4f', weight: 1, fillColor: '#0b6e4f', fillOpacity: 0.06 },
+  }).addTo(map.instance);
+  const bounds = map.gridsLayer.getBounds();
+  if (!map.centred && !form.hand && bounds.isValid()) map.instance.fitBounds(bounds, { padding: [8, 8] });
+}
+
+function updateFixOnMap() {
+  if (!map.instance || !geo.fix) return;
+  const latlng = [geo.fix.lat, geo.fix.lon];
+  if (!map.centred && !form.hand) {
+    map.instance.setView(latlng, 17); // the first fix: the problem is usually within sight
+    map.centred = true;
+  }
+  if (!map.fixCircle) {
+    map.fixCircle = L.circle(latlng, {
+      radius: geo.fix.accuracy, interactive: false, color: '#2563eb', weight: 1, fillOpacity: 0.1,
+    }).addTo(map.instance);
+  } else {
+    map.fixCircle.setLatLng(latlng);
+    map.fixCircle.setRadius(geo.fix.accuracy);
+  }
+}
+
+function placeByHand(latlng) {
+  const wrapped = latlng.wrap();
+  form.hand = { lon: round6(wrapped.lng), lat: round6(wrapped.lat) };
+  drawHandMarker();
+  renderLocation();
+  maybeLocate(true);
+}
+
+function drawHandMarker() {
+  if (!map.instance || !form.hand) return;
+  const latlng = [form.hand.lat, form.hand.lon];
+  if (!map.marker) {
+    map.marker = L.circleMarker(latlng, {
+      radius: 10, color: '#fff', weight: 3, fillColor: '#c0392b', fillOpacity: 1, interactive: false,
+    }).addTo(map.instance);
+  } else {
+    map.marker.setLatLng(latlng);
+  }
+}
+
+function useGps() {
+  form.hand = null;
+  if (map.marker) { map.marker.remove(); map.marker = null; }
+  renderLocation();
+  maybeLocate(true);
+}
+
+async function loadGrids() {
+  const key = `grids:${(state.username || '').toLowerCase()}`;
+  const cached = await kv.get(key);
+  if (cached && !grids.data) {
+    grids.data = cached;
+    drawGrids();
+  }
+  if (!navigator.onLine) return;
+  try {
+    const got = await fetchAll(`${API}/collect/grids/`, 'features');
+    if (!got.ok) return;
+    const first = got.first && !Array.isArray(got.first) ? got.first : {};
+    const fresh = first.type === 'Feature' ? first : { type: 'FeatureCollection', features: got.items };
+    grids.data = fresh;
+    kv.set(key, fresh);
+    if (map.gridsLayer) { map.gridsLayer.remove(); map.gridsLayer = null; }
+    drawGrids();
+  } catch (e) { /* offline: the cached grids stay */ }
+}
+
+const locating = { seq: 0, timer: null, at: null, done: false, triedAt: 0 };
+
+/** Ask the server which grid the point is in, when the point moved enough to matter. */
+function maybeLocate(force) {
+  const point = currentPoint();
+  const out = $('#locate-result');
+  if (!point || !state.token) {
+    clearTimeout(locating.timer);
+    locating.at = null;
+    out.hidden = true;
+    return;
+  }
+  const near = locating.at && metresBetween(locating.at, point) < RELOCATE_AFTER_M;
+  // Same place: done, or tried moments ago (offline, server trouble) — do not ask at every fix.
+  if (!force && near && (locating.done || Date.now() - locating.triedAt < 10000)) return;
+  if (!force && locating.timer) return;
+  clearTimeout(locating.timer);
+  locating.timer = setTimeout(() => {
+    locating.timer = null;
+    const latest = currentPoint();
+    if (latest) locate(latest);
+  }, force ? 150 : 600);
+}
+
+function showLocate(text, kind = '') {
+  const out = $('#locate-result');
+  out.textContent = text;
+  out.className = `locate ${kind}`;
+  out.hidden = false;
+}
+
+async function locate(point) {
+  const seq = ++locating.seq;
+  locating.at = { lon: point.lon, lat: point.lat };
+  locating.done = false;
+  locating.triedAt = Date.now();
+  if (!navigator.onLine) {
+    showLocate('离线：网格将在发送时确定', 'muted');
+    return;
+  }
+  showLocate('正在确定所在网格…', 'muted');
+  let res;
+  try {
+    res = await api(`${API}/grids/locate/?lon=${point.lon}&lat=${point.lat}`, { timeoutMs: 10000 });
+  } catch (e) {
+    if (seq === locating.seq) showLocate('离线：网格将在发送时确定', 'muted');
+    return;
+  }
+  if (seq !== locating.seq) return;
+  locating.done = true;
+  if (res.ok && res.data && typeof res.data === 'object') {
+    const p = res.data.properties || res.data;
+    const where = [p.street_name, p.community_name].filter(Boolean).join(' ');
+    showLocate(`网格 ${p.code || '—'}${where ? ` · ${where}` : ''}`);
+  } else if (res.status === 400) {
+    showLocate(errorText(res.data, res.status), 'error');
+  } else if (res.status !== 401) {
+    locating.done = false;
+    showLocate(`暂时无法确定网格（${res.status}），将在发送时确定`, 'muted');
+  }
+}
+
+/* ------------------------------------------------------------------ categories */
+
+const categories = { all: [], byCode: new Map(), frequent: [] };
+
+function familyLabel(family) {
+  if (!family) return '';
+  if (typeof family === 'object') return family.name_zh || family.label || family.name || '';
+  return FAMILY_LABELS[String(family).toLowerCase()] || String(family);
+}
+
+function setCategories(raw) {
+  categories.all = raw.filter((c) => c && c.service_code).map((c) => ({
+    code: String(c.service_code),
+    name: c.name_zh || '',
+    major: (c.major && (c.major.name_zh || c.major.name)) || '',
+    family: familyLabel(c.family),
+    // The words citizens and inspectors use (乱停车, 井盖没了…), from the catalogue.
+    keywords: Array.isArray(c.keywords) ? c.keywords.join(' ').toLowerCase() : '',
+  })).sort((a, b) => a.code.localeCompare(b.code));
+  categories.byCode = new Map(categories.all.map((c) => [c.code, c]));
+  renderCategories();
+}
+
+async function loadCategories() {
+  if (!categories.all.length) {
+    const cached = await kv.get('categories');
+    if (Array.isArray(cached)) setCategories(cached);
+  }
+  if (!navigator.onLine || !state.token) {
+    renderCategories();
+    return;
+  }
+  try {
+    const got = await fetchAll(`${API}/categories/?limit=500&active=true`);
+    if (got.ok && got.items.length) {
+      setCategories(got.items);
+      kv.set('categories', got.items);
+    }
+  } catch (e) { /* keep the cached list */ }
+  renderCategories();
+}
+
+async function loadFrequent() {
+  categories.frequent = readJSON(LS.frequent, []);
+  if (!navigator.onLine) return;
+  try {
+    const res = await api(`${API}/collect/categories/frequent/`);
+    if (res.ok && res.data && Array.isArray(res.data.results)) {
+      categories.frequent = res.data.results.map(String);
+      localStorage.setItem(LS.frequent, JSON.stringify(categories.frequent));
+      renderCategories();
+    }
+  } catch (e) { /* offline */ }
+}
+
+const recentKey = () => `${LS.recent}${(state.username || '').toLowerCase()}`;
+
+function rememberRecent(code) {
+  const list = [code, ...readJSON(recentKey(), []).filter((c) => c !== code)].slice(0, 8);
+  localStorage.setItem(recentKey(), JSON.stringify(list));
+}
+
+function matches(cat, q) {
+  return cat.code.toLowerCase().includes(q) || cat.name.toLowerCase().includes(q)
+    || cat.major.toLowerCase().includes(q) || (cat.keywords || '').includes(q);
+}
+
+function renderCategories() {
+  const list = $('#category-list');
+  if (!categories.all.length) {
+    list.replaceChildren(h('div', { class: 'cat-note' },
+      navigator.onLine ? '正在加载类别…' : '类别列表尚未下载，请联网后重试'));
+    return;
+  }
+  const q = $('#category-search').value.trim().toLowerCase();
+  const recent = readJSON(recentKey(), []);
+  const tags = new Map();
+  for (const code of categories.frequent) tags.set(code, '常用');
+  for (const code of recent) tags.set(code, '最近');
+  const pinned = [...new Set([...recent, ...categories.frequent])].filter((c) => categories.byCode.has(c));
+  const pinnedSet = new Set(pinned);
+  // Each code appears once: pinned first, then the rest in code order.
+  let ordered = [...pinned.map((c) => categories.byCode.get(c)),
+    ...categories.all.filter((c) => !pinnedSet.has(c.code))];
+  if (q) ordered = ordered.filter((c) => matches(c, q));
+  if (!ordered.length) {
+    list.replaceChildren(h('div', { class: 'cat-note' }, `没有匹配“${q}”的类别`));
+    return;
+  }
+  list.replaceChildren(...ordered.map((c) => h('button', {
+    type: 'button',
+    class: `cat${c.code === form.category ? ' is-selected' : ''}`,
+    role: 'option',
+    'aria-selected': String(c.code === form.category),
+    'data-code': c.code,
+  },
+  h('span', { class: 'cat-main' },
+    h('span', { class: 'cat-name' }, c.name || c.code),
+    h('span', { class: 'cat-sub' }, [c.code, c.family, c.major].filter(Boolean).join(' · '))),
+  tags.has(c.code) ? h('span', { class: `tag${tags.get(c.code) === '最近' ? ' recent' : ''}` }, tags.get(c.code)) : null)));
+}
+
+function chooseCategory(code) {
+  form.category = code;
+  for (const node of $('#category-list').querySelectorAll('[data-code]')) {
+    const on = node.dataset.code === code;
+    node.classList.toggle('is-selected', on);
+    node.setAttribute('aria-selected', String(on));
+  }
+  renderChosen();
+  showMessage($('#report-message'), '');
+}
+
+function renderChosen() {
+  const chosen = $('#category-chosen');
+  const cat = form.category && categories.byCode.get(form.category);
+  chosen.textContent = cat ? `已选：${cat.name}（${cat.code}）` : (form.category || '未选择');
+  chosen.classList.toggle('muted', !form.category);
+}
+
+/* ------------------------------------------------------------------ new report */
+
+function validateReport() {
+  const lim = limits();
+  if (!form.photos.length) return '请至少拍摄 1 张照片';
+  if (form.photos.length > lim.max_photos) return `每条上报最多 ${lim.max_photos} 张照片`;
+  const big = form.photos.find((p) => p.file.size > lim.max_photo_bytes);
+  if (big) return `照片「${big.name}」超过单张上限 ${fmtMB(lim.max_photo_bytes)}，请删除后重拍`;
+  const total = form.photos.reduce((sum, p) => sum + p.file.size, 0);
+  if (total > lim.max_report_bytes) return `照片合计 ${fmtMB(total)}，超过上限 ${fmtMB(lim.max_report_bytes)}`;
+  if (!form.category) return '请选择类别';
+  if ($('#description').value.length > DESCRIPTION_MAX) return `描述不能超过 ${DESCRIPTION_MAX} 字`;
+  if (!currentPoint()) return '定位精度不足，请在地图上手动选点';
+  return '';
+}
+
+async function submitReport(event) {
+  event.preventDefault();
+  const message = $('#report-message');
+  const problem = validateReport();
+  if (problem) {
+    showMessage(message, problem);
+    return;
+  }
+  const point = currentPoint();
+  const cat = categories.byCode.get(form.category);
+  const item = {
+    client_uuid: uuid(),
+    owner: state.username,
+    lon: point.lon,
+    lat: point.lat,
+    accuracy_m: point.accuracy_m,
+    placed_by_hand: point.placed_by_hand,
+    category: form.category,
+    category_name: cat ? cat.name : '',
+    description: $('#description').value.trim(),
+    captured_at: isoWithOffset(form.firstPhotoAt || new Date()),
+    photos: form.photos.map((p) => ({ blob: p.file, name: p.name, type: p.file.type || 'image/jpeg' })),
+    created_at: Date.now(),
+    state: 'waiting',
+    attempts: 0,
+    next_try_at: 0,
+    last_error: null,
+  };
+  form.saving = true;
+  renderLocation();
+  try {
+    await queueDb.put(item); // the queue first: nothing is reset before the item is on disk
+  } catch (e) {
+    showMessage(message, `无法保存到手机存储，请重试（${e && e.message ? e.message : e}）`);
+    return;
+  } finally {
+    form.saving = false;
+    renderLocation();
+  }
+  rememberRecent(item.category);
+  if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
+  resetReportForm();
+  toast(navigator.onLine ? '已保存，正在发送…' : '已保存到待发送，联网后自动发送');
+  refreshQueueBadge();
+  flush(true);
+}
+
+function resetReportForm() {
+  for (const p of form.photos) URL.revokeObjectURL(p.url);
+  form.photos = [];
+  form.firstPhotoAt = null;
+  form.category = null;
+  form.hand = null;
+  if (map.marker) { map.marker.remove(); map.marker = null; }
+  $('#category-search').value = '';
+  $('#description').value = '';
+  $('#description-count').textContent = `0/${DESCRIPTION_MAX}`;
+  showMessage($('#photo-message'), '');
+  showMessage($('#report-message'), '');
+  renderPhotos();
+  renderCategories();
+  renderChosen();
+  showMap(false);
+  renderLocation();
+}
+
+/* ------------------------------------------------------------------ queue sender */
+
+const sender = { current: null, pending: null, timer: null, pausedUntil: 0, sent: [] };
+
+/**
+ * Send what is due, one item at a time. Calls while a pass runs are merged into one more pass
+ * after it, so the returned promise settles only when the caller's request has been served.
+ * force: ignore the backoff (explicit retry, app start, the online event, tests).
+ */
+function flush(force = false) {
+  if (!sender.current) {
+    sender.current = runPass(force).finally(() => { sender.current = null; });
+    return sender.current;
+  }
+  if (!sender.pending) {
+    const pending = { force };
+    pending.promise = sender.current.then(() => {
+      sender.pending = null;
+      return flush(pending.force);
+    });
+    sender.pending = pending;
+  } else if (force) {
+    sender.pending.force = true;
+  }
+  return sender.pending.promise;
+}
+
+async function runPass(force) {
+  const pass = () => sendDue(force);
+  try {
+    if (navigator.locks && navigator.locks.request) await navigator.locks.request('cgt-sender', pass);
+    else await pass();
+  } catch (e) {
+    console.error('发送队列出错', e);
+  }
+  await renderQueue();
+  scheduleNextTry();
+}
+
+async function sendDue(force) {
+  const tried = new Set();
+  for (;;) {
+    if (!state.token || !navigator.onLine) return;
+    const now = Date.now();
+    if (!force && sender.pausedUntil > now) return;
+    const due = (await queueDb.all())
+      .filter((it) => sameUser(it.owner, state.username) && it.state !== 'failed'
+        && !tried.has(it.client_uuid) && (force || (it.next_try_at || 0) <= now))
+      // Fewest attempts first, so one item the server keeps refusing with 5xx starves no other.
+      .sort((a, b) => (a.attempts || 0) - (b.attempts || 0) || a.created_at - b.created_at);
+    if (!due.length) return;
+    tried.add(due[0].client_uuid);
+    let outcome;
+    try {
+      outcome = await sendItem(due[0]);
+    } catch (e) {
+      // Not the server's answer (e.g. a photo unreadable right now): keep the item, back off.
+      await backoff(due[0], `本机错误：${e && e.message ? e.message : e}`);
+      outcome = 'stop';
+    }
+    if (outcome === 'stop') return;
+  }
+}
+
+function reportForm(item) {
+  const fd = new FormData();
+  fd.append('client_uuid', item.client_uuid);
+  fd.append('lon', String(item.lon));
+  fd.append('lat', String(item.lat));
+  if (item.accuracy_m !== null && item.accuracy_m !== undefined) fd.append('accuracy_m', String(item.accuracy_m));
+  fd.append('placed_by_hand', item.placed_by_hand ? 'true' : 'false');
+  fd.append('category', item.category);
+  fd.append('description', item.description || '');
+  fd.append('captured_at', item.captured_at);
+  item.photos.forEach((p, i) => fd.append('photos', p.blob, p.name || `photo-${i + 1}.jpg`));
+  return fd;
+}
+
+const sameUuid = (a, b) => String(a).toLowerCase().replace(/-/g, '') === String(b).toLowerCase().replace(/-/g, '');
+
+/** Send one item. Returns 'ok' (go on with the next) or 'stop' (end this pass). */
+async function sendItem(item) {
+  const id = item.client_uuid;
+  await queueDb.patch(id, { state: 'sending' });
+  renderQueue();
+  const bytes = item.photos.reduce((sum, p) => sum + (p.blob ? p.blob.size : 0), 0);
+  // Slow links are normal in the field: allow ~50 KB/s before calling it a timeout.
+  const timeoutMs = 60000 + Math.ceil(bytes / 51200) * 1000;
+  let res;
+  try {
+    res = await api(`${API}/collect/reports/`, { method: 'POST', body: reportForm(item), timeoutMs, auth: true });
+  } catch (e) {
+    await backoff(item, e.message || '网络错误');
+    return 'stop';
+  }
+  if (res.status === 200 || res.status === 201) {
+    const d = res.data;
+    if (!d || typeof d !== 'object' || (!d.code && !d.id)) {
+      await backoff(item, '服务器应答无法识别，将重试');
+      return 'stop';
+    }
+    if (d.client_uuid && !sameUuid(d.client_uuid, id)) {
+      await backoff(item, '服务器应答与本条上报不符，将重试');
+      return 'stop';
+    }
+    await queueDb.remove(id); // only now: the server has it
+    sender.sent.unshift({ ...d, category_name: item.category_name, at: Date.now() });
+    sender.sent.length = Math.min(sender.sent.length, 10);
+    toast(`已上报 ${d.code || d.id}`);
+    refreshQueueBadge();
+    return 'ok';
+  }
+  if (res.status === 401) {
+    await queueDb.patch(id, { state: 'waiting' });
+    return 'stop'; // api() already sent the user to the login view
+  }
+  if (res.status === 408 || res.status === 429 || res.status >= 500) {
+    await backoff(item, `服务器暂时无法处理（${res.status}）`, retryAfterMs(res.headers));
+    return 'stop';
+  }
+  if (res.status >= 400) {
+    await queueDb.patch(id, { state: 'failed', last_error: errorText(res.data, res.status), failed_at: Date.now() });
+    return 'ok';
+  }
+  await backoff(item, `服务器应答异常（${res.status}），将重试`);
+  return 'stop';
+}
+
+function retryAfterMs(headers) {
+  const raw = headers && headers.get('retry-after');
+  if (!raw) return 0;
+  const secs = Number(raw);
+  if (Number.isFinite(secs)) return secs * 1000;
+  const at = Date.parse(raw);
+  return Number.isNaN(at) ? 0 : at - Date.now();
+}
+
+async function backoff(item, reason, atLeastMs = 0) {
+  const attempts = (item.attempts || 0) + 1;
+  const delay = Math.min(BACKOFF_MAX_MS, Math.max(BACKOFF_BASE_MS * 2 ** (attempts - 1), atLeastMs));
+  const next = Date.now() + delay;
+  sender.pausedUntil = next; // the link or the server is down: give every item a rest
+  await queueDb.patch(item.client_uuid, { state: 'waiting', attempts, next_try_at: next, last_error: reason });
+}
+
+async function scheduleNextTry() {
+  clearTimeout(sender.timer);
+  sender.timer = null;
+  if (!state.token || !navigator.onLine) return; // the online event flushes
+  const items = (await queueDb.all().catch(() => []))
+    .filter((it) => sameUser(it.owner, state.username) && it.state === 'waiting');
+  if (!items.length) return;
+  const earliest = Math.max(sender.pausedUntil, Math.min(...items.map((it) => it.next_try_at || 0)));
+  const wait = Math.max(1000, earliest - Date.now());
+  if (wait <= FLUSH_INTERVAL_MS) sender.timer = setTimeout(() => flush(false), wait);
+  // Longer waits are picked up by the 30-second tick.
+}
+
+async function retryItem(id) {
+  await queueDb.patch(id, { state: 'waiting', attempts: 0, next_try_at: 0, last_error: null });
+  sender.pausedUntil = 0;
+  await renderQueue();
+  if (!navigator.onLine) toast('离线：联网后自动发送');
+  return flush(true);
+}
+
+async function deleteItem(id) {
+  await queueDb.remove(id);
+  toast('已删除');
+  await renderQueue();
+}
+
+/* ------------------------------------------------------------------ queue view */
+
+let queueUrls = [];
+
+async function refreshQueueBadge() {
+  const n = await queueDb.count().catch(() => 0);
+  const badge = $('#queue-count');
+  badge.textContent = String(n);
+  badge.classList.toggle('is-zero', n === 0);
+  return n;
+}
+
+function queueStatus(item) {
+  if (!sameUser(item.owner, state.username)) {
+    return [h('span', { class: 'status waiting' }, `属于账号 ${item.owner}，该账号登录后发送`)];
+  }
+  if (item.state === 'sending') return [h('span', { class: 'status sending' }, '正在发送…')];
+  if (item.state === 'failed') {
+    return [h('span', { class: 'status failed' }, '发送失败'),
+      h('p', { class: 'error-text' }, item.last_error || '服务器拒收')];
+  }
+  const parts = [h('span', { class: 'status waiting' }, navigator.onLine ? '等待发送' : '等待发送（离线）')];
+  if (item.attempts) {
+    const when = item.next_try_at > Date.now() ? `，${fmtClock(item.next_try_at)} 重试` : '';
+    parts.push(h('p', { class: 'meta' }, `已尝试 ${item.attempts} 次：${item.last_error || ''}${when}`));
+  }
+  return parts;
+}
+
+function queueActions(item) {
+  if (!sameUser(item.owner, state.username) || item.state === 'sending') return null;
+  const id = item.client_uuid;
+  const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => retryItem(id) },
+    item.state === 'failed' ? '重试' : '立即发送');
+  if (item.state !== 'failed') return item.attempts ? h('div', { class: 'actions' }, retry) : null;
+  const del = h('button', { type: 'button', class: 'btn btn-danger btn-small' }, '删除');
+  del.addEventListener('click', () => {
+    if (del.dataset.armed) {
+      deleteItem(id);
+      return;
+    }
+    del.dataset.armed = '1';
+    del.textContent = '确认删除';
+    setTimeout(() => { delete del.dataset.armed; del.textContent = '删除'; }, 4000);
+  });
+  return h('div', { class: 'actions' }, retry, del);
+}
+
+async function renderQueue() {
+  const items = (await queueDb.all().catch(() => [])).sort((a, b) => a.created_at - b.created_at);
+  await refreshQueueBadge();
+  for (const url of queueUrls) URL.revokeObjectURL(url);
+  queueUrls = [];
+  $('#queue-empty').hidden = items.length > 0;
+  $('#queue-list').replaceChildren(...items.map((item) => {
+    const first = item.photos && item.photos[0];
+    let pic = h('div', { class: 'pic' });
+    if (first && first.blob) {
+      const url = URL.createObjectURL(first.blob);
+      queueUrls.push(url);
+      pic = h('img', { class: 'pic', src: url, alt: '' });
+    }
+    return h('li', { class: 'item', 'data-uuid': item.client_uuid, 'data-state': item.state }, pic,
+      h('div', { class: 'body' },
+        h('div', { class: 'title' }, `${item.category_name || ''} ${item.category}`.trim()),
+        h('div', { class: 'meta' }, `${fmtDateTime(item.captured_at)} · ${item.photos.length} 张照片`
+          + `${item.placed_by_hand ? ' · 手动选点' : ''}`),
+        ...queueStatus(item),
+        queueActions(item)));
+  }));
+  $('#sent-wrap').hidden = sender.sent.length === 0;
+  $('#sent-list').replaceChildren(...sender.sent.map((s) => h('li', { class: 'item' },
+    h('div', { class: 'body' },
+      h('div', { class: 'title' }, `已上报 ${s.code || s.id}`),
+      h('div', { class: 'meta' }, [s.category_name, s.grid && `网格 ${s.grid}`, s.community, fmtDateTime(s.at)]
+        .filter(Boolean).join(' · ')),
+      Array.isArray(s.flags) && s.flags.length ? h('div', { class: 'meta' }, `提示：${s.flags.join('、')}`) : null,
+      h('span', { class: 'status done' }, s.state_display || '已上报')))));
+}
+
+/* ------------------------------------------------------------------ my reports */
+
+let mineUrls = [];
+
+/** Media may need the token: fetch with it, fall back to a plain <img src>. */
+async function loadImage(img, url) {
+  try {
+    const headers = state.token ? { Authorization: `Token ${state.token}` } : {};
+    const res = await fetch(url, { headers, credentials: 'same-origin' });
+    if (!res.ok) throw new Error(String(res.status));
+    const obj = URL.createObjectURL(await res.blob());
+    mineUrls.push(obj);
+    img.src = obj;
+  } catch (e) {
+    img.src = url;
+  }
+}
+
+async function loadMine() {
+  const message = $('#mine-message');
+  if (!navigator.onLine) {
+    message.textContent = '离线：联网后可查看我的上报';
+    message.hidden = false;
+    return;
+  }
+  message.textContent = '正在加载…';
+  message.hidden = false;
+  let res;
+  try {
+    res = await api(`${API}/collect/reports/?limit=50`);
+  } catch (e) {
+    message.textContent = e.message;
+    return;
+  }
+  if (!res.ok) {
+    message.textContent = errorText(res.data, res.status);
+    return;
+  }
+  const rows = Array.isArray(res.data) ? res.data : (res.data && res.data.results) || [];
+  message.hidden = rows.length > 0;
+  message.textContent = rows.length ? '' : '还没有上报记录';
+  for (const url of mineUrls) URL.revokeObjectURL(url);
+  mineUrls = [];
+  $('#my-reports').replaceChildren(...rows.map((r) => {
+    const rejected = r.state === 'rejected';
+    const pic = h('img', { class: 'pic', alt: '' });
+    if (r.thumbnail) loadImage(pic, r.thumbnail);
+    return h('li', { class: 'item', 'data-id': r.id, 'data-state': r.state }, pic,
+      h('div', { class: 'body' },
+        h('div', { class: 'title' }, `${r.code || ''} ${r.category_name || ''}`.trim()),
+        h('div', { class: 'meta' }, fmtDateTime(r.reported_at)),
+        h('span', { class: `status ${rejected ? 'rejected' : ''}` }, r.state_display || r.state || ''),
+        rejected && (r.reject_reason_display || r.reject_note)
+          ? h('p', { class: 'reject' }, `驳回原因：${[r.reject_reason_display, r.reject_note].filter(Boolean).join('；')}`)
+          : null));
+  }));
+}
+
+/* ------------------------------------------------------------------ tasks */
+
+const tasks = { list: [], open: null, photo: null, busy: false };
+
+async function loadTasks() {
+  const message = $('#tasks-message');
+  if (!navigator.onLine) {
+    message.textContent = '离线：任务需要网络连接，请联网后刷新';
+    message.hidden = false;
+    return;
+  }
+  message.textContent = '正在加载…';
+  message.hidden = false;
+  let res;
+  try {
+    res = await api(`${API}/collect/tasks/`);
+  } catch (e) {
+    message.textContent = e.message;
+    return;
+  }
+  if (!res.ok) {
+    message.textContent = errorText(res.data, res.status);
+    return;
+  }
+  tasks.list = Array.isArray(res.data) ? res.data : (res.data && res.data.results) || [];
+  message.hidden = tasks.list.length > 0;
+  message.textContent = tasks.list.length ? '' : '暂无任务';
+  renderTasks();
+}
+
+function distanceText(c) {
+  if (!geo.fix || typeof c.lon !== 'number' || typeof c.lat !== 'number') return '';
+  const m = metresBetween(geo.fix, { lon: c.lon, lat: c.lat });
+  return m < 1000 ? `距我约 ${Math.round(m)} 米` : `距我约 ${(m / 1000).toFixed(1)} 公里`;
+}
+
+function renderTasks() {
+  $('#task-list').replaceChildren(...tasks.list.map((t) => {
+    const c = t.case || {};
+    const li = h('li', { class: 'item task', role: 'button', tabindex: '0', 'data-task-id': t.id },
+      h('div', {},
+        h('span', { class: `kind ${t.kind}` }, t.kind_display || TASK_KINDS[t.kind] || t.kind), ' ',
+        h('strong', {}, `${c.code || ''} ${c.category_name || ''}`)),
+      c.address ? h('div', { class: 'meta' }, c.address) : null,
+      c.description ? h('div', {}, c.description) : null,
+      h('div', { class: 'meta' },
+        t.due_at ? `期限 ${fmtDateTime(t.due_at)} ` : '',
+        t.overdue ? h('span', { class: 'overdue' }, '已超期') : null,
+        c.grid ? ` · 网格 ${c.grid}` : '',
+        distanceText(c) ? ` · ${distanceText(c)}` : ''));
+    li.addEventListener('click', () => openTask(t));
+    li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') openTask(t); });
+    return li;
+  }));
+}
+
+function openTask(task) {
+  tasks.open = task;
+  const c = task.case || {};
+  $('#task-title').textContent = `${task.kind_display || TASK_KINDS[task.kind] || '任务'} · ${c.code || ''}`;
+  $('#task-case').replaceChildren(
+    h('p', {}, h('strong', {}, c.category_name || '')),
+    c.address ? h('p', {}, `地址：${c.address}`) : null,
+    c.description ? h('p', {}, `描述：${c.description}`) : null,
+    h('p', { class: 'muted small' }, [c.grid && `网格 ${c.grid}`, task.due_at && `期限 ${fmtDateTime(task.due_at)}`,
+      task.overdue && '已超期', distanceText(c)].filter(Boolean).join(' · ')),
+  );
+  $('#task-note').value = '';
+  setTaskPhoto(null);
+  showMessage($('#task-message'), '');
+  const results = TASK_RESULTS[task.kind] || TASK_RESULTS.verify;
+  $('#task-results').replaceChildren(...results.map(([value, label], i) => h('button', {
+    type: 'button',
+    class: `btn btn-grow ${i === 0 ? 'btn-primary' : 'btn-danger'}`,
+    'data-result': value,
+    onclick: () => completeTask(value, label),
+  }, label)));
+  $('#task-sheet').hidden = false;
+  renderTaskGps();
+  renderTaskSheetState();
+}
+
+function closeTask() {
+  $('#task-sheet').hidden = true;
+  tasks.open = null;
+  setTaskPhoto(null);
+}
+
+function setTaskPhoto(file) {
+  if (tasks.photo) URL.revokeObjectURL(tasks.photo.url);
+  tasks.photo = file ? { file, url: URL.createObjectURL(file) } : null;
+  const box = $('#task-thumb');
+  box.replaceChildren(...(tasks.photo ? [h('div', { class: 'thumb' },
+    h('img', { src: tasks.photo.url, alt: '任务照片' }),
+    h('button', { type: 'button', class: 'remove', 'aria-label': '删除照片', onclick: () => setTaskPhoto(null) }, '×'))] : []));
+}
+
+function renderTaskGps() {
+  const node = $('#task-gps');
+  if (!node) return;
+  node.textContent = geo.fix
+    ? `当前位置：经度 ${geo.fix.lon.toFixed(6)} 纬度 ${geo.fix.lat.toFixed(6)}（精度 ${accuracyMetres(geo.fix)} 米）`
+    : '暂无定位，将不附带位置';
+}
+
+function renderTaskSheetState() {
+  if (!tasks.open) return;
+  const offline = !navigator.onLine;
+  for (const b of $('#task-results').querySelectorAll('button')) b.disabled = offline || tasks.busy;
+  if (offline) showMessage($('#task-message'), '离线：任务需要网络连接，请联网后提交', 'warn');
+  else if ($('#task-message').classList.contains('warn')) showMessage($('#task-message'), '');
+}
+
+async function completeTask(result, label) {
+  const task = tasks.open;
+  if (!task || tasks.busy) return;
+  const message = $('#task-message');
+  if (!navigator.onLine) {
+    showMessage(message, '离线：任务需要网络连接，请联网后提交', 'warn');
+    return;
+  }
+  const fd = new FormData();
+  fd.append('result', result);
+  fd.append('note', $('#task-note').value.trim());
+  if (tasks.photo) fd.append('photos', tasks.photo.file, tasks.photo.file.name || 'photo.jpg');
+  if (geo.fix) {
+    fd.append('lon', String(geo.fix.lon));
+    fd.append('lat', String(geo.fix.lat));
+  }
+  tasks.busy = true;
+  renderTaskSheetState();
+  showMessage(message, `正在提交“${label}”…`, 'info');
+  try {
+    const res = await api(`${API}/collect/tasks/${encodeURIComponent(task.id)}/complete/`, {
+      method: 'POST', body: fd, timeoutMs: 120000,
+    });
+    if (res.ok) {
+      closeTask();
+      toast(`已提交：${label}`);
+      tasks.list = tasks.list.filter((t) => t.id !== task.id);
+      renderTasks();
+      loadTasks();
+    } else if (res.status !== 401) {
+      showMessage(message, errorText(res.data, res.status));
+    }
+  } catch (e) {
+    showMessage(message, `${e.message}，请稍后重试`);
+  } finally {
+    tasks.busy = false;
+    renderTaskSheetState();
+  }
+}
+
+/* ------------------------------------------------------------------ start */
+
+function bindEvents() {
+  $('#login-form').addEventListener('submit', login);
+  $('#logout-button').addEventListener('click', logout);
+  for (const t of TABS) $(`#tab-${t}`).addEventListener('click', () => showTab(t));
+
+  for (const sel of ['#photo-input', '#photo-gallery']) {
+    $(sel).addEventListener('change', (e) => {
+      addPhotos(e.target.files);
+      e.target.value = ''; // the same photo may be chosen again after removing it
+    });
+  }
+  $('#toggle-map').addEventListener('click', () => showMap($('#map-wrap').hidden));
+  $('#use-gps').addEventListener('click', useGps);
+  $('#category-search').addEventListener('input', renderCategories);
+  $('#category-list').addEventListener('click', (e) => {
+    const option = e.target.closest('[data-code]');
+    if (option) chooseCategory(option.dataset.code);
+  });
+  $('#description').addEventListener('input', (e) => {
+    $('#description-count').textContent = `${e.target.value.length}/${DESCRIPTION_MAX}`;
+  });
+  $('#report-form').addEventListener('submit', submitReport);
+
+  $('#flush-button').addEventListener('click', async () => {
+    if (!navigator.onLine) {
+      toast('离线：联网后自动发送');
+      return;
+    }
+    sender.pausedUntil = 0;
+    await flush(true);
+  });
+  $('#mine-refresh').addEventListener('click', loadMine);
+  $('#tasks-refresh').addEventListener('click', loadTasks);
+  $('#task-close').addEventListener('click', closeTask);
+  $('#task-sheet').addEventListener('click', (e) => { if (e.target.id === 'task-sheet') closeTask(); });
+  $('#task-photo').addEventListener('change', (e) => {
+    const file = e.target.files && e.target.files[0];
+    e.target.value = '';
+    if (!file) return;
+    if (file.size > limits().max_photo_bytes) {
+      showMessage($('#task-message'), `照片 ${fmtMB(file.size)}，超过单张上限 ${fmtMB(limits().max_photo_bytes)}`);
+      return;
+    }
+    setTaskPhoto(file);
+  });
+
+  window.addEventListener('online', onConnectivity);
+  window.addEventListener('offline', onConnectivity);
+  window.addEventListener('hashchange', () => {
+    const tab = location.hash.slice(1);
+    if (TABS.includes(tab) && tab !== state.tab && !$('#view-main').hidden) showTab(tab);
+  });
+  document.addEventListener('visibilitychange', () => {
+    if (document.visibilityState === 'visible' && state.token) flush(false);
+  });
+}
+
+function registerServiceWorker() {
+  if (!('serviceWorker' in navigator)) return;
+  navigator.serviceWorker.register(SW_URL, { scope: SW_SCOPE }).catch((e) => {
+    console.warn('Service worker 注册失败', e);
+  });
+}
+
+async function resetInterruptedSends() {
+  // A send cut short by closing the app left its item 'sending'; it is simply due again.
+  for (const item of await queueDb.all()) {
+    if (item.state === 'sending') await queueDb.patch(item.client_uuid, { state: 'waiting' });
+  }
+}
+
+async function start() {
+  bindEvents();
+  $('#offline-banner').hidden = navigator.onLine;
+  registerServiceWorker();
+  state.token = localStorage.getItem(LS.token);
+  state.username = localStorage.getItem(LS.username);
+  state.me = readJSON(LS.me, null);
+  try {
+    await openDb();
+    await resetInterruptedSends();
+  } catch (e) {
+    toast('手机存储不可用，无法离线保存上报', 'error');
+  }
+  if (state.token) {
+    enterMain();
+    refreshMe();
+  } else {
+    showLogin('');
+  }
+  setInterval(() => { if (state.token) flush(false); }, FLUSH_INTERVAL_MS);
+}
+
+window.collector = {
+  flush: () => flush(true),
+  queueSize: () => queueDb.count(),
+};
+
+start();
