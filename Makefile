@@ -8,7 +8,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
-WORKERS ?= 3
+WORKERS ?= $(shell nproc)
+THREADS ?= 2
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
 TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk
 PYTEST_ARGS ?=
@@ -49,7 +50,7 @@ demo: migrate
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	$(VENV)/bin/gunicorn urbanmgmt.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-	  --access-logfile - --timeout 60
+	  --threads $(THREADS) --access-logfile - --timeout 60 --preload
 
 test: system-test setup
 	$(MAKE) --no-print-directory test-spatialite

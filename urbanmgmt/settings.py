@@ -162,6 +162,8 @@ COLLECT_ACCURACY_MAX_M = envfloat("COLLECT_ACCURACY_MAX_M", 100)
 MEDIA_URL_MAX_AGE_S = envint("MEDIA_URL_MAX_AGE_S", 3600)
 # Uploads: files past this size go to a temporary file instead of memory.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 2**20
+# Photos are read whole anyway (hash, decode) and their size is capped: keep them in memory.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

@@ -11,7 +11,7 @@ from django.views.static import serve
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.org.roles import ROLES, roles_of, visible_cases
+from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, MANAGER, ROLES, has_role, roles_of, visible_cases
 
 
 @login_required
@@ -33,6 +33,12 @@ def healthz(request):
     return JsonResponse({"ok": True, "database": connection.vendor})
 
 
+# Originals (with their EXIF: the phone's place, make and time) are for the command centre;
+# everyone else sees the display copies and thumbnails.
+ORIGINALS = "evidence/original/"
+STAFF_ROLES = (DISPATCHER, MANAGER, ADMIN, ANALYST)
+
+
 def protected_media(request, path):
     """Evidence is for signed-in staff, or for the holder of a fresh signed URL; never public."""
     signature = request.GET.get("sig")
@@ -41,6 +47,8 @@ def protected_media(request, path):
             raise Http404("expired or invalid media link")
     elif not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    elif path.startswith(ORIGINALS) and not has_role(request.user, *STAFF_ROLES):
+        raise Http404("originals are for the command centre's staff")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -225,3 +225,16 @@ def test_my_reports_show_states_and_the_rejection_reason(people):
 def test_me_tells_the_app_its_limits(people):
     data = client_for(people.inspector).get("/api/v1/collect/me/").data
     assert data["accuracy_max_m"] == 100 and data["max_photos"] == 6 and data["grids"] == 12
+
+
+def test_originals_are_for_staff_and_display_copies_for_the_reporter_too(people):
+    from django.test import Client
+
+    response = post(client_for(people.inspector), form())
+    media = CaseMedia.objects.get(case_id=response.data["id"])
+    inspector, dispatcher = Client(), Client()
+    inspector.force_login(people.inspector)
+    dispatcher.force_login(people.dispatcher)
+    assert inspector.get(f"/media/{media.display.name}").status_code == 200
+    assert inspector.get(f"/media/{media.file.name}").status_code == 404
+    assert dispatcher.get(f"/media/{media.file.name}").status_code == 200

@@ -120,7 +120,9 @@ def _copies(image: Image.Image) -> tuple[bytes, bytes]:
         scale = min(1.0, edge / max(image.size))
         image.draft("RGB", (max(1, int(image.size[0] * scale)), max(1, int(image.size[1] * scale))))
     image.load()
-    upright = ImageOps.exif_transpose(image).convert("RGB")
+    upright = ImageOps.exif_transpose(image) or image
+    if upright.mode != "RGB":
+        upright = upright.convert("RGB")
     upright.thumbnail((edge, edge))
     display = io.BytesIO()
     upright.save(display, "JPEG", quality=82, optimize=False)
