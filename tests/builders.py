@@ -85,6 +85,17 @@ class People:
     extra: dict = field(default_factory=dict)
 
 
+def client_for(user, language: str | None = None):
+    """An API client signed in as `user`, asking for answers in `language` if given."""
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.force_authenticate(user)
+    if language:
+        client.credentials(HTTP_ACCEPT_LANGUAGE=language)
+    return client
+
+
 def report_case(actor, category, col=0.5, row=0.5, **kwargs):
     kwargs.setdefault("channel", "inspector")
     case, _ = services.report(actor, point=point_in(col, row), category=category, **kwargs)

@@ -7,16 +7,10 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.builders import point_in, report_case
+from tests.builders import client_for, point_in, report_case
 from urbanmgmt.cases.models import Case, CaseEvent
 
 pytestmark = pytest.mark.django_db
-
-
-def client_for(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
 
 
 def test_anonymous_requests_are_refused(city):

@@ -12,6 +12,7 @@ from django.db import connection
 from PIL import Image
 from rest_framework.test import APIClient
 
+from tests.builders import client_for as _client
 from tests.builders import point_in
 from tests.photos import jpeg, now_local
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia
@@ -20,16 +21,8 @@ pytestmark = pytest.mark.django_db
 URL = "/api/v1/collect/reports/"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
-    return client
+    return _client(user, "en")
 
 
 def form(photos=None, **overrides):

@@ -2,8 +2,8 @@
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
+from tests.builders import client_for as _client
 from tests.builders import make_person, report_case
 from tests.photos import jpeg
 from urbanmgmt.cases import services, worktime
@@ -14,16 +14,8 @@ from urbanmgmt.org.models import Department
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
 def client_for(user):
-    client = APIClient()
-    client.force_authenticate(user)
-    client.credentials(HTTP_ACCEPT_LANGUAGE="en")
-    return client
+    return _client(user, "en")
 
 
 def complete(user, task_id, result, note="", photos=1):

@@ -1269,29 +1269,37 @@ async function loadImage(img, url) {
   }
 }
 
-async function loadMine() {
-  const message = $('#mine-message');
+/* A list from the server into a view: its message line says offline, loading, the error,
+   or that the list is empty; the rows, or null when there are none to show. */
+async function fetchList(messageSelector, url, texts) {
+  const message = $(messageSelector);
+  message.hidden = false;
   if (!navigator.onLine) {
-    message.textContent = '离线：联网后可查看我的上报';
-    message.hidden = false;
-    return;
+    message.textContent = texts.offline;
+    return null;
   }
   message.textContent = '正在加载…';
-  message.hidden = false;
   let res;
   try {
-    res = await api(`${API}/collect/reports/?limit=50`);
+    res = await api(url);
   } catch (e) {
     message.textContent = e.message;
-    return;
+    return null;
   }
   if (!res.ok) {
     message.textContent = errorText(res.data, res.status);
-    return;
+    return null;
   }
   const rows = Array.isArray(res.data) ? res.data : (res.data && res.data.results) || [];
   message.hidden = rows.length > 0;
-  message.textContent = rows.length ? '' : '还没有上报记录';
+  message.textContent = rows.length ? '' : texts.empty;
+  return rows;
+}
+
+async function loadMine() {
+  const rows = await fetchList('#mine-message', `${API}/collect/reports/?limit=50`,
+    { offline: '离线：联网后可查看我的上报', empty: '还没有上报记录' });
+  if (!rows) return;
   for (const url of mineUrls) URL.revokeObjectURL(url);
   mineUrls = [];
   $('#my-reports').replaceChildren(...rows.map((r) => {
@@ -1314,28 +1322,10 @@ async function loadMine() {
 const tasks = { list: [], open: null, photo: null, busy: false };
 
 async function loadTasks() {
-  const message = $('#tasks-message');
-  if (!navigator.onLine) {
-    message.textContent = '离线：任务需要网络连接，请联网后刷新';
-    message.hidden = false;
-    return;
-  }
-  message.textContent = '正在加载…';
-  message.hidden = false;
-  let res;
-  try {
-    res = await api(`${API}/collect/tasks/`);
-  } catch (e) {
-    message.textContent = e.message;
-    return;
-  }
-  if (!res.ok) {
-    message.textContent = errorText(res.data, res.status);
-    return;
-  }
-  tasks.list = Array.isArray(res.data) ? res.data : (res.data && res.data.results) || [];
-  message.hidden = tasks.list.length > 0;
-  message.textContent = tasks.list.length ? '' : '暂无任务';
+  const rows = await fetchList('#tasks-message', `${API}/collect/tasks/`,
+    { offline: '离线：任务需要网络连接，请联网后刷新', empty: '暂无任务' });
+  if (!rows) return;
+  tasks.list = rows;
   renderTasks();
 }
 
