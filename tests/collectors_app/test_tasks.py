@@ -63,6 +63,8 @@ def test_not_fixed_sends_it_back_for_rework_and_needs_a_note(people, category):
     assert complete(people.inspector, task.pk, "not_fixed", note="垃圾仍未清运").status_code == 200
     case.refresh_from_db()
     assert case.state == "dispatched" and case.rework_count == 1
+    rework = case.events.get(action="check_fail")
+    assert rework.reason == "垃圾仍未清运" and rework.payload["task"] == task.pk and len(rework.payload["photos"]) == 1
 
 
 def test_a_task_needs_a_photo_and_a_result_of_its_kind(people, category):

@@ -310,29 +310,29 @@ def complete_task(actor, task: InspectionTask, *, result: str, note: str = "", e
         case = Case.objects.get(pk=task.case_id)
         if case.state != InspectionTask.OPEN_CASE_STATE[task.kind]:
             raise ForbiddenTransition(_("The case has moved on; this task is no longer needed."))
-        photos = {"photos": [item.photo.sha256 for item in evidence], "task": task.pk, "result": result}
+        site = {"photos": [item.photo.sha256 for item in evidence], "task": task.pk, "result": result}
         if task.kind == InspectionTask.Kind.VERIFY:
-            case = _apply(actor, case, "verify", case.version, note, lambda c, now: {}, photos)
+            case = _apply(actor, case, "verify", case.version, note, lambda c, now: {}, site)
         elif result == InspectionTask.Result.FIXED:
-            case = _apply(actor, case, "check_pass", case.version, note, lambda c, now: {"checked_at": now}, photos)
+            case = check_pass(actor, case, version=case.version, reason=note, site=site)
         else:
-            case = check_fail(actor, case, version=case.version, reason=note)
+            case = check_fail(actor, case, version=case.version, reason=note, site=site)
         _attach(case, actor, stored)
         InspectionTask.objects.filter(pk=task.pk).update(done_at=timezone.now(), done_by=actor, result=result,
                                                          note=note.strip())
     return case
 
 
-def check_pass(actor, case: Case, *, version: int, reason: str = "") -> Case:
-    """The inspector confirms on site that the problem is fixed."""
-    return _apply(actor, case, "check_pass", version, reason, lambda c, now: {"checked_at": now})
+def check_pass(actor, case: Case, *, version: int, reason: str = "", site: dict | None = None) -> Case:
+    """The inspector confirms on site that the problem is fixed (`site`: the task and photos)."""
+    return _apply(actor, case, "check_pass", version, reason, lambda c, now: {"checked_at": now}, site)
 
 
-def check_fail(actor, case: Case, *, version: int, reason: str) -> Case:
+def check_fail(actor, case: Case, *, version: int, reason: str, site: dict | None = None) -> Case:
     """The inspector finds the problem not fixed: back to the department (返工), new deadline."""
     return _apply(actor, case, "check_fail", version, reason,
                   lambda c, now: {"rework_count": c.rework_count + 1, "checked_at": now, "handled_at": None,
-                                  "due_at": handling_deadline(c, now)})
+                                  "due_at": handling_deadline(c, now)}, site)
 
 
 def close(actor, case: Case, *, version: int, reason: str = "") -> Case:
