@@ -25,6 +25,7 @@ router.register("cases", CaseViewSet, basename="case")
 urlpatterns = [
     path("", include(router.urls)),
     path("auth/token/", obtain_auth_token, name="api-token"),
+    path("kpi/", include("urbanmgmt.kpi.api_urls")),
 ]
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "urbanmgmt.catalog",
     "urbanmgmt.org",
     "urbanmgmt.cases",
+    "urbanmgmt.kpi",
     "collectors_app",
 ]
 

@@ -31,6 +31,7 @@ class CaseFilter(django_filters.FilterSet):
     category = django_filters.CharFilter(field_name="category__service_code")
     department = django_filters.CharFilter(field_name="department__code")
     grid = django_filters.CharFilter(field_name="grid__code")
+    reporter = django_filters.CharFilter(field_name="reporter__username")
     community = django_filters.CharFilter(field_name="community__code")
     street = django_filters.CharFilter(field_name="street__code")
     district = django_filters.CharFilter(field_name="district__code")

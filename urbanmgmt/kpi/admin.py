@@ -1,0 +1,15 @@
+from django.contrib import admin
+
+from urbanmgmt.kpi.models import AnnualQuota, Campaign
+
+
+@admin.register(AnnualQuota)
+class AnnualQuotaAdmin(admin.ModelAdmin):
+    list_display = ["year", "area", "collection_total", "valid_rate", "campaigns"]
+    list_filter = ["year"]
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    list_display = ["name", "starts_on", "ends_on", "area", "target_count"]
+    filter_horizontal = ["categories"]

@@ -1,0 +1,78 @@
+"""The managers' figures: /api/v1/kpi/ (managers, dispatchers, administrators)."""
+
+import datetime as dt
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+
+from urbanmgmt.grids.models import Area
+from urbanmgmt.kpi.collection import BREAKDOWNS, day_start, quota_progress, valid_rates
+from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, has_role
+
+
+def _managers_only(request):
+    if not has_role(request.user, MANAGER, DISPATCHER, ADMIN):
+        raise PermissionDenied(_("These figures are for managers."))
+
+
+def _area(code: str | None) -> Area | None:
+    if not code:
+        return None
+    area = Area.objects.filter(code=code).first()
+    if area is None:
+        raise NotFound(_("No area with the code %(code)s.") % {"code": code})
+    return area
+
+
+class QuotaQuery(serializers.Serializer):
+    year = serializers.IntegerField(required=False, min_value=2000, max_value=2100)
+    area = serializers.CharField(required=False)
+    as_of = serializers.DateField(required=False)
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def quota(request):
+    """Collection this year against the quota: pace needed, projection with its range."""
+    _managers_only(request)
+    query = QuotaQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    as_of = query.validated_data.get("as_of") or timezone.localdate()
+    year = query.validated_data.get("year") or as_of.year
+    try:
+        progress = quota_progress(year, _area(query.validated_data.get("area")), as_of)
+    except AnnualQuota.DoesNotExist:
+        raise NotFound(_("No quota is set for %(year)s: add it under Targets in the admin.") % {"year": year}) from None
+    return Response(progress.as_dict())
+
+
+class RateQuery(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(help_text=_("inclusive"))
+    by = serializers.ChoiceField(choices=list(BREAKDOWNS))
+    area = serializers.CharField(required=False)
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError(_("The period ends before it starts."))
+        return attrs
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def valid_rate(request):
+    """Valid-report rate (filed ÷ reports) per channel, inspector, grid, community, street or
+    month over a period; each row links to its cases."""
+    _managers_only(request)
+    query = RateQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    start, end = day_start(data["start"]), day_start(data["end"] + dt.timedelta(days=1))
+    rows = valid_rates(start, end, data["by"], _area(data.get("area")))
+    return Response({"start": data["start"], "end": data["end"], "by": data["by"], "results": rows})

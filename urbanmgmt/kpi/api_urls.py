@@ -1,0 +1,8 @@
+from django.urls import path
+
+from urbanmgmt.kpi import api
+
+urlpatterns = [
+    path("quota/", api.quota, name="kpi-quota"),
+    path("valid-rate/", api.valid_rate, name="kpi-valid-rate"),
+]

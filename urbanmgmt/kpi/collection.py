@@ -1,0 +1,204 @@
+"""Collection against the annual quota, and valid-report rates (DOMAIN §6), in SQL.
+
+Collection counts the reports of the inspector and video channels (the quota's scope); a
+report is valid once it was filed (立案): valid-report rate = filed ÷ reports. Reports still
+waiting for a decision are counted and shown as pending.
+"""
+
+import datetime as dt
+import math
+import statistics
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate, TruncMonth
+from django.utils import timezone
+
+from urbanmgmt.cases import worktime
+from urbanmgmt.cases.models import Case, Channel, State
+from urbanmgmt.grids.models import Area
+from urbanmgmt.kpi.models import AnnualQuota
+
+COLLECT_CHANNELS = (Channel.INSPECTOR, Channel.VIDEO)
+COUNTS = {
+    "reports": Count("id"),
+    "filed": Count("id", filter=Q(filed_at__isnull=False)),
+    "rejected": Count("id", filter=Q(state=State.REJECTED)),
+    "pending": Count("id", filter=Q(state=State.REPORTED)),
+}
+# What a breakdown groups by: the field, and the field that names a row.
+BREAKDOWNS = {
+    "channel": ("channel", None),
+    "inspector": ("reporter__username", "reporter__first_name"),
+    "grid": ("grid__code", None),
+    "community": ("community__code", "community__name"),
+    "street": ("street__code", "street__name"),
+    "month": ("month", None),
+}
+# The case list filter that shows the cases behind a row.
+DRILL = {"channel": "channel", "inspector": "reporter", "grid": "grid", "community": "community", "street": "street"}
+
+
+def tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_start(day: dt.date) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=tz())
+
+
+def collected(start: dt.datetime, end: dt.datetime, area: Area | None = None):
+    """The collector reports (inspector + video) made in [start, end), in an area if given."""
+    cases = Case.objects.filter(channel__in=COLLECT_CHANNELS, reported_at__gte=start, reported_at__lt=end)
+    if area is not None:
+        cases = cases.filter(**{area.level: area})
+    return cases
+
+
+def rate(filed: int, reports: int) -> float | None:
+    return round(filed / reports, 4) if reports else None
+
+
+def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None = None) -> list[dict]:
+    """Reports, filed, rejected, pending and the valid-report rate per `by`, with the case
+    list URL behind each row. One query."""
+    key, label = BREAKDOWNS[by]
+    cases = collected(start, end, area)
+    if by == "month":
+        cases = cases.annotate(month=TruncMonth("reported_at", tzinfo=tz()))
+    fields = [key] + ([label] if label else [])
+    rows = cases.values(*fields).annotate(**COUNTS).order_by(key)
+    out = []
+    for row in rows:
+        value = row[key]
+        if by == "month":
+            value = value.date().isoformat()[:7]
+        item = {"key": value, "label": row[label] if label else value,
+                **{name: row[name] for name in COUNTS}, "valid_rate": rate(row["filed"], row["reports"])}
+        item["cases_url"] = _cases_url(start, end, by, value, area)
+        out.append(item)
+    return out
+
+
+def _cases_url(start, end, by, value, area) -> str:
+    params = {"reported_after": start.isoformat(), "reported_before": end.isoformat(),
+              "channel": ",".join(COLLECT_CHANNELS)}
+    if by == "month":
+        first = dt.date.fromisoformat(value + "-01")
+        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+        params.update(reported_after=max(start, day_start(first)).isoformat(),
+                      reported_before=min(end, day_start(following)).isoformat())
+    else:
+        params[DRILL[by]] = value
+    if area is not None:
+        params[area.level] = area.code
+    from urllib.parse import urlencode
+
+    return "/api/v1/cases/?" + urlencode(params)
+
+
+@dataclass
+class Progress:
+    """Where the year stands against its quota, as of a day."""
+
+    year: int
+    as_of: dt.date
+    quota: int
+    valid_rate_target: float
+    collected: int
+    filed: int
+    pending: int
+    valid_rate: float | None
+    working_days_total: int
+    working_days_elapsed: int
+    working_days_remaining: int
+    expected_by_now: int
+    needed_per_working_day: float
+    pace_per_working_day: float
+    projection: int
+    projection_low: int
+    projection_high: int
+    method: str
+
+    @property
+    def on_pace(self) -> bool:
+        return self.projection >= self.quota
+
+    def as_dict(self) -> dict:
+        return {**self.__dict__, "as_of": self.as_of.isoformat(), "on_pace": self.on_pace,
+                "share_of_quota": round(self.collected / self.quota, 4) if self.quota else None}
+
+
+def quota_progress(year: int, area: Area | None = None, as_of: dt.date | None = None) -> Progress:
+    """Collection so far against the year's quota: the pace needed per remaining working
+    day, and a projection to year end — seasonal, from last year's monthly profile when
+    there is one, else linear in working days — with a 95 % range."""
+    quota = AnnualQuota.objects.filter(year=year, area=area).first()
+    if quota is None:
+        raise AnnualQuota.DoesNotExist(f"no quota for {year} {area or 'city'}")
+    as_of = as_of or timezone.localdate()
+    first, last = dt.date(year, 1, 1), dt.date(year, 12, 31)
+    as_of = min(max(as_of, first - dt.timedelta(days=1)), last)
+    days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    workdays = [d for d in days if worktime.is_workday(d)]
+    elapsed = [d for d in workdays if d <= as_of]
+    remaining = len(workdays) - len(elapsed)
+    so_far = collected(day_start(first), day_start(as_of + dt.timedelta(days=1)), area)
+    counts = so_far.aggregate(**COUNTS)
+    done = counts["reports"]
+    projection, low, high, method, share = _project(year, area, as_of, done, so_far, elapsed, remaining)
+    return Progress(
+        year=year, as_of=as_of, quota=quota.collection_total, valid_rate_target=float(quota.valid_rate),
+        collected=done, filed=counts["filed"], pending=counts["pending"], valid_rate=rate(counts["filed"], done),
+        working_days_total=len(workdays), working_days_elapsed=len(elapsed), working_days_remaining=remaining,
+        expected_by_now=round(quota.collection_total * share),
+        needed_per_working_day=round(max(0, quota.collection_total - done) / remaining, 1) if remaining else 0.0,
+        pace_per_working_day=round(done / len(elapsed), 1) if elapsed else 0.0,
+        projection=projection, projection_low=low, projection_high=high, method=method,
+    )
+
+
+def _project(year, area, as_of, done, so_far, elapsed, remaining):
+    """(projection, low, high, method, expected share of the year done by now)."""
+    previous = _monthly(collected(day_start(dt.date(year - 1, 1, 1)), day_start(dt.date(year, 1, 1)), area))
+    if len(previous) >= 11 and sum(previous.values()):
+        return _seasonal(year, area, as_of, done, previous)
+    total_wd = len(elapsed) + remaining
+    if not elapsed:
+        return done, done, done, "linear", 0.0
+    per_day = _daily_counts(so_far, elapsed)
+    pace = done / len(elapsed)
+    projection = done + pace * remaining
+    spread = 1.96 * (statistics.pstdev(per_day) if len(per_day) > 1 else math.sqrt(pace)) * math.sqrt(remaining)
+    return (round(projection), max(done, round(projection - spread)), round(projection + spread), "linear",
+            len(elapsed) / total_wd)
+
+
+def _seasonal(year, area, as_of, done, previous: dict[int, int]):
+    total = sum(previous.values())
+    month_days = (dt.date(year + (as_of.month == 12), as_of.month % 12 + 1, 1) - dt.timedelta(days=1)).day
+    share = (sum(previous.get(m, 0) for m in range(1, as_of.month))
+             + previous.get(as_of.month, 0) * as_of.day / month_days) / total
+    if share <= 0:
+        return done, done, done, "seasonal", 0.0
+    ratio = done / (total * share)  # this year against last, so far
+    rest = total * (1 - share)
+    current = _monthly(collected(day_start(dt.date(year, 1, 1)), day_start(dt.date(year, as_of.month, 1)), area))
+    ratios = [current.get(m, 0) / previous[m] for m in range(1, as_of.month) if previous.get(m)]
+    spread = 1.96 * statistics.stdev(ratios) / math.sqrt(len(ratios)) if len(ratios) >= 2 else 0.25 * ratio
+    projection = done + rest * ratio
+    return (round(projection), round(done + rest * max(0.0, ratio - spread)), round(done + rest * (ratio + spread)),
+            "seasonal", share)
+
+
+def _monthly(cases) -> dict[int, int]:
+    rows = cases.annotate(m=TruncMonth("reported_at", tzinfo=tz())).values("m").annotate(n=Count("id"))
+    return {row["m"].month: row["n"] for row in rows}
+
+
+def _daily_counts(cases, workdays: list[dt.date]) -> list[int]:
+    rows = cases.annotate(d=TruncDate("reported_at", tzinfo=tz())).values("d").annotate(n=Count("id"))
+    by_day = {row["d"]: row["n"] for row in rows}
+    return [by_day.get(d, 0) for d in workdays]

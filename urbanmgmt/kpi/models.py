@@ -1,0 +1,51 @@
+"""Targets as data: annual collection quotas and special collection campaigns (专项采集)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class AnnualQuota(models.Model):
+    """What a year's collection (inspector + video reports together) must reach, city-wide or
+    for one area (a district), with the valid-report rate it must keep (DOMAIN §6)."""
+
+    year = models.PositiveSmallIntegerField(_("year"))
+    area = models.ForeignKey("grids.Area", models.PROTECT, null=True, blank=True, verbose_name=_("area"),
+                             help_text=_("Empty: the whole city."))
+    collection_total = models.PositiveIntegerField(_("collection total at least"))
+    valid_rate = models.DecimalField(_("valid-report rate at least"), max_digits=4, decimal_places=3)
+    campaigns = models.PositiveSmallIntegerField(_("special campaigns"), default=0)
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("annual quota")
+        verbose_name_plural = _("annual quotas")
+        ordering = ["-year"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "area"], name="quota_year_area_unique"),
+            models.UniqueConstraint(fields=["year"], condition=models.Q(area__isnull=True), name="quota_year_city_unique"),
+            models.CheckConstraint(condition=models.Q(valid_rate__gte=0, valid_rate__lte=1), name="quota_rate_0_1"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.year} {self.area or _('city')}: {self.collection_total}"
+
+
+class Campaign(models.Model):
+    """A special collection campaign: a period, categories, an area and a target count."""
+
+    name = models.CharField(_("name"), max_length=100)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    categories = models.ManyToManyField("catalog.Category", verbose_name=_("categories"))
+    area = models.ForeignKey("grids.Area", models.PROTECT, null=True, blank=True, verbose_name=_("area"))
+    target_count = models.PositiveIntegerField(_("target count"))
+
+    class Meta:
+        verbose_name = _("special campaign")
+        verbose_name_plural = _("special campaigns")
+        ordering = ["-starts_on"]
+        constraints = [models.CheckConstraint(condition=models.Q(ends_on__gte=models.F("starts_on")),
+                                              name="campaign_ends_after_start")]
+
+    def __str__(self) -> str:
+        return self.name
