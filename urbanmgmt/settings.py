@@ -146,6 +146,8 @@ EXTENSION_MIN_NOTICE_WORKING_DAYS = envfloat("EXTENSION_MIN_NOTICE_WORKING_DAYS"
 # Inspection tasks (核实 / 核查) are due this many working hours after they are given.
 VERIFY_WITHIN_WORKING_HOURS = envfloat("VERIFY_WITHIN_WORKING_HOURS", 2)
 CHECK_WITHIN_WORKING_HOURS = envfloat("CHECK_WITHIN_WORKING_HOURS", 2)
+# A filed case is dispatched in time (按时派遣) within this many working hours.
+DISPATCH_WITHIN_WORKING_HOURS = envfloat("DISPATCH_WITHIN_WORKING_HOURS", 1)
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from urbanmgmt.kpi.models import AnnualQuota, Campaign
+from urbanmgmt.kpi.models import AnnualQuota, Campaign, EvaluationScheme
 
 
 @admin.register(AnnualQuota)
@@ -13,3 +13,8 @@ class AnnualQuotaAdmin(admin.ModelAdmin):
 class CampaignAdmin(admin.ModelAdmin):
     list_display = ["name", "starts_on", "ends_on", "area", "target_count"]
     filter_horizontal = ["categories"]
+
+
+@admin.register(EvaluationScheme)
+class EvaluationSchemeAdmin(admin.ModelAdmin):
+    list_display = ["version", "name", "valid_from"]

@@ -76,3 +76,29 @@ def valid_rate(request):
     start, end = day_start(data["start"]), day_start(data["end"] + dt.timedelta(days=1))
     rows = valid_rates(start, end, data["by"], _area(data.get("area")))
     return Response({"start": data["start"], "end": data["end"], "by": data["by"], "results": rows})
+
+
+class EvaluationQuery(serializers.Serializer):
+    who = serializers.ChoiceField(choices=["inspector", "dispatcher", "department", "area"])
+    start = serializers.DateField()
+    end = serializers.DateField(help_text=_("inclusive"))
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def evaluation(request):
+    """Scores, grades (A ≥ 90 … E < 40) and rankings under the scheme valid at the start."""
+    from urbanmgmt.kpi.evaluation import evaluate
+    from urbanmgmt.kpi.models import EvaluationScheme
+
+    _managers_only(request)
+    query = EvaluationQuery(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    if data["end"] < data["start"]:
+        raise serializers.ValidationError(_("The period ends before it starts."))
+    try:
+        result = evaluate(data["who"], day_start(data["start"]), day_start(data["end"] + dt.timedelta(days=1)))
+    except EvaluationScheme.DoesNotExist:
+        raise NotFound(_("No evaluation scheme is valid for this period: add one in the admin.")) from None
+    return Response(result)

@@ -5,4 +5,5 @@ from urbanmgmt.kpi import api
 urlpatterns = [
     path("quota/", api.quota, name="kpi-quota"),
     path("valid-rate/", api.valid_rate, name="kpi-valid-rate"),
+    path("evaluation/", api.evaluation, name="kpi-evaluation"),
 ]

@@ -4,7 +4,7 @@ import json
 from pathlib import Path
 
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.kpi.models import AnnualQuota, EvaluationScheme
 
 
 def load_quotas(path: Path) -> int:
@@ -16,3 +16,15 @@ def load_quotas(path: Path) -> int:
             defaults={"collection_total": item["collection_total"], "valid_rate": item["valid_rate"],
                       "campaigns": item.get("campaigns", 0), "note": item.get("note", "")})
     return len(data["quotas"])
+
+
+def load_schemes(path: Path) -> int:
+    """Evaluation schemes from their fixture; a version already there is left as it is."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    for item in data["schemes"]:
+        scheme = EvaluationScheme.objects.filter(version=item["version"]).first()
+        if scheme is None:
+            scheme = EvaluationScheme(**item)
+            scheme.full_clean()
+            scheme.save()
+    return len(data["schemes"])

@@ -49,3 +49,31 @@ class Campaign(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class EvaluationScheme(models.Model):
+    """A version of the evaluation's configuration: for each kind of subject, which
+    indicators count and with which weights, and the grade thresholds. The scheme valid at
+    a period's start scores that period; old versions stay, so old scores can be redone."""
+
+    version = models.CharField(_("version"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    valid_from = models.DateField(_("valid from"))
+    config = models.JSONField(_("configuration"))
+
+    class Meta:
+        verbose_name = _("evaluation scheme")
+        verbose_name_plural = _("evaluation schemes")
+        ordering = ["-valid_from"]
+
+    def __str__(self) -> str:
+        return f"{self.version} {self.name}"
+
+    def clean(self):
+        from django.core.exceptions import ValidationError
+
+        from urbanmgmt.kpi.evaluation import config_problems
+
+        problems = config_problems(self.config)
+        if problems:
+            raise ValidationError({"config": problems})

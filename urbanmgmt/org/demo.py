@@ -16,7 +16,7 @@ from urbanmgmt.catalog.loader import load_catalog
 from urbanmgmt.catalog.models import Category, MajorClass
 from urbanmgmt.grids.importer import import_grids
 from urbanmgmt.grids.models import Area, UnitGrid
-from urbanmgmt.kpi.loader import load_quotas
+from urbanmgmt.kpi.loader import load_quotas, load_schemes
 from urbanmgmt.org import roles as R
 from urbanmgmt.org.models import Department, OwnershipRule, Profile
 
@@ -44,7 +44,8 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
         if not report.ok:
             raise RuntimeError("the demo grid layer was refused:\n" + "\n".join(report.lines()))
     log(f"unit grids: {UnitGrid.objects.count()} in {Area.objects.filter(level='street').count()} streets")
-    log(f"annual quotas: {load_quotas(settings.FIXTURES_DIR / 'kpi' / 'quotas.json')}")
+    log(f"annual quotas: {load_quotas(settings.FIXTURES_DIR / 'kpi' / 'quotas.json')}, evaluation schemes: "
+        f"{load_schemes(settings.FIXTURES_DIR / 'kpi' / 'evaluation.json')}")
     departments = load_departments(DEMO / "departments.json")
     log(f"departments: {departments}, ownership rules: {OwnershipRule.objects.count()}")
     return ensure_accounts()

@@ -1,0 +1,84 @@
+"""Scores, grades and rankings of inspectors, dispatchers, departments and areas from the
+indicators (indicators.py) under a versioned scheme (models.EvaluationScheme)."""
+
+import datetime as dt
+
+from urbanmgmt.kpi.indicators import INDICATORS
+from urbanmgmt.kpi.models import EvaluationScheme
+
+WHO = ("inspector", "dispatcher", "department", "area")
+VOLUME = "volume"  # a department's cases due, against the busiest department's
+
+
+def config_problems(config: dict) -> list[str]:
+    """What is wrong with a scheme's configuration (empty when nothing)."""
+    problems = []
+    for who in WHO:
+        weights = config.get(who, {})
+        for key in weights:
+            if key != VOLUME and (key not in INDICATORS or INDICATORS[key].who != who):
+                problems.append(f"{who}: unknown indicator {key}")
+        if weights and abs(sum(weights.values()) - 100) > 1e-6:
+            problems.append(f"{who}: the weights add up to {sum(weights.values())}, not 100")
+    grades = config.get("grades", {})
+    if [grades.get(g) for g in "ABCD"] != sorted([grades.get(g, 0) for g in "ABCD"], reverse=True):
+        problems.append("grades: thresholds A > B > C > D are required")
+    return problems
+
+
+def scheme_for(day: dt.date) -> EvaluationScheme:
+    scheme = EvaluationScheme.objects.filter(valid_from__lte=day).first()
+    if scheme is None:
+        raise EvaluationScheme.DoesNotExist(f"no evaluation scheme valid on {day}")
+    return scheme
+
+
+def grade(score: float, grades: dict) -> str:
+    for letter in "ABCD":
+        if score >= grades[letter]:
+            return letter
+    return "E"
+
+
+def evaluate(who: str, start: dt.datetime, end: dt.datetime, scheme: EvaluationScheme | None = None) -> dict:
+    """Every subject's indicator values, score (0–100), grade and rank for [start, end).
+
+    An indicator with nothing to count for a subject (no denominator) is left out and the
+    other weights are scaled up, so no one is scored on what they had no chance to do.
+    """
+    scheme = scheme or scheme_for(start.date())
+    configured = scheme.config.get(who, {})
+    # In the registry's order (PostgreSQL's jsonb does not keep the keys' order).
+    weights = {key: configured[key] for key in (VOLUME, *INDICATORS) if key in configured}
+    counts = {key: INDICATORS[key].compute(start, end) for key in weights if key != VOLUME}
+    if VOLUME in weights:
+        base = counts.get("closure_rate") or INDICATORS["closure_rate"].compute(start, end)
+        busiest = max((d for _, d in base.values()), default=0)
+        counts[VOLUME] = {s: (d, busiest) for s, (_, d) in base.items()}
+    subjects = sorted({s for per in counts.values() for s in per})
+    rows = []
+    for subject in subjects:
+        values, earned, possible = {}, 0.0, 0.0
+        for key, weight in weights.items():
+            n, d = counts[key].get(subject, (0, 0))
+            value = n / d if d else None
+            values[key] = {"n": n, "d": d, "value": round(value, 4) if value is not None else None}
+            if value is None:
+                continue
+            good = value if key == VOLUME or INDICATORS[key].higher_is_better else 1 - value
+            earned += weight * good
+            possible += weight
+        score = round(100 * earned / possible, 1) if possible else None
+        rows.append({"subject": subject, "values": values, "score": score,
+                     "grade": grade(score, scheme.config["grades"]) if score is not None else None})
+    ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: -r["score"])
+    for rank, row in enumerate(ranked, 1):
+        row["rank"] = rank
+    return {
+        "scheme": scheme.version, "who": who,
+        "indicators": [{"key": key, "weight": weight,
+                        "name": "业务量" if key == VOLUME else INDICATORS[key].name,
+                        "formula": "应结案数 ÷ 最多部门应结案数" if key == VOLUME else INDICATORS[key].formula}
+                       for key, weight in weights.items()],
+        "rows": ranked + [r for r in rows if r["score"] is None],
+    }

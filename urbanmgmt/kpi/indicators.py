@@ -1,0 +1,141 @@
+"""The indicators of GB/T 30428.4 style evaluation, each a SQL count per subject.
+
+An indicator answers, for a period, {subject: (numerator, denominator)}; its value is the
+ratio. Subjects are inspectors (usernames), departments (codes), dispatchers (usernames)
+or areas (street codes). Which indicators count, with which weights, is the evaluation
+scheme's configuration (models.EvaluationScheme), not code.
+"""
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.db.models import Count, F, Q
+
+from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, State
+from urbanmgmt.kpi.collection import COLLECT_CHANNELS
+
+Counts = dict[str, tuple[int, int]]
+
+
+@dataclass(frozen=True)
+class Indicator:
+    key: str
+    name: str
+    who: str  # inspector | dispatcher | department | area
+    formula: str
+    higher_is_better: bool
+    compute: Callable[[dt.datetime, dt.datetime], Counts]
+
+
+def _pairs(rows, key: str, num: str, den: str) -> Counts:
+    return {row[key]: (row[num], row[den]) for row in rows if row[key] is not None}
+
+
+def valid_report(start, end) -> Counts:
+    rows = (Case.objects.filter(channel__in=COLLECT_CHANNELS, reported_at__gte=start, reported_at__lt=end,
+                                reporter__isnull=False)
+            .values("reporter__username").annotate(n=Count("id", filter=Q(filed_at__isnull=False)), d=Count("id")))
+    return _pairs(rows, "reporter__username", "n", "d")
+
+
+def _tasks_on_time(kind: str):
+    def compute(start, end) -> Counts:
+        rows = (InspectionTask.objects.filter(kind=kind, due_at__gte=start, due_at__lt=end, done_by__isnull=False)
+                .values("done_by__username")
+                .annotate(n=Count("id", filter=Q(done_at__lte=F("due_at"))), d=Count("id")))
+        return _pairs(rows, "done_by__username", "n", "d")
+    return compute
+
+
+def missed_report(start, end) -> Counts:
+    """Problems in an inspector's grids that reached us through 12345 or video and were
+    filed, against the cases filed in those grids: what the patrol missed."""
+    rows = (Case.objects.filter(filed_at__gte=start, filed_at__lt=end, grid__inspectors__isnull=False)
+            .values("grid__inspectors__user__username")
+            .annotate(n=Count("id", filter=~Q(channel=Channel.INSPECTOR)), d=Count("id")))
+    return _pairs(rows, "grid__inspectors__user__username", "n", "d")
+
+
+def dispatched_in_time(start, end) -> Counts:
+    """Cases dispatched by a dispatcher within the dispatch limit after filing."""
+    from django.conf import settings
+
+    from urbanmgmt.cases import worktime
+
+    limit = settings.DISPATCH_WITHIN_WORKING_HOURS * 60
+    out: dict[str, list[int]] = {}
+    events = (CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False)
+              .values_list("actor__username", "at", "case__filed_at"))
+    for username, at, filed_at in events:
+        hit = filed_at is not None and worktime.working_minutes_between(filed_at, at) <= limit
+        counts = out.setdefault(username, [0, 0])
+        counts[0] += int(hit)
+        counts[1] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def dispatched_accurately(start, end) -> Counts:
+    """(dispatches − those returned as misrouted) ÷ dispatches, per dispatcher: a return
+    approved counts against the dispatch it undid (the case's last one before it)."""
+    dispatches = list(CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False)
+                      .values_list("case_id", "at", "actor__username").order_by("at"))
+    by_case: dict[int, list[tuple]] = {}
+    for case_id, at, username in dispatches:
+        by_case.setdefault(case_id, []).append((at, username))
+    out = {username: [0, 0] for _, _, username in dispatches}
+    for _, _, username in dispatches:
+        out[username][1] += 1
+    returns = CaseEvent.objects.filter(action="approve_return", case_id__in=list(by_case)).values_list("case_id", "at")
+    undone = set()
+    for case_id, at in returns:
+        earlier = [d for d in by_case[case_id] if d[0] < at]
+        if earlier:
+            undone.add((case_id, earlier[-1][0]))
+    for case_id, at, username in dispatches:
+        if (case_id, at) not in undone:
+            out[username][0] += 1
+    return {k: (v[0], v[1]) for k, v in out.items()}
+
+
+def _department(num: Q, den: Q, date_field: str):
+    def compute(start, end) -> Counts:
+        rows = (Case.objects.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end}, department__isnull=False)
+                .filter(den).values("department__code")
+                .annotate(n=Count("id", filter=num), d=Count("id")))
+        return _pairs(rows, "department__code", "n", "d")
+    return compute
+
+
+def _area(num: Q, den: Q):
+    def compute(start, end) -> Counts:
+        rows = (Case.objects.filter(due_at__gte=start, due_at__lt=end).filter(den).values("street__code")
+                .annotate(n=Count("id", filter=num), d=Count("id")))
+        return _pairs(rows, "street__code", "n", "d")
+    return compute
+
+
+CLOSED = Q(state=State.CLOSED)
+HANDLED_ON_TIME = Q(handled_at__isnull=False, handled_at__lte=F("due_at")) | Q(closed_at__isnull=False,
+                                                                               closed_at__lte=F("due_at"))
+NOT_SUSPENDED = ~Q(state=State.SUSPENDED)
+
+INDICATORS = {i.key: i for i in [
+    Indicator("valid_report_rate", "有效上报率", "inspector", "立案数 ÷ 上报数", True, valid_report),
+    Indicator("on_time_verification", "按时核实率", "inspector", "按时核实数 ÷ 应核实数", True,
+              _tasks_on_time(InspectionTask.Kind.VERIFY)),
+    Indicator("on_time_check", "按时核查率", "inspector", "按时核查数 ÷ 应核查数", True,
+              _tasks_on_time(InspectionTask.Kind.CHECK)),
+    Indicator("missed_report_rate", "漏报率", "inspector", "他渠道立案数 ÷ 网格立案数", False, missed_report),
+    Indicator("on_time_dispatch", "按时派遣率", "dispatcher", "按时派遣数 ÷ 派遣数", True, dispatched_in_time),
+    Indicator("dispatch_accuracy", "准确派遣率", "dispatcher", "(派遣数 − 回退数) ÷ 派遣数", True, dispatched_accurately),
+    Indicator("closure_rate", "结案率", "department", "结案数 ÷ 应结案数", True,
+              _department(CLOSED, NOT_SUSPENDED, "due_at")),
+    Indicator("on_time_handling", "按期处置率", "department", "按期处置数 ÷ 应处置数", True,
+              _department(HANDLED_ON_TIME, NOT_SUSPENDED, "due_at")),
+    Indicator("rework_rate", "返工率", "department", "返工数 ÷ 应结案数", False,
+              _department(Q(rework_count__gt=0), NOT_SUSPENDED, "due_at")),
+    Indicator("area_closure_rate", "结案率", "area", "结案数 ÷ 应结案数", True, _area(CLOSED, Q())),
+    Indicator("area_on_time_closure", "按期结案率", "area", "按期结案数 ÷ (应结案数 − 缓办数)", True,
+              _area(CLOSED & Q(closed_at__lte=F("due_at")), NOT_SUSPENDED)),
+]}
