@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/v1/collect/", include("collectors_app.api_urls")),  # the channels, by name only
     path("api/v1/", include("urbanmgmt.api")),
     path("m/", include("collectors_app.urls")),
+    path("kpi/", include("urbanmgmt.kpi.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),

@@ -28,7 +28,7 @@ from urbanmgmt.org.services import suggest_department
 class CaseFilter(django_filters.FilterSet):
     state = django_filters.BaseInFilter(field_name="state")
     channel = django_filters.BaseInFilter(field_name="channel")
-    category = django_filters.CharFilter(field_name="category__service_code")
+    category = django_filters.BaseInFilter(field_name="category__service_code")
     department = django_filters.CharFilter(field_name="department__code")
     grid = django_filters.CharFilter(field_name="grid__code")
     reporter = django_filters.CharFilter(field_name="reporter__username")
@@ -37,9 +37,15 @@ class CaseFilter(django_filters.FilterSet):
     district = django_filters.CharFilter(field_name="district__code")
     reported_after = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="gte")
     reported_before = django_filters.IsoDateTimeFilter(field_name="reported_at", lookup_expr="lt")
+    dispatched_after = django_filters.IsoDateTimeFilter(field_name="dispatched_at", lookup_expr="gte")
+    dispatched_before = django_filters.IsoDateTimeFilter(field_name="dispatched_at", lookup_expr="lt")
+    due_after = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="gte")
+    due_before = django_filters.IsoDateTimeFilter(field_name="due_at", lookup_expr="lt")
     since = django_filters.IsoDateTimeFilter(field_name="updated_at", lookup_expr="gt",
                                              label="changed after (for live polling)")
     overdue = django_filters.BooleanFilter(method="filter_overdue")
+    signing_counted = django_filters.BooleanFilter(method="filter_signing_counted",
+                                                   label="signed, or past the time to sign (on-time signing rate)")
     open = django_filters.BooleanFilter(method="filter_open")
 
     class Meta:
@@ -49,6 +55,10 @@ class CaseFilter(django_filters.FilterSet):
     def filter_overdue(self, queryset, name, value):
         late = Q(due_at__lt=timezone.now(), state__in=OPEN_STATES)
         return queryset.filter(late) if value else queryset.exclude(late)
+
+    def filter_signing_counted(self, queryset, name, value):
+        counted = Q(sign_due_at__isnull=False) & (Q(signed_at__isnull=False) | Q(sign_due_at__lt=timezone.now()))
+        return queryset.filter(counted) if value else queryset.exclude(counted)
 
     def filter_open(self, queryset, name, value):
         return queryset.filter(state__in=OPEN_STATES) if value else queryset.exclude(state__in=OPEN_STATES)

@@ -102,3 +102,42 @@ def evaluation(request):
     except EvaluationScheme.DoesNotExist:
         raise NotFound(_("No evaluation scheme is valid for this period: add one in the admin.")) from None
     return Response(result)
+
+
+class PeriodQuery(serializers.Serializer):
+    start = serializers.DateField()
+    end = serializers.DateField(help_text=_("inclusive"))
+    area = serializers.CharField(required=False, allow_blank=True)
+
+    def validate(self, attrs):
+        if attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError(_("The period ends before it starts."))
+        return attrs
+
+
+def period_of(params) -> tuple:
+    """(start, end, area) from query parameters: whole local days, `end` inclusive."""
+    query = PeriodQuery(data=params)
+    query.is_valid(raise_exception=True)
+    data = query.validated_data
+    return (day_start(data["start"]), day_start(data["end"] + dt.timedelta(days=1)), _area(data.get("area")))
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def hotline(request):
+    """12345 timeliness: on-time signing and completion, dispatch accuracy, handling days."""
+    from urbanmgmt.kpi.loop import loop_kpis
+
+    _managers_only(request)
+    return Response(loop_kpis(*period_of(request.query_params)))
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def campaigns(request):
+    """Progress of the special collection campaigns running in the period."""
+    from urbanmgmt.kpi.collection import campaign_progress
+
+    _managers_only(request)
+    return Response({"results": campaign_progress(*period_of(request.query_params))})

@@ -9,6 +9,7 @@ import datetime as dt
 import math
 import statistics
 from dataclasses import dataclass
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -75,7 +76,7 @@ def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None
         value = row[key]
         if by == "month":
             value = value.date().isoformat()[:7]
-        item = {"key": value, "label": row[label] if label else value,
+        item = {"key": value, "label": (row[label] if label else None) or value,
                 **{name: row[name] for name in COUNTS}, "valid_rate": rate(row["filed"], row["reports"])}
         item["cases_url"] = _cases_url(start, end, by, value, area)
         out.append(item)
@@ -94,8 +95,6 @@ def _cases_url(start, end, by, value, area) -> str:
         params[DRILL[by]] = value
     if area is not None:
         params[area.level] = area.code
-    from urllib.parse import urlencode
-
     return "/api/v1/cases/?" + urlencode(params)
 
 
@@ -202,3 +201,31 @@ def _daily_counts(cases, workdays: list[dt.date]) -> list[int]:
     rows = cases.annotate(d=TruncDate("reported_at", tzinfo=tz())).values("d").annotate(n=Count("id"))
     by_day = {row["d"]: row["n"] for row in rows}
     return [by_day.get(d, 0) for d in workdays]
+
+
+def campaign_progress(start: dt.datetime, end: dt.datetime, area: Area | None = None) -> list[dict]:
+    """The campaigns running in [start, end): collector reports of their categories, in
+    their area, during their own period, against their target."""
+    from urbanmgmt.kpi.models import Campaign
+
+    campaigns = (Campaign.objects.filter(starts_on__lt=end.date() + dt.timedelta(days=1), ends_on__gte=start.date())
+                 .select_related("area").prefetch_related("categories"))
+    if area is not None:
+        campaigns = campaigns.filter(Q(area__isnull=True) | Q(area=area))
+    out = []
+    for campaign in campaigns:
+        codes = [c.service_code for c in campaign.categories.all()]
+        begin, finish = day_start(campaign.starts_on), day_start(campaign.ends_on + dt.timedelta(days=1))
+        cases = collected(begin, finish, campaign.area or area).filter(category__service_code__in=codes)
+        count = cases.count()
+        params = {"reported_after": begin.isoformat(), "reported_before": finish.isoformat(),
+                  "channel": ",".join(COLLECT_CHANNELS), "category": ",".join(codes)}
+        if campaign.area or area:
+            target_area = campaign.area or area
+            params[target_area.level] = target_area.code
+        out.append({"name": campaign.name, "starts_on": campaign.starts_on, "ends_on": campaign.ends_on,
+                    "area": campaign.area.name if campaign.area else None, "categories": codes,
+                    "target_count": campaign.target_count, "count": count,
+                    "share": round(count / campaign.target_count, 4) if campaign.target_count else None,
+                    "cases_url": "/api/v1/cases/?" + urlencode(params)})
+    return out

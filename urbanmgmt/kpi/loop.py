@@ -1,0 +1,66 @@
+"""12345 and closed-loop timeliness (DOMAIN §6): on-time signing and completion, dispatch
+accuracy, average handling time; satisfaction and actual resolution come from the 12345
+tickets' callbacks."""
+
+import datetime as dt
+import statistics
+from urllib.parse import urlencode
+
+from django.db.models import Count, F, Q
+from django.utils import timezone
+
+from urbanmgmt.cases import worktime
+from urbanmgmt.cases.models import Case, CaseEvent, Channel, RequestType, State
+from urbanmgmt.grids.models import Area
+
+TARGETS = {"on_time_signing": 0.98, "on_time_completion": 0.98, "dispatch_accuracy": 0.98, "satisfaction": 0.95,
+           "actual_resolution": 0.95}
+NO_CALLBACKS = "需要 12345 工单的回访结果（满意度、实际解决情况），工单模块接入后计算"
+
+
+def _ratio(n: int, d: int, url: str | None = None, note: str = "") -> dict:
+    return {"n": n, "d": d, "value": round(n / d, 4) if d else None, "cases_url": url, **({"note": note} if note else {})}
+
+
+def _url(**params) -> str:
+    return "/api/v1/cases/?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, channel: str = Channel.HOTLINE) -> dict:
+    """The timeliness figures of one channel's cases over [start, end)."""
+    now = timezone.now()
+    cases = Case.objects.filter(channel=channel)
+    if area is not None:
+        cases = cases.filter(**{area.level: area})
+    where = {"channel": channel, **({area.level: area.code} if area else {})}
+    signing = cases.filter(dispatched_at__gte=start, dispatched_at__lt=end, sign_due_at__isnull=False).filter(
+        Q(signed_at__isnull=False) | Q(sign_due_at__lt=now)).aggregate(
+        n=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))), d=Count("id"))
+    due = cases.filter(due_at__gte=start, due_at__lt=min(end, now)).exclude(state=State.SUSPENDED)
+    completion = due.aggregate(n=Count("id", filter=Q(handled_at__lte=F("due_at"))
+                                       | Q(closed_at__lte=F("due_at"))), d=Count("id"))
+    events = CaseEvent.objects.filter(case__in=cases, at__gte=start, at__lt=end)
+    dispatches = events.filter(action="dispatch").count()
+    returns = events.filter(action="approve_return").count()
+    return {
+        "on_time_signing": _ratio(signing["n"], signing["d"], _url(
+            dispatched_after=start.isoformat(), dispatched_before=end.isoformat(), signing_counted="true", **where)),
+        "on_time_completion": _ratio(completion["n"], completion["d"], _url(
+            due_after=start.isoformat(), due_before=min(end, now).isoformat(),
+            state=",".join(s for s in State.values if s != State.SUSPENDED), **where)),
+        "dispatch_accuracy": _ratio(dispatches - min(returns, dispatches), dispatches),
+        "satisfaction": _ratio(0, 0, note=NO_CALLBACKS),
+        "actual_resolution": _ratio(0, 0, note=NO_CALLBACKS),
+        "avg_handling_working_days": _handling_days(cases.filter(handled_at__gte=start, handled_at__lt=end)),
+        "targets": TARGETS,
+    }
+
+
+def _handling_days(cases) -> dict:
+    """Mean working days from dispatch to the department's reply, consultations apart."""
+    spans: dict[str, list[float]] = {"consultation": [], "other": []}
+    for request_type, dispatched, handled in cases.filter(dispatched_at__isnull=False).values_list(
+            "request_type", "dispatched_at", "handled_at"):
+        kind = "consultation" if request_type == RequestType.CONSULTATION else "other"
+        spans[kind].append(worktime.working_days_between(dispatched, handled))
+    return {kind: round(statistics.fmean(values), 2) if values else None for kind, values in spans.items()}
