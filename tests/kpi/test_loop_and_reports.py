@@ -94,3 +94,11 @@ def test_the_workbook_has_every_table_and_reads_back(people, category):
     assert quota["采集指标"] == 135000 and quota["已采集"] == 1
     assert client.get("/kpi/export.xlsx", {"start": today, "end": "2000-01-01"}).status_code == 400
 
+
+
+def test_only_managers_open_the_dashboard(people):
+    for user, status in ((people.manager, 200), (people.inspector, 403), (people.handler, 403)):
+        client = Client()
+        client.force_login(user)
+        assert client.get("/kpi/").status_code == status
+    assert Client().get("/kpi/").status_code == 302
