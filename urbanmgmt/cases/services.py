@@ -16,7 +16,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from urbanmgmt.cases import worktime
+from urbanmgmt.cases import clock, worktime
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask, RejectReason, RequestType, State
 from urbanmgmt.cases.photos import Photo
 from urbanmgmt.cases.rows import LockedReader, RowInserter, compare_and_set
@@ -71,7 +71,7 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
         if existing:
             return existing, False
     place = grid_for_point(point)
-    now = timezone.now()
+    now = clock.now()
     at = reported_at or now
     if at > now + dt.timedelta(minutes=5):
         raise InvalidInput(_("The report time lies in the future."))
@@ -318,7 +318,7 @@ def complete_task(actor, task: InspectionTask, *, result: str, note: str = "", e
         else:
             case = check_fail(actor, case, version=case.version, reason=note, site=site)
         _attach(case, actor, stored)
-        InspectionTask.objects.filter(pk=task.pk).update(done_at=timezone.now(), done_by=actor, result=result,
+        InspectionTask.objects.filter(pk=task.pk).update(done_at=clock.now(), done_by=actor, result=result,
                                                          note=note.strip())
     return case
 
@@ -376,7 +376,7 @@ def _apply(actor, case: Case, action: str, version: int, reason: str,
                 _("“%(action)s” is not possible while the case is %(state)s."),
                 action=transition.label, state=current.get_state_display())
         role = _check_actor(actor, transition, current)
-        now = timezone.now()
+        now = clock.now()
         fields = change(current, now)
         to_state = fields.pop("state", None) or transition.target or current.state
         fields.update(state=to_state, version=current.version + 1, updated_at=now)

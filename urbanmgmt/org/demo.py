@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
-from urbanmgmt.cases.models import WorkDay
+from urbanmgmt.cases.models import Case, WorkDay
 from urbanmgmt.cases.worktime import seed_calendar
 from urbanmgmt.catalog.loader import load_catalog
 from urbanmgmt.catalog.models import Category, MajorClass
@@ -48,7 +48,25 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
         f"{load_schemes(settings.FIXTURES_DIR / 'kpi' / 'evaluation.json')}")
     departments = load_departments(DEMO / "departments.json")
     log(f"departments: {departments}, ownership rules: {OwnershipRule.objects.count()}")
-    return ensure_accounts()
+    accounts = ensure_accounts()
+    if not Case.objects.exists():
+        from django.core.management import call_command
+
+        log("simulating the last two months of the demo city through the case services (once, about a minute)…")
+        call_command("simulate_year", scale="demo", months=2, stdout=_Log(log))
+    return accounts
+
+
+class _Log:
+    def __init__(self, log):
+        self.log = log
+
+    def write(self, text: str) -> None:
+        if text.strip():
+            self.log(text.rstrip())
+
+    def flush(self) -> None:
+        pass
 
 
 @transaction.atomic

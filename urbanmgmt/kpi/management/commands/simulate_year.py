@@ -1,0 +1,41 @@
+import datetime as dt
+import sys
+import time
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from urbanmgmt.kpi.simulate import SCALES, Simulator
+
+
+class Command(BaseCommand):
+    help = ("Simulate a city year (or its last months) through the case services: "
+            "--scale lianyungang (about 868,000 items a year) or demo (a few months, for make run).")
+
+    def add_arguments(self, parser):
+        parser.add_argument("--year", type=int, default=None, help="default: this year, up to today")
+        parser.add_argument("--scale", choices=sorted(SCALES), default="demo")
+        parser.add_argument("--months", type=int, default=None, help="only the last N months of the year")
+        parser.add_argument("--seed", type=int, default=2020)
+
+    def handle(self, *args, **options):
+        today = timezone.localdate()
+        year = options["year"] or today.year
+        if year > today.year:
+            raise CommandError("a simulated year cannot lie in the future")
+        last = min(dt.date(year, 12, 31), today)
+        first = dt.date(year, 1, 1)
+        if options["months"]:
+            first = max(first, last - dt.timedelta(days=30 * options["months"]))
+        started = time.monotonic()
+
+        def progress(done: int, total: int) -> None:
+            width = 30
+            filled = int(width * done / total) if total else width
+            rate = done / max(1e-6, time.monotonic() - started)
+            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} cases, {rate:,.0f}/s")
+            sys.stderr.flush()
+
+        made = Simulator(SCALES[options["scale"]], options["seed"], progress).run(first, last)
+        sys.stderr.write("\n")
+        self.stdout.write(f"simulated {made:,} cases from {first} to {last} in {time.monotonic() - started:,.0f} s")
