@@ -40,6 +40,8 @@ def test_an_inspector_is_scored_on_what_there_was_to_do(people, category):
     services.reject(people.dispatcher, cases[3], version=1, reason_code="duplicate", reason="重复")
     citizen = report_case(people.dispatcher, category, channel="hotline", request_type="complaint")
     services.file(people.dispatcher, citizen, version=citizen.version)  # in the inspector's grid: missed
+    question = report_case(people.dispatcher, category, channel="hotline", request_type="consultation")
+    services.file(people.dispatcher, question, version=question.version)  # no patrol could have seen it
     case = dispatch(people, filed[0])
     case = services.handle(people.handler, case, version=case.version, reply="已清运")
     services.send_for_check(people.dispatcher, case, version=case.version)

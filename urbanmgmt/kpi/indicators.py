@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, Q
 
-from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, State
+from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, RequestType, State
 from urbanmgmt.kpi.collection import COLLECT_CHANNELS
 
 Counts = dict[str, tuple[int, int]]
@@ -49,11 +49,16 @@ def _tasks_on_time(kind: str):
 
 
 def missed_report(start, end) -> Counts:
-    """Problems in an inspector's grids that reached us through 12345 or video and were
-    filed, against the cases filed in those grids: what the patrol missed."""
+    """Problems a patrol could have seen in an inspector's grids that reached us another way
+    (video, or a citizen's complaint or help request: not consultations or suggestions) and
+    were filed, against the cases filed there. Until missed problems are confirmed one by one,
+    this is what counts as missed."""
+    seen_elsewhere = ~Q(channel=Channel.INSPECTOR) & ~Q(request_type__in=[RequestType.CONSULTATION,
+                                                                          RequestType.SUGGESTION])
     rows = (Case.objects.filter(filed_at__gte=start, filed_at__lt=end, grid__inspectors__isnull=False)
+            .exclude(request_type__in=[RequestType.CONSULTATION, RequestType.SUGGESTION])
             .values("grid__inspectors__user__username")
-            .annotate(n=Count("id", filter=~Q(channel=Channel.INSPECTOR)), d=Count("id")))
+            .annotate(n=Count("id", filter=seen_elsewhere), d=Count("id")))
     return _pairs(rows, "grid__inspectors__user__username", "n", "d")
 
 
@@ -126,7 +131,8 @@ INDICATORS = {i.key: i for i in [
               _tasks_on_time(InspectionTask.Kind.VERIFY)),
     Indicator("on_time_check", "按时核查率", "inspector", "按时核查数 ÷ 应核查数", True,
               _tasks_on_time(InspectionTask.Kind.CHECK)),
-    Indicator("missed_report_rate", "漏报率", "inspector", "他渠道立案数 ÷ 网格立案数", False, missed_report),
+    Indicator("missed_report_rate", "漏报率", "inspector", "视频及市民投诉、求助立案数 ÷ 网格立案数（不含咨询、建议）", False,
+              missed_report),
     Indicator("on_time_dispatch", "按时派遣率", "dispatcher", "按时派遣数 ÷ 派遣数", True, dispatched_in_time),
     Indicator("dispatch_accuracy", "准确派遣率", "dispatcher", "(派遣数 − 回退数) ÷ 派遣数", True, dispatched_accurately),
     Indicator("closure_rate", "结案率", "department", "结案数 ÷ 应结案数", True,
