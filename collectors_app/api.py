@@ -14,7 +14,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -28,12 +27,11 @@ from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.api import UnitGridSerializer
 from urbanmgmt.grids.geo import parse_lon_lat
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.org.roles import INSPECTOR, has_role, roles_of
+from urbanmgmt.org.roles import INSPECTOR, require_role, roles_of
 
 
 def _inspector(request):
-    if not has_role(request.user, INSPECTOR):
-        raise PermissionDenied(_("This app is for inspectors."))
+    require_role(request.user, INSPECTOR, message=_("This app is for inspectors."))
 
 
 class ReportForm(serializers.Serializer):

@@ -6,19 +6,20 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
-from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.exceptions import NotFound
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import BREAKDOWNS, day_start, quota_progress, valid_rates
 from urbanmgmt.kpi.models import AnnualQuota
-from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, has_role
+from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, require_role
+
+MANAGERS = (MANAGER, DISPATCHER, ADMIN)
 
 
 def _managers_only(request):
-    if not has_role(request.user, MANAGER, DISPATCHER, ADMIN):
-        raise PermissionDenied(_("These figures are for managers."))
+    require_role(request.user, *MANAGERS, message=_("These figures are for managers."))
 
 
 def _area(code: str | None) -> Area | None:
@@ -53,15 +54,7 @@ def quota(request):
 
 
 class RateQuery(serializers.Serializer):
-    start = serializers.DateField()
-    end = serializers.DateField(help_text=_("inclusive"))
     by = serializers.ChoiceField(choices=list(BREAKDOWNS))
-    area = serializers.CharField(required=False)
-
-    def validate(self, attrs):
-        if attrs["end"] < attrs["start"]:
-            raise serializers.ValidationError(_("The period ends before it starts."))
-        return attrs
 
 
 @api_view(["GET"])
@@ -70,18 +63,14 @@ def valid_rate(request):
     """Valid-report rate (filed ÷ reports) per channel, inspector, grid, community, street or
     month over a period; each row links to its cases."""
     _managers_only(request)
-    query = RateQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    data = query.validated_data
-    start, end = day_start(data["start"]), day_start(data["end"] + dt.timedelta(days=1))
-    rows = valid_rates(start, end, data["by"], _area(data.get("area")))
-    return Response({"start": data["start"], "end": data["end"], "by": data["by"], "results": rows})
+    by = _choice(RateQuery, request)["by"]
+    start, end, area = period_of(request.query_params)
+    rows = valid_rates(start, end, by, area)
+    return Response({"start": start.date(), "end": (end - dt.timedelta(days=1)).date(), "by": by, "results": rows})
 
 
 class EvaluationQuery(serializers.Serializer):
     who = serializers.ChoiceField(choices=["inspector", "dispatcher", "department", "area"])
-    start = serializers.DateField()
-    end = serializers.DateField(help_text=_("inclusive"))
 
 
 @api_view(["GET"])
@@ -92,13 +81,10 @@ def evaluation(request):
     from urbanmgmt.kpi.models import EvaluationScheme
 
     _managers_only(request)
-    query = EvaluationQuery(data=request.query_params)
-    query.is_valid(raise_exception=True)
-    data = query.validated_data
-    if data["end"] < data["start"]:
-        raise serializers.ValidationError(_("The period ends before it starts."))
+    who = _choice(EvaluationQuery, request)["who"]
+    start, end, _area_unused = period_of(request.query_params)
     try:
-        result = evaluate(data["who"], day_start(data["start"]), day_start(data["end"] + dt.timedelta(days=1)))
+        result = evaluate(who, start, end)
     except EvaluationScheme.DoesNotExist:
         raise NotFound(_("No evaluation scheme is valid for this period: add one in the admin.")) from None
     return Response(result)
@@ -113,6 +99,12 @@ class PeriodQuery(serializers.Serializer):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError(_("The period ends before it starts."))
         return attrs
+
+
+def _choice(serializer_class, request) -> dict:
+    query = serializer_class(data=request.query_params)
+    query.is_valid(raise_exception=True)
+    return query.validated_data
 
 
 def period_of(params) -> tuple:

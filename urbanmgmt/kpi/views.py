@@ -1,28 +1,22 @@
 """The managers' dashboard page and its Excel export."""
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.api import period_of
+from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import workbook
-from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, has_role
+from urbanmgmt.org.roles import require_role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _managers(request):
-    if not has_role(request.user, MANAGER, DISPATCHER, ADMIN):
-        raise PermissionDenied
-
-
 @login_required
 def dashboard(request):
-    _managers(request)
+    require_role(request.user, *MANAGERS)
     today = timezone.localdate()
     areas = list(Area.objects.filter(level__in=["district", "street"]).order_by("level", "code")
                  .values("code", "name", "level"))
@@ -31,7 +25,7 @@ def dashboard(request):
 
 @login_required
 def export(request):
-    _managers(request)
+    require_role(request.user, *MANAGERS)
     try:
         start, end, area = period_of(request.GET)
     except ValidationError as error:

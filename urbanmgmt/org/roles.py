@@ -67,6 +67,14 @@ def has_role(user, *roles: str) -> bool:
     return bool(roles_of(user) & set(roles))
 
 
+def require_role(user, *roles: str, message=None) -> None:
+    """PermissionDenied (403 in pages and in the API) unless the user has one of `roles`."""
+    from django.core.exceptions import PermissionDenied
+
+    if not has_role(user, *roles):
+        raise PermissionDenied(message or _("Your role does not allow this."))
+
+
 def department_of(user):
     """The department id of a handler (None for everyone else)."""
     cached = getattr(user, "_urbanmgmt_department", False)
