@@ -27,13 +27,17 @@ class Command(BaseCommand):
         first = dt.date(year, 1, 1)
         if options["months"]:
             first = max(first, last - dt.timedelta(days=30 * options["months"]))
-        started = time.monotonic()
+        started, shown = time.monotonic(), [-1]
+        terminal = sys.stderr.isatty()
 
         def progress(done: int, total: int) -> None:
-            width = 30
-            filled = int(width * done / total) if total else width
-            rate = done / max(1e-6, time.monotonic() - started)
-            sys.stderr.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {done:,}/{total:,} cases, {rate:,.0f}/s")
+            percent = int(100 * done / total) if total else 100
+            if percent == shown[0] or (not terminal and percent % 10 and percent != 100):
+                return
+            shown[0] = percent
+            width, rate = 30, done / max(1e-6, time.monotonic() - started)
+            bar = f"[{'#' * (width * percent // 100):.<{width}}] {done:,}/{total:,} cases, {rate:,.0f}/s"
+            sys.stderr.write(f"\r{bar}" if terminal else f"{bar}\n")
             sys.stderr.flush()
 
         made = Simulator(SCALES[options["scale"]], options["seed"], progress).run(first, last)
