@@ -57,6 +57,16 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
     return accounts
 
 
+def _database_tag() -> str:
+    from pathlib import Path
+
+    from django.db import connection
+
+    name = Path(str(connection.settings_dict["NAME"])).stem
+    host = connection.settings_dict.get("HOST") or ""
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{host}{'-' if host else ''}{name}")
+
+
 class _Log:
     def __init__(self, log):
         self.log = log
@@ -97,8 +107,9 @@ def _rule(department, category_code, major_code, area, priority) -> None:
 
 
 def ensure_accounts() -> list[tuple[str, str, str]]:
-    """One account per role; passwords are generated once and kept in var/demo_accounts.json."""
-    store = settings.VAR_DIR / "demo_accounts.json"
+    """One account per role; passwords are generated once and kept in var/, one file per
+    database (demo_accounts.urbanmgmt.json for the default one)."""
+    store = settings.VAR_DIR / f"demo_accounts.{_database_tag()}.json"
     known = json.loads(store.read_text(encoding="utf-8")) if store.exists() else {}
     User = get_user_model()
     out = []
