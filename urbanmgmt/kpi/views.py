@@ -1,4 +1,6 @@
-"""The managers' dashboard page and its Excel export."""
+"""The managers' dashboard page, its Excel export, and the daily and monthly reports."""
+
+import datetime as dt
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
@@ -9,6 +11,8 @@ from rest_framework.exceptions import ValidationError
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import workbook
+from urbanmgmt.kpi.reports import summary
+from urbanmgmt.kpi.reports import workbook as report_workbook
 from urbanmgmt.org.roles import require_role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -34,3 +38,26 @@ def export(request):
     response = HttpResponse(workbook(start, end, area), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@login_required
+def report(request, kind: str):
+    """日报 (?date=YYYY-MM-DD) or 月报 (?month=YYYY-MM), printable; ?format=xlsx for Excel."""
+    require_role(request.user, *MANAGERS)
+    today = timezone.localdate()
+    value = request.GET.get("date" if kind == "daily" else "month") or (
+        (today - dt.timedelta(days=1)).isoformat() if kind == "daily" else today.isoformat()[:7])
+    area_code = request.GET.get("area") or None
+    area = Area.objects.filter(code=area_code).first() if area_code else None
+    try:
+        data = summary(kind, value, area)
+    except ValueError:
+        return HttpResponse("日期格式应为 YYYY-MM-DD（日报）或 YYYY-MM（月报）", status=400,
+                            content_type="text/plain; charset=utf-8")
+    if area_code and area is None:
+        return HttpResponse(f"没有编码为 {area_code} 的区域", status=404, content_type="text/plain; charset=utf-8")
+    if request.GET.get("format") == "xlsx":
+        response = HttpResponse(report_workbook(data), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="urbanmgmt-{kind}-{value}.xlsx"'
+        return response
+    return render(request, "kpi/report.html", {"r": data, "value": value, "kind": kind})
