@@ -161,8 +161,6 @@ class Simulator:
         """The rest of a case's life: decision, dispatch, handling, check, closing."""
         dispatcher = self.people["dispatcher"]
         t = self._step(t, 5, 60)
-        if self._due(t):
-            return
         if self.rng.random() < reject_p:
             self._act(t, services.reject, dispatcher, case, version=case.version,
                       reason_code=self.rng.choice(["duplicate", "out_of_scope", "unclear_evidence"]), reason="模拟")
@@ -170,13 +168,9 @@ class Simulator:
         case = self._act(t, services.file, dispatcher, case, version=case.version)
         department = suggest_department(case) or self.fallback
         t = self._step(t, 3, 40)
-        if self._due(t):
-            return
         case = self._act(t, services.dispatch, dispatcher, case, version=case.version, department=department)
         if self.rng.random() < 0.015:  # misrouted: returned, routed again
             t = self._step(t, 20, 120)
-            if self._due(t):
-                return
             case = self._act(t, services.return_case, self._handler(department), case, version=case.version,
                              reason="非本单位职责")
             case = self._act(self._step(t, 5, 30), services.approve_return, dispatcher, case, version=case.version)
@@ -186,8 +180,6 @@ class Simulator:
         handler = self._handler(department)
         late_sign = self.rng.random() < 0.015
         t = worktime.add_working_hours(t, self.rng.uniform(2.2, 4) if late_sign else self.rng.uniform(0.1, 1.5))
-        if self._due(t):
-            return
         case = self._act(t, services.sign, handler, case, version=case.version)
         if self.rng.random() < 0.003:
             self._act(self._step(t, 60, 600), services.suspend, dispatcher, case, version=case.version, reason="需协调解决")
@@ -206,25 +198,17 @@ class Simulator:
             on_time = self.rng.random() < 0.97
             t = worktime.add_working_minutes(t, max(1.0, span) * self.rng.uniform(0.2, 0.95)) if on_time else \
                 worktime.add_working_hours(case.due_at, self.rng.uniform(0.5, 8))
-            if self._due(t):
-                return
             case = self._act(t, services.handle, handler, case, version=case.version, reply="已处置")
             t = self._step(t, 10, 90)
-            if self._due(t):
-                return
             case = self._act(t, services.send_for_check, dispatcher, case, version=case.version)
             task = InspectionTask.objects.filter(case=case, done_at__isnull=True).latest("id")
             inspector = self._inspector_for(case)
             t = worktime.add_working_hours(t, self.rng.uniform(0.2, 1.8))
-            if self._due(t):
-                return
             fixed = attempt == 1 or self.rng.random() < 0.985
             case = self._act(t, services.complete_task, inspector, task, result="fixed" if fixed else "not_fixed",
                              note="" if fixed else "问题仍存在")
             if fixed:
-                t = self._step(t, 5, 60)
-                if not self._due(t):
-                    self._act(t, services.close, dispatcher, case, version=case.version)
+                self._act(self._step(t, 5, 60), services.close, dispatcher, case, version=case.version)
                 return
 
     def _handler(self, department):
