@@ -83,19 +83,28 @@ def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None
     return out
 
 
+def cases_url(**params) -> str:
+    """The case list (API) filtered by `params`; empty values are left out."""
+    return "/api/v1/cases/?" + urlencode({k: v for k, v in params.items() if v})
+
+
+def next_month(first: dt.date) -> dt.date:
+    """The first day of the month after the one `first` lies in."""
+    return (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
 def _cases_url(start, end, by, value, area) -> str:
     params = {"reported_after": start.isoformat(), "reported_before": end.isoformat(),
               "channel": ",".join(COLLECT_CHANNELS)}
     if by == "month":
         first = dt.date.fromisoformat(value + "-01")
-        following = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
         params.update(reported_after=max(start, day_start(first)).isoformat(),
-                      reported_before=min(end, day_start(following)).isoformat())
+                      reported_before=min(end, day_start(next_month(first))).isoformat())
     else:
         params[DRILL[by]] = value
     if area is not None:
         params[area.level] = area.code
-    return "/api/v1/cases/?" + urlencode(params)
+    return cases_url(**params)
 
 
 @dataclass
@@ -227,5 +236,5 @@ def campaign_progress(start: dt.datetime, end: dt.datetime, area: Area | None = 
                     "area": campaign.area.name if campaign.area else None, "categories": codes,
                     "target_count": campaign.target_count, "count": count,
                     "share": round(count / campaign.target_count, 4) if campaign.target_count else None,
-                    "cases_url": "/api/v1/cases/?" + urlencode(params)})
+                    "cases_url": cases_url(**params)})
     return out

@@ -4,7 +4,6 @@ tickets' callbacks."""
 
 import datetime as dt
 import statistics
-from urllib.parse import urlencode
 
 from django.db.models import Count, F, Q
 from django.utils import timezone
@@ -12,6 +11,7 @@ from django.utils import timezone
 from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, RequestType, State
 from urbanmgmt.grids.models import Area
+from urbanmgmt.kpi.collection import cases_url
 
 TARGETS = {"on_time_signing": 0.98, "on_time_completion": 0.98, "dispatch_accuracy": 0.98, "satisfaction": 0.95,
            "actual_resolution": 0.95}
@@ -20,10 +20,6 @@ NO_CALLBACKS = "需要 12345 工单的回访结果（满意度、实际解决情
 
 def _ratio(n: int, d: int, url: str | None = None, note: str = "") -> dict:
     return {"n": n, "d": d, "value": round(n / d, 4) if d else None, "cases_url": url, **({"note": note} if note else {})}
-
-
-def _url(**params) -> str:
-    return "/api/v1/cases/?" + urlencode({k: v for k, v in params.items() if v})
 
 
 def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, channel: str = Channel.HOTLINE) -> dict:
@@ -43,9 +39,9 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
     dispatches = events.filter(action="dispatch").count()
     returns = events.filter(action="approve_return").count()
     return {
-        "on_time_signing": _ratio(signing["n"], signing["d"], _url(
+        "on_time_signing": _ratio(signing["n"], signing["d"], cases_url(
             dispatched_after=start.isoformat(), dispatched_before=end.isoformat(), signing_counted="true", **where)),
-        "on_time_completion": _ratio(completion["n"], completion["d"], _url(
+        "on_time_completion": _ratio(completion["n"], completion["d"], cases_url(
             due_after=start.isoformat(), due_before=min(end, now).isoformat(),
             state=",".join(s for s in State.values if s != State.SUSPENDED), **where)),
         "dispatch_accuracy": _ratio(dispatches - min(returns, dispatches), dispatches),

@@ -10,7 +10,7 @@ from openpyxl import Workbook
 
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, Channel, State
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.collection import COUNTS, day_start, quota_progress, rate
+from urbanmgmt.kpi.collection import COUNTS, day_start, next_month, quota_progress, rate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota
 
@@ -23,7 +23,7 @@ def period_for(kind: str, value: str) -> tuple[dt.date, dt.date, dt.date, dt.dat
         day = dt.date.fromisoformat(value)
         return day, day, day - dt.timedelta(days=1), day - dt.timedelta(days=1)
     first = dt.date.fromisoformat(value + "-01")
-    last = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    last = next_month(first) - dt.timedelta(days=1)
     previous_last = first - dt.timedelta(days=1)
     return first, last, previous_last.replace(day=1), previous_last
 
