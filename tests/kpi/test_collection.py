@@ -90,11 +90,14 @@ def test_valid_report_rates_by_inspector_channel_and_month(people, category):
     by_month = {r["key"]: r["valid_rate"] for r in valid_rates(start, end, "month")}
     assert by_month == {"2025-05": 0.75, "2025-06": 0.5}
     assert [r["reports"] for r in valid_rates(start, end, "channel")] == [6]
+    reports(people.analyst, category, noon(dt.date(2025, 6, 4)), channel="video")  # no inspector
+    assert set(r["key"] for r in valid_rates(start, end, "inspector")) == {"inspector", "inspector2"}
 
 
 def test_every_rate_drills_down_to_its_cases(people, category):
     reports(people.inspector, category, noon(dt.date(2025, 5, 6)), n=2, col=0.5)
     reports(people.inspector, category, noon(dt.date(2025, 5, 7)), n=1, col=4.5)
+    reports(people.analyst, category, noon(dt.date(2025, 5, 8)), channel="video")
     start, end = day_start(dt.date(2025, 5, 1)), day_start(dt.date(2025, 6, 1))
     client = client_for(people.manager)
     for by in ("street", "grid", "inspector", "month", "channel"):

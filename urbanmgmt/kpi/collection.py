@@ -67,6 +67,8 @@ def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None
     list URL behind each row. One query."""
     key, label = BREAKDOWNS[by]
     cases = collected(start, end, area)
+    if by == "inspector":  # per inspector: video reports have none and stay in the channel view
+        cases = cases.filter(reporter__isnull=False)
     if by == "month":
         cases = cases.annotate(month=TruncMonth("reported_at", tzinfo=tz()))
     fields = [key] + ([label] if label else [])
