@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # A throw-away PostgreSQL + PostGIS cluster for the test suite, under var/pgtest on a free
-# local port. `start` prints its DATABASE_URL; `stop` stops it and removes it.
+# local port (PGTEST_DIR puts it elsewhere, so two runs can live side by side). `start` prints
+# its DATABASE_URL; `stop` stops it and removes it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-DIR="$PWD/var/pgtest"
+DIR="${PGTEST_DIR:-$PWD/var/pgtest}"
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 as_owner() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 

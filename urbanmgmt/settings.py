@@ -96,7 +96,7 @@ else:
                 "init_command": envstr("SQLITE_INIT", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
                                        "PRAGMA cache_size=-32000; PRAGMA wal_autocheckpoint=10000;"),
             },
-            "TEST": {"NAME": str(VAR_DIR / "test_urbanmgmt.sqlite3")},
+            "TEST": {"NAME": envstr("SQLITE_TEST_PATH", str(VAR_DIR / "test_urbanmgmt.sqlite3"))},
             # Opening a SpatiaLite connection (loading the extension) costs ~6 ms: keep it.
             "CONN_MAX_AGE": envint("CONN_MAX_AGE", 600),
             "CONN_HEALTH_CHECKS": True,
