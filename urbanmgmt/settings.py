@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "urbanmgmt.org",
     "urbanmgmt.cases",
     "urbanmgmt.kpi",
+    "urbanmgmt.hotline",
     "collectors_app",
 ]
 
@@ -135,6 +136,15 @@ STORAGES = {
 METRIC_SRID = envint("METRIC_SRID", 32650)
 # How long a process trusts its in-memory grid index before checking the layer's version.
 GRID_INDEX_TTL_S = envfloat("GRID_INDEX_TTL_S", 5.0)
+
+# --- 12345 tickets (urbanmgmt/hotline). Linking: an open case of the same category (or
+# major class) within this distance and time window, by family or "C01"/"E05" major class.
+HOTLINE_LINK_WINDOWS = {"component": (50.0, 30.0), "event": (50.0, 7.0), "E05": (50.0, 2.0), "E04": (80.0, 2.0)}
+HOTLINE_LINK_THRESHOLD = envfloat("HOTLINE_LINK_THRESHOLD", 0.6)  # score (0..1) above which a ticket is linked
+HOTLINE_REVIEW_BELOW = envfloat("HOTLINE_REVIEW_BELOW", 0.6)  # category confidence under which intake reviews
+HOTLINE_PLACE_MIN_CONFIDENCE = envfloat("HOTLINE_PLACE_MIN_CONFIDENCE", 0.5)  # below: the unplaced queue
+HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 200 * 2**20)
+HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload page: import in a thread
 
 # --- Working time (the calendar itself is a table; these are the daily hours). ---
 WORKING_HOURS = envstr("WORKING_HOURS", "08:30-12:00,13:30-17:30")

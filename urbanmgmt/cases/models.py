@@ -103,6 +103,9 @@ class Case(models.Model):
     extension_count = models.PositiveSmallIntegerField(default=0)
     return_count = models.PositiveSmallIntegerField(default=0)
     rework_count = models.PositiveSmallIntegerField(default=0)
+    ticket_count = models.PositiveIntegerField(
+        _("12345 tickets"), default=0,
+        help_text=_("How many 12345 tickets are linked to this case (kept by the link and unlink services)."))
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -17,13 +17,23 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import clock, worktime
-from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask, RejectReason, RequestType, State
+from urbanmgmt.cases.models import (
+    OPEN_STATES,
+    Case,
+    CaseEvent,
+    CaseMedia,
+    Channel,
+    InspectionTask,
+    RejectReason,
+    RequestType,
+    State,
+)
 from urbanmgmt.cases.photos import Photo
 from urbanmgmt.cases.rows import LockedReader, RowInserter, compare_and_set
 from urbanmgmt.cases.states import TRANSITIONS, Transition, allowed_roles
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed, StaleVersion
-from urbanmgmt.grids.services import grid_for_point
+from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed, OutsideServiceArea, StaleVersion
+from urbanmgmt.grids.services import grid_for_point, grid_index
 from urbanmgmt.org import roles as R
 from urbanmgmt.org.models import Department
 
@@ -121,13 +131,7 @@ def _attach(case: Case, actor, stored: list[tuple[Evidence, dict]]) -> None:
 
 def _next_code(year: int) -> str:
     """Year + 7-digit sequence, from one UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL)."""
-    with connection.cursor() as cursor:
-        cursor.execute("UPDATE cases_casesequence SET last = last + 1 WHERE year = %s RETURNING last", [year])
-        row = cursor.fetchone()
-        if row is None:
-            cursor.execute("INSERT INTO cases_casesequence (year, last) VALUES (%s, 1)", [year])
-            row = (1,)
-    return f"{year}{row[0]:07d}"
+    return f"{year}{_reserve_codes(year, 1):07d}"
 
 
 # --- the transitions -------------------------------------------------------------------
@@ -148,7 +152,7 @@ def reject(actor, case: Case, *, version: int, reason_code: str, reason: str) ->
         raise InvalidInput(_("Unknown rejection reason %(code)s."), code=reason_code)
     return _apply(actor, case, "reject", version, reason,
                   lambda c, now: {"rejected_at": now, "reject_reason": reason_code},
-                  {"reason_code": reason_code})
+                  {"reason_code": reason_code}, after=lambda c, now: _answer_tickets(c, reason, now))
 
 
 def void(actor, case: Case, *, version: int, reason: str) -> Case:
@@ -341,7 +345,16 @@ def close(actor, case: Case, *, version: int, reason: str = "") -> Case:
         if c.state == State.FILED and not reason.strip():
             raise InvalidInput(_("Say why this case is closed without dispatch."))
         return {"closed_at": now}
-    return _apply(actor, case, "close", version, reason, change)
+    return _apply(actor, case, "close", version, reason, change,
+                  after=lambda c, now: _answer_tickets(c, c.reply or reason, now))
+
+
+def _answer_tickets(case: Case, text: str, now: dt.datetime) -> None:
+    """Back to the citizen: every 12345 ticket of the case gets the outcome and its time
+    (through the reverse relation the hotline app adds; nothing when it is not installed)."""
+    tickets = getattr(case, "tickets", None)
+    if tickets is not None and text:
+        tickets.filter(replied_at__isnull=True).update(reply=text, replied_at=now, updated_at=now)
 
 
 def suspend(actor, case: Case, *, version: int, reason: str) -> Case:
@@ -356,14 +369,164 @@ def resume(actor, case: Case, *, version: int, reason: str = "") -> Case:
                   lambda c, now: {"state": c.state_before_suspension or State.FILED, "state_before_suspension": ""})
 
 
+# --- 12345 tickets linked to cases --------------------------------------------------------
+
+_LINK = Transition("link", _("Link a 12345 ticket"), tuple(OPEN_STATES), None, (R.DISPATCHER,))
+_UNLINK = Transition("unlink", _("Unlink a 12345 ticket"), tuple(State.values), None, (R.DISPATCHER,), True)
+
+
+def link(actor, case: Case, *, version: int, ticket: str, why: dict, reason: str = "") -> Case:
+    """Count one more 12345 ticket on an open case (a repeat complaint, 重复投诉); `why` is
+    the reason of the link (distance, hours apart, category match, similarity, or a person's
+    decision) and goes into the history with the ticket's reference."""
+    return _apply(actor, case, _LINK, version, reason,
+                  lambda c, now: {"ticket_count": c.ticket_count + 1}, {"ticket": ticket, "why": why})
+
+
+def unlink(actor, case: Case, *, version: int, ticket: str, reason: str) -> Case:
+    """Take a ticket off a case it was linked to (the link was wrong); the caller gives the
+    ticket its own case."""
+    def change(c, now):
+        if c.ticket_count < 1:
+            raise ForbiddenTransition(_("This case has no linked ticket to take off."))
+        return {"ticket_count": c.ticket_count - 1}
+    return _apply(actor, case, _UNLINK, version, reason, change, {"ticket": ticket})
+
+
+@dataclass
+class NewReport:
+    """One case to create in bulk: the arguments of `report` for one item."""
+
+    point: Point
+    category: Category | None = None
+    description: str = ""
+    address: str = ""
+    request_type: str = ""
+    external_ref: str | None = None
+    reported_at: dt.datetime | None = None
+    payload: dict = field(default_factory=dict)
+    ticket_count: int = 0
+
+
+def report_many(actor, channel: str, items: list[NewReport]) -> list[Case]:
+    """`report` for many items in one transaction, for bulk imports: the same checks, case
+    numbers, places and history as one call per item, with a few statements per batch
+    instead of several per case. Returns the cases in the order of `items` (for an item
+    whose external_ref already has a case, that case). All or nothing."""
+    if channel not in REPORTING_ROLES:
+        raise InvalidInput(_("Unknown channel %(channel)s."), channel=channel)
+    _require_role(actor, REPORTING_ROLES[channel] + (R.ADMIN,))
+    now = clock.now()
+    refs = [item.external_ref for item in items if item.external_ref]
+    existing = _by_references(channel, refs)
+    places = grid_index().lookup_many([i.point.x for i in items], [i.point.y for i in items])
+    out: list[Case | None] = []
+    fresh: list[tuple[Case, NewReport, object]] = []
+    for item, place in zip(items, places, strict=True):
+        if item.external_ref and item.external_ref in existing:
+            out.append(existing[item.external_ref])
+            continue
+        if item.request_type and item.request_type not in RequestType.values:
+            raise InvalidInput(_("Unknown request type %(type)s."), type=item.request_type)
+        if place is None:
+            raise OutsideServiceArea()
+        at = item.reported_at or now
+        if at > now + dt.timedelta(minutes=5):
+            raise InvalidInput(_("The report time lies in the future."))
+        case = Case(channel=channel, external_ref=item.external_ref or None, request_type=item.request_type,
+                    category=item.category, urgency=item.category.urgency if item.category else "normal",
+                    point=item.point, grid_id=place.grid_id, community_id=place.community_id,
+                    street_id=place.street_id, district_id=place.district_id, address=item.address[:200],
+                    description=item.description, state=State.REPORTED, reported_at=at,
+                    ticket_count=item.ticket_count)
+        if item.external_ref:
+            existing[item.external_ref] = case  # the same reference twice in one batch: one case
+        out.append(case)
+        fresh.append((case, item, place))
+    with transaction.atomic():
+        years: dict[int, list[Case]] = {}
+        for case, _item, _place in fresh:
+            years.setdefault(timezone.localtime(case.reported_at).year, []).append(case)
+        for year, cases in years.items():
+            last = _reserve_codes(year, len(cases))
+            for offset, case in enumerate(cases):
+                case.code = f"{year}{last - len(cases) + 1 + offset:07d}"
+        Case.objects.bulk_create([case for case, _i, _p in fresh])
+        role = _main_role(actor)
+        CaseEvent.objects.bulk_create([
+            CaseEvent(case=case, at=now, actor=actor if actor and actor.is_authenticated else None, actor_role=role,
+                      action="report", from_state="", to_state=State.REPORTED, reason="",
+                      payload={"grid": place.code, "point": [item.point.x, item.point.y], **item.payload},
+                      version=case.version)
+            for case, item, place in fresh])
+    return out
+
+
+def link_many(actor, links: list[tuple[int, str, dict]]) -> set[int]:
+    """`link` for many (case id, ticket reference, why) at once, for bulk imports: each link
+    is an event and a version of its case. Cases no longer open are left alone; their ids
+    are returned so that the caller can give those tickets cases of their own."""
+    _require_role(actor, (R.DISPATCHER, R.ADMIN))
+    if not links:
+        return set()
+    now = clock.now()
+    ids = sorted({case_id for case_id, _t, _w in links})
+    with transaction.atomic():
+        current = {}
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            rows = Case.objects.filter(pk__in=part).values_list("pk", "state", "version", "ticket_count")
+            if connection.features.has_select_for_update:
+                rows = rows.select_for_update()
+            current.update({pk: [state, version, count] for pk, state, version, count in rows})
+        closed = {pk for pk in ids if pk not in current or current[pk][0] not in OPEN_STATES}
+        role, events = _main_role(actor), []
+        for case_id, ticket, why in links:
+            if case_id in closed:
+                continue
+            state = current[case_id]
+            state[1] += 1
+            state[2] += 1
+            events.append(CaseEvent(case_id=case_id, at=now, actor=actor if actor and actor.is_authenticated else None,
+                                    actor_role=role, action="link", from_state=state[0], to_state=state[0],
+                                    reason="", payload={"ticket": ticket, "why": why}, version=state[1]))
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE cases_case SET version = %s, ticket_count = %s, updated_at = %s WHERE id = %s",
+                [(current[pk][1], current[pk][2], Case._meta.get_field("updated_at").get_db_prep_save(now, connection),
+                  pk) for pk in ids if pk not in closed])
+        CaseEvent.objects.bulk_create(events)
+    return closed
+
+
+def _by_references(channel: str, refs: list[str]) -> dict[str, Case]:
+    found: dict[str, Case] = {}
+    for chunk in range(0, len(refs), 500):
+        for case in Case.objects.filter(channel=channel, external_ref__in=refs[chunk:chunk + 500]).order_by():
+            found[case.external_ref] = case
+    return found
+
+
+def _reserve_codes(year: int, count: int) -> int:
+    """Take `count` case numbers of `year` at once; returns the last one taken."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE cases_casesequence SET last = last + %s WHERE year = %s RETURNING last", [count, year])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute("INSERT INTO cases_casesequence (year, last) VALUES (%s, %s)", [year, count])
+            row = (count,)
+    return row[0]
+
+
 # --- the machinery ---------------------------------------------------------------------
 
-def _apply(actor, case: Case, action: str, version: int, reason: str,
+def _apply(actor, case: Case, action: str | Transition, version: int, reason: str,
            change: Callable[[Case, dt.datetime], dict], payload=None,
            after: Callable[[Case, dt.datetime], None] | None = None) -> Case:
     """Lock, check state, role and version, apply `change`, write case and event atomically
     (and whatever `after` writes with them)."""
-    transition = TRANSITIONS[action]
+    transition = action if isinstance(action, Transition) else TRANSITIONS[action]
+    action = transition.action
     reason = (reason or "").strip()
     if transition.needs_reason and not reason:
         raise InvalidInput(_("Give a reason for this action."))
@@ -400,7 +563,7 @@ _LOCKED_CASE = LockedReader(
     ("code", "state", "version", "channel", "request_type", "category", "department", "grid", "checker",
      "reported_at", "filed_at", "dispatched_at", "sign_due_at", "signed_at", "due_at", "original_due_at",
      "extension_requested_until", "handled_at", "checked_at", "closed_at", "extension_count", "return_count",
-     "rework_count", "state_before_suspension", "reject_reason"),
+     "rework_count", "ticket_count", "state_before_suspension", "reject_reason"),
     "category", ("family", "code", "name_zh", "urgency", "deadline_value", "deadline_unit", "major"),
 )
 

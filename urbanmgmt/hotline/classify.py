@@ -1,0 +1,113 @@
+"""A catalogue category for a ticket from its title and text, with a confidence.
+
+Two signals, both from the catalogue itself (Category.keywords and names, data editable in
+the admin): the catalogue's keywords found literally in the text (one regular expression
+over all of them, longest first; a hit in the title counts more), and the overlap of the
+ticket's jieba words with each category's words (keywords and name segmented the same way,
+each word weighted by how few categories share it), which catches a paraphrase that uses
+no keyword verbatim. The confidence is the winner's strength times its margin over the
+runner-up; below settings.HOTLINE_REVIEW_BELOW the ticket goes to the review list.
+"""
+
+import math
+import re
+import threading
+import time
+from dataclasses import dataclass
+
+import jieba
+
+from urbanmgmt.catalog.models import Category
+
+jieba.setLogLevel(60)
+STOP = set("的了在是有我和就不人都一个也很到说要去你会着没看好自己这那里啊吧呢吗么还被把让给对从向于请")
+WORDS_MAX_CONFIDENCE = 0.55
+# Words that say where, when or how much, not what: they never decide a category.
+GENERIC = {"小区", "门口", "楼下", "路边", "附近", "马路", "路上", "晚上", "白天", "半夜", "好久", "好几天", "很多",
+           "严重", "希望", "处理", "没人", "问题", "市民", "反映", "来电", "投诉", "举报", "情况", "部门", "一直",
+           "东西", "现在", "已经", "影响", "居民", "周边", "旁边", "对面", "占用", "破损", "损坏", "坏了"}
+
+
+@dataclass(frozen=True)
+class Classified:
+    category_id: int | None
+    confidence: float
+    method: str  # "keywords", "words", or "" when nothing matched
+
+
+class Classifier:
+    def __init__(self):
+        self.categories = list(Category.objects.filter(active=True).only("id", "name_zh", "keywords"))
+        self.keyword_to: dict[str, set[int]] = {}
+        words_of: dict[int, set[str]] = {}
+        for category in self.categories:
+            terms = {category.name_zh, *category.keywords}
+            for term in terms:
+                if len(term) >= 2:
+                    self.keyword_to.setdefault(term, set()).add(category.id)
+            words_of[category.id] = {w for term in terms for w in _words(term)}
+        document_frequency: dict[str, int] = {}
+        for words in words_of.values():
+            for word in words:
+                document_frequency[word] = document_frequency.get(word, 0) + 1
+        n = max(1, len(self.categories))
+        self.weight = {w: math.log(1 + n / f) for w, f in document_frequency.items()}
+        self.word_to: dict[str, list[int]] = {}
+        for cid, words in words_of.items():
+            for word in words:
+                self.word_to.setdefault(word, []).append(cid)
+        keys = sorted(self.keyword_to, key=len, reverse=True)
+        self.pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+
+    def classify(self, title: str, text: str) -> Classified:
+        scores: dict[int, float] = {}
+        method = "keywords"
+        for part, weight in ((title or "", 1.5), (text or "", 1.0)):
+            if self.pattern is None:
+                break
+            for match in self.pattern.finditer(part):
+                for cid in self.keyword_to[match.group()]:
+                    scores[cid] = scores.get(cid, 0.0) + weight * len(match.group())
+        if not scores:
+            method = "words"
+            for word in set(_words(f"{title} {text}")):
+                for cid in self.word_to.get(word, ()):
+                    scores[cid] = scores.get(cid, 0.0) + self.weight[word]
+        if not scores:
+            return Classified(None, 0.0, "")
+        ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
+        best, top = ranked[0]
+        second = ranked[1][1] if len(ranked) > 1 else 0.0
+        strength = 1 - math.exp(-top / (2.0 if method == "keywords" else 8.0))
+        confidence = strength * top / (top + second)
+        if method == "words":  # no catalogue keyword in the text: a guess that intake reviews
+            confidence = min(confidence, WORDS_MAX_CONFIDENCE)
+        return Classified(best, round(confidence, 3), method)
+
+
+def _words(text: str) -> list[str]:
+    """jieba's words and the text's character pairs (jieba may cut 垃圾堆 where a keyword has
+    垃圾), less the generic ones."""
+    words = [w for w in jieba.lcut(text, HMM=False)
+             if w not in GENERIC and (len(w) > 1 or (w.strip() and w not in STOP and not w.isascii()))]
+    pairs = [text[i:i + 2] for i in range(len(text) - 1)]
+    return words + [p for p in pairs if p not in GENERIC and _CJK.fullmatch(p)]
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+_lock = threading.Lock()
+_state: dict = {"classifier": None, "loaded": 0.0}
+TTL_S = 60.0
+
+
+def classifier() -> Classifier:
+    with _lock:
+        if _state["classifier"] is None or time.monotonic() - _state["loaded"] > TTL_S:
+            _state["classifier"], _state["loaded"] = Classifier(), time.monotonic()
+        return _state["classifier"]
+
+
+def invalidate_classifier(**kwargs) -> None:
+    _state["classifier"] = None

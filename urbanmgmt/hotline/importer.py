@@ -1,0 +1,383 @@
+"""Importing 12345 tickets: parse, convert, place, classify, link or create a case, save.
+
+`import_rows` takes rows already parsed (dicts, or (line number, dict) pairs) so that a
+file reader, the push API and a simulator share one path. Rows go in batches of
+BATCH_SIZE: each batch is one transaction (new cases through services.report_many, links
+through services.link_many, the tickets in bulk); a row that cannot go in is rejected with
+its line number and reason and the rest of the batch still goes in. Idempotent by (source,
+external id): a ticket seen before is updated (text, answer, reply, callback), never
+duplicated.
+"""
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.gis.geos import Point
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from urbanmgmt.cases import clock, services, worktime
+from urbanmgmt.cases.models import Channel, RequestType
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.errors import DomainError
+from urbanmgmt.grids.geo import to_metric
+from urbanmgmt.grids.services import grid_index
+from urbanmgmt.hotline.classify import classifier
+from urbanmgmt.hotline.coords import datum_of, to_wgs84
+from urbanmgmt.hotline.gazetteer import gazetteer
+from urbanmgmt.hotline.linking import Candidate, OpenCases, pairs
+from urbanmgmt.hotline.mapping import Mapping
+from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
+from urbanmgmt.hotline.readers import ERROR, parse_time
+
+BATCH_SIZE = 1000
+UPDATABLE = ("title", "text", "answer", "reply", "satisfaction", "resolved", "satisfaction_at")
+
+
+class RowError(Exception):
+    pass
+
+
+@dataclass
+class Summary:
+    total: int = 0
+    created: int = 0
+    updated: int = 0
+    cases_created: int = 0
+    linked: int = 0
+    answered: int = 0
+    unplaced: int = 0
+    to_review: int = 0
+    rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, ticket id, reason)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {"total": self.total, "created": self.created, "updated": self.updated,
+                "cases_created": self.cases_created, "linked": self.linked, "answered": self.answered,
+                "unplaced": self.unplaced, "to_review": self.to_review, "rejected": len(self.rejected),
+                "notes": self.notes}
+
+    def rejects_csv(self) -> str:
+        """Every refused row: its line number, its ticket id and the reason (UTF-8 with BOM,
+        so that Excel opens it)."""
+        out = io.StringIO()
+        out.write("\ufeff")
+        writer = csv.writer(out)
+        writer.writerow([_("line"), _("ticket id"), _("reason")])
+        writer.writerows(self.rejected)
+        return out.getvalue()
+
+
+@dataclass
+class Parsed:
+    line: int
+    ticket: HotlineTicket
+    lonlat: tuple[float, float] | None = None
+
+
+class Importer:
+    """One import run: holds the open-case index across batches."""
+
+    def __init__(self, actor, source: str, mapping: Mapping | None = None):
+        self.actor, self.source, self.mapping = actor, source, mapping or Mapping()
+        self.summary = Summary()
+        self.index: OpenCases | None = None
+        self.index_since: dt.datetime | None = None
+        self.categories = {c.id: c for c in Category.objects.select_related("major")}
+        self.tz = timezone.get_current_timezone()
+        self.seen: dict[str, int] = {}
+
+    # --- parsing one row ---------------------------------------------------------------
+    def parse(self, line: int, row: dict) -> Parsed:
+        if row.get(ERROR):
+            raise RowError(row[ERROR])
+        m, get = self.mapping, self._getter(row)
+        external_id = str(get("external_id") or "").strip()
+        if not external_id:
+            raise RowError(_("The ticket number is missing."))
+        if len(external_id) > 64:
+            raise RowError(_("The ticket number is longer than 64 characters."))
+        if external_id in self.seen:
+            raise RowError(_("Ticket %(id)s appears twice in this file (first on line %(line)s).")
+                           % {"id": external_id, "line": self.seen[external_id]})
+        request_type = m.value("request_type", get("request_type"))
+        if request_type not in RequestType.values:
+            raise RowError(_("Unknown request type “%(value)s”: one of 咨询, 求助, 投诉举报, 建议.")
+                           % {"value": get("request_type") or ""})
+        received = get("received_at")
+        if received in (None, ""):
+            raise RowError(_("The received time is missing."))
+        try:
+            received_at = parse_time(received, m.time_format)
+        except DomainError as exc:
+            raise RowError(str(exc)) from None
+        if timezone.is_naive(received_at):
+            received_at = timezone.make_aware(received_at, self.tz)
+        if received_at > clock.now() + dt.timedelta(minutes=5):
+            raise RowError(_("The received time lies in the future."))
+        urgency = m.value("urgency", get("urgency")) or Urgency.NORMAL
+        if urgency not in Urgency.values:
+            raise RowError(_("Unknown urgency “%(value)s”: one of 一般, 紧急, 疑难, 复杂.") % {"value": urgency})
+        channel = m.value("intake_channel", get("intake_channel")) or IntakeChannel.PHONE
+        satisfaction = m.value("satisfaction", get("satisfaction")) or ""
+        if satisfaction not in Satisfaction.values and satisfaction:
+            raise RowError(_("Unknown callback result “%(value)s”: one of 满意, 基本满意, 不满意, 未联系上.")
+                           % {"value": satisfaction})
+        resolved = m.value("resolved", get("resolved"))
+        ticket = HotlineTicket(
+            source=self.source, external_id=external_id, received_at=received_at, request_type=request_type,
+            intake_channel=channel if channel in IntakeChannel.values else IntakeChannel.OTHER, urgency=urgency,
+            title=str(get("title") or "")[:200], text=str(get("text") or ""), address=str(get("address") or "")[:300],
+            contact_name=str(get("contact_name") or "")[:60], contact_phone=str(get("contact_phone") or "")[:40],
+            answer=str(get("answer") or ""), reply=str(get("reply") or ""), satisfaction=satisfaction,
+            resolved=resolved if isinstance(resolved, bool) else None,
+            raw={str(k): _plain(v) for k, v in row.items() if k != ERROR})
+        if satisfaction:
+            ticket.satisfaction_at = self._time_or_none(get("callback_at")) or clock.now()
+        lonlat = self._coordinates(get, ticket)
+        self.seen[external_id] = line
+        return Parsed(line, ticket, lonlat)
+
+    def _getter(self, row: dict) -> Callable[[str], object]:
+        resolved = self.mapping.resolve(list(row))
+        return lambda name: row.get(resolved[name]) if name in resolved else None
+
+    def _coordinates(self, get, ticket: HotlineTicket) -> tuple[float, float] | None:
+        lon, lat = get("lon"), get("lat")
+        if lon in (None, "") and lat in (None, ""):
+            return None
+        if lon in (None, "") or lat in (None, ""):
+            raise RowError(_("Only one of longitude and latitude is given."))
+        try:
+            datum = datum_of(get("datum"), datum_of(self.mapping.datum))
+            ticket.original_lon, ticket.original_lat, ticket.datum = float(lon), float(lat), datum
+            return to_wgs84(lon, lat, datum)
+        except (DomainError, ValueError) as exc:
+            raise RowError(str(exc)) from None
+
+    def _time_or_none(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            at = parse_time(value, self.mapping.time_format)
+        except DomainError:
+            return None
+        return timezone.make_aware(at, self.tz) if timezone.is_naive(at) else at
+
+    # --- a batch ---------------------------------------------------------------------------
+    def run(self, rows: Iterable, progress: Callable[[int], None] | None = None) -> Summary:
+        batch: list[tuple[int, dict]] = []
+        for number, item in enumerate(rows, start=1):
+            batch.append(item if isinstance(item, tuple) else (number, item))
+            if len(batch) >= BATCH_SIZE:
+                self.batch(batch)
+                batch = []
+                if progress:
+                    progress(self.summary.total)
+        if batch:
+            self.batch(batch)
+        if progress:
+            progress(self.summary.total)
+        return self.summary
+
+    def batch(self, rows: list[tuple[int, dict]]) -> None:
+        self.summary.total += len(rows)
+        parsed = []
+        for line, row in rows:
+            try:
+                parsed.append(self.parse(line, row))
+            except RowError as exc:
+                self.summary.rejected.append((line, _id_of(row, self.mapping), str(exc)))
+        known = _existing(self.source, [p.ticket.external_id for p in parsed])
+        new = [p for p in parsed if p.ticket.external_id not in known]
+        self._update(known, [p for p in parsed if p.ticket.external_id in known])
+        try:
+            with transaction.atomic():
+                self._insert(new)
+        except DomainError:
+            # A batch refused as a whole (a case service said no): row by row, so that the
+            # good rows still go in and the bad one is named. The index saw the batch's
+            # cases, which were rolled back: it is built again.
+            self.index = None
+            for one in new:
+                try:
+                    with transaction.atomic():
+                        self._insert([one])
+                except DomainError as exc:
+                    self.summary.rejected.append((one.line, one.ticket.external_id, str(exc)))
+
+    def _update(self, known: dict[str, HotlineTicket], parsed: list[Parsed]) -> None:
+        changed = []
+        for p in parsed:
+            ticket = known[p.ticket.external_id]
+            for name in UPDATABLE:
+                value = getattr(p.ticket, name)
+                if value not in ("", None):
+                    setattr(ticket, name, value)
+            ticket.raw = p.ticket.raw
+            changed.append(ticket)
+        if changed:
+            HotlineTicket.objects.bulk_update(changed, [*UPDATABLE, "raw", "updated_at"])
+        self.summary.updated += len(changed)
+
+    def _insert(self, parsed: list[Parsed]) -> None:
+        if not parsed:
+            return
+        start = len(self.summary.rejected)
+        placed = self._place(parsed)
+        self._ensure_index(min(p.ticket.received_at for p in placed) if placed else None)
+        new_cases, links, pending = [], [], {}
+        for p in placed:
+            t = p.ticket
+            self._classify(t)
+            t.reply_due_at = worktime.add_working_days(t.received_at, services.REQUEST_TYPE_DAYS[t.request_type])
+            if t.request_type == RequestType.CONSULTATION and t.answer.strip():
+                t.state, t.replied_at, t.reply = TicketState.ANSWERED, t.received_at, t.reply or t.answer
+                continue
+            if t.point is None:
+                t.state = TicketState.UNPLACED
+                continue
+            t.state = TicketState.OPEN
+            match = self._match(p)
+            if match is not None:
+                t.link_reason = match.why
+                links.append((t, match.candidate))
+                match.candidate.tickets += 1
+                continue
+            t.owns_case = True
+            new_cases.append(t)
+            pending[t.reference] = self._candidate(p)
+        self._save(parsed, new_cases, links, pending, start)
+
+    def _save(self, parsed, new_cases, links, pending, rejected_before) -> None:
+        dropped = {line for line, _i, _r in self.summary.rejected[rejected_before:]}
+        cases = services.report_many(self.actor, Channel.HOTLINE, [
+            services.NewReport(point=t.point, category=self.categories.get(t.category_id),
+                               description=_describe(t), address=t.address, request_type=t.request_type,
+                               external_ref=t.reference, reported_at=t.received_at, ticket_count=1,
+                               payload={"ticket": t.reference, "source": t.source})
+            for t in new_cases])
+        for t, case in zip(new_cases, cases, strict=True):
+            t.case_id = case.pk
+            pending[t.reference].case_id = case.pk
+        closed = services.link_many(self.actor, [(c.case_id, t.reference, t.link_reason) for t, c in links])
+        for t, candidate in links:
+            t.case_id = candidate.case_id
+            if candidate.case_id in closed:
+                raise DomainError(_("The case this ticket was linked to was closed meanwhile; import it again."))
+        tickets = [p.ticket for p in parsed if p.line not in dropped]
+        HotlineTicket.objects.bulk_create(tickets)
+        self.summary.created += len(tickets)
+        self.summary.cases_created += len(new_cases)
+        self.summary.linked += len(links)
+        self.summary.to_review += sum(1 for t in tickets if t.needs_review)
+        self.summary.answered += sum(1 for t in tickets if t.state == TicketState.ANSWERED)
+        self.summary.unplaced += sum(1 for t in tickets if t.state == TicketState.UNPLACED)
+
+    # --- the steps ---------------------------------------------------------------------------
+    def _place(self, parsed: list[Parsed]) -> list[Parsed]:
+        """Points from coordinates (one vectorised grid lookup) or from the gazetteer;
+        tickets outside the city are rejected. Returns the rows still going in."""
+        out, look, names = [], [], gazetteer()
+        for p in parsed:
+            t = p.ticket
+            if p.lonlat is None and t.address:
+                found = names.locate(t.address)
+                if found is not None and found.confidence >= settings.HOTLINE_PLACE_MIN_CONFIDENCE:
+                    p.lonlat = (found.lon, found.lat)
+                    t.place_method, t.place_confidence, t.place_match = "gazetteer", found.confidence, found.match
+                elif found is not None:
+                    t.place_match, t.place_confidence = found.match, found.confidence  # a hint for the queue
+            elif p.lonlat is not None:
+                t.place_method, t.place_confidence = "coordinates", 1.0
+            if p.lonlat is not None:
+                look.append(p)
+            out.append(p)
+        places = grid_index().lookup_many([p.lonlat[0] for p in look], [p.lonlat[1] for p in look])
+        outside = set()
+        for p, place in zip(look, places, strict=True):
+            if place is None:
+                where = p.ticket.place_match or f"{p.lonlat[0]:.6f}, {p.lonlat[1]:.6f}"
+                self.summary.rejected.append((p.line, p.ticket.external_id, _(
+                    "The place (%(where)s) is outside the service area: it lies in no unit grid of the city.")
+                    % {"where": where}))
+                outside.add(p.line)
+                continue
+            p.ticket.point = Point(*p.lonlat, srid=4326)
+            p.ticket.grid_id = place.grid_id
+            p.community_id = place.community_id
+        return [p for p in out if p.line not in outside]
+
+    def _classify(self, t: HotlineTicket) -> None:
+        result = classifier().classify(t.title, t.text)
+        t.category_id, t.category_confidence, t.category_method = result.category_id, result.confidence, result.method
+        t.needs_review = result.confidence < settings.HOTLINE_REVIEW_BELOW and t.request_type != RequestType.CONSULTATION
+
+    def _match(self, p: Parsed):
+        t = p.ticket
+        category = self.categories.get(t.category_id)
+        if category is None:
+            return None
+        x, y = to_metric(*p.lonlat)
+        p.xy = (x, y)
+        return self.index.best(x=x, y=y, category=category, community_id=p.community_id, at=t.received_at,
+                               words=pairs(_describe(t)), by_point=t.place_method == "coordinates")
+
+    def _candidate(self, p: Parsed) -> Candidate:
+        t = p.ticket
+        category = self.categories.get(t.category_id)
+        x, y = getattr(p, "xy", None) or to_metric(*p.lonlat)
+        candidate = Candidate(None, x, y, t.category_id or 0, category.major_id if category else 0, p.community_id,
+                              t.received_at, pairs(_describe(t)), key=t.reference, tickets=1)
+        if category is not None:
+            self.index.add(candidate)
+        return candidate
+
+    def _ensure_index(self, earliest: dt.datetime | None) -> None:
+        if earliest is None:
+            return
+        longest = max(days for _r, days in settings.HOTLINE_LINK_WINDOWS.values())
+        since = earliest - dt.timedelta(days=longest)
+        if self.index is None:
+            self.index, self.index_since = OpenCases.load(since), since
+        elif since < self.index_since:
+            older = OpenCases.load(since)
+            for cell in older.cells.values():
+                for candidate in cell:
+                    if candidate.at < self.index_since:
+                        self.index.add(candidate)
+            self.index_since = since
+
+
+def import_rows(rows: Iterable, *, source: str, actor, mapping: Mapping | None = None,
+                progress: Callable[[int], None] | None = None) -> Summary:
+    """Import parsed rows (dicts, or (line, dict) pairs) of one source system."""
+    return Importer(actor, source, mapping).run(rows, progress)
+
+
+def _describe(t: HotlineTicket) -> str:
+    return f"{t.title}：{t.text}" if t.title and t.title not in t.text else t.text or t.title
+
+
+def _existing(source: str, ids: list[str]) -> dict[str, HotlineTicket]:
+    found = {}
+    for chunk in range(0, len(ids), 500):
+        for ticket in HotlineTicket.objects.filter(source=source, external_id__in=ids[chunk:chunk + 500]):
+            found[ticket.external_id] = ticket
+    return found
+
+
+def _id_of(row: dict, mapping: Mapping) -> str:
+    resolved = mapping.resolve(list(row))
+    return str(row.get(resolved["external_id"], "")) if "external_id" in resolved else ""
+
+
+def _plain(value):
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value if isinstance(value, str | int | float | bool) or value is None else str(value)

@@ -1,0 +1,187 @@
+"""12345 hotline tickets (市民热线工单), the gazetteer that places them, Open311 clients."""
+
+from django.conf import settings
+from django.contrib.gis.db import models
+from django.utils.translation import gettext_lazy as _
+
+from urbanmgmt.cases.models import RequestType
+
+
+class IntakeChannel(models.TextChoices):
+    PHONE = "phone", _("Phone")
+    WEB = "web", _("Website")
+    WECHAT = "wechat", _("WeChat")
+    APP = "app", _("Mobile app")
+    EMAIL = "email", _("E-mail")
+    OPEN311 = "open311", _("Open311 client")
+    OTHER = "other", _("Other")
+
+
+class Urgency(models.TextChoices):
+    NORMAL = "normal", _("Ordinary (一般)")
+    URGENT = "urgent", _("Urgent (紧急)")
+    HARD = "hard", _("Hard (疑难)")
+    COMPLEX = "complex", _("Complex (复杂)")
+
+
+class Datum(models.TextChoices):
+    WGS84 = "wgs84", "WGS84"
+    GCJ02 = "gcj02", _("GCJ-02 (Gaode, Tencent)")
+    BD09 = "bd09", _("BD-09 (Baidu)")
+
+
+class TicketState(models.TextChoices):
+    UNPLACED = "unplaced", _("Waiting to be placed")
+    ANSWERED = "answered", _("Answered at intake")
+    OPEN = "open", _("With a case")
+    REPLIED = "replied", _("Replied to the citizen")
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("Satisfied (满意)")
+    BASIC = "basic", _("Basically satisfied (基本满意)")
+    UNSATISFIED = "unsatisfied", _("Unsatisfied (不满意)")
+    UNREACHABLE = "unreachable", _("Not reached (未联系上)")
+
+
+class HotlineTicket(models.Model):
+    """A citizen's request from the 12345 platform (工单), linked to the case it describes.
+
+    Idempotent by (source, external_id): a re-import updates the ticket. The caller's
+    contact is for intake staff only (dispatchers, admins), never in Open311 or other roles'
+    views. `raw` keeps the row as received so results go back in the source's own format.
+    """
+
+    source = models.CharField(_("source system"), max_length=40)
+    external_id = models.CharField(_("ticket number"), max_length=64)
+    received_at = models.DateTimeField(_("received at"))
+    intake_channel = models.CharField(_("intake channel"), max_length=12, choices=IntakeChannel.choices,
+                                      default=IntakeChannel.PHONE)
+    request_type = models.CharField(_("request type"), max_length=16, choices=RequestType.choices)
+    urgency = models.CharField(_("urgency"), max_length=8, choices=Urgency.choices, default=Urgency.NORMAL)
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    text = models.TextField(_("request"), blank=True)
+    address = models.CharField(_("address"), max_length=300, blank=True)
+    contact_name = models.CharField(_("caller"), max_length=60, blank=True)
+    contact_phone = models.CharField(_("caller's phone"), max_length=40, blank=True)
+
+    original_lon = models.FloatField(_("original longitude"), null=True, blank=True)
+    original_lat = models.FloatField(_("original latitude"), null=True, blank=True)
+    datum = models.CharField(_("datum"), max_length=8, choices=Datum.choices, blank=True)
+    point = models.PointField(_("location (WGS84)"), srid=4326, null=True, blank=True, spatial_index=False)
+    place_method = models.CharField(_("placed by"), max_length=16, blank=True,
+                                    help_text=_("coordinates, gazetteer, or hand (intake staff on the map)"))
+    place_confidence = models.FloatField(_("place confidence"), null=True, blank=True)
+    place_match = models.CharField(_("gazetteer match"), max_length=200, blank=True)
+    grid = models.ForeignKey("grids.UnitGrid", models.PROTECT, null=True, blank=True, related_name="+",
+                             db_index=False, verbose_name=_("unit grid"))
+
+    category = models.ForeignKey("catalog.Category", models.PROTECT, null=True, blank=True, related_name="+",
+                                 db_index=False, verbose_name=_("category"))
+    category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
+    category_method = models.CharField(_("classified by"), max_length=16, blank=True)
+    needs_review = models.BooleanField(_("category to review"), default=False)
+    department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="+",
+                                   db_index=False, verbose_name=_("department"))
+    reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+
+    state = models.CharField(_("state"), max_length=10, choices=TicketState.choices, default=TicketState.UNPLACED)
+    case = models.ForeignKey("cases.Case", models.PROTECT, null=True, blank=True, related_name="tickets",
+                             verbose_name=_("case"))
+    link_reason = models.JSONField(_("link reason"), default=dict, blank=True,
+                                   help_text=_("Why the ticket was linked to an existing case; empty when it made its own."))
+    owns_case = models.BooleanField(_("made its case"), default=False)
+    answer = models.TextField(_("answer at intake"), blank=True)
+    reply = models.TextField(_("reply to the citizen"), blank=True)
+    replied_at = models.DateTimeField(_("replied at"), null=True, blank=True)
+    satisfaction = models.CharField(_("satisfaction"), max_length=12, choices=Satisfaction.choices, blank=True)
+    resolved = models.BooleanField(_("actually resolved"), null=True, blank=True)
+    satisfaction_at = models.DateTimeField(_("callback at"), null=True, blank=True)
+    raw = models.JSONField(_("row as received"), default=dict, blank=True)
+    imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("12345 ticket")
+        verbose_name_plural = _("12345 tickets")
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_id_unique")]
+        indexes = [models.Index(fields=["state", "received_at"]), models.Index(fields=["needs_review", "received_at"]),
+                   models.Index(fields=["satisfaction_at"]), models.Index(fields=["received_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+    @property
+    def reference(self) -> str:
+        """The ticket's key as cases know it (Case.external_ref of the case it made)."""
+        return f"{self.source}:{self.external_id}"
+
+
+class Place(models.Model):
+    """A gazetteer entry (地名): a district, street/township, community, road or place with
+    a point or a polygon, and the other names people use for it. Loaded from fixtures and
+    editable in the admin."""
+
+    class Kind(models.TextChoices):
+        DISTRICT = "district", _("District")
+        STREET = "street", _("Street / township")
+        COMMUNITY = "community", _("Community")
+        ROAD = "road", _("Road")
+        POI = "poi", _("Place (building, estate, landmark)")
+
+    name = models.CharField(_("name"), max_length=100)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    aliases = models.JSONField(_("other names"), default=list, blank=True)
+    code = models.CharField(_("code"), max_length=20, blank=True)
+    parent = models.ForeignKey("self", models.CASCADE, null=True, blank=True, related_name="children",
+                               verbose_name=_("within"))
+    point = models.PointField(_("point"), srid=4326, null=True, blank=True, spatial_index=False)
+    geom = models.MultiPolygonField(_("area"), srid=4326, null=True, blank=True, spatial_index=False)
+    source = models.CharField(_("source"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("gazetteer place")
+        verbose_name_plural = _("gazetteer")
+        ordering = ["kind", "name"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name", "code"], name="place_kind_name_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.get_kind_display()})"
+
+
+class Open311Client(models.Model):
+    """A third-party application allowed to POST service requests with its API key."""
+
+    name = models.CharField(_("name"), max_length=100)
+    api_key = models.CharField(_("API key"), max_length=64, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("Open311 client")
+        verbose_name_plural = _("Open311 clients")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ImportRun(models.Model):
+    """One import (file upload or command): progress while it runs, its summary after."""
+
+    source = models.CharField(_("source system"), max_length=40)
+    filename = models.CharField(_("file"), max_length=200, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    started_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    summary = models.JSONField(default=dict, blank=True)
+    rejects = models.TextField(_("refused rows (CSV)"), blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("ticket import")
+        verbose_name_plural = _("ticket imports")
+        ordering = ["-started_at"]

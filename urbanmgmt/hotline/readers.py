@@ -1,0 +1,166 @@
+"""Reading ticket files: CSV (UTF-8 with or without BOM, GBK/GB18030), XLSX, JSON (an array
+or JSON lines). Each reader yields (line number, row dict); a file it cannot read at all is
+refused whole with the reason (ImportRefused), a row it cannot read is yielded with
+`__error__` so that the importer rejects that row alone."""
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+
+from django.utils.translation import gettext_lazy as _
+
+from urbanmgmt.errors import InvalidInput
+from urbanmgmt.hotline.mapping import Mapping
+
+ERROR = "__error__"
+
+
+class ImportRefused(InvalidInput):
+    """The whole file cannot be read (nothing of it was imported)."""
+
+
+def read(stream, name: str, mapping: Mapping, notes: list[str]) -> Iterator[tuple[int, dict]]:
+    """The rows of a binary stream by the file's extension."""
+    lower = name.lower()
+    if lower.endswith(".csv") or lower.endswith(".txt"):
+        return read_csv(stream, notes)
+    if lower.endswith(".xlsx"):
+        return read_xlsx(stream, mapping, notes)
+    if lower.endswith(".xls"):
+        raise ImportRefused(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV."))
+    if lower.endswith(".json") or lower.endswith(".jsonl") or lower.endswith(".ndjson"):
+        return read_json(stream)
+    raise ImportRefused(_("Unknown file type “%(name)s”: use CSV, XLSX or JSON."), name=name)
+
+
+def detect_encoding(sample: bytes) -> str:
+    if sample.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            sample.decode(encoding)
+            return encoding
+        except UnicodeDecodeError as exc:
+            if exc.start >= len(sample) - 4:  # a character cut by the end of the sample
+                return encoding
+    raise ImportRefused(_("The file is neither UTF-8 nor GBK/GB18030 text: export it again as CSV in UTF-8."))
+
+
+def read_csv(stream, notes: list[str]) -> Iterator[tuple[int, dict]]:
+    sample = stream.read(1 << 16)
+    encoding = detect_encoding(sample)
+    if encoding == "gb18030":
+        notes.append(str(_("The file is in GBK/GB18030; read as such.")))
+    stream.seek(0)
+    bad_lines: set[int] = set()
+
+    def lines():
+        for number, raw in enumerate(stream, start=1):
+            if number == 1 and encoding == "utf-8-sig":
+                raw = raw.removeprefix(codecs.BOM_UTF8)
+            try:
+                yield raw.decode("gb18030" if encoding == "gb18030" else "utf-8")
+            except UnicodeDecodeError:
+                bad_lines.add(number)
+                yield raw.decode("utf-8", errors="replace")
+
+    reader = csv.reader(lines())
+    try:
+        headers = next(reader)
+    except StopIteration:
+        raise ImportRefused(_("The file is empty.")) from None
+    headers = [h.strip() for h in headers]
+    start = reader.line_num
+    for values in reader:
+        first, start = start + 1, reader.line_num
+        if not any(v.strip() for v in values):
+            continue
+        row = dict(zip(headers, values, strict=False))
+        broken = sorted(n for n in bad_lines if first <= n <= reader.line_num)
+        if broken:
+            row[ERROR] = str(_("Broken characters on line %(line)s: the file mixes encodings.") % {"line": broken[0]})
+        elif len(values) > len(headers):
+            row[ERROR] = str(_("The row has %(n)s columns, the header %(h)s.") % {"n": len(values), "h": len(headers)})
+        yield first, row
+
+
+def read_xlsx(stream, mapping: Mapping, notes: list[str]) -> Iterator[tuple[int, dict]]:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ImportRefused(_("The file is not a readable Excel workbook (.xlsx).")) from None
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    first = [_cell(v) for v in next(rows, ())]
+    second = [_cell(v) for v in next(rows, ())]
+    start = 2
+    if mapping.missing(first) and len(mapping.resolve(second)) >= 2:
+        # A two-row header (a group title row with merged cells over the field names): the
+        # names come from the second row, or the first where the second is empty.
+        notes.append(str(_("The sheet has a two-row header: column names were taken from row 2 (row 1 where "
+                           "row 2 is empty).")))
+        filled, last = [], ""
+        for value in first:
+            last = value or last
+            filled.append(last)
+        headers = [b or a for a, b in zip(filled, second + [""] * len(filled), strict=False)]
+        pending = []
+    else:
+        headers, pending = first, [second] if any(second) else []
+        start = 1
+    number = start
+    for values in [*pending, *rows]:
+        number += 1
+        if values is None or not any(v not in (None, "") for v in values):
+            continue
+        yield number, {h: v for h, v in zip(headers, values, strict=False) if h}
+    book.close()
+
+
+def _cell(value) -> str:
+    return str(value).strip() if value is not None else ""
+
+
+def read_json(stream) -> Iterator[tuple[int, dict]]:
+    head = stream.read(1 << 16)
+    encoding = detect_encoding(head)
+    stream.seek(0)
+    if head.lstrip(codecs.BOM_UTF8).lstrip()[:1] == b"[":
+        try:
+            items = json.loads(stream.read().decode(encoding))
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise ImportRefused(_("The JSON file cannot be read: %(error)s"), error=str(exc)) from None
+        for number, item in enumerate(items, start=1):
+            yield number, item if isinstance(item, dict) else {ERROR: str(_("Item %(n)s is not an object.") % {"n": number})}
+        return
+    for number, raw in enumerate(io.TextIOWrapper(stream, encoding=encoding, errors="replace"), start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except ValueError as exc:
+            item = {ERROR: str(_("Line %(n)s is not JSON: %(error)s") % {"n": number, "error": exc})}
+        yield number, item if isinstance(item, dict) else {ERROR: str(_("Line %(n)s is not an object.") % {"n": number})}
+
+
+def parse_time(value, time_format: str = "") -> dt.datetime:
+    """A received time from a cell: a datetime, or text in common Chinese export forms."""
+    if isinstance(value, dt.datetime):
+        return value
+    text = str(value or "").strip().replace("/", "-").replace("T", " ")
+    formats = [time_format] if time_format else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
+                                                 "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y%m%d%H%M%S"]
+    for fmt in formats:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    try:
+        return dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(_("Unreadable time “%(value)s”: write it as 2024-05-01 14:30:00."), value=value) from None
