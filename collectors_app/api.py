@@ -18,10 +18,10 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from collectors_app.evidence import flag, read_uploads
+from collectors_app.evidence import flag
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask
-from urbanmgmt.cases.photos import signed_media_url
+from urbanmgmt.cases.photos import read_uploads, signed_media_url
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.api import UnitGridSerializer

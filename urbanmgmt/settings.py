@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "urbanmgmt.kpi",
     "urbanmgmt.hotline",
     "collectors_app",
+    "maps",
 ]
 
 MIDDLEWARE = [
@@ -136,6 +137,16 @@ STORAGES = {
 METRIC_SRID = envint("METRIC_SRID", 32650)
 # How long a process trusts its in-memory grid index before checking the layer's version.
 GRID_INDEX_TTL_S = envfloat("GRID_INDEX_TTL_S", 5.0)
+
+# --- The dispatch map. The base is the city's own boundaries and grids; a tile layer is
+# optional (an offline city network has none): a URL template such as
+# "https://tiles.example.gov.cn/{z}/{x}/{y}.png", with its attribution.
+MAP_TILE_URL = envstr("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = envstr("MAP_TILE_ATTRIBUTION", "")
+# Above this many cases in view the case layer answers counts per grid/community/street.
+MAP_MAX_POINTS = envint("MAP_MAX_POINTS", 2000)
+# How often the map asks for changes (seconds).
+MAP_POLL_S = envint("MAP_POLL_S", 5)
 
 # --- 12345 tickets (urbanmgmt/hotline). Linking: an open case of the same category (or
 # major class) within this distance and time window, by family or "C01"/"E05" major class.

@@ -12,7 +12,8 @@ from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from urbanmgmt.cases import services
-from urbanmgmt.cases.models import OPEN_STATES, Case, Channel, State
+from urbanmgmt.cases.models import OPEN_STATES, Case, CaseMedia, Channel, State
+from urbanmgmt.cases.photos import read_uploads
 from urbanmgmt.cases.serializers import (
     CaseCreateSerializer,
     CaseDetailSerializer,
@@ -111,7 +112,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _run_transition(request.user, case, action_name, data)
+        _run_transition(request.user, case, action_name, data, request.FILES.getlist("photos"))
         fresh = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -139,7 +140,7 @@ _FUNCTIONS = {"return": services.return_case}
 _NOT_HERE = {"verify", "check_pass", "check_fail"}
 
 
-def _run_transition(user, case: Case, action_name: str, data: dict) -> Case:
+def _run_transition(user, case: Case, action_name: str, data: dict, files=()) -> Case:
     if action_name in _NOT_HERE:
         raise InvalidInput(f"“{action_name}” is done by completing the inspection task: "
                            "POST /api/v1/collect/tasks/{id}/complete/")
@@ -152,6 +153,9 @@ def _run_transition(user, case: Case, action_name: str, data: dict) -> Case:
         kwargs["reason"] = kwargs["reason"] or ""
     if "reply" in kwargs:
         kwargs["reply"] = kwargs["reply"] or ""
+    if action_name == "handle" and files:
+        kwargs["evidence"] = [services.Evidence(photo=photo, kind=CaseMedia.Kind.AFTER)
+                              for photo in read_uploads(files, required=0)]
     return function(user, case, version=data["version"], **kwargs)
 
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.core.files.uploadedfile import UploadedFile
 from django.core.signing import BadSignature, TimestampSigner
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
@@ -191,3 +192,20 @@ def _gps_point(gps) -> list[float] | None:
 def _degrees(value) -> float:
     d, m, s = (float(x) for x in value)
     return d + m / 60 + s / 3600
+
+
+def read_uploads(files: list[UploadedFile], *, required: int = 1) -> list:
+    """Verified photos of one submission; limits on count, size per photo and in total."""
+    if len(files) < required:
+        raise InvalidInput(_("Take at least one photo."))
+    if len(files) > settings.REPORT_MAX_PHOTOS:
+        raise InvalidInput(_("At most %(n)s photos per report."), n=settings.REPORT_MAX_PHOTOS)
+    if sum(f.size for f in files) > settings.REPORT_MAX_BYTES:
+        raise InvalidInput(_("The photos together exceed %(mb)s MB."), mb=settings.REPORT_MAX_BYTES // 2**20)
+    photos = []
+    for upload in files:
+        if upload.size > settings.PHOTO_MAX_BYTES:
+            raise InvalidInput(_("%(name)s is larger than %(mb)s MB."), name=upload.name,
+                               mb=settings.PHOTO_MAX_BYTES // 2**20)
+        photos.append(read_photo(upload.read(), upload.name or ""))
+    return photos

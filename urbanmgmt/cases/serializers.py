@@ -41,7 +41,7 @@ class CaseEventSerializer(serializers.ModelSerializer):
 class CaseMediaSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseMedia
-        fields = ["id", "kind", "file", "sha256", "uploaded_at"]
+        fields = ["id", "kind", "file", "display", "thumbnail", "sha256", "flags", "uploaded_at"]
 
 
 class CaseDetailSerializer(CaseFeatureSerializer):

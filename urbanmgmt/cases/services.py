@@ -260,15 +260,20 @@ def deny_extension(actor, case: Case, *, version: int, reason: str) -> Case:
     return _apply(actor, case, "deny_extension", version, reason, change)
 
 
-def handle(actor, case: Case, *, version: int, reply: str) -> Case:
-    """The department reports the problem fixed (处置反馈) with a reply note."""
+def handle(actor, case: Case, *, version: int, reply: str, evidence: list[Evidence] = ()) -> Case:
+    """The department reports the problem fixed (处置反馈) with a reply note and, usually,
+    photos after the work (kind "after")."""
     if not (reply or "").strip():
         raise InvalidInput(_("Write a reply saying what was done."))
+    stored = [(item, item.photo.store()) for item in evidence]
     def change(c, now):
         return {"handled_at": now, "reply": reply.strip(), "signed_at": c.signed_at or now,
                 "extension_requested_until": None}
-    return _apply(actor, case, "handle", version, "", change,
-                  lambda c, f: {"on_time": c.due_at is None or f["handled_at"] <= c.due_at})
+    def payload(c, fields):
+        photos = {"photos": [item.photo.sha256 for item in evidence]} if evidence else {}
+        return {"on_time": c.due_at is None or fields["handled_at"] <= c.due_at, **photos}
+    return _apply(actor, case, "handle", version, "", change, payload,
+                  after=(lambda c, now: _attach(c, actor, stored)) if stored else None)
 
 
 def send_for_check(actor, case: Case, *, version: int, checker=None, reason: str = "") -> Case:

@@ -1,0 +1,168 @@
+"""The map's layer endpoints under /api/v1/map/: GeoJSON by bounding box and zoom, the live
+change feed, the heat layer, repeat-problem grids and GIS exports.
+
+Every endpoint takes the case API's filters (state, channel, category, department,
+reported_after/before, overdue, …) and answers only with cases the user may see.
+"""
+
+import datetime as dt
+
+from django.http import FileResponse, HttpResponse
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.decorators import api_view
+from rest_framework.response import Response
+
+from maps import exports, hotspots, layers, workspace
+from urbanmgmt.errors import InvalidInput
+from urbanmgmt.org.roles import ADMIN, HANDLER, require_role
+
+GEOJSON = "application/geo+json"
+WORLD = (-180.0, -90.0, 180.0, 90.0)
+
+BBOX = OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north in WGS84 degrees")
+ZOOM = OpenApiParameter("zoom", OpenApiTypes.INT, description="the map's zoom (0–22); it sets the level of detail")
+FILTERS = [OpenApiParameter(name, OpenApiTypes.STR, description=text) for name, text in (
+    ("state", "states, comma-separated (default: the open ones)"), ("channel", "inspector, video, hotline, other"),
+    ("category", "service codes, comma-separated"), ("department", "department code"),
+    ("reported_after", "ISO 8601"), ("reported_before", "ISO 8601"), ("overdue", "true: past the deadline only"),
+    ("open", "true / false"))]
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
+    if not text:
+        return WORLD
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInput(_("bbox must be four numbers: west,south,east,north.")) from None
+    if not all(map(_finite, (west, south, east, north))) or not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InvalidInput(_("bbox must lie within -180..180, -90..90 with west < east and south < north."))
+    return west, south, east, north
+
+
+def _finite(value: float) -> bool:
+    return value == value and abs(value) != float("inf")
+
+
+def parse_zoom(text: str | None, default: int = 12) -> int:
+    if text in (None, ""):
+        return default
+    try:
+        zoom = int(text)
+    except ValueError:
+        raise InvalidInput(_("zoom must be a whole number from 0 to 22.")) from None
+    if not 0 <= zoom <= 22:
+        raise InvalidInput(_("zoom must be a whole number from 0 to 22."))
+    return zoom
+
+
+def parse_days(text: str | None, default: int = 30) -> int:
+    try:
+        days = int(text) if text not in (None, "") else default
+    except ValueError:
+        raise InvalidInput(_("days must be a whole number from 1 to 366.")) from None
+    if not 1 <= days <= 366:
+        raise InvalidInput(_("days must be a whole number from 1 to 366."))
+    return days
+
+
+def _geojson(text: str) -> HttpResponse:
+    response = HttpResponse(text, content_type=GEOJSON)
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+@extend_schema(parameters=[BBOX, ZOOM, OpenApiParameter("metric", OpenApiTypes.STR, enum=["open", "overdue"]),
+                           *FILTERS], responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def grid_layer(request):
+    """Unit grids (zoom ≥ 15), communities (13–14) or streets (≤ 12) in the box, each with the
+    number of matching cases (`n`): open ones by default, overdue ones with `metric=overdue`."""
+    params = request.query_params
+    if params.get("metric", "open") not in ("open", "overdue"):
+        raise InvalidInput(_("metric must be open or overdue."))
+    return _geojson(layers.grid_layer(request.user, params, parse_bbox(params.get("bbox")), parse_zoom(params.get("zoom"))))
+
+
+@extend_schema(parameters=[BBOX, ZOOM, *FILTERS], responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def case_layer(request):
+    """Matching cases in the box: single cases (`mode: points`) when close enough or few
+    enough, else counts per grid, community or street (`mode: clusters`). `cursor` is where
+    the change feed takes over."""
+    params = request.query_params
+    return _geojson(layers.case_layer(request.user, params, parse_bbox(params.get("bbox")), parse_zoom(params.get("zoom"))))
+
+
+@extend_schema(parameters=[OpenApiParameter("cursor", OpenApiTypes.DATETIME, required=True), *FILTERS],
+               responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def case_changes(request):
+    """Cases changed since `cursor`: `features` that match the filters (new or changed),
+    `removed` ids that no longer do, the next `cursor`; `more: true` asks for a full reload."""
+    text = request.query_params.get("cursor", "")
+    cursor = parse_datetime(text.replace(" ", "+")) if text else None
+    if cursor is None:
+        raise InvalidInput(_("cursor must be an ISO 8601 time, as given by the last answer."))
+    if cursor.tzinfo is None:
+        raise InvalidInput(_("cursor must carry its UTC offset."))
+    return Response(layers.changes(request.user, request.query_params, cursor))
+
+
+@extend_schema(parameters=[OpenApiParameter("days", OpenApiTypes.INT, description="the last N days (default 30)"),
+                           *FILTERS], responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def heat(request):
+    """Where cases were reported in the last N days: [lat, lon, count] per unit grid."""
+    params = request.query_params
+    return Response(hotspots.heat(request.user, params, parse_days(params.get("days"))))
+
+
+@extend_schema(parameters=[OpenApiParameter("days", OpenApiTypes.INT), OpenApiParameter("min", OpenApiTypes.INT),
+                           *FILTERS], responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def repeat_grids(request):
+    """Grids where the same problem came back: at least `min` (default 3) cases of one
+    category in the last N days, most first."""
+    params = request.query_params
+    try:
+        minimum = int(params.get("min") or 3)
+    except ValueError:
+        raise InvalidInput(_("min must be a whole number of at least 2.")) from None
+    if minimum < 2:
+        raise InvalidInput(_("min must be a whole number of at least 2."))
+    return Response(hotspots.repeat_grids(request.user, params, parse_days(params.get("days")), minimum))
+
+
+@extend_schema(parameters=[OpenApiParameter("as", OpenApiTypes.STR, enum=list(exports.FORMATS),
+                                            description="the file format (`format` is DRF's own parameter)"),
+                           OpenApiParameter("layer", OpenApiTypes.STR, enum=["cases", "grids"]), BBOX, *FILTERS],
+               responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+@api_view(["GET"])
+def export(request):
+    """The cases (or the grids with their counts) under the current filters as GeoPackage,
+    Shapefile (zipped), GeoJSON or CSV."""
+    params = request.query_params
+    fmt = params.get("as", "gpkg")
+    layer = params.get("layer", "cases")
+    if fmt not in exports.FORMATS:
+        raise InvalidInput(_("as (the file format) must be one of: %(formats)s.") % {"formats": ", ".join(exports.FORMATS)})
+    if layer not in ("cases", "grids"):
+        raise InvalidInput(_("layer must be cases or grids."))
+    bbox = parse_bbox(params.get("bbox")) if params.get("bbox") else None
+    path, name = exports.export(request.user, params, layer, fmt, bbox)
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
+    return FileResponse(exports.opened(path), as_attachment=True, filename=f"urbanmgmt-{layer}-{stamp}{name}",
+                        content_type=exports.FORMATS[fmt][1])
+
+
+@extend_schema(responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def department_queue(request):
+    """The signed-in department's queue, most urgent first: `to_sign`, `overdue`, `due_soon`,
+    `in_hand`, `waiting` (on the command centre), and `recent` replies."""
+    require_role(request.user, HANDLER, ADMIN)
+    return Response(workspace.queue(request.user))

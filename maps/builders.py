@@ -1,0 +1,87 @@
+"""The dispatch map's base, built with folium: the city's own boundaries (district, streets)
+as the base layer, an optional tile layer from settings, the case cluster and heat layers
+that the page's script fills, and a layer control.
+
+Every asset is served from this server. folium's CDN lists (`default_js`/`default_css`)
+are class attributes shared by every map in the process, so each map and plugin gets new
+lists of its own here; the class lists are never changed.
+"""
+
+import json
+from dataclasses import dataclass
+
+import folium
+import shapely
+from django.conf import settings
+from django.templatetags.static import static
+from django.utils.translation import gettext as _
+from folium.plugins import HeatMap, MarkerCluster
+
+from maps.layers import layer_cache
+from urbanmgmt.grids.services import grid_index
+
+LEAFLET = "collectors_app/vendor/leaflet/"
+VENDOR = "maps/vendor/"
+
+
+@dataclass(frozen=True)
+class BuiltMap:
+    header: str
+    html: str
+    script: str
+    names: dict
+
+
+def _local(element, js=(), css=()):
+    """Give one folium element its own asset lists, served locally."""
+    element.default_js = [(name, static(path)) for name, path in js]
+    element.default_css = [(name, static(path)) for name, path in css]
+    return element
+
+
+def _boundaries(level: str) -> dict:
+    cache = layer_cache()
+    features = [{"type": "Feature", "id": place.id, "geometry": json.loads(place.geometry),
+                 "properties": {"code": place.code, "level": level}} for place in cache.areas[level].values()]
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _view() -> tuple[list[float], list[list[float]] | None]:
+    geoms = grid_index().geoms
+    if not geoms:
+        return [34.6, 119.2], None  # nothing imported yet: Lianyungang's centre
+    west, south, east, north = (float(v) for v in shapely.total_bounds(geoms))
+    return [(south + north) / 2, (west + east) / 2], [[south, west], [north, east]]
+
+
+def dispatch_map() -> BuiltMap:
+    centre, fit = _view()
+    m = _local(folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True,
+                          max_zoom=19, min_zoom=9),
+               js=[("leaflet", LEAFLET + "leaflet.js")], css=[("leaflet_css", LEAFLET + "leaflet.css")])
+    if settings.MAP_TILE_URL:
+        folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION or " ",
+                         name=_("Base map"), max_zoom=19).add_to(m)
+    folium.GeoJson(_boundaries("street"), name=_("Street boundaries"), control=True,
+                   style_function=lambda _f: {"color": "#37474f", "weight": 2.5, "fill": False, "dashArray": "6 4"},
+                   ).add_to(m)
+    cluster = _local(MarkerCluster(name=_("Cases"), options={"chunkedLoading": True, "maxClusterRadius": 40,
+                                                              "showCoverageOnHover": False}),
+                     js=[("markercluster", VENDOR + "markercluster/leaflet.markercluster.js")],
+                     css=[("markercluster_css", VENDOR + "markercluster/MarkerCluster.css"),
+                          ("markercluster_default_css", VENDOR + "markercluster/MarkerCluster.Default.css")])
+    cluster.add_to(m)
+    heat = _local(HeatMap([], name=_("Heat (last days)"), show=False, radius=22, blur=18, min_opacity=0.35),
+                  js=[("leaflet_heat", VENDOR + "leaflet-heat/leaflet-heat.js")])
+    heat.add_to(m)
+    control = folium.LayerControl(collapsed=False)
+    control.add_to(m)
+    if fit:
+        m.fit_bounds(fit)
+    figure = m.get_root()
+    figure.render()
+    return BuiltMap(
+        header=figure.header.render(), html=figure.html.render(), script=figure.script.render(),
+        names={"map": m.get_name(), "cluster": cluster.get_name(), "heat": heat.get_name(),
+               "control": control.get_name()},
+    )

@@ -1,0 +1,292 @@
+/*
+ * The dispatch map: the grid layer coloured by open (or overdue) cases, the cases as
+ * clustered markers (colour by state, shape by channel, a badge with their 12345 tickets),
+ * filters, live changes every few seconds through a cursor, hotspots, exports, and the case
+ * panel (panel.js). The base map and its layers are built by folium (maps/builders.py);
+ * this script fills them from /api/v1/map/.
+ */
+(function () {
+  'use strict';
+
+  const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
+  const T = CONFIG.vocabulary.t;
+  const { CasePanel, api, el, when, errorText } = window.UrbanPanel;
+  const { map, cluster, heat, control } = window.UM_LAYERS; // set by the page after folium's script
+  const MAP_API = CONFIG.api + 'map/';
+
+  const form = document.getElementById('map-filters');
+  const status = document.getElementById('map-status');
+  const panel = new CasePanel(document.getElementById('case-panel'), CONFIG, {
+    changed: () => { refreshCounts(); pollNow(); },
+  });
+
+  /* --- filters ------------------------------------------------------------------------ */
+  function filters() {
+    const data = new FormData(form);
+    const params = new URLSearchParams();
+    const states = data.getAll('state');
+    if (states.length) params.set('state', states.join(','));
+    const channels = data.getAll('channel');
+    if (channels.length && channels.length < form.querySelectorAll('input[name=channel]').length) {
+      params.set('channel', channels.join(','));
+    }
+    ['category', 'department'].forEach((name) => { if (data.get(name)) params.set(name, data.get(name)); });
+    const period = data.get('period');
+    if (period && period !== 'all') {
+      const now = new Date();
+      let start = null;
+      let end = null;
+      if (period === 'custom') {
+        if (data.get('start')) start = new Date(data.get('start') + 'T00:00:00');
+        if (data.get('end')) { end = new Date(data.get('end') + 'T00:00:00'); end.setDate(end.getDate() + 1); }
+      } else if (period === 'today') {
+        start = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+      } else if (period === 'year') {
+        start = new Date(now.getFullYear(), 0, 1);
+      } else {
+        start = new Date(now.getTime() - Number(period) * 86400000);
+      }
+      if (start) params.set('reported_after', start.toISOString());
+      if (end) params.set('reported_before', end.toISOString());
+    }
+    if (data.get('overdue')) params.set('overdue', 'true');
+    return params;
+  }
+
+  function bboxParams(extra) {
+    const b = map.getBounds();
+    const params = filters();
+    params.set('bbox', [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(6)).join(','));
+    params.set('zoom', String(map.getZoom()));
+    Object.entries(extra || {}).forEach(([k, v]) => params.set(k, v));
+    return params;
+  }
+
+  /* --- the grid layer ----------------------------------------------------------------- */
+  const RAMP = ['#f1f8e9', '#fff59d', '#ffcc80', '#ff8a65', '#e53935', '#8e0000'];
+  let gridMax = 0;
+  function gridColour(n) {
+    if (!n) return 'transparent';
+    const share = gridMax > 1 ? Math.log(n + 1) / Math.log(gridMax + 1) : 1;
+    return RAMP[Math.min(RAMP.length - 1, 1 + Math.floor(share * (RAMP.length - 2)))];
+  }
+  const gridLayer = L.geoJSON(null, {
+    style: (f) => ({ color: f.properties.level === 'grid' ? '#90a4ae' : '#546e7a', weight: f.properties.level === 'grid' ? 0.6 : 1.2,
+      fillColor: gridColour(f.properties.n), fillOpacity: f.properties.n ? 0.55 : 0 }),
+    onEachFeature: (f, layer) => {
+      const p = f.properties;
+      layer.bindTooltip(() => el('span', {}, `${p.name} · ${p.n} ${metric() === 'overdue' ? T.overdue_cases : T.open_cases}`),
+        { sticky: true });
+      if (p.level !== 'grid') layer.on('click', (e) => map.setView(e.latlng, Math.min(map.getZoom() + 2, 16)));
+    },
+  }).addTo(map);
+  control.addOverlay(gridLayer, T.grid_layer);
+
+  function metric() { return form.querySelector('input[name=metric]:checked').value; }
+
+  let gridRequest = 0;
+  async function loadGrids() {
+    const mine = ++gridRequest;
+    const result = await api(`${MAP_API}grids/?${bboxParams({ metric: metric() })}`);
+    if (mine !== gridRequest) return;
+    if (!result.ok) { say(errorText(result, T), true); return; }
+    gridMax = result.data.max || 0;
+    gridLayer.clearLayers();
+    gridLayer.addData(result.data);
+    gridLayer.bringToBack();
+    document.getElementById('legend-max').textContent = String(gridMax);
+  }
+
+  /* --- the case layer ----------------------------------------------------------------- */
+  const STATE_COLOURS = { reported: '#1e88e5', filed: '#5e35b1', dispatched: '#fb8c00', returned: '#8d6e63',
+    handled: '#43a047', checking: '#00897b', checked: '#26a69a', closed: '#9e9e9e', rejected: '#bdbdbd',
+    voided: '#bdbdbd', suspended: '#757575' };
+  const markers = new Map(); // case id → marker (points mode)
+  const clusterLayer = L.layerGroup().addTo(map); // counts per grid / community / street
+  let mode = 'points';
+  let cursor = null;
+
+  function icon(p) {
+    const shape = { inspector: 'round', video: 'square', hotline: 'diamond' }[p.channel] || 'round';
+    const node = el('div', { class: `case-icon ${shape}${p.overdue ? ' overdue' : ''}`, style: `--c:${STATE_COLOURS[p.state] || '#607d8b'}` },
+      el('span', { class: 'glyph' }, { inspector: '巡', video: '视', hotline: '热' }[p.channel] || '案'),
+      p.tickets > 0 ? el('span', { class: 'badge', title: T.tickets }, String(p.tickets)) : null);
+    return L.divIcon({ html: node, className: 'case-marker', iconSize: [26, 26], iconAnchor: [13, 13] });
+  }
+
+  function popup(p) {
+    return el('div', { class: 'case-popup' },
+      el('strong', {}, p.code), ' ', el('span', { class: 'tag' }, CONFIG.vocabulary.states[p.state] || p.state),
+      el('div', {}, p.category || '—'),
+      el('p', { class: 'description' }, p.description || ''),
+      el('div', { class: 'muted' }, `${T.reported_at} ${when(p.reported_at)}`),
+      p.overdue ? el('div', { class: 'error' }, T.overdue) : null,
+      el('button', { type: 'button', class: 'small', onclick: () => panel.open(p.id) }, T.open_case));
+  }
+
+  function upsert(feature) {
+    const p = feature.properties;
+    const old = markers.get(p.id);
+    if (old && old.options.version >= p.version && old.options.state === p.state) return false;
+    if (old) cluster.removeLayer(old);
+    const [lon, lat] = feature.geometry.coordinates;
+    const marker = L.marker([lat, lon], { icon: icon(p), version: p.version, state: p.state, title: p.code, keyboard: true });
+    marker.caseId = p.id;
+    marker.bindPopup(() => popup(p));
+    marker.on('click', () => panel.open(p.id));
+    cluster.addLayer(marker);
+    markers.set(p.id, marker);
+    return !old;
+  }
+
+  function remove(id) {
+    const marker = markers.get(id);
+    if (marker) { cluster.removeLayer(marker); markers.delete(id); }
+  }
+
+  let caseRequest = 0;
+  async function loadCases() {
+    const mine = ++caseRequest;
+    const result = await api(`${MAP_API}cases/?${bboxParams()}`);
+    if (mine !== caseRequest) return;
+    if (!result.ok) { say(errorText(result, T), true); return; }
+    const data = result.data;
+    cursor = cursor || data.cursor;
+    mode = data.mode;
+    cluster.clearLayers();
+    markers.clear();
+    clusterLayer.clearLayers();
+    if (data.mode === 'points') {
+      data.features.forEach(upsert);
+      say(data.truncated ? T.truncated.replace('%s', data.total) : T.cases_in_view.replace('%s', data.features.length));
+    } else {
+      data.features.forEach((f) => {
+        const p = f.properties;
+        const [lon, lat] = f.geometry.coordinates;
+        const size = 28 + Math.min(26, Math.round(Math.log10(p.n + 1) * 10));
+        const bubble = L.marker([lat, lon], { icon: L.divIcon({ className: 'count-marker',
+          html: el('div', { class: 'count-bubble', style: `width:${size}px;height:${size}px` }, String(p.n)),
+          iconSize: [size, size], iconAnchor: [size / 2, size / 2] }), title: `${p.name}: ${p.n}` });
+        bubble.on('click', () => map.setView([lat, lon], Math.min(map.getZoom() + 2, 17)));
+        bubble.bindTooltip(() => el('span', {}, `${p.name} · ${p.n}`));
+        clusterLayer.addLayer(bubble);
+      });
+      say(T.cases_counted.replace('%s', data.total));
+    }
+  }
+
+  /* --- live: changes since the cursor ---------------------------------------------------- */
+  let polling = false;
+  let countsTimer = null;
+  function refreshCounts() {
+    clearTimeout(countsTimer);
+    countsTimer = setTimeout(() => { loadGrids(); if (mode !== 'points') loadCases(); }, 300);
+  }
+
+  async function poll() {
+    if (polling || !cursor) return;
+    polling = true;
+    try {
+      const params = filters();
+      params.set('cursor', cursor);
+      const result = await api(`${MAP_API}changes/?${params}`);
+      if (!result.ok) return;
+      const data = result.data;
+      cursor = data.cursor;
+      if (data.more) { loadGrids(); loadCases(); return; }
+      if (!data.features.length && !data.removed.length) return;
+      let added = 0;
+      if (mode === 'points') {
+        const bounds = map.getBounds();
+        data.features.forEach((f) => {
+          const [lon, lat] = f.geometry.coordinates;
+          if (bounds.contains([lat, lon]) && upsert(f)) added += 1;
+        });
+        data.removed.forEach(remove);
+      }
+      refreshCounts();
+      const fresh = data.features.filter((f) => f.properties.version === 1).length;
+      if (fresh || added) say(T.new_cases.replace('%s', Math.max(fresh, added)));
+      if (panel.current) {
+        const id = panel.current.properties.id || panel.current.id;
+        const changed = data.features.find((f) => f.properties.id === id);
+        if (changed && changed.properties.version > panel.current.properties.version) {
+          document.getElementById('case-panel').dataset.stale = '1';
+          const note = document.querySelector('#case-panel .panel-body');
+          if (note && !note.querySelector('.changed-elsewhere')) {
+            note.prepend(el('p', { class: 'notice changed-elsewhere', role: 'status' }, T.changed_elsewhere, ' ',
+              el('button', { type: 'button', class: 'small', onclick: () => panel.open(id) }, T.reload_case)));
+          }
+        }
+      }
+    } finally {
+      polling = false;
+    }
+  }
+  function pollNow() { setTimeout(poll, 200); }
+  setInterval(poll, Math.max(1, CONFIG.poll_s) * 1000);
+
+  /* --- heat and repeat problems ---------------------------------------------------------- */
+  async function loadHeat() {
+    if (!map.hasLayer(heat)) return;
+    const params = filters();
+    params.set('days', form.querySelector('[name=days]').value);
+    const result = await api(`${MAP_API}heat/?${params}`);
+    if (!result.ok) return;
+    const max = result.data.max || 1;
+    heat.setOptions({ max: max });
+    heat.setLatLngs(result.data.points.map(([lat, lon, n]) => [lat, lon, n / max]));
+  }
+
+  async function loadRepeats() {
+    const params = filters();
+    params.set('days', form.querySelector('[name=days]').value);
+    params.set('min', form.querySelector('[name=min]').value);
+    const list = document.getElementById('repeat-list');
+    const result = await api(`${MAP_API}repeats/?${params}`);
+    if (!result.ok) { list.replaceChildren(el('li', { class: 'error' }, errorText(result, T))); return; }
+    const grids = result.data.grids;
+    list.replaceChildren(...(grids.length ? grids.map((g) => el('li', {},
+      el('button', { type: 'button', class: 'link', onclick: () => map.setView([g.lat, g.lon], 17) },
+        `${g.grid} ${g.street} ${g.community}`),
+      el('div', {}, `${g.category_name} × ${g.count}`),
+      el('div', { class: 'muted' }, `${when(g.first)} — ${when(g.last)}`))) : [el('li', { class: 'muted' }, T.none)]));
+  }
+
+  /* --- exports --------------------------------------------------------------------------- */
+  function exportLink(event) {
+    const link = event.currentTarget;
+    const params = filters();
+    params.set('as', link.dataset.format);
+    params.set('layer', link.dataset.layer);
+    if (document.getElementById('export-view').checked) params.set('bbox', bboxParams().get('bbox'));
+    link.href = `${MAP_API}export/?${params}`;
+  }
+  document.querySelectorAll('a[data-format]').forEach((a) => a.addEventListener('click', exportLink));
+
+  /* --- wiring ------------------------------------------------------------------------------ */
+  function say(text, error) {
+    status.textContent = text;
+    status.classList.toggle('error', Boolean(error));
+  }
+
+  let moveTimer = null;
+  map.on('moveend', () => {
+    clearTimeout(moveTimer);
+    moveTimer = setTimeout(() => { loadGrids(); loadCases(); }, 150);
+  });
+  map.on('overlayadd', (e) => { if (e.layer === heat) loadHeat(); });
+  form.addEventListener('change', (event) => {
+    const custom = form.querySelector('[name=period]').value === 'custom';
+    document.getElementById('custom-period').hidden = !custom;
+    if (event.target.name === 'days' || event.target.name === 'min') { loadHeat(); loadRepeats(); return; }
+    loadGrids(); loadCases(); loadHeat(); loadRepeats();
+  });
+  form.addEventListener('submit', (event) => event.preventDefault());
+
+  const params = new URLSearchParams(location.search);
+  if (params.get('case')) panel.open(params.get('case'));
+  loadGrids();
+  loadCases().then(() => { document.body.dataset.ready = '1'; });
+  loadRepeats();
+}());

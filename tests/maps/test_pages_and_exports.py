@@ -1,0 +1,113 @@
+"""The map page (folium, local assets only), the workspace page, GIS exports."""
+
+import io
+import json
+import re
+import zipfile
+
+import folium
+import pytest
+from django.core.management import CommandError, call_command
+from folium.plugins import HeatMap, MarkerCluster
+
+from maps.layers import invalidate_layer_cache
+from tests.builders import client_for, report_case
+from urbanmgmt.grids.gisio import read_frame
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _fresh_layer():
+    invalidate_layer_cache()
+    yield
+    invalidate_layer_cache()
+
+
+def signed_in(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_map_page_serves_every_asset_locally(people, client):
+    defaults = (list(folium.Map.default_js), list(MarkerCluster.default_js), list(HeatMap.default_js))
+    html = signed_in(client, people.dispatcher).get("/map/").content.decode()
+    assert "L.map(" in html and "markerClusterGroup" in html and "heatLayer" in html
+    urls = re.findall(r"""(?:src|href)=["']([^"']+)""", html)
+    assert urls and not [u for u in urls if u.startswith(("http:", "https:", "//"))]
+    assert "cdn" not in html.lower() and "tile.openstreetmap" not in html
+    # folium's class-level CDN lists are shared by every map in the process: left alone.
+    assert (folium.Map.default_js, MarkerCluster.default_js, HeatMap.default_js) == defaults
+    config = json.loads(re.search(r'<script id="map-config" type="application/json">(.*?)</script>', html, re.S)[1])
+    assert config["vocabulary"]["states"]["dispatched"] and config["names"]["map"].startswith("map_")
+
+
+def test_tile_layer_is_a_setting(people, client, settings):
+    settings.MAP_TILE_URL = "/tiles/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "市测绘院"
+    html = signed_in(client, people.dispatcher).get("/map/").content.decode()
+    assert "/tiles/{z}/{x}/{y}.png" in html and json.dumps("市测绘院") in html
+
+
+def test_map_page_is_for_the_command_centre(people, client):
+    assert signed_in(client, people.inspector).get("/map/").status_code == 403
+    assert signed_in(client, people.manager).get("/map/").status_code == 200
+
+
+def test_workspace_is_for_departments(people, client):
+    assert signed_in(client, people.dispatcher).get("/workspace/").status_code == 403
+    page = signed_in(client, people.handler).get("/workspace/")
+    assert page.status_code == 200 and "HZ-HWC" in page.content.decode()
+
+
+def _cases(people, category):
+    report_case(people.inspector, category, 0.5, 0.5, description="路边垃圾, \"引号\" <b>粗</b>")
+    report_case(people.inspector, category, 3.5, 2.5)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("fmt", ["gpkg", "shp", "geojson", "csv"])
+def test_exports_read_back(people, category, fmt, tmp_path):
+    _cases(people, category)
+    response = client_for(people.dispatcher).get("/api/v1/map/export/", {"as": fmt, "layer": "cases"})
+    assert response.status_code == 200
+    body = b"".join(response.streaming_content)
+    if fmt == "csv":
+        text = body.decode("utf-8-sig")
+        assert text.splitlines()[0].startswith("code,channel,state")
+        assert "路边垃圾" in text and len(text.strip().splitlines()) == 3
+        return
+    if fmt == "shp":
+        with zipfile.ZipFile(io.BytesIO(body)) as archive:
+            assert {n.rsplit(".", 1)[1] for n in archive.namelist()} >= {"shp", "shx", "dbf", "prj", "cpg"}
+            archive.extractall(tmp_path)
+        path = tmp_path / "cases.shp"
+    else:
+        path = tmp_path / f"cases.{fmt}"
+        path.write_bytes(body)
+    frame = read_frame(path)
+    assert len(frame) == 2 and frame.crs.to_epsg() == 4326
+    assert set(frame["state"]) == {"reported"} and "路边垃圾, \"引号\" <b>粗</b>" in set(frame["descr"])
+
+
+@pytest.mark.slow
+def test_grid_export_and_command(people, category, tmp_path):
+    _cases(people, category)
+    out = tmp_path / "grids.geojson"
+    call_command("export_cases", str(out), "--layer", "grids")
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert len(data["features"]) == 24 and sum(f["properties"]["cases"] for f in data["features"]) == 2
+    gpkg = tmp_path / "cases.gpkg"
+    call_command("export_cases", str(gpkg), "--channel", "inspector")
+    assert len(read_frame(gpkg)) == 2
+    with pytest.raises(CommandError, match="format"):
+        call_command("export_cases", str(tmp_path / "cases.txt"))
+    with pytest.raises(CommandError, match="bad filter"):
+        call_command("export_cases", str(out), "--reported-after", "not a date")
+
+
+def test_bad_export_requests(people):
+    client = client_for(people.dispatcher)
+    assert client.get("/api/v1/map/export/", {"as": "kml"}).status_code == 400
+    assert client.get("/api/v1/map/export/", {"layer": "roads"}).status_code == 400
+
