@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "urbanmgmt.kpi",
     "urbanmgmt.hotline",
     "collectors_app",
+    "vision",
     "maps",
 ]
 
@@ -156,6 +157,11 @@ HOTLINE_REVIEW_BELOW = envfloat("HOTLINE_REVIEW_BELOW", 0.6)  # category confide
 HOTLINE_PLACE_MIN_CONFIDENCE = envfloat("HOTLINE_PLACE_MIN_CONFIDENCE", 0.5)  # below: the unplaced queue
 HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 200 * 2**20)
 HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload page: import in a thread
+
+# --- The video channel (vision/). A worker's candidate time may be this far ahead of the
+# server's clock; the worker's model weights for `make run`'s demo (never downloaded here).
+VISION_CLOCK_SKEW_S = envint("VISION_CLOCK_SKEW_S", 60)
+VISION_WEIGHTS = envstr("VISION_WEIGHTS", str(SHARED_DATA_DIR / "models" / "yolo11n_int8_openvino_model"))
 
 # --- Working time (the calendar itself is a table; these are the daily hours). ---
 WORKING_HOURS = envstr("WORKING_HOURS", "08:30-12:00,13:30-17:30")

@@ -15,10 +15,12 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/collect/", include("collectors_app.api_urls")),  # the channels, by name only
+    path("api/v1/vision/", include("vision.api_urls")),
     path("api/v1/map/", include("maps.api_urls")),
     path("api/v1/", include("urbanmgmt.api")),
     path("m/", include("collectors_app.urls")),
     path("kpi/", include("urbanmgmt.kpi.urls")),
+    path("vision/", include("vision.urls")),
     path("", include("maps.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),

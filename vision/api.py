@@ -1,0 +1,174 @@
+"""The video API under /api/v1/vision/.
+
+Workers authenticate with their key (`Authorization: Bearer <key>`, see WorkerKey and
+`manage.py vision_worker_key NAME`): `ingest/` (POST multipart: `data` = the candidate's
+JSON, `snapshot` and optional `strip` JPEG/PNG files; 201 created, 200 already known) and
+`worker/config/` (GET: their cameras and zones). People use their session or token:
+`candidates/` (GET, filters `case`, `status`, `camera`), `candidates/{id}/confirm/` and
+`…/reject/` (POST, video analysts), `precision/` (GET: per camera and rule).
+"""
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from rest_framework import authentication, exceptions, serializers, status
+from rest_framework.decorators import api_view, authentication_classes, parser_classes, permission_classes
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.response import Response
+
+from urbanmgmt.cases.models import Case
+from urbanmgmt.cases.photos import signed_media_url
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.errors import InvalidInput
+from urbanmgmt.org import roles as R
+from vision import services
+from vision.models import CandidateEvent, WorkerKey
+
+# Who may look at candidates (the dispatch map shows them beside their case).
+VIEWERS = (R.ANALYST, R.DISPATCHER, R.MANAGER, R.ADMIN)
+MAX_UPLOAD = 12 * 2**20
+
+
+class WorkerKeyAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Bearer <key>` of an active WorkerKey; request.auth is the key."""
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != b"bearer":
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed(_("Give the worker key as “Authorization: Bearer <key>”."))
+        worker = WorkerKey.objects.filter(key_hash=WorkerKey.digest(header[1].decode(errors="replace")),
+                                          active=True).first()
+        if worker is None:
+            raise exceptions.AuthenticationFailed(_("Unknown or revoked worker key."))
+        from django.contrib.auth.models import AnonymousUser
+
+        return AnonymousUser(), worker
+
+    def authenticate_header(self, request):
+        return "Bearer"
+
+
+class IsWorker(BasePermission):
+    def has_permission(self, request, view):
+        return isinstance(request.auth, WorkerKey)
+
+
+def _upload(request, name: str, required: bool) -> bytes | None:
+    upload = request.FILES.get(name)
+    if upload is None:
+        if required:
+            raise InvalidInput(_("The candidate's %(name)s is missing."), name=name)
+        return None
+    if upload.size > MAX_UPLOAD:
+        raise InvalidInput(_("%(name)s is larger than %(mb)s MB."), name=name, mb=MAX_UPLOAD // 2**20)
+    return upload.read()
+
+
+@api_view(["POST"])
+@authentication_classes([WorkerKeyAuthentication])
+@permission_classes([IsWorker])
+@parser_classes([MultiPartParser, FormParser])
+def ingest(request):
+    """A worker's candidate event; idempotent by (camera, zone, track, start)."""
+    raw = request.data.get("data")
+    if not raw:
+        raise InvalidInput(_("The candidate's data is missing."))
+    candidate, created = services.ingest(request.auth, raw, _upload(request, "snapshot", True),
+                                         _upload(request, "strip", False))
+    return Response({"id": candidate.pk, "status": candidate.status, "outside_area": candidate.outside_area},
+                    status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@api_view(["GET"])
+@authentication_classes([WorkerKeyAuthentication])
+@permission_classes([IsWorker])
+def worker_config(request):
+    """The cameras and zones this worker watches."""
+    return Response(services.worker_config(request.auth))
+
+
+def candidate_json(c: CandidateEvent, originals: bool) -> dict:
+    """A candidate for the map and the queue: the snapshot as published (people blurred); the
+    original and the frame strip only for video analysts."""
+    return {
+        "id": c.pk, "camera": c.camera.code, "camera_name": c.camera.name, "zone": c.zone.name,
+        "rule": c.rule, "rule_display": c.get_rule_display(), "class": c.object_class, "track_id": c.track_id,
+        "started_at": timezone.localtime(c.started_at).isoformat(),
+        "last_seen_at": timezone.localtime(c.last_seen_at).isoformat(), "score": c.score,
+        "status": c.status, "status_display": c.get_status_display(), "reject_reason": c.reject_reason,
+        "lon": c.point.x if c.point else None, "lat": c.point.y if c.point else None,
+        "outside_area": c.outside_area, "case": c.case_id,
+        "snapshot_url": signed_media_url(c.snapshot_display), "thumbnail_url": signed_media_url(c.snapshot_thumb),
+        "original_url": signed_media_url(c.snapshot) if originals else None,
+        "strip_url": signed_media_url(c.strip) if originals and c.strip else None,
+    }
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def candidates(request):
+    """Candidates, newest first: ?case=<id> (those behind a case), ?status=, ?camera=, ?limit=."""
+    R.require_role(request.user, *VIEWERS)
+    rows = CandidateEvent.objects.select_related("camera", "zone")
+    case_id = request.query_params.get("case")
+    if case_id:
+        if not case_id.isdigit():
+            raise InvalidInput(_("“case” must be a case id."))
+        get_object_or_404(R.visible_cases(request.user, Case.objects.all()), pk=int(case_id))
+        rows = rows.filter(case_id=int(case_id))
+    if request.query_params.get("status"):
+        rows = rows.filter(status=request.query_params["status"])
+    if request.query_params.get("camera"):
+        rows = rows.filter(camera__code=request.query_params["camera"])
+    try:
+        limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
+    except ValueError:
+        raise InvalidInput(_("“limit” must be a number.")) from None
+    originals = R.has_role(request.user, *services.REVIEWERS)
+    return Response({"results": [candidate_json(c, originals) for c in rows[:limit]]})
+
+
+class ConfirmForm(serializers.Serializer):
+    category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True),
+                                            required=False, allow_null=True)
+    description = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+class RejectForm(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=CandidateEvent.RejectReason.choices)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def confirm(request, pk: int):
+    """Confirm a candidate: a case of channel video (201 with the case)."""
+    candidate = get_object_or_404(CandidateEvent.objects.select_related("camera", "zone"), pk=pk)
+    form = ConfirmForm(data=request.data)
+    form.is_valid(raise_exception=True)
+    case = services.confirm(request.user, candidate, category=form.validated_data.get("category"),
+                            description=form.validated_data["description"])
+    return Response({"candidate": candidate.pk, "case": case.pk, "code": case.code, "state": case.state},
+                    status=status.HTTP_201_CREATED)
+
+
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def reject(request, pk: int):
+    """Reject a candidate with a reason."""
+    candidate = get_object_or_404(CandidateEvent, pk=pk)
+    form = RejectForm(data=request.data)
+    form.is_valid(raise_exception=True)
+    candidate = services.reject(request.user, candidate, **form.validated_data)
+    return Response({"candidate": candidate.pk, "status": candidate.status, "reason": candidate.reject_reason})
+
+
+@api_view(["GET"])
+@permission_classes([IsAuthenticated])
+def precision(request):
+    """Per camera and rule: candidates, confirmations, rejections, precision."""
+    R.require_role(request.user, *VIEWERS)
+    return Response({"results": services.precision_table()})

@@ -1,0 +1,14 @@
+"""The video API under /api/v1/vision/."""
+
+from django.urls import path
+
+from vision import api
+
+urlpatterns = [
+    path("ingest/", api.ingest, name="vision-ingest"),
+    path("worker/config/", api.worker_config, name="vision-worker-config"),
+    path("candidates/", api.candidates, name="vision-candidates"),
+    path("candidates/<int:pk>/confirm/", api.confirm, name="vision-confirm"),
+    path("candidates/<int:pk>/reject/", api.reject, name="vision-reject"),
+    path("precision/", api.precision, name="vision-precision"),
+]

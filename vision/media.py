@@ -1,0 +1,44 @@
+"""A candidate's pictures as evidence: the snapshot verified and stored like any photo, its
+published copies with people blurred; the frame strip kept for staff only."""
+
+import io
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from PIL import Image, ImageFilter
+
+from urbanmgmt.cases.photos import Photo, read_photo
+
+
+def blurred(photo: Photo, people: list, frame_size: tuple[int, int]) -> Photo:
+    """The photo with its display copy and thumbnail re-made with every person box blurred
+    (the original, with the people, stays for the command centre's staff only)."""
+    if not people:
+        return photo
+    image = Image.open(io.BytesIO(photo.original)).convert("RGB")
+    sx, sy = image.width / float(frame_size[0]), image.height / float(frame_size[1])
+    for box in people:
+        x1, y1, x2, y2 = (max(0, int(box[0] * sx)), max(0, int(box[1] * sy)),
+                          min(image.width, int(box[2] * sx)), min(image.height, int(box[3] * sy)))
+        if x2 > x1 and y2 > y1:
+            region = image.crop((x1, y1, x2, y2))
+            radius = max(4, (x2 - x1) // 6)
+            image.paste(region.filter(ImageFilter.GaussianBlur(radius)), (x1, y1))
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=85)
+    copy = read_photo(out.getvalue(), photo.name)
+    photo.display, photo.thumbnail = copy.display, copy.thumbnail
+    return photo
+
+
+def snapshot_photo(data: bytes, people: list, frame_size) -> Photo:
+    """The verified snapshot, its published copies blurred (InvalidInput if not an image)."""
+    return blurred(read_photo(data, "snapshot.jpg"), people, frame_size)
+
+
+def store_original(photo: Photo) -> str:
+    """Only the original (for the staff-only strip)."""
+    path = photo.paths()["file"]
+    if not default_storage.exists(path):
+        default_storage.save(path, ContentFile(photo.original))
+    return path

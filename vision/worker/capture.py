@@ -1,0 +1,176 @@
+"""Capture: frames from a video file or an RTSP/HTTP stream, sampled at a configured rate.
+
+Files are read as fast as the pipeline takes them (or at their own pace with `realtime`),
+their frames timed from `start_at` plus their position in the file, so a rerun of the same
+file gives the same times (and the same candidate keys); `loop` replays them for demos.
+Streams are timed by the clock; a dropped or unreachable stream is reopened with
+exponential backoff, for ever, until the worker stops.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+log = logging.getLogger("vision.worker.capture")
+
+
+@dataclass
+class Frame:
+    camera: str
+    index: int  # sampled frame number since the worker started this camera
+    t: float  # POSIX time of the frame
+    image: np.ndarray
+
+
+def is_stream(source: str) -> bool:
+    return "://" in source and not source.startswith("file://")
+
+
+class Source:
+    """Sampled frames of one camera's file or stream."""
+
+    def __init__(self, camera: str, source: str, sample_fps: float = 2.0, *, loop: bool = False,
+                 start_at: float | None = None, realtime: bool = False, backoff: tuple[float, float] = (1.0, 30.0),
+                 opener: Callable[[str], cv2.VideoCapture] = cv2.VideoCapture,
+                 stop: threading.Event | None = None):
+        if sample_fps <= 0:
+            raise ValueError("sample_fps must be positive")
+        self.camera = camera
+        self.source = source[len("file://"):] if source.startswith("file://") else source
+        self.sample_fps = sample_fps
+        self.loop = loop
+        self.realtime = realtime
+        self.backoff = backoff
+        self.opener = opener
+        self.stop = stop or threading.Event()
+        self.stream = is_stream(self.source)
+        if not self.stream and not os.path.exists(self.source):
+            raise FileNotFoundError(f"camera {camera}: no video file {self.source}")
+        self.start_at = start_at
+        self.reconnects = 0
+        self.decoded = 0
+        self.sampled = 0
+
+    def frames(self) -> Iterator[Frame]:
+        return self._stream() if self.stream else self._file()
+
+    def _file(self) -> Iterator[Frame]:
+        offset = 0.0
+        while not self.stop.is_set():
+            cap = self.opener(self.source)
+            if not cap.isOpened():
+                raise OSError(f"camera {self.camera}: cannot read {self.source}")
+            fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+            if self.start_at is None:  # the file ends when it was written
+                count = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0
+                self.start_at = os.path.getmtime(self.source) - count / fps
+            step = max(1, round(fps / self.sample_fps))
+            position, wall0 = 0, time.monotonic()
+            try:
+                while not self.stop.is_set():
+                    if not cap.grab():
+                        break
+                    self.decoded += 1
+                    if position % step == 0:
+                        ok, image = cap.retrieve()
+                        if not ok:
+                            break
+                        video_t = position / fps
+                        if self.realtime:
+                            self.stop.wait(max(0.0, video_t - (time.monotonic() - wall0)))
+                        self.sampled += 1
+                        yield Frame(self.camera, self.sampled, self.start_at + offset + video_t, image)
+                    position += 1
+            finally:
+                cap.release()
+            if not self.loop:
+                return
+            offset += position / fps
+
+    def _stream(self) -> Iterator[Frame]:
+        delay = self.backoff[0]
+        last = 0.0
+        while not self.stop.is_set():
+            cap = self.opener(self.source)
+            if not cap.isOpened():
+                cap.release()
+                self.reconnects += 1
+                log.warning("camera %s: cannot open the stream; retrying in %.0f s", self.camera, delay)
+                self.stop.wait(delay)
+                delay = min(delay * 2, self.backoff[1])
+                continue
+            try:
+                while not self.stop.is_set():
+                    ok, image = cap.read()
+                    if not ok:
+                        break
+                    delay = self.backoff[0]  # a frame came: the next drop starts the backoff afresh
+                    self.decoded += 1
+                    now = time.time()
+                    if now - last >= 1.0 / self.sample_fps:
+                        last = now
+                        self.sampled += 1
+                        yield Frame(self.camera, self.sampled, now, image)
+            finally:
+                cap.release()
+            if self.stop.is_set():
+                return
+            self.reconnects += 1
+            log.warning("camera %s: the stream dropped; reconnecting in %.0f s", self.camera, delay)
+            self.stop.wait(delay)
+            delay = min(delay * 2, self.backoff[1])
+
+
+class Reader(threading.Thread):
+    """Reads one camera in its own thread so a slow or dead stream never holds up the others.
+
+    A file's frames all reach the pipeline (the queue blocks); a live stream keeps only the
+    newest frame (an old frame of a live camera is worth nothing).
+    """
+
+    def __init__(self, source: Source):
+        super().__init__(name=f"capture-{source.camera}", daemon=True)
+        import queue
+
+        self.source = source
+        self.queue: queue.Queue = queue.Queue(maxsize=1 if source.stream else 8)
+        self.finished = False
+        self.error: Exception | None = None
+
+    def run(self) -> None:
+        import queue
+
+        try:
+            for frame in self.source.frames():
+                while not self.source.stop.is_set():
+                    try:
+                        if self.source.stream and self.queue.full():
+                            self.queue.get_nowait()
+                        self.queue.put(frame, timeout=0.2)
+                        break
+                    except (queue.Full, queue.Empty):
+                        continue
+        except Exception as error:  # noqa: BLE001 - reported to the worker, which stops the camera
+            self.error = error
+            log.error("camera %s: %s", self.source.camera, error)
+        finally:
+            self.finished = True
+
+    def next(self, timeout: float) -> Frame | None:
+        import queue
+
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def done(self) -> bool:
+        return self.finished and self.queue.empty()

@@ -1,0 +1,67 @@
+"""Detection and tracking with ultralytics: one model for every camera of the worker (their
+frames go through it in one batch), one ByteTrack tracker per camera (ultralytics' own
+BYTETracker with its bytetrack.yaml settings, fed the way model.track() feeds it).
+
+Weights come from a path in the config (an OpenVINO export folder, a .pt, an .onnx…); only
+when no path is configured does ultralytics fetch its own yolo11n.pt (on a machine online).
+"""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+
+from vision.worker.zones import Track
+
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+
+class Detector:
+    """A YOLO model that detects a batch of frames, keeping only the classes the rules need."""
+
+    def __init__(self, weights: str | None, *, device: str = "cpu", imgsz: int = 640, conf: float = 0.1,
+                 classes: set[str] | None = None):
+        from ultralytics import YOLO
+
+        if weights and not os.path.exists(weights):
+            raise FileNotFoundError(f"no model weights at {weights}")
+        self.model = YOLO(weights or "yolo11n.pt", task="detect")
+        self.device = device
+        self.imgsz = imgsz
+        self.conf = conf
+        self.names: dict[int, str] = dict(self.model.names)
+        wanted = set(classes or ())
+        unknown = wanted - set(self.names.values())
+        if unknown:
+            raise ValueError(f"the model does not know the classes {sorted(unknown)}")
+        self.class_ids = sorted(i for i, n in self.names.items() if n in wanted) if wanted else None
+        self.frames = 0
+
+    def detect(self, images: list[np.ndarray]):
+        """ultralytics Results for each image, one forward pass for the batch."""
+        if not images:
+            return []
+        self.frames += len(images)
+        # conf 0.1 as in model.track(): ByteTrack's second association uses the low-score boxes.
+        return self.model.predict(images, imgsz=self.imgsz, conf=self.conf, device=self.device,
+                                  classes=self.class_ids, verbose=False)
+
+
+def new_tracker(frame_rate: float = 30.0):
+    """ultralytics' ByteTrack with its default settings (cfg/trackers/bytetrack.yaml)."""
+    from ultralytics.trackers.byte_tracker import BYTETracker
+    from ultralytics.utils import YAML, IterableSimpleNamespace
+    from ultralytics.utils.checks import check_yaml
+
+    cfg = IterableSimpleNamespace(**YAML.load(check_yaml("bytetrack.yaml")))
+    return BYTETracker(args=cfg)
+
+
+def track(tracker, result, names: dict[int, str]) -> list[Track]:
+    """Update a camera's tracker with one frame's detections; the confirmed tracks."""
+    boxes = result.boxes.cpu().numpy()
+    rows = tracker.update(boxes, result.orig_img)
+    return [Track(id=int(r[4]), cls=names[int(r[6])], score=float(r[5]), box=(float(r[0]), float(r[1]),
+                                                                                  float(r[2]), float(r[3])))
+            for r in rows]

@@ -1,0 +1,172 @@
+"""Fixed-camera street video composed from real photos, for the tests, the benchmark and the
+demo (no street footage ships with the project).
+
+The scene is made of Ultralytics' own sample photos (shipped inside its wheel): buildings and
+road surface from `bus.jpg` as the background, the bus and the people of `bus.jpg` and
+`zidane.jpg` as the actors. A script of events — a vehicle drives in and parks, people walk
+past, traffic passes through without stopping, a cloud's shadow crosses, the exposure
+drifts — is rendered with sensor noise and written as an MP4 that OpenCV reads back.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+SIZE = (640, 360)
+
+
+def assets() -> str:
+    import ultralytics
+
+    return os.path.join(os.path.dirname(ultralytics.__file__), "assets")
+
+
+def _read(name: str) -> np.ndarray:
+    image = cv2.imread(os.path.join(assets(), name))
+    if image is None:
+        raise FileNotFoundError(name)
+    return image
+
+
+def background(size=SIZE) -> np.ndarray:
+    """Buildings above, the road below (both real photo texture), a kerb and lane marks."""
+    w, h = size
+    bus = _read("bus.jpg")
+    top = cv2.resize(bus[0:220, :], (w, int(h * 0.35)), interpolation=cv2.INTER_AREA)
+    road = cv2.resize(bus[900:1080, :], (w, h - top.shape[0]), interpolation=cv2.INTER_AREA)
+    image = np.vstack([top, road])
+    y0 = top.shape[0]
+    cv2.line(image, (0, y0 + 4), (w, y0 + 4), (200, 200, 200), 3)  # the kerb
+    for x in range(0, w, 80):
+        cv2.line(image, (x, int(h * 0.82)), (x + 40, int(h * 0.82)), (230, 230, 230), 3)
+    return image
+
+
+def sprites() -> dict[str, np.ndarray]:
+    """Crops of real objects: the bus, three people (bus.jpg) and a man (zidane.jpg)."""
+    bus = _read("bus.jpg")
+    zidane = _read("zidane.jpg")
+    return {
+        "bus": bus[229:730, 1:796],
+        "person1": bus[394:878, 670:810],
+        "person2": bus[399:903, 47:236],
+        "person3": bus[408:861, 222:344],
+        "man": zidane[42:712, 748:1149],
+    }
+
+
+@dataclass
+class Actor:
+    """A sprite that moves along a path: (t, x, y) keys, linearly between them; x, y is the
+    bottom-centre of the sprite; `width` in pixels; visible from the first key to the last."""
+
+    sprite: str
+    width: int
+    keys: list[tuple[float, float, float]]
+    flip: bool = False
+
+    def where(self, t: float) -> tuple[float, float] | None:
+        if t < self.keys[0][0] or t > self.keys[-1][0]:
+            return None
+        for (t0, x0, y0), (t1, x1, y1) in zip(self.keys, self.keys[1:], strict=False):
+            if t0 <= t <= t1:
+                f = 0.0 if t1 == t0 else (t - t0) / (t1 - t0)
+                return x0 + (x1 - x0) * f, y0 + (y1 - y0) * f
+        return self.keys[-1][1], self.keys[-1][2]
+
+
+@dataclass
+class Shadow:
+    """A soft dark ellipse crossing the scene (a cloud's or a passing lorry's shadow)."""
+
+    t0: float
+    t1: float
+    y: float
+    radius: int = 90
+    depth: float = 0.45
+
+
+def paste(frame: np.ndarray, image: np.ndarray, x: float, y: float) -> None:
+    """Paste `image` with its bottom-centre at (x, y), clipped to the frame."""
+    h, w = image.shape[:2]
+    left, top = int(round(x - w / 2)), int(round(y - h))
+    fx0, fy0 = max(0, left), max(0, top)
+    fx1, fy1 = min(frame.shape[1], left + w), min(frame.shape[0], top + h)
+    if fx1 <= fx0 or fy1 <= fy0:
+        return
+    frame[fy0:fy1, fx0:fx1] = image[fy0 - top:fy1 - top, fx0 - left:fx1 - left]
+
+
+def render(path: str, duration_s: float, actors: list[Actor], shadows=(), fps: float = 10.0, size=SIZE,
+           exposure=(), noise: float = 3.0, seed: int = 7) -> str:
+    """Write the scene to `path` (MP4); `exposure` is [(t0, t1, gain)] ramps of brightness."""
+    rng = np.random.default_rng(seed)
+    base = background(size).astype(np.float32)
+    cache: dict[tuple[str, int, bool], np.ndarray] = {}
+    art = sprites()
+    writer = cv2.VideoWriter(path, cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    if not writer.isOpened():
+        raise OSError(f"cannot write {path}")
+    h, w = size[1], size[0]
+    yy, xx = np.mgrid[0:h, 0:w]
+    for i in range(int(duration_s * fps)):
+        t = i / fps
+        frame = base.copy()
+        for shadow in shadows:
+            if shadow.t0 <= t <= shadow.t1:
+                cx = -shadow.radius + (w + 2 * shadow.radius) * (t - shadow.t0) / (shadow.t1 - shadow.t0)
+                d = ((xx - cx) / (shadow.radius * 1.6)) ** 2 + ((yy - shadow.y) / shadow.radius * 2.2) ** 2
+                frame *= (1 - shadow.depth * np.clip(1.2 - d, 0, 1))[..., None]
+        canvas = np.clip(frame, 0, 255).astype(np.uint8)
+        for actor in sorted(actors, key=lambda a: (a.where(t) or (0, 0))[1]):  # nearer (lower) drawn last
+            place = actor.where(t)
+            if place is None:
+                continue
+            key = (actor.sprite, actor.width, actor.flip)
+            if key not in cache:
+                src = art[actor.sprite][:, ::-1] if actor.flip else art[actor.sprite]
+                scale = actor.width / src.shape[1]
+                cache[key] = cv2.resize(src, (actor.width, max(1, int(src.shape[0] * scale))),
+                                        interpolation=cv2.INTER_AREA)
+            paste(canvas, cache[key], *place)
+        gain = 1.0
+        for t0, t1, g in exposure:
+            if t0 <= t <= t1:
+                gain = 1 + (g - 1) * (t - t0) / max(1e-9, t1 - t0)
+            elif t > t1:
+                gain = g
+        out = canvas.astype(np.float32) * gain + rng.normal(0, noise, canvas.shape)
+        writer.write(np.clip(out, 0, 255).astype(np.uint8))
+    writer.release()
+    return path
+
+
+# The no-parking zone of the scripted street: the kerb lane, image pixels of a 640 × 360 frame.
+NO_PARKING = ((300, 170), (640, 170), (640, 300), (300, 300))
+PAVEMENT = ((0, 130), (640, 130), (640, 175), (0, 175))
+
+
+def parking_scene(path: str, *, park_at: float = 10.0, leave_at: float = 40.0, duration_s: float = 48.0,
+                  extra_parks: list[tuple[float, float]] = (), fps: float = 10.0) -> str:
+    """The test street: a bus drives in and parks in the no-parking zone from `park_at` to
+    `leave_at`; a person walks past in front of it; traffic passes through without stopping; a
+    shadow crosses; the exposure drifts. `extra_parks` adds more park-and-leave visits."""
+    actors = [_parker(park_at, leave_at)]
+    actors += [_parker(a, b) for a, b in extra_parks]
+    actors += [
+        Actor("man", 70, [(park_at + 4, -40, 300), (park_at + 12, 700, 300)]),
+        Actor("bus", 200, [(park_at + 16, -120, 298), (park_at + 21, 780, 298)], flip=True),  # passing traffic
+        Actor("person3", 40, [(2, 680, 172), (20, -30, 172)]),  # on the pavement, outside the zone
+    ]
+    shadows = [Shadow(park_at + 22, park_at + 27, 250)]
+    exposure = [(park_at + 24, park_at + 28, 0.85)]
+    return render(path, duration_s, actors, shadows, fps=fps, exposure=exposure)
+
+
+def _parker(park_at: float, leave_at: float) -> Actor:
+    return Actor("bus", 260, [(park_at - 6, 820, 285), (park_at, 470, 285), (leave_at, 470, 285),
+                              (leave_at + 6, 900, 285)])

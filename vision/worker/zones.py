@@ -1,0 +1,264 @@
+"""Zone rules as pure functions of plain values (Frigate's zones, inertia and loitering time).
+
+An object's anchor is the bottom-centre of its box (where it touches the ground). It is in a
+zone after `inertia` consecutive frames with the anchor inside, and leaves after `inertia`
+frames outside. It is stationary while its anchor stays within `tolerance` × box height of
+the point where it settled. Each rule says when a candidate is due:
+
+- illegal_parking: a vehicle (car, truck, bus, motorcycle) stationary in the zone ≥ dwell_s;
+- vending: a stall object (umbrella, dining table, chair) stationary in the zone ≥ dwell_s
+  while a person is in the zone (road-occupying vending);
+- bicycles: at least `min_count` bicycles/motorcycles stationary in the zone ≥ dwell_s;
+- present: any of the zone's classes in the zone ≥ dwell_s (for custom-trained models, e.g.
+  refuse piles), moving or not.
+
+One candidate per track per zone; after a candidate, another object whose anchor lies where
+the last one was (a parked car whose track was lost and found again under a new id) raises
+nothing until `cooldown_s` has passed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+ILLEGAL_PARKING = "illegal_parking"
+VENDING = "vending"
+BICYCLES = "bicycles"
+PRESENT = "present"
+RULES = (ILLEGAL_PARKING, VENDING, BICYCLES, PRESENT)
+
+DEFAULT_CLASSES = {
+    ILLEGAL_PARKING: ("car", "truck", "bus", "motorcycle"),
+    VENDING: ("umbrella", "dining table", "chair"),
+    BICYCLES: ("bicycle", "motorcycle"),
+    PRESENT: (),
+}
+PERSON = "person"
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A zone of one camera: an image polygon (pixels of the camera's frame) and its rule."""
+
+    id: int
+    polygon: tuple[tuple[float, float], ...]
+    rule: str = ILLEGAL_PARKING
+    classes: tuple[str, ...] = ()
+    name: str = ""
+    dwell_s: float = 60.0
+    inertia: int = 3
+    tolerance: float = 0.15
+    min_count: int = 3
+    cooldown_s: float = 600.0
+
+    def __post_init__(self):
+        if self.rule not in RULES:
+            raise ValueError(f"unknown rule {self.rule!r}; one of {', '.join(RULES)}")
+        if len(self.polygon) < 3:
+            raise ValueError(f"zone {self.id}: a polygon needs at least 3 points")
+        if not self.classes:
+            if not DEFAULT_CLASSES[self.rule]:
+                raise ValueError(f"zone {self.id}: the rule {self.rule} needs its classes")
+            object.__setattr__(self, "classes", DEFAULT_CLASSES[self.rule])
+        object.__setattr__(self, "polygon", tuple((float(x), float(y)) for x, y in self.polygon))
+        object.__setattr__(self, "classes", tuple(self.classes))
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Zone:
+        keys = {f for f in cls.__dataclass_fields__}
+        values = {k: v for k, v in data.items() if k in keys and v is not None}
+        values["polygon"] = tuple(tuple(p) for p in data["polygon"])
+        values["classes"] = tuple(data.get("classes") or ())
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Track:
+    """One tracked object in one frame."""
+
+    id: int
+    cls: str
+    score: float
+    box: tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+
+    @property
+    def height(self) -> float:
+        return max(1.0, self.box[3] - self.box[1])
+
+
+@dataclass(frozen=True)
+class Presence:
+    """What a zone knows of one track: when it came in, where and since when it stands still."""
+
+    first_inside: float  # time of the first frame of the current inside run
+    frames_inside: int = 1
+    frames_outside: int = 0
+    settled_at: float = 0.0
+    settle_point: tuple[float, float] = (0.0, 0.0)
+    last_seen: float = 0.0
+    max_score: float = 0.0
+
+    def in_zone(self, zone: Zone) -> bool:
+        return self.frames_inside >= zone.inertia
+
+    def stationary_s(self, t: float) -> float:
+        return t - self.settled_at
+
+
+@dataclass(frozen=True)
+class Due:
+    """A candidate the rules raise: which zone, which track (the group's first for bicycles)."""
+
+    zone: Zone
+    track: Track
+    started_at: float
+    box: tuple[float, float, float, float]
+    score: float
+    members: tuple[int, ...] = ()
+
+
+def anchor(box) -> tuple[float, float]:
+    """The bottom-centre of a box: where the object stands on the ground."""
+    return ((box[0] + box[2]) / 2.0, float(box[3]))
+
+
+def inside(point: tuple[float, float], polygon) -> bool:
+    """Point in polygon (even-odd ray casting; a point on an edge may fall either way)."""
+    x, y = point
+    result = False
+    n = len(polygon)
+    for i in range(n):
+        x1, y1 = polygon[i]
+        x2, y2 = polygon[(i + 1) % n]
+        if (y1 > y) != (y2 > y) and x < (x2 - x1) * (y - y1) / (y2 - y1) + x1:
+            result = not result
+    return result
+
+
+def step(presence: Presence | None, zone: Zone, track: Track, t: float) -> Presence | None:
+    """The presence after one more frame in which `track` was seen (None: not in the zone)."""
+    point = anchor(track.box)
+    is_inside = inside(point, zone.polygon)
+    if presence is None:
+        if not is_inside:
+            return None
+        return Presence(first_inside=t, settled_at=t, settle_point=point, last_seen=t, max_score=track.score)
+    if not is_inside:
+        if presence.frames_outside + 1 >= zone.inertia:
+            return None
+        return replace(presence, frames_outside=presence.frames_outside + 1, last_seen=t)
+    moved = math.dist(point, presence.settle_point) > zone.tolerance * track.height
+    return replace(
+        presence, frames_inside=presence.frames_inside + 1, frames_outside=0, last_seen=t,
+        settled_at=t if moved else presence.settled_at, settle_point=point if moved else presence.settle_point,
+        max_score=max(presence.max_score, track.score))
+
+
+def dwell_reached(presence: Presence, zone: Zone, t: float) -> bool:
+    """In the zone (after inertia) and, for every rule but `present`, stationary ≥ dwell_s."""
+    if not presence.in_zone(zone):
+        return False
+    if zone.rule == PRESENT:
+        return t - presence.first_inside >= zone.dwell_s
+    return presence.stationary_s(t) >= zone.dwell_s
+
+
+def suppressed(recent: list[tuple[float, tuple[float, float], float]], track: Track, zone: Zone, t: float) -> bool:
+    """True when a candidate was raised in this zone within cooldown_s where this object stands
+    (within half a box height): the same object under a new track id."""
+    point = anchor(track.box)
+    return any(t - at < zone.cooldown_s and math.dist(point, where) <= 0.5 * max(height, track.height)
+               for at, where, height in recent)
+
+
+def union_box(boxes) -> tuple[float, float, float, float]:
+    boxes = list(boxes)
+    return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
+
+
+@dataclass
+class ZoneRules:
+    """The rules of one camera's zones over time: feed it each frame's tracks, get what is due.
+
+    The state (presences, raised pairs, recent raises for the cooldown) is plain data; the
+    decisions are the pure functions above.
+    """
+
+    zones: list[Zone]
+    lost_grace_s: float = 30.0
+    presences: dict[tuple[int, int], Presence] = field(default_factory=dict)
+    raised: set[tuple[int, int]] = field(default_factory=set)
+    recent: dict[int, list[tuple[float, tuple[float, float], float]]] = field(default_factory=dict)
+
+    def classes(self) -> set[str]:
+        out = {PERSON}
+        for zone in self.zones:
+            out.update(zone.classes)
+        return out
+
+    def update(self, tracks: list[Track], t: float) -> list[Due]:
+        """Advance every zone by one frame with the tracks seen in it; the candidates now due."""
+        due: list[Due] = []
+        by_id = {track.id: track for track in tracks}
+        for zone in self.zones:
+            for track in tracks:
+                if track.cls in zone.classes:
+                    key = (zone.id, track.id)
+                    presence = step(self.presences.get(key), zone, track, t)
+                    if presence is None:
+                        self.presences.pop(key, None)
+                    else:
+                        self.presences[key] = presence
+            self._forget_lost(zone, by_id, t)
+            due.extend(self._due(zone, tracks, by_id, t))
+        return due
+
+    def _forget_lost(self, zone: Zone, by_id: dict[int, Track], t: float) -> None:
+        for key in [k for k, p in self.presences.items()
+                    if k[0] == zone.id and k[1] not in by_id and t - p.last_seen > self.lost_grace_s]:
+            del self.presences[key]
+
+    def _due(self, zone: Zone, tracks: list[Track], by_id: dict[int, Track], t: float) -> list[Due]:
+        ready = [(track_id, p) for (zone_id, track_id), p in self.presences.items()
+                 if zone_id == zone.id and track_id in by_id and dwell_reached(p, zone, t)]
+        if zone.rule == BICYCLES:
+            return self._group_due(zone, ready, by_id, t)
+        if zone.rule == VENDING and not any(
+                track.cls == PERSON and inside(anchor(track.box), zone.polygon) for track in tracks):
+            return []
+        out = []
+        for track_id, presence in ready:
+            track = by_id[track_id]
+            if (zone.id, track_id) in self.raised or suppressed(self.recent.get(zone.id, []), track, zone, t):
+                continue
+            out.append(self._raise(zone, track, presence, t, track.box, (track_id,)))
+        return out
+
+    def _group_due(self, zone: Zone, ready, by_id, t: float) -> list[Due]:
+        fresh = [(i, p) for i, p in ready if (zone.id, i) not in self.raised]
+        if len(ready) < zone.min_count or not fresh:
+            return []
+        recent = self.recent.get(zone.id, [])
+        if recent and t - recent[-1][0] < zone.cooldown_s:
+            return []  # one pile, one candidate per cooldown
+        ready.sort(key=lambda item: (item[1].first_inside, item[0]))
+        first_id, first = ready[0]
+        box = union_box(by_id[i].box for i, _ in ready)
+        return [self._raise(zone, by_id[first_id], first, t, box, tuple(i for i, _ in ready))]
+
+    def _raise(self, zone: Zone, track: Track, presence: Presence, t: float, box, members) -> Due:
+        for member in members:
+            self.raised.add((zone.id, member))
+        self.recent.setdefault(zone.id, []).append((t, anchor(track.box), track.height))
+        self.recent[zone.id] = [r for r in self.recent[zone.id] if t - r[0] < zone.cooldown_s]
+        return Due(zone=zone, track=track, started_at=presence.first_inside, box=tuple(float(v) for v in box),
+                   score=max(presence.max_score, track.score), members=members)
+
+    def alive(self) -> bool:
+        """Whether any tracked object is in a zone now (the motion gate keeps watching it)."""
+        return bool(self.presences)
+
+    def settled(self, t: float, settle_s: float) -> bool:
+        """Every object in a zone has stood still for settle_s (or was already raised)."""
+        return all(p.stationary_s(t) >= settle_s or k in self.raised for k, p in self.presences.items())
