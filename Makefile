@@ -36,7 +36,15 @@ $(VENV)/.installed: requirements.txt $(VENV)/.created
 	$(VENV)/bin/pip install --quiet -r requirements.txt
 	@touch $@
 
-setup: system-run $(VENV)/.installed
+# The video worker's packages (torch, ultralytics, OpenVINO, OpenCV; ~6 GB). ultralytics pulls
+# the GUI build of OpenCV (it needs libGL): swap it for the pinned headless build.
+$(VENV)/.vision: requirements-vision.txt $(VENV)/.installed
+	$(VENV)/bin/pip install --quiet -r requirements-vision.txt
+	$(VENV)/bin/pip uninstall --quiet -y opencv-python
+	$(VENV)/bin/pip install --quiet --force-reinstall --no-deps $$(grep '^opencv-python-headless==' requirements-vision.txt)
+	@touch $@
+
+setup: system-run $(VENV)/.installed $(VENV)/.vision
 	@$(PY) manage.py compilemessages --ignore=.venv -v0
 	@$(PY) manage.py collectstatic --noinput -v0
 

@@ -169,7 +169,7 @@ class Sender(threading.Thread):
         import requests
 
         data = (item / "candidate.json").read_text(encoding="utf-8")
-        files = {name: (name, (item / name).read_bytes(), "image/jpeg")
+        files = {name[:-4]: (name, (item / name).read_bytes(), "image/jpeg")  # fields `snapshot`, `strip`
                  for name in ("snapshot.jpg", "strip.jpg") if (item / name).exists()}
         try:
             answer = self.session.post(self.url, data={"data": data}, files=files, timeout=self.timeout)
