@@ -49,6 +49,11 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
     departments = load_departments(DEMO / "departments.json")
     log(f"departments: {departments}, ownership rules: {OwnershipRule.objects.count()}")
     accounts = ensure_accounts()
+    from django.apps import apps as _apps
+    from django.utils.module_loading import import_string
+
+    if _apps.is_installed("vision"):  # the channel by name only (urbanmgmt never imports vision)
+        import_string("vision.demo.load_vision_demo")(log)
     if not Case.objects.exists():
         from django.core.management import call_command
 

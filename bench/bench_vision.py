@@ -1,0 +1,111 @@
+"""Benchmarks of the video pipeline (issue #5), on a fixed-camera street video composed from
+real photos (vision/worker/synth.py: two buses park in a no-parking zone and leave, people
+walk past, traffic passes through the zone, a shadow crosses, the exposure drifts; long
+static stretches between), 120 s at 10 fps, sampled at the worker's default 2 fps, with the
+real YOLO11n (OpenVINO int8) on the CPU.
+
+- vision_fps: sampled frames per second through the whole worker pipeline (decode, motion
+  gate, batched detection, ByteTrack, zone rules, snapshots and strips of the candidates).
+- vision_naive_fps: what a user would write: `model.track(frame, persist=True)` on every
+  sampled frame with the same model, and the same zone rules on its tracks.
+- vision_speedup: the ratio of the two, measured in this run.
+- vision_event_recall: the share of the naive loop's stationary-vehicle events that the
+  pipeline also raises (same zone, raised within 20 s of each other).
+- vision_cameras_per_node: cameras at 2 fps that one worker sustains: four cameras through
+  one worker (one batched model), sampled frames per second ÷ 2.
+- vision_worker_rss_mb: peak resident memory of this process (model, four cameras).
+"""
+
+import os
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("YOLO_OFFLINE", "1")
+
+from vision.worker import synth  # noqa: E402
+from vision.worker.capture import Source  # noqa: E402
+from vision.worker.config import CameraConfig, WorkerConfig  # noqa: E402
+from vision.worker.detect import Detector  # noqa: E402
+from vision.worker.pipeline import Worker  # noqa: E402
+from vision.worker.zones import Track, Zone, ZoneRules  # noqa: E402
+
+WEIGHTS = os.environ.get("VISION_WEIGHTS",
+                         str(ROOT.parent / "shared" / "data" / "models" / "yolo11n_int8_openvino_model"))
+SAMPLE_FPS = 2.0
+MATCH_S = 20.0
+
+
+def line(name: str, value: float, unit: str, digits: int = 1) -> None:
+    print(f"BENCH {name} {value:.{digits}f} {unit}", flush=True)
+
+
+def zones() -> list[Zone]:
+    return [Zone(1, synth.NO_PARKING, "illegal_parking", dwell_s=15)]
+
+
+def pipeline(video: str, detector: Detector, cameras: int = 1) -> tuple[float, list[dict]]:
+    config = WorkerConfig(cameras=[CameraConfig(f"CAM{i}", video, zones(), SAMPLE_FPS, start_at=0.0)
+                                   for i in range(cameras)])
+    worker = Worker(config, lambda data, files, t: None, detector=detector)
+    start = time.perf_counter()
+    stats = worker.run()
+    return stats.frames / (time.perf_counter() - start), stats.events
+
+
+def naive(video: str) -> tuple[float, list[dict]]:
+    from ultralytics import YOLO
+
+    model = YOLO(WEIGHTS, task="detect")
+    rules = ZoneRules(zones())
+    frames, events = 0, []
+    start = time.perf_counter()
+    for frame in Source("naive", video, SAMPLE_FPS, start_at=0.0).frames():
+        result = model.track(frame.image, persist=True, verbose=False)[0]
+        frames += 1
+        boxes = result.boxes
+        if boxes.id is None:
+            tracks = []
+        else:
+            tracks = [Track(int(i), result.names[int(c)], float(s), tuple(float(v) for v in b))
+                      for i, c, s, b in zip(boxes.id, boxes.cls, boxes.conf, boxes.xyxy, strict=True)]
+        for due in rules.update(tracks, frame.t):
+            events.append({"zone": due.zone.id, "raised": frame.t, "class": due.track.cls})
+    return frames / (time.perf_counter() - start), events
+
+
+def recall(reference: list[dict], found: list[dict]) -> float:
+    if not reference:
+        return 1.0
+    from datetime import datetime
+
+    raised = [(e["zone"], datetime.fromisoformat(e["last_seen_at"]).timestamp()) for e in found]
+    hits = sum(any(z == r["zone"] and abs(t - r["raised"]) <= MATCH_S for z, t in raised) for r in reference)
+    return hits / len(reference)
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        video = synth.parking_scene(os.path.join(tmp, "street.mp4"), park_at=10, leave_at=40, duration_s=120,
+                                    extra_parks=[(70, 100)])
+        classes = ZoneRules(zones()).classes()
+        detector = Detector(WEIGHTS, classes=classes)
+        detector.detect([synth.background()])  # warm-up, as a running worker would be
+        fps, events = pipeline(video, detector)
+        naive_fps, naive_events = naive(video)
+        line("vision_fps", fps, "frames/s")
+        line("vision_naive_fps", naive_fps, "frames/s")
+        line("vision_speedup", fps / naive_fps, "x", 2)
+        line("vision_event_recall", recall(naive_events, events), "ratio", 3)
+        multi_fps, _ = pipeline(video, Detector(WEIGHTS, classes=classes), cameras=4)
+        line("vision_cameras_per_node", multi_fps / SAMPLE_FPS, "cameras")
+        line("vision_worker_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
+        print(f"# events: pipeline {len(events)}, naive {len(naive_events)}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
