@@ -17,6 +17,8 @@ urlpatterns = [
     path("api/v1/collect/", include("collectors_app.api_urls")),  # the channels, by name only
     path("api/v1/vision/", include("vision.api_urls")),
     path("api/v1/map/", include("maps.api_urls")),
+    path("api/v1/hotline/", include("urbanmgmt.hotline.api_urls")),
+    path("open311/v2/", include("urbanmgmt.hotline.open311_urls")),
     path("api/v1/", include("urbanmgmt.api")),
     path("m/", include("collectors_app.urls")),
     path("kpi/", include("urbanmgmt.kpi.urls")),

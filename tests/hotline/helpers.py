@@ -1,7 +1,10 @@
 """Rows of a 12345 export for the tests, in the common Chinese headers."""
 
 import csv
+import datetime as dt
 import io
+
+from django.utils import timezone
 
 import prcoords
 
@@ -18,9 +21,11 @@ def gcj_at(col: float, row: float) -> tuple[float, float]:
     return round(g.lon, 7), round(g.lat, 7)
 
 
-def row(ticket_id: str, *, at="2026-11-02 09:30:00", kind="投诉举报", text="小区门口暴露垃圾没人清理，味道很大",
+def row(ticket_id: str, *, at=None, kind="投诉举报", text="小区门口暴露垃圾没人清理，味道很大",
         title="", col=None, cell=None, address="", datum="GCJ-02", **extra) -> dict:
     lon = lat = ""
+    if at is None:  # an hour ago: inside every linking window
+        at = f"{timezone.localtime() - dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S}"
     if col is not None:
         lon, lat = gcj_at(col, cell)
     out = {"工单编号": ticket_id, "受理时间": at, "诉求类型": kind, "紧急程度": "一般", "标题": title, "诉求内容": text,

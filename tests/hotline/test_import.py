@@ -113,3 +113,15 @@ def test_a_file_in_no_known_encoding_is_refused_whole(people):
 
     with pytest.raises(ImportRefused):
         run_file(b"\xff\xfe\x00\x01\x80\x81" * 100, "t.csv", people.dispatcher)
+
+
+def test_the_command_imports_a_file_and_writes_the_rejects(people, gazetteer, tmp_path):
+    from django.core.management import call_command
+
+    path = tmp_path / "t.csv"
+    path.write_bytes(csv_bytes([row("OK", col=0.5, cell=0.5), row("BAD", at="never")]))
+    out = io.StringIO()
+    call_command("import_tickets", str(path), "--source", "hz", "--user", people.dispatcher.username, stdout=out)
+    assert "created: 1" in out.getvalue()
+    rejects = (tmp_path / "t.csv.rejects.csv").read_text(encoding="utf-8")
+    assert "3,BAD," in rejects

@@ -30,10 +30,26 @@ class RowInserter:
         obj._state.adding = False
         obj._state.db = using
 
-    def _compile(self, obj, using: str) -> str:
+    def insert_many(self, objs: list, using: str = "default") -> None:
+        """INSERT of many rows with one executemany, for bulk paths; the ids are not read
+        back (the caller finds the rows by a unique column when it needs them)."""
+        if not objs:
+            return
+        connection = connections[using]
+        sql = self._sql.get(("many", using)) or self._compile(objs[0], using, returning=False)
+        fields = self.fields
+        rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objs]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+
+    def _compile(self, obj, using: str, returning: bool = True) -> str:
         query = InsertQuery(self.model)
         query.insert_values(self.fields, [obj])
         compiler = query.get_compiler(using)
+        if not returning:
+            (sql, _params), = compiler.as_sql()
+            self._sql[("many", using)] = sql
+            return sql
         compiler.returning_fields = [self.model._meta.pk]
         (sql, _params), = compiler.as_sql()
         if "RETURNING" not in sql.upper():

@@ -63,13 +63,14 @@ class Evidence:
 def report(actor, *, channel: str, point: Point, category: Category | None = None, description: str = "",
            address: str = "", request_type: str = "", external_ref: str | None = None,
            reported_at: dt.datetime | None = None, payload: dict | None = None,
-           evidence: list[Evidence] = ()) -> tuple[Case, bool]:
+           evidence: list[Evidence] = (), tickets: int = 0) -> tuple[Case, bool]:
     """Create a case in state `reported` from any channel; returns (case, created).
 
     The point is placed in its unit grid (OutsideServiceArea when it lies in none). With an
     `external_ref` (a client UUID, a ticket id) the call is idempotent: a resend returns the
     case made the first time, also when two resends race. Photos are stored with the case in
-    the same transaction (their files, named by hash, before it).
+    the same transaction (their files, named by hash, before it). `tickets`: the 12345
+    tickets the case is made from (1 for a case a ticket makes).
     """
     if channel not in REPORTING_ROLES:
         raise InvalidInput(_("Unknown channel %(channel)s."), channel=channel)
@@ -90,7 +91,7 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
         urgency=category.urgency if category else "normal", point=point, grid_id=place.grid_id,
         community_id=place.community_id, street_id=place.street_id, district_id=place.district_id,
         address=address[:200], description=description, reporter=actor if channel == Channel.INSPECTOR else None,
-        state=State.REPORTED, reported_at=at,
+        state=State.REPORTED, reported_at=at, ticket_count=tickets,
     )
     stored = [(item, item.photo.store()) for item in evidence]
     try:
@@ -359,7 +360,7 @@ def _answer_tickets(case: Case, text: str, now: dt.datetime) -> None:
     (through the reverse relation the hotline app adds; nothing when it is not installed)."""
     tickets = getattr(case, "tickets", None)
     if tickets is not None and text:
-        tickets.filter(replied_at__isnull=True).update(reply=text, replied_at=now, updated_at=now)
+        tickets.filter(replied_at__isnull=True).update(reply=text, replied_at=now, updated_at=now, state="replied")
 
 
 def suspend(actor, case: Case, *, version: int, reason: str) -> Case:
@@ -456,9 +457,16 @@ def report_many(actor, channel: str, items: list[NewReport]) -> list[Case]:
             last = _reserve_codes(year, len(cases))
             for offset, case in enumerate(cases):
                 case.code = f"{year}{last - len(cases) + 1 + offset:07d}"
-        Case.objects.bulk_create([case for case, _i, _p in fresh])
+        _CASE_ROWS.insert_many([case for case, _i, _p in fresh])
+        ids = {}
+        codes = [case.code for case, _i, _p in fresh]
+        for chunk in range(0, len(codes), 500):
+            ids.update(Case.objects.filter(code__in=codes[chunk:chunk + 500]).order_by().values_list("code", "pk"))
+        for case, _i, _p in fresh:
+            case.pk = ids[case.code]
+            case._state.adding, case._state.db = False, "default"
         role = _main_role(actor)
-        CaseEvent.objects.bulk_create([
+        _EVENT_ROWS.insert_many([
             CaseEvent(case=case, at=now, actor=actor if actor and actor.is_authenticated else None, actor_role=role,
                       action="report", from_state="", to_state=State.REPORTED, reason="",
                       payload={"grid": place.code, "point": [item.point.x, item.point.y], **item.payload},
@@ -500,7 +508,7 @@ def link_many(actor, links: list[tuple[int, str, dict]]) -> set[int]:
                 "UPDATE cases_case SET version = %s, ticket_count = %s, updated_at = %s WHERE id = %s",
                 [(current[pk][1], current[pk][2], Case._meta.get_field("updated_at").get_db_prep_save(now, connection),
                   pk) for pk in ids if pk not in closed])
-        CaseEvent.objects.bulk_create(events)
+        _EVENT_ROWS.insert_many(events)
     return closed
 
 

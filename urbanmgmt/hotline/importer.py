@@ -23,6 +23,7 @@ from django.utils.translation import gettext as _
 
 from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.cases.models import Channel, RequestType
+from urbanmgmt.cases.rows import RowInserter
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.geo import to_metric
@@ -36,6 +37,7 @@ from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction,
 from urbanmgmt.hotline.readers import ERROR, parse_time
 
 BATCH_SIZE = 1000
+_TICKET_ROWS = RowInserter(HotlineTicket)
 UPDATABLE = ("title", "text", "answer", "reply", "satisfaction", "resolved", "satisfaction_at")
 
 
@@ -91,6 +93,7 @@ class Importer:
         self.categories = {c.id: c for c in Category.objects.select_related("major")}
         self.tz = timezone.get_current_timezone()
         self.seen: dict[str, int] = {}
+        self.resolved: dict[tuple, dict] = {}  # the columns of each header seen
 
     # --- parsing one row ---------------------------------------------------------------
     def parse(self, line: int, row: dict) -> Parsed:
@@ -144,7 +147,10 @@ class Importer:
         return Parsed(line, ticket, lonlat)
 
     def _getter(self, row: dict) -> Callable[[str], object]:
-        resolved = self.mapping.resolve(list(row))
+        keys = tuple(row)
+        resolved = self.resolved.get(keys)
+        if resolved is None:
+            resolved = self.resolved[keys] = self.mapping.resolve(list(keys))
         return lambda name: row.get(resolved[name]) if name in resolved else None
 
     def _coordinates(self, get, ticket: HotlineTicket) -> tuple[float, float] | None:
@@ -271,7 +277,7 @@ class Importer:
             if candidate.case_id in closed:
                 raise DomainError(_("The case this ticket was linked to was closed meanwhile; import it again."))
         tickets = [p.ticket for p in parsed if p.line not in dropped]
-        HotlineTicket.objects.bulk_create(tickets)
+        _TICKET_ROWS.insert_many(tickets)
         self.summary.created += len(tickets)
         self.summary.cases_created += len(new_cases)
         self.summary.linked += len(links)
@@ -324,16 +330,16 @@ class Importer:
         if category is None:
             return None
         x, y = to_metric(*p.lonlat)
-        p.xy = (x, y)
+        p.xy, p.words = (x, y), pairs(_describe(t))
         return self.index.best(x=x, y=y, category=category, community_id=p.community_id, at=t.received_at,
-                               words=pairs(_describe(t)), by_point=t.place_method == "coordinates")
+                               words=p.words, by_point=t.place_method == "coordinates")
 
     def _candidate(self, p: Parsed) -> Candidate:
         t = p.ticket
         category = self.categories.get(t.category_id)
         x, y = getattr(p, "xy", None) or to_metric(*p.lonlat)
         candidate = Candidate(None, x, y, t.category_id or 0, category.major_id if category else 0, p.community_id,
-                              t.received_at, pairs(_describe(t)), key=t.reference, tickets=1)
+                              t.received_at, getattr(p, "words", None) or _describe(t), key=t.reference, tickets=1)
         if category is not None:
             self.index.add(candidate)
         return candidate
@@ -346,11 +352,10 @@ class Importer:
         if self.index is None:
             self.index, self.index_since = OpenCases.load(since), since
         elif since < self.index_since:
-            older = OpenCases.load(since)
+            older = OpenCases.load(since, until=self.index_since)
             for cell in older.cells.values():
                 for candidate in cell:
-                    if candidate.at < self.index_since:
-                        self.index.add(candidate)
+                    self.index.add(candidate)
             self.index_since = since
 
 

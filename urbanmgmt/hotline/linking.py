@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from django.conf import settings
+from django.db.models import F, FloatField, Func
 
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.catalog.models import Category
@@ -27,6 +28,8 @@ from urbanmgmt.grids.geo import _to_metric
 
 CELL_M = 100.0
 WEIGHTS = {"distance": 0.3, "time": 0.1, "category": 0.3, "similarity": 0.3}
+MAJOR_MIN_SIMILARITY = 0.5
+COMMUNITY_MIN_SIMILARITY = 0.5
 
 
 def window(category: Category) -> tuple[float, float]:
@@ -54,9 +57,15 @@ class Candidate:
     major_id: int
     community_id: int
     at: dt.datetime
-    words: frozenset
+    text: str | frozenset  # the description, or its character pairs once compared
     key: object = None  # the batch's handle of a case not yet created
     tickets: int = 0
+
+    @property
+    def words(self) -> frozenset:
+        if not isinstance(self.text, frozenset):
+            self.text = pairs(self.text)
+        return self.text
 
 
 @dataclass(frozen=True)
@@ -72,25 +81,28 @@ class OpenCases:
     by_community: dict = field(default_factory=dict)
 
     @classmethod
-    def load(cls, since: dt.datetime, categories=None) -> "OpenCases":
-        """The open cases reported since `since` (of these categories, if given)."""
+    def load(cls, since: dt.datetime, until: dt.datetime | None = None, categories=None) -> "OpenCases":
+        """The open cases reported in [since, until) (of these categories, if given)."""
         index = cls()
         rows = Case.objects.filter(state__in=OPEN_STATES, reported_at__gte=since, category__isnull=False).order_by()
+        if until is not None:
+            rows = rows.filter(reported_at__lt=until)
         if categories is not None:
             rows = rows.filter(category_id__in=list(categories))
-        rows = list(rows.values_list("id", "point", "category_id", "category__major_id", "community_id",
-                                     "reported_at", "description", "ticket_count"))
+        rows = list(rows.annotate(lon=Func(F("point"), function="ST_X", output_field=FloatField()),
+                                  lat=Func(F("point"), function="ST_Y", output_field=FloatField()))
+                    .values_list("id", "lon", "lat", "category_id", "category__major_id", "community_id",
+                                 "reported_at", "description", "ticket_count"))
         if not rows:
             return index
-        xs, ys = _to_metric(settings.METRIC_SRID).transform(np.array([r[1].x for r in rows]),
-                                                            np.array([r[1].y for r in rows]))
+        xs, ys = _to_metric(settings.METRIC_SRID).transform(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
         for row, x, y in zip(rows, xs, ys, strict=True):
-            index.add(Candidate(row[0], float(x), float(y), row[2], row[3], row[4], row[5], pairs(row[6]),
-                                tickets=row[7]))
+            index.add(Candidate(row[0], float(x), float(y), row[3], row[4], row[5], row[6], row[7], tickets=row[8]))
         return index
 
     def add(self, candidate: Candidate) -> None:
-        self.cells.setdefault((int(candidate.x // CELL_M), int(candidate.y // CELL_M)), []).append(candidate)
+        key = (int(candidate.x // CELL_M), int(candidate.y // CELL_M), candidate.major_id)
+        self.cells.setdefault(key, []).append(candidate)
         self.by_community.setdefault(candidate.community_id, []).append(candidate)
 
     def best(self, *, x: float, y: float, category: Category, community_id: int, at: dt.datetime,
@@ -100,8 +112,9 @@ class OpenCases:
         if by_point:
             reach = int(math.ceil(radius / CELL_M))
             cx, cy = int(x // CELL_M), int(y // CELL_M)
+            major = category.major_id
             pool = [c for dx in range(-reach, reach + 1) for dy in range(-reach, reach + 1)
-                    for c in self.cells.get((cx + dx, cy + dy), ())]
+                    for c in self.cells.get((cx + dx, cy + dy, major), ())]
         else:
             pool = self.by_community.get(community_id, ())
         best, threshold = None, settings.HOTLINE_LINK_THRESHOLD
@@ -116,10 +129,12 @@ class OpenCases:
                 continue
             same = c.category_id == category.id
             sim = similarity(words, c.words)
+            if not same and sim < MAJOR_MIN_SIMILARITY:
+                continue  # another category of the class: only when the words say it is the same
             parts = {"distance": 1 - distance / radius if by_point else 0.5, "time": 1 - hours / (days * 24),
                      "category": 1.0 if same else 0.4, "similarity": min(1.0, sim * 2)}
-            if not by_point and sim < 0.3:
-                continue  # only the community in common: the words must agree
+            if not by_point and (sim < COMMUNITY_MIN_SIMILARITY or not same):
+                continue  # only the community in common: the category and the words must agree
             score = sum(WEIGHTS[k] * v for k, v in parts.items())
             if score > threshold and (best is None or score > best.score):
                 why = {"distance_m": round(distance, 1) if by_point else None,

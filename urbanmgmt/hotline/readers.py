@@ -153,6 +153,11 @@ def parse_time(value, time_format: str = "") -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     text = str(value or "").strip().replace("/", "-").replace("T", " ")
+    if not time_format and len(text) == 19 and text[4] == "-":
+        try:
+            return dt.datetime.fromisoformat(text)  # the usual form, fast
+        except ValueError:
+            pass
     formats = [time_format] if time_format else ["%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d",
                                                  "%Y年%m月%d日 %H:%M:%S", "%Y年%m月%d日 %H:%M", "%Y%m%d%H%M%S"]
     for fmt in formats:

@@ -1,0 +1,132 @@
+"""/api/v1/hotline/: tickets (a case's tickets for the dispatch map, the unplaced queue, the
+review list), the push API (one ticket or a batch), and the intake actions on a ticket.
+The caller's contact is shown to intake staff (dispatchers, admins) only."""
+
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from urbanmgmt.cases.models import Case
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.errors import InvalidInput
+from urbanmgmt.hotline import services
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.org import roles as R
+
+PUSH_MAX = 5000
+
+
+class TicketSerializer(serializers.ModelSerializer):
+    case_code = serializers.CharField(source="case.code", default=None, read_only=True)
+    category_code = serializers.CharField(source="category.service_code", default=None, read_only=True)
+    lon = serializers.SerializerMethodField()
+    lat = serializers.SerializerMethodField()
+
+    class Meta:
+        model = HotlineTicket
+        fields = ["id", "source", "external_id", "received_at", "intake_channel", "request_type", "urgency", "title",
+                  "text", "address", "contact_name", "contact_phone", "datum", "original_lon", "original_lat", "lon",
+                  "lat", "place_method", "place_confidence", "place_match", "category_code", "category_confidence",
+                  "category_method", "needs_review", "reply_due_at", "state", "case", "case_code", "link_reason",
+                  "owns_case", "answer", "reply", "replied_at", "satisfaction", "resolved", "satisfaction_at"]
+
+    def get_lon(self, ticket):
+        return ticket.point.x if ticket.point else None
+
+    def get_lat(self, ticket):
+        return ticket.point.y if ticket.point else None
+
+    def to_representation(self, ticket):
+        data = super().to_representation(ticket)
+        if not R.has_role(self.context["request"].user, *services.INTAKE):
+            data.pop("contact_name")
+            data.pop("contact_phone")
+        return data
+
+
+class LinkForm(serializers.Serializer):
+    case = serializers.IntegerField()
+    version = serializers.IntegerField()
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class UnlinkForm(serializers.Serializer):
+    version = serializers.IntegerField()
+    reason = serializers.CharField(allow_blank=True, default="")
+
+
+class TicketViewSet(viewsets.ReadOnlyModelViewSet):
+    """12345 tickets; `?case=<id>`, `?state=unplaced`, `?needs_review=true` filter."""
+
+    serializer_class = TicketSerializer
+    filterset_fields = ["state", "needs_review", "source"]
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = HotlineTicket.objects.select_related("case", "category").order_by("-received_at", "-id")
+        visible = R.visible_cases(user, Case.objects.all())
+        if not R.has_role(user, R.ADMIN, R.DISPATCHER, R.MANAGER):
+            queryset = queryset.filter(case__in=visible)
+        case = self.request.query_params.get("case")
+        if case:
+            queryset = queryset.filter(case_id=int(case) if case.isdigit() else -1)
+        return queryset
+
+    def create(self, request):
+        """Push one ticket (an object) or a batch (a list) in the import's field names or
+        a source's own column names; `?source=` names the source system (default: push)."""
+        R.require_role(request.user, *services.INTAKE)
+        rows = request.data if isinstance(request.data, list) else [request.data]
+        if len(rows) > PUSH_MAX:
+            raise InvalidInput(_("At most %(n)s tickets per request."), n=PUSH_MAX)
+        source = (request.query_params.get("source") or "push")[:40]
+        summary = import_rows([dict(r) if isinstance(r, dict) else {"__error__": "not an object"} for r in rows],
+                              source=source, actor=request.user)
+        body = {**summary.as_dict(), "refused": [{"line": line, "external_id": ref, "reason": reason}
+                                                 for line, ref, reason in summary.rejected]}
+        return Response(body, status=status.HTTP_201_CREATED if summary.created else status.HTTP_200_OK)
+
+    def _answer(self, ticket):
+        return Response(TicketSerializer(HotlineTicket.objects.select_related("case", "category").get(pk=ticket.pk),
+                                         context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["post"])
+    def link(self, request, pk=None):
+        form = LinkForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        case = get_object_or_404(Case, pk=form.validated_data["case"])
+        return self._answer(services.link(request.user, self.get_object(), case,
+                                          version=form.validated_data["version"], reason=form.validated_data["reason"]))
+
+    @action(detail=True, methods=["post"])
+    def unlink(self, request, pk=None):
+        form = UnlinkForm(data=request.data)
+        form.is_valid(raise_exception=True)
+        return self._answer(services.unlink(request.user, self.get_object(), version=form.validated_data["version"],
+                                            reason=form.validated_data["reason"]))
+
+    @action(detail=True, methods=["post"])
+    def place(self, request, pk=None):
+        return self._answer(services.place(request.user, self.get_object(), request.data.get("lon"),
+                                           request.data.get("lat")))
+
+    @action(detail=True, methods=["post"])
+    def classify(self, request, pk=None):
+        category = Category.objects.filter(service_code=request.data.get("category"), active=True).first()
+        if category is None:
+            raise InvalidInput(_("Unknown category “%(code)s”."), code=request.data.get("category"))
+        return self._answer(services.classify(request.user, self.get_object(), category))
+
+    @action(detail=True, methods=["post"])
+    def answer(self, request, pk=None):
+        return self._answer(services.answer(request.user, self.get_object(), request.data.get("answer", "")))
+
+    @action(detail=True, methods=["post"])
+    def callback(self, request, pk=None):
+        resolved = request.data.get("resolved")
+        return self._answer(services.record_callback(
+            request.user, self.get_object(), request.data.get("satisfaction", ""),
+            None if resolved in (None, "") else str(resolved).lower() in ("true", "1", "yes", "是")))

@@ -1,0 +1,11 @@
+"""The hotline API under /api/v1/hotline/."""
+
+from django.urls import include, path
+from rest_framework import routers
+
+from urbanmgmt.hotline.api import TicketViewSet
+
+router = routers.SimpleRouter()
+router.register("tickets", TicketViewSet, basename="hotline-ticket")
+
+urlpatterns = [path("", include(router.urls))]

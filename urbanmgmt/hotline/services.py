@@ -1,0 +1,162 @@
+"""What intake staff do to one ticket: place it, classify it, link or unlink it, answer it,
+record the citizen's callback. Case changes go through urbanmgmt/cases/services.py."""
+
+import datetime as dt
+
+from django.db import transaction
+from django.utils.translation import gettext_lazy as _
+
+from urbanmgmt.cases import clock
+from urbanmgmt.cases import services as cases
+from urbanmgmt.cases.models import Case, Channel, RejectReason, State
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed
+from urbanmgmt.grids.geo import parse_lon_lat, to_metric
+from urbanmgmt.grids.services import grid_for_point
+from urbanmgmt.hotline.importer import _describe
+from urbanmgmt.hotline.linking import OpenCases, pairs, window
+from urbanmgmt.hotline.models import HotlineTicket, Satisfaction, TicketState
+from urbanmgmt.org import roles as R
+
+INTAKE = (R.DISPATCHER, R.ADMIN)
+
+
+def _intake(actor) -> None:
+    if not R.has_role(actor, *INTAKE):
+        raise NotAllowed(_("Only intake staff (受理员) may change 12345 tickets."))
+
+
+def _locked(ticket: HotlineTicket) -> HotlineTicket:
+    return HotlineTicket.objects.select_for_update().get(pk=ticket.pk)
+
+
+@transaction.atomic
+def place(actor, ticket: HotlineTicket, lon, lat) -> HotlineTicket:
+    """Place an unplaced ticket by hand on the map, then link it or give it its case."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    if ticket.state != TicketState.UNPLACED:
+        raise ForbiddenTransition(_("This ticket is already placed."))
+    point = parse_lon_lat(lon, lat)
+    ticket.grid_id = grid_for_point(point).grid_id
+    ticket.point, ticket.place_method, ticket.place_confidence = point, "hand", 1.0
+    return _to_case(actor, ticket)
+
+
+@transaction.atomic
+def classify(actor, ticket: HotlineTicket, category: Category) -> HotlineTicket:
+    """Intake staff set the category (the review list); an own case not yet filed follows."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    ticket.category, ticket.category_confidence, ticket.category_method, ticket.needs_review = category, 1.0, "hand", False
+    ticket.save(update_fields=["category", "category_confidence", "category_method", "needs_review", "updated_at"])
+    if ticket.owns_case and ticket.case.state == State.REPORTED and ticket.case.category_id != category.pk:
+        Case.objects.filter(pk=ticket.case_id).update(category=category, urgency=category.urgency)
+    return ticket
+
+
+def _to_case(actor, ticket: HotlineTicket, exclude: int | None = None) -> HotlineTicket:
+    """Link a placed ticket to the open case it describes, or give it its own case."""
+    category = Category.objects.select_related("major").filter(pk=ticket.category_id).first()
+    match = None
+    if category is not None:
+        radius, days = window(category)
+        index = OpenCases.load(ticket.received_at - dt.timedelta(days=days),
+                               categories=category.major.categories.values_list("pk", flat=True))
+        x, y = to_metric(ticket.point.x, ticket.point.y)
+        community = grid_for_point(ticket.point).community_id
+        for cells in index.cells.values():
+            cells[:] = [c for c in cells if c.case_id != exclude]
+        index.by_community = {k: [c for c in v if c.case_id != exclude] for k, v in index.by_community.items()}
+        match = index.best(x=x, y=y, category=category, community_id=community, at=ticket.received_at,
+                           words=pairs(_describe(ticket)), by_point=ticket.place_method != "gazetteer")
+    ticket.state = TicketState.OPEN
+    if match is not None:
+        case = Case.objects.get(pk=match.candidate.case_id)
+        cases.link(actor, case, version=case.version, ticket=ticket.reference, why=match.why)
+        ticket.case, ticket.link_reason, ticket.owns_case = case, match.why, False
+    else:
+        case, _created = cases.report(actor, channel=Channel.HOTLINE, point=ticket.point, category=category,
+                                      description=_describe(ticket), address=ticket.address,
+                                      request_type=ticket.request_type, external_ref=ticket.reference,
+                                      reported_at=ticket.received_at, tickets=1,
+                                      payload={"ticket": ticket.reference, "source": ticket.source})
+        ticket.case, ticket.link_reason, ticket.owns_case = case, {}, True
+    ticket.save()
+    return ticket
+
+
+@transaction.atomic
+def link(actor, ticket: HotlineTicket, case: Case, *, version: int, reason: str = "") -> HotlineTicket:
+    """Link a ticket to the case it describes by hand (at the case's `version`); its own
+    case, if it made one that nothing else uses yet, is rejected as a duplicate."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    if ticket.case_id == case.pk:
+        raise ForbiddenTransition(_("The ticket is already linked to this case."))
+    previous = ticket.case
+    linked = cases.link(actor, case, version=version, ticket=ticket.reference,
+                        why={"by_hand": True, **({"reason": reason} if reason else {})}, reason=reason)
+    if previous is not None:
+        if ticket.owns_case and previous.ticket_count <= 1 and previous.state == State.REPORTED:
+            cases.unlink(actor, previous, version=previous.version, ticket=ticket.reference,
+                         reason=str(_("linked to case %(code)s") % {"code": linked.code}))
+            previous.refresh_from_db()
+            cases.reject(actor, previous, version=previous.version, reason_code=RejectReason.DUPLICATE,
+                         reason=str(_("Duplicate of case %(code)s") % {"code": linked.code}))
+        else:
+            cases.unlink(actor, previous, version=previous.version, ticket=ticket.reference,
+                         reason=str(_("linked to case %(code)s") % {"code": linked.code}))
+    ticket.case, ticket.owns_case, ticket.state = linked, False, TicketState.OPEN
+    ticket.link_reason = {"by_hand": True, **({"reason": reason} if reason else {})}
+    ticket.save(update_fields=["case", "owns_case", "state", "link_reason", "updated_at"])
+    return ticket
+
+
+@transaction.atomic
+def unlink(actor, ticket: HotlineTicket, *, version: int, reason: str) -> HotlineTicket:
+    """Undo a link (at the case's `version`): the ticket gets a case of its own."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    if ticket.case_id is None or ticket.owns_case:
+        raise ForbiddenTransition(_("This ticket is not linked to another case: it has its own, or none."))
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why the link was wrong."))
+    cases.unlink(actor, ticket.case, version=version, ticket=ticket.reference, reason=reason)
+    case, _created = cases.report(actor, channel=Channel.HOTLINE, point=ticket.point, category=ticket.category,
+                                  description=_describe(ticket), address=ticket.address,
+                                  request_type=ticket.request_type, external_ref=ticket.reference,
+                                  reported_at=ticket.received_at, tickets=1,
+                                  payload={"ticket": ticket.reference, "source": ticket.source,
+                                           "unlinked_from": ticket.case.code})
+    ticket.case, ticket.owns_case, ticket.link_reason = case, True, {}
+    ticket.save(update_fields=["case", "owns_case", "link_reason", "updated_at"])
+    return ticket
+
+
+@transaction.atomic
+def answer(actor, ticket: HotlineTicket, text: str) -> HotlineTicket:
+    """Close a ticket at intake with the answer given (consultations): never dispatched."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    if not (text or "").strip():
+        raise InvalidInput(_("Write the answer given to the citizen."))
+    if ticket.case_id is not None:
+        raise ForbiddenTransition(_("This ticket has a case: it is answered when the case is closed."))
+    now = clock.now()
+    ticket.answer = ticket.reply = text.strip()
+    ticket.state, ticket.replied_at = TicketState.ANSWERED, now
+    ticket.save(update_fields=["answer", "reply", "state", "replied_at", "updated_at"])
+    return ticket
+
+
+@transaction.atomic
+def record_callback(actor, ticket: HotlineTicket, satisfaction: str, resolved: bool | None = None) -> HotlineTicket:
+    """The citizen's satisfaction callback (回访): 满意, 基本满意, 不满意 or 未联系上."""
+    _intake(actor)
+    if satisfaction not in Satisfaction.values:
+        raise InvalidInput(_("Unknown callback result “%(value)s”."), value=satisfaction)
+    ticket = _locked(ticket)
+    ticket.satisfaction, ticket.resolved, ticket.satisfaction_at = satisfaction, resolved, clock.now()
+    ticket.save(update_fields=["satisfaction", "resolved", "satisfaction_at", "updated_at"])
+    return ticket
