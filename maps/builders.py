@@ -56,8 +56,10 @@ def _view() -> tuple[list[float], list[list[float]] | None]:
 
 def dispatch_map() -> BuiltMap:
     centre, fit = _view()
+    # maxZoom/minZoom as map options (folium's max_zoom only reaches a tile layer, and the
+    # cluster plugin needs the map's own).
     m = _local(folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True,
-                          max_zoom=19, min_zoom=9),
+                          maxZoom=19, minZoom=9),
                js=[("leaflet", LEAFLET + "leaflet.js")], css=[("leaflet_css", LEAFLET + "leaflet.css")])
     if settings.MAP_TILE_URL:
         folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION or " ",

@@ -50,13 +50,15 @@ def _fresh_caches(settings):
 @pytest.fixture
 def empty_history_after(transactional_db):
     """For transactional tests: the history triggers refuse to delete events of existing cases,
-    so the cases go first (foreign keys are deferred), then their history; then the flush."""
+    so every other table is emptied first (foreign keys are deferred: the order within the
+    transaction does not matter), then the history; then the flush."""
     yield
     from django.db import connection, transaction
 
+    tables = [t for t in connection.introspection.django_table_names(only_existing=True) if t != "cases_caseevent"]
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute("DELETE FROM cases_casemedia")
-        cursor.execute("DELETE FROM cases_case")
+        for table in tables:
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
         cursor.execute("DELETE FROM cases_caseevent")
 
 

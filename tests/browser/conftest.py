@@ -26,10 +26,10 @@ def browser():
         browser.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
-    """A fresh page that records every request leaving the live server."""
-    context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport={"width": 1280, "height": 900})
+def watched_page(browser, live_server, **options):
+    """A page in a new context that records (and refuses) every request leaving the live server."""
+    settings = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": {"width": 1280, "height": 900}}
+    context = browser.new_context(**{**settings, **options})
     page = context.new_page()
     page.foreign_requests = []
 
@@ -42,5 +42,19 @@ def page(browser, live_server):
             route.abort()
 
     page.route("**/*", watch)
+    return page
+
+
+def log_in(page, live_server, username, password, next_path=""):
+    page.goto(f"{live_server.url}/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.click("button[type=submit]")
+
+
+@pytest.fixture
+def page(browser, live_server):
+    """A fresh page that records every request leaving the live server."""
+    page = watched_page(browser, live_server)
     yield page
-    context.close()
+    page.context.close()

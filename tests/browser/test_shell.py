@@ -2,6 +2,7 @@
 
 import pytest
 
+from tests.browser.conftest import log_in
 from tests.builders import make_person, report_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -14,13 +15,6 @@ def admin_user(empty_history_after, city):
     user.set_password("a-long-demo-password")
     user.save()
     return user
-
-
-def log_in(page, live_server, username, password):
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button[type=submit]")
 
 
 def test_a_wrong_password_is_refused_in_chinese(page, live_server, admin_user):

@@ -1359,13 +1359,13 @@ function openTask(task) {
   tasks.open = task;
   const c = task.case || {};
   $('#task-title').textContent = `${task.kind_display || TASK_KINDS[task.kind] || '任务'} · ${c.code || ''}`;
-  $('#task-case').replaceChildren(
+  $('#task-case').replaceChildren(...[
     h('p', {}, h('strong', {}, c.category_name || '')),
     c.address ? h('p', {}, `地址：${c.address}`) : null,
     c.description ? h('p', {}, `描述：${c.description}`) : null,
     h('p', { class: 'muted small' }, [c.grid && `网格 ${c.grid}`, task.due_at && `期限 ${fmtDateTime(task.due_at)}`,
       task.overdue && '已超期', distanceText(c)].filter(Boolean).join(' · ')),
-  );
+  ].filter(Boolean)); // replaceChildren would write a null as the text "null"
   $('#task-note').value = '';
   setTaskPhoto(null);
   showMessage($('#task-message'), '');

@@ -1,0 +1,141 @@
+"""The closed loop on the dispatch map, in Debian's Chromium: a new report appears without a
+reload, is filed and dispatched; the department signs and replies with a photo; the
+inspector's check (in 城管通) passes; the dispatcher closes it. Hostile descriptions stay
+text; a stale second dispatcher sees the conflict; no request leaves the server."""
+
+import time
+
+import pytest
+
+from tests.browser.conftest import log_in, watched_page
+from tests.builders import make_person, report_case
+from tests.photos import jpeg
+from urbanmgmt.cases.models import Case, CaseMedia, InspectionTask
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+HOSTILE = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">路灯不亮'
+
+
+def wait_for(predicate, seconds=20.0):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False
+
+
+def state_of(case_id):
+    return Case.objects.values_list("state", flat=True).get(pk=case_id)
+
+
+def submit_step(page, action, fill=None):
+    page.click(f'#case-panel button[data-action="{action}"]')
+    form = page.locator(f'#case-panel form.step[data-action="{action}"]')
+    form.wait_for()
+    if fill:
+        fill(form)
+    form.locator("button[type=submit]").click()
+
+
+@pytest.fixture
+def loop_people(empty_history_after, city, people, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    second = make_person("dispatcher2", "dispatcher")
+    return people, second
+
+
+def open_map(browser, live_server, username, path="/map/"):
+    page = watched_page(browser, live_server)
+    log_in(page, live_server, username, f"pw-{username}", path)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    return page
+
+
+def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category, tmp_path):
+    people, second = loop_people
+    dispatcher = open_map(browser, live_server, "dispatcher")
+    assert dispatcher.locator(".case-marker").count() == 0
+
+    # An inspector reports: the case appears on the open map within 10 s, no reload.
+    case = report_case(people.inspector, category, 0.5, 0.5, description=HOSTILE)
+    dispatcher.wait_for_selector(".case-marker", timeout=10000)
+    dispatcher.click(".case-marker")
+    popup = dispatcher.locator(".case-popup .description")
+    popup.wait_for()
+    assert popup.text_content() == HOSTILE
+    panel_text = dispatcher.locator('#case-panel [data-field="description"]')
+    panel_text.wait_for()
+    assert panel_text.text_content() == HOSTILE
+    assert dispatcher.evaluate("window.__xss") is None
+    assert dispatcher.locator("#case-panel img[src='x']").count() == 0
+
+    # A second dispatcher opens the same case (version 1) …
+    stale = open_map(browser, live_server, "dispatcher2", f"/map/%3Fcase%3D{case.pk}")
+    stale.wait_for_selector('#case-panel button[data-action="file"]')
+
+    # … the first one files and dispatches it (the suggested department is preselected).
+    submit_step(dispatcher, "file")
+    assert wait_for(lambda: state_of(case.pk) == "filed")
+    dispatcher.wait_for_selector("#case-panel .suggested [data-field=suggested]")
+    submit_step(dispatcher, "dispatch")
+    assert wait_for(lambda: state_of(case.pk) == "dispatched")
+    dispatched = Case.objects.get(pk=case.pk)
+    assert dispatched.department.code == "HZ-HWC" and dispatched.due_at
+
+    # The second dispatcher acts on what it saw: the conflict is shown, nothing overwritten.
+    submit_step(stale, "file")
+    stale.wait_for_selector("#case-panel .conflict", timeout=10000)
+    assert f"第 {dispatched.version} 版" in stale.locator("#case-panel .conflict").text_content()
+    assert Case.objects.get(pk=case.pk).version == dispatched.version
+
+    # The department signs and replies with a photo in its workspace.
+    photo = tmp_path / "after.jpg"
+    photo.write_bytes(jpeg(800, 600))
+    handler = watched_page(browser, live_server)
+    log_in(handler, live_server, "handler", "pw-handler", "/workspace/")
+    handler.wait_for_selector(f'section[data-section="to_sign"] tr[data-id="{case.pk}"]', timeout=20000)
+    handler.click(f'tr[data-id="{case.pk}"]')
+    submit_step(handler, "sign")
+    assert wait_for(lambda: Case.objects.get(pk=case.pk).signed_at is not None)
+
+    def reply(form):
+        form.locator("textarea[name=reply]").fill("已更换灯泡")
+        form.locator("input[name=photos]").set_input_files(str(photo))
+
+    submit_step(handler, "handle", reply)
+    ok = wait_for(lambda: state_of(case.pk) == "handled")
+    if not ok:
+        print("STATUS", handler.locator("#case-panel").inner_text())
+    assert ok
+    assert CaseMedia.objects.filter(case=case, kind="after").count() == 1
+
+    # The command centre sends it for check; the inspector checks it in 城管通; it is closed.
+    dispatcher.goto(f"{live_server.url}/map/?case={case.pk}")
+    dispatcher.wait_for_selector("body[data-ready='1']")
+    submit_step(dispatcher, "send_for_check")
+    assert wait_for(lambda: InspectionTask.objects.filter(case=case, kind="check").exists())
+
+    inspector = watched_page(browser, live_server, viewport={"width": 360, "height": 740})
+    inspector.goto(f"{live_server.url}/m/")
+    inspector.fill("#username", "inspector")
+    inspector.fill("#password", "pw-inspector")
+    inspector.click("#login-button")
+    inspector.click("#tab-tasks")
+    inspector.click("[data-task-id]")
+    inspector.set_input_files("#task-photo", str(photo))
+    inspector.click('#task-results button[data-result="fixed"]')
+    ok = wait_for(lambda: state_of(case.pk) == "checked")
+    if not ok:
+        print("APP", inspector.locator("body").inner_text())
+    assert ok
+
+    dispatcher.goto(f"{live_server.url}/map/?case={case.pk}")
+    dispatcher.wait_for_selector("body[data-ready='1']")
+    submit_step(dispatcher, "close")
+    assert wait_for(lambda: state_of(case.pk) == "closed")
+
+    for page in (dispatcher, stale, handler, inspector):
+        assert page.foreign_requests == []
+        page.context.close()
