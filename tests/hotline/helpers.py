@@ -4,9 +4,8 @@ import csv
 import datetime as dt
 import io
 
-from django.utils import timezone
-
 import prcoords
+from django.utils import timezone
 
 from tests.builders import point_in
 

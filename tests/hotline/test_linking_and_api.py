@@ -107,3 +107,19 @@ def test_open311_services_requests_and_a_post_with_an_api_key(people, gazetteer,
     far = client.post("/open311/v2/requests.json", {"api_key": "k1", "service_code": "E0102", "lat": 39.9,
                                                     "long": 116.4})
     assert far.status_code == 400 and "outside" in far.json()[0]["description"].lower() + "服务区"
+
+
+def test_reclassifying_a_ticket_moves_its_own_case_through_the_services_with_an_event(people, gazetteer):
+    import_rows([row("T1", col=1.5, cell=1.5)], source="s", actor=people.dispatcher)
+    ticket = HotlineTicket.objects.get()
+    answer = client_for(people.dispatcher).post(f"/api/v1/hotline/tickets/{ticket.pk}/classify/", {"category": "E0401"})
+    assert answer.status_code == 200, answer.content
+    case = Case.objects.get()
+    assert case.category.service_code == "E0401" and case.version == 2
+    event = CaseEvent.objects.get(case=case, action="recategorize")
+    assert event.payload["service_code"] == "E0401" and event.actor == people.dispatcher and event.to_state == "reported"
+    with pytest.raises(case_services.NotAllowed):
+        case_services.recategorize(people.inspector, case, version=case.version, category=ticket.category)
+    filed = case_services.file(people.dispatcher, case, version=case.version)
+    with pytest.raises(case_services.ForbiddenTransition):
+        case_services.recategorize(people.dispatcher, filed, version=filed.version, category=ticket.category)

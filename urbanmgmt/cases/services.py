@@ -399,6 +399,22 @@ def unlink(actor, case: Case, *, version: int, ticket: str, reason: str) -> Case
     return _apply(actor, case, _UNLINK, version, reason, change, {"ticket": ticket})
 
 
+_RECATEGORIZE = Transition("recategorize", _("Change the category"), (State.REPORTED,), None, (R.DISPATCHER,))
+
+
+def recategorize(actor, case: Case, *, version: int, category: Category, reason: str = "") -> Case:
+    """Correct the category of a case not yet filed (e.g. intake staff reviewing a 12345
+    ticket's classification); its urgency follows the category. Filing can also set it."""
+    if category is None:
+        raise InvalidInput(_("Choose a category."))
+
+    def change(c, now):
+        return {"category": category, "urgency": category.urgency}
+    return _apply(actor, case, _RECATEGORIZE, version, reason, change,
+                  lambda c, fields: {"from_category": c.category_id, "category": category.pk,
+                                    "service_code": category.service_code})
+
+
 @dataclass
 class NewReport:
     """One case to create in bulk: the arguments of `report` for one item."""

@@ -50,8 +50,10 @@ def classify(actor, ticket: HotlineTicket, category: Category) -> HotlineTicket:
     ticket = _locked(ticket)
     ticket.category, ticket.category_confidence, ticket.category_method, ticket.needs_review = category, 1.0, "hand", False
     ticket.save(update_fields=["category", "category_confidence", "category_method", "needs_review", "updated_at"])
-    if ticket.owns_case and ticket.case.state == State.REPORTED and ticket.case.category_id != category.pk:
-        Case.objects.filter(pk=ticket.case_id).update(category=category, urgency=category.urgency)
+    case = ticket.case
+    if ticket.owns_case and case.state == State.REPORTED and case.category_id != category.pk:
+        cases.recategorize(actor, case, version=case.version, category=category,
+                           reason=str(_("12345 ticket %(ticket)s reclassified") % {"ticket": ticket.reference}))
     return ticket
 
 
