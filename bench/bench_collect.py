@@ -6,17 +6,15 @@ reports. Prints report_submit_p95_ms and report_submit_per_s.
 """
 
 import http.client
-import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
 import uuid
 
-from common import ROOT, bench, load_demo_city, setup_django
+from common import ROOT, bench, load_demo_city, serve, setup_django
 from photos import phone_jpeg, unique
 
 # As `make run` serves on this 2-core machine: a worker per core, two threads each.
@@ -32,12 +30,6 @@ def multipart(fields: dict, photo: bytes) -> tuple[bytes, str]:
                  f"Content-Type: image/jpeg\r\n\r\n".encode() + photo + b"\r\n")
     parts.append(f"--{boundary}--\r\n".encode())
     return b"".join(parts), f"multipart/form-data; boundary={boundary}"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def main() -> None:
@@ -57,13 +49,7 @@ def main() -> None:
 
     media = ROOT / "var" / "bench_media"
     shutil.rmtree(media, ignore_errors=True)
-    port = free_port()
-    env = {**os.environ, "SQLITE_PATH": str(db), "MEDIA_ROOT": str(media), "DJANGO_SETTINGS_MODULE": "urbanmgmt.settings"}
-    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "urbanmgmt.wsgi:application", "--bind", f"127.0.0.1:{port}",
-               "--workers", str(WORKERS), "--threads", str(THREADS), "--timeout", "60", "--preload"]
-    server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        _wait(port)
+    with serve(db, WORKERS, THREADS, MEDIA_ROOT=str(media)) as (server, port):
         photo = phone_jpeg()
         _warm_up(port, token, points[0], photo)
         print(f"  photo: {len(photo) / 1e6:.1f} MB, 4000 × 3000; gunicorn {WORKERS} workers × {THREADS} threads, "
@@ -102,9 +88,6 @@ def main() -> None:
         wall = time.perf_counter() - started
         client_cpu = time.process_time() - cpu
         server_cpu = _cpu_of_children(server.pid) - server_cpu_before
-    finally:
-        server.terminate()
-        server.wait(10)
     if failures:
         print(f"  {len(failures)} failed, e.g. {failures[0]}")
         sys.exit(1)
@@ -136,18 +119,6 @@ def _cpu_of_children(pid: int) -> float:
         fields = open(f"/proc/{child}/stat").read().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
-
-
-def _wait(port: int) -> None:
-    for _ in range(100):
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/healthz")
-            if json.loads(conn.getresponse().read())["ok"]:
-                return
-        except (OSError, ValueError):
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not start")
 
 
 if __name__ == "__main__":

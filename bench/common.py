@@ -1,6 +1,10 @@
 """Shared set-up of the benchmarks: a fresh SpatiaLite file with the demo city, and output."""
 
+import contextlib
+import http.client
+import json
 import os
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -52,3 +56,40 @@ class Timer:
 
     def __exit__(self, *exc):
         self.seconds = time.perf_counter() - self.start
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(db: Path, workers: int, threads: int, **env):
+    """gunicorn serving the platform on the SpatiaLite file `db`, as `make run` does;
+    yields (the server process, its port) once /healthz answers."""
+    port = free_port()
+    environment = {**os.environ, "SQLITE_PATH": str(db), "DJANGO_SETTINGS_MODULE": "urbanmgmt.settings", **env}
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "urbanmgmt.wsgi:application", "--bind", f"127.0.0.1:{port}",
+               "--workers", str(workers), "--threads", str(threads), "--timeout", "60", "--preload"]
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port)
+        yield server, port
+    finally:
+        server.terminate()
+        server.wait(10)
+
+
+def _wait(port: int) -> None:
+    for _ in range(150):
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/healthz")
+            if json.loads(conn.getresponse().read())["ok"]:
+                return
+        except (OSError, ValueError):
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")

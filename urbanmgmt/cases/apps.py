@@ -14,3 +14,11 @@ class CasesConfig(AppConfig):
 
         post_save.connect(invalidate_calendar, sender=WorkDay)
         post_delete.connect(invalidate_calendar, sender=WorkDay)
+
+        from django.core.signals import request_finished
+        from django.db.models.signals import post_migrate
+
+        from urbanmgmt import dbstats
+
+        post_migrate.connect(dbstats.after_migrate, sender=self)
+        request_finished.connect(dbstats.now_and_then, dispatch_uid="urbanmgmt.dbstats")

@@ -59,6 +59,9 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
 
         log("simulating the last two months of the demo city through the case services (once, about a minute)…")
         call_command("simulate_year", scale="demo", months=2, stdout=_Log(log))
+    from urbanmgmt import dbstats
+
+    dbstats.refresh()
     return accounts
 
 

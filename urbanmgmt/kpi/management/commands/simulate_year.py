@@ -5,6 +5,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from urbanmgmt import dbstats
 from urbanmgmt.kpi.simulate import SCALES, Simulator
 
 
@@ -42,4 +43,5 @@ class Command(BaseCommand):
 
         made = Simulator(SCALES[options["scale"]], options["seed"], progress).run(first, last)
         sys.stderr.write("\n")
+        dbstats.refresh()
         self.stdout.write(f"simulated {made:,} cases from {first} to {last} in {time.monotonic() - started:,.0f} s")
