@@ -20,13 +20,13 @@ from rest_framework.response import Response
 from urbanmgmt.cases.models import Case
 from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.errors import InvalidInput
+from urbanmgmt.errors import InvalidInput, NotAllowed
 from urbanmgmt.org import roles as R
 from vision import services
 from vision.models import CandidateEvent, WorkerKey
 
 # Who may look at candidates (the dispatch map shows them beside their case).
-VIEWERS = (R.ANALYST, R.DISPATCHER, R.MANAGER, R.ADMIN)
+VIEWERS = (R.ANALYST, R.DISPATCHER, R.HANDLER, R.MANAGER, R.ADMIN)  # handlers: their own cases only (visible_cases)
 MAX_UPLOAD = 12 * 2**20
 
 
@@ -114,6 +114,8 @@ def candidates(request):
     R.require_role(request.user, *VIEWERS)
     rows = CandidateEvent.objects.select_related("camera", "zone")
     case_id = request.query_params.get("case")
+    if not case_id and not R.has_role(request.user, *(r for r in VIEWERS if r != R.HANDLER)):
+        raise NotAllowed(_("A department sees the candidates of its own cases only: give ?case=<id>."))
     if case_id:
         if not case_id.isdigit():
             raise InvalidInput(_("“case” must be a case id."))

@@ -171,7 +171,9 @@ def test_the_map_gets_the_candidates_behind_a_case(zone, worker_key, people):
     assert (row["camera"], row["rule"], row["class"], row["case"]) == ("CAM-T1", "illegal_parking", "car", case_id)
     assert row["snapshot_url"].startswith("/media/evidence/display/") and "sig=" in row["snapshot_url"]
     assert row["original_url"] is None  # originals are for the analysts
-    assert client_for(people.handler).get(f"/api/v1/vision/candidates/?case={case_id}").status_code == 403
+    # A department sees the candidates of its own cases only (this case is not dispatched to it).
+    assert client_for(people.handler).get(f"/api/v1/vision/candidates/?case={case_id}").status_code == 404
+    assert client_for(people.handler).get("/api/v1/vision/candidates/").status_code == 403
     image = client_for(people.dispatcher).get(row["snapshot_url"])
     assert image.status_code == 200
 
