@@ -1,8 +1,10 @@
 """Benchmarks of the video pipeline (issue #5), on a fixed-camera street video composed from
-real photos (vision/worker/synth.py: two buses park in a no-parking zone and leave, people
-walk past, traffic passes through the zone, a shadow crosses, the exposure drifts; long
-static stretches between), 120 s at 10 fps, sampled at the worker's default 2 fps, with the
-real YOLO11n (OpenVINO int8) on the CPU.
+real photos (vision/worker/synth.py street_scene: 180 s at 10 fps over a kerb lane with a
+no-parking zone; three vehicles park in it and leave, two of them one after the other at the
+same spot; one drives through it; traffic passes every 10–20 s in the travel lane in front,
+people walk along the pavement behind, one walks through the zone, two cloud shadows cross,
+the light dims by a fifth; quiet stretches between), sampled at the worker's default 2 fps,
+with the real YOLO11n (OpenVINO int8, or VISION_WEIGHTS on VISION_DEVICE) on the CPU.
 
 - vision_fps: sampled frames per second through the whole worker pipeline (decode, motion
   gate, batched detection, ByteTrack, zone rules, snapshots and strips of the candidates).
@@ -36,6 +38,7 @@ from vision.worker.zones import Track, Zone, ZoneRules  # noqa: E402
 
 WEIGHTS = os.environ.get("VISION_WEIGHTS",
                          str(ROOT.parent / "shared" / "data" / "models" / "yolo11n_int8_openvino_model"))
+DEVICE = os.environ.get("VISION_DEVICE", "cpu")
 SAMPLE_FPS = 2.0
 MATCH_S = 20.0
 
@@ -65,7 +68,7 @@ def naive(video: str) -> tuple[float, list[dict]]:
     frames, events = 0, []
     start = time.perf_counter()
     for frame in Source("naive", video, SAMPLE_FPS, start_at=0.0).frames():
-        result = model.track(frame.image, persist=True, verbose=False)[0]
+        result = model.track(frame.image, persist=True, device=DEVICE, verbose=False)[0]
         frames += 1
         boxes = result.boxes
         if boxes.id is None:
@@ -90,10 +93,9 @@ def recall(reference: list[dict], found: list[dict]) -> float:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        video = synth.parking_scene(os.path.join(tmp, "street.mp4"), park_at=10, leave_at=40, duration_s=120,
-                                    extra_parks=[(70, 100)])
+        video = synth.street_scene(os.path.join(tmp, "street.mp4"))
         classes = ZoneRules(zones()).classes()
-        detector = Detector(WEIGHTS, classes=classes)
+        detector = Detector(WEIGHTS, device=DEVICE, classes=classes)
         detector.detect([synth.background()])  # warm-up, as a running worker would be
         fps, events = pipeline(video, detector)
         naive_fps, naive_events = naive(video)
@@ -101,10 +103,11 @@ def main() -> None:
         line("vision_naive_fps", naive_fps, "frames/s")
         line("vision_speedup", fps / naive_fps, "x", 2)
         line("vision_event_recall", recall(naive_events, events), "ratio", 3)
-        multi_fps, _ = pipeline(video, Detector(WEIGHTS, classes=classes), cameras=4)
+        multi_fps, _ = pipeline(video, Detector(WEIGHTS, device=DEVICE, classes=classes), cameras=4)
         line("vision_cameras_per_node", multi_fps / SAMPLE_FPS, "cameras")
         line("vision_worker_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
-        print(f"# events: pipeline {len(events)}, naive {len(naive_events)}", file=sys.stderr)
+        print(f"# events: pipeline {[(e['class'], e['started_at'][11:19], e['last_seen_at'][11:19]) for e in events]}, "
+              f"naive {[(e['class'], round(e['raised'], 1)) for e in naive_events]}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -8,12 +8,14 @@ from vision.worker.zones import (
     PRESENT,
     VENDING,
     Presence,
+    Raised,
     Track,
     Zone,
     ZoneRules,
     anchor,
     dwell_reached,
     inside,
+    same_object,
     step,
     suppressed,
 )
@@ -72,6 +74,17 @@ def test_jitter_within_the_tolerance_is_stationary_and_a_real_move_restarts_the_
     assert p.settled_at == 12.0 and not dwell_reached(p, zone, 13.0)
 
 
+def test_a_parked_car_hidden_from_the_wheels_up_by_passing_traffic_stays_stationary():
+    zone = Zone(1, SQUARE, dwell_s=10)
+    p = None
+    for t in range(6):
+        p = step(p, zone, car(), float(t))
+    p = step(p, zone, Track(1, "car", 0.9, (160, 170, 240, 200)), 6.0)  # a lorry in front: only the roof is seen
+    assert p.settled_at == 0.0
+    p = step(p, zone, car(x=250), 7.0)  # roof and wheels both moved: it drives off
+    assert p.settled_at == 7.0
+
+
 def test_illegal_parking_raises_once_per_track_after_the_dwell_time():
     rules = ZoneRules([Zone(7, SQUARE, ILLEGAL_PARKING, dwell_s=10)])
     due = run(rules, [(t * 0.5, [car()]) for t in range(60)])
@@ -90,15 +103,61 @@ def test_a_parked_car_found_again_under_a_new_track_id_is_not_raised_twice_withi
     rules = ZoneRules([Zone(1, SQUARE, dwell_s=5, cooldown_s=120)])
     first = run(rules, [(t, [car(1)]) for t in range(10)])
     again = run(rules, [(10 + t, [car(2, x=203)]) for t in range(20)])  # occluded, new id, same spot
-    elsewhere = run(rules, [(30 + t, [car(3, x=120)]) for t in range(10)])
-    assert len(first) == 1 and again == [] and len(elsewhere) == 1
+    elsewhere = run(rules, [(30 + t, [car(2, x=203), car(3, x=120)]) for t in range(10)])
+    assert len(first) == 1 and again == [] and [d.track.id for d in elsewhere] == [3]
+    later = run(rules, [(40 + t, [car(2, x=203)]) for t in range(100)])  # the same car stays
+    assert [(d.track.id, d.track.box) for d in later] == [(2, car(2, x=203).box)]  # after the cooldown
+    assert rules.records[1][-1].at == 125.0  # 120 s after the first candidate (t = 5)
 
 
-def test_suppressed_only_within_the_cooldown():
+def test_a_second_car_parking_where_a_raised_one_stood_raises_its_own_candidate():
+    rules = ZoneRules([Zone(1, SQUARE, dwell_s=5, cooldown_s=600)])
+    first = run(rules, [(t, [car(1)]) for t in range(10)])
+    leaving = run(rules, [(10 + t, [car(1, x=200 + 30 * t)]) for t in range(1, 4)])  # drives off…
+    gone = run(rules, [(14 + t, []) for t in range(40)])  # …lost at the zone's edge, the street stays empty
+    second = run(rules, [(60 + t, [car(2, x=204)]) for t in range(10)])  # another car, the same spot
+    assert len(first) == 1 and leaving == gone == []
+    assert [d.track.id for d in second] == [2]
+
+
+def test_the_next_car_given_the_id_of_a_raised_car_that_drove_off_raises_its_own_candidate():
+    rules = ZoneRules([Zone(1, SQUARE, dwell_s=5, cooldown_s=600)])  # lost_grace_s: 4 s unseen ends a visit
+    first = run(rules, [(t, [car(1)]) for t in range(10)] + [(10.0, [car(1, x=240)])])  # raised, then it moves…
+    gap = run(rules, [(11 + t, []) for t in range(10)])  # …and is gone; ByteTrack keeps its id for 30 frames
+    second = run(rules, [(21 + t, [car(1, x=204)]) for t in range(10)])  # the next car gets the same id
+    assert len(first) == 1 and gap == [] and len(second) == 1 and second[0].started_at == 21
+
+
+def test_a_raised_car_that_leaves_the_zone_frees_its_spot_at_once():
+    rules = ZoneRules([Zone(1, SQUARE, dwell_s=5, cooldown_s=600, inertia=2)])
+    run(rules, [(t, [car(1)]) for t in range(10)])
+    run(rules, [(10 + t, [car(1, bottom=380)]) for t in range(3)])  # out of the square, tracked all along
+    assert rules.records[1] == []
+    assert len(run(rules, [(13 + t, [car(2)]) for t in range(10)])) == 1
+
+
+def test_a_car_that_vanished_is_not_the_next_car_at_its_spot_after_the_reacquire_time():
+    rules = ZoneRules([Zone(1, SQUARE, dwell_s=5, cooldown_s=600)], reacquire_s=20)
+    run(rules, [(t, [car(1)]) for t in range(10)])
+    run(rules, [(10 + t, []) for t in range(25)])  # not seen: it may have left unseen
+    assert len(run(rules, [(35 + t, [car(2)]) for t in range(10)])) == 1
+
+
+def test_one_object_seen_as_two_classes_at_once_raises_once():
+    rules = ZoneRules([Zone(1, SQUARE, dwell_s=5)])
+    due = run(rules, [(t, [car(1, cls="bus"), car(2, x=204, cls="truck", height=70)]) for t in range(10)])
+    assert len(due) == 1
+
+
+def test_suppressed_only_for_the_same_object_within_its_cooldown():
     zone = Zone(1, SQUARE, cooldown_s=60)
-    recent = [(0.0, (200.0, 250.0), 80.0)]
-    assert suppressed(recent, car(9), zone, 59.0)
-    assert not suppressed(recent, car(9), zone, 61.0)
+    record = Raised(1, 0.0, (200.0, 250.0), 80.0, last_seen=10.0)
+    soon, late = Presence(first_inside=12.0), Presence(first_inside=50.0)
+    assert suppressed([record], car(9), soon, zone, 59.0, reacquire_s=30) is record
+    assert suppressed([record], car(9), soon, zone, 61.0, reacquire_s=30) is None  # cooldown over
+    assert suppressed([record], car(9), late, zone, 55.0, reacquire_s=30) is None  # came long after
+    assert suppressed([record], car(9, x=120), soon, zone, 20.0, reacquire_s=30) is None  # elsewhere
+    assert same_object(record, car(9, x=230), soon, reacquire_s=30)  # within half a box height
 
 
 def test_disordered_bicycles_need_the_minimum_count_and_raise_one_candidate_for_the_pile():
@@ -109,6 +168,9 @@ def test_disordered_bicycles_need_the_minimum_count_and_raise_one_candidate_for_
     due = run(rules, [(10 + t, three) for t in range(10)])
     assert len(due) == 1 and set(due[0].members) == {1, 2, 3}
     assert due[0].box == (140.0, 200.0, 260.0, 240.0)
+    pile_gone = run(rules, [(20 + t, []) for t in range(40)])
+    another = [Track(i, "bicycle", 0.8, (100 + 40 * (i - 10), 200, 130 + 40 * (i - 10), 240)) for i in (11, 12, 13)]
+    assert pile_gone == [] and len(run(rules, [(60 + t, another) for t in range(10)])) == 1
 
 
 def test_vending_needs_a_person_in_the_zone():

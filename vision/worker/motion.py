@@ -1,11 +1,15 @@
 """The motion gate: cheap frame differencing on a small grey frame (Frigate's idea), so the
-detector runs only where something moved inside a zone.
+detector runs only when something moved inside a zone.
 
 The frame is shrunk to `width` pixels wide, blurred, and its brightness matched to the
-background's (a cloud or the camera's auto-exposure changes every pixel a little; that is
-not motion). Pixels that differ from the running-average background by more than
-`threshold` are motion; the gate opens when more than `min_area` of the watched area moved.
-The background slowly absorbs what stays (a parked car stops being motion after a while).
+previous frame's (a cloud or the camera's auto-exposure changes every pixel a little; that is
+not motion). Pixels that differ from the previous sampled frame by more than `threshold`
+are motion (frame differencing: a running-average background would keep a ghost of each
+passing car for several samples at 2 fps, and an object that stopped is not motion any
+more: the zone rules watch it while it settles); they are joined into blobs, and the gate opens when a blob's foot
+(its lowest rows: where a moving thing touches the ground, the zone rules' anchor) lies in
+a zone (grown by `margin`). Traffic in the lanes beside a zone and people on the pavement
+move across the zone's image area at a steep angle without standing in it: no detection.
 """
 
 from __future__ import annotations
@@ -18,19 +22,19 @@ class MotionGate:
     """Is there motion in the watched region (the zones) of this frame?"""
 
     def __init__(self, frame_size: tuple[int, int], polygons=(), *, width: int = 160, threshold: int = 20,
-                 min_area: float = 0.002, alpha: float = 0.2, margin: float = 0.04):
+                 min_area: float = 0.002, margin: float = 0.02):
         w, h = frame_size
         self.scale = width / float(w)
         self.size = (width, max(1, round(h * self.scale)))
         self.threshold = threshold
-        self.min_area = min_area
-        self.alpha = alpha
+        self.min_pixels = max(4, int(min_area * self.size[0] * self.size[1]))
         self.mask = self._mask(polygons, margin)
-        self.background: np.ndarray | None = None
+        self.watched = self.mask > 0
+        self.previous: np.ndarray | None = None
         self.last_fraction = 0.0
 
     def _mask(self, polygons, margin: float) -> np.ndarray:
-        """The zones, grown by `margin` of the frame width (objects enter from outside)."""
+        """The zones, grown by `margin` of the frame width (an object's foot is caught as it steps in)."""
         mask = np.zeros((self.size[1], self.size[0]), np.uint8)
         if not polygons:
             mask[:] = 255
@@ -47,19 +51,26 @@ class MotionGate:
         return cv2.GaussianBlur(grey, (5, 5), 0).astype(np.float32)
 
     def moved(self, frame: np.ndarray) -> bool:
-        """Feed one frame; True when enough of the watched region moved (the first frame: True)."""
+        """Feed one frame; True when a moving blob stands in a zone (the first frame: True)."""
         grey = self.small(frame)
-        if self.background is None:
-            self.background = grey
+        previous, self.previous = self.previous, grey
+        if previous is None:
             self.last_fraction = 1.0
             return True
-        mean_bg = float(self.background[self.mask > 0].mean()) if self.mask.any() else float(self.background.mean())
-        mean_now = float(grey[self.mask > 0].mean()) if self.mask.any() else float(grey.mean())
+        mean_now = float(grey[self.watched].mean())
         if mean_now > 1:
-            grey = grey * (mean_bg / mean_now)  # brightness matched: exposure changes are not motion
-        diff = cv2.absdiff(grey, self.background)
-        moving = (diff > self.threshold) & (self.mask > 0)
-        watched = max(1, int((self.mask > 0).sum()))
-        self.last_fraction = float(moving.sum()) / watched
-        cv2.accumulateWeighted(grey, self.background, self.alpha)
-        return self.last_fraction > self.min_area
+            grey = grey * (float(previous[self.watched].mean()) / mean_now)  # exposure changes are not motion
+        moving = (cv2.absdiff(grey, previous) > self.threshold).astype(np.uint8)
+        self.last_fraction = float(moving[self.watched].sum()) / max(1, int(self.watched.sum()))
+        if not moving.any():
+            return False
+        moving = cv2.dilate(moving, np.ones((3, 3), np.uint8))  # one blob per object, not its speckles
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+        for i in range(1, count):
+            x, y, w, h, area = (int(v) for v in stats[i])
+            if area < self.min_pixels:
+                continue
+            foot = slice(y + h - max(1, h // 4), y + h), slice(x, x + w)
+            if ((labels[foot] == i) & self.watched[foot]).any():
+                return True
+        return False

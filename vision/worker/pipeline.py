@@ -64,7 +64,11 @@ class CameraPipeline:
         return self._rules(frame)
 
     def skipped(self, frame: Frame) -> list[tuple[dict, dict]]:
-        """No detection this frame: the objects are where they were (nothing moved)."""
+        """No detection this frame: the objects are where they were (nothing moved). The
+        tracker still counts the frame, so a lost track expires after as many frames as it
+        would under model.track() on every frame (not one that left long ago taking the id of
+        the next car)."""
+        self.tracker.frame_id += 1
         return self._rules(frame)
 
     def _rules(self, frame: Frame) -> list[tuple[dict, dict]]:

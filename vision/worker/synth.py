@@ -170,3 +170,37 @@ def parking_scene(path: str, *, park_at: float = 10.0, leave_at: float = 40.0, d
 def _parker(park_at: float, leave_at: float) -> Actor:
     return Actor("bus", 260, [(park_at - 6, 820, 285), (park_at, 470, 285), (leave_at, 470, 285),
                               (leave_at + 6, 900, 285)])
+
+
+def street_scene(path: str, *, duration_s: float = 180.0, fps: float = 10.0) -> str:
+    """The benchmark's street, three minutes of a fixed camera over a kerb lane with a no-parking
+    zone: three vehicles park in the zone and leave (two of them, one after the other, at the
+    same spot), one drives through the zone without stopping, traffic passes every 10–20 s in
+    the travel lane in front of it (its boxes overlap the zone's image area, its wheels stay
+    outside), people walk along the pavement behind it, one walks through the zone, two cloud
+    shadows cross and the light dims by a fifth over two minutes. Quiet stretches between."""
+    actors = [
+        _visit(20, 55, 470, 260), _visit(85, 120, 470, 260), _visit(140, 168, 420, 220),
+        Actor("bus", 210, [(64, 840, 292), (70, -200, 292)]),  # through the zone without stopping
+        Actor("person2", 34, [(128, 680, 260), (140, 280, 275)]),  # walks through the zone
+    ]
+    for i, t in enumerate((5, 17, 31, 46, 62, 75, 93, 108, 127, 138, 155, 168)):  # the travel lane
+        width = (180, 240, 200, 220)[i % 4]
+        left = i % 2 == 0
+        actors.append(Actor("bus", width, [(t, 760 if left else -130, 350), (t + 4.5, -130 if left else 760, 350)],
+                            flip=not left))
+    walkers = ("person1", "person3", "man", "person2")
+    for i, t in enumerate((2, 24, 50, 70, 98, 118, 150)):  # the pavement
+        sprite = walkers[i % len(walkers)]
+        width = 60 if sprite == "man" else 28
+        ltr = i % 2 == 0
+        actors.append(Actor(sprite, width, [(t, -40 if ltr else 680, 150), (t + 15, 680 if ltr else -40, 150)],
+                            flip=not ltr))
+    shadows = [Shadow(40, 47, 250), Shadow(110, 118, 200, radius=120, depth=0.35)]
+    return render(path, duration_s, actors, shadows, fps=fps, exposure=[(30, 150, 0.8)])
+
+
+def _visit(park_at: float, leave_at: float, x: float, width: int) -> Actor:
+    """A vehicle that comes from the right along the kerb lane, parks at `x`, and drives on to the left."""
+    return Actor("bus", width, [(park_at - 6, 820, 286), (park_at, x, 286), (leave_at, x, 286),
+                                (leave_at + 7, -300, 286)])

@@ -3,7 +3,9 @@
 An object's anchor is the bottom-centre of its box (where it touches the ground). It is in a
 zone after `inertia` consecutive frames with the anchor inside, and leaves after `inertia`
 frames outside. It is stationary while its anchor stays within `tolerance` × box height of
-the point where it settled. Each rule says when a candidate is due:
+the point where it settled, or while its top-centre does: a parked car that passing traffic
+hides from the wheels up has a shorter box (its anchor jumps up) but its roof stays put.
+Each rule says when a candidate is due:
 
 - illegal_parking: a vehicle (car, truck, bus, motorcycle) stationary in the zone ≥ dwell_s;
 - vending: a stall object (umbrella, dining table, chair) stationary in the zone ≥ dwell_s
@@ -12,9 +14,15 @@ the point where it settled. Each rule says when a candidate is due:
 - present: any of the zone's classes in the zone ≥ dwell_s (for custom-trained models, e.g.
   refuse piles), moving or not.
 
-One candidate per track per zone; after a candidate, another object whose anchor lies where
-the last one was (a parked car whose track was lost and found again under a new id) raises
-nothing until `cooldown_s` has passed.
+One candidate per track per zone and visit: a visit ends when the object leaves the zone, or
+when the detector has not seen it for `lost_grace_s` (a tracker may hand a vanished object's
+id to the next car that stops at the same spot). The cooldown belongs to the object that
+raised it, not to the spot: a track that appears where a raised object stands (or stood until
+moments before it appeared: the same parked car hidden for a while and found again, under its
+id or a new one, or seen twice as bus and truck) is that object and raises nothing until
+`cooldown_s` after its candidate. The record of a raised object ends when it leaves the zone
+or moves off the spot where it stood, or when it vanished and nothing took its place within
+`reacquire_s`, so another car parking at the same spot later raises its own candidate.
 """
 
 from __future__ import annotations
@@ -96,8 +104,10 @@ class Presence:
     frames_outside: int = 0
     settled_at: float = 0.0
     settle_point: tuple[float, float] = (0.0, 0.0)
+    settle_top: tuple[float, float] = (0.0, 0.0)
     last_seen: float = 0.0
     max_score: float = 0.0
+    raised: bool = False
 
     def in_zone(self, zone: Zone) -> bool:
         return self.frames_inside >= zone.inertia
@@ -123,6 +133,11 @@ def anchor(box) -> tuple[float, float]:
     return ((box[0] + box[2]) / 2.0, float(box[3]))
 
 
+def top(box) -> tuple[float, float]:
+    """The top-centre of a box (what stays put when something passes in front of the object)."""
+    return ((box[0] + box[2]) / 2.0, float(box[1]))
+
+
 def inside(point: tuple[float, float], polygon) -> bool:
     """Point in polygon (even-odd ray casting; a point on an edge may fall either way)."""
     x, y = point
@@ -143,16 +158,18 @@ def step(presence: Presence | None, zone: Zone, track: Track, t: float) -> Prese
     if presence is None:
         if not is_inside:
             return None
-        return Presence(first_inside=t, settled_at=t, settle_point=point, last_seen=t, max_score=track.score)
+        return Presence(first_inside=t, settled_at=t, settle_point=point, settle_top=top(track.box), last_seen=t,
+                        max_score=track.score)
     if not is_inside:
         if presence.frames_outside + 1 >= zone.inertia:
             return None
         return replace(presence, frames_outside=presence.frames_outside + 1, last_seen=t)
-    moved = math.dist(point, presence.settle_point) > zone.tolerance * track.height
-    return replace(
-        presence, frames_inside=presence.frames_inside + 1, frames_outside=0, last_seen=t,
-        settled_at=t if moved else presence.settled_at, settle_point=point if moved else presence.settle_point,
-        max_score=max(presence.max_score, track.score))
+    tolerance = zone.tolerance * track.height
+    moved = math.dist(point, presence.settle_point) > tolerance and math.dist(top(track.box), presence.settle_top) > tolerance
+    if moved:
+        presence = replace(presence, settled_at=t, settle_point=point, settle_top=top(track.box))
+    return replace(presence, frames_inside=presence.frames_inside + 1, frames_outside=0, last_seen=t,
+                   max_score=max(presence.max_score, track.score))
 
 
 def dwell_reached(presence: Presence, zone: Zone, t: float) -> bool:
@@ -164,12 +181,37 @@ def dwell_reached(presence: Presence, zone: Zone, t: float) -> bool:
     return presence.stationary_s(t) >= zone.dwell_s
 
 
-def suppressed(recent: list[tuple[float, tuple[float, float], float]], track: Track, zone: Zone, t: float) -> bool:
-    """True when a candidate was raised in this zone within cooldown_s where this object stands
-    (within half a box height): the same object under a new track id."""
-    point = anchor(track.box)
-    return any(t - at < zone.cooldown_s and math.dist(point, where) <= 0.5 * max(height, track.height)
-               for at, where, height in recent)
+@dataclass(frozen=True)
+class Raised:
+    """A raised object of a zone, kept while it stays: the track it now goes by, when its
+    candidate was raised, where it stood then and when it was last seen there."""
+
+    track_id: int
+    at: float
+    point: tuple[float, float]
+    height: float
+    last_seen: float
+
+
+def near(record: Raised, track: Track) -> bool:
+    """Whether `track` stands where the raised object was raised (within half a box height)."""
+    return math.dist(anchor(track.box), record.point) <= 0.5 * max(record.height, track.height)
+
+
+def same_object(record: Raised, track: Track, presence: Presence, reacquire_s: float) -> bool:
+    """Whether `track` is the raised object `record` under another id: its anchor lies where
+    the raised one stands (within half a box height) and it appeared while the raised one was
+    still seen or at most `reacquire_s` after it was last seen."""
+    return near(record, track) and presence.first_inside <= record.last_seen + reacquire_s
+
+
+def suppressed(records, track: Track, presence: Presence, zone: Zone, t: float, reacquire_s: float = 30.0) -> Raised | None:
+    """The record of the raised object that `track` is, within that object's cooldown (None:
+    `track` may raise its own candidate)."""
+    for record in records:
+        if t - record.at < zone.cooldown_s and same_object(record, track, presence, reacquire_s):
+            return record
+    return None
 
 
 def union_box(boxes) -> tuple[float, float, float, float]:
@@ -181,15 +223,16 @@ def union_box(boxes) -> tuple[float, float, float, float]:
 class ZoneRules:
     """The rules of one camera's zones over time: feed it each frame's tracks, get what is due.
 
-    The state (presences, raised pairs, recent raises for the cooldown) is plain data; the
-    decisions are the pure functions above.
+    The state (presences, the raised objects kept for the cooldown) is plain data; the
+    decisions are the pure functions above. Tracks missing from a frame's list count as
+    unseen: a caller that skips the detector on a frame passes the last tracks again.
     """
 
     zones: list[Zone]
-    lost_grace_s: float = 30.0
+    lost_grace_s: float = 4.0
+    reacquire_s: float = 30.0
     presences: dict[tuple[int, int], Presence] = field(default_factory=dict)
-    raised: set[tuple[int, int]] = field(default_factory=set)
-    recent: dict[int, list[tuple[float, tuple[float, float], float]]] = field(default_factory=dict)
+    records: dict[int, list[Raised]] = field(default_factory=dict)
 
     def classes(self) -> set[str]:
         out = {PERSON}
@@ -202,15 +245,18 @@ class ZoneRules:
         due: list[Due] = []
         by_id = {track.id: track for track in tracks}
         for zone in self.zones:
+            left = set()
             for track in tracks:
                 if track.cls in zone.classes:
                     key = (zone.id, track.id)
                     presence = step(self.presences.get(key), zone, track, t)
                     if presence is None:
-                        self.presences.pop(key, None)
+                        if self.presences.pop(key, None) is not None:
+                            left.add(track.id)
                     else:
                         self.presences[key] = presence
             self._forget_lost(zone, by_id, t)
+            self._follow(zone, by_id, left, t)
             due.extend(self._due(zone, tracks, by_id, t))
         return due
 
@@ -218,6 +264,36 @@ class ZoneRules:
         for key in [k for k, p in self.presences.items()
                     if k[0] == zone.id and k[1] not in by_id and t - p.last_seen > self.lost_grace_s]:
             del self.presences[key]
+
+    def _follow(self, zone: Zone, by_id: dict[int, Track], left: set[int], t: float) -> None:
+        """Keep the records of the raised objects that still stand where they were raised: end
+        those that left the zone or moved off their spot, vanished with no successor within
+        `reacquire_s`, or whose cooldown is over."""
+        kept = []
+        for record in self.records.get(zone.id, []):
+            if record.track_id in left or t - record.at >= zone.cooldown_s:
+                continue
+            track = by_id.get(record.track_id)
+            presence = self.presences.get((zone.id, record.track_id))
+            if track is not None and presence is not None:
+                if not near(record, track) or presence.settled_at > record.last_seen:
+                    continue  # driving off
+                record = replace(record, last_seen=t)
+            elif t - record.last_seen > self.reacquire_s:
+                continue
+            kept.append(record)
+        self.records[zone.id] = kept
+
+    def _same(self, zone: Zone, track: Track, presence: Presence, by_id: dict[int, Track], t: float) -> bool:
+        """Whether `track` is an object raised here within its cooldown; the record follows the
+        new id when the raised track is not seen any more."""
+        records = self.records.get(zone.id, [])
+        record = suppressed(records, track, presence, zone, t, self.reacquire_s)
+        if record is None:
+            return False
+        if record.track_id not in by_id:
+            records[records.index(record)] = replace(record, track_id=track.id, last_seen=t)
+        return True
 
     def _due(self, zone: Zone, tracks: list[Track], by_id: dict[int, Track], t: float) -> list[Due]:
         ready = [(track_id, p) for (zone_id, track_id), p in self.presences.items()
@@ -230,30 +306,31 @@ class ZoneRules:
         out = []
         for track_id, presence in ready:
             track = by_id[track_id]
-            if (zone.id, track_id) in self.raised or suppressed(self.recent.get(zone.id, []), track, zone, t):
+            if presence.raised or self._same(zone, track, presence, by_id, t):
                 continue
-            out.append(self._raise(zone, track, presence, t, track.box, (track_id,)))
+            out.append(self._raise(zone, track, presence, t, track.box, [track]))
         return out
 
     def _group_due(self, zone: Zone, ready, by_id, t: float) -> list[Due]:
-        fresh = [(i, p) for i, p in ready if (zone.id, i) not in self.raised]
-        if len(ready) < zone.min_count or not fresh:
+        """One candidate per pile: raised when at least min_count of the objects standing in
+        the zone belong to no pile raised before (within its cooldown)."""
+        fresh = [(i, p) for i, p in ready
+                 if not p.raised and not self._same(zone, by_id[i], p, by_id, t)]
+        if len(fresh) < zone.min_count:
             return []
-        recent = self.recent.get(zone.id, [])
-        if recent and t - recent[-1][0] < zone.cooldown_s:
-            return []  # one pile, one candidate per cooldown
-        ready.sort(key=lambda item: (item[1].first_inside, item[0]))
-        first_id, first = ready[0]
-        box = union_box(by_id[i].box for i, _ in ready)
-        return [self._raise(zone, by_id[first_id], first, t, box, tuple(i for i, _ in ready))]
+        fresh.sort(key=lambda item: (item[1].first_inside, item[0]))
+        first_id, first = fresh[0]
+        box = union_box(by_id[i].box for i, _ in fresh)
+        return [self._raise(zone, by_id[first_id], first, t, box, [by_id[i] for i, _ in fresh])]
 
-    def _raise(self, zone: Zone, track: Track, presence: Presence, t: float, box, members) -> Due:
+    def _raise(self, zone: Zone, track: Track, presence: Presence, t: float, box, members: list[Track]) -> Due:
+        records = self.records.setdefault(zone.id, [])
         for member in members:
-            self.raised.add((zone.id, member))
-        self.recent.setdefault(zone.id, []).append((t, anchor(track.box), track.height))
-        self.recent[zone.id] = [r for r in self.recent[zone.id] if t - r[0] < zone.cooldown_s]
+            key = (zone.id, member.id)
+            self.presences[key] = replace(self.presences[key], raised=True)
+            records.append(Raised(member.id, t, anchor(member.box), member.height, t))
         return Due(zone=zone, track=track, started_at=presence.first_inside, box=tuple(float(v) for v in box),
-                   score=max(presence.max_score, track.score), members=members)
+                   score=max(presence.max_score, track.score), members=tuple(m.id for m in members))
 
     def alive(self) -> bool:
         """Whether any tracked object is in a zone now (the motion gate keeps watching it)."""
@@ -261,4 +338,4 @@ class ZoneRules:
 
     def settled(self, t: float, settle_s: float) -> bool:
         """Every object in a zone has stood still for settle_s (or was already raised)."""
-        return all(p.stationary_s(t) >= settle_s or k in self.raised for k, p in self.presences.items())
+        return all(p.stationary_s(t) >= settle_s or p.raised for p in self.presences.values())
