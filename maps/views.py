@@ -43,6 +43,11 @@ STRINGS = {
     "new_cases": _("%s new case(s) arrived."), "changed_elsewhere": _("This case has changed since you opened it."),
     "to_sign": _("To sign (within 2 working hours)"), "overdue_list": _("Overdue"), "due_soon": _("Due soon"),
     "in_hand": _("In hand"), "waiting": _("Waiting for the command centre"), "recent": _("Recently replied"),
+    "own_case": _("the ticket's own case"), "linked_by_hand": _("linked by hand"),
+    "why_distance": _("%s m apart"), "why_community": _("same community (address only)"),
+    "why_hours": _("%s h apart"), "why_same_category": _("same category"), "why_same_major": _("same major class"),
+    "why_similarity": _("text similarity %s"),
+    "fixed_filters": _("Also filtered by:"), "clear": _("Clear"),
     "empty_queue": _("Nothing here."), "sign_late": _("late to sign"), "updated": _("Updated at"),
 }
 

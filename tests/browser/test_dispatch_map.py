@@ -10,6 +10,7 @@ import pytest
 from tests.browser.conftest import log_in, watched_page
 from tests.builders import make_person, report_case
 from tests.photos import jpeg
+from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, CaseMedia, InspectionTask
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -139,3 +140,23 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     for page in (dispatcher, stale, handler, inspector):
         assert page.foreign_requests == []
         page.context.close()
+
+
+def test_a_dashboard_drill_down_opens_the_map_with_its_filters(browser, live_server, loop_people, category):
+    people, _second = loop_people
+    kept = report_case(people.inspector, category, 0.5, 0.5)
+    rejected = report_case(people.inspector, category, 1.5, 0.5)
+    services.reject(people.dispatcher, rejected, version=rejected.version, reason_code="duplicate", reason="重复")
+    elsewhere = report_case(people.inspector, category, 4.5, 0.5)  # the other street
+    page = open_map(browser, live_server, "manager", "/map/%3Fstreet%3D320706006%26open%3Dall%26channel%3Dinspector")
+    assert "street = 320706006" in page.locator("#fixed-filters").text_content()
+    page.wait_for_function("document.querySelectorAll('.case-marker').length === 2", timeout=10000)
+    assert page.locator("input[name=channel][value=inspector]").is_checked()
+    assert not page.locator("input[name=channel][value=hotline]").is_checked()
+    assert page.locator(f'.case-marker[title="{rejected.code}"]').count() == 1  # every state, as the link said
+    page.click("#fixed-filters button")  # back to every street, open cases only
+    page.wait_for_selector(f'.case-marker[title="{elsewhere.code}"]', timeout=10000)
+    page.wait_for_selector(f'.case-marker[title="{rejected.code}"]', state="detached", timeout=10000)
+    assert page.locator(f'.case-marker[title="{kept.code}"]').count() == 1
+    assert page.locator("#fixed-filters").is_hidden() and page.foreign_requests == []
+    page.context.close()

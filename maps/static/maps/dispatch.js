@@ -21,9 +21,57 @@
   });
 
   /* --- filters ------------------------------------------------------------------------ */
+  // Filters that came with the link (a figure of the managers' dashboard, say): those the
+  // form has are set in the form; the others (grid, street, reporter, dispatched_after, …)
+  // stay fixed, are shown above the form and can be cleared.
+  const fixed = new URLSearchParams();
+  function localDate(iso, shiftMs) {
+    const d = new Date(new Date(iso).getTime() + (shiftMs || 0));
+    const pad = (n) => String(n).padStart(2, '0');
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+  }
+  (function fromLink() {
+    const link = new URLSearchParams(location.search);
+    for (const [key, value] of link.entries()) {
+      if (key === 'case' || !value) continue;
+      if (key === 'state') {
+        const wanted = value.split(',');
+        Array.from(form.elements.state.options).forEach((o) => { o.selected = wanted.includes(o.value); });
+      } else if (key === 'channel') {
+        const wanted = value.split(',');
+        form.querySelectorAll('input[name=channel]').forEach((box) => { box.checked = wanted.includes(box.value); });
+      } else if ((key === 'category' || key === 'department') && form.elements[key].querySelector(`option[value="${CSS.escape(value)}"]`)) {
+        form.elements[key].value = value;
+      } else if (key === 'overdue') {
+        form.elements.overdue.checked = value === 'true';
+      } else if (key === 'reported_after' || key === 'reported_before') {
+        form.elements.period.value = 'custom';
+        document.getElementById('custom-period').hidden = false;
+        if (key === 'reported_after') form.elements.start.value = localDate(value);
+        else form.elements.end.value = localDate(value, -1);
+      } else {
+        fixed.set(key, value);
+      }
+    }
+    showFixed();
+  }());
+
+  function showFixed() {
+    const box = document.getElementById('fixed-filters');
+    const entries = Array.from(fixed.entries());
+    box.hidden = !entries.length;
+    if (!entries.length) return;
+    box.replaceChildren(el('strong', {}, T.fixed_filters), ' ',
+      ...entries.map(([k, v]) => el('span', { class: 'tag' }, `${k} = ${v}`)), ' ',
+      el('button', { type: 'button', class: 'small', onclick: () => {
+        Array.from(fixed.keys()).forEach((k) => fixed.delete(k));
+        showFixed(); loadGrids(); loadCases(); loadHeat(); loadRepeats();
+      } }, T.clear));
+  }
+
   function filters() {
     const data = new FormData(form);
-    const params = new URLSearchParams();
+    const params = new URLSearchParams(fixed);
     const states = data.getAll('state');
     if (states.length) params.set('state', states.join(','));
     const channels = data.getAll('channel');

@@ -217,8 +217,7 @@
           el('strong', {}, ticket.external_id || ticket.id), ' ',
           el('span', {}, ticket.title || ''), ' ',
           el('span', { class: 'muted' }, when(ticket.received_at)),
-          ticket.link_reason ? el('div', { class: 'muted' }, typeof ticket.link_reason === 'string'
-            ? ticket.link_reason : JSON.stringify(ticket.link_reason)) : null,
+          el('div', { class: 'muted' }, this.linkReason(ticket)),
           this.mayLink() ? el('button', { type: 'button', class: 'small', onclick: () => this.unlink(ticket) }, T.unlink) : null);
       })));
     }
@@ -231,6 +230,21 @@
   };
 
   CasePanel.prototype.mayLink = function () { return !this.config.workspace; };
+
+  /* Why a ticket sits on this case: its own, or linked by distance, time, category, text. */
+  CasePanel.prototype.linkReason = function (ticket) {
+    const T = this.T;
+    if (ticket.owns_case) return T.own_case;
+    const why = ticket.link_reason || {};
+    const parts = [];
+    if (why.manual || why.by) parts.push(T.linked_by_hand);
+    if (why.distance_m !== undefined) parts.push(T.why_distance.replace('%s', why.distance_m));
+    if (why.same_community) parts.push(T.why_community);
+    if (why.hours_apart !== undefined) parts.push(T.why_hours.replace('%s', why.hours_apart));
+    if (why.category) parts.push(why.category === 'same' ? T.why_same_category : T.why_same_major);
+    if (why.similarity !== undefined) parts.push(T.why_similarity.replace('%s', why.similarity));
+    return parts.join(' · ');
+  };
 
   CasePanel.prototype.link = async function (ticketId) {
     if (!ticketId) return;
@@ -259,13 +273,14 @@
     const box = this.root.querySelector('.candidates');
     const result = await api(`${this.config.api}vision/candidates/?case=${c.id}`);
     if (!box || this.current === null || this.current.properties.id !== c.id) return;
-    const list = result.ok ? (result.data.results || result.data || []) : [];
+    const list = result.ok ? (result.data.results || []) : (result.status === 404 ? [] : null);
     box.replaceChildren(el('h3', {}, T.video_candidates), list.length
       ? el('ul', { class: 'candidate-list' }, list.map((v) => el('li', {},
-        v.snapshot_url ? el('img', { src: v.snapshot_url, alt: T.snapshot, loading: 'lazy' }) : null,
-        el('span', {}, [v.camera_name || v.camera, v.rule, v.class_name || v.label].filter(Boolean).join(' · ')), ' ',
-        el('span', { class: 'muted' }, when(v.first_seen)))))
-      : el('p', { class: 'muted' }, T.none));
+        v.snapshot_url ? el('a', { href: v.snapshot_url, target: '_blank', rel: 'noopener' },
+          el('img', { src: v.thumbnail_url || v.snapshot_url, alt: T.snapshot, loading: 'lazy' })) : null,
+        el('span', {}, [v.camera_name || v.camera, v.zone, v.rule_display || v.rule, v['class']].filter(Boolean).join(' · ')),
+        ' ', el('span', { class: 'muted' }, `${when(v.started_at)} — ${when(v.last_seen_at)}`))))
+      : el('p', { class: 'muted' }, list === null ? errorText(result, T) : T.none));
   };
 
   CasePanel.prototype.actionButtons = function (c) {

@@ -129,9 +129,17 @@
   }
 
   /** A link to the cases behind a figure, or plain text when there is no URL. */
+  /* The cases behind a figure open on the dispatch map with the same filters (every state,
+     unless the figure names some); the API URL stays in the JSON for other programs. */
+  function mapUrl(apiUrl) {
+    var query = new URLSearchParams(apiUrl.split("?")[1] || "");
+    if (!query.has("state") && !query.has("open")) query.set("open", "all");
+    return "/map/?" + query.toString();
+  }
+
   function caseLink(url, text, title) {
     if (!url) return h("span", { title: title }, text);
-    return h("a", { href: url, target: "_blank", rel: "noopener", class: "kpi-drill", title: title || "查看对应案件" }, text);
+    return h("a", { href: mapUrl(url), target: "_blank", rel: "noopener", class: "kpi-drill", title: title || "在地图上查看对应案件" }, text);
   }
 
   function body(card) { return card.querySelector("[data-body]"); }
@@ -603,7 +611,7 @@
       ];
       var attrs = { class: "kpi-tile " + cls, title: m.note || null };
       if (m.cases_url) {
-        attrs.href = m.cases_url; attrs.target = "_blank"; attrs.rel = "noopener";
+        attrs.href = mapUrl(m.cases_url); attrs.target = "_blank"; attrs.rel = "noopener";
         attrs.title = (m.note ? m.note + "。" : "") + "查看对应案件";
         return h("a", attrs, content);
       }
