@@ -17,7 +17,7 @@ USED_BEFORE = "photo_used_before"
 def flag(photos: list, point: Point, captured_at: dt.datetime, kind: str = CaseMedia.Kind.BEFORE) -> list[Evidence]:
     """Evidence with its flags: EXIF place far from the reported point, EXIF time far from the
     capture time, or the same photo already in another case."""
-    used = set(CaseMedia.objects.filter(sha256__in=[p.sha256 for p in photos]).values_list("sha256", flat=True))
+    used = set(CaseMedia.objects.filter(sha256__in=[p.sha256 for p in photos]).order_by().values_list("sha256", flat=True))
     out = []
     for photo in photos:
         flags = []
