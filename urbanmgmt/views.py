@@ -11,7 +11,7 @@ from django.views.static import serve
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, MANAGER, ROLES, has_role, roles_of, visible_cases
+from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, HANDLER, MANAGER, ROLES, has_role, roles_of, visible_cases
 
 
 @login_required
@@ -23,6 +23,8 @@ def home(request):
         "open_cases": cases.filter(state__in=OPEN_STATES).count(),
         "grids": UnitGrid.objects.count(),
         "database": connection.vendor,
+        "can_map": has_role(request.user, DISPATCHER, MANAGER, ADMIN),
+        "can_workspace": has_role(request.user, HANDLER, ADMIN),
     }
     return render(request, "home.html", context)
 
