@@ -10,6 +10,11 @@ uses it, and no signals are connected to these models (saving through it sends n
 from django.db import connections
 from django.db.models.sql.subqueries import InsertQuery
 
+# Field types whose Python values the database drivers take as they are.
+_PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
+          "SmallIntegerField", "BigIntegerField", "BooleanField", "FloatField", "ForeignKey"}
+_AS_IS = {str, int, float, bool}
+
 
 class RowInserter:
     """INSERT … RETURNING id of one model's rows, compiled once per database alias."""
@@ -18,6 +23,7 @@ class RowInserter:
         self.model = model
         self.fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
         self._sql: dict[str, str] = {}
+        self._plans: dict[str, list] = {}
 
     def insert(self, obj, using: str = "default") -> None:
         connection = connections[using]
@@ -37,10 +43,36 @@ class RowInserter:
             return
         connection = connections[using]
         sql = self._sql.get(("many", using)) or self._compile(objs[0], using, returning=False)
-        fields = self.fields
-        rows = [[field.get_db_prep_save(field.pre_save(obj, True), connection) for field in fields] for obj in objs]
+        plan = self._plans.get(using) or self._plan(using)
+        rows = [[prepare(obj) for prepare in plan] for obj in objs]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+
+    def _plan(self, using: str) -> list:
+        """How each column's value is read from an object: as it is for the plain types
+        (what get_db_prep_save would return unchanged: numbers, booleans, ids, str), through
+        the field otherwise (dates, JSON, geometry, auto_now, a lazy translation). The
+        objects need only the fields' attributes (model instances or plain objects)."""
+        connection = connections[using]
+        plan = []
+        for field in self.fields:
+            def through_field(obj, f=field):
+                return f.get_db_prep_save(f.pre_save(obj, True), connection)
+            kind = field.get_internal_type()
+            if kind in _PLAIN and not getattr(field, "auto_now", False):
+                def plain(obj, name=field.attname, slow=through_field):
+                    value = getattr(obj, name)
+                    return value if value is None or value.__class__ in _AS_IS else slow(obj)
+                plan.append(plain)
+            elif kind == "DateTimeField" and not getattr(field, "auto_now", False) and not field.auto_now_add:
+                def moment(obj, name=field.attname, adapt=connection.ops.adapt_datetimefield_value, slow=through_field):
+                    value = getattr(obj, name)  # a naive time goes through the field (its warning, its zone)
+                    return adapt(value) if value is None or value.tzinfo is not None else slow(obj)
+                plan.append(moment)
+            else:
+                plan.append(through_field)
+        self._plans[using] = plan
+        return plan
 
     def _compile(self, obj, using: str, returning: bool = True) -> str:
         query = InsertQuery(self.model)

@@ -32,6 +32,7 @@ BASE_CONFIDENCE = {Place.Kind.POI: 0.9, Place.Kind.ROAD: 0.7, Place.Kind.COMMUNI
 RANK = {Place.Kind.DISTRICT: 0, Place.Kind.STREET: 1, Place.Kind.COMMUNITY: 2, Place.Kind.ROAD: 3, Place.Kind.POI: 4}
 # A place whose position is a point (a building, an estate); the rest are areas or lines.
 POINT_KINDS = {Place.Kind.POI}
+AREA_KINDS = {Place.Kind.DISTRICT, Place.Kind.STREET, Place.Kind.COMMUNITY}
 PREFIXES = ("江苏省", "江苏", "连云港市", "连云港")
 LONG_FORMS = [("街道办事处", "街道"), ("街道办", "街道"), ("社区居委会", "社区"), ("社区居民委员会", "社区"),
               ("居委会", "社区"), ("人民政府", "")]
@@ -100,6 +101,14 @@ class Gazetteer:
                         self.by_stem.setdefault(stem(key), []).append(place.id)
         names = sorted(self.by_name, key=len, reverse=True)
         self.pattern = re.compile("|".join(map(re.escape, names))) if names else None
+        areas = sorted({name for name, ids in self.by_name.items()
+                        if any(self.entries[i].kind in AREA_KINDS for i in ids)} | set(PREFIXES), key=len, reverse=True)
+        self.areas = re.compile("|".join(map(re.escape, areas)))
+
+    def without_areas(self, text: str) -> str:
+        """The text less the names of districts, streets and communities (and the city's),
+        which every ticket of a community shares: what is left tells two places apart."""
+        return self.areas.sub("|", text)
 
     def ancestors(self, place_id: int) -> set[int]:
         out, seen = set(), place_id

@@ -31,7 +31,7 @@ from urbanmgmt.grids.services import grid_index
 from urbanmgmt.hotline.classify import classifier
 from urbanmgmt.hotline.coords import datum_of, to_wgs84
 from urbanmgmt.hotline.gazetteer import gazetteer
-from urbanmgmt.hotline.linking import Candidate, OpenCases, pairs
+from urbanmgmt.hotline.linking import Candidate, OpenCases
 from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
 from urbanmgmt.hotline.readers import ERROR, parse_time
@@ -75,10 +75,33 @@ class Summary:
         return out.getvalue()
 
 
+class TicketRow:
+    """A ticket on its way in: the attributes of a HotlineTicket row and nothing else
+    (building model instances cost more than the rest of the bulk path; RowInserter reads
+    the attributes). `ticket()` makes the model instance when one is wanted."""
+
+    def __init__(self, **values):
+        self.__dict__.update(_TICKET_DEFAULTS)
+        self.link_reason, self.raw = {}, {}
+        self.__dict__.update(values)
+
+    @property
+    def reference(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+    def ticket(self) -> HotlineTicket:
+        return HotlineTicket(**{name: getattr(self, name) for name in _TICKET_DEFAULTS})
+
+
+_TICKET_DEFAULTS = {f.attname: f.get_default() for f in HotlineTicket._meta.concrete_fields if not f.primary_key}
+REQUEST_TYPES, URGENCIES = frozenset(RequestType.values), frozenset(Urgency.values)
+CHANNELS, SATISFACTIONS = frozenset(IntakeChannel.values), frozenset(Satisfaction.values)
+
+
 @dataclass
 class Parsed:
     line: int
-    ticket: HotlineTicket
+    ticket: TicketRow
     lonlat: tuple[float, float] | None = None
 
 
@@ -109,7 +132,7 @@ class Importer:
             raise RowError(_("Ticket %(id)s appears twice in this file (first on line %(line)s).")
                            % {"id": external_id, "line": self.seen[external_id]})
         request_type = m.value("request_type", get("request_type"))
-        if request_type not in RequestType.values:
+        if request_type not in REQUEST_TYPES:
             raise RowError(_("Unknown request type “%(value)s”: one of 咨询, 求助, 投诉举报, 建议.")
                            % {"value": get("request_type") or ""})
         received = get("received_at")
@@ -124,17 +147,17 @@ class Importer:
         if received_at > clock.now() + dt.timedelta(minutes=5):
             raise RowError(_("The received time lies in the future."))
         urgency = m.value("urgency", get("urgency")) or Urgency.NORMAL
-        if urgency not in Urgency.values:
+        if urgency not in URGENCIES:
             raise RowError(_("Unknown urgency “%(value)s”: one of 一般, 紧急, 疑难, 复杂.") % {"value": urgency})
         channel = m.value("intake_channel", get("intake_channel")) or IntakeChannel.PHONE
         satisfaction = m.value("satisfaction", get("satisfaction")) or ""
-        if satisfaction not in Satisfaction.values and satisfaction:
+        if satisfaction and satisfaction not in SATISFACTIONS:
             raise RowError(_("Unknown callback result “%(value)s”: one of 满意, 基本满意, 不满意, 未联系上.")
                            % {"value": satisfaction})
         resolved = m.value("resolved", get("resolved"))
-        ticket = HotlineTicket(
+        ticket = TicketRow(
             source=self.source, external_id=external_id, received_at=received_at, request_type=request_type,
-            intake_channel=channel if channel in IntakeChannel.values else IntakeChannel.OTHER, urgency=urgency,
+            intake_channel=channel if channel in CHANNELS else IntakeChannel.OTHER, urgency=urgency,
             title=str(get("title") or "")[:200], text=str(get("text") or ""), address=str(get("address") or "")[:300],
             contact_name=str(get("contact_name") or "")[:60], contact_phone=str(get("contact_phone") or "")[:40],
             answer=str(get("answer") or ""), reply=str(get("reply") or ""), satisfaction=satisfaction,
@@ -153,7 +176,7 @@ class Importer:
             resolved = self.resolved[keys] = self.mapping.resolve(list(keys))
         return lambda name: row.get(resolved[name]) if name in resolved else None
 
-    def _coordinates(self, get, ticket: HotlineTicket) -> tuple[float, float] | None:
+    def _coordinates(self, get, ticket: TicketRow) -> tuple[float, float] | None:
         lon, lat = get("lon"), get("lat")
         if lon in (None, "") and lat in (None, ""):
             return None
@@ -319,7 +342,7 @@ class Importer:
             p.community_id = place.community_id
         return [p for p in out if p.line not in outside]
 
-    def _classify(self, t: HotlineTicket) -> None:
+    def _classify(self, t: TicketRow) -> None:
         result = classifier().classify(t.title, t.text)
         t.category_id, t.category_confidence, t.category_method = result.category_id, result.confidence, result.method
         t.needs_review = result.confidence < settings.HOTLINE_REVIEW_BELOW and t.request_type != RequestType.CONSULTATION
@@ -330,16 +353,16 @@ class Importer:
         if category is None:
             return None
         x, y = to_metric(*p.lonlat)
-        p.xy, p.words = (x, y), pairs(_describe(t))
+        p.xy = (x, y)
         return self.index.best(x=x, y=y, category=category, community_id=p.community_id, at=t.received_at,
-                               words=p.words, by_point=t.place_method == "coordinates")
+                               text=_compared(t), by_point=t.place_method == "coordinates", address=t.address)
 
     def _candidate(self, p: Parsed) -> Candidate:
         t = p.ticket
         category = self.categories.get(t.category_id)
         x, y = getattr(p, "xy", None) or to_metric(*p.lonlat)
         candidate = Candidate(None, x, y, t.category_id or 0, category.major_id if category else 0, p.community_id,
-                              t.received_at, getattr(p, "words", None) or _describe(t), key=t.reference, tickets=1)
+                              t.received_at, _compared(t), key=t.reference, tickets=1)
         if category is not None:
             self.index.add(candidate)
         return candidate
@@ -367,6 +390,11 @@ def import_rows(rows: Iterable, *, source: str, actor, mapping: Mapping | None =
 
 def _describe(t: HotlineTicket) -> str:
     return f"{t.title}：{t.text}" if t.title and t.title not in t.text else t.text or t.title
+
+
+def _compared(t) -> str:
+    """What linking compares of a ticket: what its case's description and address will be."""
+    return f"{_describe(t)} {t.address[:200]}"
 
 
 def _existing(source: str, ids: list[str]) -> dict[str, HotlineTicket]:

@@ -16,6 +16,7 @@ family and time window, through the (category, reported_at) index.
 
 import datetime as dt
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -25,11 +26,19 @@ from django.db.models import F, FloatField, Func
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import _to_metric
+from urbanmgmt.hotline.classify import GENERIC, classifier
+from urbanmgmt.hotline.gazetteer import gazetteer
 
 CELL_M = 100.0
-WEIGHTS = {"distance": 0.3, "time": 0.1, "category": 0.3, "similarity": 0.3}
-MAJOR_MIN_SIMILARITY = 0.5
-COMMUNITY_MIN_SIMILARITY = 0.5
+# Another category of the same major class is linked only when the words agree this much
+# and name the case's problem (a keyword of its category); a ticket placed only by its
+# community is linked to a case of its category there whose words mention this much of
+# the finer place its address names.
+MAJOR_MIN_SIMILARITY = 0.25
+COMMUNITY_MIN_COVER = 0.6
+CONCEPT = 0xE000  # private-use characters stand for catalogue categories in `words`
+_PUNCT = re.compile(r"[\s\W_]+")
+_NUMBERS = re.compile(r"[0-9０-９]+(?:号楼|号院|号|栋|幢|单元|室|楼)?")
 
 
 def window(category: Category) -> tuple[float, float]:
@@ -39,9 +48,32 @@ def window(category: Category) -> tuple[float, float]:
     return windows.get(category.service_code) or windows.get(major) or windows.get(category.family) or (50.0, 7.0)
 
 
-def pairs(text: str) -> frozenset[str]:
-    text = "".join(ch for ch in (text or "") if not ch.isspace())
-    return frozenset(text[i:i + 2] for i in range(len(text) - 1))
+def words(text: str) -> frozenset[str]:
+    """What two descriptions (with their addresses) are compared by: each catalogue keyword
+    (or category name) in the text becomes its category (so 垃圾堆 and 暴露垃圾 agree,
+    whatever words each citizen chose); the rest counts as character pairs, less house
+    numbers, the names of the areas (shared by every ticket of a community) and the words
+    that say where, when or how much rather than what (classify.GENERIC)."""
+    text = _NUMBERS.sub("|", gazetteer().without_areas(_PUNCT.sub("", text or "")))
+    names = classifier()
+    concepts = set()
+    if names.pattern is not None:
+        def concept(match):
+            concepts.add(chr(CONCEPT + min(names.keyword_to[match.group()])))
+            return "|"
+        text = names.pattern.sub(concept, text)
+    text = _GENERIC.sub("|", text)
+    return frozenset(concepts | {part[i:i + 2] for part in text.split("|") for i in range(len(part) - 1)})
+
+
+# classify.GENERIC less the words of place (小区门口, 路边): those tell two places apart.
+PLACE_WORDS = {"小区", "门口", "楼下", "路边", "附近", "马路", "路上", "周边", "旁边", "对面"}
+_GENERIC = re.compile("|".join(sorted(map(re.escape, GENERIC - PLACE_WORDS), key=len, reverse=True)))
+
+
+def covered(part: frozenset, whole: frozenset) -> float:
+    """How much of `part` (the place an address names) `whole` (a case's words) mentions."""
+    return len(part & whole) / len(part) if part else 0.0
 
 
 def similarity(a: frozenset, b: frozenset) -> float:
@@ -57,14 +89,14 @@ class Candidate:
     major_id: int
     community_id: int
     at: dt.datetime
-    text: str | frozenset  # the description, or its character pairs once compared
+    text: str | frozenset  # the description, or its words once compared
     key: object = None  # the batch's handle of a case not yet created
     tickets: int = 0
 
     @property
     def words(self) -> frozenset:
         if not isinstance(self.text, frozenset):
-            self.text = pairs(self.text)
+            self.text = words(self.text)
         return self.text
 
 
@@ -77,8 +109,8 @@ class Match:
 
 @dataclass
 class OpenCases:
-    cells: dict = field(default_factory=dict)
-    by_community: dict = field(default_factory=dict)
+    cells: dict = field(default_factory=dict)  # (cell x, cell y, major class) → candidates
+    by_community: dict = field(default_factory=dict)  # (community, category) → candidates
 
     @classmethod
     def load(cls, since: dt.datetime, until: dt.datetime | None = None, categories=None) -> "OpenCases":
@@ -92,54 +124,67 @@ class OpenCases:
         rows = list(rows.annotate(lon=Func(F("point"), function="ST_X", output_field=FloatField()),
                                   lat=Func(F("point"), function="ST_Y", output_field=FloatField()))
                     .values_list("id", "lon", "lat", "category_id", "category__major_id", "community_id",
-                                 "reported_at", "description", "ticket_count"))
+                                 "reported_at", "description", "address", "ticket_count"))
         if not rows:
             return index
         xs, ys = _to_metric(settings.METRIC_SRID).transform(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
         for row, x, y in zip(rows, xs, ys, strict=True):
-            index.add(Candidate(row[0], float(x), float(y), row[3], row[4], row[5], row[6], row[7], tickets=row[8]))
+            index.add(Candidate(row[0], float(x), float(y), row[3], row[4], row[5], row[6], f"{row[7]} {row[8]}",
+                                tickets=row[9]))
         return index
 
     def add(self, candidate: Candidate) -> None:
         key = (int(candidate.x // CELL_M), int(candidate.y // CELL_M), candidate.major_id)
         self.cells.setdefault(key, []).append(candidate)
-        self.by_community.setdefault(candidate.community_id, []).append(candidate)
+        self.by_community.setdefault((candidate.community_id, candidate.category_id), []).append(candidate)
 
     def best(self, *, x: float, y: float, category: Category, community_id: int, at: dt.datetime,
-             words: frozenset, by_point: bool) -> Match | None:
-        """The best-scoring open case for a ticket, if it scores above the threshold."""
+             text: str, by_point: bool, address: str = "", exclude: int | None = None) -> Match | None:
+        """The open case a ticket describes, if any (see the module's docstring)."""
         radius, days = window(category)
+        span = days * 86400
         if by_point:
             reach = int(math.ceil(radius / CELL_M))
-            cx, cy = int(x // CELL_M), int(y // CELL_M)
-            major = category.major_id
+            cx, cy, major = int(x // CELL_M), int(y // CELL_M), category.major_id
             pool = [c for dx in range(-reach, reach + 1) for dy in range(-reach, reach + 1)
                     for c in self.cells.get((cx + dx, cy + dy, major), ())]
         else:
-            pool = self.by_community.get(community_id, ())
-        best, threshold = None, settings.HOTLINE_LINK_THRESHOLD
-        for c in pool:
-            if c.category_id != category.id and c.major_id != category.major_id:
-                continue
-            hours = abs((at - c.at).total_seconds()) / 3600
-            if hours > days * 24:
+            pool = self.by_community.get((community_id, category.id), ())
+        near = []
+        for c in pool:  # cheap tests first: time, then distance; words only for what is left
+            seconds = abs((at - c.at).total_seconds())
+            if seconds > span or (exclude is not None and c.case_id == exclude):
                 continue
             distance = math.hypot(c.x - x, c.y - y)
             if by_point and distance > radius:
                 continue
+            near.append((c, distance, seconds / 3600))
+        if not near:
+            return None
+        mine = words(text)
+        scored = []
+        for c, distance, hours in near:
             same = c.category_id == category.id
-            sim = similarity(words, c.words)
-            if not same and sim < MAJOR_MIN_SIMILARITY:
-                continue  # another category of the class: only when the words say it is the same
-            parts = {"distance": 1 - distance / radius if by_point else 0.5, "time": 1 - hours / (days * 24),
-                     "category": 1.0 if same else 0.4, "similarity": min(1.0, sim * 2)}
-            if not by_point and (sim < COMMUNITY_MIN_SIMILARITY or not same):
-                continue  # only the community in common: the category and the words must agree
-            score = sum(WEIGHTS[k] * v for k, v in parts.items())
-            if score > threshold and (best is None or score > best.score):
-                why = {"distance_m": round(distance, 1) if by_point else None,
-                       "same_community": not by_point or None, "hours_apart": round(hours, 1),
-                       "category": "same" if same else "major class", "similarity": round(sim, 3),
-                       "score": round(score, 3)}
-                best = Match(c, score, {k: v for k, v in why.items() if v is not None})
-        return best
+            sim = similarity(mine, c.words)
+            if not same and (sim < MAJOR_MIN_SIMILARITY or chr(CONCEPT + c.category_id) not in mine):
+                continue  # another category of the class: only when the words name the case's problem
+            closeness = 1 - distance / radius if by_point else 0.0
+            score = 0.4 * (1.0 if same else 0.5) + 0.3 * closeness + 0.1 * (1 - hours / (days * 24)) + 0.2 * min(1.0, 2 * sim)
+            scored.append((score, sim, same, c, distance, hours))
+        if not scored:
+            return None
+        scored.sort(key=lambda s: -s[0])
+        if not by_point:
+            # Placed by its community only: the address's finer place (菜市场旁边) must be
+            # the case's; with no finer place, only the community's one case of the kind.
+            place = words(address)
+            scored = [(covered(place, s[3].words), *s) for s in scored]
+            scored.sort(key=lambda s: (-s[0], -s[1]))
+            if place and scored[0][0] < COMMUNITY_MIN_COVER or not place and len(scored) > 1:
+                return None
+            scored = [s[1:] for s in scored]
+        score, sim, same, c, distance, hours = scored[0]
+        why = {"distance_m": round(distance, 1) if by_point else None, "same_community": True if not by_point else None,
+               "hours_apart": round(hours, 1), "category": "same" if same else "major class",
+               "similarity": round(sim, 3), "score": round(score, 3)}
+        return Match(c, score, {k: v for k, v in why.items() if v is not None})

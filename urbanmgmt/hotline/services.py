@@ -13,8 +13,8 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed
 from urbanmgmt.grids.geo import parse_lon_lat, to_metric
 from urbanmgmt.grids.services import grid_for_point
-from urbanmgmt.hotline.importer import _describe
-from urbanmgmt.hotline.linking import OpenCases, pairs, window
+from urbanmgmt.hotline.importer import _compared, _describe
+from urbanmgmt.hotline.linking import OpenCases, window
 from urbanmgmt.hotline.models import HotlineTicket, Satisfaction, TicketState
 from urbanmgmt.org import roles as R
 
@@ -67,11 +67,9 @@ def _to_case(actor, ticket: HotlineTicket, exclude: int | None = None) -> Hotlin
                                categories=category.major.categories.values_list("pk", flat=True))
         x, y = to_metric(ticket.point.x, ticket.point.y)
         community = grid_for_point(ticket.point).community_id
-        for cells in index.cells.values():
-            cells[:] = [c for c in cells if c.case_id != exclude]
-        index.by_community = {k: [c for c in v if c.case_id != exclude] for k, v in index.by_community.items()}
         match = index.best(x=x, y=y, category=category, community_id=community, at=ticket.received_at,
-                           words=pairs(_describe(ticket)), by_point=ticket.place_method != "gazetteer")
+                           text=_compared(ticket), by_point=ticket.place_method != "gazetteer", exclude=exclude,
+                           address=ticket.address)
     ticket.state = TicketState.OPEN
     if match is not None:
         case = Case.objects.get(pk=match.candidate.case_id)
