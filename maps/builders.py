@@ -64,6 +64,9 @@ def dispatch_map() -> BuiltMap:
     if settings.MAP_TILE_URL:
         folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION or " ",
                          name=_("Base map"), max_zoom=19).add_to(m)
+    folium.GeoJson(_boundaries("district"), name=_("District boundaries"), control=True,
+                   style_function=lambda _f: {"color": "#263238", "weight": 4, "fill": False},
+                   ).add_to(m)
     folium.GeoJson(_boundaries("street"), name=_("Street boundaries"), control=True,
                    style_function=lambda _f: {"color": "#37474f", "weight": 2.5, "fill": False, "dashArray": "6 4"},
                    ).add_to(m)

@@ -38,7 +38,7 @@ GRID_ZOOM = 15  # from here on, unit grids
 COMMUNITY_ZOOM = 13  # from here on (below GRID_ZOOM), communities; below, streets
 POINT_ZOOM = 16  # from here on, single cases however many (up to MAP_MAX_POINTS)
 # Simplification tolerance in degrees by zoom band (about a pixel at the band's first zoom).
-TOLERANCE = {"grid": 0.000005, "community": 0.00005, "street": 0.0002}
+TOLERANCE = {"grid": 0.000005, "community": 0.00005, "street": 0.0002, "district": 0.0003}
 
 
 def level_for(zoom: int) -> str:
@@ -74,7 +74,7 @@ class LayerCache:
         self.grid_by_id = {place.id: place for place in self.grids}
         self.areas: dict[str, dict[int, Place]] = {}
         self.area_trees: dict[str, tuple] = {}
-        for level in ("community", "street"):
+        for level in ("community", "street", "district"):
             rows = list(Area.objects.filter(level=level).order_by("code").values_list("id", "code", "name", "geom"))
             geoms = [shapely.from_wkb(bytes(r[3].wkb)) if r[3] is not None else self._union(level, r[0], index)
                      for r in rows]
@@ -96,7 +96,7 @@ class LayerCache:
 
     @staticmethod
     def _union(level, area_id, index):
-        attribute = "community_id" if level == "community" else "street_id"
+        attribute = f"{level}_id"
         members = [g for p, g in zip(index.places, index.geoms, strict=True) if getattr(p, attribute) == area_id]
         return shapely.union_all(members) if members else shapely.Polygon()
 
