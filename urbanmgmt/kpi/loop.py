@@ -5,6 +5,7 @@ tickets' callbacks."""
 import datetime as dt
 import statistics
 
+from django.apps import apps
 from django.db.models import Count, F, Q
 from django.utils import timezone
 
@@ -15,7 +16,7 @@ from urbanmgmt.kpi.collection import cases_url
 
 TARGETS = {"on_time_signing": 0.98, "on_time_completion": 0.98, "dispatch_accuracy": 0.98, "satisfaction": 0.95,
            "actual_resolution": 0.95}
-NO_CALLBACKS = "需要 12345 工单的回访结果（满意度、实际解决情况），工单模块接入后计算"
+NO_CALLBACKS = "本期没有 12345 工单的回访结果（满意度、实际解决情况）"
 
 
 def _ratio(n: int, d: int, url: str | None = None, note: str = "") -> dict:
@@ -45,11 +46,30 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
             due_after=start.isoformat(), due_before=min(end, now).isoformat(),
             state=",".join(s for s in State.values if s != State.SUSPENDED), **where)),
         "dispatch_accuracy": _ratio(dispatches - min(returns, dispatches), dispatches),
-        "satisfaction": _ratio(0, 0, note=NO_CALLBACKS),
-        "actual_resolution": _ratio(0, 0, note=NO_CALLBACKS),
+        **_callbacks(cases, start, end, area, channel),
         "avg_handling_working_days": _handling_days(cases.filter(handled_at__gte=start, handled_at__lt=end)),
         "targets": TARGETS,
     }
+
+
+def _callbacks(cases, start: dt.datetime, end: dt.datetime, area: Area | None, channel: str) -> dict:
+    """Satisfaction ((满意 + 基本满意) ÷ callbacks that reached the citizen) and actual
+    resolution (resolved ÷ callbacks that say whether) of the 12345 tickets called back in
+    [start, end): for the 12345 channel every ticket (those answered at intake too, by the
+    area of their grid), for another channel the tickets linked to its cases."""
+    if not apps.is_installed("urbanmgmt.hotline"):
+        return {"satisfaction": _ratio(0, 0, note=NO_CALLBACKS), "actual_resolution": _ratio(0, 0, note=NO_CALLBACKS)}
+    tickets = apps.get_model("hotline", "HotlineTicket").objects.filter(satisfaction_at__gte=start, satisfaction_at__lt=end)
+    if channel == Channel.HOTLINE:
+        tickets = tickets.filter(**{f"grid__{area.level}": area}) if area is not None else tickets
+    else:
+        tickets = tickets.filter(case__in=cases)
+    counts = tickets.exclude(satisfaction="").aggregate(
+        happy=Count("id", filter=Q(satisfaction__in=("satisfied", "basic"))),
+        reached=Count("id", filter=~Q(satisfaction="unreachable")),
+        solved=Count("id", filter=Q(resolved=True)), asked=Count("id", filter=Q(resolved__isnull=False)))
+    return {"satisfaction": _ratio(counts["happy"], counts["reached"], note="" if counts["reached"] else NO_CALLBACKS),
+            "actual_resolution": _ratio(counts["solved"], counts["asked"], note="" if counts["asked"] else NO_CALLBACKS)}
 
 
 def _handling_days(cases) -> dict:
