@@ -2,6 +2,7 @@
 
 import os
 import shutil
+import time
 
 import pytest
 
@@ -58,3 +59,13 @@ def page(browser, live_server):
     page = watched_page(browser, live_server)
     yield page
     page.context.close()
+
+
+def wait_for(predicate, seconds=20.0) -> bool:
+    """Poll `predicate` (a database check, say) until it holds or `seconds` pass."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return False

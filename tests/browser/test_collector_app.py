@@ -2,12 +2,12 @@
 duplicate; EXIF-free display copies; a poor GPS fix refused until placed by hand."""
 
 import io
-import time
 
 import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
+from tests.browser.conftest import wait_for
 from tests.builders import point_in
 from tests.photos import jpeg, now_local
 from urbanmgmt.cases.models import Case, CaseMedia
@@ -61,13 +61,6 @@ def fill_report(page, photo, description):
     page.click("#submit-report")
 
 
-def wait_for(predicate, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def test_three_reports_made_offline_arrive_once_each(browser, live_server, inspector, photo_files):

@@ -3,11 +3,9 @@ reload, is filed and dispatched; the department signs and replies with a photo; 
 inspector's check (in 城管通) passes; the dispatcher closes it. Hostile descriptions stay
 text; a stale second dispatcher sees the conflict; no request leaves the server."""
 
-import time
-
 import pytest
 
-from tests.browser.conftest import log_in, watched_page
+from tests.browser.conftest import log_in, wait_for, watched_page
 from tests.builders import make_person, report_case
 from tests.photos import jpeg
 from urbanmgmt.cases import services
@@ -18,13 +16,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 HOSTILE = '<script>window.__xss = 1</script><img src=x onerror="window.__xss = 2">路灯不亮'
 
 
-def wait_for(predicate, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def state_of(case_id):

@@ -7,18 +7,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from maps.layers import invalidate_layer_cache, layer_cache
+from maps.layers import layer_cache
 from tests.builders import client_for, point_in, report_case
 from urbanmgmt.cases import services
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer():
-    invalidate_layer_cache()
-    yield
-    invalidate_layer_cache()
 
 
 def bbox_of(col0, row0, col1, row1) -> str:

@@ -10,18 +10,10 @@ import pytest
 from django.core.management import CommandError, call_command
 from folium.plugins import HeatMap, MarkerCluster
 
-from maps.layers import invalidate_layer_cache
 from tests.builders import client_for, report_case
 from urbanmgmt.grids.gisio import read_frame
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _fresh_layer():
-    invalidate_layer_cache()
-    yield
-    invalidate_layer_cache()
 
 
 def signed_in(client, user):
