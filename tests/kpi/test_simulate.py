@@ -26,3 +26,67 @@ def test_a_simulated_week_obeys_the_rules(city):
         assert all(a.at <= b.at for a, b in zip(events, events[1:], strict=False))
     rejected = Case.objects.filter(channel__in=["inspector", "video"], state="rejected").count()
     assert rejected < 0.2 * Case.objects.filter(channel__in=["inspector", "video"]).count()
+
+
+class _Rollback(Exception):
+    pass
+
+
+def _rows() -> dict:
+    """What a simulation wrote, by natural keys (case codes, usernames), without row ids
+    and the wall-clock times of writing; events and tasks in the order they were written."""
+    from urbanmgmt.cases.models import CaseSequence, InspectionTask
+    from urbanmgmt.hotline.models import HotlineTicket
+
+    skip = {"id", "updated_at", "imported_at", "point", "reporter", "checker", "case"}
+    case_fields = [f.attname for f in Case._meta.concrete_fields if f.name not in skip]
+    cases = {c.code: ({n: getattr(c, n) for n in case_fields}, c.point.coords, c.reporter and c.reporter.username,
+                      c.checker and c.checker.username)
+             for c in Case.objects.select_related("reporter", "checker")}
+    tasks, task_keys = [], {}
+    for task in InspectionTask.objects.order_by("id").select_related("case", "inspector", "done_by"):
+        task_keys[task.pk] = (task.case.code, task.kind, sum(1 for t in tasks if t[0] == task.case.code))
+        tasks.append((task.case.code, task.kind, task.inspector_id and task.inspector.username, task.created_at,
+                      task.due_at, task.done_at, task.done_by and task.done_by.username, task.result, task.note))
+    events = []
+    for e in CaseEvent.objects.order_by("id").select_related("case", "actor"):
+        payload = {**e.payload, **({"task": task_keys[e.payload["task"]]} if "task" in e.payload else {})}
+        events.append((e.case.code, e.at, e.actor and e.actor.username, e.actor_role, e.action, e.from_state,
+                       e.to_state, e.reason, payload, e.version))
+    ticket_fields = [f.attname for f in HotlineTicket._meta.concrete_fields if f.name not in skip]
+    tickets = {(t.source, t.external_id): ({n: getattr(t, n) for n in ticket_fields}, t.case and t.case.code)
+               for t in HotlineTicket.objects.select_related("case")}
+    return {"cases": cases, "events": events, "tasks": tasks, "tickets": tickets,
+            "sequence": list(CaseSequence.objects.values_list("year", "last"))}
+
+
+def _simulate(bulk: bool) -> dict:
+    from django.db import transaction
+
+    first, last = dt.date(2025, 9, 26), dt.date(2025, 10, 14)  # National Day week, make-up Sunday and Saturday
+    try:
+        with transaction.atomic():
+            made = Simulator(Scale(4_000, 6_000), seed=11, bulk=bulk).run(first, last)
+            rows = _rows()
+            raise _Rollback
+    except _Rollback:
+        pass
+    return {"made": made, **rows}
+
+
+def test_the_bulk_path_writes_what_the_services_write(city):
+    through_services = _simulate(bulk=False)
+    in_bulk = _simulate(bulk=True)
+    assert Case.objects.count() == 0  # both rolled back
+    assert through_services["made"] > 200 and len(through_services["tickets"]) > 150
+    actions = {e[4] for e in through_services["events"]}
+    assert {"report", "file", "reject", "dispatch", "sign", "handle", "send_for_check", "check_pass",
+            "close", "link"} <= actions, actions
+    states = {ticket[0]["state"] for ticket in through_services["tickets"].values()}
+    assert {"answered", "replied"} <= states, states
+    assert any(ticket[0]["satisfaction"] for ticket in through_services["tickets"].values())
+    for part in ("made", "sequence", "tasks", "tickets", "cases"):
+        assert in_bulk[part] == through_services[part], part
+    assert len(in_bulk["events"]) == len(through_services["events"])
+    for mine, theirs in zip(in_bulk["events"], through_services["events"], strict=True):
+        assert mine == theirs

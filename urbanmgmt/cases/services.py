@@ -72,27 +72,15 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
     the same transaction (their files, named by hash, before it). `tickets`: the 12345
     tickets the case is made from (1 for a case a ticket makes).
     """
-    if channel not in REPORTING_ROLES:
-        raise InvalidInput(_("Unknown channel %(channel)s."), channel=channel)
-    _require_role(actor, REPORTING_ROLES[channel] + (R.ADMIN,))
-    if request_type and request_type not in RequestType.values:
-        raise InvalidInput(_("Unknown request type %(type)s."), type=request_type)
+    check_reporter(actor, channel, request_type)
     if external_ref:
         existing = _by_reference(channel, external_ref)
         if existing:
             return existing, False
-    place = grid_for_point(point)
-    now = clock.now()
-    at = reported_at or now
-    if at > now + dt.timedelta(minutes=5):
-        raise InvalidInput(_("The report time lies in the future."))
-    case = Case(
-        channel=channel, external_ref=external_ref or None, request_type=request_type, category=category,
-        urgency=category.urgency if category else "normal", point=point, grid_id=place.grid_id,
-        community_id=place.community_id, street_id=place.street_id, district_id=place.district_id,
-        address=address[:200], description=description, reporter=actor if channel == Channel.INSPECTOR else None,
-        state=State.REPORTED, reported_at=at, ticket_count=tickets,
-    )
+    case, place, now = new_case(actor, channel=channel, point=point, category=category, description=description,
+                                address=address, request_type=request_type, external_ref=external_ref,
+                                reported_at=reported_at, tickets=tickets)
+    at = case.reported_at
     stored = [(item, item.photo.store()) for item in evidence]
     try:
         with transaction.atomic():
@@ -108,6 +96,35 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
             return existing, False
         raise
     return case, True
+
+
+def check_reporter(actor, channel: str, request_type: str) -> None:
+    """A report's channel, the reporter's role for it and the request type (also for cases/bulk.py)."""
+    if channel not in REPORTING_ROLES:
+        raise InvalidInput(_("Unknown channel %(channel)s."), channel=channel)
+    _require_role(actor, REPORTING_ROLES[channel] + (R.ADMIN,))
+    if request_type and request_type not in RequestType.values:
+        raise InvalidInput(_("Unknown request type %(type)s."), type=request_type)
+
+
+def new_case(actor, *, channel: str, point: Point, category: Category | None, description: str, address: str,
+             request_type: str, external_ref: str | None, reported_at: dt.datetime | None,
+             tickets: int) -> tuple[Case, object, dt.datetime]:
+    """The Case a report makes, not yet written (no code), with its grid place and the
+    clock's time; a report time in the future is refused (also for cases/bulk.py)."""
+    place = grid_for_point(point)
+    now = clock.now()
+    at = reported_at or now
+    if at > now + dt.timedelta(minutes=5):
+        raise InvalidInput(_("The report time lies in the future."))
+    case = Case(
+        channel=channel, external_ref=external_ref or None, request_type=request_type, category=category,
+        urgency=category.urgency if category else "normal", point=point, grid_id=place.grid_id,
+        community_id=place.community_id, street_id=place.street_id, district_id=place.district_id,
+        address=address[:200], description=description, reporter=actor if channel == Channel.INSPECTOR else None,
+        state=State.REPORTED, reported_at=at, ticket_count=tickets,
+    )
+    return case, place, now
 
 
 def _by_reference(channel: str, external_ref: str) -> Case | None:
@@ -221,25 +238,29 @@ def deny_return(actor, case: Case, *, version: int, reason: str) -> Case:
 def request_extension(actor, case: Case, *, version: int, days: float, reason: str) -> Case:
     """Ask once for more time, at least 1 working day before the deadline; the total time
     from dispatch may not exceed 10 working days; consultations are never extended."""
-    def change(c, now):
-        if c.request_type == RequestType.CONSULTATION:
-            raise ForbiddenTransition(_("Consultations are not extended."))
-        if c.extension_count or c.extension_requested_until:
-            raise ForbiddenTransition(_("An extension may be requested only once for a case."))
-        if days is None or not 0 < float(days) <= settings.EXTENSION_MAX_TOTAL_WORKING_DAYS:
-            raise InvalidInput(_("Give the extra time as a positive number of working days."))
-        if worktime.working_days_between(now, c.due_at) < settings.EXTENSION_MIN_NOTICE_WORKING_DAYS:
-            raise ForbiddenTransition(_("An extension must be requested at least %(days)s working day before "
-                                        "the deadline."), days=settings.EXTENSION_MIN_NOTICE_WORKING_DAYS)
-        until = worktime.add_working_days(c.due_at, float(days))
-        total = worktime.working_days_between(c.dispatched_at, until)
-        if total > settings.EXTENSION_MAX_TOTAL_WORKING_DAYS + 1e-9:
-            raise ForbiddenTransition(_("With this extension the case would take %(total).1f working days; at "
-                                        "most %(max)s are allowed."), total=total,
-                                      max=settings.EXTENSION_MAX_TOTAL_WORKING_DAYS)
-        return {"extension_requested_until": until, "extension_count": c.extension_count + 1}
-    return _apply(actor, case, "request_extension", version, reason, change,
+    return _apply(actor, case, "request_extension", version, reason, lambda c, now: extension_change(c, now, days),
                   lambda c, f: {"days": float(days), "until": f["extension_requested_until"].isoformat()})
+
+
+def extension_change(c: Case, now: dt.datetime, days: float) -> dict:
+    """The fields an extension request of `days` changes, or why it is refused (also the
+    bulk path's rule, cases/bulk.py)."""
+    if c.request_type == RequestType.CONSULTATION:
+        raise ForbiddenTransition(_("Consultations are not extended."))
+    if c.extension_count or c.extension_requested_until:
+        raise ForbiddenTransition(_("An extension may be requested only once for a case."))
+    if days is None or not 0 < float(days) <= settings.EXTENSION_MAX_TOTAL_WORKING_DAYS:
+        raise InvalidInput(_("Give the extra time as a positive number of working days."))
+    if worktime.working_days_between(now, c.due_at) < settings.EXTENSION_MIN_NOTICE_WORKING_DAYS:
+        raise ForbiddenTransition(_("An extension must be requested at least %(days)s working day before "
+                                    "the deadline."), days=settings.EXTENSION_MIN_NOTICE_WORKING_DAYS)
+    until = worktime.add_working_days(c.due_at, float(days))
+    total = worktime.working_days_between(c.dispatched_at, until)
+    if total > settings.EXTENSION_MAX_TOTAL_WORKING_DAYS + 1e-9:
+        raise ForbiddenTransition(_("With this extension the case would take %(total).1f working days; at "
+                                    "most %(max)s are allowed."), total=total,
+                                  max=settings.EXTENSION_MAX_TOTAL_WORKING_DAYS)
+    return {"extension_requested_until": until, "extension_count": c.extension_count + 1}
 
 
 def approve_extension(actor, case: Case, *, version: int, reason: str = "") -> Case:
@@ -561,17 +582,11 @@ def _apply(actor, case: Case, action: str | Transition, version: int, reason: st
         raise InvalidInput(_("Give a reason for this action."))
     with transaction.atomic():
         current = _locked(case.pk)
-        if version is None or int(version) != current.version:
-            raise StaleVersion(seen=version, current=current.version)
-        if current.state not in transition.sources:
-            raise ForbiddenTransition(
-                _("“%(action)s” is not possible while the case is %(state)s."),
-                action=transition.label, state=current.get_state_display())
+        check_step(transition, current, version)
         role = _check_actor(actor, transition, current)
         now = clock.now()
-        fields = change(current, now)
-        to_state = fields.pop("state", None) or transition.target or current.state
-        fields.update(state=to_state, version=current.version + 1, updated_at=now)
+        fields = step_fields(transition, current, change, now)
+        to_state = fields["state"]
         if not compare_and_set(Case, current.pk, current.version, fields):
             raise StaleVersion(seen=version, current=current.version + 1)
         extra = payload(current, fields) if callable(payload) else (payload or {})
@@ -582,6 +597,25 @@ def _apply(actor, case: Case, action: str | Transition, version: int, reason: st
         if after:
             after(current, now)
     return current
+
+
+def check_step(transition: Transition, case: Case, version: int) -> None:
+    """Refuse a stale version, or a state the transition does not start from (also for cases/bulk.py)."""
+    if version is None or int(version) != case.version:
+        raise StaleVersion(seen=version, current=case.version)
+    if case.state not in transition.sources:
+        raise ForbiddenTransition(
+            _("“%(action)s” is not possible while the case is %(state)s."),
+            action=transition.label, state=case.get_state_display())
+
+
+def step_fields(transition: Transition, case: Case, change: Callable[[Case, dt.datetime], dict],
+                now: dt.datetime) -> dict:
+    """What a transition writes: the fields `change` returns, the new state, version and time."""
+    fields = change(case, now)
+    to_state = fields.pop("state", None) or transition.target or case.state
+    fields.update(state=to_state, version=case.version + 1, updated_at=now)
+    return fields
 
 
 # What the transitions read of a case: the rest stays deferred (loaded only if touched).

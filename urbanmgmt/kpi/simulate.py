@@ -1,16 +1,26 @@
-"""A simulated city year, played through the services (cases/services.py) at simulated
-times, so every case and event obeys the same rules as real work.
+"""A simulated city year, played by the rules of the case services at simulated times.
 
 Volumes follow the seeds of DOMAIN §6 (Lianyungang 2020: 575,774 citizen requests and
 292,200 collector reports a year), with a weekly and seasonal rhythm and one peak day;
 outcomes follow published rates (valid reports ≈ 96–97 %, about half of the consultations
-answered at intake, a few returns, extensions, reworks and suspensions). Nothing happens
-after the present moment: the cases of the last days stay open where real ones would be.
+answered at intake, a few returns, extensions, reworks and suspensions, satisfaction of
+rated callbacks ≈ 96.8 %). Nothing happens after the present moment: the cases of the
+last days stay open where real ones would be.
+
+The city is played in time order (a queue of every case's next step), so each step sees
+the city as it is at that moment: a 12345 ticket is linked only to a case still open when
+it arrives. Collector reports and case steps go through `cases.bulk.Ledger` (the services'
+rules in memory, written in batches) or, with bulk=False, through the services one call
+per step; both give the same rows. The citizens' requests arrive as 12345 tickets through
+the hotline import (urbanmgmt.hotline.importer.import_rows) once a day, with the callbacks
+(回访) of tickets answered since, so satisfaction and resolution come from ticket data.
 """
 
 import datetime as dt
+import heapq
+import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -18,8 +28,9 @@ from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
 from django.utils import timezone
 
-from urbanmgmt.cases import clock, services, worktime
-from urbanmgmt.cases.models import Channel, InspectionTask, RequestType
+from urbanmgmt.cases import clock, worktime
+from urbanmgmt.cases.bulk import Ledger, ServicePath
+from urbanmgmt.cases.models import Case, Channel
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.services import grid_index
 from urbanmgmt.kpi.collection import day_start
@@ -29,6 +40,10 @@ from urbanmgmt.org.services import suggest_department
 
 SEASON = [0.85, 0.8, 0.95, 1.0, 1.05, 1.15, 1.2, 1.2, 1.05, 1.0, 0.9, 0.85]  # January … December
 WEEKDAY = [1.12, 1.08, 1.05, 1.05, 1.0, 0.7, 0.6]  # Monday … Sunday (citizens); collectors patrol workdays
+SOURCE = "sim12345"  # the simulated tickets' source system
+KINDS = {"咨询": 0.48, "求助": 0.17, "投诉举报": 0.31, "建议": 0.04}
+INTAKE = {"电话": 0.62, "网站": 0.12, "微信": 0.2, "APP": 0.06}
+IMPORT_AT = dt.timedelta(hours=22, minutes=30)  # the day's tickets arrive in one batch after the hotline closes
 
 
 @dataclass(frozen=True)
@@ -44,39 +59,64 @@ SCALES = {
 }
 
 
-class _Later(Exception):
-    """A simulated step that would lie in the future."""
-
-
 class Simulator:
-    """Plays days of a city through the services; `progress(done, total)` is told as it goes."""
+    """Plays days of a city; `progress(done, total)` is told as it goes (items of each day)."""
 
-    def __init__(self, scale: Scale, seed: int = 2020, progress: Callable[[int, int], None] | None = None):
+    def __init__(self, scale: Scale, seed: int = 2020, progress: Callable[[int, int], None] | None = None,
+                 bulk: bool = True):
         self.scale, self.rng, self.progress = scale, random.Random(seed), progress or (lambda done, total: None)
+        self.cases = Ledger() if bulk else ServicePath()
         self.people = _people()
-        self.categories = list(Category.objects.filter(active=True).select_related("major"))
+        self.categories = list(Category.objects.filter(active=True).select_related("major").order_by("id"))
         self.events = [c for c in self.categories if c.family == "event"]
-        self.places = [p for p in grid_index().places]
         self.geoms = grid_index().geoms
         self.fallback = Department.objects.get(code="HZ-CGJ")
+        self.queue: list = []  # (time, order, the life that continues then)
+        self.order = itertools.count()
+        self.callbacks: list = []  # (time, order, ticket id, satisfaction, resolved)
+        self.rows: dict[str, dict] = {}  # ticket id → its row, kept until its callback
+        self.intended: dict[str, Category] = {}  # ticket id → the category the citizen meant
+        self.tickets_of: dict[str, list[str]] = {}  # case code → its tickets' ids
+        self.live: dict[str, Case] = {}  # case code → the case, while its life is played
+        self.departments: dict[tuple, Department] = {}
+        self.made = 0
+        self.end = timezone.now()
 
     def run(self, first: dt.date, last: dt.date) -> int:
-        """Simulate [first, last] (never past today); returns the number of cases made."""
+        """Simulate [first, last] (never past now); returns the number of cases made."""
+        from urbanmgmt.hotline.importer import import_rows  # noqa: F401 (the hotline app is required)
+
         last = min(last, timezone.localdate())
+        self.end = min(timezone.now(), day_start(last + dt.timedelta(days=1)))
         days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
         peak = self.rng.choice(days) if days else None
         plan = [(day, self._volume(day, peak)) for day in days]
-        total, made = sum(c + h for _, (c, h) in plan), 0
-        done = 0
+        total, done = sum(c + h for _, (c, h) in plan), 0
         for day, (collect, hotline) in plan:
-            for _ in range(collect):
-                made += self._collector_case(day)
-            for _ in range(hotline):
-                made += self._hotline_case(day)
+            self._plan_day(day, collect, hotline)
+            self._play_until(min(self.end, day_start(day + dt.timedelta(days=1))))
             done += collect + hotline
             self.progress(done, total)
-        return made
+        self.cases.flush()
+        return self.made
 
+    # --- the queue ---------------------------------------------------------------------------
+    def _start(self, life: Iterator[dt.datetime]) -> None:
+        """Run a life to its first step's time and queue it (dropped when that lies past the end)."""
+        try:
+            at = next(life)
+        except StopIteration:
+            return
+        if at <= self.end:
+            heapq.heappush(self.queue, (at, next(self.order), life))
+
+    def _play_until(self, until: dt.datetime) -> None:
+        while self.queue and self.queue[0][0] < until:
+            at, _order, life = heapq.heappop(self.queue)
+            with clock.at(at):
+                self._start(life)
+
+    # --- a day's intake ----------------------------------------------------------------------
     def _volume(self, day: dt.date, peak) -> tuple[int, int]:
         season = SEASON[day.month - 1]
         collect = self.scale.collector_per_year / 250 * season if worktime.is_workday(day) else 0
@@ -102,114 +142,185 @@ class Simulator:
         minutes = self.rng.randrange(first_hour * 60, last_hour * 60)
         return day_start(day) + dt.timedelta(minutes=minutes)
 
-    def _collector_case(self, day: dt.date) -> bool:
-        video = self.rng.random() < self.scale.video_share
-        actor = self.people["analyst"] if video else self.rng.choice(self.people["inspectors"])
-        t = self._at(day, 8, 18)
-        if self._due(t):
-            return False  # later today: not yet reported
-        category = self.rng.choice(self.events if video or self.rng.random() < 0.7 else self.categories)
-        with clock.at(t):
-            case, _ = services.report(actor, channel=Channel.VIDEO if video else Channel.INSPECTOR,
-                                      point=self._point(), category=category, reported_at=t, description="模拟上报")
-        self._live(case, t, reject_p=0.033)
-        return True
+    def _plan_day(self, day: dt.date, collect: int, hotline: int) -> None:
+        for _ in range(collect):
+            video = self.rng.random() < self.scale.video_share
+            actor = self.people["analyst"] if video else self.rng.choice(self.people["inspectors"])
+            t = self._at(day, 8, 18)
+            category = self.rng.choice(self.events if video or self.rng.random() < 0.7 else self.categories)
+            self._start(self._collector_case(t, Channel.VIDEO if video else Channel.INSPECTOR, actor, category,
+                                             self._point()))
+        arrival = min(self.end, day_start(day) + IMPORT_AT)
+        rows = [self._ticket_row(day, n) for n in range(hotline)]
+        self._start(self._intake(arrival, [row for row in rows if row["受理时间"] <= arrival]))
 
-    def _hotline_case(self, day: dt.date) -> bool:
+    def _ticket_row(self, day: dt.date, n: int) -> dict:
         t = self._at(day, 7, 22)
-        if self._due(t):
-            return False
-        kind = self.rng.choices([RequestType.CONSULTATION, RequestType.HELP, RequestType.COMPLAINT, RequestType.SUGGESTION],
-                                [0.48, 0.17, 0.31, 0.04])[0]
-        with clock.at(t):
-            case, _ = services.report(self.people["dispatcher"], channel=Channel.HOTLINE, point=self._point(),
-                                      category=self.rng.choice(self.events), request_type=kind, reported_at=t,
-                                      description="模拟12345诉求")
-        if kind == RequestType.CONSULTATION and self.rng.random() < 0.9:
-            t = self._step(t, 5, 30)
-            if not self._due(t):
-                with clock.at(t):
-                    case = services.file(self.people["dispatcher"], case, version=case.version)
-                    services.close(self.people["dispatcher"], case, version=case.version, reason="咨询已当场答复")
-            return True
-        self._live(case, t, reject_p=0.02)
-        return True
+        kind = self.rng.choices(list(KINDS), list(KINDS.values()))[0]
+        category = self.rng.choice(self.events)
+        point = self._point()
+        keyword = (category.keywords or [category.name_zh])[0]
+        row = {"工单编号": f"{day:%Y%m%d}{n:05d}", "受理时间": t, "诉求类型": kind,
+               "来源渠道": self.rng.choices(list(INTAKE), list(INTAKE.values()))[0],
+               "标题": category.name_zh, "诉求内容": f"市民反映此处{keyword}，希望尽快处理。",
+               "经度": round(point.x, 6), "纬度": round(point.y, 6), "坐标系": "WGS84"}
+        if kind == "咨询" and self.rng.random() < 0.9:
+            row["答复内容"] = "已当场答复政策咨询"
+        self.intended[row["工单编号"]] = category
+        return row
+
+    # --- the lives -----------------------------------------------------------------------------
+    def _collector_case(self, t, channel, actor, category, point):
+        yield t
+        case, _ = self.cases.report(actor, channel=channel, point=point, category=category, reported_at=t,
+                                    description="模拟上报")
+        self.made += 1
+        yield from self._life(case, t, reject_p=0.033)
+
+    def _intake(self, at: dt.datetime, rows: list[dict]):
+        """The day's tickets and the callbacks made since, through the hotline import."""
+        from urbanmgmt.hotline.importer import import_rows
+        from urbanmgmt.hotline.models import HotlineTicket, TicketState
+
+        yield at
+        self.cases.flush()  # the import sees the city as it is now
+        callbacks = []
+        while self.callbacks and self.callbacks[0][0] <= at:
+            when, _order, ticket, satisfaction, resolved = heapq.heappop(self.callbacks)
+            callbacks.append({**self.rows.pop(ticket), "满意度": satisfaction, "是否解决": resolved, "回访时间": when})
+        import_rows(rows + callbacks, source=SOURCE, actor=self.people["dispatcher"])
+        tickets = []
+        ids = [row["工单编号"] for row in rows]
+        for chunk in range(0, len(ids), 500):
+            tickets += HotlineTicket.objects.filter(source=SOURCE, external_id__in=ids[chunk:chunk + 500]).values_list(
+                "external_id", "state", "owns_case", "case__code")
+        own, linked = [], []
+        by_id = {row["工单编号"]: row for row in rows}
+        for ticket, state, owns, code in sorted(tickets):
+            self.rows[ticket] = by_id[ticket]
+            if state == TicketState.ANSWERED:
+                self._call_back(ticket, at)
+            elif owns:
+                own.append(code)
+                self.tickets_of[code] = [ticket]
+            elif code is not None:
+                linked.append(code)
+                self.tickets_of.setdefault(code, []).append(ticket)
+        for code, version, count in Case.objects.filter(code__in=[c for c in linked if c in self.live]).values_list(
+                "code", "version", "ticket_count"):
+            self.live[code].version, self.live[code].ticket_count = version, count  # the import's links
+        self.made += len(own)
+        mine = {t: self.intended.pop(t) for t in ids}
+        by_code = {c.code: c for c in Case.objects.filter(code__in=own).select_related("category")}
+        for code in sorted(own):
+            case = by_code[code]
+            self._start(self._life(case, at, reject_p=0.02, category=mine[case.external_ref.split(":", 1)[1]]))
+
+    def _call_back(self, ticket: str, replied: dt.datetime) -> None:
+        """The citizen's callback (回访), half a day to three days after the reply."""
+        when = replied + dt.timedelta(hours=self.rng.uniform(4, 72))
+        if self.rng.random() < 0.06:
+            satisfaction, resolved = "未联系上", ""
+        else:
+            r = self.rng.random()
+            satisfaction = "满意" if r < 0.9 else "基本满意" if r < 0.968 else "不满意"
+            resolved = "是" if self.rng.random() < (0.99 if satisfaction != "不满意" else 0.45) else "否"
+        heapq.heappush(self.callbacks, (when, next(self.order), ticket, satisfaction, resolved))
+
+    def _replied(self, case, t: dt.datetime) -> None:
+        self.live.pop(case.code, None)
+        for ticket in self.tickets_of.pop(case.code, ()):
+            self._call_back(ticket, t)
 
     def _step(self, t: dt.datetime, low_min: float, high_min: float) -> dt.datetime:
         return t + dt.timedelta(minutes=self.rng.uniform(low_min, high_min))
 
-    @staticmethod
-    def _due(t: dt.datetime) -> bool:
-        """True when the step would lie in the future: the case stays where it is."""
-        return t > timezone.now()
+    def _do(self, action: str, actor, case, **kwargs):
+        """One step through the ledger (or the services) at the clock's time."""
+        case = getattr(self.cases, action)(actor, case, version=case.version, **kwargs)
+        self.live[case.code] = case
+        return case
 
-    def _act(self, t, function, *args, **kwargs):
-        """One service call at simulated time t; a step that would lie in the future ends
-        the case's simulated life there (it stays open, as real cases of today do)."""
-        if self._due(t):
-            raise _Later
-        with clock.at(t):
-            return function(*args, **kwargs)
-
-    def _live(self, case, t: dt.datetime, reject_p: float) -> None:
-        try:
-            self._work(case, t, reject_p)
-        except _Later:
-            pass
-
-    def _work(self, case, t: dt.datetime, reject_p: float) -> None:
-        """The rest of a case's life: decision, dispatch, handling, check, closing."""
+    def _life(self, case, t: dt.datetime, reject_p: float, category: Category | None = None):
+        """The rest of a case's life: decision, dispatch, handling, check, closing; each
+        `yield` is the time of the next step."""
         dispatcher = self.people["dispatcher"]
+        self.live[case.code] = case
         t = self._step(t, 5, 60)
+        yield t
         if self.rng.random() < reject_p:
-            self._act(t, services.reject, dispatcher, case, version=case.version,
-                      reason_code=self.rng.choice(["duplicate", "out_of_scope", "unclear_evidence"]), reason="模拟")
+            case = self._do("reject", dispatcher, case,
+                            reason_code=self.rng.choice(["duplicate", "out_of_scope", "unclear_evidence"]), reason="模拟")
+            self._replied(case, t)
             return
-        case = self._act(t, services.file, dispatcher, case, version=case.version)
-        department = suggest_department(case) or self.fallback
+        case = self._do("file", dispatcher, case, category=None if case.category_id else category)
+        department = self._department(case)
         t = self._step(t, 3, 40)
-        case = self._act(t, services.dispatch, dispatcher, case, version=case.version, department=department)
+        yield t
+        case = self._do("dispatch", dispatcher, case, department=department)
         if self.rng.random() < 0.015:  # misrouted: returned, routed again
             t = self._step(t, 20, 120)
-            case = self._act(t, services.return_case, self._handler(department), case, version=case.version,
-                             reason="非本单位职责")
-            case = self._act(self._step(t, 5, 30), services.approve_return, dispatcher, case, version=case.version)
+            yield t
+            case = self._do("return_case", self._handler(department), case, reason="非本单位职责")
+            t = self._step(t, 5, 30)
+            yield t
+            case = self._do("approve_return", dispatcher, case)
             department = self.rng.choice([d for d in self.people["departments"] if d != department])
             t = self._step(t, 30, 60)
-            case = self._act(t, services.dispatch, dispatcher, case, version=case.version, department=department)
+            yield t
+            case = self._do("dispatch", dispatcher, case, department=department)
         handler = self._handler(department)
         late_sign = self.rng.random() < 0.015
         t = worktime.add_working_hours(t, self.rng.uniform(2.2, 4) if late_sign else self.rng.uniform(0.1, 1.5))
-        case = self._act(t, services.sign, handler, case, version=case.version)
+        yield t
+        case = self._do("sign", handler, case)
         if self.rng.random() < 0.003:
-            self._act(self._step(t, 60, 600), services.suspend, dispatcher, case, version=case.version, reason="需协调解决")
+            t = self._step(t, 60, 600)
+            yield t
+            self._do("suspend", dispatcher, case, reason="需协调解决")
+            self.live.pop(case.code, None)
             return
-        self._handle_and_check(case, t, department, handler)
+        yield from self._handle_and_check(case, t, handler)
 
-    def _handle_and_check(self, case, t, department, handler) -> None:
+    def _handle_and_check(self, case, t, handler):
         dispatcher = self.people["dispatcher"]
         for attempt in range(2):
             span = worktime.working_minutes_between(t, case.due_at)
             if attempt == 0 and span > 2 * 450 and self.rng.random() < 0.01:  # more than two days left
-                case = self._act(t, services.request_extension, handler, case, version=case.version, days=2,
-                                 reason="需采购材料")
-                case = self._act(self._step(t, 10, 60), services.approve_extension, dispatcher, case, version=case.version)
+                case = self._do("request_extension", handler, case, days=2, reason="需采购材料")
+                t = self._step(t, 10, 60)
+                yield t
+                case = self._do("approve_extension", dispatcher, case)
                 span = worktime.working_minutes_between(t, case.due_at)
             on_time = self.rng.random() < 0.97
-            t = worktime.add_working_minutes(t, max(1.0, span) * self.rng.uniform(0.2, 0.95)) if on_time else \
+            done = worktime.add_working_minutes(t, max(1.0, span) * self.rng.uniform(0.2, 0.95)) if on_time else \
                 worktime.add_working_hours(case.due_at, self.rng.uniform(0.5, 8))
-            case = self._act(t, services.handle, handler, case, version=case.version, reply="已处置")
+            t = max(done, t + dt.timedelta(minutes=1))
+            yield t
+            case = self._do("handle", handler, case, reply="已处置")
             t = self._step(t, 10, 90)
-            case = self._act(t, services.send_for_check, dispatcher, case, version=case.version)
-            task = InspectionTask.objects.filter(case=case, done_at__isnull=True).latest("id")
+            yield t
+            case = self._do("send_for_check", dispatcher, case)
+            task = self.cases.open_task(case)
             inspector = self._inspector_for(case)
             t = worktime.add_working_hours(t, self.rng.uniform(0.2, 1.8))
             fixed = attempt == 1 or self.rng.random() < 0.985
-            case = self._act(t, services.complete_task, inspector, task, result="fixed" if fixed else "not_fixed",
-                             note="" if fixed else "问题仍存在")
+            yield t
+            case = self.cases.complete_task(inspector, task, result="fixed" if fixed else "not_fixed",
+                                            note="" if fixed else "问题仍存在")
+            self.live[case.code] = case
             if fixed:
-                self._act(self._step(t, 5, 60), services.close, dispatcher, case, version=case.version)
+                t = self._step(t, 5, 60)
+                yield t
+                case = self._do("close", dispatcher, case)
+                self._replied(case, t)
                 return
+
+    def _department(self, case) -> Department:
+        key = (case.category_id, case.grid_id)
+        if key not in self.departments:
+            self.departments[key] = suggest_department(case) or self.fallback
+        return self.departments[key]
 
     def _handler(self, department):
         handlers = self.people["handlers"]
