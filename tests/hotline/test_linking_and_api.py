@@ -106,7 +106,8 @@ def test_open311_services_requests_and_a_post_with_an_api_key(people, gazetteer,
     assert HotlineTicket.objects.get(pk=rid).case == HotlineTicket.objects.get(external_id="T1").case
     far = client.post("/open311/v2/requests.json", {"api_key": "k1", "service_code": "E0102", "lat": 39.9,
                                                     "long": 116.4})
-    assert far.status_code == 400 and "outside" in far.json()[0]["description"].lower() + "服务区"
+    reason = far.json()[0]["description"]
+    assert far.status_code == 400 and ("outside" in reason.lower() or "服务区" in reason)
 
 
 def test_reclassifying_a_ticket_moves_its_own_case_through_the_services_with_an_event(people, gazetteer):
