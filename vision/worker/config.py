@@ -54,8 +54,10 @@ class WorkerConfig:
     server: str | None = None
     token: str | None = None
     spool: str = "var/vision_spool"
-    recheck_s: float = 5.0  # objects standing still in a zone are looked at again this often
+    recheck_s: float = 10.0  # objects standing still in a zone are looked at again this often (a departure is motion)
     settle_s: float = 3.0  # …once they have stood still this long
+    max_region: float = 0.55  # a region larger than this share of the frame is detected whole (0: always whole)
+    min_px: float = 96.0  # detect at a lower scale (to half) while the smallest moving or watched thing keeps this height
 
     @classmethod
     def from_dict(cls, data: dict) -> WorkerConfig:

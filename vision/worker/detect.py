@@ -37,15 +37,19 @@ class Detector:
             raise ValueError(f"the model does not know the classes {sorted(unknown)}")
         self.class_ids = sorted(i for i, n in self.names.items() if n in wanted) if wanted else None
         self.frames = 0
+        self.pixels = 0
 
-    def detect(self, images: list[np.ndarray]):
-        """ultralytics Results for each image, one forward pass for the batch."""
+    def detect(self, images: list[np.ndarray], imgsz: int | None = None) -> list[np.ndarray]:
+        """Each image's detections as rows [x1, y1, x2, y2, score, class], one forward pass for
+        the batch (images of one size: whole frames, or crops of one size at their own scale)."""
         if not images:
             return []
         self.frames += len(images)
+        self.pixels += sum(image.shape[0] * image.shape[1] for image in images)
         # conf 0.1 as in model.track(): ByteTrack's second association uses the low-score boxes.
-        return self.model.predict(images, imgsz=self.imgsz, conf=self.conf, device=self.device,
-                                  classes=self.class_ids, verbose=False)
+        results = self.model.predict(images, imgsz=imgsz or self.imgsz, conf=self.conf, device=self.device,
+                                     classes=self.class_ids, verbose=False)
+        return [r.boxes.data.cpu().numpy().reshape(-1, 6) for r in results]
 
 
 def new_tracker(frame_rate: float = 30.0):
@@ -58,10 +62,12 @@ def new_tracker(frame_rate: float = 30.0):
     return BYTETracker(args=cfg)
 
 
-def track(tracker, result, names: dict[int, str]) -> list[Track]:
-    """Update a camera's tracker with one frame's detections; the confirmed tracks."""
-    boxes = result.boxes.cpu().numpy()
-    rows = tracker.update(boxes, result.orig_img)
+def track(tracker, detections: np.ndarray, frame: np.ndarray, names: dict[int, str]) -> list[Track]:
+    """Update a camera's tracker with one frame's detections (rows [x1, y1, x2, y2, score,
+    class]); the confirmed tracks."""
+    from ultralytics.engine.results import Boxes
+
+    rows = tracker.update(Boxes(detections.reshape(-1, 6).astype(np.float32), frame.shape[:2]), frame)
     return [Track(id=int(r[4]), cls=names[int(r[6])], score=float(r[5]), box=(float(r[0]), float(r[1]),
                                                                                   float(r[2]), float(r[3])))
             for r in rows]

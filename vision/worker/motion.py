@@ -3,13 +3,14 @@ detector runs only when something moved inside a zone.
 
 The frame is shrunk to `width` pixels wide, blurred, and its brightness matched to the
 previous frame's (a cloud or the camera's auto-exposure changes every pixel a little; that is
-not motion). Pixels that differ from the previous sampled frame by more than `threshold`
-are motion (frame differencing: a running-average background would keep a ghost of each
-passing car for several samples at 2 fps, and an object that stopped is not motion any
-more: the zone rules watch it while it settles); they are joined into blobs, and the gate opens when a blob's foot
-(its lowest rows: where a moving thing touches the ground, the zone rules' anchor) lies in
-a zone (grown by `margin`). Traffic in the lanes beside a zone and people on the pavement
-move across the zone's image area at a steep angle without standing in it: no detection.
+not motion). Pixels that differ from the previous sampled frame by more than `threshold` are
+motion (frame differencing: a running-average background would keep a ghost of each passing
+car for several samples at 2 fps; an object that stopped is not motion any more, the zone
+rules watch it while it settles). They are joined into blobs, and the gate opens when a
+blob's foot (its lowest rows, where a moving thing touches the ground: the zone rules'
+anchor) moved inside a zone (grown by `margin`; the blur spreads a blob a few pixels
+already). Traffic in the lanes in front of a zone and people on the pavement behind it cross
+the zone's image area at a steep angle without standing in it: no detection.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ class MotionGate:
     """Is there motion in the watched region (the zones) of this frame?"""
 
     def __init__(self, frame_size: tuple[int, int], polygons=(), *, width: int = 160, threshold: int = 20,
-                 min_area: float = 0.002, margin: float = 0.02):
+                 min_area: float = 0.002, margin: float = 0.0):
         w, h = frame_size
         self.scale = width / float(w)
         self.size = (width, max(1, round(h * self.scale)))
@@ -32,6 +33,7 @@ class MotionGate:
         self.watched = self.mask > 0
         self.previous: np.ndarray | None = None
         self.last_fraction = 0.0
+        self.blobs: list[tuple[float, float, float, float]] = []  # the moving blobs that stand in a zone
 
     def _mask(self, polygons, margin: float) -> np.ndarray:
         """The zones, grown by `margin` of the frame width (an object's foot is caught as it steps in)."""
@@ -51,8 +53,10 @@ class MotionGate:
         return cv2.GaussianBlur(grey, (5, 5), 0).astype(np.float32)
 
     def moved(self, frame: np.ndarray) -> bool:
-        """Feed one frame; True when a moving blob stands in a zone (the first frame: True)."""
+        """Feed one frame; True when a moving blob stands in a zone (the first frame: True).
+        `blobs` holds those blobs' boxes in the frame's pixels (empty on the first frame)."""
         grey = self.small(frame)
+        self.blobs = []
         previous, self.previous = self.previous, grey
         if previous is None:
             self.last_fraction = 1.0
@@ -64,13 +68,13 @@ class MotionGate:
         self.last_fraction = float(moving[self.watched].sum()) / max(1, int(self.watched.sum()))
         if not moving.any():
             return False
-        moving = cv2.dilate(moving, np.ones((3, 3), np.uint8))  # one blob per object, not its speckles
-        count, labels, stats, _ = cv2.connectedComponentsWithStats(moving, connectivity=8)
+        joined = cv2.dilate(moving, np.ones((3, 3), np.uint8))  # one blob per object, not its speckles
+        count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
         for i in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[i])
             if area < self.min_pixels:
                 continue
             foot = slice(y + h - max(1, h // 4), y + h), slice(x, x + w)
-            if ((labels[foot] == i) & self.watched[foot]).any():
-                return True
-        return False
+            if ((labels[foot] == i) & (moving[foot] > 0) & self.watched[foot]).any():
+                self.blobs.append((x / self.scale, y / self.scale, (x + w) / self.scale, (y + h) / self.scale))
+        return bool(self.blobs)

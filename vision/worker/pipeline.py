@@ -3,8 +3,13 @@ candidates (snapshot, strip, ground point) → a sink (the spool and its sender)
 
 Detection runs for a camera's frame only when something moved inside (or next to) one of its
 zones, or when objects stand in a zone that have not yet settled; objects that stand still
-are looked at again every `recheck_s` (Frigate's stationary objects). The frames that need
-the detector, from every camera of the worker, go through the model in one batch.
+are looked at again every `recheck_s` (Frigate's stationary objects). It looks only at the
+region that needs it (Frigate's regions): the moving blobs that stand in a zone and the
+tracked objects they touch, or on a recheck the objects in the zones, cropped at the scale
+the whole frame would have; the tracks outside the region are carried to the tracker as they
+were (nothing moved there). A region larger than `max_region` of the frame, or the first
+frame, is detected whole. The frames that need the detector, from every camera of the
+worker, go through the model in batches: whole frames together, crops of one size together.
 """
 
 from __future__ import annotations
@@ -24,19 +29,30 @@ from vision.worker.config import CameraConfig, WorkerConfig
 from vision.worker.detect import Detector, new_tracker, track
 from vision.worker.motion import MotionGate
 from vision.worker.output import FrameRing, candidate_key, iso, snapshot, strip
-from vision.worker.zones import PERSON, Due, Track, ZoneRules, anchor
+from vision.worker.zones import PERSON, Due, Track, ZoneRules, anchor, overlap, union_box
 
 log = logging.getLogger("vision.worker")
 
 Sink = Callable[[dict, dict, float], None]
+CROP_SIZES = (160, 224, 288, 352, 416, 480, 544)  # few input shapes: a model reshaped per frame is slow
+WHOLE_SIZES = (320, 480)
 
 
 class CameraPipeline:
     """One camera's state: its motion gate, tracker, zone rules and recent frames."""
 
-    def __init__(self, camera: CameraConfig, names: dict[int, str], *, recheck_s: float = 5.0, settle_s: float = 3.0):
+    def __init__(self, camera: CameraConfig, names: dict[int, str], *, recheck_s: float = 5.0, settle_s: float = 3.0,
+                 imgsz: int = 640, max_region: float = 0.55, min_px: float = 96.0):
         self.camera = camera
         self.names = names
+        self.ids = {name: i for i, name in names.items()}
+        self.imgsz = imgsz
+        self.max_region = max_region
+        self.min_px = min_px
+        self.region: tuple[int, int, int] | None = None
+        self.size = imgsz
+        self.moving = False
+        self.last_blobs: list[tuple[float, float, float, float]] = []
         self.recheck_s = recheck_s
         self.settle_s = settle_s
         self.rules = ZoneRules(list(camera.zones))
@@ -53,13 +69,78 @@ class CameraPipeline:
             self.frame_size = (w, h)
             self.gate = MotionGate((w, h), [z.polygon for z in self.camera.zones])
         moved = self.gate.moved(frame.image)
-        if moved or not self.rules.alive():
-            return moved
-        return not self.rules.settled(frame.t, self.settle_s) or frame.t - self.last_detection >= self.recheck_s
+        settling, self.moving = self.moving and not moved, moved
+        watched = self.rules.watched(self.tracks)
+        if moved or not (watched or self.rules.alive()):
+            wanted = moved or settling  # and once when the motion ends: the scene as it stays
+        else:
+            wanted = not self.rules.settled(frame.t, self.settle_s) or frame.t - self.last_detection >= self.recheck_s
+        self.region = self._region(moved, settling, watched) if wanted else None
+        return wanted
 
-    def detected(self, frame: Frame, result) -> list[tuple[dict, dict]]:
-        """After the detector: update the tracker, then the rules."""
-        self.tracks = track(self.tracker, result, self.names)
+    def _region(self, moved: bool, settling: bool, watched: list[Track]) -> tuple[int, int, int] | None:
+        """The square of the frame to detect in, (left, top, side) in frame pixels, of a side
+        that the model sees at one of a few fixed sizes (None: the whole frame)."""
+        w, h = self.frame_size
+        if moved:
+            boxes = list(self.gate.blobs)
+            self.last_blobs = boxes
+        elif settling:  # the motion ended: where it was, and the objects in the zones, as they stay
+            boxes = self.last_blobs + [t.box for t in watched]
+        else:  # a recheck of the objects in the zones
+            boxes = [t.box for t in watched]
+        self.size = self.imgsz
+        if not boxes:  # the first frame
+            return None
+        region = grow(union_box(boxes))
+        for _ in range(3):  # every tracked object the region touches, whole
+            touched = [t.box for t in self.tracks if overlap(t.box, region) and not within(t.box, region)]
+            if not touched:
+                break
+            region = grow(union_box([region, *touched]))
+        # The scale the whole frame gets, lowered while the smallest thing to look at keeps min_px.
+        scale = min(1.0, self.imgsz / max(w, h))
+        scale *= min(1.0, max(0.5, self.min_px / (scale * min(b[3] - b[1] for b in boxes))))
+        need = max(min(region[2], w) - max(region[0], 0), min(region[3], h) - max(region[1], 0)) * scale
+        size = next((s for s in CROP_SIZES if s >= need and s <= self.imgsz), None)
+        whole = next(s for s in (*WHOLE_SIZES, self.imgsz) if s >= min(self.imgsz, max(w, h) * scale))
+        if size is None or size * size > self.max_region * whole * whole * min(w, h) / max(w, h):
+            self.size = whole
+            return None
+        side = round(size / scale)
+        cx, cy = (region[0] + region[2]) / 2, (region[1] + region[3]) / 2
+        left = int(min(max(0, cx - side / 2), max(0, w - side)))
+        top = int(min(max(0, cy - side / 2), max(0, h - side)))
+        self.size = size
+        return left, top, side
+
+    def crop_size(self) -> int:
+        """The model's input size for this frame's region or whole frame."""
+        return self.size
+
+    def crop(self, frame: Frame) -> np.ndarray:
+        """The region, padded grey to its square where the frame is smaller."""
+        if self.region is None:
+            return frame.image
+        left, top, side = self.region
+        part = frame.image[top:top + side, left:left + side]
+        if part.shape[:2] == (side, side):
+            return part
+        square = np.full((side, side, 3), 114, np.uint8)
+        square[:part.shape[0], :part.shape[1]] = part
+        return square
+
+    def detected(self, frame: Frame, detections: np.ndarray) -> list[tuple[dict, dict]]:
+        """After the detector (on the region, or the whole frame): update the tracker with the
+        region's detections and the tracks outside it, then the rules."""
+        if self.region is not None:
+            left, top, side = self.region
+            detections = detections + np.array([left, top, left, top, 0, 0], np.float32)
+            square = (left, top, left + side, top + side)
+            carried = [[*t.box, t.score, self.ids[t.cls]] for t in self.tracks if not overlap(t.box, square)]
+            if carried:
+                detections = np.vstack([detections, np.array(carried, np.float32)])
+        self.tracks = track(self.tracker, detections, frame.image, self.names)
         self.last_detection = frame.t
         return self._rules(frame)
 
@@ -106,6 +187,7 @@ class Stats:
     started: float = field(default_factory=time.monotonic)
     frames: int = 0
     detected: int = 0
+    cropped: int = 0
     batches: int = 0
     candidates: int = 0
     events: list[dict] = field(default_factory=list)
@@ -117,7 +199,7 @@ class Stats:
     def line(self, extra: str = "") -> str:
         share = 100.0 * self.detected / self.frames if self.frames else 0.0
         return (f"[vision] {self.elapsed:7.1f} s  frames {self.frames} ({self.frames / self.elapsed:.1f}/s)  "
-                f"detected {self.detected} ({share:.0f}%)  candidates {self.candidates}{extra}")
+                f"detected {self.detected} ({share:.0f}%, {self.cropped} cropped)  candidates {self.candidates}{extra}")
 
 
 class Worker:
@@ -135,7 +217,8 @@ class Worker:
             classes |= ZoneRules(list(camera.zones)).classes()
         self.detector = detector or Detector(config.weights, device=config.device, imgsz=config.imgsz,
                                              conf=config.conf, classes=classes)
-        self.pipes = [CameraPipeline(c, self.detector.names, recheck_s=config.recheck_s, settle_s=config.settle_s)
+        self.pipes = [CameraPipeline(c, self.detector.names, recheck_s=config.recheck_s, settle_s=config.settle_s,
+                                     imgsz=config.imgsz, max_region=config.max_region, min_px=config.min_px)
                       for c in config.cameras]
         self.progress = progress
         self.status = status
@@ -182,18 +265,31 @@ class Worker:
                 batch.append((pipe, frame))
             else:
                 self._emit(pipe.skipped(frame))
-        if batch:
-            results = self.detector.detect([frame.image for _, frame in batch])
-            self.stats.detected += len(batch)
+        groups: dict[tuple[bool, int], list[tuple[CameraPipeline, Frame]]] = {}
+        for pipe, frame in batch:
+            groups.setdefault((pipe.region is None, pipe.crop_size()), []).append((pipe, frame))
+        for (whole, size), group in groups.items():  # whole frames of one size together, crops of one size together
+            results = self.detector.detect([pipe.crop(frame) for pipe, frame in group], imgsz=size)
+            self.stats.detected += len(group)
+            self.stats.cropped += 0 if whole else len(group)
             self.stats.batches += 1
-            for (pipe, frame), result in zip(batch, results, strict=False):
-                self._emit(pipe.detected(frame, result))
+            for (pipe, frame), detections in zip(group, results, strict=True):
+                self._emit(pipe.detected(frame, detections))
 
     def _emit(self, candidates) -> None:
         for data, files in candidates:
             self.stats.candidates += 1
             self.stats.events.append(data)
             self.sink(data, files, time.time())
+
+
+def grow(box, margin: float = 0.1, least: float = 16.0) -> tuple[float, float, float, float]:
+    pad = max(least, margin * max(box[2] - box[0], box[3] - box[1]))
+    return box[0] - pad, box[1] - pad, box[2] + pad, box[3] + pad
+
+
+def within(a, b) -> bool:
+    return a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3]
 
 
 def stderr_progress(line: str) -> None:

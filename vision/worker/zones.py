@@ -214,6 +214,17 @@ def suppressed(records, track: Track, presence: Presence, zone: Zone, t: float, 
     return None
 
 
+def overlap(a, b) -> bool:
+    """Whether two boxes (x1, y1, x2, y2) overlap."""
+    return a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]
+
+
+def bounds(polygon) -> tuple[float, float, float, float]:
+    """The bounding box of a polygon."""
+    xs, ys = [p[0] for p in polygon], [p[1] for p in polygon]
+    return min(xs), min(ys), max(xs), max(ys)
+
+
 def union_box(boxes) -> tuple[float, float, float, float]:
     boxes = list(boxes)
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
@@ -331,6 +342,18 @@ class ZoneRules:
             records.append(Raised(member.id, t, anchor(member.box), member.height, t))
         return Due(zone=zone, track=track, started_at=presence.first_inside, box=tuple(float(v) for v in box),
                    score=max(presence.max_score, track.score), members=tuple(m.id for m in members))
+
+    def watched(self, tracks: list[Track]) -> list[Track]:
+        """The tracks the zones keep an eye on: those in a zone, and the objects of a zone's
+        classes over its image area (standing just outside, or pushed out by a box that
+        passing traffic distorted) that may step in without moving much."""
+        out = []
+        for track in tracks:
+            if any((zone.id, track.id) in self.presences
+                   or (track.cls in zone.classes and overlap(track.box, bounds(zone.polygon)))
+                   for zone in self.zones):
+                out.append(track)
+        return out
 
     def alive(self) -> bool:
         """Whether any tracked object is in a zone now (the motion gate keeps watching it)."""
