@@ -258,7 +258,13 @@ class Ledger:
         if any(task.pk is None for task in fresh):
             raise RuntimeError("this database does not return the ids of bulk-inserted rows")
         if done:
-            InspectionTask.objects.bulk_update(done, ["done_at", "done_by", "result", "note"], batch_size=500)
+            quote = connection.ops.quote_name
+            with connection.cursor() as cursor:
+                cursor.executemany(
+                    f"UPDATE {quote_table(InspectionTask)} SET {quote('done_at')} = %s, {quote('done_by_id')} = %s, "
+                    f"{quote('result')} = %s, {quote('note')} = %s WHERE {quote('id')} = %s",
+                    [(connection.ops.adapt_datetimefield_value(t.done_at), t.done_by_id, t.result, t.note, t.pk)
+                     for t in done])
 
     def _write_changed_cases(self) -> None:
         changed, self._changed = list(self._changed.values()), {}
@@ -268,7 +274,10 @@ class Ledger:
         quote = connection.ops.quote_name
         sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
                f"WHERE {quote('id')} = %s")
-        rows = [[field.get_db_prep_save(getattr(case, field.attname), connection) for field in fields] + [case.pk]
+        names = [field.attname for field in fields]
+        moment = connection.ops.adapt_datetimefield_value  # the rest are str, int or None as they are
+        times = {field.attname for field in fields if field.get_internal_type() == "DateTimeField"}
+        rows = [[moment(getattr(case, name)) if name in times else getattr(case, name) for name in names] + [case.pk]
                 for case in changed]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)

@@ -3,7 +3,7 @@ record the citizen's callback. Case changes go through urbanmgmt/cases/services.
 
 import datetime as dt
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import clock
@@ -160,3 +160,23 @@ def record_callback(actor, ticket: HotlineTicket, satisfaction: str, resolved: b
     ticket.satisfaction, ticket.resolved, ticket.satisfaction_at = satisfaction, resolved, clock.now()
     ticket.save(update_fields=["satisfaction", "resolved", "satisfaction_at", "updated_at"])
     return ticket
+
+
+@transaction.atomic
+def record_callbacks(actor, source: str, callbacks: list[tuple[str, str, bool | None, dt.datetime]]) -> int:
+    """`record_callback` for many tickets of one source at once, for bulk loads (the
+    simulated year): (ticket number, satisfaction, resolved, callback time) each, one
+    batched UPDATE. Returns how many tickets were found."""
+    _intake(actor)
+    for _number, satisfaction, _resolved, _at in callbacks:
+        if satisfaction not in Satisfaction.values:
+            raise InvalidInput(_("Unknown callback result “%(value)s”."), value=satisfaction)
+    field = HotlineTicket._meta.get_field("satisfaction_at")
+    moment = lambda at: field.get_db_prep_save(at, connection)  # noqa: E731
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            "UPDATE hotline_hotlineticket SET satisfaction = %s, resolved = %s, satisfaction_at = %s, updated_at = %s "
+            "WHERE source = %s AND external_id = %s",
+            [(satisfaction, resolved, moment(at), moment(clock.now()), source, number)
+             for number, satisfaction, resolved, at in callbacks])
+        return cursor.rowcount if cursor.rowcount >= 0 else len(callbacks)

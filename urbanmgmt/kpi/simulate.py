@@ -12,8 +12,9 @@ the city as it is at that moment: a 12345 ticket is linked only to a case still 
 it arrives. Collector reports and case steps go through `cases.bulk.Ledger` (the services'
 rules in memory, written in batches) or, with bulk=False, through the services one call
 per step; both give the same rows. The citizens' requests arrive as 12345 tickets through
-the hotline import (urbanmgmt.hotline.importer.import_rows) once a day, with the callbacks
-(回访) of tickets answered since, so satisfaction and resolution come from ticket data.
+the hotline import (urbanmgmt.hotline.importer.import_rows) once a day, and the callbacks
+(回访) of tickets answered since are recorded then (hotline.services.record_callbacks), so
+satisfaction and resolution come from ticket data.
 """
 
 import datetime as dt
@@ -23,6 +24,7 @@ import random
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.gis.geos import Point
@@ -35,7 +37,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.services import grid_index
 from urbanmgmt.kpi.collection import day_start
 from urbanmgmt.org import roles as R
-from urbanmgmt.org.models import Department, Profile
+from urbanmgmt.org.models import Department, OwnershipRule, Profile
 from urbanmgmt.org.services import suggest_department
 
 SEASON = [0.85, 0.8, 0.95, 1.0, 1.05, 1.15, 1.2, 1.2, 1.05, 1.0, 0.9, 0.85]  # January … December
@@ -74,11 +76,12 @@ class Simulator:
         self.queue: list = []  # (time, order, the life that continues then)
         self.order = itertools.count()
         self.callbacks: list = []  # (time, order, ticket id, satisfaction, resolved)
-        self.rows: dict[str, dict] = {}  # ticket id → its row, kept until its callback
         self.intended: dict[str, Category] = {}  # ticket id → the category the citizen meant
         self.tickets_of: dict[str, list[str]] = {}  # case code → its tickets' ids
         self.live: dict[str, Case] = {}  # case code → the case, while its life is played
         self.departments: dict[tuple, Department] = {}
+        self.grid_rules = OwnershipRule.grids.through.objects.exists()
+        self.rule_areas = set(OwnershipRule.objects.filter(area__isnull=False).values_list("area_id", flat=True))
         self.made = 0
         self.end = timezone.now()
 
@@ -181,23 +184,23 @@ class Simulator:
         """The day's tickets and the callbacks made since, through the hotline import."""
         from urbanmgmt.hotline.importer import import_rows
         from urbanmgmt.hotline.models import HotlineTicket, TicketState
+        from urbanmgmt.hotline.services import record_callbacks
 
         yield at
         self.cases.flush()  # the import sees the city as it is now
         callbacks = []
         while self.callbacks and self.callbacks[0][0] <= at:
             when, _order, ticket, satisfaction, resolved = heapq.heappop(self.callbacks)
-            callbacks.append({**self.rows.pop(ticket), "满意度": satisfaction, "是否解决": resolved, "回访时间": when})
-        import_rows(rows + callbacks, source=SOURCE, actor=self.people["dispatcher"])
+            callbacks.append((ticket, satisfaction, resolved, when))
+        record_callbacks(self.people["dispatcher"], SOURCE, callbacks)
+        import_rows(rows, source=SOURCE, actor=self.people["dispatcher"])
         tickets = []
         ids = [row["工单编号"] for row in rows]
         for chunk in range(0, len(ids), 500):
             tickets += HotlineTicket.objects.filter(source=SOURCE, external_id__in=ids[chunk:chunk + 500]).values_list(
                 "external_id", "state", "owns_case", "case__code")
         own, linked = [], []
-        by_id = {row["工单编号"]: row for row in rows}
         for ticket, state, owns, code in sorted(tickets):
-            self.rows[ticket] = by_id[ticket]
             if state == TicketState.ANSWERED:
                 self._call_back(ticket, at)
             elif owns:
@@ -220,11 +223,11 @@ class Simulator:
         """The citizen's callback (回访), half a day to three days after the reply."""
         when = replied + dt.timedelta(hours=self.rng.uniform(4, 72))
         if self.rng.random() < 0.06:
-            satisfaction, resolved = "未联系上", ""
+            satisfaction, resolved = "unreachable", None
         else:
             r = self.rng.random()
-            satisfaction = "满意" if r < 0.9 else "基本满意" if r < 0.968 else "不满意"
-            resolved = "是" if self.rng.random() < (0.99 if satisfaction != "不满意" else 0.45) else "否"
+            satisfaction = "satisfied" if r < 0.9 else "basic" if r < 0.968 else "unsatisfied"
+            resolved = self.rng.random() < (0.99 if satisfaction != "unsatisfied" else 0.45)
         heapq.heappush(self.callbacks, (when, next(self.order), ticket, satisfaction, resolved))
 
     def _replied(self, case, t: dt.datetime) -> None:
@@ -286,8 +289,10 @@ class Simulator:
         dispatcher = self.people["dispatcher"]
         for attempt in range(2):
             span = worktime.working_minutes_between(t, case.due_at)
-            if attempt == 0 and span > 2 * 450 and self.rng.random() < 0.01:  # more than two days left
-                case = self._do("request_extension", handler, case, days=2, reason="需采购材料")
+            room = settings.EXTENSION_MAX_TOTAL_WORKING_DAYS - worktime.working_days_between(case.dispatched_at,
+                                                                                           case.due_at)
+            if attempt == 0 and span > 2 * 450 and room >= 1 and self.rng.random() < 0.01:  # two days left, and room
+                case = self._do("request_extension", handler, case, days=min(2, int(room)), reason="需采购材料")
                 t = self._step(t, 10, 60)
                 yield t
                 case = self._do("approve_extension", dispatcher, case)
@@ -317,7 +322,11 @@ class Simulator:
                 return
 
     def _department(self, case) -> Department:
-        key = (case.category_id, case.grid_id)
+        """suggest_department, asked once per category and grid; while the ownership register
+        names no grids, once per category and the areas of the case that rules name (its
+        answer depends on nothing else then)."""
+        areas = tuple(a for a in (case.community_id, case.street_id, case.district_id) if a in self.rule_areas)
+        key = (case.category_id, case.grid_id if self.grid_rules else areas)
         if key not in self.departments:
             self.departments[key] = suggest_department(case) or self.fallback
         return self.departments[key]
