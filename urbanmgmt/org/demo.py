@@ -59,6 +59,7 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
 
         log("simulating the last two months of the demo city through the case services (once, about a minute)…")
         call_command("simulate_year", scale="demo", months=2, stdout=_Log(log))
+    import_string("urbanmgmt.hotline.demo.load_hotline_demo")(log)  # gazetteer and 12345 tickets (once)
     from urbanmgmt import dbstats
 
     dbstats.refresh()

@@ -1,0 +1,32 @@
+"""make run's 12345 demo: tickets on the demo's open cases (badges on the map), consultations
+answered at intake, address-only tickets, the unplaced and the review queues; once."""
+
+import pytest
+
+from tests.builders import report_case
+from urbanmgmt.cases.models import Case
+from urbanmgmt.hotline.demo import SOURCE, load_hotline_demo
+from urbanmgmt.hotline.models import HotlineTicket, TicketState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_demo_tickets_fill_every_queue_and_load_once(people, gazetteer, category):
+    cases = [report_case(people.inspector, category, col + 0.5, row + 0.5) for col in range(3) for row in range(2)]
+    said = []
+    load_hotline_demo(said.append)
+    tickets = HotlineTicket.objects.filter(source=SOURCE)
+    assert tickets.count() >= 200
+    assert any("12345 demo tickets" in line for line in said)
+    # Tickets on the demo's open cases are linked to them: the map's badge counts them.
+    linked = tickets.filter(case__in=cases, owns_case=False)
+    assert linked.exists() and all(t.link_reason.get("distance_m") is not None for t in linked)
+    assert Case.objects.filter(pk__in=[c.pk for c in cases], ticket_count__gte=1).exists()
+    assert tickets.filter(state=TicketState.ANSWERED, case__isnull=True).count() >= 30
+    assert tickets.filter(place_method="gazetteer").exists()
+    assert tickets.filter(state=TicketState.UNPLACED).exists()
+    assert tickets.filter(needs_review=True).exists()
+    assert Case.objects.filter(channel="hotline", ticket_count__gte=2).exists()  # repeat callers, one case
+    count, cases_now = tickets.count(), Case.objects.count()
+    load_hotline_demo(said.append)
+    assert (tickets.count(), Case.objects.count()) == (count, cases_now)
