@@ -1,15 +1,22 @@
 """Demo cameras for `make run`: two street cameras of the demo city with zones and a
 calibration, so the analysts' queue and the worker (`python -m vision.worker --server …
 --token $(manage.py vision_worker_key demo)`, its video from `vision/worker/synth.py`) have
-something to show. Idempotent."""
+something to show; and, once, the candidates of a real worker run over a generated street
+clip for each camera (the YOLO11n of settings.VISION_WEIGHTS; skipped with a line where the
+weights are missing). Idempotent."""
 
+import datetime as dt
 import math
+import os
+import tempfile
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import timezone
 
 from urbanmgmt.grids.models import UnitGrid
 from vision import services
-from vision.models import Camera, Zone
+from vision.models import Camera, CandidateEvent, WorkerKey, Zone
 from vision.worker import synth
 
 # The image road of synth's 640 × 360 street, seen in perspective: near edge 24 m wide,
@@ -24,8 +31,15 @@ def _lonlat(lon0: float, lat0: float, east: float, north: float) -> list[float]:
     return [lon0 + east / (per_deg * math.cos(math.radians(lat0))), lat0 + north / per_deg]
 
 
+def load_vision_demo(log=print, candidates: bool = True) -> int:
+    count = _cameras(log)
+    if count and candidates:
+        record_demo_candidates(log)
+    return count
+
+
 @transaction.atomic
-def load_vision_demo(log=print) -> int:
+def _cameras(log) -> int:
     grids = list(UnitGrid.objects.order_by("code")[:40])
     if not grids:
         return 0
@@ -43,3 +57,39 @@ def load_vision_demo(log=print) -> int:
                                 dwell_s=30, min_count=3)
     log(f"video cameras: {Camera.objects.count()}")
     return Camera.objects.count()
+
+
+DEMO_WORKER = "demo-recording"
+
+
+def record_demo_candidates(log=print, weights: str | None = None) -> int:
+    """Once: the worker's own pipeline (motion gate, YOLO11n, ByteTrack, zone rules) over a
+    generated clip of a bus parking for 70 s in the no-parking zone, for each demo camera (the
+    clip as if recorded in the last hours), its candidates recorded through ingest() like a
+    worker's post, under the worker key "demo-recording". Returns the candidates recorded."""
+    weights = weights or settings.VISION_WEIGHTS
+    if CandidateEvent.objects.filter(worker__name=DEMO_WORKER).exists():
+        return 0
+    if not weights or not os.path.exists(weights):
+        log(f"video demo candidates: skipped, no model weights at {weights}")
+        return 0
+    from vision.worker.config import WorkerConfig
+    from vision.worker.pipeline import Worker
+
+    worker = WorkerKey.objects.filter(name=DEMO_WORKER).first() or WorkerKey(name=DEMO_WORKER)
+    worker.new_key()  # nobody holds it: the recording posts in-process
+    worker.save()
+    log("video demo candidates: running the worker over a generated street clip (once, under a minute)…")
+    found = []
+    with tempfile.TemporaryDirectory() as tmp:
+        clip = synth.parking_scene(os.path.join(tmp, "street.mp4"), park_at=8, leave_at=78, duration_s=84)
+        cameras = services.worker_config(worker)["cameras"]
+        for i, camera in enumerate(cameras):
+            camera["source"] = clip
+            camera["start_at"] = (timezone.now() - dt.timedelta(hours=1 + 2 * i)).timestamp()
+        config = WorkerConfig.from_dict({"cameras": cameras, "weights": weights})
+        Worker(config, lambda data, files, t: found.append((data, files))).run()
+    for data, files in found:
+        services.ingest(worker, data, files["snapshot.jpg"], files.get("strip.jpg"))
+    log(f"video demo candidates: {len(found)}")
+    return len(found)

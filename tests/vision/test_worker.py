@@ -104,3 +104,18 @@ def test_the_cli_shows_progress_and_stops_cleanly_on_sigterm(live_server, camera
         process.kill()
     assert process.returncode == 0, err[-2000:]
     assert "[vision]" in err and "frames" in err
+
+
+def test_the_demo_records_the_candidates_of_a_real_worker_run_once(city, settings, empty_history_after):
+    from vision.demo import load_vision_demo
+    from vision.models import CandidateEvent
+
+    settings.VISION_WEIGHTS = WEIGHTS
+    assert load_vision_demo(log=lambda *_: None) == 2
+    recorded = list(CandidateEvent.objects.filter(worker__name="demo-recording").select_related("camera"))
+    assert sorted(c.camera.code for c in recorded) == ["HZ-CAM-01", "HZ-CAM-02"]  # the parked bus, on each camera
+    assert all((c.rule, c.object_class, c.status, c.outside_area) == ("illegal_parking", "bus", "pending", False)
+               for c in recorded)  # and they can become cases
+    assert all((c.last_seen_at - c.started_at).total_seconds() >= 60 for c in recorded)  # the demo zones' dwell
+    assert load_vision_demo(log=lambda *_: None) == 2
+    assert CandidateEvent.objects.count() == 2
