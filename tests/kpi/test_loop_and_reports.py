@@ -102,3 +102,23 @@ def test_only_managers_open_the_dashboard(people):
         client.force_login(user)
         assert client.get("/kpi/").status_code == status
     assert Client().get("/kpi/").status_code == 302
+
+
+def test_handling_days_count_working_time_over_a_holiday_week_and_make_up_days(people, category):
+    """National Day 2025: 1–8 October off, Sunday 28 September and Saturday 11 October worked."""
+    from urbanmgmt.cases import worktime
+    from urbanmgmt.kpi.loop import _handling_days
+
+    at = lambda *parts: dt.datetime(*parts, tzinfo=day_start(dt.date(2025, 1, 1)).tzinfo)  # noqa: E731
+    spans = [  # (dispatched, handled, working minutes counted by hand)
+        (at(2025, 9, 30, 16, 30), at(2025, 10, 9, 9, 30), 60 + 60),  # 16:30–17:30, the holiday week, 08:30–09:30
+        (at(2025, 10, 11, 10, 0), at(2025, 10, 13, 10, 0), 120 + 240 + 90),  # make-up Saturday, Sunday off
+        (at(2025, 9, 27, 20, 0), at(2025, 9, 28, 12, 30), 210),  # Saturday night off, make-up Sunday morning
+    ]
+    for dispatched, handled, _minutes in spans:
+        case = hotline_case(people, category)
+        Case.objects.filter(pk=case.pk).update(dispatched_at=dispatched, handled_at=handled)
+    for dispatched, handled, minutes in spans:
+        assert worktime.working_minutes_between(dispatched, handled) == minutes
+    days = _handling_days(Case.objects.filter(channel="hotline"))
+    assert days == {"consultation": None, "other": round((120 + 450 + 210) / 3 / 450, 2)}

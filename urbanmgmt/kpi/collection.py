@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate, TruncMonth
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import Case, Channel, State
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.kpi.sql import LocalDate
 
 COLLECT_CHANNELS = (Channel.INSPECTOR, Channel.VIDEO)
 COUNTS = {
@@ -204,14 +205,21 @@ def _seasonal(year, area, as_of, done, previous: dict[int, int]):
 
 
 def _monthly(cases) -> dict[int, int]:
-    rows = cases.annotate(m=TruncMonth("reported_at", tzinfo=tz())).values("m").annotate(n=Count("id"))
-    return {row["m"].month: row["n"] for row in rows}
+    months: dict[int, int] = {}
+    for day, n in _per_day(cases).items():
+        months[day.month] = months.get(day.month, 0) + n
+    return months
 
 
 def _daily_counts(cases, workdays: list[dt.date]) -> list[int]:
-    rows = cases.annotate(d=TruncDate("reported_at", tzinfo=tz())).values("d").annotate(n=Count("id"))
-    by_day = {row["d"]: row["n"] for row in rows}
+    by_day = _per_day(cases)
     return [by_day.get(d, 0) for d in workdays]
+
+
+def _per_day(cases) -> dict[dt.date, int]:
+    """Reports per local day (kpi.sql.LocalDate: no Python function per row on SQLite)."""
+    rows = cases.annotate(d=LocalDate("reported_at")).values("d").annotate(n=Count("id")).order_by()
+    return {row["d"]: row["n"] for row in rows}
 
 
 def campaign_progress(start: dt.datetime, end: dt.datetime, area: Area | None = None) -> list[dict]:

@@ -3,16 +3,19 @@ accuracy, average handling time; satisfaction and actual resolution come from th
 tickets' callbacks."""
 
 import datetime as dt
-import statistics
 
 from django.apps import apps
-from django.db.models import Count, F, Q
+from django.conf import settings
+from django.db.models import Case as If
+from django.db.models import Count, F, FloatField, Q, Sum, Value, When
+from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
 from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, RequestType, State
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import cases_url
+from urbanmgmt.kpi.sql import LocalDate, LocalMinutes
 
 TARGETS = {"on_time_signing": 0.98, "on_time_completion": 0.98, "dispatch_accuracy": 0.98, "satisfaction": 0.95,
            "actual_resolution": 0.95}
@@ -73,10 +76,34 @@ def _callbacks(cases, start: dt.datetime, end: dt.datetime, area: Area | None, c
 
 
 def _handling_days(cases) -> dict:
-    """Mean working days from dispatch to the department's reply, consultations apart."""
-    spans: dict[str, list[float]] = {"consultation": [], "other": []}
-    for request_type, dispatched, handled in cases.filter(dispatched_at__isnull=False).values_list(
-            "request_type", "dispatched_at", "handled_at"):
-        kind = "consultation" if request_type == RequestType.CONSULTATION else "other"
-        spans[kind].append(worktime.working_days_between(dispatched, handled))
-    return {kind: round(statistics.fmean(values), 2) if values else None for kind, values in spans.items()}
+    """Mean working days from dispatch to the department's reply, consultations apart.
+
+    The working minutes between two moments are W(b) − W(a), W counting from a fixed day:
+    W(t) = the working minutes of the days before t's day + those of its own day before t.
+    So the sums need, per local day, only how many moments fell on it and their working
+    minutes within it: one GROUP BY per column in SQL instead of a loop over every case
+    (300,000 handled cases a year: 8 s in Python)."""
+    hours = worktime.parse_hours(settings.WORKING_HOURS)
+    kind = If(When(request_type=RequestType.CONSULTATION, then=Value("consultation")), default=Value("other"))
+    rows = {}
+    for column in ("handled_at", "dispatched_at"):
+        minutes = LocalMinutes(column)
+        within = sum(Least(Greatest(minutes - Value(float(begin)), Value(0.0)), Value(float(end - begin)))
+                      for begin, end in hours.periods)
+        rows[column] = list(cases.filter(dispatched_at__isnull=False).values(k=kind, d=LocalDate(column))
+                            .annotate(n=Count("id"), w=Sum(within, output_field=FloatField())).order_by())
+    days = sorted({row["d"] for part in rows.values() for row in part})
+    before, total = {}, 0.0  # working minutes of the days before each day, from the first
+    for i in range((days[-1] - days[0]).days + 1 if days else 0):
+        day = days[0] + dt.timedelta(days=i)
+        before[day] = total
+        total += hours.day_minutes if worktime.is_workday(day) else 0
+    spans = {"consultation": [0.0, 0], "other": [0.0, 0]}
+    for column, sign in (("handled_at", 1), ("dispatched_at", -1)):
+        for row in rows[column]:
+            moment = row["n"] * before[row["d"]] + ((row["w"] or 0.0) if worktime.is_workday(row["d"]) else 0.0)
+            spans[row["k"]][0] += sign * moment
+            if sign > 0:
+                spans[row["k"]][1] += row["n"]
+    return {kind: round(minutes / count / hours.day_minutes, 2) if count else None
+            for kind, (minutes, count) in spans.items()}
