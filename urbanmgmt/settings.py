@@ -155,7 +155,7 @@ HOTLINE_LINK_WINDOWS = {"component": (50.0, 30.0), "event": (50.0, 7.0), "E05": 
 HOTLINE_LINK_THRESHOLD = envfloat("HOTLINE_LINK_THRESHOLD", 0.6)  # score (0..1) above which a ticket is linked
 HOTLINE_REVIEW_BELOW = envfloat("HOTLINE_REVIEW_BELOW", 0.6)  # category confidence under which intake reviews
 HOTLINE_PLACE_MIN_CONFIDENCE = envfloat("HOTLINE_PLACE_MIN_CONFIDENCE", 0.5)  # below: the unplaced queue
-HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 200 * 2**20)
+HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 500 * 2**20)
 HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload page: import in a thread
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the

@@ -19,6 +19,7 @@ urlpatterns = [
     path("api/v1/map/", include("maps.api_urls")),
     path("api/v1/hotline/", include("urbanmgmt.hotline.api_urls")),
     path("open311/v2/", include("urbanmgmt.hotline.open311_urls")),
+    path("hotline/", include("urbanmgmt.hotline.urls")),
     path("api/v1/", include("urbanmgmt.api")),
     path("m/", include("collectors_app.urls")),
     path("kpi/", include("urbanmgmt.kpi.urls")),

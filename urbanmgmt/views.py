@@ -25,6 +25,7 @@ def home(request):
         "database": connection.vendor,
         "can_map": has_role(request.user, DISPATCHER, MANAGER, ADMIN),
         "can_workspace": has_role(request.user, HANDLER, ADMIN),
+        "can_intake": has_role(request.user, DISPATCHER, ADMIN),  # 12345 intake pages
     }
     return render(request, "home.html", context)
 

@@ -35,6 +35,10 @@ DEFAULT_COLUMNS = {
     "satisfaction": ["满意度", "回访结果", "满意度评价", "satisfaction"],
     "resolved": ["是否解决", "实际解决", "resolved"],
     "callback_at": ["回访时间", "callback_at"],
+    # Read back only (the results going back to the source system: export_tickets).
+    "replied_at": ["答复时间", "办结时间", "replied_at"],
+    "case_code": ["案件编号", "case_code"],
+    "case_state": ["案件状态", "case_state"],
 }
 REQUIRED = ("external_id", "received_at", "request_type")
 DEFAULT_VALUES = {
@@ -54,6 +58,7 @@ DEFAULT_VALUES = {
 class Mapping:
     def __init__(self, data: dict | None = None):
         data = data or {}
+        self.data = data  # as given (kept with an import run for the export back)
         columns = {field: list(names) for field, names in DEFAULT_COLUMNS.items()}
         for field, names in (data.get("columns") or {}).items():
             if field not in DEFAULT_COLUMNS:

@@ -180,6 +180,14 @@ class ImportRun(models.Model):
     summary = models.JSONField(default=dict, blank=True)
     rejects = models.TextField(_("refused rows (CSV)"), blank=True)
     error = models.TextField(blank=True)
+    # How the file came, so that the results go back the same way (export_tickets).
+    file_format = models.CharField(_("file format"), max_length=8, blank=True)
+    encoding = models.CharField(_("encoding"), max_length=16, blank=True)
+    mapping = models.JSONField(_("mapping"), default=dict, blank=True)
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
 
     class Meta:
         verbose_name = _("ticket import")

@@ -1,0 +1,83 @@
+"""The intake pages in Debian's Chromium: upload a CSV with a bad row and watch the
+progress, the summary and the refused rows; place an unplaced ticket on the map; classify
+one from the review list. No request leaves the server."""
+
+import pytest
+
+from tests.browser.conftest import browser, log_in, wait_for, watched_page  # noqa: F401 (the browser fixture)
+from tests.hotline.helpers import csv_bytes, row
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket, TicketState
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def intake(empty_history_after, people, gazetteer, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.HOTLINE_IMPORT_BACKGROUND = True
+    return people
+
+
+def open_page(browser, live_server, path):  # noqa: F811
+    page = watched_page(browser, live_server)
+    log_in(page, live_server, "dispatcher", "pw-dispatcher", path)
+    page.wait_for_load_state("networkidle")
+    return page
+
+
+def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server, intake):  # noqa: F811
+    rows = [row(f"B{i}", col=1.5 + (i % 4), cell=0.5 + (i % 3)) for i in range(30)]
+    rows[6] = row("B6", col=9.5, cell=1.5, 经度="181")  # out of range: refused with its line
+    page = open_page(browser, live_server, "/hotline/import/")
+    page.set_input_files("input[name=file]", files=[{"name": "tickets.csv", "mimeType": "text/csv",
+                                                     "buffer": csv_bytes(rows, "gb18030")}])
+    page.fill("input[name=source]", "hz12345")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-summary:not([hidden])", timeout=30000)
+    assert page.eval_on_selector("#import-progress", "p => p.value") == 100
+    assert page.text_content("#import-summary [data-key=total]") == "30"
+    assert page.text_content("#import-summary [data-key=created]") == "29"
+    assert page.text_content("#import-summary [data-key=rejected]") == "1"
+    with page.expect_download() as download:
+        page.click("#import-rejects a")
+    refused = open(download.value.path(), encoding="utf-8-sig").read().splitlines()
+    assert len(refused) == 2 and refused[1].startswith("8,B6,")  # line 8: the header is line 1
+    assert HotlineTicket.objects.filter(source="hz12345").count() == 29
+    assert page.foreign_requests == []
+    page.context.close()
+
+
+def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):  # noqa: F811
+    import_rows([row("P1", address="家附近的路口")], source="s", actor=intake.dispatcher)
+    ticket = HotlineTicket.objects.get()
+    assert ticket.state == TicketState.UNPLACED
+    page = open_page(browser, live_server, "/hotline/unplaced/")
+    assert "家附近的路口" in page.text_content("#place-ticket")
+    page.wait_for_selector("#place-map[data-grids]")
+    assert int(page.get_attribute("#place-map", "data-grids")) > 0
+    box = page.locator("#place-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
+    page.click("#place-confirm")
+    assert wait_for(lambda: HotlineTicket.objects.get(pk=ticket.pk).state == TicketState.OPEN)
+    ticket.refresh_from_db()
+    assert ticket.place_method == "hand" and ticket.case is not None and ticket.grid_id is not None
+    page.wait_for_selector("#place-empty", timeout=10000)  # the next ticket: none left
+    assert page.foreign_requests == []
+    page.context.close()
+
+
+def test_classify_a_ticket_from_the_review_list(browser, live_server, intake):  # noqa: F811
+    import_rows([row("R1", text="门口这块有问题，影响大家生活。", col=1.5, cell=1.5)], source="s", actor=intake.dispatcher)
+    ticket = HotlineTicket.objects.get()
+    assert ticket.needs_review
+    page = open_page(browser, live_server, "/hotline/review/")
+    line = page.locator(f"tr.review-row[data-ticket='{ticket.pk}']")
+    line.locator("select").select_option("E0102")
+    line.locator("button.classify").click()
+    page.wait_for_selector(f"tr.review-row[data-ticket='{ticket.pk}'][data-done='1']")
+    ticket.refresh_from_db()
+    assert not ticket.needs_review and ticket.category.service_code == "E0102" and ticket.category_method == "hand"
+    assert ticket.case.category.service_code == "E0102"  # its own case, not yet filed, follows
+    assert page.foreign_requests == []
+    page.context.close()

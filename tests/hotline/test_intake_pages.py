@@ -1,0 +1,121 @@
+"""The intake pages without a browser: upload (streamed to disk, imported, summary and
+rejects), the size limit before the file is read, roles, the queues, the export back."""
+
+import csv
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from tests.hotline.helpers import csv_bytes, row
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket, ImportRun
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def inline_import(settings, tmp_path):
+    settings.HOTLINE_IMPORT_BACKGROUND = False  # the test's transaction is not visible to a thread
+    settings.VAR_DIR = tmp_path
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def upload(client, data: bytes, name="tickets.csv", **fields):
+    return client.post("/hotline/import/", {"file": _named(data, name), **fields})
+
+
+def _named(data: bytes, name: str):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    return SimpleUploadedFile(name, data, content_type="application/octet-stream")
+
+
+def test_an_upload_imports_the_good_rows_and_keeps_the_refused_with_line_and_reason(people, gazetteer, inline_import,
+                                                                                      tmp_path):
+    client = signed_in(people.dispatcher)
+    data = csv_bytes([row("U1", col=1.5, cell=1.5), row("U2", col=2.5, cell=1.5, 受理时间="明天下午"),
+                      row("U3", kind="咨询", text="咨询垃圾分类时间", 答复内容="已答复")], encoding="gb18030")
+    answer = upload(client, data, source="hz12345")
+    assert answer.status_code == 302
+    run = ImportRun.objects.get()
+    assert answer["Location"] == f"/hotline/import/{run.pk}/"
+    assert (run.source, run.file_format, run.encoding, run.started_by) == ("hz12345", "csv", "gb18030", people.dispatcher)
+    status = client.get(f"/hotline/import/{run.pk}/status/").json()
+    assert status["finished"] and status["done"] == status["total"] == len(data) and not status["error"]
+    assert (status["summary"]["created"], status["summary"]["rejected"], status["summary"]["answered"]) == (2, 1, 1)
+    assert any("GBK" in note for note in status["summary"]["notes"])
+    rejects = client.get(f"/hotline/import/{run.pk}/rejects.csv")
+    refused = list(csv.reader(io.StringIO(rejects.content.decode("utf-8-sig"))))
+    assert refused[1][:2] == ["3", "U2"] and refused[1][2]
+    assert set(HotlineTicket.objects.values_list("external_id", flat=True)) == {"U1", "U3"}
+    assert not list((tmp_path / "hotline_imports").iterdir())  # the uploaded file is gone
+    page = client.get(f"/hotline/import/{run.pk}/")
+    assert page.status_code == 200 and b"import-progress" in page.content
+
+
+def test_a_file_over_the_limit_is_refused_before_it_is_read(people, inline_import, settings):
+    settings.HOTLINE_UPLOAD_MAX_BYTES = 1000
+    client = signed_in(people.dispatcher)
+    answer = upload(client, b"x" * 5000)
+    assert answer.status_code == 413 and "import_tickets" in answer.content.decode()
+    assert not ImportRun.objects.exists()
+    # Without a length the running byte count stops it too.
+    from urbanmgmt.hotline.uploads import CountingUploadHandler
+
+    handler = CountingUploadHandler(None)
+    handler.new_file("file", "big.csv", "text/csv", None)
+    with pytest.raises(Exception) as raised:
+        handler.receive_data_chunk(b"x" * 1500, 0)
+    assert type(raised.value).__name__ == "SkipFile" and handler.too_large
+
+
+def test_an_unreadable_file_ends_the_run_with_the_reason(people, inline_import):
+    client = signed_in(people.dispatcher)
+    upload(client, b"\x00\xff" * 100, name="tickets.xlsx")
+    run = ImportRun.objects.get()
+    assert run.finished and ("Excel" in run.error or "xlsx" in run.error)
+
+
+def test_the_intake_pages_are_for_intake_staff(people, gazetteer):
+    import_rows([row("Q1", address="不知道哪里"), row("Q2", text="有点问题", col=1.5, cell=1.5)], source="s",
+                actor=people.dispatcher)
+    for user in (people.inspector, people.handler, people.manager):
+        client = signed_in(user)
+        for path in ("/hotline/import/", "/hotline/unplaced/", "/hotline/review/"):
+            assert client.get(path).status_code == 403, (user, path)
+    client = signed_in(people.dispatcher)
+    unplaced = client.get("/hotline/unplaced/")
+    assert unplaced.status_code == 200 and "不知道哪里" in unplaced.content.decode()
+    assert b"collectors_app/vendor/leaflet/leaflet.js" in unplaced.content
+    review = client.get("/hotline/review/")
+    assert review.status_code == 200 and "有点问题" in review.content.decode()
+    home = client.get("/").content.decode()
+    assert "/hotline/import/" in home and "/hotline/unplaced/" in home
+    assert "/hotline/import/" not in signed_in(people.inspector).get("/").content.decode()
+
+
+def test_the_results_go_back_in_the_source_format_with_the_mapping(people, gazetteer, inline_import):
+    client = signed_in(people.dispatcher)
+    mapping = "columns:\n  external_id: 单号\n  satisfaction: 评价\nvalues:\n  satisfaction:\n    很满意: satisfied\n"
+    data = csv_bytes([{**row("E1", kind="咨询", text="咨询", 答复内容="已答复"), "单号": "E1"}], encoding="gb18030")
+    client.post("/hotline/import/", {"file": _named(data, "t.csv"), "mapping": _named(mapping.encode(), "m.yaml"),
+                                     "source": "gb"})
+    run = ImportRun.objects.get()
+    ticket = HotlineTicket.objects.get(source="gb")
+    client.post(f"/api/v1/hotline/tickets/{ticket.pk}/callback/", {"satisfaction": "satisfied", "resolved": "true"})
+    body = b"".join(client.get(f"/hotline/import/{run.pk}/results/").streaming_content)
+    text = body.decode("gb18030")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert rows[0]["单号"] == "E1" and rows[0]["评价"] == "很满意" and rows[0]["是否解决"] == "是"
+    assert rows[0]["办理结果"] == "已答复" and rows[0]["答复时间"]
+    xlsx = b"".join(client.get(f"/hotline/import/{run.pk}/results/?format=xlsx").streaming_content)
+    sheet = load_workbook(io.BytesIO(xlsx)).active
+    headers = [c.value for c in sheet[1]]
+    assert sheet.cell(2, headers.index("评价") + 1).value == "很满意"

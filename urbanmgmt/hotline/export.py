@@ -1,0 +1,99 @@
+"""Results back to the source system (回传): each ticket's row as it came, with the reply,
+its time, the callback (satisfaction, resolved, when), the case's code and state added in
+the source's own columns and words (the same mapping that read it), written in the
+source's format: CSV in its encoding (GBK stays GBK), XLSX, or JSON."""
+
+import codecs
+import csv
+import datetime as dt
+import io
+import json
+from collections.abc import Iterable
+
+from django.utils import timezone, translation
+
+from urbanmgmt.cases.models import State
+from urbanmgmt.hotline.mapping import DEFAULT_VALUES, Mapping
+from urbanmgmt.hotline.models import HotlineTicket
+
+RESULT_FIELDS = ("reply", "replied_at", "satisfaction", "resolved", "callback_at", "case_code", "case_state")
+FORMATS = ("csv", "xlsx", "json")
+TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
+
+
+class Results:
+    """The source's column for each result field and its words for each value."""
+
+    def __init__(self, mapping: Mapping):
+        self.mapping = mapping
+        self.columns = {name: mapping.columns[name][0] for name in RESULT_FIELDS}
+        self.words = {}
+        for field in ("satisfaction", "resolved"):
+            table = {}  # the mapping's own words first, then the common ones
+            for word, value in [*((mapping.data.get("values") or {}).get(field, {}) or {}).items(),
+                                *DEFAULT_VALUES[field].items()]:
+                table.setdefault(value, word)
+            self.words[field] = table
+        self.time_format = mapping.time_format or TIME_FORMAT
+        with translation.override("zh-hans"):
+            self.states = {value: str(label) for value, label in State.choices}
+
+    def _time(self, at: dt.datetime | None) -> str:
+        return timezone.localtime(at).strftime(self.time_format) if at else ""
+
+    def row(self, ticket: HotlineTicket) -> dict:
+        out = dict(ticket.raw or {})
+        c = self.columns
+        out[c["reply"]] = ticket.reply
+        out[c["replied_at"]] = self._time(ticket.replied_at)
+        out[c["satisfaction"]] = self.words["satisfaction"].get(ticket.satisfaction, ticket.satisfaction)
+        out[c["resolved"]] = "" if ticket.resolved is None else self.words["resolved"].get(ticket.resolved, "")
+        out[c["callback_at"]] = self._time(ticket.satisfaction_at)
+        out[c["case_code"]] = ticket.case.code if ticket.case_id else ""
+        out[c["case_state"]] = self.states.get(ticket.case.state, "") if ticket.case_id else ""
+        return out
+
+
+def tickets_of(source: str, since: dt.datetime | None = None, until: dt.datetime | None = None):
+    tickets = HotlineTicket.objects.filter(source=source).select_related("case").order_by("received_at", "id")
+    if since is not None:
+        tickets = tickets.filter(received_at__gte=since)
+    if until is not None:
+        tickets = tickets.filter(received_at__lt=until)
+    return tickets
+
+
+def write_results(tickets: Iterable[HotlineTicket], mapping: Mapping, fmt: str, out, encoding: str = "") -> int:
+    """Write the tickets' results to the binary stream `out` in `fmt` (csv, xlsx, json);
+    CSV in `encoding` (the mapping's when it names one, else UTF-8 with BOM). Returns how
+    many tickets were written."""
+    results = Results(mapping)
+    if hasattr(tickets, "iterator"):
+        tickets = tickets.iterator(chunk_size=2000)
+    rows = [results.row(t) for t in tickets]
+    headers = list(dict.fromkeys(h for r in rows for h in r)) or list(results.columns.values())
+    if fmt == "xlsx":
+        from openpyxl import Workbook
+
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet()
+        sheet.append(headers)
+        for r in rows:
+            sheet.append([_plain(r.get(h, "")) for h in headers])
+        book.save(out)
+    elif fmt == "json":
+        out.write(json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"))
+    else:
+        encoding = (mapping.data.get("encoding") or encoding or "utf-8-sig").lower()
+        codecs.lookup(encoding)  # an unknown encoding fails before anything is written
+        text = io.TextIOWrapper(out, encoding=encoding, errors="replace", newline="", write_through=True)
+        writer = csv.DictWriter(text, headers, extrasaction="ignore")
+        writer.writeheader()
+        writer.writerows({h: _plain(r.get(h, "")) for h in headers} for r in rows)
+        text.flush()
+        text.detach()
+    return len(rows)
+
+
+def _plain(value):
+    return "" if value is None else value if isinstance(value, str | int | float) else str(value)
