@@ -119,3 +119,22 @@ def test_the_results_go_back_in_the_source_format_with_the_mapping(people, gazet
     sheet = load_workbook(io.BytesIO(xlsx)).active
     headers = [c.value for c in sheet[1]]
     assert sheet.cell(2, headers.index("评价") + 1).value == "很满意"
+
+
+def test_export_tickets_writes_the_results_in_the_sources_csv_encoding(people, gazetteer, tmp_path):
+    from django.core.management import call_command
+
+    import_rows([row("X1", col=1.5, cell=1.5), row("X2", kind="咨询", text="咨询", 答复内容="已当场答复")], source="gbk12345",
+                actor=people.dispatcher)
+    ImportRun.objects.create(source="gbk12345", filename="x.csv", file_format="csv", encoding="gb18030",
+                             mapping={"values": {"satisfaction": {"非常满意": "satisfied"}}})
+    HotlineTicket.objects.filter(external_id="X2").update(satisfaction="satisfied", resolved=True)
+    out = tmp_path / "results.csv"
+    call_command("export_tickets", str(out), source="gbk12345", stdout=io.StringIO())
+    rows = {r["工单编号"]: r for r in csv.DictReader(io.StringIO(out.read_bytes().decode("gb18030")))}
+    assert rows["X2"]["满意度"] == "非常满意" and rows["X2"]["是否解决"] == "是" and rows["X2"]["办理结果"] == "已当场答复"
+    case = HotlineTicket.objects.get(external_id="X1").case
+    assert rows["X1"]["案件编号"] == case.code and rows["X1"]["案件状态"] and rows["X1"]["满意度"] == ""
+    assert rows["X1"]["诉求内容"] == row("X1")["诉求内容"]  # the row as it came
+    call_command("export_tickets", str(tmp_path / "r.json"), source="gbk12345", stdout=io.StringIO())
+    assert (tmp_path / "r.json").read_text(encoding="utf-8").count("工单编号") == 2
