@@ -5,7 +5,8 @@ a zone is drawn by clicking its corners on the camera's picture. Nothing leaves 
 
 import pytest
 
-from tests.browser.conftest import browser, log_in, page  # noqa: F401 - the browser fixtures
+from tests.browser.conftest import log_in
+from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
 from urbanmgmt.cases.models import Case
 from vision.models import CandidateEvent
@@ -71,9 +72,9 @@ def test_the_analyst_draws_a_zone_on_the_camera_picture(page, live_server, camer
     page.fill("#zone-form input[name=dwell_s]", "120")
     page.click("#zone-form button[type=submit]")
     page.wait_for_selector(".messages li.success")
-    zone = camera.zones.get(name="人行道禁停")
-    assert zone.rule == "bicycles" and zone.dwell_s == 120
-    assert len(zone.polygon) == 4
-    for (x, y), (px, py) in zip(corners, zone.polygon, strict=True):
+    drawn = camera.zones.get(name="人行道禁停")
+    assert drawn.rule == "bicycles" and drawn.dwell_s == 120
+    assert len(drawn.polygon) == 4
+    for (x, y), (px, py) in zip(corners, drawn.polygon, strict=True):
         assert abs(px - x) <= 2 and abs(py - y) <= 2
     assert page.foreign_requests == []
