@@ -111,3 +111,17 @@ def test_the_evaluation_api(people, category):
     assert manager.get("/api/v1/kpi/evaluation/", {"who": "cat", "start": today, "end": today}).status_code == 400
     assert client_for(people.handler).get("/api/v1/kpi/evaluation/", {"who": "inspector", "start": today,
                                                                       "end": today}).status_code == 403
+
+
+def test_a_dispatch_later_than_the_limit_after_filing_is_not_on_time(people, category):
+    from urbanmgmt.cases.models import Case
+    from urbanmgmt.kpi.indicators import dispatched_in_time
+
+    quick = dispatch(people, services.file(people.dispatcher, report_case(people.inspector, category), version=1))
+    slow = dispatch(people, services.file(people.dispatcher, report_case(people.inspector, category), version=1))
+    limit = dt.timedelta(hours=settings.DISPATCH_WITHIN_WORKING_HOURS)
+    # Filed on the Friday before National Day 2025, dispatched after the holiday week: more
+    # than the limit in working time although a week apart; the quick one filed just before.
+    Case.objects.filter(pk=slow.pk).update(filed_at=day_start(dt.date(2025, 9, 26)) + dt.timedelta(hours=10))
+    Case.objects.filter(pk=quick.pk).update(filed_at=timezone.now() - limit / 2)
+    assert dispatched_in_time(*period()) == {"dispatcher": (1, 2)}
