@@ -125,3 +125,20 @@ def test_the_command_imports_a_file_and_writes_the_rejects(people, gazetteer, tm
     assert "created: 1" in out.getvalue()
     rejects = (tmp_path / "t.csv.rejects.csv").read_text(encoding="utf-8")
     assert "3,BAD," in rejects
+
+
+def test_the_reply_deadline_per_minute_of_arrival_equals_the_working_calendar(people):
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from urbanmgmt.cases import worktime
+    from urbanmgmt.hotline.importer import Importer
+
+    importer = Importer(people.dispatcher, "s")
+    start = timezone.make_aware(dt.datetime(2025, 9, 30, 11, 58, 7))  # before lunch, the National Day holidays
+    edges = [timezone.make_aware(dt.datetime(2025, 9, 29, h, m, sec)) for h, m in ((11, 59), (12, 0), (13, 29), (17, 29),
+                                                                                  (8, 29), (8, 30)) for sec in (0, 30, 59)]
+    for at in [*edges, *(start + dt.timedelta(seconds=step) for step in range(0, 3 * 24 * 3600, 523))]:
+        for days in (1, 5):
+            assert importer._due(at, days) == worktime.add_working_days(at, days), (at, days)

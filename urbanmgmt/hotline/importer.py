@@ -36,7 +36,7 @@ from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
 from urbanmgmt.hotline.readers import ERROR, parse_time
 
-BATCH_SIZE = 1000
+BATCH_SIZE = 2000
 _TICKET_ROWS = RowInserter(HotlineTicket)
 UPDATABLE = ("title", "text", "answer", "reply", "satisfaction", "resolved", "satisfaction_at")
 
@@ -117,6 +117,7 @@ class Importer:
         self.tz = timezone.get_current_timezone()
         self.seen: dict[str, int] = {}
         self.resolved: dict[tuple, dict] = {}  # the columns of each header seen
+        self.due_at: dict[tuple, tuple] = {}  # (minute, working days) → (due at minute, due a minute later)
 
     # --- parsing one row ---------------------------------------------------------------
     def parse(self, line: int, row: dict) -> Parsed:
@@ -264,7 +265,7 @@ class Importer:
         for p in placed:
             t = p.ticket
             self._classify(t)
-            t.reply_due_at = worktime.add_working_days(t.received_at, services.REQUEST_TYPE_DAYS[t.request_type])
+            t.reply_due_at = self._due(t.received_at, services.REQUEST_TYPE_DAYS[t.request_type])
             if t.request_type == RequestType.CONSULTATION and t.answer.strip():
                 t.state, t.replied_at, t.reply = TicketState.ANSWERED, t.received_at, t.reply or t.answer
                 continue
@@ -347,6 +348,22 @@ class Importer:
         t.category_id, t.category_confidence, t.category_method = result.category_id, result.confidence, result.method
         t.needs_review = result.confidence < settings.HOTLINE_REVIEW_BELOW and t.request_type != RequestType.CONSULTATION
 
+    def _due(self, at: dt.datetime, days: float) -> dt.datetime:
+        """worktime.add_working_days(at, days), computed once per minute of arrival: within a
+        minute the deadline moves with the arrival (working time: both ends 60 s apart) or
+        stands still (outside working time: both ends equal); else it is computed exactly."""
+        minute = at.replace(second=0, microsecond=0)
+        ends = self.due_at.get((minute, days))
+        if ends is None:
+            ends = self.due_at[(minute, days)] = (worktime.add_working_days(minute, days),
+                                                  worktime.add_working_days(minute + _MINUTE, days))
+        first, last = ends
+        if last - first == _MINUTE:
+            return first + (at - minute)
+        if last == first:
+            return first
+        return worktime.add_working_days(at, days)
+
     def _match(self, p: Parsed):
         t = p.ticket
         category = self.categories.get(t.category_id)
@@ -380,6 +397,9 @@ class Importer:
                 for candidate in cell:
                     self.index.add(candidate)
             self.index_since = since
+
+
+_MINUTE = dt.timedelta(minutes=1)
 
 
 def import_rows(rows: Iterable, *, source: str, actor, mapping: Mapping | None = None,
