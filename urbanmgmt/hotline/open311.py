@@ -28,18 +28,33 @@ class Open311Error(Exception):
         self.code, self.description = code, description
 
 
-def _render(fmt: str, data, root: str, item: str, status: int = 200) -> HttpResponse:
+# The element of each item of a list in XML (the spec's names).
+ITEMS = {"formats": "format", "endpoints": "endpoint", "attributes": "attribute", "values": "value"}
+
+
+def _fill(node, entry: dict) -> None:
+    for key, value in entry.items():
+        child = ET.SubElement(node, key)
+        if isinstance(value, list):
+            for v in value:
+                element = ET.SubElement(child, ITEMS.get(key, "value"))
+                if isinstance(v, dict):
+                    _fill(element, v)
+                else:
+                    element.text = str(v)
+        elif value is not None:
+            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def _render(fmt: str, data, root: str, item: str | None, status: int = 200) -> HttpResponse:
+    """JSON, or XML: a list as <root><item>…</item>…</root>, one object (item None) as
+    <root> with its fields."""
     if fmt == "xml":
         top = ET.Element(root)
-        for entry in data if isinstance(data, list) else [data]:
-            node = ET.SubElement(top, item)
-            for key, value in entry.items():
-                child = ET.SubElement(node, key)
-                if isinstance(value, list):
-                    for v in value:
-                        ET.SubElement(child, "format" if key == "formats" else "value").text = str(v)
-                elif value is not None:
-                    child.text = str(value).lower() if isinstance(value, bool) else str(value)
+        if item is None:
+            _fill(top, data)
+        for entry in data if item is not None else ():
+            _fill(ET.SubElement(top, item), entry)
         body = b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8", xml_declaration=False)
         return HttpResponse(body, content_type="text/xml; charset=utf-8", status=status)
     return HttpResponse(json.dumps(data, ensure_ascii=False), content_type="application/json; charset=utf-8",
@@ -74,10 +89,7 @@ def discovery(request, fmt):
             "endpoints": [{"specification": "http://wiki.open311.org/GeoReport_v2", "url": base,
                            "changeset": "2026-11-24T00:00:00+08:00", "type": "production",
                            "formats": ["application/json", "text/xml"]}]}
-    if fmt == "xml":
-        return _render(fmt, {"changeset": data["changeset"], "contact": data["contact"],
-                             "key_service": data["key_service"]}, "discovery", "info")
-    return _render(fmt, data, "discovery", "info")
+    return _render(fmt, data, "discovery", None)
 
 
 def _service(c: Category) -> dict:
@@ -95,7 +107,7 @@ def services(request, fmt):
 def service_definition(request, fmt, code):
     if not Category.objects.filter(service_code=code, active=True).exists():
         raise Open311Error(404, f"service_code {code} not found")
-    return _render(fmt, {"service_code": code, "attributes": []}, "service_definition", "service_definition")
+    return _render(fmt, {"service_code": code, "attributes": []}, "service_definition", None)
 
 
 def _request(t: HotlineTicket) -> dict:
