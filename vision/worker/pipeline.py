@@ -98,9 +98,11 @@ class CameraPipeline:
             if not touched:
                 break
             region = grow(union_box([region, *touched]))
-        # The scale the whole frame gets, lowered while the smallest thing to look at keeps min_px.
+        # The scale the whole frame gets, lowered while the smallest thing to look at (moving, or
+        # watched in a zone: a whole frame may be detected) keeps min_px.
         scale = min(1.0, self.imgsz / max(w, h))
-        scale *= min(1.0, max(0.5, self.min_px / (scale * min(b[3] - b[1] for b in boxes))))
+        smallest = min([b[3] - b[1] for b in boxes] + [t.height for t in watched])
+        scale *= min(1.0, max(0.5, self.min_px / (scale * smallest)))
         need = max(min(region[2], w) - max(region[0], 0), min(region[3], h) - max(region[1], 0)) * scale
         size = next((s for s in CROP_SIZES if s >= need and s <= self.imgsz), None)
         whole = next(s for s in (*WHOLE_SIZES, self.imgsz) if s >= min(self.imgsz, max(w, h) * scale))
