@@ -4,8 +4,10 @@ one from the review list. No request leaves the server."""
 
 import pytest
 
-from tests.browser.conftest import browser, log_in, wait_for, watched_page  # noqa: F401 (the browser fixture)
+from tests.browser.conftest import log_in, wait_for, watched_page
 from tests.hotline.helpers import csv_bytes, row
+from urbanmgmt.hotline.classify import invalidate_classifier
+from urbanmgmt.hotline.gazetteer import invalidate_gazetteer, places_from_areas
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket, TicketState
 
@@ -13,20 +15,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
-def intake(empty_history_after, people, gazetteer, settings, tmp_path):
+def intake(empty_history_after, people, settings, tmp_path):
     settings.VAR_DIR = tmp_path
     settings.HOTLINE_IMPORT_BACKGROUND = True
-    return people
+    invalidate_classifier()
+    places_from_areas("test layer")  # the test city's gazetteer
+    yield people
+    invalidate_gazetteer()
+    invalidate_classifier()
 
 
-def open_page(browser, live_server, path):  # noqa: F811
+def open_page(browser, live_server, path):
     page = watched_page(browser, live_server)
     log_in(page, live_server, "dispatcher", "pw-dispatcher", path)
     page.wait_for_load_state("networkidle")
     return page
 
 
-def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server, intake):  # noqa: F811
+def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server, intake):
     rows = [row(f"B{i}", col=1.5 + (i % 4), cell=0.5 + (i % 3)) for i in range(30)]
     rows[6] = row("B6", col=9.5, cell=1.5, 经度="181")  # out of range: refused with its line
     page = open_page(browser, live_server, "/hotline/import/")
@@ -48,7 +54,7 @@ def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server
     page.context.close()
 
 
-def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):  # noqa: F811
+def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):
     import_rows([row("P1", address="家附近的路口")], source="s", actor=intake.dispatcher)
     ticket = HotlineTicket.objects.get()
     assert ticket.state == TicketState.UNPLACED
@@ -67,7 +73,7 @@ def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):  # n
     page.context.close()
 
 
-def test_classify_a_ticket_from_the_review_list(browser, live_server, intake):  # noqa: F811
+def test_classify_a_ticket_from_the_review_list(browser, live_server, intake):
     import_rows([row("R1", text="门口这块有问题，影响大家生活。", col=1.5, cell=1.5)], source="s", actor=intake.dispatcher)
     ticket = HotlineTicket.objects.get()
     assert ticket.needs_review
