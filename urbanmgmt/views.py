@@ -26,6 +26,7 @@ def home(request):
         "can_map": has_role(request.user, DISPATCHER, MANAGER, ADMIN),
         "can_workspace": has_role(request.user, HANDLER, ADMIN),
         "can_intake": has_role(request.user, DISPATCHER, ADMIN),  # 12345 intake pages
+        "can_review": has_role(request.user, ANALYST, ADMIN),  # the video review queue
     }
     return render(request, "home.html", context)
 
