@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
+from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, RequestType, State
@@ -33,19 +34,26 @@ def _pairs(rows, key: str, num: str, den: str) -> Counts:
     return {row[key]: (row[num], row[den]) for row in rows if row[key] is not None}
 
 
+def _by_username(rows, key: str) -> Counts:
+    """Rows counted per user id (one covering index, no join per row) named by username."""
+    rows = [row for row in rows if row[key] is not None]
+    names = dict(get_user_model().objects.filter(pk__in=[row[key] for row in rows]).values_list("pk", "username"))
+    return {names[row[key]]: (row["n"], row["d"]) for row in rows}
+
+
 def valid_report(start, end) -> Counts:
     rows = (Case.objects.filter(channel__in=COLLECT_CHANNELS, reported_at__gte=start, reported_at__lt=end,
                                 reporter__isnull=False)
-            .values("reporter__username").annotate(n=Count("id", filter=Q(filed_at__isnull=False)), d=Count("id")))
-    return _pairs(rows, "reporter__username", "n", "d")
+            .values("reporter_id").annotate(n=Count("id", filter=Q(filed_at__isnull=False)), d=Count("id")).order_by())
+    return _by_username(rows, "reporter_id")
 
 
 def _tasks_on_time(kind: str):
     def compute(start, end) -> Counts:
         rows = (InspectionTask.objects.filter(kind=kind, due_at__gte=start, due_at__lt=end, done_by__isnull=False)
-                .values("done_by__username")
-                .annotate(n=Count("id", filter=Q(done_at__lte=F("due_at"))), d=Count("id")))
-        return _pairs(rows, "done_by__username", "n", "d")
+                .values("done_by_id")
+                .annotate(n=Count("id", filter=Q(done_at__lte=F("due_at"))), d=Count("id")).order_by())
+        return _by_username(rows, "done_by_id")
     return compute
 
 

@@ -81,29 +81,30 @@ def _handling_days(cases) -> dict:
     The working minutes between two moments are W(b) − W(a), W counting from a fixed day:
     W(t) = the working minutes of the days before t's day + those of its own day before t.
     So the sums need, per local day, only how many moments fell on it and their working
-    minutes within it: one GROUP BY per column in SQL instead of a loop over every case
+    minutes within it: one GROUP BY in SQL instead of a loop over every case
     (300,000 handled cases a year: 8 s in Python)."""
     hours = worktime.parse_hours(settings.WORKING_HOURS)
     kind = If(When(request_type=RequestType.CONSULTATION, then=Value("consultation")), default=Value("other"))
-    rows = {}
-    for column in ("handled_at", "dispatched_at"):
+
+    def within(column):
         minutes = LocalMinutes(column)
-        within = sum(Least(Greatest(minutes - Value(float(begin)), Value(0.0)), Value(float(end - begin)))
-                      for begin, end in hours.periods)
-        rows[column] = list(cases.filter(dispatched_at__isnull=False).values(k=kind, d=LocalDate(column))
-                            .annotate(n=Count("id"), w=Sum(within, output_field=FloatField())).order_by())
-    days = sorted({row["d"] for part in rows.values() for row in part})
+        return Sum(sum(Least(Greatest(minutes - Value(float(begin)), Value(0.0)), Value(float(end - begin)))
+                       for begin, end in hours.periods), output_field=FloatField())
+    # One pass: per (kind, day handled, day dispatched), a few thousand groups a year.
+    rows = list(cases.filter(dispatched_at__isnull=False)
+                .values(k=kind, h=LocalDate("handled_at"), d=LocalDate("dispatched_at"))
+                .annotate(n=Count("id"), wh=within("handled_at"), wd=within("dispatched_at")).order_by())
+    days = sorted({row[key] for row in rows for key in ("h", "d")})
     before, total = {}, 0.0  # working minutes of the days before each day, from the first
     for i in range((days[-1] - days[0]).days + 1 if days else 0):
         day = days[0] + dt.timedelta(days=i)
         before[day] = total
         total += hours.day_minutes if worktime.is_workday(day) else 0
     spans = {"consultation": [0.0, 0], "other": [0.0, 0]}
-    for column, sign in (("handled_at", 1), ("dispatched_at", -1)):
-        for row in rows[column]:
-            moment = row["n"] * before[row["d"]] + ((row["w"] or 0.0) if worktime.is_workday(row["d"]) else 0.0)
-            spans[row["k"]][0] += sign * moment
-            if sign > 0:
-                spans[row["k"]][1] += row["n"]
+    for row in rows:
+        handled = row["n"] * before[row["h"]] + ((row["wh"] or 0.0) if worktime.is_workday(row["h"]) else 0.0)
+        dispatched = row["n"] * before[row["d"]] + ((row["wd"] or 0.0) if worktime.is_workday(row["d"]) else 0.0)
+        spans[row["k"]][0] += handled - dispatched
+        spans[row["k"]][1] += row["n"]
     return {kind: round(minutes / count / hours.day_minutes, 2) if count else None
             for kind, (minutes, count) in spans.items()}
