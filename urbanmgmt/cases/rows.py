@@ -7,8 +7,10 @@ by Django's own compiler once per database and reused with fresh values. Only se
 uses it, and no signals are connected to these models (saving through it sends none).
 """
 
+from django.conf import settings
 from django.db import connections
 from django.db.models.sql.subqueries import InsertQuery
+from django.utils import timezone
 
 # Field types whose Python values the database drivers take as they are.
 _PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
@@ -44,31 +46,72 @@ class RowInserter:
         connection = connections[using]
         sql = self._sql.get(("many", using)) or self._compile(objs[0], using, returning=False)
         plan = self._plans.get(using) or self._plan(using)
+        now = timezone.now()  # auto_now and auto_now_add: one time for the call (as pre_save would set each)
+        plan = [prepare(now) if prepare.__name__ == "stamp" else prepare for prepare in plan]
         rows = [[prepare(obj) for prepare in plan] for obj in objs]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
 
     def _plan(self, using: str) -> list:
         """How each column's value is read from an object: as it is for the plain types
-        (what get_db_prep_save would return unchanged: numbers, booleans, ids, str), through
-        the field otherwise (dates, JSON, geometry, auto_now, a lazy translation). The
-        objects need only the fields' attributes (model instances or plain objects)."""
+        (what get_db_prep_save would return unchanged: numbers, booleans, ids, str and its
+        subclasses (choices) for text columns, None), a dict of a JSON column adapted as
+        the field would, a point given as `ewkt_point` text written as its WKT on SpatiaLite
+        (where the field would write the same WKT of the same two numbers; no GEOS object is
+        made), through the field otherwise (dates, geometry objects, auto_now, a lazy
+        translation). The objects need only the fields' attributes (model instances or
+        plain objects)."""
         connection = connections[using]
+        spatialite = getattr(connection.ops, "spatialite", False)
+        adapt_moment = connection.ops.adapt_datetimefield_value
+        if connection.vendor == "sqlite" and settings.USE_TZ:
+            def adapt_moment(value, zone=connection.timezone):  # what the sqlite backend does, less its checks
+                return str(value.astimezone(zone).replace(tzinfo=None))
         plan = []
         for field in self.fields:
             def through_field(obj, f=field):
                 return f.get_db_prep_save(f.pre_save(obj, True), connection)
             kind = field.get_internal_type()
             if kind in _PLAIN and not getattr(field, "auto_now", False):
+                if kind in ("CharField", "TextField"):
+                    def text(obj, name=field.attname, slow=through_field):
+                        value = getattr(obj, name)
+                        return value if value is None or isinstance(value, str) else slow(obj)
+                    plan.append(text)
+                    continue
                 def plain(obj, name=field.attname, slow=through_field):
                     value = getattr(obj, name)
                     return value if value is None or value.__class__ in _AS_IS else slow(obj)
                 plan.append(plain)
-            elif kind == "DateTimeField" and not getattr(field, "auto_now", False) and not field.auto_now_add:
-                def moment(obj, name=field.attname, adapt=connection.ops.adapt_datetimefield_value, slow=through_field):
+            elif kind == "DateTimeField" and (field.auto_now or field.auto_now_add):
+                def stamp(now, name=field.attname, adapt=adapt_moment):
+                    value = adapt(now)
+
+                    def stamped(obj):
+                        setattr(obj, name, now)
+                        return value
+                    return stamped
+                plan.append(stamp)
+            elif kind == "DateTimeField":
+                def moment(obj, name=field.attname, adapt=adapt_moment, slow=through_field):
                     value = getattr(obj, name)  # a naive time goes through the field (its warning, its zone)
-                    return adapt(value) if value is None or value.tzinfo is not None else slow(obj)
+                    if value is None:
+                        return None
+                    return adapt(value) if value.tzinfo is not None else slow(obj)
                 plan.append(moment)
+            elif kind == "JSONField":
+                def document(obj, name=field.attname, adapt=connection.ops.adapt_json_value, encoder=field.encoder,
+                             slow=through_field):
+                    value = getattr(obj, name)
+                    return adapt(value, encoder) if value.__class__ is dict else slow(obj)
+                plan.append(document)
+            elif spatialite and kind == "PointField":
+                def point(obj, name=field.attname, prefix=f"SRID={field.srid};", slow=through_field):
+                    value = obj.__dict__.get(name, slow)  # not the attribute: that would make a GEOS object of the text
+                    if value.__class__ is str and value.startswith(prefix):
+                        return value[len(prefix):]
+                    return None if value is None else slow(obj)
+                plan.append(point)
             else:
                 plan.append(through_field)
         self._plans[using] = plan
@@ -88,6 +131,21 @@ class RowInserter:
             raise RuntimeError("this database cannot return the id of an inserted row")
         self._sql[using] = sql
         return sql
+
+
+class Values:
+    """A row's attributes for RowInserter.insert_many, without a model instance."""
+
+    def __init__(self, **values):
+        self.__dict__.update(values)
+
+
+def ewkt_point(lon: float, lat: float, srid: int = 4326) -> str:
+    """A point as EWKT text made from its two numbers, without GEOS: a geometry field takes
+    it as a value (a model instance turns it into a Point when the attribute is read), and
+    RowInserter.insert_many writes it on SpatiaLite as the field would (GeomFromText of the
+    same WKT; `repr` gives the shortest text that reads back as the same float)."""
+    return f"SRID={srid};POINT ({float(lon)!r} {float(lat)!r})"
 
 
 def compare_and_set(model, pk: int, version: int, values: dict, using: str = "default") -> bool:

@@ -16,14 +16,13 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.gis.geos import Point
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.cases.models import Channel, RequestType
-from urbanmgmt.cases.rows import RowInserter
+from urbanmgmt.cases.rows import RowInserter, ewkt_point
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.geo import to_metric
@@ -279,7 +278,7 @@ class Importer:
                 links.append((t, match.candidate))
                 match.candidate.tickets += 1
                 continue
-            t.owns_case = True
+            t.owns_case, t.lonlat = True, p.lonlat
             new_cases.append(t)
             pending[t.reference] = self._candidate(p)
         self._save(parsed, new_cases, links, pending, start)
@@ -287,7 +286,7 @@ class Importer:
     def _save(self, parsed, new_cases, links, pending, rejected_before) -> None:
         dropped = {line for line, _i, _r in self.summary.rejected[rejected_before:]}
         cases = services.report_many(self.actor, Channel.HOTLINE, [
-            services.NewReport(point=t.point, category=self.categories.get(t.category_id),
+            services.NewReport(point=t.lonlat, category=self.categories.get(t.category_id),
                                description=_describe(t), address=t.address, request_type=t.request_type,
                                external_ref=t.reference, reported_at=t.received_at, ticket_count=1,
                                payload={"ticket": t.reference, "source": t.source})
@@ -338,7 +337,7 @@ class Importer:
                     % {"where": where}))
                 outside.add(p.line)
                 continue
-            p.ticket.point = Point(*p.lonlat, srid=4326)
+            p.ticket.point = ewkt_point(*p.lonlat)  # text, not GEOS: written as it is (cases.rows)
             p.ticket.grid_id = place.grid_id
             p.community_id = place.community_id
         return [p for p in out if p.line not in outside]

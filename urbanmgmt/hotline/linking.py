@@ -53,17 +53,34 @@ def words(text: str) -> frozenset[str]:
     (or category name) in the text becomes its category (so 垃圾堆 and 暴露垃圾 agree,
     whatever words each citizen chose); the rest counts as character pairs, less house
     numbers, the names of the areas (shared by every ticket of a community) and the words
-    that say where, when or how much rather than what (classify.GENERIC)."""
-    text = _NUMBERS.sub("|", gazetteer().without_areas(_PUNCT.sub("", text or "")))
-    names = classifier()
+    that say where, when or how much rather than what (classify.GENERIC). Remembered per
+    text for as long as the gazetteer and the classifier stay the same (an import compares
+    a ticket's text again when its case is a candidate for the next tickets)."""
+    places, names = gazetteer(), classifier()
+    cache = _cache
+    if cache.get("of") != (places, names) or len(cache) > WORDS_CACHE:
+        cache.clear()
+        cache["of"] = (places, names)
+        cache["concept"] = {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()}
+    found = cache.get(text)
+    if found is not None:
+        return found
+    found = cache[text] = _words(text, places, names, cache["concept"])
+    return found
+
+
+def _words(text: str, places, names, concept_of: dict) -> frozenset[str]:
+    text = _NUMBERS.sub("|", places.without_areas(_PUNCT.sub("", text or "")))
     concepts = set()
     if names.pattern is not None:
-        def concept(match):
-            concepts.add(chr(CONCEPT + min(names.keyword_to[match.group()])))
-            return "|"
-        text = names.pattern.sub(concept, text)
+        concepts = {concept_of[k] for k in names.pattern.findall(text)}
+        text = names.pattern.sub("|", text)
     text = _GENERIC.sub("|", text)
     return frozenset(concepts | {part[i:i + 2] for part in text.split("|") for i in range(len(part) - 1)})
+
+
+WORDS_CACHE = 200_000
+_cache: dict = {}
 
 
 # classify.GENERIC less the words of place (小区门口, 路边): those tell two places apart.
