@@ -15,7 +15,9 @@ from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
 
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, RequestType, State
+from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import COLLECT_CHANNELS
+from urbanmgmt.org.models import Department
 
 Counts = dict[str, tuple[int, int]]
 
@@ -80,8 +82,17 @@ def dispatched_in_time(start, end) -> Counts:
 
     limit = settings.DISPATCH_WITHIN_WORKING_HOURS * 60
     events = CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False).order_by()
-    cols = columns(events, ("actor__username", "at", "case__filed_at"), moments=("at", "case__filed_at"))
-    at, filed = cols["at"], cols["case__filed_at"]
+    cols = columns(events, ("actor_id", "at", "case_id"), moments=("at",))  # the covering index, no row read
+    ids = cols["case_id"].astype(np.int64)
+    # Filing times of those cases from the (grid, filed_at) index, matched by id (no join per event).
+    cases = columns(Case.objects.filter(filed_at__isnull=False, grid_id__gte=0).order_by(), ("id", "filed_at"),
+                    moments=("filed_at",))
+    order = np.argsort(cases["id"].astype(np.int64))
+    case_ids, case_filed = cases["id"].astype(np.int64)[order], cases["filed_at"][order]
+    where = np.clip(np.searchsorted(case_ids, ids), 0, max(0, case_ids.size - 1))
+    found = (case_ids.size > 0) & (case_ids[where] == ids) if case_ids.size else np.zeros(ids.size, dtype=bool)
+    at = cols["at"]
+    filed = np.where(found, case_filed[where] if case_ids.size else at, np.datetime64("NaT"))
     filed_known = ~np.isnat(filed)
     both = np.concatenate([at, filed[filed_known]])
     first = (both.min().astype("datetime64[D]").astype(object) - dt.timedelta(days=1)) if both.size else None
@@ -89,15 +100,16 @@ def dispatched_in_time(start, end) -> Counts:
     if filed_known.any():
         spent = working_minutes_since(at[filed_known], first) - working_minutes_since(filed[filed_known], first)
         hit[filed_known] = spent <= limit
-    return _per_subject(cols["actor__username"], hit)
+    return _per_subject(cols["actor_id"], hit)
 
 
-def _per_subject(subjects: np.ndarray, hit: np.ndarray) -> Counts:
-    if subjects.size == 0:
+def _per_subject(users: np.ndarray, hit: np.ndarray) -> Counts:
+    if users.size == 0:
         return {}
-    names, index = np.unique(subjects.astype(str), return_inverse=True)
-    hits, totals = np.bincount(index, weights=hit, minlength=names.size), np.bincount(index, minlength=names.size)
-    return {str(name): (int(h), int(t)) for name, h, t in zip(names, hits, totals, strict=True)}
+    ids, index = np.unique(users.astype(np.int64), return_inverse=True)
+    hits, totals = np.bincount(index, weights=hit, minlength=ids.size), np.bincount(index, minlength=ids.size)
+    return _by_username([{"user": int(i), "n": int(h), "d": int(t)} for i, h, t in zip(ids, hits, totals, strict=True)],
+                        "user")
 
 
 def dispatched_accurately(start, end) -> Counts:
@@ -105,16 +117,18 @@ def dispatched_accurately(start, end) -> Counts:
     approved counts against the dispatch it undid (the case's last one before it). Dispatches
     are counted in SQL; only the cases with a return (a few in a hundred) are read."""
     dispatched = CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False)
-    out = {username: [n, n] for username, n in dispatched.values("actor__username").annotate(n=Count("id"))
-           .values_list("actor__username", "n").order_by()}
+    rows = dispatched.values("actor_id").annotate(n=Count("id"), d=Count("id")).order_by()
+    out = {username: list(counts) for username, counts in _by_username(rows, "actor_id").items()}
     returns = list(CaseEvent.objects.filter(action="approve_return", at__gt=start).values_list("case_id", "at")
                    .order_by())
     by_case: dict[int, list[tuple]] = {}
     ids = sorted({case_id for case_id, _at in returns})
-    for chunk in range(0, len(ids), 500):
-        for case_id, at, username in (dispatched.filter(case_id__in=ids[chunk:chunk + 500])
-                                      .values_list("case_id", "at", "actor__username").order_by("at", "id")):
-            by_case.setdefault(case_id, []).append((at, username))
+    names = dict(get_user_model().objects.values_list("pk", "username"))
+    for chunk in range(0, len(ids), 500):  # by case alone (its (case, at) index); the rest is checked here
+        for case_id, action, at, actor in (CaseEvent.objects.filter(case_id__in=ids[chunk:chunk + 500])
+                                           .values_list("case_id", "action", "at", "actor_id").order_by("at", "id")):
+            if action == "dispatch" and actor is not None and start <= at < end:
+                by_case.setdefault(case_id, []).append((at, names[actor]))
     undone = set()
     for case_id, at in returns:
         earlier = [d for d in by_case.get(case_id, ()) if d[0] < at]
@@ -127,18 +141,21 @@ def dispatched_accurately(start, end) -> Counts:
 
 def _department(num: Q, den: Q, date_field: str):
     def compute(start, end) -> Counts:
-        rows = (Case.objects.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end}, department__isnull=False)
-                .filter(den).values("department__code")
-                .annotate(n=Count("id", filter=num), d=Count("id")))
-        return _pairs(rows, "department__code", "n", "d")
+        # Grouped by id over the date range alone (the covering kpi_case_due index), named after.
+        rows = (Case.objects.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
+                .filter(den).values("department_id")
+                .annotate(n=Count("id", filter=num), d=Count("id")).order_by())
+        codes = dict(Department.objects.values_list("pk", "code"))
+        return {codes[row["department_id"]]: (row["n"], row["d"]) for row in rows if row["department_id"] is not None}
     return compute
 
 
 def _area(num: Q, den: Q):
     def compute(start, end) -> Counts:
-        rows = (Case.objects.filter(due_at__gte=start, due_at__lt=end).filter(den).values("street__code")
-                .annotate(n=Count("id", filter=num), d=Count("id")))
-        return _pairs(rows, "street__code", "n", "d")
+        rows = (Case.objects.filter(due_at__gte=start, due_at__lt=end).filter(den).values("street_id")
+                .annotate(n=Count("id", filter=num), d=Count("id")).order_by())
+        codes = dict(Area.objects.filter(level="street").values_list("pk", "code"))
+        return {codes[row["street_id"]]: (row["n"], row["d"]) for row in rows if row["street_id"] in codes}
     return compute
 
 

@@ -7,7 +7,7 @@ import datetime as dt
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Case as If
-from django.db.models import Count, F, FloatField, Q, Sum, Value, When
+from django.db.models import Count, ExpressionWrapper, F, FloatField, IntegerField, Q, Sum, Value, When
 from django.db.models.functions import Greatest, Least
 from django.utils import timezone
 
@@ -39,7 +39,12 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
     due = cases.filter(due_at__gte=start, due_at__lt=min(end, now)).exclude(state=State.SUSPENDED)
     completion = due.aggregate(n=Count("id", filter=Q(handled_at__lte=F("due_at"))
                                        | Q(closed_at__lte=F("due_at"))), d=Count("id"))
-    events = CaseEvent.objects.filter(case__in=cases, at__gte=start, at__lt=end)
+    # The period's events by their (action, at) index, each checked against the channel's case
+    # ids; `case_id + 0` keeps SQLite from walking every case of the channel into the
+    # events instead (what exact statistics make it prefer: 2 s instead of 0.3 s a year).
+    events = (CaseEvent.objects.filter(at__gte=start, at__lt=end)
+              .alias(case_key=ExpressionWrapper(F("case_id") + 0, output_field=IntegerField()))
+              .filter(case_key__in=cases.values("id")))
     dispatches = events.filter(action="dispatch").count()
     returns = events.filter(action="approve_return").count()
     return {

@@ -12,9 +12,9 @@ from django.db import migrations
 INDEXES = {
     "kpi_case_collect": ("cases_case", "channel, reported_at, filed_at, state, reporter_id"),
     "kpi_case_dispatched": ("cases_case", "channel, dispatched_at, sign_due_at, signed_at, handled_at, request_type"),
-    "kpi_case_due": ("cases_case", "channel, due_at, state, handled_at, closed_at"),
+    "kpi_case_due": ("cases_case", "due_at, channel, state, handled_at, closed_at, department_id, street_id, rework_count"),
     "kpi_case_grid_filed": ("cases_case", "grid_id, filed_at, channel, request_type"),
-    "kpi_event_action_case": ("cases_caseevent", "action, at, case_id"),
+    "kpi_event_action_case": ("cases_caseevent", "action, at, case_id, actor_id"),
     "kpi_task_kind_due": ("cases_inspectiontask", "kind, due_at, done_by_id, done_at"),
     "kpi_ticket_callback": ("hotline_hotlineticket", "satisfaction_at, satisfaction, resolved, grid_id"),
 }
