@@ -472,11 +472,12 @@ def report_many(actor, channel: str, items: list[NewReport]) -> list[Case]:
     places = grid_index().lookup_many([c[0] for c in coordinates], [c[1] for c in coordinates])
     out: list[Case | None] = []
     fresh: list[tuple[Case, NewReport, object, tuple]] = []
+    request_types = frozenset(RequestType.values)
     for item, place, lonlat in zip(items, places, coordinates, strict=True):
         if item.external_ref and item.external_ref in existing:
             out.append(existing[item.external_ref])
             continue
-        if item.request_type and item.request_type not in RequestType.values:
+        if item.request_type and item.request_type not in request_types:
             raise InvalidInput(_("Unknown request type %(type)s."), type=item.request_type)
         if place is None:
             raise OutsideServiceArea()

@@ -57,7 +57,7 @@ class Classifier:
             for word in words:
                 self.word_to.setdefault(word, []).append(cid)
         keys = sorted(self.keyword_to, key=len, reverse=True)
-        self.pattern = re.compile("|".join(map(re.escape, keys))) if keys else None
+        self.pattern = any_of(keys)
 
     def classify(self, title: str, text: str) -> Classified:
         scores: dict[int, float] = {}
@@ -95,6 +95,29 @@ def _words(text: str) -> list[str]:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]{2}")
+
+
+def any_of(words) -> re.Pattern | None:
+    """A regular expression that finds the longest of `words` at each place, as the
+    alternation of them longest first would, but written as a trie (one branch per next
+    character), which Python's engine walks far faster than hundreds of alternatives."""
+    trie: dict = {}
+    for word in words:
+        if word:
+            node = trie
+            for char in word:
+                node = node.setdefault(char, {})
+            node[""] = True
+    return re.compile(_trie(trie)) if trie else None
+
+
+def _trie(node: dict) -> str:
+    branches = [re.escape(char) + _trie(child) for char, child in sorted(node.items()) if char]
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
+    # A word may end here: the longer words through a branch first, then none (greedy "?").
+    return f"(?:{body})?" if "" in node else body
 
 
 _lock = threading.Lock()

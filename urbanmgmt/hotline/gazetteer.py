@@ -23,6 +23,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
 from urbanmgmt.grids.models import Area
+from urbanmgmt.hotline.classify import any_of
 from urbanmgmt.hotline.models import Place
 
 jieba.setLogLevel(60)
@@ -99,11 +100,9 @@ class Gazetteer:
                     self.by_name.setdefault(key, []).append(place.id)
                     if len(stem(key)) >= 2 and stem(key) != key:
                         self.by_stem.setdefault(stem(key), []).append(place.id)
-        names = sorted(self.by_name, key=len, reverse=True)
-        self.pattern = re.compile("|".join(map(re.escape, names))) if names else None
-        areas = sorted({name for name, ids in self.by_name.items()
-                        if any(self.entries[i].kind in AREA_KINDS for i in ids)} | set(PREFIXES), key=len, reverse=True)
-        self.areas = re.compile("|".join(map(re.escape, areas)))
+        self.pattern = any_of(self.by_name)  # the longest name at each place
+        self.areas = any_of({name for name, ids in self.by_name.items()
+                             if any(self.entries[i].kind in AREA_KINDS for i in ids)} | set(PREFIXES))
 
     def without_areas(self, text: str) -> str:
         """The text less the names of districts, streets and communities (and the city's),

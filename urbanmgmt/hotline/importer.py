@@ -162,7 +162,8 @@ class Importer:
             contact_name=str(get("contact_name") or "")[:60], contact_phone=str(get("contact_phone") or "")[:40],
             answer=str(get("answer") or ""), reply=str(get("reply") or ""), satisfaction=satisfaction,
             resolved=resolved if isinstance(resolved, bool) else None,
-            raw={str(k): _plain(v) for k, v in row.items() if k != ERROR})
+            raw={k if k.__class__ is str else str(k): v if v.__class__ is str else _plain(v)
+                 for k, v in row.items() if k != ERROR})
         if satisfaction:
             ticket.satisfaction_at = self._time_or_none(get("callback_at")) or clock.now()
         lonlat = self._coordinates(get, ticket)

@@ -30,6 +30,7 @@ from urbanmgmt.hotline.classify import GENERIC, classifier
 from urbanmgmt.hotline.gazetteer import gazetteer
 
 CELL_M = 100.0
+EPOCH, MICROSECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(microseconds=1)
 # Another category of the same major class is linked only when the words agree this much
 # and name the case's problem (a keyword of its category); a ticket placed only by its
 # community is linked to a case of its category there whose words mention this much of
@@ -62,19 +63,22 @@ def words(text: str) -> frozenset[str]:
         cache.clear()
         cache["of"] = (places, names)
         cache["concept"] = {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()}
+        # The keywords as one group: split() gives the text between them and the keywords at once.
+        cache["split"] = re.compile(f"({names.pattern.pattern})") if names.pattern is not None else None
     found = cache.get(text)
     if found is not None:
         return found
-    found = cache[text] = _words(text, places, names, cache["concept"])
+    found = cache[text] = _words(text, places, cache["split"], cache["concept"])
     return found
 
 
-def _words(text: str, places, names, concept_of: dict) -> frozenset[str]:
+def _words(text: str, places, split, concept_of: dict) -> frozenset[str]:
     text = _NUMBERS.sub("|", places.without_areas(_PUNCT.sub("", text or "")))
     concepts = set()
-    if names.pattern is not None:
-        concepts = {concept_of[k] for k in names.pattern.findall(text)}
-        text = names.pattern.sub("|", text)
+    if split is not None:
+        parts = split.split(text)
+        concepts = {concept_of[k] for k in parts[1::2]}
+        text = "|".join(parts[0::2])
     text = _GENERIC.sub("|", text)
     return frozenset(concepts | {part[i:i + 2] for part in text.split("|") for i in range(len(part) - 1)})
 
@@ -109,6 +113,10 @@ class Candidate:
     text: str | frozenset  # the description, or its words once compared
     key: object = None  # the batch's handle of a case not yet created
     tickets: int = 0
+    micros: int = field(init=False, repr=False)  # `at` in microseconds since 1970, for the time window
+
+    def __post_init__(self):
+        self.micros = (self.at - EPOCH) // MICROSECOND
 
     @property
     def words(self) -> frozenset:
@@ -159,7 +167,7 @@ class OpenCases:
              text: str, by_point: bool, address: str = "", exclude: int | None = None) -> Match | None:
         """The open case a ticket describes, if any (see the module's docstring)."""
         radius, days = window(category)
-        span = days * 86400
+        span, now = days * 86400, (at - EPOCH) // MICROSECOND
         if by_point:
             reach = int(math.ceil(radius / CELL_M))
             cx, cy, major = int(x // CELL_M), int(y // CELL_M), category.major_id
@@ -169,7 +177,7 @@ class OpenCases:
             pool = self.by_community.get((community_id, category.id), ())
         near = []
         for c in pool:  # cheap tests first: time, then distance; words only for what is left
-            seconds = abs((at - c.at).total_seconds())
+            seconds = abs(now - c.micros) / 10**6  # as timedelta.total_seconds() gives it
             if seconds > span or (exclude is not None and c.case_id == exclude):
                 continue
             distance = math.hypot(c.x - x, c.y - y)
