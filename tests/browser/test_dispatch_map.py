@@ -118,7 +118,8 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     inspector.click("[data-task-id]")
     inspector.set_input_files("#task-photo", str(photo))
     inspector.click('#task-results button[data-result="fixed"]')
-    ok = wait_for(lambda: state_of(case.pk) == "checked")
+    # The app posts the photo and waits for the server: generous on a loaded machine.
+    ok = wait_for(lambda: state_of(case.pk) == "checked", seconds=90)
     if not ok:
         print("APP", inspector.locator("body").inner_text())
     assert ok
