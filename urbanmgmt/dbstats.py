@@ -8,6 +8,15 @@ statistics are refreshed after every bulk load (migrate, the demo, imports, simu
 and, as SQLite advises for long-lived connections, `PRAGMA optimize` runs at most once an
 hour per process. PostgreSQL's autovacuum keeps its own statistics; a bulk load still asks
 for ANALYZE at once rather than waiting for it.
+
+The statistics are exact (every index read in full, `analysis_limit=0`), never sampled:
+sampled ones (analysis_limit=1000) misjudge wide covering indexes. Measured: the map's
+per-grid count over 100,000 cases went back to the state index (180 ms instead of 19 ms),
+and a simulated city year sent the KPI year view through case rows. Exact ANALYZE costs
+0.1 s on 100,000 cases, a few seconds on a city year (615,000 cases, 4.9 M events). The
+hourly `PRAGMA optimize` re-analyzes only a table never analyzed or grown about 25-fold
+since (SQLite 3.40), and then exactly too, so it never replaces exact statistics by
+sampled ones.
 """
 
 import threading
@@ -15,9 +24,8 @@ import time
 
 from django.db import connections
 
-# ANALYZE reads about this many rows of each index instead of all of them (SQLite ≥ 3.32):
-# 30 ms instead of 300 ms on 100,000 cases, with plans as good.
-ANALYSIS_LIMIT = 1000
+# 0: ANALYZE reads every row of each index (exact statistics; see above).
+ANALYSIS_LIMIT = 0
 OPTIMIZE_EVERY_S = 3600
 
 _last = {"at": 0.0}

@@ -46,20 +46,5 @@ class Command(BaseCommand):
         made = Simulator(SCALES[options["scale"]], options["seed"], progress,
                          bulk=not options["through_services"]).run(first, last)
         sys.stderr.write("\n")
-        dbstats.refresh()
-        _exact_statistics()
+        dbstats.refresh()  # exact statistics: the year view's plans depend on them
         self.stdout.write(f"simulated {made:,} cases from {first} to {last} in {time.monotonic() - started:,.0f} s")
-
-
-def _exact_statistics() -> None:
-    """After a bulk load, SQLite statistics of the KPI tables read in full (a few seconds):
-    sampled ones (dbstats' analysis_limit) misjudge the wide covering indexes of the KPI
-    queries and leave the year view walking case rows instead of an index."""
-    from django.db import connection
-
-    if connection.vendor != "sqlite":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA analysis_limit=0")
-        for table in ("cases_case", "cases_caseevent", "cases_inspectiontask", "hotline_hotlineticket"):
-            cursor.execute(f"ANALYZE {table}")
