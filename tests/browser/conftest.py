@@ -1,5 +1,6 @@
 """Browser tests: Playwright driving Debian's Chromium (never a downloaded browser)."""
 
+import faulthandler
 import os
 import shutil
 import time
@@ -61,11 +62,20 @@ def page(browser, live_server):
     page.context.close()
 
 
-def wait_for(predicate, seconds=20.0) -> bool:
-    """Poll `predicate` (a database check, say) until it holds or `seconds` pass."""
+def wait_for(predicate, seconds=20.0, page=None) -> bool:
+    """Poll `predicate` (a database check, say) until it holds or `seconds` pass.
+
+    Give the `page` whose request is awaited: its requests pass through `watch` (page.route),
+    a handler that runs on this thread only while Playwright is given the chance, so a plain
+    sleep here would hold the request back and the server would never see it."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if predicate():
             return True
-        time.sleep(0.2)
+        if page is not None:
+            page.wait_for_timeout(200)
+        else:
+            time.sleep(0.2)
+    # What the live server's threads were doing, for the failure report.
+    faulthandler.dump_traceback(all_threads=True)
     return False

@@ -106,6 +106,6 @@ def test_a_poor_fix_is_refused_until_the_point_is_placed_by_hand(browser, live_s
     page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     page.wait_for_selector("#submit-report:not([disabled])", timeout=10000)
     page.click("#submit-report")
-    assert wait_for(lambda: Case.objects.count() == 1, 30)
+    assert wait_for(lambda: Case.objects.count() == 1, 30, page=page)
     assert Case.objects.get().events.get().payload["placed_by_hand"] is True
     context.close()

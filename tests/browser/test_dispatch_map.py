@@ -74,10 +74,10 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
 
     # … the first one files and dispatches it (the suggested department is preselected).
     submit_step(dispatcher, "file")
-    assert wait_for(lambda: state_of(case.pk) == "filed", seconds=SLOW)
+    assert wait_for(lambda: state_of(case.pk) == "filed", seconds=SLOW, page=dispatcher)
     dispatcher.wait_for_selector("#case-panel .suggested [data-field=suggested]")
     submit_step(dispatcher, "dispatch")
-    assert wait_for(lambda: state_of(case.pk) == "dispatched", seconds=SLOW)
+    assert wait_for(lambda: state_of(case.pk) == "dispatched", seconds=SLOW, page=dispatcher)
     dispatched = Case.objects.get(pk=case.pk)
     assert dispatched.department.code == "HZ-HWC" and dispatched.due_at
 
@@ -95,14 +95,14 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     handler.wait_for_selector(f'section[data-section="to_sign"] tr[data-id="{case.pk}"]', timeout=20000)
     handler.click(f'tr[data-id="{case.pk}"]')
     submit_step(handler, "sign")
-    assert wait_for(lambda: Case.objects.get(pk=case.pk).signed_at is not None, seconds=SLOW)
+    assert wait_for(lambda: Case.objects.get(pk=case.pk).signed_at is not None, seconds=SLOW, page=handler)
 
     def reply(form):
         form.locator("textarea[name=reply]").fill("已更换灯泡")
         form.locator("input[name=photos]").set_input_files(str(photo))
 
     submit_step(handler, "handle", reply)
-    ok = wait_for(lambda: state_of(case.pk) == "handled", seconds=SLOW)
+    ok = wait_for(lambda: state_of(case.pk) == "handled", seconds=SLOW, page=handler)
     if not ok:
         print("STATUS", handler.locator("#case-panel").inner_text())
     assert ok
@@ -112,7 +112,8 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     dispatcher.goto(f"{live_server.url}/map/?case={case.pk}")
     dispatcher.wait_for_selector("body[data-ready='1']")
     submit_step(dispatcher, "send_for_check")
-    assert wait_for(lambda: InspectionTask.objects.filter(case=case, kind="check").exists(), seconds=SLOW)
+    assert wait_for(lambda: InspectionTask.objects.filter(case=case, kind="check").exists(), seconds=SLOW,
+                      page=dispatcher)
 
     inspector = watched_page(browser, live_server, viewport={"width": 360, "height": 740})
     inspector.goto(f"{live_server.url}/m/")
@@ -123,8 +124,7 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     inspector.click("[data-task-id]")
     inspector.set_input_files("#task-photo", str(photo))
     inspector.click('#task-results button[data-result="fixed"]')
-    # The app posts the photo and waits for the server: generous on a loaded machine.
-    ok = wait_for(lambda: state_of(case.pk) == "checked", seconds=SLOW)
+    ok = wait_for(lambda: state_of(case.pk) == "checked", seconds=SLOW, page=inspector)
     if not ok:
         print("APP", inspector.locator("body").inner_text())
     assert ok
@@ -132,7 +132,7 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     dispatcher.goto(f"{live_server.url}/map/?case={case.pk}")
     dispatcher.wait_for_selector("body[data-ready='1']")
     submit_step(dispatcher, "close")
-    assert wait_for(lambda: state_of(case.pk) == "closed", seconds=SLOW)
+    assert wait_for(lambda: state_of(case.pk) == "closed", seconds=SLOW, page=dispatcher)
 
     for page in (dispatcher, stale, handler, inspector):
         assert page.foreign_requests == []

@@ -65,7 +65,7 @@ def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):
     box = page.locator("#place-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
     page.click("#place-confirm")
-    assert wait_for(lambda: HotlineTicket.objects.get(pk=ticket.pk).state == TicketState.OPEN)
+    assert wait_for(lambda: HotlineTicket.objects.get(pk=ticket.pk).state == TicketState.OPEN, page=page)
     ticket.refresh_from_db()
     assert ticket.place_method == "hand" and ticket.case is not None and ticket.grid_id is not None
     page.wait_for_selector("#place-empty", timeout=10000)  # the next ticket: none left
