@@ -6,6 +6,7 @@ reported_after/before, overdue, …) and answers only with cases the user may se
 """
 
 import datetime as dt
+import math
 
 from django.http import FileResponse, HttpResponse
 from django.utils.dateparse import parse_datetime
@@ -38,13 +39,9 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
         west, south, east, north = (float(part) for part in text.split(","))
     except ValueError:
         raise InvalidInput(_("bbox must be four numbers: west,south,east,north.")) from None
-    if not all(map(_finite, (west, south, east, north))) or not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+    if not all(map(math.isfinite, (west, south, east, north))) or not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise InvalidInput(_("bbox must lie within -180..180, -90..90 with west < east and south < north."))
     return west, south, east, north
-
-
-def _finite(value: float) -> bool:
-    return value == value and abs(value) != float("inf")
 
 
 def parse_zoom(text: str | None, default: int = 12) -> int:

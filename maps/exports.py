@@ -43,9 +43,8 @@ def cases_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
     fields = list(CASE_COLUMNS.values())
     rows = list(cases.order_by("reported_at", "id").values_list(*fields, "point"))
     frame = pd.DataFrame([row[:-1] for row in rows], columns=list(CASE_COLUMNS), dtype=object)
-    now = timezone.now()
-    frame["overdue"] = [bool(r[fields.index("due_at")] and r[2] in OPEN_STATES and r[fields.index("due_at")] < now)
-                        for r in rows]
+    now, due, state = timezone.now(), fields.index("due_at"), fields.index("state")
+    frame["overdue"] = [bool(r[due] and r[state] in OPEN_STATES and r[due] < now) for r in rows]
     for column in TIME_COLUMNS:
         frame[column] = [timezone.localtime(v).strftime("%Y-%m-%d %H:%M:%S") if v else None for v in frame[column]]
     frame["descr"] = [(text or "")[:254] for text in frame["descr"]]

@@ -26,6 +26,7 @@ from django.conf import settings
 from django.db.models import Count
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.cases.api import CaseFilter
 from urbanmgmt.cases.models import OPEN_STATES, Case, Channel, State
@@ -176,8 +177,6 @@ def filtered_cases(user, params, default_open: bool = True):
     queryset = visible_cases(user, Case.objects.all())
     case_filter = CaseFilter(params, queryset=queryset)
     if not case_filter.is_valid():
-        from rest_framework.exceptions import ValidationError
-
         raise ValidationError(case_filter.errors)
     return case_filter.qs
 
@@ -237,18 +236,15 @@ def case_layer(user, params, bbox, zoom: int) -> str:
     grid_ids = cache.grids_in(bbox)
     named = grid_ids if len(grid_ids) < _NAME_GRIDS_BELOW else None
     limit = settings.MAP_MAX_POINTS
-    if zoom >= GRID_ZOOM:
-        counts = counts_by_grid(cases, named)
+    counts = counts_by_grid(cases, named)
+    level = level_for(zoom)
+    if level == "grid":
         total = sum(counts.get(g, 0) for g in grid_ids) if named is None else sum(counts.values())
         if zoom >= POINT_ZOOM or total <= limit:
             rows = list(cases.filter(grid_id__in=grid_ids).order_by("-reported_at").values_list(*POINT_FIELDS)[:limit])
-            features = [point_feature(row) for row in rows]
+            features = [json.dumps(point_feature(row, cursor), ensure_ascii=False) for row in rows]
             return _collection(features, {"mode": "points", "cursor": cursor.isoformat(), "truncated": total > limit,
                                           "total": total})
-        level = "grid"
-    else:
-        counts = counts_by_grid(cases, named)
-        level = level_for(zoom)
     rolled = cache.roll_up(level, counts)
     ids = grid_ids if level == "grid" else cache.areas_in(level, bbox)
     features = []
@@ -265,10 +261,10 @@ def case_layer(user, params, bbox, zoom: int) -> str:
                                   "total": sum(rolled.get(i, 0) for i in ids)})
 
 
-def point_feature(row) -> str:
+def point_feature(row, now: dt.datetime) -> dict:
+    """One case of POINT_FIELDS as a GeoJSON feature (`now` decides whether it is overdue)."""
     (pk, code, state, channel, urgency, category, description, address, reported_at, due_at, version,
      tickets, point) = row
-    now = timezone.now()
     properties = {
         "id": pk, "code": code, "state": state, "channel": channel, "urgency": urgency, "category": category or "",
         "description": (description or "")[:120], "address": address, "reported_at": _iso(reported_at),
@@ -276,8 +272,8 @@ def point_feature(row) -> str:
         "version": version, "tickets": tickets,
     }
     lon, lat = point.coords[:2]
-    return (f'{{"type":"Feature","id":{pk},"geometry":{{"type":"Point","coordinates":[{lon:.6f},{lat:.6f}]}},'
-            f'"properties":{json.dumps(properties, ensure_ascii=False)}}}')
+    return {"type": "Feature", "id": pk, "geometry": {"type": "Point", "coordinates": [round(lon, 6), round(lat, 6)]},
+            "properties": properties}
 
 
 def _iso(value: dt.datetime | None) -> str | None:
@@ -306,7 +302,7 @@ def changes(user, params, cursor: dt.datetime) -> dict:
     matching = {row[0] for row in rows}
     return {
         "cursor": now.isoformat(),
-        "features": [json.loads(point_feature(row)) for row in rows],
+        "features": [point_feature(row, now) for row in rows],
         "removed": [pk for pk in ids if pk not in matching],
         "more": False,
     }

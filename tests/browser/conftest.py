@@ -54,6 +54,15 @@ def log_in(page, live_server, username, password, next_path=""):
     page.click("button[type=submit]")
 
 
+def log_in_app(page, live_server, username, password):
+    """Sign in to 城管通 (/m/) as an inspector."""
+    page.goto(f"{live_server.url}/m/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("#login-button")
+    page.wait_for_selector("#tab-new")
+
+
 @pytest.fixture
 def page(browser, live_server):
     """A fresh page that records every request leaving the live server."""

@@ -7,7 +7,7 @@ import pytest
 from django.core.files.storage import default_storage
 from PIL import Image
 
-from tests.browser.conftest import wait_for
+from tests.browser.conftest import log_in_app, wait_for
 from tests.builders import point_in
 from tests.photos import jpeg, now_local
 from urbanmgmt.cases.models import Case, CaseMedia
@@ -40,11 +40,7 @@ def app_page(browser, live_server, accuracy):
                                   permissions=["geolocation"], locale="zh-CN", viewport={"width": 360, "height": 740},
                                   service_workers="allow")
     page = context.new_page()
-    page.goto(f"{live_server.url}/m/")
-    page.fill("#username", "inspector")
-    page.fill("#password", "patrol-2026")
-    page.click("#login-button")
-    page.wait_for_selector("#tab-new")
+    log_in_app(page, live_server, "inspector", "patrol-2026")
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
     page.wait_for_selector("#tab-new")

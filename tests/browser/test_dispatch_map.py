@@ -5,7 +5,7 @@ text; a stale second dispatcher sees the conflict; no request leaves the server.
 
 import pytest
 
-from tests.browser.conftest import log_in, wait_for, watched_page
+from tests.browser.conftest import log_in, log_in_app, wait_for, watched_page
 from tests.builders import make_person, report_case
 from tests.photos import jpeg
 from urbanmgmt.cases import services
@@ -116,10 +116,7 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
                       page=dispatcher)
 
     inspector = watched_page(browser, live_server, viewport={"width": 360, "height": 740})
-    inspector.goto(f"{live_server.url}/m/")
-    inspector.fill("#username", "inspector")
-    inspector.fill("#password", "pw-inspector")
-    inspector.click("#login-button")
+    log_in_app(inspector, live_server, "inspector", "pw-inspector")
     inspector.click("#tab-tasks")
     inspector.click("[data-task-id]")
     inspector.set_input_files("#task-photo", str(photo))
