@@ -11,13 +11,12 @@ runner-up; below settings.HOTLINE_REVIEW_BELOW the ticket goes to the review lis
 
 import math
 import re
-import threading
-import time
 from dataclasses import dataclass
 
 import jieba
 
 from urbanmgmt.catalog.models import Category
+from urbanmgmt.hotline.reloading import Reloading
 
 jieba.setLogLevel(60)
 STOP = set("的了在是有我和就不人都一个也很到说要去你会着没看好自己这那里啊吧呢吗么还被把让给对从向于请")
@@ -120,17 +119,13 @@ def _trie(node: dict) -> str:
     return f"(?:{body})?" if "" in node else body
 
 
-_lock = threading.Lock()
-_state: dict = {"classifier": None, "loaded": 0.0}
 TTL_S = 60.0
+_classifier = Reloading(Classifier, TTL_S)
 
 
 def classifier() -> Classifier:
-    with _lock:
-        if _state["classifier"] is None or time.monotonic() - _state["loaded"] > TTL_S:
-            _state["classifier"], _state["loaded"] = Classifier(), time.monotonic()
-        return _state["classifier"]
+    return _classifier.get()
 
 
 def invalidate_classifier(**kwargs) -> None:
-    _state["classifier"] = None
+    _classifier.invalidate()

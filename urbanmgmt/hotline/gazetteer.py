@@ -12,8 +12,6 @@ only an area (its representative point).
 
 import json
 import re
-import threading
-import time
 import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +23,7 @@ from django.db import transaction
 from urbanmgmt.grids.models import Area
 from urbanmgmt.hotline.classify import any_of
 from urbanmgmt.hotline.models import Place
+from urbanmgmt.hotline.reloading import Reloading
 
 jieba.setLogLevel(60)
 
@@ -161,21 +160,17 @@ class Gazetteer:
         return found
 
 
-_lock = threading.Lock()
-_state: dict = {"gazetteer": None, "loaded": 0.0}
 TTL_S = 30.0
+_gazetteer = Reloading(Gazetteer, TTL_S)
 
 
 def gazetteer() -> Gazetteer:
     """This process's gazetteer, reloaded every TTL_S seconds (places are edited rarely)."""
-    with _lock:
-        if _state["gazetteer"] is None or time.monotonic() - _state["loaded"] > TTL_S:
-            _state["gazetteer"], _state["loaded"] = Gazetteer(), time.monotonic()
-        return _state["gazetteer"]
+    return _gazetteer.get()
 
 
 def invalidate_gazetteer(**kwargs) -> None:
-    _state["gazetteer"] = None
+    _gazetteer.invalidate()
 
 
 @transaction.atomic
