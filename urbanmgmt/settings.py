@@ -176,6 +176,11 @@ CHECK_WITHIN_WORKING_HOURS = envfloat("CHECK_WITHIN_WORKING_HOURS", 2)
 # A filed case is dispatched in time (按时派遣) within this many working hours.
 DISPATCH_WITHIN_WORKING_HOURS = envfloat("DISPATCH_WITHIN_WORKING_HOURS", 1)
 
+# --- The managers' figures: days before the last KPI_LIVE_DAYS (and today) are stored per
+# day (kpi/daily.py); these recent ones are always counted afresh, as their figures still move
+# with the clock (a signing deadline passing). Keep it above the longest signing window.
+KPI_LIVE_DAYS = envint("KPI_LIVE_DAYS", 14)
+
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)
 REPORT_MAX_BYTES = envint("REPORT_MAX_BYTES", 40 * 2**20)

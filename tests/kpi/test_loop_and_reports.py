@@ -10,7 +10,7 @@ from openpyxl import load_workbook
 
 from tests.builders import client_for, report_case
 from urbanmgmt.cases import services
-from urbanmgmt.cases.models import Case
+from urbanmgmt.cases.models import Case, WorkDay
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.kpi.collection import campaign_progress, day_start
 from urbanmgmt.kpi.loop import loop_kpis
@@ -107,7 +107,7 @@ def test_only_managers_open_the_dashboard(people):
 def test_handling_days_count_working_time_over_a_holiday_week_and_make_up_days(people, category):
     """National Day 2025: 1–8 October off, Sunday 28 September and Saturday 11 October worked."""
     from urbanmgmt.cases import worktime
-    from urbanmgmt.kpi.loop import _handling_days
+    from urbanmgmt.kpi.loop import _handling, _handling_days
 
     at = lambda *parts: dt.datetime(*parts, tzinfo=day_start(dt.date(2025, 1, 1)).tzinfo)  # noqa: E731
     spans = [  # (dispatched, handled, working minutes counted by hand)
@@ -115,10 +115,20 @@ def test_handling_days_count_working_time_over_a_holiday_week_and_make_up_days(p
         (at(2025, 10, 11, 10, 0), at(2025, 10, 13, 10, 0), 120 + 240 + 90),  # make-up Saturday, Sunday off
         (at(2025, 9, 27, 20, 0), at(2025, 9, 28, 12, 30), 210),  # Saturday night off, make-up Sunday morning
     ]
+    from urbanmgmt.cases import clock
+
     for dispatched, handled, _minutes in spans:
         case = hotline_case(people, category)
-        Case.objects.filter(pk=case.pk).update(dispatched_at=dispatched, handled_at=handled)
+        Case.objects.filter(pk=case.pk).update(dispatched_at=dispatched)
+        with clock.at(handled):
+            services.handle(people.handler, Case.objects.get(pk=case.pk), version=case.version, reply="已处理")
     for dispatched, handled, minutes in spans:
         assert worktime.working_minutes_between(dispatched, handled) == minutes
-    days = _handling_days(Case.objects.filter(channel="hotline"))
+    days = _handling_days(_handling(Case.objects.filter(channel="hotline")))
     assert days == {"consultation": None, "other": round((120 + 450 + 210) / 3 / 450, 2)}
+    # The calendar changes after the fact (8 October worked after all): the span across it counts again.
+    day = WorkDay.objects.get(date=dt.date(2025, 10, 8))
+    day.is_workday, day.source = True, "manual"
+    day.save()
+    days = _handling_days(_handling(Case.objects.filter(channel="hotline")))
+    assert days == {"consultation": None, "other": round((120 + 450 + 450 + 210) / 3 / 450, 2)}

@@ -36,8 +36,8 @@ from urbanmgmt.org.models import Department
 # What a transition may change: written back for every case changed since the last flush.
 CHANGING = ("state", "state_before_suspension", "reject_reason", "category", "urgency", "department", "checker",
             "reply", "filed_at", "dispatched_at", "sign_due_at", "signed_at", "due_at", "original_due_at",
-            "extension_requested_until", "handled_at", "checked_at", "closed_at", "rejected_at", "suspended_at",
-            "extension_count", "return_count", "rework_count", "ticket_count", "version", "updated_at")
+            "extension_requested_until", "handled_at", "handling_minutes", "checked_at", "closed_at", "rejected_at",
+            "suspended_at", "extension_count", "return_count", "rework_count", "ticket_count", "version", "updated_at")
 _CASES = RowInserter(Case)
 _EVENTS = RowInserter(CaseEvent)
 

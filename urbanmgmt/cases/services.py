@@ -637,7 +637,41 @@ def step_fields(transition: Transition, case: Case, change: Callable[[Case, dt.d
     fields = change(case, now)
     to_state = fields.pop("state", None) or transition.target or case.state
     fields.update(state=to_state, version=case.version + 1, updated_at=now)
+    if "handled_at" in fields:
+        fields["handling_minutes"] = handling_minutes(fields.get("dispatched_at", case.dispatched_at),
+                                                      fields["handled_at"])
     return fields
+
+
+def handling_minutes(dispatched_at: dt.datetime | None, handled_at: dt.datetime | None) -> float | None:
+    """Case.handling_minutes: the working minutes from the dispatch to the reply (None until both)."""
+    if dispatched_at is None or handled_at is None:
+        return None
+    return round(worktime.working_minutes_between(dispatched_at, handled_at), 3)
+
+
+def working_day_changed(sender, instance, **kwargs) -> None:
+    """A WorkDay saved or deleted (signal receiver): the spans across it count again."""
+    recount_handling_minutes([instance.date])
+
+
+def recount_handling_minutes(days) -> int:
+    """Count Case.handling_minutes again for the handled cases whose dispatch-to-reply span
+    covers any of `days` (after the working calendar changed them); returns how many changed."""
+    days = sorted(set(days))
+    if not days:
+        return 0
+    first = dt.datetime.combine(days[0], dt.time.min, tzinfo=worktime._tz())
+    last = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time.min, tzinfo=worktime._tz())
+    changed = []
+    rows = (Case.objects.filter(handled_at__gte=first, dispatched_at__lt=last)
+            .values_list("pk", "dispatched_at", "handled_at", "handling_minutes").order_by().iterator(chunk_size=2000))
+    for pk, dispatched_at, handled_at, stored in rows:
+        minutes = handling_minutes(dispatched_at, handled_at)
+        if minutes != stored:
+            changed.append(Case(pk=pk, handling_minutes=minutes))
+    Case.objects.bulk_update(changed, ["handling_minutes"], batch_size=1000)
+    return len(changed)
 
 
 # What the transitions read of a case: the rest stays deferred (loaded only if touched).

@@ -167,7 +167,15 @@ def seed_calendar(years: range | None = None) -> int:
         if day.year in years and day.weekday() >= 5 and day not in manual:
             rows.append(WorkDay(date=day, is_workday=True, name=f"{HOLIDAY_ZH.get(name, name)}调休上班",
                                 source="chinese_calendar"))
-    WorkDay.objects.filter(source="chinese_calendar", date__year__in=list(years)).delete()
+    stale = WorkDay.objects.filter(source="chinese_calendar", date__year__in=list(years))
+    before = dict(stale.values_list("date", "is_workday"))
+    stale.delete()
     WorkDay.objects.bulk_create(rows, batch_size=500)
     invalidate_calendar()
+    after = {row.date: row.is_workday for row in rows}
+    changed = {day for day in before.keys() | after.keys() if before.get(day) != after.get(day)}
+    if changed:  # bulk writes send no signals: the handled cases across those days count again
+        from urbanmgmt.cases.services import recount_handling_minutes
+
+        recount_handling_minutes(changed)
     return len(rows)

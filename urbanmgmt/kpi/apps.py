@@ -1,7 +1,39 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# The names stored per-day figures use for their subjects (kpi/daily.py): a model whose
+# field changes drops the stored figures (rare: an admin renaming a user or a code).
+NAMING = {"auth.User": "username", "org.Department": "code", "grids.Area": "code", "grids.UnitGrid": "code"}
+
+
+def _renamed(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    field = NAMING[sender._meta.label]
+    if raw or instance.pk is None or (update_fields is not None and field not in update_fields):
+        return
+    before = sender._default_manager.filter(pk=instance.pk).values_list(field, flat=True).first()
+    if before is not None and before != getattr(instance, field):
+        from urbanmgmt.kpi import daily
+
+        daily.forget()
+
+
+def _grids_reassigned(sender, action, **kwargs) -> None:
+    if action in ("post_add", "post_remove", "post_clear"):
+        from urbanmgmt.kpi import daily
+
+        daily.forget("indicator:missed_report_rate")  # counted per inspector through their grids
+
 
 class KpiConfig(AppConfig):
     name = "urbanmgmt.kpi"
     verbose_name = _("Targets and indicators")
+
+    def ready(self):
+        from django.apps import apps
+        from django.db.models.signals import m2m_changed, pre_save
+
+        from urbanmgmt.org.models import Profile
+
+        for label in NAMING:
+            pre_save.connect(_renamed, sender=apps.get_model(label), dispatch_uid=f"kpi.daily.{label}")
+        m2m_changed.connect(_grids_reassigned, sender=Profile.grids.through, dispatch_uid="kpi.daily.grids")

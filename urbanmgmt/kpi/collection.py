@@ -14,7 +14,6 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db.models import Count, Q
-from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
 from urbanmgmt.cases import worktime
@@ -65,25 +64,67 @@ def rate(filed: int, reports: int) -> float | None:
 
 def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None = None) -> list[dict]:
     """Reports, filed, rejected, pending and the valid-report rate per `by`, with the case
-    list URL behind each row. One query."""
-    key, label = BREAKDOWNS[by]
-    cases = collected(start, end, area)
-    if by == "inspector":  # per inspector: video reports have none and stay in the channel view
-        cases = cases.filter(reporter__isnull=False)
+    list URL behind each row: for the city from the stored days (kpi/daily.py), for an area
+    in one query."""
+    from urbanmgmt.kpi import daily
+
     if by == "month":
-        cases = cases.annotate(month=TruncMonth("reported_at", tzinfo=tz()))
-    fields = [key] + ([label] if label else [])
-    rows = cases.values(*fields).annotate(**COUNTS).order_by(key)
+        per_month: dict = {}
+        for day, figures in _days(start, end, area).items():
+            daily.add(per_month, {day.isoformat()[:7]: tuple(map(sum, zip(*figures.values(), strict=True)))})
+        found = per_month
+    elif area is None:
+        found = daily.figures(f"valid:{by}", _valid_counts(by), start, end, len(COUNTS))
+    else:
+        found = _valid_counts(by, area)(start, end)
+    labels = _labels(by, list(found))
     out = []
-    for row in rows:
-        value = row[key]
-        if by == "month":
-            value = value.date().isoformat()[:7]
-        item = {"key": value, "label": (row[label] if label else None) or value,
-                **{name: row[name] for name in COUNTS}, "valid_rate": rate(row["filed"], row["reports"])}
-        item["cases_url"] = _cases_url(start, end, by, value, area)
-        out.append(item)
+    for value in sorted(found):
+        numbers = dict(zip(COUNTS, found[value], strict=True))
+        out.append({"key": value, "label": labels.get(value) or value, **numbers,
+                    "valid_rate": rate(numbers["filed"], numbers["reports"]),
+                    "cases_url": _cases_url(start, end, by, value, area)})
     return out
+
+
+def _valid_counts(by: str, area: Area | None = None):
+    """The counting behind valid_rates (not by month): [start, end) → {key: COUNTS numbers}."""
+    key = BREAKDOWNS[by][0]
+
+    def compute(start: dt.datetime, end: dt.datetime) -> dict[str, tuple]:
+        cases = collected(start, end, area)
+        if by == "inspector":  # per inspector: video reports have none and stay in the channel view
+            cases = cases.filter(reporter__isnull=False)
+        rows = cases.values(key).annotate(**COUNTS).order_by()
+        return {str(row[key]): tuple(row[name] for name in COUNTS) for row in rows}
+    return compute
+
+
+def _days(start: dt.datetime, end: dt.datetime, area: Area | None) -> dict[dt.date, dict[str, tuple]]:
+    """Per local day of [start, end) (whole days): {channel: COUNTS numbers} of the collector reports."""
+    from urbanmgmt.kpi import daily
+
+    first, last = start.astimezone(tz()).date(), (end.astimezone(tz()) - dt.timedelta(microseconds=1)).date()
+    if area is None:
+        return daily.by_day("valid:channel", _valid_counts("channel"), first, last, len(COUNTS))
+    rows = (collected(start, end, area).annotate(d=LocalDate("reported_at")).values("d", "channel")
+            .annotate(**COUNTS).order_by())
+    out: dict[dt.date, dict[str, tuple]] = {}
+    for row in rows:
+        out.setdefault(row["d"], {})[row["channel"]] = tuple(row[name] for name in COUNTS)
+    return out
+
+
+def _labels(by: str, keys: list[str]) -> dict[str, str]:
+    """What names each row (an inspector's name, a community's or street's name)."""
+    from django.contrib.auth import get_user_model
+
+    if by == "inspector":
+        return {u: name for u, name in get_user_model().objects.filter(username__in=keys)
+                .values_list("username", "first_name") if name}
+    if by in ("community", "street"):
+        return dict(Area.objects.filter(level=by, code__in=keys).values_list("code", "name"))
+    return {}
 
 
 def cases_url(**params) -> str:
@@ -156,10 +197,15 @@ def quota_progress(year: int, area: Area | None = None, as_of: dt.date | None = 
     workdays = [d for d in days if worktime.is_workday(d)]
     elapsed = [d for d in workdays if d <= as_of]
     remaining = len(workdays) - len(elapsed)
-    so_far = collected(day_start(first), day_start(as_of + dt.timedelta(days=1)), area)
-    counts = so_far.aggregate(**COUNTS)
+    days = _days(day_start(first), day_start(as_of + dt.timedelta(days=1)), area)
+    counts = dict.fromkeys(COUNTS, 0)
+    for figures in days.values():
+        for numbers in figures.values():
+            for name, n in zip(COUNTS, numbers, strict=True):
+                counts[name] += n
     done = counts["reports"]
-    projection, low, high, method, share = _project(year, area, as_of, done, so_far, elapsed, remaining)
+    reports = {day: sum(numbers[0] for numbers in figures.values()) for day, figures in days.items()}
+    projection, low, high, method, share = _project(year, area, as_of, done, reports, elapsed, remaining)
     return Progress(
         year=year, as_of=as_of, quota=quota.collection_total, valid_rate_target=float(quota.valid_rate),
         collected=done, filed=counts["filed"], pending=counts["pending"], valid_rate=rate(counts["filed"], done),
@@ -171,15 +217,17 @@ def quota_progress(year: int, area: Area | None = None, as_of: dt.date | None = 
     )
 
 
-def _project(year, area, as_of, done, so_far, elapsed, remaining):
-    """(projection, low, high, method, expected share of the year done by now)."""
-    previous = _monthly(collected(day_start(dt.date(year - 1, 1, 1)), day_start(dt.date(year, 1, 1)), area))
+def _project(year, area, as_of, done, reports: dict[dt.date, int], elapsed, remaining):
+    """(projection, low, high, method, expected share of the year done by now); `reports`:
+    this year's reports per day so far."""
+    last_year = _days(day_start(dt.date(year - 1, 1, 1)), day_start(dt.date(year, 1, 1)), area)
+    previous = _monthly({day: sum(numbers[0] for numbers in figures.values()) for day, figures in last_year.items()})
     if len(previous) >= 11 and sum(previous.values()):
-        return _seasonal(year, area, as_of, done, previous)
+        return _seasonal(year, as_of, done, previous, reports)
     total_wd = len(elapsed) + remaining
     if not elapsed:
         return done, done, done, "linear", 0.0
-    per_day = _daily_counts(so_far, elapsed)
+    per_day = [reports.get(d, 0) for d in elapsed]
     pace = done / len(elapsed)
     projection = done + pace * remaining
     spread = 1.96 * (statistics.pstdev(per_day) if len(per_day) > 1 else math.sqrt(pace)) * math.sqrt(remaining)
@@ -187,7 +235,7 @@ def _project(year, area, as_of, done, so_far, elapsed, remaining):
             len(elapsed) / total_wd)
 
 
-def _seasonal(year, area, as_of, done, previous: dict[int, int]):
+def _seasonal(year, as_of, done, previous: dict[int, int], reports: dict[dt.date, int]):
     total = sum(previous.values())
     month_days = (dt.date(year + (as_of.month == 12), as_of.month % 12 + 1, 1) - dt.timedelta(days=1)).day
     share = (sum(previous.get(m, 0) for m in range(1, as_of.month))
@@ -196,7 +244,7 @@ def _seasonal(year, area, as_of, done, previous: dict[int, int]):
         return done, done, done, "seasonal", 0.0
     ratio = done / (total * share)  # this year against last, so far
     rest = total * (1 - share)
-    current = _monthly(collected(day_start(dt.date(year, 1, 1)), day_start(dt.date(year, as_of.month, 1)), area))
+    current = _monthly({day: n for day, n in reports.items() if day < dt.date(year, as_of.month, 1)})
     ratios = [current.get(m, 0) / previous[m] for m in range(1, as_of.month) if previous.get(m)]
     spread = 1.96 * statistics.stdev(ratios) / math.sqrt(len(ratios)) if len(ratios) >= 2 else 0.25 * ratio
     projection = done + rest * ratio
@@ -204,22 +252,12 @@ def _seasonal(year, area, as_of, done, previous: dict[int, int]):
             "seasonal", share)
 
 
-def _monthly(cases) -> dict[int, int]:
+def _monthly(reports: dict[dt.date, int]) -> dict[int, int]:
     months: dict[int, int] = {}
-    for day, n in _per_day(cases).items():
-        months[day.month] = months.get(day.month, 0) + n
+    for day, n in reports.items():
+        if n:
+            months[day.month] = months.get(day.month, 0) + n
     return months
-
-
-def _daily_counts(cases, workdays: list[dt.date]) -> list[int]:
-    by_day = _per_day(cases)
-    return [by_day.get(d, 0) for d in workdays]
-
-
-def _per_day(cases) -> dict[dt.date, int]:
-    """Reports per local day (kpi.sql.LocalDate: no Python function per row on SQLite)."""
-    rows = cases.annotate(d=LocalDate("reported_at")).values("d").annotate(n=Count("id")).order_by()
-    return {row["d"]: row["n"] for row in rows}
 
 
 def campaign_progress(start: dt.datetime, end: dt.datetime, area: Area | None = None) -> list[dict]:

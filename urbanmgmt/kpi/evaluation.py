@@ -4,6 +4,7 @@ indicators (indicators.py) under a versioned scheme (models.EvaluationScheme).""
 import datetime as dt
 
 from urbanmgmt.kpi.indicators import INDICATORS
+from urbanmgmt.kpi.indicators import counts as indicator_counts
 from urbanmgmt.kpi.models import EvaluationScheme
 
 WHO = ("inspector", "dispatcher", "department", "area")
@@ -50,9 +51,9 @@ def evaluate(who: str, start: dt.datetime, end: dt.datetime, scheme: EvaluationS
     configured = scheme.config.get(who, {})
     # In the registry's order (PostgreSQL's jsonb does not keep the keys' order).
     weights = {key: configured[key] for key in (VOLUME, *INDICATORS) if key in configured}
-    counts = {key: INDICATORS[key].compute(start, end) for key in weights if key != VOLUME}
+    counts = {key: indicator_counts(key, start, end) for key in weights if key != VOLUME}
     if VOLUME in weights:
-        base = counts.get("closure_rate") or INDICATORS["closure_rate"].compute(start, end)
+        base = counts.get("closure_rate") or indicator_counts("closure_rate", start, end)
         busiest = max((d for _, d in base.values()), default=0)
         counts[VOLUME] = {s: (d, busiest) for s, (_, d) in base.items()}
     subjects = sorted({s for per in counts.values() for s in per})

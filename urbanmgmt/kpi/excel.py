@@ -44,6 +44,16 @@ def workbook(start: dt.datetime, end: dt.datetime, area=None) -> bytes:
     return out.getvalue()
 
 
+def store_days(first: dt.date, last: dt.date) -> int:
+    """Store the per-day figures (kpi/daily.py) of [first, last] for every table of the
+    workbook (the figures of the days before the live window); how many days are stored now."""
+    from urbanmgmt.kpi.collection import day_start
+    from urbanmgmt.kpi.models import DayDone
+
+    workbook(day_start(first), day_start(last + dt.timedelta(days=1)))
+    return DayDone.objects.filter(day__gte=first, day__lte=last).count()
+
+
 def _sheet(book, title: str, header: list[str]):
     sheet = book.create_sheet(title[:31])
     sheet.append(header)

@@ -84,15 +84,15 @@ def dispatched_in_time(start, end) -> Counts:
     events = CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False).order_by()
     cols = columns(events, ("actor_id", "at", "case_id"), moments=("at",))  # the covering index, no row read
     ids = cols["case_id"].astype(np.int64)
-    # Filing times of those cases from the (grid, filed_at) index, matched by id (no join per event).
-    cases = columns(Case.objects.filter(filed_at__isnull=False, grid_id__gte=0).order_by(), ("id", "filed_at"),
-                    moments=("filed_at",))
-    order = np.argsort(cases["id"].astype(np.int64))
-    case_ids, case_filed = cases["id"].astype(np.int64)[order], cases["filed_at"][order]
-    where = np.clip(np.searchsorted(case_ids, ids), 0, max(0, case_ids.size - 1))
-    found = (case_ids.size > 0) & (case_ids[where] == ids) if case_ids.size else np.zeros(ids.size, dtype=bool)
+    # Filing times of those cases only, by primary key (a day's dispatches: a few queries).
+    filed_by_id: dict[int, np.datetime64] = {}
+    unique_ids = np.unique(ids).tolist()
+    for chunk in range(0, len(unique_ids), 900):
+        found = columns(Case.objects.filter(pk__in=unique_ids[chunk:chunk + 900]).order_by(), ("id", "filed_at"),
+                        moments=("filed_at",))
+        filed_by_id.update(zip(found["id"].tolist(), found["filed_at"], strict=True))
+    filed = np.array([filed_by_id.get(i, np.datetime64("NaT")) for i in ids.tolist()], dtype="datetime64[us]")
     at = cols["at"]
-    filed = np.where(found, case_filed[where] if case_ids.size else at, np.datetime64("NaT"))
     filed_known = ~np.isnat(filed)
     both = np.concatenate([at, filed[filed_known]])
     first = (both.min().astype("datetime64[D]").astype(object) - dt.timedelta(days=1)) if both.size else None
@@ -113,29 +113,26 @@ def _per_subject(users: np.ndarray, hit: np.ndarray) -> Counts:
 
 
 def dispatched_accurately(start, end) -> Counts:
-    """(dispatches − those returned as misrouted) ÷ dispatches, per dispatcher: a return
-    approved counts against the dispatch it undid (the case's last one before it). Dispatches
-    are counted in SQL; only the cases with a return (a few in a hundred) are read."""
+    """(dispatches − those returned as misrouted) ÷ dispatches, per dispatcher: an approved
+    return counts against the dispatch it undid, the case's last one before it. Dispatches
+    are counted in SQL; then the dispatch and return events of those cases are read by the
+    (case, at) index, a chunk of cases at a time."""
     dispatched = CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False)
     rows = dispatched.values("actor_id").annotate(n=Count("id"), d=Count("id")).order_by()
     out = {username: list(counts) for username, counts in _by_username(rows, "actor_id").items()}
-    returns = list(CaseEvent.objects.filter(action="approve_return", at__gt=start).values_list("case_id", "at")
-                   .order_by())
-    by_case: dict[int, list[tuple]] = {}
-    ids = sorted({case_id for case_id, _at in returns})
-    names = dict(get_user_model().objects.values_list("pk", "username"))
-    for chunk in range(0, len(ids), 500):  # by case alone (its (case, at) index); the rest is checked here
-        for case_id, action, at, actor in (CaseEvent.objects.filter(case_id__in=ids[chunk:chunk + 500])
+    ids = sorted(set(dispatched.values_list("case_id", flat=True).order_by()))
+    names = dict(get_user_model().objects.filter(username__in=list(out)).values_list("pk", "username"))
+    for chunk in range(0, len(ids), 500):
+        last: dict[int, tuple] = {}  # case → its latest dispatch so far (at, actor)
+        for case_id, action, at, actor in (CaseEvent.objects.filter(case_id__in=ids[chunk:chunk + 500],
+                                                                    action__in=("dispatch", "approve_return"))
                                            .values_list("case_id", "action", "at", "actor_id").order_by("at", "id")):
-            if action == "dispatch" and actor is not None and start <= at < end:
-                by_case.setdefault(case_id, []).append((at, names[actor]))
-    undone = set()
-    for case_id, at in returns:
-        earlier = [d for d in by_case.get(case_id, ()) if d[0] < at]
-        if earlier:
-            undone.add((case_id, *earlier[-1]))
-    for _case_id, _at, username in undone:
-        out[username][0] -= 1
+            if action == "dispatch":
+                last[case_id] = (at, actor)
+            elif case_id in last:
+                undone_at, undone_by = last.pop(case_id)
+                if start <= undone_at < end and undone_by in names:
+                    out[names[undone_by]][0] -= 1
     return {k: (v[0], v[1]) for k, v in out.items()}
 
 
@@ -184,3 +181,11 @@ INDICATORS = {i.key: i for i in [
     Indicator("area_on_time_closure", "按期结案率", "area", "按期结案数 ÷ (应结案数 − 缓办数)", True,
               _area(CLOSED & Q(closed_at__lte=F("due_at")), NOT_SUSPENDED)),
 ]}
+
+
+def counts(key: str, start: dt.datetime, end: dt.datetime) -> Counts:
+    """An indicator's {subject: (numerator, denominator)} over [start, end), from the stored
+    days where it can (kpi/daily.py)."""
+    from urbanmgmt.kpi import daily
+
+    return daily.figures(f"indicator:{key}", INDICATORS[key].compute, start, end, 2)

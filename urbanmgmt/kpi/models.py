@@ -77,3 +77,48 @@ class EvaluationScheme(models.Model):
         problems = config_problems(self.config)
         if problems:
             raise ValidationError({"config": problems})
+
+
+class DayFigure(models.Model):
+    """One stored day of a figure (kpi/daily.py): the numbers of one subject (an inspector,
+    a department, a channel… or '' for a single figure) on one local day."""
+
+    metric = models.CharField(max_length=64)
+    day = models.DateField()
+    subject = models.CharField(max_length=150, blank=True)
+    v0 = models.FloatField(default=0)
+    v1 = models.FloatField(default=0)
+    v2 = models.FloatField(default=0)
+    v3 = models.FloatField(default=0)
+
+    class Meta:
+        indexes = [models.Index(fields=["metric", "day", "subject"], name="kpi_dayfigure_metric_day")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.day} {self.subject}"
+
+
+class DayDone(models.Model):
+    """The days of a figure that are stored (a day may have no rows at all)."""
+
+    metric = models.CharField(max_length=64)
+    day = models.DateField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["metric", "day"], name="kpi_daydone_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.metric} {self.day}"
+
+
+class DirtyDay(models.Model):
+    """A local day whose stored figures are out of date: written by database triggers on the
+    cases, their events and inspection tasks and the 12345 tickets (migration 0005) whenever a
+    row with a moment on a past day is written, so no write path can forget it. Not unique:
+    concurrent writers never wait on each other's mark (the triggers skip a day already
+    marked; a rare duplicate is harmless)."""
+
+    day = models.DateField(db_index=True)
+
+    def __str__(self) -> str:
+        return str(self.day)

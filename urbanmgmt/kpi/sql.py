@@ -1,4 +1,4 @@
-"""Local days and times of day in SQL, fast on SQLite too.
+"""Local days in SQL, fast on SQLite too.
 
 Django's TruncDate/Extract with a time zone run, on SQLite, a Python function per row
 (django_datetime_cast_date …): about 2 µs a row, over a year of 868,000 items seconds per
@@ -13,8 +13,8 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import DateField, FloatField, Func
-from django.db.models.functions import ExtractHour, ExtractMinute, ExtractSecond, TruncDate
+from django.db.models import DateField, Func
+from django.db.models.functions import TruncDate
 
 
 @lru_cache(maxsize=4)
@@ -44,26 +44,3 @@ class LocalDate(Func):
 
     def as_postgresql(self, compiler, connection, **extra):
         return self.as_sql(compiler, connection, template=f"((%(expressions)s AT TIME ZONE '{_zone()}')::date)", **extra)
-
-
-class LocalMinutes(Func):
-    """Minutes after local midnight (with their fraction) of a datetime column."""
-
-    output_field = FloatField()
-    arity = 1
-
-    def as_sqlite(self, compiler, connection, **extra):
-        offset = fixed_offset_minutes(_zone())
-        if offset is None:
-            zone = ZoneInfo(_zone())
-            column = self.source_expressions[0]
-            fallback = (ExtractHour(column, tzinfo=zone) * 60.0 + ExtractMinute(column, tzinfo=zone)
-                        + ExtractSecond(column, tzinfo=zone) / 60.0)
-            return compiler.compile(fallback.resolve_expression(compiler.query))
-        template = (f"((julianday(%(expressions)s) - julianday(date(%(expressions)s, '{offset:+d} minutes'), "
-                    f"'{-offset:+d} minutes')) * 1440.0)")
-        return self.as_sql(compiler, connection, template=template, **extra)
-
-    def as_postgresql(self, compiler, connection, **extra):
-        template = f"(EXTRACT(EPOCH FROM (%(expressions)s AT TIME ZONE '{_zone()}')::time) / 60.0)"
-        return self.as_sql(compiler, connection, template=template, **extra)

@@ -1,0 +1,117 @@
+"""Database triggers that mark the local days whose stored figures (kpi/daily.py) a write
+makes stale, on SpatiaLite and PostGIS alike: every path that writes cases, their events,
+inspection tasks or 12345 tickets (the services, the bulk ledger, an import, the admin, a
+hand-written UPDATE) is covered, none has to remember it.
+
+A write marks the days before today of the moments the figures are counted by, before and
+after it (a deadline moved from one day to another makes both stale). Days from today on
+are never stored, so a write about today's cases (nearly all of them) marks nothing: the
+SQLite triggers fire only when the row's earliest moment lies before today.
+
+Note for later migrations: SQLite drops a table's triggers when it rebuilds the table; a
+migration that rebuilds one of these tables must call `install` again
+(tests/kpi/test_daily.py fails if it does not).
+"""
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import migrations
+
+# table: (the moments its rows are counted by, the earliest of them: the SQLite trigger's gate)
+TABLES = {
+    "cases_case": (("reported_at", "filed_at", "dispatched_at", "due_at", "handled_at", "closed_at"), "reported_at"),
+    "cases_caseevent": (("at",), "at"),
+    "cases_inspectiontask": (("due_at",), "due_at"),
+    "hotline_hotlineticket": (("satisfaction_at",), "satisfaction_at"),
+}
+OPS = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
+
+
+def _offsets(zone: str) -> list[int]:
+    """The zone's offsets from UTC in minutes (one for Asia/Shanghai; two where DST is kept:
+    a moment is then marked on both candidate days, which only ever marks one day too many)."""
+    tz = ZoneInfo(zone)
+    found = {int(tz.utcoffset(dt.datetime(year, month, 15)).total_seconds() // 60)
+             for year in range(2000, 2040) for month in range(1, 13)}
+    return sorted(found)
+
+
+def sqlite_statements() -> list[str]:
+    offsets = _offsets(settings.TIME_ZONE)
+    today = f"date('now', '{offsets[-1]:+d} minutes')"
+    start_of_today = f"datetime('now', '{offsets[-1]:+d} minutes', 'start of day', '{-offsets[0]:+d} minutes')"
+    out = []
+    for table, (columns, earliest) in TABLES.items():
+        for op, rows in OPS.items():
+            if table == "cases_caseevent" and op != "insert":
+                continue  # history is append-only
+            days = " UNION ".join(f"SELECT date({row}.{column}, '{offset:+d} minutes') AS d"
+                                  for row in rows for column in columns for offset in offsets)
+            gate = " OR ".join(f"{row}.{earliest} < {start_of_today}" for row in rows)
+            out.append(
+                f"CREATE TRIGGER IF NOT EXISTS kpi_dirty_{table}_{op} AFTER {op.upper()} ON {table} WHEN {gate} BEGIN "
+                f"INSERT INTO kpi_dirtyday (day) SELECT d FROM ({days}) WHERE d IS NOT NULL AND d < {today} "
+                f"AND NOT EXISTS (SELECT 1 FROM kpi_dirtyday WHERE day = d); END")
+    return out
+
+
+def sqlite_reverse() -> list[str]:
+    return [f"DROP TRIGGER IF EXISTS kpi_dirty_{table}_{op}" for table in TABLES for op in OPS]
+
+
+def postgres_statements() -> list[str]:
+    zone = settings.TIME_ZONE.replace("'", "")
+    out = [f"""CREATE OR REPLACE FUNCTION kpi_mark_days(moments timestamptz[]) RETURNS void AS $$
+        INSERT INTO kpi_dirtyday (day)
+        SELECT DISTINCT (m AT TIME ZONE '{zone}')::date FROM unnest(moments) AS m
+        WHERE m IS NOT NULL AND (m AT TIME ZONE '{zone}')::date < (now() AT TIME ZONE '{zone}')::date
+          AND NOT EXISTS (SELECT 1 FROM kpi_dirtyday WHERE day = (m AT TIME ZONE '{zone}')::date)
+        $$ LANGUAGE sql"""]
+    for table, (columns, _earliest) in TABLES.items():
+        new = ", ".join(f"NEW.{c}" for c in columns)
+        old = ", ".join(f"OLD.{c}" for c in columns)
+        out.append(f"""CREATE OR REPLACE FUNCTION kpi_dirty_{table}() RETURNS trigger AS $$
+            BEGIN
+              IF TG_OP <> 'DELETE' THEN PERFORM kpi_mark_days(ARRAY[{new}]::timestamptz[]); END IF;
+              IF TG_OP <> 'INSERT' THEN PERFORM kpi_mark_days(ARRAY[{old}]::timestamptz[]); END IF;
+              RETURN NULL;
+            END $$ LANGUAGE plpgsql""")
+        ops = "INSERT" if table == "cases_caseevent" else "INSERT OR UPDATE OR DELETE"
+        out.append(f"DROP TRIGGER IF EXISTS kpi_dirty ON {table}")
+        out.append(f"CREATE TRIGGER kpi_dirty AFTER {ops} ON {table} FOR EACH ROW EXECUTE FUNCTION kpi_dirty_{table}()")
+    return out
+
+
+def postgres_reverse() -> list[str]:
+    return ([f"DROP TRIGGER IF EXISTS kpi_dirty ON {table}" for table in TABLES]
+            + [f"DROP FUNCTION IF EXISTS kpi_dirty_{table}()" for table in TABLES]
+            + ["DROP FUNCTION IF EXISTS kpi_mark_days(timestamptz[])"])
+
+
+def install(apps=None, schema_editor=None, connection=None):
+    connection = connection or schema_editor.connection
+    statements = postgres_statements() if connection.vendor == "postgresql" else sqlite_statements()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def remove(apps=None, schema_editor=None, connection=None):
+    connection = connection or schema_editor.connection
+    statements = postgres_reverse() if connection.vendor == "postgresql" else sqlite_reverse()
+    with connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+class Migration(migrations.Migration):
+
+    dependencies = [
+        ("kpi", "0005_day_figures"),
+        ("cases", "0008_case_handling_minutes"),
+        ("hotline", "0001_initial"),
+    ]
+
+    operations = [migrations.RunPython(install, remove)]
