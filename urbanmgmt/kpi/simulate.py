@@ -308,7 +308,8 @@ class Simulator:
             case = self._do("send_for_check", dispatcher, case)
             task = self.cases.open_task(case)
             inspector = self._inspector_for(case)
-            t = worktime.add_working_hours(t, self.rng.uniform(0.2, 1.8))
+            late_check = self.rng.random() < 0.02  # the check is due in 2 working hours; a few miss it
+            t = worktime.add_working_hours(t, self.rng.uniform(2.1, 6) if late_check else self.rng.uniform(0.2, 1.8))
             fixed = attempt == 1 or self.rng.random() < 0.985
             yield t
             case = self.cases.complete_task(inspector, task, result="fixed" if fixed else "not_fixed",
