@@ -6,7 +6,8 @@ hand-written UPDATE) is covered, none has to remember it.
 A write marks the days before today of the moments the figures are counted by, before and
 after it (a deadline moved from one day to another makes both stale). Days from today on
 are never stored, so a write about today's cases (nearly all of them) marks nothing: the
-SQLite triggers fire only when the row's earliest moment lies before today.
+SQLite triggers fire only when the row's earliest moment lies before today, and the first
+of them not at all when that day is marked already.
 
 Note for later migrations: SQLite drops a table's triggers when it rebuilds the table; a
 migration that rebuilds one of these tables must call `install` again
@@ -27,6 +28,16 @@ TABLES = {
     "hotline_hotlineticket": (("satisfaction_at",), "satisfaction_at"),
 }
 OPS = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
+# The columns the figures read: an UPDATE setting none of them (a linked ticket counted on its
+# case, a reply's text) fires nothing.
+COUNTED = {
+    "cases_case": ("channel", "request_type", "category_id", "grid_id", "community_id", "street_id", "district_id",
+                   "reporter_id", "state", "department_id", "reported_at", "filed_at", "dispatched_at", "sign_due_at",
+                   "signed_at", "due_at", "handled_at", "handling_minutes", "closed_at", "rework_count"),
+    "cases_caseevent": (),
+    "cases_inspectiontask": ("case_id", "kind", "due_at", "done_at", "done_by_id"),
+    "hotline_hotlineticket": ("grid_id", "case_id", "satisfaction", "satisfaction_at", "resolved"),
+}
 
 
 def _offsets(zone: str) -> list[int]:
@@ -39,26 +50,46 @@ def _offsets(zone: str) -> list[int]:
 
 
 def sqlite_statements() -> list[str]:
+    """Per table, operation and row image (OLD/NEW): a trigger for the earliest moment's day
+    (skipped at once when that day is marked already: an import of yesterday's tickets pays
+    one index probe a row), and one for the other moments, which fires only for a row whose
+    earliest moment lies before today (the others come after it)."""
     offsets = _offsets(settings.TIME_ZONE)
     today = f"date('now', '{offsets[-1]:+d} minutes')"
     start_of_today = f"datetime('now', '{offsets[-1]:+d} minutes', 'start of day', '{-offsets[0]:+d} minutes')"
+
+    def day(expr: str, offset: int) -> str:
+        return f"date({expr}, '{offset:+d} minutes')"
+
+    def mark(moments: list[str]) -> str:
+        days = " UNION ALL ".join(f"SELECT {day(m, offset)} AS d" for m in moments for offset in offsets)
+        return (f"INSERT INTO kpi_dirtyday (day) SELECT d FROM ({days}) WHERE d IS NOT NULL AND d < {today} "
+                f"AND NOT EXISTS (SELECT 1 FROM kpi_dirtyday WHERE day = d);")
+
     out = []
     for table, (columns, earliest) in TABLES.items():
         for op, rows in OPS.items():
             if table == "cases_caseevent" and op != "insert":
                 continue  # history is append-only
-            days = " UNION ".join(f"SELECT date({row}.{column}, '{offset:+d} minutes') AS d"
-                                  for row in rows for column in columns for offset in offsets)
-            gate = " OR ".join(f"{row}.{earliest} < {start_of_today}" for row in rows)
-            out.append(
-                f"CREATE TRIGGER IF NOT EXISTS kpi_dirty_{table}_{op} AFTER {op.upper()} ON {table} WHEN {gate} BEGIN "
-                f"INSERT INTO kpi_dirtyday (day) SELECT d FROM ({days}) WHERE d IS NOT NULL AND d < {today} "
-                f"AND NOT EXISTS (SELECT 1 FROM kpi_dirtyday WHERE day = d); END")
+            for row in rows:
+                name = f"kpi_dirty_{table}_{op}_{row.lower()}"
+                before_today = f"{row}.{earliest} < {start_of_today}"
+                unmarked = " OR ".join(f"NOT EXISTS (SELECT 1 FROM kpi_dirtyday WHERE day = {day(f'{row}.{earliest}', o)})"
+                                       for o in offsets)
+                event = f"UPDATE OF {', '.join(COUNTED[table])}" if op == "update" else op.upper()
+                out.append(f"CREATE TRIGGER IF NOT EXISTS {name} AFTER {event} ON {table} "
+                           f"WHEN {before_today} AND ({unmarked}) BEGIN {mark([f'{row}.{earliest}'])} END")
+                others = [c for c in columns if c != earliest]
+                if others:
+                    any_before = " OR ".join(f"{row}.{c} < {start_of_today}" for c in others)
+                    out.append(f"CREATE TRIGGER IF NOT EXISTS {name}_rest AFTER {event} ON {table} "
+                               f"WHEN {before_today} AND ({any_before}) BEGIN {mark([f'{row}.{c}' for c in others])} END")
     return out
 
 
 def sqlite_reverse() -> list[str]:
-    return [f"DROP TRIGGER IF EXISTS kpi_dirty_{table}_{op}" for table in TABLES for op in OPS]
+    return [f"DROP TRIGGER IF EXISTS kpi_dirty_{table}_{op}_{row.lower()}{rest}"
+            for table in TABLES for op, rows in OPS.items() for row in rows for rest in ("", "_rest")]
 
 
 def postgres_statements() -> list[str]:
@@ -78,7 +109,7 @@ def postgres_statements() -> list[str]:
               IF TG_OP <> 'INSERT' THEN PERFORM kpi_mark_days(ARRAY[{old}]::timestamptz[]); END IF;
               RETURN NULL;
             END $$ LANGUAGE plpgsql""")
-        ops = "INSERT" if table == "cases_caseevent" else "INSERT OR UPDATE OR DELETE"
+        ops = "INSERT" if table == "cases_caseevent" else f"INSERT OR UPDATE OF {', '.join(COUNTED[table])} OR DELETE"
         out.append(f"DROP TRIGGER IF EXISTS kpi_dirty ON {table}")
         out.append(f"CREATE TRIGGER kpi_dirty AFTER {ops} ON {table} FOR EACH ROW EXECUTE FUNCTION kpi_dirty_{table}()")
     return out
