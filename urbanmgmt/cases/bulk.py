@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.cases.models import Case, CaseEvent, InspectionTask, RejectReason, State
-from urbanmgmt.cases.rows import RowInserter
+from urbanmgmt.cases.rows import RowInserter, inserted
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed
@@ -255,6 +255,7 @@ class Ledger:
         for task in fresh:
             task.case = task.case  # its id, now that the case has one (the object stays cached)
         InspectionTask.objects.bulk_create(fresh, batch_size=500)
+        inserted(InspectionTask, fresh)
         if any(task.pk is None for task in fresh):
             raise RuntimeError("this database does not return the ids of bulk-inserted rows")
         if done:

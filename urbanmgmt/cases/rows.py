@@ -18,6 +18,17 @@ _PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "Pos
 _AS_IS = {str, int, float, bool}
 
 
+# Told of the rows RowInserter writes, as (model, objects, alias) — as post_save would be by
+# the ORM: the managers' stored figures (kpi/daily.py) mark the past days those rows touch.
+inserted_hooks: list = []
+
+
+def inserted(model, objs: list, using: str = "default") -> None:
+    """Run the insert hooks (also for a bulk_create, which sends no post_save)."""
+    for hook in inserted_hooks:
+        hook(model, objs, using)
+
+
 class RowInserter:
     """INSERT … RETURNING id of one model's rows, compiled once per database alias."""
 
@@ -37,6 +48,7 @@ class RowInserter:
             obj.pk = cursor.fetchone()[0]
         obj._state.adding = False
         obj._state.db = using
+        inserted(self.model, [obj], using)
 
     def insert_many(self, objs: list, using: str = "default") -> None:
         """INSERT of many rows with one executemany, for bulk paths; the ids are not read
@@ -51,6 +63,7 @@ class RowInserter:
         rows = [[prepare(obj) for prepare in plan] for obj in objs]
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
+        inserted(self.model, objs, using)
 
     def _plan(self, using: str) -> list:
         """How each column's value is read from an object: as it is for the plain types

@@ -135,6 +135,39 @@ def _store(metric: str, day: dt.date, found: Figures) -> None:
         pass
 
 
+# The moments each table's rows are counted by (kpi/migrations/0006 names the same for its
+# UPDATE and DELETE triggers).
+MOMENTS = {"cases.Case": ("reported_at", "filed_at", "dispatched_at", "due_at", "handled_at", "closed_at"),
+           "cases.CaseEvent": ("at",), "cases.InspectionTask": ("due_at",), "hotline.HotlineTicket": ("satisfaction_at",)}
+
+
+def rows_inserted(model, objs, using: str = "default") -> None:
+    """Mark the past days new rows touch (cases.rows.inserted hook, post_save of a created
+    row). Inserts are marked here rather than by a trigger: on SQLite a trigger on a table
+    makes each INSERT inside a savepoint keep a statement journal (a 12345 import several
+    times slower); UPDATEs and DELETEs are marked by the triggers of migration 0006."""
+    moments = MOMENTS.get(model._meta.label)
+    if not moments:
+        return
+    start_of_today = _day_start(timezone.localdate())
+    zone = _zone()
+    days = {value.astimezone(zone).date() for obj in objs for name in moments
+            if isinstance(value := getattr(obj, name, None), dt.datetime) and value < start_of_today}
+    if days:
+        mark(days, using)
+
+
+def created(sender, instance, created=False, raw=False, using="default", **kwargs) -> None:
+    if created and not raw:
+        rows_inserted(sender, [instance], using)
+
+
+def mark(days, using: str = "default") -> None:
+    """Mark days as out of date (the ones not marked already)."""
+    known = set(DirtyDay.objects.using(using).filter(day__in=list(days)).values_list("day", flat=True))
+    DirtyDay.objects.using(using).bulk_create([DirtyDay(day=day) for day in sorted(set(days) - known)])
+
+
 def forget(metric_prefix: str = "") -> None:
     """Drop stored days (of the metrics starting with `metric_prefix`; all by default)."""
     with transaction.atomic():

@@ -1,13 +1,17 @@
-"""Database triggers that mark the local days whose stored figures (kpi/daily.py) a write
-makes stale, on SpatiaLite and PostGIS alike: every path that writes cases, their events,
-inspection tasks or 12345 tickets (the services, the bulk ledger, an import, the admin, a
-hand-written UPDATE) is covered, none has to remember it.
+"""Database triggers that mark the local days whose stored figures (kpi/daily.py) an UPDATE
+or a DELETE makes stale, on SpatiaLite and PostGIS alike: every path that changes cases,
+inspection tasks or 12345 tickets (the services, the bulk ledger, the admin, a hand-written
+UPDATE) is covered, none has to remember it. New rows are marked by the application
+(kpi.daily.rows_inserted, told by cases.rows and post_save): on SQLite an INSERT trigger
+makes every insert inside a savepoint keep a statement journal, several times the cost of a
+bulk import. Case history (cases_caseevent) is only ever inserted.
 
 A write marks the days before today of the moments the figures are counted by, before and
-after it (a deadline moved from one day to another makes both stale). Days from today on
-are never stored, so a write about today's cases (nearly all of them) marks nothing: the
-SQLite triggers fire only when the row's earliest moment lies before today, and the first
-of them not at all when that day is marked already.
+after it (a deadline moved from one day to another makes both stale), and only when it sets
+a column the figures read. Days from today on are never stored, so a change to today's
+cases (nearly all of them) marks nothing: the SQLite triggers fire only when the row's
+earliest moment lies before today, and the first of them not at all when that day is
+marked already.
 
 Note for later migrations: SQLite drops a table's triggers when it rebuilds the table; a
 migration that rebuilds one of these tables must call `install` again
@@ -23,18 +27,16 @@ from django.db import migrations
 # table: (the moments its rows are counted by, the earliest of them: the SQLite trigger's gate)
 TABLES = {
     "cases_case": (("reported_at", "filed_at", "dispatched_at", "due_at", "handled_at", "closed_at"), "reported_at"),
-    "cases_caseevent": (("at",), "at"),
     "cases_inspectiontask": (("due_at",), "due_at"),
     "hotline_hotlineticket": (("satisfaction_at",), "satisfaction_at"),
 }
-OPS = {"insert": ("NEW",), "update": ("OLD", "NEW"), "delete": ("OLD",)}
+OPS = {"update": ("OLD", "NEW"), "delete": ("OLD",)}
 # The columns the figures read: an UPDATE setting none of them (a linked ticket counted on its
 # case, a reply's text) fires nothing.
 COUNTED = {
     "cases_case": ("channel", "request_type", "category_id", "grid_id", "community_id", "street_id", "district_id",
                    "reporter_id", "state", "department_id", "reported_at", "filed_at", "dispatched_at", "sign_due_at",
                    "signed_at", "due_at", "handled_at", "handling_minutes", "closed_at", "rework_count"),
-    "cases_caseevent": (),
     "cases_inspectiontask": ("case_id", "kind", "due_at", "done_at", "done_by_id"),
     "hotline_hotlineticket": ("grid_id", "case_id", "satisfaction", "satisfaction_at", "resolved"),
 }
@@ -69,8 +71,6 @@ def sqlite_statements() -> list[str]:
     out = []
     for table, (columns, earliest) in TABLES.items():
         for op, rows in OPS.items():
-            if table == "cases_caseevent" and op != "insert":
-                continue  # history is append-only
             for row in rows:
                 name = f"kpi_dirty_{table}_{op}_{row.lower()}"
                 before_today = f"{row}.{earliest} < {start_of_today}"
@@ -105,11 +105,11 @@ def postgres_statements() -> list[str]:
         old = ", ".join(f"OLD.{c}" for c in columns)
         out.append(f"""CREATE OR REPLACE FUNCTION kpi_dirty_{table}() RETURNS trigger AS $$
             BEGIN
-              IF TG_OP <> 'DELETE' THEN PERFORM kpi_mark_days(ARRAY[{new}]::timestamptz[]); END IF;
-              IF TG_OP <> 'INSERT' THEN PERFORM kpi_mark_days(ARRAY[{old}]::timestamptz[]); END IF;
+              IF TG_OP = 'UPDATE' THEN PERFORM kpi_mark_days(ARRAY[{new}]::timestamptz[]); END IF;
+              PERFORM kpi_mark_days(ARRAY[{old}]::timestamptz[]);
               RETURN NULL;
             END $$ LANGUAGE plpgsql""")
-        ops = "INSERT" if table == "cases_caseevent" else f"INSERT OR UPDATE OF {', '.join(COUNTED[table])} OR DELETE"
+        ops = f"UPDATE OF {', '.join(COUNTED[table])} OR DELETE"
         out.append(f"DROP TRIGGER IF EXISTS kpi_dirty ON {table}")
         out.append(f"CREATE TRIGGER kpi_dirty AFTER {ops} ON {table} FOR EACH ROW EXECUTE FUNCTION kpi_dirty_{table}()")
     return out
