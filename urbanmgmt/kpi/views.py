@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.grids.models import Area
@@ -52,10 +53,11 @@ def report(request, kind: str):
     try:
         data = summary(kind, value, area)
     except ValueError:
-        return HttpResponse("日期格式应为 YYYY-MM-DD（日报）或 YYYY-MM（月报）", status=400,
+        return HttpResponse(_("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report)."), status=400,
                             content_type="text/plain; charset=utf-8")
     if area_code and area is None:
-        return HttpResponse(f"没有编码为 {area_code} 的区域", status=404, content_type="text/plain; charset=utf-8")
+        return HttpResponse(_("No area with the code %(code)s.") % {"code": area_code}, status=404,
+                            content_type="text/plain; charset=utf-8")
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(report_workbook(data), content_type=XLSX)
         response["Content-Disposition"] = f'attachment; filename="urbanmgmt-{kind}-{value}.xlsx"'
