@@ -5,7 +5,7 @@ import datetime as dt
 import pytest
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.builders import client_for, report_case
 from urbanmgmt.cases import services
@@ -84,15 +84,18 @@ def test_departments_and_areas_are_scored_too(people, category):
     assert evaluate("area", *period())["rows"][0]["subject"] == "320706006"
 
 
-def test_a_scheme_whose_weights_do_not_add_up_is_refused(scheme):
+@pytest.mark.parametrize(("language", "add_up", "unknown_indicator"), [("zh-hans", "权重合计为 70", "未知指标 charisma"),
+                                                                       ("en", "add up to 70", "unknown indicator charisma")])
+def test_a_scheme_whose_weights_do_not_add_up_is_refused(scheme, language, add_up, unknown_indicator):
     bad = EvaluationScheme(version="bad", name="x", valid_from=dt.date(2026, 1, 1),
                            config={**scheme.config, "inspector": {"valid_report_rate": 70}})
-    with pytest.raises(ValidationError, match="add up"):
-        bad.full_clean()
     unknown = EvaluationScheme(version="bad2", name="x", valid_from=dt.date(2026, 1, 1),
                                config={**scheme.config, "dispatcher": {"charisma": 100}})
-    with pytest.raises(ValidationError, match="unknown indicator"):
-        unknown.full_clean()
+    with translation.override(language):
+        with pytest.raises(ValidationError, match=add_up):
+            bad.full_clean()
+        with pytest.raises(ValidationError, match=unknown_indicator):
+            unknown.full_clean()
 
 
 def test_a_newer_scheme_scores_the_periods_after_it(people, category, scheme):

@@ -3,6 +3,8 @@ indicators (indicators.py) under a versioned scheme (models.EvaluationScheme).""
 
 import datetime as dt
 
+from django.utils.translation import gettext as _
+
 from urbanmgmt.kpi.indicators import INDICATORS
 from urbanmgmt.kpi.indicators import counts as indicator_counts
 from urbanmgmt.kpi.models import EvaluationScheme
@@ -18,12 +20,13 @@ def config_problems(config: dict) -> list[str]:
         weights = config.get(who, {})
         for key in weights:
             if key != VOLUME and (key not in INDICATORS or INDICATORS[key].who != who):
-                problems.append(f"{who}: unknown indicator {key}")
+                problems.append(_("%(who)s: unknown indicator %(key)s") % {"who": who, "key": key})
         if weights and abs(sum(weights.values()) - 100) > 1e-6:
-            problems.append(f"{who}: the weights add up to {sum(weights.values())}, not 100")
+            problems.append(_("%(who)s: the weights add up to %(total)s, not 100") % {"who": who,
+                                                                                       "total": sum(weights.values())})
     grades = config.get("grades", {})
     if [grades.get(g) for g in "ABCD"] != sorted([grades.get(g, 0) for g in "ABCD"], reverse=True):
-        problems.append("grades: thresholds A > B > C > D are required")
+        problems.append(_("grades: thresholds A > B > C > D are required"))
     return problems
 
 
@@ -78,8 +81,9 @@ def evaluate(who: str, start: dt.datetime, end: dt.datetime, scheme: EvaluationS
     return {
         "scheme": scheme.version, "who": who,
         "indicators": [{"key": key, "weight": weight,
-                        "name": "业务量" if key == VOLUME else INDICATORS[key].name,
-                        "formula": "应结案数 ÷ 最多部门应结案数" if key == VOLUME else INDICATORS[key].formula}
+                        "name": _("Case volume") if key == VOLUME else str(INDICATORS[key].name),
+                        "formula": _("due to be closed ÷ the busiest department's due to be closed") if key == VOLUME
+                        else str(INDICATORS[key].formula)}
                        for key, weight in weights.items()],
         "rows": ranked + [r for r in rows if r["score"] is None],
     }

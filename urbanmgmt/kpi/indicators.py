@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.contrib.auth import get_user_model
 from django.db.models import Count, F, Q
+from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, RequestType, State
 from urbanmgmt.grids.models import Area
@@ -162,23 +163,27 @@ HANDLED_ON_TIME = Q(handled_at__isnull=False, handled_at__lte=F("due_at")) | Q(c
 NOT_SUSPENDED = ~Q(state=State.SUSPENDED)
 
 INDICATORS = {i.key: i for i in [
-    Indicator("valid_report_rate", "有效上报率", "inspector", "立案数 ÷ 上报数", True, valid_report),
-    Indicator("on_time_verification", "按时核实率", "inspector", "按时核实数 ÷ 应核实数", True,
-              _tasks_on_time(InspectionTask.Kind.VERIFY)),
-    Indicator("on_time_check", "按时核查率", "inspector", "按时核查数 ÷ 应核查数", True,
+    Indicator("valid_report_rate", _("Valid-report rate"), "inspector", _("filed ÷ reports"), True, valid_report),
+    Indicator("on_time_verification", _("On-time verification rate"), "inspector",
+              _("verified on time ÷ verifications due"), True, _tasks_on_time(InspectionTask.Kind.VERIFY)),
+    Indicator("on_time_check", _("On-time check rate"), "inspector", _("checked on time ÷ checks due"), True,
               _tasks_on_time(InspectionTask.Kind.CHECK)),
-    Indicator("missed_report_rate", "漏报率", "inspector", "视频及市民投诉、求助立案数 ÷ 网格立案数（不含咨询、建议）", False,
-              missed_report),
-    Indicator("on_time_dispatch", "按时派遣率", "dispatcher", "按时派遣数 ÷ 派遣数", True, dispatched_in_time),
-    Indicator("dispatch_accuracy", "准确派遣率", "dispatcher", "(派遣数 − 回退数) ÷ 派遣数", True, dispatched_accurately),
-    Indicator("closure_rate", "结案率", "department", "结案数 ÷ 应结案数", True,
+    Indicator("missed_report_rate", _("Missed-report rate"), "inspector",
+              _("filed from video and citizens' complaints and help requests ÷ filed in the grids "
+                "(consultations and suggestions left out)"), False, missed_report),
+    Indicator("on_time_dispatch", _("On-time dispatch rate"), "dispatcher", _("dispatched on time ÷ dispatches"), True,
+              dispatched_in_time),
+    Indicator("dispatch_accuracy", _("Accurate dispatch rate"), "dispatcher", _("(dispatches − returns) ÷ dispatches"),
+              True, dispatched_accurately),
+    Indicator("closure_rate", _("Closure rate"), "department", _("closed ÷ due to be closed"), True,
               _department(CLOSED, NOT_SUSPENDED, "due_at")),
-    Indicator("on_time_handling", "按期处置率", "department", "按期处置数 ÷ 应处置数", True,
+    Indicator("on_time_handling", _("On-time handling rate"), "department", _("handled on time ÷ due to be handled"), True,
               _department(HANDLED_ON_TIME, NOT_SUSPENDED, "due_at")),
-    Indicator("rework_rate", "返工率", "department", "返工数 ÷ 应结案数", False,
+    Indicator("rework_rate", _("Rework rate"), "department", _("reworked ÷ due to be closed"), False,
               _department(Q(rework_count__gt=0), NOT_SUSPENDED, "due_at")),
-    Indicator("area_closure_rate", "结案率", "area", "结案数 ÷ 应结案数", True, _area(CLOSED, Q())),
-    Indicator("area_on_time_closure", "按期结案率", "area", "按期结案数 ÷ (应结案数 − 缓办数)", True,
+    Indicator("area_closure_rate", _("Closure rate"), "area", _("closed ÷ due to be closed"), True, _area(CLOSED, Q())),
+    Indicator("area_on_time_closure", _("On-time closure rate"), "area",
+              _("closed on time ÷ (due to be closed − suspended)"), True,
               _area(CLOSED & Q(closed_at__lte=F("due_at")), NOT_SUSPENDED)),
 ]}
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Case as If
 from django.db.models import Count, F, Q, Sum, Value, When
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, RequestType, State
@@ -17,7 +18,7 @@ from urbanmgmt.kpi.collection import cases_url
 
 TARGETS = {"on_time_signing": 0.98, "on_time_completion": 0.98, "dispatch_accuracy": 0.98, "satisfaction": 0.95,
            "actual_resolution": 0.95}
-NO_CALLBACKS = "本期没有 12345 工单的回访结果（满意度、实际解决情况）"
+NO_CALLBACKS = _("No callbacks of 12345 tickets in this period (satisfaction, actual resolution)")
 
 
 def _ratio(n: int, d: int, url: str | None = None, note: str = "") -> dict:

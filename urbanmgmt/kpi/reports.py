@@ -6,6 +6,8 @@ import io
 
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, Channel, State
@@ -14,7 +16,8 @@ from urbanmgmt.kpi.collection import COUNTS, day_start, next_month, quota_progre
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota
 
-CHANNELS = {Channel.INSPECTOR: "监督员上报", Channel.VIDEO: "视频采集", Channel.HOTLINE: "12345", Channel.OTHER: "其他"}
+CHANNELS = {Channel.INSPECTOR: gettext_lazy("Inspector reports"), Channel.VIDEO: gettext_lazy("Video capture"),
+            Channel.HOTLINE: "12345", Channel.OTHER: gettext_lazy("Other")}
 
 
 def period_for(kind: str, value: str) -> tuple[dt.date, dt.date, dt.date, dt.date]:
@@ -41,15 +44,17 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
     done = {row["action"]: row["n"] for row in events}
     at_end = min(end, timezone.now())
     open_cases = cases.filter(state__in=OPEN_STATES, reported_at__lt=end)
+    title = _("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")
     data = {
-        "kind": kind, "title": f"{'日报' if kind == 'daily' else '月报'} {value}", "area": area.name if area else "全市",
+        "kind": kind, "title": title % {"value": value}, "area": area.name if area else _("Whole city"),
         "first": first, "last": last, "total": came.count(), "previous_total": before,
-        "channels": [{"name": name, **{k: by_channel.get(code, {}).get(k, 0) for k in COUNTS},
+        "channels": [{"name": str(name), **{k: by_channel.get(code, {}).get(k, 0) for k in COUNTS},
                       "valid_rate": rate(by_channel.get(code, {}).get("filed", 0),
                                          by_channel.get(code, {}).get("reports", 0))}
                      for code, name in CHANNELS.items()],
-        "flow": {"立案": done.get("file", 0), "派遣": done.get("dispatch", 0), "处置反馈": done.get("handle", 0),
-                 "结案": done.get("close", 0), "回退": done.get("return", 0), "返工": done.get("check_fail", 0)},
+        "flow": {pgettext("kpi", "Filed"): done.get("file", 0), pgettext("kpi", "Dispatched"): done.get("dispatch", 0),
+                 pgettext("kpi", "Handled and replied"): done.get("handle", 0), pgettext("kpi", "Closed"): done.get("close", 0),
+                 pgettext("kpi", "Returned"): done.get("return", 0), pgettext("kpi", "Reworked"): done.get("check_fail", 0)},
         "open_at_end": open_cases.count(),
         "overdue_at_end": open_cases.filter(due_at__lt=at_end).exclude(state=State.SUSPENDED).count(),
         "top_categories": list(came.filter(category__isnull=False).values("category__name_zh")
@@ -68,24 +73,26 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
 
 def workbook(data: dict) -> bytes:
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("概况")
-    for row in (["报告", data["title"]], ["区域", data["area"]], ["时段", f"{data['first']} 至 {data['last']}"],
-                ["新增上报", data["total"]], ["上期", data["previous_total"]], ["期末在办", data["open_at_end"]],
-                ["期末超期", data["overdue_at_end"]]):
+    sheet = book.create_sheet(_("Overview"))
+    for row in ([_("Report"), data["title"]], [pgettext("kpi", "Area"), data["area"]],
+                [_("Period"), _("%(first)s to %(last)s") % {"first": data["first"], "last": data["last"]}],
+                [_("New reports"), data["total"]], [_("Previous period"), data["previous_total"]],
+                [_("Open at the end"), data["open_at_end"]], [_("Overdue at the end"), data["overdue_at_end"]]):
         sheet.append(row)
-    sheet = book.create_sheet("来源渠道")
-    sheet.append(["渠道", "上报", "立案", "不予立案", "待受理", "有效上报率"])
+    sheet = book.create_sheet(_("Channels"))
+    sheet.append([pgettext("kpi", "Channel"), pgettext("kpi", "Reports"), pgettext("kpi", "Filed"),
+                  pgettext("kpi", "Rejected"), pgettext("kpi", "Awaiting intake"), _("Valid-report rate")])
     for row in data["channels"]:
         sheet.append([row["name"], row["reports"], row["filed"], row["rejected"], row["pending"], row["valid_rate"]])
-    sheet = book.create_sheet("办理情况")
+    sheet = book.create_sheet(_("Handling"))
     for name, n in data["flow"].items():
         sheet.append([name, n])
-    sheet = book.create_sheet("高发问题")
-    sheet.append(["类别", "数量"])
+    sheet = book.create_sheet(_("Frequent problems"))
+    sheet.append([_("Category"), pgettext("kpi", "Count")])
     for row in data["top_categories"]:
         sheet.append([row["category__name_zh"], row["n"]])
-    sheet = book.create_sheet("街道")
-    sheet.append(["街道", "上报", "立案"])
+    sheet = book.create_sheet(pgettext("kpi", "Streets"))
+    sheet.append([pgettext("kpi", "Street"), pgettext("kpi", "Reports"), pgettext("kpi", "Filed")])
     for row in data["top_streets"]:
         sheet.append([row["street__name"], row["n"], row["filed"]])
     out = io.BytesIO()

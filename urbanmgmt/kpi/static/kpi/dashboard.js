@@ -3,7 +3,7 @@
  * Every section fetches its own JSON from /api/v1/kpi/… with the session cookie. The period
  * (start, end — both inclusive, YYYY-MM-DD) and the area code are read from the controls;
  * changing either reloads every section. Server data is only ever put into the page as text
- * (never as HTML).
+ * (never as HTML). The words come from the page (#kpi-words, translated by Django: views.py).
  */
 (function () {
   "use strict";
@@ -16,12 +16,26 @@
   var TODAY = parseDate(root.getAttribute("data-today")) || localToday();
   var DEFAULT_TARGET = 0.95;
 
-  var CHANNELS = { inspector: "监督员上报", video: "视频采集", hotline: "12345" };
-  var BY_LABEL = { channel: "渠道", inspector: "监督员", grid: "网格", community: "社区", street: "街道", month: "月份" };
-  var PERIOD_LABEL = { day: "日", week: "周", month: "月", quarter: "季", year: "年", custom: "自定义" };
-  var WHO_LABEL = { inspector: "监督员", dispatcher: "派遣员", department: "专业部门", area: "区域" };
-  var METHOD = { seasonal: "季节", linear: "线性" };
+  var WORDS = JSON.parse((document.getElementById("kpi-words") || {}).textContent || "{}");
+  var T = WORDS.t || {};
+  var CHANNELS = WORDS.channels || {};
+  var BY_LABEL = WORDS.by || {};
+  var PERIOD_LABEL = WORDS.periods || {};
+  var WHO_LABEL = WORDS.who || {};
+  var METHOD = { seasonal: T.method_seasonal, linear: T.method_linear };
   var GRADES = ["A", "B", "C", "D", "E"];
+  // Numbers and names are formatted and sorted in the page's language.
+  var LOCALE = document.documentElement.lang === "en" ? "en" : "zh-CN";
+
+  /** The words of `key` with their %(name)s filled in from `values` (and %% as %). */
+  function fmt(key, values) {
+    return String(T[key] === undefined ? key : T[key]).replace(/%\((\w+)\)s|%%/g, function (all, name) {
+      return name ? String(values && values[name] !== undefined ? values[name] : "") : "%";
+    });
+  }
+
+  /** A whole count in words ("1 case", "3 cases"): `key` for many, `key`_one for one. */
+  function count(key, n) { return fmt(n === 1 ? key + "_one" : key, { n: int(n) }); }
 
   var els = {
     period: document.getElementById("period"),
@@ -96,9 +110,9 @@
 
   function isNum(v) { return typeof v === "number" && isFinite(v); }
 
-  function int(v) { return isNum(v) ? Math.round(v).toLocaleString("zh-CN") : "—"; }
+  function int(v) { return isNum(v) ? Math.round(v).toLocaleString(LOCALE) : "—"; }
 
-  function dec1(v) { return isNum(v) ? v.toLocaleString("zh-CN", { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : "—"; }
+  function dec1(v) { return isNum(v) ? v.toLocaleString(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : "—"; }
 
   function pct(v) { return isNum(v) ? (v * 100).toFixed(1) + "%" : "—"; }
 
@@ -139,7 +153,7 @@
 
   function caseLink(url, text, title) {
     if (!url) return h("span", { title: title }, text);
-    return h("a", { href: mapUrl(url), target: "_blank", rel: "noopener", class: "kpi-drill", title: title || "在地图上查看对应案件" }, text);
+    return h("a", { href: mapUrl(url), target: "_blank", rel: "noopener", class: "kpi-drill", title: title || T.see_cases }, text);
   }
 
   function body(card) { return card.querySelector("[data-body]"); }
@@ -159,15 +173,13 @@
 
   /* ---------- fetching ---------- */
 
-  var STATUS_TEXT = {
-    400: "请求参数有误", 401: "未登录或登录已过期，请重新登录", 403: "没有查看此数据的权限",
-    404: "未找到数据", 500: "服务器内部错误", 502: "网关错误", 503: "服务暂不可用", 504: "网关超时"
-  };
+  var STATUS_TEXT = {};
+  [400, 401, 403, 404, 500, 502, 503, 504].forEach(function (code) { STATUS_TEXT[code] = T["status_" + code]; });
 
   function ApiError(status, detail) {
     this.status = status;
     this.detail = detail;
-    this.message = "HTTP " + status + (detail ? "：" + detail : "");
+    this.message = "HTTP " + status + (detail ? ": " + detail : "");
   }
 
   /** The text of a DRF error body: its `detail`, else its field errors. */
@@ -178,9 +190,9 @@
     if (typeof data === "object") {
       return Object.keys(data).map(function (key) {
         var v = data[key];
-        var text = Array.isArray(v) ? v.join("；") : typeof v === "object" ? JSON.stringify(v) : String(v);
-        return key === "non_field_errors" ? text : key + "：" + text;
-      }).join("；");
+        var text = Array.isArray(v) ? v.join(T.list_sep) : typeof v === "object" ? JSON.stringify(v) : String(v);
+        return key === "non_field_errors" ? text : fmt("labelled", { label: key, text: text });
+      }).join(T.list_sep);
     }
     return "";
   }
@@ -212,7 +224,7 @@
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
         if (!response.ok) throw new ApiError(response.status, detailOf(data));
-        if (data === null) throw new ApiError(response.status, "服务器返回的不是 JSON 数据");
+        if (data === null) throw new ApiError(response.status, T.not_json);
         return data;
       });
     });
@@ -222,13 +234,13 @@
 
   function errorBox(err, what) {
     if (err instanceof ApiError) {
-      var head = "加载" + what + "失败（HTTP " + err.status + (STATUS_TEXT[err.status] ? " " + STATUS_TEXT[err.status] : "") + "）";
+      var head = fmt("load_failed", { what: what, status: err.status, text: STATUS_TEXT[err.status] ? " " + STATUS_TEXT[err.status] : "" });
       return h("div", { class: "kpi-error", role: "alert" },
         h("strong", null, head),
         err.detail ? h("p", null, err.detail) : null);
     }
     return h("div", { class: "kpi-error", role: "alert" },
-      h("strong", null, "加载" + what + "失败：无法连接服务器"),
+      h("strong", null, fmt("load_offline", { what: what })),
       err && err.message ? h("p", null, String(err.message)) : null);
   }
 
@@ -247,7 +259,7 @@
       // A rendering bug must not take the other sections down; show it in the card.
       busy(card, false);
       if (window.console) console.warn(section, err);
-      fill(card, h("div", { class: "kpi-error", role: "alert" }, h("strong", null, "显示" + what + "时出错"), h("p", null, String(err && err.message || err))));
+      fill(card, h("div", { class: "kpi-error", role: "alert" }, h("strong", null, fmt("render_failed", { what: what })), h("p", null, String(err && err.message || err))));
     });
   }
 
@@ -256,7 +268,7 @@
     if (section === "validRate") { state.validRows = null; showChart(false); }
     if (section === "quota" && err instanceof ApiError && err.status === 404 && err.detail) {
       // No quota for that year: the server says so (and where to set it).
-      fill(card, h("div", { class: "kpi-notice", role: "status" }, h("strong", null, "未设置年度采集指标"), h("p", null, err.detail)));
+      fill(card, h("div", { class: "kpi-notice", role: "status" }, h("strong", null, T.no_quota), h("p", null, err.detail)));
       return;
     }
     fill(card, errorBox(err, what));
@@ -269,8 +281,8 @@
     var range;
     if (kind === "custom") {
       var s = parseDate(els.start.value), e = parseDate(els.end.value);
-      if (!s || !e) return { error: "请选择开始日期和结束日期。" };
-      if (s > e) return { error: "开始日期不能晚于结束日期。" };
+      if (!s || !e) return { error: T.choose_dates };
+      if (s > e) return { error: T.start_after_end };
       range = [s, e];
     } else {
       range = presetRange(kind, TODAY);
@@ -291,7 +303,7 @@
 
   function areaName() {
     var opt = els.area.options[els.area.selectedIndex];
-    return opt ? opt.textContent.trim() : "全市";
+    return opt ? opt.textContent.trim() : T.whole_city;
   }
 
   function rememberInUrl(c) {
@@ -331,8 +343,8 @@
     state.end = c.end;
     state.area = c.area;
     var same = iso(c.start) === iso(c.end);
-    els.periodText.textContent = "统计周期（" + PERIOD_LABEL[c.kind] + "）：" + iso(c.start) + (same ? "" : " 至 " + iso(c.end)) +
-      " · " + areaName() + " · 今天 " + iso(TODAY);
+    els.periodText.textContent = fmt("period_text", { kind: PERIOD_LABEL[c.kind],
+      range: same ? iso(c.start) : fmt("range", { first: iso(c.start), last: iso(c.end) }), area: areaName(), today: iso(TODAY) });
     rememberInUrl(c);
     updateExport();
     loadQuota();
@@ -344,15 +356,15 @@
 
   function updateExport() {
     els.exportLink.href = buildUrl(EXPORT_URL, periodParams());
-    els.exportText.textContent = iso(state.start) + " 至 " + iso(state.end) + "，" + areaName();
+    els.exportText.textContent = fmt("export_text", { range: fmt("range", { first: iso(state.start), last: iso(state.end) }), area: areaName() });
   }
 
-  /* ---------- 1. 年度采集指标 ---------- */
+  /* ---------- 1. the annual quota (年度采集指标) ---------- */
 
   function loadQuota() {
     var asOf = state.end < TODAY ? state.end : TODAY;
     var url = buildUrl(API + "quota/", { year: state.end.getFullYear(), area: state.area, as_of: iso(asOf) });
-    return load("quota", els.quota, url, renderQuota, "年度采集指标");
+    return load("quota", els.quota, url, renderQuota, T.quota);
   }
 
   function renderQuota(d) {
@@ -367,51 +379,51 @@
     var rateOk = isNum(d.valid_rate) && isNum(d.valid_rate_target) ? d.valid_rate >= d.valid_rate_target : null;
 
     var bar = h("div", { class: "kpi-bar kpi-bar-big", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(quota),
-                         "aria-valuenow": String(d.collected), "aria-label": "已采集占年度指标" },
+                         "aria-valuenow": String(d.collected), "aria-label": T.quota_bar },
       h("div", { class: "kpi-bar-fill " + (onPace ? "ok" : "bad"), style: "width:" + width(share) }),
       expectedShare !== null ? h("div", { class: "kpi-bar-marker", style: "left:" + width(expectedShare),
-                                          title: "按进度截至 " + d.as_of + " 应采集 " + int(d.expected_by_now) + " 件" }) : null);
+                                          title: fmt("quota_marker", { date: d.as_of, n: int(d.expected_by_now) }) }) : null);
 
     fill(els.quota, [
-      h("p", { class: "kpi-sub" }, d.year + " 年 · 截至 " + d.as_of + " · " + areaName()),
+      h("p", { class: "kpi-sub" }, fmt("quota_sub", { year: d.year, date: d.as_of, area: areaName() })),
       h("div", { class: "kpi-quota-head" },
-        h("div", { class: "kpi-big" }, h("span", { class: "kpi-num" }, int(d.collected)), h("span", { class: "kpi-of" }, " / " + int(quota) + " 件")),
-        h("span", { class: "kpi-badge " + (onPace ? "ok" : "bad") }, onPace ? "进度正常" : "进度落后")),
+        h("div", { class: "kpi-big" }, h("span", { class: "kpi-num" }, int(d.collected)), h("span", { class: "kpi-of" }, fmt("of_quota", { n: int(quota) }))),
+        h("span", { class: "kpi-badge " + (onPace ? "ok" : "bad") }, onPace ? T.on_pace : T.behind)),
       bar,
       h("p", { class: "kpi-bar-legend" },
-        "已完成 " + pct(share), h("span", { class: "kpi-legend-marker", "aria-hidden": "true" }),
-        "按进度应完成 " + int(d.expected_by_now) + " 件" + (expectedShare !== null ? "（" + pct(expectedShare) + "）" : "")),
+        fmt("done", { share: pct(share) }), h("span", { class: "kpi-legend-marker", "aria-hidden": "true" }),
+        fmt("expected", { n: int(d.expected_by_now) }) + (expectedShare !== null ? fmt("expected_share", { share: pct(expectedShare) }) : "")),
       h("dl", { class: "kpi-facts" },
-        h("div", null, h("dt", null, "剩余工作日"), h("dd", null, int(d.working_days_remaining) + " 天",
-          h("small", null, "（已过 " + int(d.working_days_elapsed) + " / 全年 " + int(d.working_days_total) + " 天）"))),
-        h("div", null, h("dt", null, "每个工作日需采集"), h("dd", { class: isNum(d.needed_per_working_day) && isNum(d.pace_per_working_day) &&
-          d.needed_per_working_day > d.pace_per_working_day ? "bad" : "" }, dec1(d.needed_per_working_day) + " 件")),
-        h("div", null, h("dt", null, "当前每工作日"), h("dd", null, dec1(d.pace_per_working_day) + " 件")),
-        h("div", null, h("dt", null, "年底预计"), h("dd", { class: onPace ? "ok" : "bad" }, int(d.projection) + " 件",
-          h("small", null, "（95% 区间 " + int(d.projection_low) + "–" + int(d.projection_high) + "，方法：" + (METHOD[d.method] || d.method || "—") + "）"))),
-        h("div", null, h("dt", null, "有效上报率"), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
-          h("small", null, "（目标 " + pct(d.valid_rate_target) + "，已立案 " + int(d.filed) + " 件）"))),
-        h("div", null, h("dt", null, "待受理"), h("dd", null, int(d.pending) + " 件"))),
-      h("p", { class: "kpi-summary" },
-        "剩余工作日 " + int(d.working_days_remaining) + " 天、每个工作日需采集 " + dec1(d.needed_per_working_day) +
-        " 件，当前每工作日 " + dec1(d.pace_per_working_day) + " 件。")
+        h("div", null, h("dt", null, T.days_left), h("dd", null, count("days", d.working_days_remaining),
+          h("small", null, fmt("days_elapsed", { elapsed: int(d.working_days_elapsed), total: int(d.working_days_total) })))),
+        h("div", null, h("dt", null, T.needed), h("dd", { class: isNum(d.needed_per_working_day) && isNum(d.pace_per_working_day) &&
+          d.needed_per_working_day > d.pace_per_working_day ? "bad" : "" }, fmt("pieces", { n: dec1(d.needed_per_working_day) }))),
+        h("div", null, h("dt", null, T.pace), h("dd", null, fmt("pieces", { n: dec1(d.pace_per_working_day) }))),
+        h("div", null, h("dt", null, T.projection), h("dd", { class: onPace ? "ok" : "bad" }, count("pieces", d.projection),
+          h("small", null, fmt("projection_range", { low: int(d.projection_low), high: int(d.projection_high),
+                                                     method: METHOD[d.method] || d.method || "—" })))),
+        h("div", null, h("dt", null, T.valid_rate), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
+          h("small", null, fmt("valid_rate_note", { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
+        h("div", null, h("dt", null, T.awaiting), h("dd", null, count("pieces", d.pending)))),
+      h("p", { class: "kpi-summary" }, fmt("quota_summary", { days: int(d.working_days_remaining),
+        needed: dec1(d.needed_per_working_day), pace: dec1(d.pace_per_working_day) }))
     ]);
   }
 
-  /* ---------- 2. 有效上报率 ---------- */
+  /* ---------- 2. the valid-report rate (有效上报率) ---------- */
 
   var VR_COLUMNS = [
     { key: "label", title: null, numeric: false },
-    { key: "reports", title: "上报", numeric: true },
-    { key: "filed", title: "立案", numeric: true },
-    { key: "rejected", title: "不予立案", numeric: true },
-    { key: "pending", title: "待受理", numeric: true },
-    { key: "valid_rate", title: "有效上报率", numeric: true }
+    { key: "reports", title: T.reports, numeric: true },
+    { key: "filed", title: T.filed, numeric: true },
+    { key: "rejected", title: T.rejected, numeric: true },
+    { key: "pending", title: T.awaiting, numeric: true },
+    { key: "valid_rate", title: T.valid_rate, numeric: true }
   ];
 
   function rowLabel(row) {
     if (state.by === "channel") return CHANNELS[row.key] || row.label || row.key;
-    return row.label || row.key || "（未指定）";
+    return row.label || row.key || T.unspecified;
   }
 
   function loadValidRate() {
@@ -423,7 +435,7 @@
       state.validRows = (data && data.results) || [];
       rerenderValidRate();
       drawMonthChart();
-    }, "有效上报率");
+    }, T.valid_rate);
   }
 
   function sortedRows() {
@@ -436,7 +448,7 @@
       var xn = x === null || x === undefined, yn = y === null || y === undefined;
       if (xn || yn) return xn && yn ? 0 : xn ? 1 : -1; // empty values last either way
       if (typeof x === "number" && typeof y === "number") return (x - y) * s.dir;
-      return String(x).localeCompare(String(y), "zh-CN", { numeric: true }) * s.dir;
+      return String(x).localeCompare(String(y), LOCALE, { numeric: true }) * s.dir;
     });
     return rows;
   }
@@ -446,7 +458,7 @@
     var rows = state.validRows;
     var target = state.target;
     if (!rows.length) {
-      fill(els.validRate, muted("该统计周期内暂无上报。"));
+      fill(els.validRate, muted(T.no_reports));
       return;
     }
     var sort = state.validSort;
@@ -455,7 +467,7 @@
       var title = col.title || BY_LABEL[state.by];
       return h("th", { scope: "col", class: col.numeric ? "num" : null,
                        "aria-sort": active ? (sort.dir > 0 ? "ascending" : "descending") : "none" },
-        h("button", { type: "button", class: "kpi-sort", "data-sort": col.key, title: "点击按“" + title + "”排序" },
+        h("button", { type: "button", class: "kpi-sort", "data-sort": col.key, title: fmt("sort_by", { column: title }) },
           title, h("span", { class: "kpi-sort-mark", "aria-hidden": "true" }, active ? (sort.dir > 0 ? " ▲" : " ▼") : " ↕")));
     }));
     var below = 0;
@@ -463,7 +475,7 @@
       var low = isNum(row.valid_rate) && row.valid_rate < target;
       if (low) below++;
       var url = row.cases_url;
-      return h("tr", { class: low ? "kpi-below" : null, title: low ? "低于目标 " + pct(target) : null },
+      return h("tr", { class: low ? "kpi-below" : null, title: low ? fmt("below_target", { target: pct(target) }) : null },
         h("th", { scope: "row" }, caseLink(url, rowLabel(row))),
         h("td", { class: "num" }, caseLink(url, int(row.reports))),
         h("td", { class: "num" }, caseLink(url, int(row.filed))),
@@ -473,7 +485,7 @@
     }));
     fill(els.validRate, [
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-sortable" }, h("thead", null, head), body_)),
-      h("p", { class: "kpi-note" }, "目标有效上报率 " + pct(target) + "，低于目标的行以红色标出（" + below + " 行）。点击数字查看对应案件，点击表头排序。")
+      h("p", { class: "kpi-note" }, fmt("rate_note", { target: pct(target), below: below }))
     ]);
   }
 
@@ -515,7 +527,7 @@
     if (state.by !== "month" || !state.validRows || !state.validRows.length || typeof echarts === "undefined") {
       showChart(false);
       if (state.by === "month" && typeof echarts === "undefined") {
-        append(body(els.validRate), muted("图表组件未能加载，仅显示表格。"));
+        append(body(els.validRate), muted(T.no_chart));
       }
       return;
     }
@@ -535,24 +547,25 @@
         formatter: function (items) {
           var lines = [items[0] ? items[0].axisValueLabel : ""];
           items.forEach(function (it) {
-            lines.push(it.marker + it.seriesName + "：" + (it.seriesIndex === 1 ? (isNum(it.value) ? it.value + "%" : "—") : int(it.value) + " 件"));
+            lines.push(it.marker + fmt("labelled", { label: it.seriesName,
+              text: it.seriesIndex === 1 ? (isNum(it.value) ? it.value + "%" : "—") : count("pieces", it.value) }));
           });
           return lines.join("<br>");
         }
       },
-      legend: { data: ["上报", "有效上报率"], bottom: 0 },
+      legend: { data: [T.reports, T.valid_rate], bottom: 0 },
       grid: { left: 48, right: 52, top: 36, bottom: 52 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label || r.key; }) },
       yAxis: [
-        { type: "value", name: "上报（件）", minInterval: 1 },
-        { type: "value", name: "有效上报率", min: rateMin, max: 100, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }
+        { type: "value", name: T.reports_axis, minInterval: 1 },
+        { type: "value", name: T.valid_rate, min: rateMin, max: 100, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }
       ],
       series: [
-        { name: "上报", type: "bar", data: rows.map(function (r) { return r.reports; }), itemStyle: { color: "#4c8dcc" }, barMaxWidth: 36 },
-        { name: "有效上报率", type: "line", yAxisIndex: 1, connectNulls: false, symbolSize: 6, itemStyle: { color: "#0b6e4f" },
+        { name: T.reports, type: "bar", data: rows.map(function (r) { return r.reports; }), itemStyle: { color: "#4c8dcc" }, barMaxWidth: 36 },
+        { name: T.valid_rate, type: "line", yAxisIndex: 1, connectNulls: false, symbolSize: 6, itemStyle: { color: "#0b6e4f" },
           data: rates,
           markLine: { silent: true, symbol: "none", lineStyle: { color: "#c0392b", type: "dashed" },
-                      label: { formatter: "目标 " + targetPct + "%", position: "insideStartTop", color: "#c0392b", backgroundColor: "rgba(255,255,255,.85)", padding: [1, 3] }, data: [{ yAxis: targetPct }] } }
+                      label: { formatter: fmt("target_line", { target: targetPct + "%" }), position: "insideStartTop", color: "#c0392b", backgroundColor: "rgba(255,255,255,.85)", padding: [1, 3] }, data: [{ yAxis: targetPct }] } }
       ]
     }, true);
     state.chart.resize();
@@ -579,19 +592,14 @@
     ev.preventDefault();
   }
 
-  /* ---------- 3. 12345 与处置时效 ---------- */
+  /* ---------- 3. 12345 and timeliness (12345 与处置时效) ---------- */
 
-  var HOTLINE_TILES = [
-    ["on_time_signing", "按时签收率"],
-    ["on_time_completion", "按时办结率"],
-    ["dispatch_accuracy", "派遣准确率"],
-    ["satisfaction", "满意率"],
-    ["actual_resolution", "实际解决率"]
-  ];
+  var HOTLINE_TILES = ["on_time_signing", "on_time_completion", "dispatch_accuracy", "satisfaction", "actual_resolution"]
+    .map(function (key) { return [key, (WORDS.loop || {})[key] || key]; });
 
   function loadHotline() {
     var url = buildUrl(API + "hotline/", periodParams());
-    return load("hotline", els.hotline, url, renderHotline, "12345 与处置时效");
+    return load("hotline", els.hotline, url, renderHotline, T.hotline);
   }
 
   function renderHotline(d) {
@@ -604,65 +612,65 @@
       var cls = !has ? "none" : isNum(target) ? (m.value >= target ? "ok" : "bad") : "plain";
       var content = [
         h("span", { class: "kpi-tile-name" }, name),
-        h("span", { class: "kpi-tile-value" }, has ? pct(m.value) : "暂无数据"),
+        h("span", { class: "kpi-tile-value" }, has ? pct(m.value) : T.no_data),
         has || isNum(m.d) ? h("span", { class: "kpi-tile-nd" }, int(m.n) + " / " + int(m.d)) : null,
-        isNum(target) ? h("span", { class: "kpi-tile-target" }, "目标 " + pct(target) + (has ? (m.value >= target ? " · 达标" : " · 未达标") : "")) : null,
+        isNum(target) ? h("span", { class: "kpi-tile-target" }, fmt("target", { target: pct(target) }) + (has ? (m.value >= target ? T.met : T.not_met) : "")) : null,
         !has && m.note ? h("span", { class: "kpi-tile-note" }, m.note) : null
       ];
       var attrs = { class: "kpi-tile " + cls, title: m.note || null };
       if (m.cases_url) {
         attrs.href = mapUrl(m.cases_url); attrs.target = "_blank"; attrs.rel = "noopener";
-        attrs.title = (m.note ? m.note + "。" : "") + "查看对应案件";
+        attrs.title = m.note ? fmt("note_see_cases", { note: m.note }) : T.see_these;
         return h("a", attrs, content);
       }
       return h("div", attrs, content);
     });
     var avg = d.avg_handling_working_days || {};
-    var days = function (v) { return isNum(v) ? dec1(v) + " 个工作日" : "暂无数据"; };
+    var days = function (v) { return isNum(v) ? fmt("working_days", { n: dec1(v) }) : T.no_data; };
     fill(els.hotline, [
       h("div", { class: "kpi-tiles" }, tiles),
       h("div", { class: "kpi-avg" },
-        h("h3", null, "平均办理时长（工作日）"),
+        h("h3", null, T.avg_handling),
         h("dl", { class: "kpi-facts kpi-facts-inline" },
-          h("div", null, h("dt", null, "咨询"), h("dd", null, days(avg.consultation))),
-          h("div", null, h("dt", null, "其他"), h("dd", null, days(avg.other)))))
+          h("div", null, h("dt", null, T.consultation), h("dd", null, days(avg.consultation))),
+          h("div", null, h("dt", null, T.other), h("dd", null, days(avg.other)))))
     ]);
   }
 
-  /* ---------- 4. 专项采集 ---------- */
+  /* ---------- 4. special campaigns (专项采集) ---------- */
 
   function loadCampaigns() {
     var url = buildUrl(API + "campaigns/", periodParams());
-    return load("campaigns", els.campaigns, url, renderCampaigns, "专项采集");
+    return load("campaigns", els.campaigns, url, renderCampaigns, T.campaigns);
   }
 
   function renderCampaigns(d) {
     var rows = (d && d.results) || [];
-    if (!rows.length) { fill(els.campaigns, muted("暂无专项采集")); return; }
+    if (!rows.length) { fill(els.campaigns, muted(T.no_campaigns)); return; }
     fill(els.campaigns, h("ul", { class: "kpi-campaigns" }, rows.map(function (c) {
       var share = isNum(c.share) ? c.share : isNum(c.target_count) && c.target_count > 0 ? c.count / c.target_count : null;
       var done = isNum(share) && share >= 1;
       return h("li", null,
         h("div", { class: "kpi-campaign-head" },
-          h("span", { class: "kpi-campaign-name" }, c.name || "（未命名）"),
-          h("span", { class: "kpi-muted" }, (c.starts_on || "?") + " 至 " + (c.ends_on || "?"))),
+          h("span", { class: "kpi-campaign-name" }, c.name || T.unnamed),
+          h("span", { class: "kpi-muted" }, fmt("range", { first: c.starts_on || "?", last: c.ends_on || "?" }))),
         h("div", { class: "kpi-bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(c.target_count || 0),
                    "aria-valuenow": String(c.count || 0), "aria-label": c.name },
           h("div", { class: "kpi-bar-fill " + (done ? "ok" : "info"), style: "width:" + Math.max(0, Math.min(1, share || 0)) * 100 + "%" })),
         h("div", { class: "kpi-campaign-foot" },
-          caseLink(c.cases_url, int(c.count) + " 件"),
-          " / 目标 " + (isNum(c.target_count) ? int(c.target_count) + " 件" : "—"),
+          caseLink(c.cases_url, count("pieces", c.count)),
+          fmt("campaign_target", { target: isNum(c.target_count) ? count("pieces", c.target_count) : "—" }),
           h("span", { class: "kpi-campaign-share" + (done ? " ok" : "") }, pct(share))));
     })));
   }
 
-  /* ---------- 5. 综合评价 ---------- */
+  /* ---------- 5. the overall evaluation (综合评价) ---------- */
 
   function loadEvaluation() {
     // The evaluation has no area filter: it always covers the whole city.
     var url = buildUrl(API + "evaluation/", { who: state.who, start: iso(state.start), end: iso(state.end) });
     var who = state.who;
-    return load("evaluation", els.evaluation, url, function (d) { if (who === state.who) renderEvaluation(d); }, "综合评价");
+    return load("evaluation", els.evaluation, url, function (d) { if (who === state.who) renderEvaluation(d); }, T.evaluation);
   }
 
   function weightText(w) {
@@ -674,17 +682,18 @@
   function renderEvaluation(d) {
     var indicators = d.indicators || [];
     var rows = d.rows || [];
-    var info = h("p", { class: "kpi-sub" }, "评价对象：" + (WHO_LABEL[d.who || state.who] || d.who) + " · 评价方案 版本 " + (d.scheme || "—") + (state.area ? " · 综合评价按全市统计，不受区域筛选影响" : ""));
-    if (!rows.length) { fill(els.evaluation, [info, muted("该统计周期内暂无可评价的对象。")]); return; }
+    var info = h("p", { class: "kpi-sub" }, fmt("evaluation_info", { who: WHO_LABEL[d.who || state.who] || d.who, scheme: d.scheme || "—" }) +
+      (state.area ? T.evaluation_city : ""));
+    if (!rows.length) { fill(els.evaluation, [info, muted(T.no_subjects)]); return; }
     var head = h("tr", null,
-      h("th", { scope: "col", class: "num" }, "排名"),
-      h("th", { scope: "col" }, "对象"),
+      h("th", { scope: "col", class: "num" }, T.rank),
+      h("th", { scope: "col" }, T.subject),
       indicators.map(function (ind) {
-        return h("th", { scope: "col", class: "num", title: ind.formula ? ind.name + "：" + ind.formula : ind.name },
-          ind.name || ind.key, h("small", null, "权重 " + weightText(ind.weight)));
+        return h("th", { scope: "col", class: "num", title: ind.formula ? fmt("formula", { name: ind.name, formula: ind.formula }) : ind.name },
+          ind.name || ind.key, h("small", null, fmt("weight", { weight: weightText(ind.weight) })));
       }),
-      h("th", { scope: "col", class: "num" }, "综合得分"),
-      h("th", { scope: "col" }, "等级"));
+      h("th", { scope: "col", class: "num" }, T.score),
+      h("th", { scope: "col" }, T.grade));
     var tbody = h("tbody", null, rows.map(function (row) {
       var values = row.values || {};
       var grade = GRADES.indexOf(row.grade) >= 0 ? row.grade : null;
@@ -694,17 +703,17 @@
         indicators.map(function (ind) {
           var v = values[ind.key];
           if (!v || !isNum(v.value)) {
-            return h("td", { class: "num kpi-null", title: v && isNum(v.d) ? "无可统计数据（" + int(v.n) + " / " + int(v.d) + "）" : "无可统计数据" }, "—");
+            return h("td", { class: "num kpi-null", title: v && isNum(v.d) ? fmt("nothing_counted_nd", { n: int(v.n), d: int(v.d) }) : T.nothing_counted }, "—");
           }
           return h("td", { class: "num" }, pct(v.value), h("small", null, int(v.n) + " / " + int(v.d)));
         }),
         h("td", { class: "num kpi-score" }, isNum(row.score) ? dec1(row.score) : "—"),
-        h("td", null, grade ? h("span", { class: "kpi-grade grade-" + grade, title: "等级 " + grade }, grade) : "—"));
+        h("td", null, grade ? h("span", { class: "kpi-grade grade-" + grade, title: fmt("grade_title", { grade: grade }) }, grade) : "—"));
     }));
     fill(els.evaluation, [
       info,
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-eval" }, h("thead", null, head), tbody)),
-      h("p", { class: "kpi-note" }, "将鼠标移到指标名称上可查看计算公式；“—”表示该对象在本周期内没有可统计的数据，不计入得分。")
+      h("p", { class: "kpi-note" }, T.evaluation_note)
     ]);
   }
 
