@@ -85,7 +85,8 @@ def test_stored_days_answer_what_counting_afresh_answers(month):
     assert DayDone.objects.exists() and DayFigure.objects.exists() and not DirtyDay.objects.exists()
     assert stored == afresh(start, end)
     assert stored["valid"]["channel"][0]["reports"] == 10
-    assert stored["evaluation"]["inspector"]["rows"][0]["values"]["valid_report_rate"]["n"] == 8  # 10 reports, 2 rejected (n = 3, 7)
+    inspector = stored["evaluation"]["inspector"]["rows"][0]
+    assert inspector["values"]["valid_report_rate"]["n"] == 8  # 10 reports, 2 rejected (n = 3, 7)
     assert everything(start, end) == stored  # read again from the stored days
 
 
