@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -418,9 +418,20 @@ def _compared(t) -> str:
 
 
 def _existing(source: str, ids: list[str]) -> dict[str, HotlineTicket]:
+    """The tickets of `source` among `ids`. Their numbers are looked up first in plain SQL
+    over the (source, external id) unique index (a batch of new tickets finds none; the
+    ORM's IN list of 500 parameters cost five times the query), then only those found are
+    loaded."""
+    table, numbers = connection.ops.quote_name(HotlineTicket._meta.db_table), []
+    with connection.cursor() as cursor:
+        for chunk in range(0, len(ids), 500):
+            part = ids[chunk:chunk + 500]
+            cursor.execute(f"SELECT external_id FROM {table} WHERE source = %s "  # noqa: S608 (our table's name)
+                           f"AND external_id IN ({', '.join(['%s'] * len(part))})", [source, *part])
+            numbers += [number for (number,) in cursor.fetchall()]
     found = {}
-    for chunk in range(0, len(ids), 500):
-        for ticket in HotlineTicket.objects.filter(source=source, external_id__in=ids[chunk:chunk + 500]):
+    for chunk in range(0, len(numbers), 500):
+        for ticket in HotlineTicket.objects.filter(source=source, external_id__in=numbers[chunk:chunk + 500]):
             found[ticket.external_id] = ticket
     return found
 
