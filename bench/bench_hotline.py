@@ -46,14 +46,28 @@ def random_point(rng, index):
 
 
 def offset(lon, lat, metres, rng):
+    """A point `metres` from (lon, lat) in a random direction, inside the city as its GCJ-02
+    pin reads back (a citizen's pin beyond the city's edge is refused, rightly: the
+    generator draws another direction rather than count those as tickets)."""
     import math
 
     from urbanmgmt.grids.geo import _to_metric
 
-    angle = rng.uniform(0, 2 * math.pi)
     forward = _to_metric(32650)
     x, y = forward.transform(lon, lat)
-    return forward.transform(x + metres * math.cos(angle), y + metres * math.sin(angle), direction="INVERSE")
+    while True:
+        angle = rng.uniform(0, 2 * math.pi)
+        point = forward.transform(x + metres * math.cos(angle), y + metres * math.sin(angle), direction="INVERSE")
+        if inside(*point):
+            return point
+
+
+def inside(lon, lat) -> bool:
+    """Whether a WGS84 point, sent as a GCJ-02 pin of seven decimals, lies in a unit grid."""
+    from urbanmgmt.grids.services import grid_index
+    from urbanmgmt.hotline.coords import to_wgs84
+
+    return grid_index().lookup(*to_wgs84(*gcj(lon, lat), "gcj02")) is not None
 
 
 def make_open_cases(actor, n, rng, categories, now, days=5):
@@ -107,6 +121,8 @@ def import_speed(dispatcher, inspector, rng, categories, now):
 
                 category = rng.choice(categories)
                 lon, lat = random_point(rng, grid_index())
+                while not inside(lon, lat):  # a point a centimetre inside the edge may round out
+                    lon, lat = random_point(rng, grid_index())
                 text = text_for(rng, category)
             lon, lat = gcj(lon, lat)
             writer.writerow([f"B{i:07d}", f"{at:%Y-%m-%d %H:%M:%S}", rng.choice(kinds), "一般", text, "", lon, lat,

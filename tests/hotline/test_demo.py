@@ -13,11 +13,13 @@ pytestmark = pytest.mark.django_db
 
 def test_the_demo_tickets_fill_every_queue_and_load_once(people, gazetteer, category):
     cases = [report_case(people.inspector, category, col + 0.5, row + 0.5) for col in range(3) for row in range(2)]
+    cases += [report_case(people.inspector, category, 0.02, 1.5), report_case(people.inspector, category, 5.5, 3.97)]
     said = []
     load_hotline_demo(said.append)
     tickets = HotlineTicket.objects.filter(source=SOURCE)
     assert tickets.count() >= 200
-    assert any("12345 demo tickets" in line for line in said)
+    # None refused: the pins near a case at the city's edge (2 and 3 m inside) are drawn inside.
+    assert any("12345 demo tickets" in line and line.endswith(" 0 refused)") for line in said), said
     # Tickets on the demo's open cases are linked to them: the map's badge counts them.
     linked = tickets.filter(case__in=cases, owns_case=False)
     assert linked.exists() and all(t.link_reason.get("distance_m") is not None for t in linked)

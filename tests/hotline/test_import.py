@@ -142,3 +142,29 @@ def test_the_reply_deadline_per_minute_of_arrival_equals_the_working_calendar(pe
     for at in [*edges, *(start + dt.timedelta(seconds=step) for step in range(0, 3 * 24 * 3600, 523))]:
         for days in (1, 5):
             assert importer._due(at, days) == worktime.add_working_days(at, days), (at, days)
+
+
+def test_a_batch_refused_as_a_whole_goes_in_row_by_row_each_row_placed_and_linked_afresh(people, gazetteer, monkeypatch):
+    """The second batch's first ticket is linked to a case rejected meanwhile (after the
+    first batch, through the progress callback): link_many refuses the batch, which then goes
+    in row by row: that ticket makes a case of its own, the far one is refused once."""
+    from urbanmgmt.cases import services
+    from urbanmgmt.hotline import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    far = row("B2", col=0.5, cell=0.5)
+    far.update({"经度": "116.40", "纬度": "39.90", "坐标系": "WGS84"})  # Beijing
+    rows = [row("A1", col=1.5, cell=1.5), row("A2", col=4.5, cell=2.5), row("B1", col=1.5, cell=1.5), far]
+
+    def reject_the_first_case(done: int) -> None:
+        if done == 2:
+            case = HotlineTicket.objects.get(external_id="A1").case
+            services.reject(people.dispatcher, case, version=case.version, reason_code="other", reason="测试")
+
+    summary = import_rows([(i, r) for i, r in enumerate(rows, start=2)], source="hz12345", actor=people.dispatcher,
+                          progress=reject_the_first_case)
+    assert [(line, ticket) for line, ticket, _reason in summary.rejected] == [(5, "B2")]
+    b1 = HotlineTicket.objects.get(external_id="B1")
+    assert b1.owns_case and b1.link_reason == {} and b1.case.external_ref == "hz12345:B1"
+    assert b1.case_id != HotlineTicket.objects.get(external_id="A1").case_id
+    assert (summary.created, summary.cases_created, summary.linked) == (3, 3, 0)

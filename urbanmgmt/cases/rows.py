@@ -7,6 +7,8 @@ by Django's own compiler once per database and reused with fresh values. Only se
 uses it, and no signals are connected to these models (saving through it sends none).
 """
 
+from operator import attrgetter
+
 from django.conf import settings
 from django.db import connections
 from django.db.models.sql.subqueries import InsertQuery
@@ -16,6 +18,8 @@ from django.utils import timezone
 _PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "PositiveSmallIntegerField",
           "SmallIntegerField", "BigIntegerField", "BooleanField", "FloatField", "ForeignKey"}
 _AS_IS = {str, int, float, bool}
+_NONE = type(None)
+_AS_IS_OR_NONE = {*_AS_IS, _NONE}
 
 
 # Told of the rows RowInserter writes, as (model, objects, alias) — as post_save would be by
@@ -59,21 +63,21 @@ class RowInserter:
         sql = self._sql.get(("many", using)) or self._compile(objs[0], using, returning=False)
         plan = self._plans.get(using) or self._plan(using)
         now = timezone.now()  # auto_now and auto_now_add: one time for the call (as pre_save would set each)
-        plan = [prepare(now) if prepare.__name__ == "stamp" else prepare for prepare in plan]
-        rows = [[prepare(obj) for prepare in plan] for obj in objs]
+        rows = list(zip(*[column(objs, now) for column in plan], strict=True))
         with connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         inserted(self.model, objs, using)
 
     def _plan(self, using: str) -> list:
-        """How each column's value is read from an object: as it is for the plain types
-        (what get_db_prep_save would return unchanged: numbers, booleans, ids, str and its
-        subclasses (choices) for text columns, None), a dict of a JSON column adapted as
-        the field would, a point given as `ewkt_point` text written as its WKT on SpatiaLite
-        (where the field would write the same WKT of the same two numbers; no GEOS object is
-        made), through the field otherwise (dates, geometry objects, auto_now, a lazy
-        translation). The objects need only the fields' attributes (model instances or
-        plain objects)."""
+        """How each column's values are read from the objects, a column at a time: as they
+        are for the plain types (what get_db_prep_save would return unchanged: numbers,
+        booleans, ids, str and its subclasses (choices) for text columns, None), a dict of a
+        JSON column adapted as the field would, a point given as `ewkt_point` text written
+        as its WKT on SpatiaLite (where the field would write the same WKT of the same two
+        numbers; no GEOS object is made), through the field otherwise (dates, geometry
+        objects, auto_now, a lazy translation): a value of another type in a column goes
+        through the field, the others of the column stay as they are. The objects need only
+        the fields' attributes (model instances or plain objects)."""
         connection = connections[using]
         spatialite = getattr(connection.ops, "spatialite", False)
         adapt_moment = connection.ops.adapt_datetimefield_value
@@ -84,49 +88,49 @@ class RowInserter:
         for field in self.fields:
             def through_field(obj, f=field):
                 return f.get_db_prep_save(f.pre_save(obj, True), connection)
-            kind = field.get_internal_type()
+            kind, read = field.get_internal_type(), attrgetter(field.attname)
             if kind in _PLAIN and not getattr(field, "auto_now", False):
-                if kind in ("CharField", "TextField"):
-                    def text(obj, name=field.attname, slow=through_field):
-                        value = getattr(obj, name)
-                        return value if value is None or isinstance(value, str) else slow(obj)
-                    plan.append(text)
-                    continue
-                def plain(obj, name=field.attname, slow=through_field):
-                    value = getattr(obj, name)
-                    return value if value is None or value.__class__ in _AS_IS else slow(obj)
+                def plain(objs, now, read=read, slow=through_field, text=kind in ("CharField", "TextField")):
+                    values = list(map(read, objs))
+                    kinds = set(map(type, values))
+                    if all(k is _NONE or issubclass(k, str) for k in kinds) if text else kinds <= _AS_IS_OR_NONE:
+                        return values
+                    keep = (lambda v: isinstance(v, str)) if text else (lambda v: v.__class__ in _AS_IS)
+                    return [v if v is None or keep(v) else slow(o) for o, v in zip(objs, values, strict=True)]
                 plan.append(plain)
             elif kind == "DateTimeField" and (field.auto_now or field.auto_now_add):
-                def stamp(now, name=field.attname, adapt=adapt_moment):
-                    value = adapt(now)
-
-                    def stamped(obj):
+                def stamp(objs, now, name=field.attname, adapt=adapt_moment):
+                    for obj in objs:
                         setattr(obj, name, now)
-                        return value
-                    return stamped
+                    return [adapt(now)] * len(objs)
                 plan.append(stamp)
             elif kind == "DateTimeField":
-                def moment(obj, name=field.attname, adapt=adapt_moment, slow=through_field):
-                    value = getattr(obj, name)  # a naive time goes through the field (its warning, its zone)
-                    if value is None:
-                        return None
-                    return adapt(value) if value.tzinfo is not None else slow(obj)
+                def moment(objs, now, read=read, adapt=adapt_moment, slow=through_field):
+                    # a naive time goes through the field (its warning, its zone)
+                    return [None if v is None else adapt(v) if v.tzinfo is not None else slow(o)
+                            for o, v in zip(objs, map(read, objs), strict=True)]
                 plan.append(moment)
             elif kind == "JSONField":
-                def document(obj, name=field.attname, adapt=connection.ops.adapt_json_value, encoder=field.encoder,
+                def document(objs, now, read=read, adapt=connection.ops.adapt_json_value, encoder=field.encoder,
                              slow=through_field):
-                    value = getattr(obj, name)
-                    return adapt(value, encoder) if value.__class__ is dict else slow(obj)
+                    return [adapt(v, encoder) if v.__class__ is dict else slow(o)
+                            for o, v in zip(objs, map(read, objs), strict=True)]
                 plan.append(document)
             elif spatialite and kind == "PointField":
-                def point(obj, name=field.attname, prefix=f"SRID={field.srid};", slow=through_field):
-                    value = obj.__dict__.get(name, slow)  # not the attribute: that would make a GEOS object of the text
-                    if value.__class__ is str and value.startswith(prefix):
-                        return value[len(prefix):]
-                    return None if value is None else slow(obj)
+                def point(objs, now, name=field.attname, prefix=f"SRID={field.srid};", slow=through_field):
+                    out = []
+                    for obj in objs:
+                        value = obj.__dict__.get(name, slow)  # not the attribute: that would make a GEOS object of the text
+                        if value.__class__ is str and value.startswith(prefix):
+                            out.append(value[len(prefix):])
+                        else:
+                            out.append(None if value is None else slow(obj))
+                    return out
                 plan.append(point)
             else:
-                plan.append(through_field)
+                def through(objs, now, slow=through_field):
+                    return list(map(slow, objs))
+                plan.append(through)
         self._plans[using] = plan
         return plan
 

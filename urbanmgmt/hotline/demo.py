@@ -21,6 +21,8 @@ from urbanmgmt.cases import clock
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.models import Area, UnitGrid
+from urbanmgmt.grids.services import grid_index
+from urbanmgmt.hotline.coords import to_wgs84
 from urbanmgmt.hotline.gazetteer import load_gazetteer
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket, Place
@@ -86,8 +88,8 @@ def demo_rows(seed: int = 12345, now: dt.datetime | None = None) -> list[dict]:
                "联系电话": f"1{rng.randint(3, 9)}{rng.randint(0, 10**9 - 1):09d}",
                "经度": "", "纬度": "", "坐标系": ""}
         if point is not None:
-            gcj = prcoords.wgs_gcj(prcoords.Coords(point[1], point[0]))
-            out.update({"经度": round(gcj.lon, 6), "纬度": round(gcj.lat, 6), "坐标系": "GCJ-02"})
+            lon, lat = _pin(*point)
+            out.update({"经度": lon, "纬度": lat, "坐标系": "GCJ-02"})
         if answer:
             out["答复内容"] = answer
         rows.append(out)
@@ -148,5 +150,18 @@ def _grid_points(codes: list[str]):
 
 
 def _near(rng: random.Random, lon: float, lat: float, metres: float) -> tuple[float, float]:
-    """A point within about `metres` of (lon, lat)."""
-    return (lon + rng.uniform(-metres, metres) / 94_000, lat + rng.uniform(-metres, metres) / 111_000)
+    """A point within about `metres` of (lon, lat) (a point of the city) that is in the city
+    as its GCJ-02 pin reads back: near the city's edge another is drawn (a pin outside the
+    unit grids is refused by the importer, rightly)."""
+    index = grid_index()
+    for _try in range(100):
+        point = (lon + rng.uniform(-metres, metres) / 94_000, lat + rng.uniform(-metres, metres) / 111_000)
+        if index.lookup(*to_wgs84(*_pin(*point), "gcj02")) is not None:
+            return point
+    return lon, lat
+
+
+def _pin(lon: float, lat: float) -> tuple[float, float]:
+    """A WGS84 point as a Gaode/Tencent map pin: GCJ-02, six decimals."""
+    gcj = prcoords.wgs_gcj(prcoords.Coords(lat, lon))
+    return round(gcj.lon, 6), round(gcj.lat, 6)

@@ -66,12 +66,15 @@ def tickets_of(source: str, since: dt.datetime | None = None, until: dt.datetime
 def write_results(tickets: Iterable[HotlineTicket], mapping: Mapping, fmt: str, out, encoding: str = "") -> int:
     """Write the tickets' results to the binary stream `out` in `fmt` (csv, xlsx, json);
     CSV in `encoding` (the mapping's when it names one, else UTF-8 with BOM). Returns how
-    many tickets were written."""
+    many tickets were written. Rows are written as they are read (a query set is read
+    twice, in chunks: the columns first, from the rows as they came, then the rows), so a
+    year of tickets never sits in memory."""
     results = Results(mapping)
-    if hasattr(tickets, "iterator"):
-        tickets = tickets.iterator(chunk_size=2000)
-    rows = [results.row(t) for t in tickets]
-    headers = list(dict.fromkeys(h for r in rows for h in r)) or list(results.columns.values())
+    if not hasattr(tickets, "iterator"):
+        tickets = list(tickets)
+    headers = _headers(tickets, results)
+    rows = (results.row(t) for t in _each(tickets))
+    count = 0
     if fmt == "xlsx":
         from openpyxl import Workbook
 
@@ -80,19 +83,49 @@ def write_results(tickets: Iterable[HotlineTicket], mapping: Mapping, fmt: str, 
         sheet.append(headers)
         for r in rows:
             sheet.append([_plain(r.get(h, "")) for h in headers])
+            count += 1
         book.save(out)
     elif fmt == "json":
-        out.write(json.dumps(rows, ensure_ascii=False, indent=1).encode("utf-8"))
+        # json.dumps(rows, ensure_ascii=False, indent=1), one row at a time.
+        for r in rows:
+            out.write((",\n " if count else "[\n ").encode("utf-8"))
+            out.write(json.dumps(r, ensure_ascii=False, indent=1).replace("\n", "\n ").encode("utf-8"))
+            count += 1
+        out.write(b"\n]" if count else b"[]")
     else:
         encoding = (mapping.data.get("encoding") or encoding or "utf-8-sig").lower()
         codecs.lookup(encoding)  # an unknown encoding fails before anything is written
         text = io.TextIOWrapper(out, encoding=encoding, errors="replace", newline="", write_through=True)
         writer = csv.DictWriter(text, headers, extrasaction="ignore")
         writer.writeheader()
-        writer.writerows({h: _plain(r.get(h, "")) for h in headers} for r in rows)
+        for r in rows:
+            writer.writerow({h: _plain(r.get(h, "")) for h in headers})
+            count += 1
         text.flush()
         text.detach()
-    return len(rows)
+    return count
+
+
+CHUNK = 500  # tickets read at a time
+
+
+def _each(tickets):
+    return tickets.iterator(chunk_size=CHUNK) if hasattr(tickets, "iterator") else iter(tickets)
+
+
+def _headers(tickets, results: Results) -> list[str]:
+    """Every column of the rows `Results.row` makes, in the order they first appear: the
+    first row's own columns, the result columns it lacks, then the others' new ones."""
+    raws = tickets.values_list("raw", flat=True).iterator(chunk_size=CHUNK) if hasattr(tickets, "values_list") else (
+        t.raw for t in tickets)
+    headers: dict[str, None] = {}
+    for raw in raws:
+        if not headers:
+            headers.update(dict.fromkeys(raw or {}))
+            headers.update(dict.fromkeys(results.columns.values()))
+        else:
+            headers.update(dict.fromkeys(raw or {}))
+    return list(headers) or list(results.columns.values())
 
 
 def _plain(value):

@@ -57,6 +57,12 @@ def words(text: str) -> frozenset[str]:
     that say where, when or how much rather than what (classify.GENERIC). Remembered per
     text for as long as the gazetteer and the classifier stay the same (an import compares
     a ticket's text again when its case is a candidate for the next tickets)."""
+    return _remembered(text, _current())
+
+
+def _current() -> dict:
+    """The remembered words, forgotten when the gazetteer or the classifier was built again
+    (checked once per search, not per text: each check asks both holders)."""
     places, names = gazetteer(), classifier()
     cache = _cache
     if cache.get("of") != (places, names) or len(cache) > WORDS_CACHE:
@@ -65,10 +71,13 @@ def words(text: str) -> frozenset[str]:
         cache["concept"] = {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()}
         # The keywords as one group: split() gives the text between them and the keywords at once.
         cache["split"] = re.compile(f"({names.pattern.pattern})") if names.pattern is not None else None
+    return cache
+
+
+def _remembered(text: str, cache: dict) -> frozenset[str]:
     found = cache.get(text)
-    if found is not None:
-        return found
-    found = cache[text] = _words(text, places, cache["split"], cache["concept"])
+    if found is None:
+        found = cache[text] = _words(text, cache["of"][0], cache["split"], cache["concept"])
     return found
 
 
@@ -98,7 +107,10 @@ def covered(part: frozenset, whole: frozenset) -> float:
 
 
 def similarity(a: frozenset, b: frozenset) -> float:
-    return len(a & b) / len(a | b) if a and b else 0.0
+    if not a or not b:
+        return 0.0
+    common = len(a & b)
+    return common / (len(a) + len(b) - common)  # len(a | b), without making the union
 
 
 @dataclass
@@ -124,6 +136,13 @@ class Candidate:
             self.text = words(self.text)
         return self.text
 
+    def words_in(self, cache: dict) -> frozenset:
+        """`words`, with the remembered words already checked (a search compares many)."""
+        text = self.text
+        if text.__class__ is not frozenset:
+            text = self.text = _remembered(text, cache)
+        return text
+
 
 @dataclass(frozen=True)
 class Match:
@@ -136,6 +155,7 @@ class Match:
 class OpenCases:
     cells: dict = field(default_factory=dict)  # (cell x, cell y, major class) → candidates
     by_community: dict = field(default_factory=dict)  # (community, category) → candidates
+    windows: dict = field(default_factory=dict, repr=False)  # category id → window(category), for this index's life
 
     @classmethod
     def load(cls, since: dt.datetime, until: dt.datetime | None = None, categories=None) -> "OpenCases":
@@ -166,7 +186,7 @@ class OpenCases:
     def best(self, *, x: float, y: float, category: Category, community_id: int, at: dt.datetime,
              text: str, by_point: bool, address: str = "", exclude: int | None = None) -> Match | None:
         """The open case a ticket describes, if any (see the module's docstring)."""
-        radius, days = window(category)
+        radius, days = self.windows.get(category.id) or self.windows.setdefault(category.id, window(category))
         span, now = days * 86400, (at - EPOCH) // MICROSECOND
         if by_point:
             reach = int(math.ceil(radius / CELL_M))
@@ -175,22 +195,23 @@ class OpenCases:
                     for c in self.cells.get((cx + dx, cy + dy, major), ())]
         else:
             pool = self.by_community.get((community_id, category.id), ())
-        near = []
+        near, hypot = [], math.hypot
         for c in pool:  # cheap tests first: time, then distance; words only for what is left
             seconds = abs(now - c.micros) / 10**6  # as timedelta.total_seconds() gives it
             if seconds > span or (exclude is not None and c.case_id == exclude):
                 continue
-            distance = math.hypot(c.x - x, c.y - y)
+            distance = hypot(c.x - x, c.y - y)
             if by_point and distance > radius:
                 continue
             near.append((c, distance, seconds / 3600))
         if not near:
             return None
-        mine = words(text)
+        cache = _current()
+        mine = _remembered(text, cache)
         scored = []
         for c, distance, hours in near:
             same = c.category_id == category.id
-            sim = similarity(mine, c.words)
+            sim = similarity(mine, c.words_in(cache))
             if not same and (sim < MAJOR_MIN_SIMILARITY or chr(CONCEPT + c.category_id) not in mine):
                 continue  # another category of the class: only when the words name the case's problem
             closeness = 1 - distance / radius if by_point else 0.0
@@ -202,8 +223,8 @@ class OpenCases:
         if not by_point:
             # Placed by its community only: the address's finer place (菜市场旁边) must be
             # the case's; with no finer place, only the community's one case of the kind.
-            place = words(address)
-            scored = [(covered(place, s[3].words), *s) for s in scored]
+            place = _remembered(address, cache)
+            scored = [(covered(place, s[3].words_in(cache)), *s) for s in scored]
             scored.sort(key=lambda s: (-s[0], -s[1]))
             if place and scored[0][0] < COMMUNITY_MIN_COVER or not place and len(scored) > 1:
                 return None
