@@ -10,7 +10,7 @@ from django.db import connection, transaction
 
 pytestmark = pytest.mark.django_db
 
-_triggers = importlib.import_module("urbanmgmt.cases.migrations.0008_spatialite_point_triggers")
+_triggers = importlib.import_module("urbanmgmt.cases.migrations.0009_spatialite_point_triggers")
 BULK_POINTS = [("cases_case", "point"), ("hotline_hotlineticket", "point")]
 spatialite_only = pytest.mark.skipif("not getattr(connection.ops, 'spatialite', False)",
                                      reason="SpatiaLite's geometry triggers")

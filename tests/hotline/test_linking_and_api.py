@@ -29,6 +29,22 @@ def test_a_ticket_near_an_open_case_of_its_category_is_linked_with_its_reason(pe
     assert HotlineTicket.objects.get(external_id="T2").case != case
 
 
+def test_a_case_near_the_windows_edge_in_time_and_space_with_other_words_is_not_linked(people, gazetteer, category):
+    """Same category, 45 m and six days before, nothing in common in the words: the score
+    (0.4 category + 0.03 distance + 0.01 time + words) stays under HOTLINE_LINK_THRESHOLD."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from urbanmgmt.cases import clock
+
+    with clock.at(timezone.now() - dt.timedelta(days=6)):
+        far = report_case(people.inspector, category, col=1.05, row=1.5, description="东侧绿化带枯枝")
+    summary = import_rows([row("T1", col=1.5, cell=1.5)], source="s", actor=people.dispatcher)
+    assert (summary.linked, summary.cases_created) == (0, 1)
+    assert HotlineTicket.objects.get(external_id="T1").case != far
+
+
 def test_several_tickets_on_one_problem_make_one_case_that_is_dispatched_once(people, gazetteer):
     import_rows([row(f"R{i}", col=2.5, cell=2.5) for i in range(3)], source="s", actor=people.dispatcher)
     assert Case.objects.count() == 1

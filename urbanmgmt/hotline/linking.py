@@ -4,9 +4,11 @@ metres, days apart).
 Candidates are open cases of the same category or major class within the distance and time
 window of the category's family (settings.HOTLINE_LINK_WINDOWS); each is scored from its
 distance, the hours between, the category match and the text similarity (character
-pairs, Jaccard), and the best one above settings.HOTLINE_LINK_THRESHOLD is linked, with
-those four numbers kept as the reason. A ticket placed only by its community (an address
-without a point) is compared with the cases of that community instead of by distance.
+pairs, Jaccard), and the best one is linked when its score reaches
+settings.HOTLINE_LINK_THRESHOLD, with those four numbers kept as the reason. A ticket placed
+only by its community (an address without a point) is compared with the cases of that
+community instead of by distance, and linked when its address names the case's finer place
+(COMMUNITY_MIN_COVER) rather than by the score, which has no distance to weigh there.
 
 `OpenCases` holds the candidates in memory in 100 m cells of the metric CRS: a bulk
 import builds it with one indexed query (open states, reported since the window) and adds
@@ -230,6 +232,8 @@ class OpenCases:
                 return None
             scored = [s[1:] for s in scored]
         score, sim, same, c, distance, hours = scored[0]
+        if by_point and score < settings.HOTLINE_LINK_THRESHOLD:
+            return None  # near, but not enough alike: the ticket gets its own case
         why = {"distance_m": round(distance, 1) if by_point else None, "same_community": True if not by_point else None,
                "hours_apart": round(hours, 1), "category": "same" if same else "major class",
                "similarity": round(sim, 3), "score": round(score, 3)}

@@ -1,12 +1,12 @@
 """SpatiaLite: hotline_hotlineticket.point without SpatiaLite's per-row triggers (why: cases'
-0008, whose functions this uses). A migration that rebuilds the ticket table on SQLite must
+0009, whose functions this uses). A migration that rebuilds the ticket table on SQLite must
 drop them again (tests/hotline/test_geometry_triggers.py fails if not)."""
 
 import importlib
 
 from django.db import migrations
 
-_cases = importlib.import_module("urbanmgmt.cases.migrations.0008_spatialite_point_triggers")
+_cases = importlib.import_module("urbanmgmt.cases.migrations.0009_spatialite_point_triggers")
 
 
 def forwards(apps, schema_editor):
@@ -18,5 +18,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("hotline", "0002_import_run_format"), ("cases", "0008_spatialite_point_triggers")]
+    dependencies = [("hotline", "0002_import_run_format"), ("cases", "0009_spatialite_point_triggers")]
     operations = [migrations.RunPython(forwards, backwards)]

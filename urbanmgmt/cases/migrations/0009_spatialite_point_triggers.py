@@ -47,5 +47,5 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("cases", "0007_case_ticket_count")]
+    dependencies = [("cases", "0008_case_handling_minutes")]
     operations = [migrations.RunPython(forwards, backwards)]
