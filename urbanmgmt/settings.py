@@ -157,6 +157,9 @@ HOTLINE_REVIEW_BELOW = envfloat("HOTLINE_REVIEW_BELOW", 0.6)  # category confide
 HOTLINE_PLACE_MIN_CONFIDENCE = envfloat("HOTLINE_PLACE_MIN_CONFIDENCE", 0.5)  # below: the unplaced queue
 HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 500 * 2**20)
 HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload page: import in a thread
+# An upload's import that has written no progress for this long lost its process (a restart):
+# the next look at it starts it again from its kept file (re-importing updates, never duplicates).
+HOTLINE_IMPORT_STALLED_S = envint("HOTLINE_IMPORT_STALLED_S", 300)
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the
 # server's clock; the worker's model weights for `make run`'s demo (never downloaded here).

@@ -60,6 +60,38 @@ def test_an_upload_imports_the_good_rows_and_keeps_the_refused_with_line_and_rea
     assert page.status_code == 200 and b"import-progress" in page.content
 
 
+def test_an_import_whose_process_died_is_taken_up_again_and_duplicates_nothing(people, gazetteer, inline_import,
+                                                                                tmp_path):
+    """The server restarted mid-import: the run is unfinished, silent, its file kept, two of
+    its three tickets already in. The next look at its progress runs it again from the start."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from urbanmgmt.hotline.uploads import upload_dir
+
+    rows = [row("R1", col=1.5, cell=1.5), row("R2", col=2.5, cell=1.5), row("R3", col=4.5, cell=2.5)]
+    import_rows(rows[:2], source="hz12345", actor=people.dispatcher)
+    silent = timezone.now() - dt.timedelta(minutes=10)
+    run = ImportRun.objects.create(source="hz12345", filename="tickets.csv", started_by=people.dispatcher,
+                                   file_format="csv", heartbeat_at=silent, done=100, total=1000)
+    (upload_dir() / f"run{run.pk}.csv").write_bytes(csv_bytes(rows))
+    client = signed_in(people.dispatcher)
+    status = client.get(f"/hotline/import/{run.pk}/status/").json()
+    assert status["finished"] and not status["error"], status
+    assert (status["summary"]["created"], status["summary"]["updated"]) == (1, 2), status["summary"]
+    assert any("interrupted" in note for note in status["summary"]["notes"])
+    assert sorted(HotlineTicket.objects.values_list("external_id", flat=True)) == ["R1", "R2", "R3"]
+    # A run still writing its progress is left alone; one whose file is gone ends with a reason.
+    busy = ImportRun.objects.create(source="s", filename="a.csv", started_by=people.dispatcher, file_format="csv",
+                                    heartbeat_at=timezone.now())
+    assert not client.get(f"/hotline/import/{busy.pk}/status/").json()["finished"]
+    lost = ImportRun.objects.create(source="s", filename="b.csv", started_by=people.dispatcher, file_format="csv",
+                                    heartbeat_at=silent)
+    answer = client.get(f"/hotline/import/{lost.pk}/status/").json()
+    assert answer["finished"] and "upload the file again" in answer["error"]
+
+
 def test_a_file_over_the_limit_is_refused_before_it_is_read(people, inline_import, settings):
     settings.HOTLINE_UPLOAD_MAX_BYTES = 1000
     client = signed_in(people.dispatcher)

@@ -47,9 +47,43 @@ def format_of(name: str) -> str:
     return "xlsx" if lower.endswith(".xlsx") else "json" if lower.endswith((".json", ".jsonl", ".ndjson")) else "csv"
 
 
-def start(run: ImportRun, path: Path, mapping: Mapping, actor) -> None:
+def resume(run: ImportRun) -> ImportRun:
+    """Take up an upload's import whose process is gone (the server restarted mid-import):
+    unfinished and without progress for HOTLINE_IMPORT_STALLED_S. It runs again from the
+    start of its kept file: tickets already in are updated, never duplicated. One process
+    claims it (a compare-and-set on its heartbeat); without its file the run ends with a
+    reason. Returns the run as it is now."""
+    if run.finished:
+        return run
+    last = run.heartbeat_at or run.started_at
+    now = timezone.now()
+    if last is None or (now - last).total_seconds() < settings.HOTLINE_IMPORT_STALLED_S:
+        return run
+    claimed = ImportRun.objects.filter(pk=run.pk, finished_at=None, heartbeat_at=run.heartbeat_at).update(heartbeat_at=now)
+    if not claimed:  # another process took it up (or it moved on)
+        run.refresh_from_db()
+        return run
+    run.heartbeat_at = now
+    kept = sorted(upload_dir().glob(f"run{run.pk}.*"))
+    if not kept:
+        run.error = _("The import was interrupted (the server restarted) and its file is gone: upload the file "
+                      "again. The tickets imported before the interruption are kept; importing them again "
+                      "updates them.")
+        run.finished_at = now
+        run.save(update_fields=["error", "finished_at"])
+        return run
+    run.summary = {**(run.summary or {}), "resumed": True}
+    run.save(update_fields=["summary"])
+    start(run, kept[0], Mapping(run.mapping), run.started_by, resumed=True)
+    run.refresh_from_db()
+    return run
+
+
+def start(run: ImportRun, path: Path, mapping: Mapping, actor, resumed: bool = False) -> None:
     """Import `path` for `run`: in a thread (settings.HOTLINE_IMPORT_BACKGROUND) or now."""
-    if run.file_format == "csv":
+    run.heartbeat_at = timezone.now()
+    run.save(update_fields=["heartbeat_at"])
+    if run.file_format == "csv" and not resumed:
         with path.open("rb") as stream:
             try:
                 run.encoding = detect_encoding(stream.read(1 << 16))
@@ -57,21 +91,21 @@ def start(run: ImportRun, path: Path, mapping: Mapping, actor) -> None:
                 run.encoding = ""
         run.save(update_fields=["encoding"])
     if settings.HOTLINE_IMPORT_BACKGROUND:
-        threading.Thread(target=_in_thread, args=(run.pk, path, mapping, actor), daemon=True,
+        threading.Thread(target=_in_thread, args=(run.pk, path, mapping, actor, resumed), daemon=True,
                          name=f"ticket-import-{run.pk}").start()
     else:
-        run_import(run, path, mapping, actor)
+        run_import(run, path, mapping, actor, resumed)
 
 
-def _in_thread(run_id: int, path: Path, mapping: Mapping, actor) -> None:
+def _in_thread(run_id: int, path: Path, mapping: Mapping, actor, resumed: bool = False) -> None:
     close_old_connections()
     try:
-        run_import(ImportRun.objects.get(pk=run_id), path, mapping, actor)
+        run_import(ImportRun.objects.get(pk=run_id), path, mapping, actor, resumed)
     finally:
         connection.close()
 
 
-def run_import(run: ImportRun, path: Path, mapping: Mapping, actor) -> ImportRun:
+def run_import(run: ImportRun, path: Path, mapping: Mapping, actor, resumed: bool = False) -> ImportRun:
     notes: list[str] = []
     try:
         with path.open("rb") as stream:
@@ -80,10 +114,14 @@ def run_import(run: ImportRun, path: Path, mapping: Mapping, actor) -> ImportRun
             def progress(rows: int) -> None:
                 run.done = min(stream.tell(), run.total)
                 run.summary = {"rows": rows}
-                run.save(update_fields=["done", "total", "summary"])
+                run.heartbeat_at = timezone.now()
+                run.save(update_fields=["done", "total", "summary", "heartbeat_at"])
 
             summary = Importer(actor, run.source, mapping).run(read(stream, run.filename, mapping, notes), progress)
         summary.notes += notes
+        if resumed:
+            summary.notes.append(_("The import was interrupted (the server restarted) and ran again from the start "
+                                   "of the file: the rows imported before were updated, not duplicated."))
         run.summary, run.rejects, run.done = summary.as_dict(), summary.rejects_csv() if summary.rejected else "", run.total
     except DomainError as exc:
         run.error = str(exc)

@@ -122,7 +122,7 @@ def _upload_page(request, error: str = "", status: int = 200):
 @login_required
 def run_page(request, pk: int):
     _intake(request)
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = uploads.resume(get_object_or_404(ImportRun, pk=pk))
     return render(request, "hotline/run.html", {"run": run, "formats": FORMATS, "strings": _strings()})
 
 
@@ -130,7 +130,7 @@ def run_page(request, pk: int):
 def run_status(request, pk: int):
     """The progress the page polls: bytes read of the file, rows seen; the summary at the end."""
     _intake(request)
-    run = get_object_or_404(ImportRun, pk=pk)
+    run = uploads.resume(get_object_or_404(ImportRun, pk=pk))  # taken up again if its process is gone
     return JsonResponse({"done": run.done, "total": run.total, "finished": run.finished, "error": run.error,
                          "summary": run.summary, "has_rejects": bool(run.rejects)})
 
