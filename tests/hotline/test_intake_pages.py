@@ -80,7 +80,7 @@ def test_an_import_whose_process_died_is_taken_up_again_and_duplicates_nothing(p
     status = client.get(f"/hotline/import/{run.pk}/status/").json()
     assert status["finished"] and not status["error"], status
     assert (status["summary"]["created"], status["summary"]["updated"]) == (1, 2), status["summary"]
-    assert any("interrupted" in note for note in status["summary"]["notes"])
+    assert any("中断" in note for note in status["summary"]["notes"])  # interrupted, ran again
     assert sorted(HotlineTicket.objects.values_list("external_id", flat=True)) == ["R1", "R2", "R3"]
     # A run still writing its progress is left alone; one whose file is gone ends with a reason.
     busy = ImportRun.objects.create(source="s", filename="a.csv", started_by=people.dispatcher, file_format="csv",
@@ -89,7 +89,7 @@ def test_an_import_whose_process_died_is_taken_up_again_and_duplicates_nothing(p
     lost = ImportRun.objects.create(source="s", filename="b.csv", started_by=people.dispatcher, file_format="csv",
                                     heartbeat_at=silent)
     answer = client.get(f"/hotline/import/{lost.pk}/status/").json()
-    assert answer["finished"] and "upload the file again" in answer["error"]
+    assert answer["finished"] and "重新上传" in answer["error"]  # upload the file again
 
 
 def test_a_file_over_the_limit_is_refused_before_it_is_read(people, inline_import, settings):
