@@ -173,7 +173,9 @@ def _copies(image: Image.Image, size: int) -> tuple[bytes, bytes]:
     upright.save(display, "JPEG", quality=82, optimize=False)
     factor = max(1, max(upright.size) // settings.PHOTO_THUMB_EDGE)  # a box reduction: cheap
     small = upright.reduce(factor) if factor > 1 else upright
-    small.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE), Image.Resampling.BILINEAR)
+    # Less than 2× left to shrink: a box filter averages what each pixel covers, as bilinear
+    # would, in 0.6 ms instead of 0.8 (333 → 320 px).
+    small.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE), Image.Resampling.BOX)
     thumb = io.BytesIO()
     small.save(thumb, "JPEG", quality=75)
     return display.getvalue(), thumb.getvalue()
