@@ -9,7 +9,10 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc)
-THREADS ?= 2
+# Four threads a worker: a phone's keep-alive connection stays with the worker that took it,
+# so with two threads the worker holding more phones queued their reports (twice the latency
+# of the other's); slow mobile uploads also hold a thread each.
+THREADS ?= 4
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
 TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk
 PYTEST_ARGS ?=

@@ -6,17 +6,21 @@ phone's location and make), and a thumbnail. Files are stored under their hash, 
 the same photo twice writes nothing new and two reports sharing one photo can be found.
 """
 
+import contextlib
 import datetime as dt
 import hashlib
 import io
+import os
+import uuid
 import warnings
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
+from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.core.signing import BadSignature, TimestampSigner
+from django.utils._os import safe_makedirs
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
@@ -55,13 +59,49 @@ class Photo:
         """Write the three files (once: an existing path already holds the same bytes)."""
         paths = self.paths()
         for key, content in (("file", self.original), ("display", self.display), ("thumbnail", self.thumbnail)):
-            if not default_storage.exists(paths[key]):
+            if isinstance(default_storage, FileSystemStorage):
+                _write_once(default_storage, paths[key], content)
+            elif not default_storage.exists(paths[key]):
                 default_storage.save(paths[key], ContentFile(content))
         return paths
 
     def metadata(self) -> dict:
         return {"format": self.format, "width": self.width, "height": self.height, "bytes": len(self.original),
                 "name": self.name[:200], "exif": self.exif}
+
+
+def _write_once(storage: FileSystemStorage, name: str, content: bytes) -> None:
+    """One file on disk under its hash name, whole or not at all: written under a name of its
+    own and renamed into place, so a crash mid-write leaves no partial file that would later
+    pass for the stored photo, and two writers of the same hash (the same bytes) both succeed.
+    One write call instead of the storage's 64 KiB chunks, lock, stats and name search (about
+    half the CPU of a 3 MB photo's storing)."""
+    path = storage.path(name)
+    if os.path.exists(path):
+        return
+    part = f"{path}.{uuid.uuid4().hex}.part"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    try:
+        fd = os.open(part, flags, 0o666)
+    except FileNotFoundError:
+        folder = os.path.dirname(path)
+        if storage.directory_permissions_mode is not None:
+            safe_makedirs(folder, storage.directory_permissions_mode, exist_ok=True)
+        else:
+            os.makedirs(folder, exist_ok=True)
+        fd = os.open(part, flags, 0o666)
+    try:
+        with open(fd, "wb", buffering=0) as out:
+            view = memoryview(content)
+            while view:
+                view = view[out.write(view):]
+        if storage.file_permissions_mode is not None:
+            os.chmod(part, storage.file_permissions_mode)
+        os.replace(part, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(part)
+        raise
 
 
 def signed_media_url(path: str) -> str:
@@ -100,7 +140,7 @@ def read_photo(data: bytes, name: str = "") -> Photo:
                 raise InvalidInput(_("%(name)s has too many pixels (%(mp)s megapixels)."),
                                    name=label, mp=round(width * height / 1e6))
             exif = _read_exif(image)
-            display, thumbnail = _copies(image)
+            display, thumbnail = _copies(image, len(data))
     except InvalidInput:
         raise
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -112,7 +152,7 @@ def read_photo(data: bytes, name: str = "") -> Photo:
                  height=height, exif=exif, display=display, thumbnail=thumbnail, name=name)
 
 
-def _copies(image: Image.Image) -> tuple[bytes, bytes]:
+def _copies(image: Image.Image, size: int) -> tuple[bytes, bytes]:
     """Display copy and thumbnail: decoded at a reduced scale where JPEG allows (the whole
     stream is still read, so truncation is still caught), upright, without EXIF."""
     edge = settings.PHOTO_DISPLAY_EDGE
@@ -120,6 +160,10 @@ def _copies(image: Image.Image) -> tuple[bytes, bytes]:
         # The box the display copy will fill, so libjpeg can decode at 1/2, 1/4 or 1/8 scale.
         scale = min(1.0, edge / max(image.size))
         image.draft("RGB", (max(1, int(image.size[0] * scale)), max(1, int(image.size[1] * scale))))
+    # The whole file to the decoder at once (the data is in memory anyway): libjpeg's fast
+    # Huffman path then runs to the end instead of falling back near every 64 KiB block's end
+    # (about 2 ms of 35 for a 3 MB photo). A truncated file still ends in "image file is truncated".
+    image.decodermaxblock = max(image.decodermaxblock, size)
     image.load()
     upright = ImageOps.exif_transpose(image) or image
     if upright.mode != "RGB":
@@ -129,7 +173,9 @@ def _copies(image: Image.Image) -> tuple[bytes, bytes]:
     upright.save(display, "JPEG", quality=82, optimize=False)
     factor = max(1, max(upright.size) // settings.PHOTO_THUMB_EDGE)  # a box reduction: cheap
     small = upright.reduce(factor) if factor > 1 else upright
-    small.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE), Image.Resampling.BILINEAR)
+    # Less than 2× left to shrink: a box filter averages what each pixel covers, as bilinear
+    # would, in 0.6 ms instead of 0.8 (333 → 320 px).
+    small.thumbnail((settings.PHOTO_THUMB_EDGE, settings.PHOTO_THUMB_EDGE), Image.Resampling.BOX)
     thumb = io.BytesIO()
     small.save(thumb, "JPEG", quality=75)
     return display.getvalue(), thumb.getvalue()
