@@ -3,7 +3,7 @@
 A city of 20,000 unit grids (200 × 100 grids of 100 m, 20 streets, 200 communities,
 imported through the real importer) and 100,000 open cases (made through the bulk report
 service; a third dispatched, some of those overdue). Then, through gunicorn as `make run`
-serves (a worker per core, two threads), over HTTP:
+serves (a worker per core, four threads), over HTTP:
 
 - map_grid_layer_p95_ms / map_case_layer_p95_ms: the layer endpoints for city-wide views
   (zoom 11–12) and street-level views (zoom 15–16) at random places, open and overdue;
@@ -25,7 +25,7 @@ COLS, ROWS, SIZE = 200, 100, 100.0
 X0, Y0 = 690000.0, 3822000.0  # EPSG:32650, around Haizhou
 CASES = 100_000
 REQUESTS = 60  # per layer and view kind
-WORKERS, THREADS = os.cpu_count() or 2, 2
+WORKERS, THREADS = os.cpu_count() or 2, 4
 
 
 def grid_layer(path):
