@@ -3,8 +3,9 @@
 A report inserts a Case (40-odd columns) and a CaseEvent; a transition reads the case under
 a lock and inserts an event. Through the ORM, compiling those statements costs more than
 SQLite takes to run them, so services.py inserts through `RowInserter`, whose SQL is built
-by Django's own compiler once per database and reused with fresh values. Only services.py
-uses it, and no signals are connected to these models (saving through it sends none).
+by Django's own compiler once per database and reused with fresh values. The services, the
+bulk ledger (bulk.py) and the 12345 importer use it. It sends no post_save: what must know of
+new rows registers in `inserted_hooks` (the managers' stored figures do, kpi/daily.py).
 """
 
 from operator import attrgetter
