@@ -48,6 +48,8 @@ class Command(BaseCommand):
                          bulk=not options["through_services"]).run(first, last)
         sys.stderr.write("\n")
         dbstats.refresh()  # exact statistics: the year view's plans depend on them
-        stored = store_days(first, last)  # the days' figures, as the dashboard would on its first look
+        # The year's days' figures (all of it, as the dashboard's year view reads it), as the
+        # dashboard would on its first look.
+        stored = store_days(dt.date(year, 1, 1), last)
         self.stdout.write(f"simulated {made:,} cases from {first} to {last} ({stored:,} day figures stored) "
                           f"in {time.monotonic() - started:,.0f} s")
