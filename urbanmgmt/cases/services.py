@@ -525,7 +525,7 @@ def report_many(actor, channel: str, items: list[NewReport]) -> list[Case]:
 
 def _blank_case() -> Case:
     """A Case with every field at its default, made without Model.__init__ (which costs
-    more than writing the row); no signals are connected to Case (see cases/rows.py)."""
+    more than writing the row; no pre_init or post_init receiver is connected to Case)."""
     case = Case.__new__(Case)
     case.__dict__.update(_CASE_DEFAULTS)
     for name, default in _CASE_CALLABLE_DEFAULTS:
@@ -661,8 +661,7 @@ def recount_handling_minutes(days) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    first = dt.datetime.combine(days[0], dt.time.min, tzinfo=worktime._tz())
-    last = dt.datetime.combine(days[-1] + dt.timedelta(days=1), dt.time.min, tzinfo=worktime._tz())
+    first, last = worktime._at(days[0], 0), worktime._at(days[-1] + dt.timedelta(days=1), 0)
     changed = []
     rows = (Case.objects.filter(handled_at__gte=first, dispatched_at__lt=last)
             .values_list("pk", "dispatched_at", "handled_at", "handling_minutes").order_by().iterator(chunk_size=2000))

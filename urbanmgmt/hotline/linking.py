@@ -33,6 +33,11 @@ from urbanmgmt.hotline.gazetteer import gazetteer
 
 CELL_M = 100.0
 EPOCH, MICROSECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(microseconds=1)
+
+
+def _micros(at: dt.datetime) -> int:
+    """A moment in whole microseconds since 1970 (for the time window in plain integers)."""
+    return (at - EPOCH) // MICROSECOND
 # Another category of the same major class is linked only when the words agree this much
 # and name the case's problem (a keyword of its category); a ticket placed only by its
 # community is linked to a case of its category there whose words mention this much of
@@ -51,17 +56,6 @@ def window(category: Category) -> tuple[float, float]:
     return windows.get(category.service_code) or windows.get(major) or windows.get(category.family) or (50.0, 7.0)
 
 
-def words(text: str) -> frozenset[str]:
-    """What two descriptions (with their addresses) are compared by: each catalogue keyword
-    (or category name) in the text becomes its category (so 垃圾堆 and 暴露垃圾 agree,
-    whatever words each citizen chose); the rest counts as character pairs, less house
-    numbers, the names of the areas (shared by every ticket of a community) and the words
-    that say where, when or how much rather than what (classify.GENERIC). Remembered per
-    text for as long as the gazetteer and the classifier stay the same (an import compares
-    a ticket's text again when its case is a candidate for the next tickets)."""
-    return _remembered(text, _current())
-
-
 def _current() -> dict:
     """The remembered words, forgotten when the gazetteer or the classifier was built again
     (checked once per search, not per text: each check asks both holders)."""
@@ -77,6 +71,14 @@ def _current() -> dict:
 
 
 def _remembered(text: str, cache: dict) -> frozenset[str]:
+    """What two descriptions (with their addresses) are compared by: each catalogue keyword
+    (or category name) in the text becomes its category (so 垃圾堆 and 暴露垃圾 agree,
+    whatever words each citizen chose); the rest counts as character pairs, less house
+    numbers, the names of the areas (shared by every ticket of a community) and the words
+    that say where, when or how much rather than what (classify.GENERIC). Remembered per
+    text in `cache` (_current) for as long as the gazetteer and the classifier stay the same
+    (an import compares a ticket's text again when its case is a candidate for the next
+    tickets)."""
     found = cache.get(text)
     if found is None:
         found = cache[text] = _words(text, cache["of"][0], cache["split"], cache["concept"])
@@ -130,16 +132,10 @@ class Candidate:
     micros: int = field(init=False, repr=False)  # `at` in microseconds since 1970, for the time window
 
     def __post_init__(self):
-        self.micros = (self.at - EPOCH) // MICROSECOND
-
-    @property
-    def words(self) -> frozenset:
-        if not isinstance(self.text, frozenset):
-            self.text = words(self.text)
-        return self.text
+        self.micros = _micros(self.at)
 
     def words_in(self, cache: dict) -> frozenset:
-        """`words`, with the remembered words already checked (a search compares many)."""
+        """Its words (_remembered), with the cache already checked (a search compares many)."""
         text = self.text
         if text.__class__ is not frozenset:
             text = self.text = _remembered(text, cache)
@@ -189,7 +185,7 @@ class OpenCases:
              text: str, by_point: bool, address: str = "", exclude: int | None = None) -> Match | None:
         """The open case a ticket describes, if any (see the module's docstring)."""
         radius, days = self.windows.get(category.id) or self.windows.setdefault(category.id, window(category))
-        span, now = days * 86400, (at - EPOCH) // MICROSECOND
+        span, now = days * 86400, _micros(at)
         if by_point:
             reach = int(math.ceil(radius / CELL_M))
             cx, cy, major = int(x // CELL_M), int(y // CELL_M), category.major_id

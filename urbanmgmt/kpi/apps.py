@@ -30,19 +30,15 @@ class KpiConfig(AppConfig):
 
     def ready(self):
         from django.apps import apps
-        from django.db.models.signals import m2m_changed, pre_save
+        from django.db.models.signals import m2m_changed, post_save, pre_save
 
+        from urbanmgmt.cases import rows
+        from urbanmgmt.kpi import daily
         from urbanmgmt.org.models import Profile
 
         for label in NAMING:
             pre_save.connect(_renamed, sender=apps.get_model(label), dispatch_uid=f"kpi.daily.{label}")
         m2m_changed.connect(_grids_reassigned, sender=Profile.grids.through, dispatch_uid="kpi.daily.grids")
-
-        from django.db.models.signals import post_save
-
-        from urbanmgmt.cases import rows
-        from urbanmgmt.kpi import daily
-
         if daily.rows_inserted not in rows.inserted_hooks:
             rows.inserted_hooks.append(daily.rows_inserted)  # the rows written without the ORM
         for label in daily.MOMENTS:

@@ -70,8 +70,8 @@ def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None
 
     if by == "month":
         per_month: dict = {}
-        for day, figures in _days(start, end, area).items():
-            daily.add(per_month, {day.isoformat()[:7]: tuple(map(sum, zip(*figures.values(), strict=True)))})
+        for day, numbers in _days(start, end, area).items():
+            daily.add(per_month, {day.isoformat()[:7]: numbers})
         found = per_month
     elif area is None:
         found = daily.figures(f"valid:{by}", _valid_counts(by), start, end, len(COUNTS))
@@ -100,19 +100,17 @@ def _valid_counts(by: str, area: Area | None = None):
     return compute
 
 
-def _days(start: dt.datetime, end: dt.datetime, area: Area | None) -> dict[dt.date, dict[str, tuple]]:
-    """Per local day of [start, end) (whole days): {channel: COUNTS numbers} of the collector reports."""
+def _days(start: dt.datetime, end: dt.datetime, area: Area | None) -> dict[dt.date, tuple]:
+    """Per local day of [start, end) (whole days) with any: the COUNTS numbers of its collector
+    reports (both channels)."""
     from urbanmgmt.kpi import daily
 
     first, last = start.astimezone(tz()).date(), (end.astimezone(tz()) - dt.timedelta(microseconds=1)).date()
     if area is None:
-        return daily.by_day("valid:channel", _valid_counts("channel"), first, last, len(COUNTS))
-    rows = (collected(start, end, area).annotate(d=LocalDate("reported_at")).values("d", "channel")
-            .annotate(**COUNTS).order_by())
-    out: dict[dt.date, dict[str, tuple]] = {}
-    for row in rows:
-        out.setdefault(row["d"], {})[row["channel"]] = tuple(row[name] for name in COUNTS)
-    return out
+        per_channel = daily.by_day("valid:channel", _valid_counts("channel"), first, last, len(COUNTS))
+        return {day: tuple(map(sum, zip(*figures.values(), strict=True))) for day, figures in per_channel.items()}
+    rows = collected(start, end, area).annotate(d=LocalDate("reported_at")).values("d").annotate(**COUNTS).order_by()
+    return {row["d"]: tuple(row[name] for name in COUNTS) for row in rows}
 
 
 def _labels(by: str, keys: list[str]) -> dict[str, str]:
@@ -198,13 +196,9 @@ def quota_progress(year: int, area: Area | None = None, as_of: dt.date | None = 
     elapsed = [d for d in workdays if d <= as_of]
     remaining = len(workdays) - len(elapsed)
     days = _days(day_start(first), day_start(as_of + dt.timedelta(days=1)), area)
-    counts = dict.fromkeys(COUNTS, 0)
-    for figures in days.values():
-        for numbers in figures.values():
-            for name, n in zip(COUNTS, numbers, strict=True):
-                counts[name] += n
+    counts = dict(zip(COUNTS, map(sum, zip(*days.values(), strict=True)), strict=True)) if days else dict.fromkeys(COUNTS, 0)
     done = counts["reports"]
-    reports = {day: sum(numbers[0] for numbers in figures.values()) for day, figures in days.items()}
+    reports = {day: numbers[0] for day, numbers in days.items()}
     projection, low, high, method, share = _project(year, area, as_of, done, reports, elapsed, remaining)
     return Progress(
         year=year, as_of=as_of, quota=quota.collection_total, valid_rate_target=float(quota.valid_rate),
@@ -221,7 +215,7 @@ def _project(year, area, as_of, done, reports: dict[dt.date, int], elapsed, rema
     """(projection, low, high, method, expected share of the year done by now); `reports`:
     this year's reports per day so far."""
     last_year = _days(day_start(dt.date(year - 1, 1, 1)), day_start(dt.date(year, 1, 1)), area)
-    previous = _monthly({day: sum(numbers[0] for numbers in figures.values()) for day, figures in last_year.items()})
+    previous = _monthly({day: numbers[0] for day, numbers in last_year.items()})
     if len(previous) >= 11 and sum(previous.values()):
         return _seasonal(year, as_of, done, previous, reports)
     total_wd = len(elapsed) + remaining

@@ -11,8 +11,9 @@ closed, '' for a single figure…) where the numbers of a period are the sums of
   and stored;
 - the live window is always computed (its figures still move with the clock: a signing
   deadline passes, a deadline falls due);
-- a stored day that a later write touched was marked by the database's triggers
-  (migration 0006, kpi_dirtyday) and is computed again before it is read.
+- a stored day that a later write touched was marked in kpi_dirtyday (by the database's
+  triggers for UPDATEs and DELETEs, migration 0006; by `rows_inserted` for new rows) and is
+  computed again before it is read.
 
 Concurrent readers may compute the same day: the second one's insert of the day's
 kpi_daydone row fails and its rows are dropped. A write committed while a day is being
@@ -23,25 +24,17 @@ Renaming a user, a department or an area, or reassigning grids, clears what name
 
 import datetime as dt
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
+from urbanmgmt.kpi.collection import day_start, tz
 from urbanmgmt.kpi.models import DayDone, DayFigure, DirtyDay
 
 Figures = dict[str, tuple]
 VALUES = ("v0", "v1", "v2", "v3")
-
-
-def _zone() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def _day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=_zone())
 
 
 def live_from(today: dt.date | None = None) -> dt.date:
@@ -51,7 +44,7 @@ def live_from(today: dt.date | None = None) -> dt.date:
 
 def _whole_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date] | None:
     """(first, last) local day when [start, end) is whole local days, else None."""
-    first, after = start.astimezone(_zone()), end.astimezone(_zone())
+    first, after = start.astimezone(tz()), end.astimezone(tz())
     if first.timetz().replace(tzinfo=None) != dt.time() or after.timetz().replace(tzinfo=None) != dt.time():
         return None
     return first.date(), after.date() - dt.timedelta(days=1)
@@ -83,7 +76,7 @@ def figures(metric: str, compute: Callable[[dt.datetime, dt.datetime], Figures],
                 .values("subject").annotate(**{v: Sum(v) for v in VALUES[:width]}).order_by())
         add(total, {row["subject"]: tuple(row[v] for v in VALUES[:width]) for row in rows})
     if stored_last < last:
-        add(total, compute(_day_start(max(first, stored_last + dt.timedelta(days=1))), end))
+        add(total, compute(day_start(max(first, stored_last + dt.timedelta(days=1))), end))
     return {subject: tuple(_number(v) for v in numbers) for subject, numbers in total.items()}
 
 
@@ -98,15 +91,15 @@ def by_day(metric: str, compute, first: dt.date, last: dt.date, width: int) -> d
             out.setdefault(row["day"], {})[row["subject"]] = tuple(_number(row[v]) for v in VALUES[:width])
     day = max(first, stored_last + dt.timedelta(days=1))
     while day <= last:
-        found = compute(_day_start(day), _day_start(day + dt.timedelta(days=1)))
+        found = compute(day_start(day), day_start(day + dt.timedelta(days=1)))
         if found:
             out[day] = found
         day += dt.timedelta(days=1)
     return out
 
 
-def settle(metric: str, compute, first: dt.date, last: dt.date) -> int:
-    """Recompute the marked days of [first, last] and store the missing ones; how many computed."""
+def settle(metric: str, compute, first: dt.date, last: dt.date) -> None:
+    """Recompute the marked days of [first, last] and store the missing ones."""
     dirty = sorted(set(DirtyDay.objects.filter(day__gte=first, day__lte=last).values_list("day", flat=True)))
     if dirty:
         with transaction.atomic():  # the marks first: a write from now on marks its day again
@@ -114,13 +107,11 @@ def settle(metric: str, compute, first: dt.date, last: dt.date) -> int:
             DayDone.objects.filter(day__in=dirty).delete()
             DayFigure.objects.filter(day__in=dirty).delete()
     done = set(DayDone.objects.filter(metric=metric, day__gte=first, day__lte=last).values_list("day", flat=True))
-    computed, day = 0, first
+    day = first
     while day <= last:
         if day not in done:
-            _store(metric, day, compute(_day_start(day), _day_start(day + dt.timedelta(days=1))))
-            computed += 1
+            _store(metric, day, compute(day_start(day), day_start(day + dt.timedelta(days=1))))
         day += dt.timedelta(days=1)
-    return computed
 
 
 def _store(metric: str, day: dt.date, found: Figures) -> None:
@@ -149,8 +140,8 @@ def rows_inserted(model, objs, using: str = "default") -> None:
     moments = MOMENTS.get(model._meta.label)
     if not moments:
         return
-    start_of_today = _day_start(timezone.localdate())
-    zone = _zone()
+    start_of_today = day_start(timezone.localdate())
+    zone = tz()
     days = {value.astimezone(zone).date() for obj in objs for name in moments
             if isinstance(value := getattr(obj, name, None), dt.datetime) and value < start_of_today}
     if days:

@@ -8,10 +8,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from openpyxl import Workbook
 
-from urbanmgmt.kpi.collection import BREAKDOWNS, campaign_progress, quota_progress, valid_rates
+from urbanmgmt.kpi.collection import BREAKDOWNS, campaign_progress, day_start, quota_progress, valid_rates
 from urbanmgmt.kpi.evaluation import WHO, evaluate
 from urbanmgmt.kpi.loop import loop_kpis
-from urbanmgmt.kpi.models import AnnualQuota, EvaluationScheme
+from urbanmgmt.kpi.models import AnnualQuota, DayDone, EvaluationScheme
 
 # The words of the workbook, shared with the dashboard's page (views.py).
 BY_NAMES = {"channel": pgettext_lazy("kpi", "Channel"), "inspector": pgettext_lazy("kpi", "Inspector"),
@@ -62,9 +62,6 @@ def workbook(start: dt.datetime, end: dt.datetime, area=None) -> bytes:
 def store_days(first: dt.date, last: dt.date) -> int:
     """Store the per-day figures (kpi/daily.py) of [first, last] for every table of the
     workbook (the figures of the days before the live window); how many days are stored now."""
-    from urbanmgmt.kpi.collection import day_start
-    from urbanmgmt.kpi.models import DayDone
-
     workbook(day_start(first), day_start(last + dt.timedelta(days=1)))
     return DayDone.objects.filter(day__gte=first, day__lte=last).count()
 

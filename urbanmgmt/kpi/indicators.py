@@ -119,10 +119,9 @@ def dispatched_accurately(start, end) -> Counts:
     are counted in SQL; then the dispatch and return events of those cases are read by the
     (case, at) index, a chunk of cases at a time."""
     dispatched = CaseEvent.objects.filter(action="dispatch", at__gte=start, at__lt=end, actor__isnull=False)
-    rows = dispatched.values("actor_id").annotate(n=Count("id"), d=Count("id")).order_by()
-    out = {username: list(counts) for username, counts in _by_username(rows, "actor_id").items()}
+    rows = {row["actor_id"]: row for row in dispatched.values("actor_id").annotate(n=Count("id"), d=Count("id"))
+            .order_by()}
     ids = sorted(set(dispatched.values_list("case_id", flat=True).order_by()))
-    names = dict(get_user_model().objects.filter(username__in=list(out)).values_list("pk", "username"))
     for chunk in range(0, len(ids), 500):
         last: dict[int, tuple] = {}  # case → its latest dispatch so far (at, actor)
         for case_id, action, at, actor in (CaseEvent.objects.filter(case_id__in=ids[chunk:chunk + 500],
@@ -132,9 +131,9 @@ def dispatched_accurately(start, end) -> Counts:
                 last[case_id] = (at, actor)
             elif case_id in last:
                 undone_at, undone_by = last.pop(case_id)
-                if start <= undone_at < end and undone_by in names:
-                    out[names[undone_by]][0] -= 1
-    return {k: (v[0], v[1]) for k, v in out.items()}
+                if start <= undone_at < end and undone_by in rows:
+                    rows[undone_by]["n"] -= 1
+    return _by_username(list(rows.values()), "actor_id")
 
 
 def _department(num: Q, den: Q, date_field: str):

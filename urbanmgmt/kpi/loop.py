@@ -31,16 +31,14 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
     from urbanmgmt.kpi import daily
 
     now = timezone.now()
-    cases = Case.objects.filter(channel=channel)
-    if area is not None:
-        cases = cases.filter(**{area.level: area})
     where = {"channel": channel, **({area.level: area.code} if area else {})}
-
     # Stored per day and street: the city sums every street, a street or district its own
-    # (a community is counted from the rows: its cases are few).
+    # (a community is counted from its rows: its cases are few).
     streets = _street_ids(area)
     stored = area is None or streets is not None
-    by = "street" if stored else None
+    cases = Case.objects.filter(channel=channel)
+    if not stored:
+        cases = cases.filter(**{area.level: area})
 
     def figure(name: str, compute, width: int) -> dict:
         if not stored:
@@ -53,13 +51,13 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
                 daily.add(out, {rest: numbers})
         return out
 
-    base = Case.objects.filter(channel=channel) if stored else cases
-    signing = figure("signing", lambda a, b: _signing(base, a, b, by), 2).get("", (0, 0))
-    completion = figure("completion", lambda a, b: _completion(base, a, b, by), 2).get("", (0, 0))
-    dispatches, returns = figure("dispatch", lambda a, b: _dispatches(base, a, b, by), 2).get("", (0, 0))
+    signing = figure("signing", lambda a, b: _signing(cases, a, b, stored), 2).get("", (0, 0))
+    completion = figure("completion", lambda a, b: _completion(cases, a, b, stored), 2).get("", (0, 0))
+    dispatches, returns = figure("dispatch", lambda a, b: _dispatches(cases, a, b, stored), 2).get("", (0, 0))
     happy, reached, solved, asked = figure(
-        "callbacks", lambda a, b: _callbacks(base, a, b, None if stored else area, channel, by), 4).get("", (0, 0, 0, 0))
-    handling = figure("handling", lambda a, b: _handling(base.filter(handled_at__gte=a, handled_at__lt=b), by), 2)
+        "callbacks", lambda a, b: _callbacks(cases, a, b, None if stored else area, channel, stored),
+        4).get("", (0, 0, 0, 0))
+    handling = figure("handling", lambda a, b: _handling(cases.filter(handled_at__gte=a, handled_at__lt=b), stored), 2)
     return {
         "on_time_signing": _ratio(*signing, cases_url(
             dispatched_after=start.isoformat(), dispatched_before=end.isoformat(), signing_counted="true", **where)),
@@ -85,7 +83,7 @@ def _street_ids(area: Area | None) -> set[str] | None:
 
 def _counted(rows, street: str | None, keys: tuple = (), **counts) -> dict:
     """{subject: numbers} of `counts` over rows, per street ('street|key…') when `street`
-    names the rows' street column, else one figure ('' or the keys); empty figures left out."""
+    names the rows' street column (None: one figure, '' or the keys); empty figures left out."""
     fields = ((street,) if street else ()) + keys
     if not fields:
         totals = rows.aggregate(**counts)
@@ -95,32 +93,32 @@ def _counted(rows, street: str | None, keys: tuple = (), **counts) -> dict:
             for row in rows.values(*fields).annotate(**counts).order_by() if any(row[name] for name in counts)}
 
 
-def _signing(cases, start, end, by: str | None = None) -> dict:
+def _signing(cases, start, end, per_street: bool = False) -> dict:
     """Signed on time ÷ dispatched with a signing deadline that was signed or is past."""
     counted = cases.filter(dispatched_at__gte=start, dispatched_at__lt=end, sign_due_at__isnull=False).filter(
         Q(signed_at__isnull=False) | Q(sign_due_at__lt=timezone.now()))
-    return _counted(counted, by and "street_id", n=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))),
+    return _counted(counted, "street_id" if per_street else None, n=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))),
                     d=Count("id"))
 
 
-def _completion(cases, start, end, by: str | None = None) -> dict:
+def _completion(cases, start, end, per_street: bool = False) -> dict:
     """Handled or closed by the deadline ÷ due (not suspended) in the period, up to now."""
     due = cases.filter(due_at__gte=start, due_at__lt=min(end, timezone.now())).exclude(state=State.SUSPENDED)
-    return _counted(due, by and "street_id", n=Count("id", filter=Q(handled_at__lte=F("due_at"))
+    return _counted(due, "street_id" if per_street else None, n=Count("id", filter=Q(handled_at__lte=F("due_at"))
                                                       | Q(closed_at__lte=F("due_at"))), d=Count("id"))
 
 
-def _dispatches(cases, start, end, by: str | None = None) -> dict:
+def _dispatches(cases, start, end, per_street: bool = False) -> dict:
     """Dispatches and approved returns (as misrouted) of the channel's cases in the period:
     the period's events by their (action, at) index, each case looked up by its key."""
     events = CaseEvent.objects.filter(at__gte=start, at__lt=end, action__in=("dispatch", "approve_return"),
                                       case__in=cases)
-    return _counted(events, by and "case__street_id", dispatches=Count("id", filter=Q(action="dispatch")),
+    return _counted(events, "case__street_id" if per_street else None, dispatches=Count("id", filter=Q(action="dispatch")),
                     returns=Count("id", filter=Q(action="approve_return")))
 
 
 def _callbacks(cases, start: dt.datetime, end: dt.datetime, area: Area | None, channel: str,
-               by: str | None = None) -> dict:
+               per_street: bool = False) -> dict:
     """(satisfied or basically, reached, resolved, said whether) of the 12345 tickets called
     back in [start, end): satisfaction = (满意 + 基本满意) ÷ callbacks that reached the citizen,
     actual resolution = resolved ÷ callbacks that say whether. For the 12345 channel every
@@ -133,18 +131,19 @@ def _callbacks(cases, start: dt.datetime, end: dt.datetime, area: Area | None, c
         tickets = tickets.filter(**{f"grid__{area.level}": area}) if area is not None else tickets
     else:
         tickets = tickets.filter(case__in=cases)
-    return _counted(tickets.exclude(satisfaction=""), by and "grid__street_id",
+    return _counted(tickets.exclude(satisfaction=""), "grid__street_id" if per_street else None,
                     happy=Count("id", filter=Q(satisfaction__in=("satisfied", "basic"))),
                     reached=Count("id", filter=~Q(satisfaction="unreachable")),
                     solved=Count("id", filter=Q(resolved=True)), asked=Count("id", filter=Q(resolved__isnull=False)))
 
 
-def _handling(cases, by: str | None = None) -> dict:
+def _handling(cases, per_street: bool = False) -> dict:
     """{kind: (cases, working minutes from dispatch to reply)}, consultations apart: the
     cases' handling_minutes (the services count them when the reply comes, and again when
     the working calendar changes) summed over the (channel, handled_at) index."""
     kind = If(When(request_type=RequestType.CONSULTATION, then=Value("consultation")), default=Value("other"))
-    return _counted(cases.filter(handling_minutes__isnull=False).annotate(k=kind), by and "street_id", ("k",),
+    return _counted(cases.filter(handling_minutes__isnull=False).annotate(k=kind), "street_id" if per_street else None,
+                    ("k",),
                     n=Count("id"), minutes=Sum("handling_minutes"))
 
 

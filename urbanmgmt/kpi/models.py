@@ -112,11 +112,11 @@ class DayDone(models.Model):
 
 
 class DirtyDay(models.Model):
-    """A local day whose stored figures are out of date: written by database triggers on the
-    cases, their events and inspection tasks and the 12345 tickets (migration 0005) whenever a
-    row with a moment on a past day is written, so no write path can forget it. Not unique:
-    concurrent writers never wait on each other's mark (the triggers skip a day already
-    marked; a rare duplicate is harmless)."""
+    """A local day whose stored figures are out of date: written whenever a row with a moment
+    on a past day is written — by database triggers on UPDATE and DELETE of cases, inspection
+    tasks and 12345 tickets (migration 0006), by kpi.daily.rows_inserted for new rows — so no
+    write path can forget it. Not unique: concurrent writers never wait on each other's mark
+    (a day already marked is skipped; a rare duplicate is harmless)."""
 
     day = models.DateField(db_index=True)
 
