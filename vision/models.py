@@ -46,8 +46,11 @@ class WorkerKey(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
     def new_key(self) -> str:
-        """Give the worker a fresh key (shown once) and keep its hash."""
+        """Give the worker a fresh key (shown once) and keep its hash. Never one that starts
+        with "-": it is given on a command line (`--token KEY`), where that reads as an option."""
         key = secrets.token_urlsafe(32)
+        while key.startswith("-"):  # 1 in 64
+            key = secrets.token_urlsafe(32)
         self.prefix, self.key_hash = key[:8], self.digest(key)
         return key
 

@@ -86,6 +86,19 @@ def test_ingest_needs_a_valid_worker_key_and_people_cannot_post(zone, worker_key
     assert client_for(people.analyst).post("/api/v1/vision/ingest/", {}).status_code == 403
 
 
+def test_a_worker_key_never_starts_with_a_dash(monkeypatch):
+    """It goes on a command line as `--token KEY`, where a leading "-" reads as an option
+    (argparse then refuses the worker's start: seen once in 64 keys)."""
+    import secrets
+
+    from vision.models import WorkerKey
+
+    drawn = iter(["-leading-dash-key", "plain-key"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda n: next(drawn))
+    worker = WorkerKey(name="w")
+    assert worker.new_key() == "plain-key" and worker.prefix == "plain-ke"
+
+
 def test_a_worker_limited_to_some_cameras_cannot_post_for_others(zone, worker_key):
     other = Camera.objects.create(code="CAM-T2", name="other")
     worker_key.cameras.set([other])
