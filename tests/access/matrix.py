@@ -16,6 +16,7 @@ the video channel's watchers (analysts and the command centre).
 
 import hashlib
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import requests
 from django.conf import settings
@@ -30,7 +31,9 @@ case_detail        YN        NY          NN      YY         YN      NY        YY
 case_list          YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
 video_case_detail  YN        NY          YY      YY         YN      NY        YY      YY    NN       NN
 map_layer          YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
+map_changes        YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
 map_export         YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
+department_queue   NN        NN          NN      NN         YN      NY        NN      YY    NN       NN
 kpi_figures        NN        NN          NN      YY         NN      NN        YY      YY    NN       NN
 kpi_drill          YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
 kpi_workbook       N         N           N       Y          N       N         Y       Y     N        N
@@ -151,6 +154,15 @@ class Probe:
 
     def map_layer(self, s, side):
         return self._json("/api/v1/map/cases/?zoom=18", lambda d: _has_feature(d, s.case.pk))
+
+    def map_changes(self, s, side):
+        since = urlencode({"cursor": self.world.started})
+        return self._json(f"/api/v1/map/changes/?{since}",
+                          lambda d: _has_feature(d, s.case.pk) or s.case.pk in d.get("removed", []))
+
+    def department_queue(self, s, side):
+        return self._json("/api/v1/map/queue/", lambda d: any(
+            row["id"] == s.case.pk for rows in (*d["sections"].values(), d["recent"]) for row in rows))
 
     def map_export(self, s, side):
         return self._contains("/api/v1/map/export/?as=csv", s.case.code.encode())

@@ -56,6 +56,7 @@ class World:
     people: dict
     sides: dict = field(default_factory=dict)
     kpi_day: str = ""
+    started: str = ""  # a time before any of the objects (the live map's change feed)
 
 
 def make_people() -> dict:
@@ -79,7 +80,8 @@ def make_people() -> dict:
 def build_world() -> World:
     """Both sides, through the services; asserts what the matrix relies on."""
     people = make_people()
-    world = World(people=people, kpi_day=timezone.localdate().isoformat())
+    world = World(people=people, kpi_day=timezone.localdate().isoformat(),
+                  started=(timezone.now() - dt.timedelta(seconds=1)).isoformat())
     worker = _worker_key()
     for n, side in enumerate(SIDES):
         world.sides[side] = _side(people, side, n, worker)
