@@ -29,7 +29,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
     path("api/redoc/", SpectacularRedocView.as_view(url_name="schema"), name="api-redoc"),
     path("healthz", views.healthz, name="healthz"),
-    # Uploaded evidence is for signed-in staff only, never public.
+    # Evidence goes only to whoever may see its case or candidate (cases/access.py), never public.
     path("media/<path:path>", views.protected_media, name="media"),
 ]
 

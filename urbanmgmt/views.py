@@ -8,6 +8,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.views.static import serve
 
+from urbanmgmt.cases.access import may_see_media
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
@@ -37,22 +38,19 @@ def healthz(request):
     return JsonResponse({"ok": True, "database": connection.vendor})
 
 
-# Originals (with their EXIF: the phone's place, make and time) are for the command centre;
-# everyone else sees the display copies and thumbnails.
-ORIGINALS = "evidence/original/"
-STAFF_ROLES = (DISPATCHER, MANAGER, ADMIN, ANALYST)
-
-
 def protected_media(request, path):
-    """Evidence is for signed-in staff, or for the holder of a fresh signed URL; never public."""
+    """Evidence is served only to whoever may see what it belongs to (cases/access.py: its
+    case or candidate; originals, with their EXIF, to the command centre), or to the holder of
+    a fresh signed URL, which is handed out only to such users; never public. Refused: 404,
+    whether or not the file exists."""
     signature = request.GET.get("sig")
     if signature:
         if not media_signature_ok(path, signature):
             raise Http404("expired or invalid media link")
     elif not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
-    elif path.startswith(ORIGINALS) and not has_role(request.user, *STAFF_ROLES):
-        raise Http404("originals are for the command centre's staff")
+    elif not may_see_media(request.user, path):
+        raise Http404("not yours to see")
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = "private, max-age=3600"
     return response

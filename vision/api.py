@@ -23,10 +23,9 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput, NotAllowed
 from urbanmgmt.org import roles as R
 from vision import services
+from vision.access import VIEWERS, WATCHERS, visible_candidates
 from vision.models import CandidateEvent, WorkerKey
 
-# Who may look at candidates (the dispatch map shows them beside their case).
-VIEWERS = (R.ANALYST, R.DISPATCHER, R.HANDLER, R.MANAGER, R.ADMIN)  # handlers: their own cases only (visible_cases)
 MAX_UPLOAD = 12 * 2**20
 
 
@@ -112,9 +111,9 @@ def candidate_json(c: CandidateEvent, originals: bool) -> dict:
 def candidates(request):
     """Candidates, newest first: ?case=<id> (those behind a case), ?status=, ?camera=, ?limit=."""
     R.require_role(request.user, *VIEWERS)
-    rows = CandidateEvent.objects.select_related("camera", "zone")
+    rows = visible_candidates(request.user, CandidateEvent.objects.select_related("camera", "zone"))
     case_id = request.query_params.get("case")
-    if not case_id and not R.has_role(request.user, *(r for r in VIEWERS if r != R.HANDLER)):
+    if not case_id and not R.has_role(request.user, *WATCHERS):
         raise NotAllowed(_("A department sees the candidates of its own cases only: give ?case=<id>."))
     if case_id:
         if not case_id.isdigit():

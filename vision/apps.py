@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class VisionConfig(AppConfig):
     name = "vision"
     verbose_name = _("Video detection (视频智能识别)")
+
+    def ready(self):
+        from urbanmgmt.cases.access import register_media_resolver
+        from vision.access import candidate_media_resolver
+
+        register_media_resolver(candidate_media_resolver)

@@ -13,6 +13,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.org import roles as R
 from vision import services
+from vision.access import CAMERA_EDITORS
 from vision.models import Camera, CandidateEvent, Rule, Zone
 
 PAGE = 30
@@ -62,7 +63,7 @@ def review(request, pk: int):
 @login_required
 def camera(request, pk: int):
     """A camera's snapshot with its zones; draw a new zone by clicking its corners."""
-    R.require_role(request.user, R.ADMIN, R.ANALYST)
+    R.require_role(request.user, *CAMERA_EDITORS)
     cam = get_object_or_404(Camera, pk=pk)
     if request.method == "POST":
         try:

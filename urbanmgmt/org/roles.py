@@ -85,10 +85,22 @@ def department_of(user):
     return cached
 
 
+# The command centre (指挥中心): routes and watches every case. Only they load a photo's original
+# bytes, whose EXIF carries the phone's place, make and time; everyone else who may see a case
+# gets its display copies. Video analysts are not among them: they see the camera's own
+# pictures (vision registers that rule), not the inspectors' and departments' photos.
+COMMAND_CENTRE = (DISPATCHER, MANAGER, ADMIN)
+
+
+def may_see_originals(user) -> bool:
+    """Whether `user` may load the original of a photo of a case they may see."""
+    return has_role(user, *COMMAND_CENTRE)
+
+
 def visible_cases(user, queryset):
-    """The cases of `queryset` that `user` may see."""
+    """The cases of `queryset` that `user` may see (also the rule for their photos: cases/access.py)."""
     roles = roles_of(user)
-    if roles & {ADMIN, DISPATCHER, MANAGER}:
+    if roles & set(COMMAND_CENTRE):
         return queryset
     condition = Q(pk__in=[])
     if HANDLER in roles and department_of(user):
