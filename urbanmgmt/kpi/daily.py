@@ -30,8 +30,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from urbanmgmt.kpi.collection import day_start, tz
+from urbanmgmt.cases import worktime
 from urbanmgmt.kpi.models import DayDone, DayFigure, DirtyDay
+from urbanmgmt.kpi.scope import day_start
 
 Figures = dict[str, tuple]
 VALUES = ("v0", "v1", "v2", "v3")
@@ -44,7 +45,7 @@ def live_from(today: dt.date | None = None) -> dt.date:
 
 def _whole_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date] | None:
     """(first, last) local day when [start, end) is whole local days, else None."""
-    first, after = start.astimezone(tz()), end.astimezone(tz())
+    first, after = start.astimezone(worktime.tz()), end.astimezone(worktime.tz())
     if first.timetz().replace(tzinfo=None) != dt.time() or after.timetz().replace(tzinfo=None) != dt.time():
         return None
     return first.date(), after.date() - dt.timedelta(days=1)
@@ -141,7 +142,7 @@ def rows_inserted(model, objs, using: str = "default") -> None:
     if not moments:
         return
     start_of_today = day_start(timezone.localdate())
-    zone = tz()
+    zone = worktime.tz()
     days = {value.astimezone(zone).date() for obj in objs for name in moments
             if isinstance(value := getattr(obj, name, None), dt.datetime) and value < start_of_today}
     if days:

@@ -72,7 +72,7 @@ class EvaluationScheme(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from urbanmgmt.kpi.evaluation import config_problems
+        from urbanmgmt.kpi.schemes import config_problems
 
         problems = config_problems(self.config)
         if problems:
