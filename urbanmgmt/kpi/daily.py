@@ -12,7 +12,7 @@ closed, '' for a single figure…) where the numbers of a period are the sums of
 - the live window is always computed (its figures still move with the clock: a signing
   deadline passes, a deadline falls due);
 - a stored day that a later write touched was marked in kpi_dirtyday (by the database's
-  triggers for UPDATEs and DELETEs, migration 0006; by `rows_inserted` for new rows) and is
+  triggers for UPDATEs and DELETEs, kpi/invariants.py; by `rows_inserted` for new rows) and is
   computed again before it is read.
 
 Concurrent readers may compute the same day: the second one's insert of the day's
@@ -127,7 +127,7 @@ def _store(metric: str, day: dt.date, found: Figures) -> None:
         pass
 
 
-# The moments each table's rows are counted by (kpi/migrations/0006 names the same for its
+# The moments each table's rows are counted by (kpi/invariants.py names the same for its
 # UPDATE and DELETE triggers).
 MOMENTS = {"cases.Case": ("reported_at", "filed_at", "dispatched_at", "due_at", "handled_at", "closed_at"),
            "cases.CaseEvent": ("at",), "cases.InspectionTask": ("due_at",), "hotline.HotlineTicket": ("satisfaction_at",)}
@@ -137,7 +137,7 @@ def rows_inserted(model, objs, using: str = "default") -> None:
     """Mark the past days new rows touch (cases.rows.inserted hook, post_save of a created
     row). Inserts are marked here rather than by a trigger: on SQLite a trigger on a table
     makes each INSERT inside a savepoint keep a statement journal (a 12345 import several
-    times slower); UPDATEs and DELETEs are marked by the triggers of migration 0006."""
+    times slower); UPDATEs and DELETEs are marked by the triggers of kpi/invariants.py."""
     moments = MOMENTS.get(model._meta.label)
     if not moments:
         return
