@@ -18,6 +18,7 @@ import ast
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,11 +133,16 @@ class _Collector(ast.NodeVisitor):
         self.generic_visit(node)
 
 
+@cache
+def _parse(source: str) -> ast.Module:
+    return ast.parse(source)
+
+
 def imports(tree: Tree) -> Iterator[Import]:
     """Every import of every module in the tree, function-level and string imports included."""
     for name, source in tree.items():
         collector = _Collector(tree, name)
-        collector.visit(ast.parse(source, filename=name))
+        collector.visit(_parse(source))
         yield from collector.found
 
 
@@ -156,7 +162,7 @@ def channel_imports_of_core(tree: Tree) -> list[tuple[str, str, str]]:
     for name, source in tree.items():
         if not _in(name, CORE) or name in WIRING:
             continue
-        for node in ast.walk(ast.parse(source)):
+        for node in ast.walk(_parse(source)):
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and DOTTED.fullmatch(node.value) \
                     and _top(node.value) in CHANNELS:
                 found.append((name, _resolve(tree, node.value), f"{name}:{node.lineno}"))
@@ -235,7 +241,7 @@ def private_imports(tree: Tree) -> list[str]:
     found = [f"{i.where()} takes {name} from {i.target}" for i in imports(tree) if i.target in tree
              for name in i.names if _private(name)]
     for source, text in tree.items():
-        syntax = ast.parse(text)
+        syntax = _parse(text)
         # A name also bound otherwise (a variable, an argument) may not be the module there.
         rebound = {n.id for n in ast.walk(syntax) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store)}
         rebound |= {n.arg for n in ast.walk(syntax) if isinstance(n, ast.arg)}
