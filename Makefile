@@ -17,7 +17,7 @@ RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
 TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk
 PYTEST_ARGS ?=
 
-.PHONY: run test test-spatialite test-postgis bench setup system-run system-test migrate demo static lint clean
+.PHONY: run test test-fast test-spatialite test-postgis bench setup system-run system-test migrate demo static lint clean
 
 # --- installing -------------------------------------------------------------------------
 system-run:
@@ -66,6 +66,14 @@ run: demo
 test: system-test setup
 	$(MAKE) --no-print-directory test-spatialite
 	$(MAKE) --no-print-directory test-postgis
+
+# The unit tests on SpatiaLite, in under 3 minutes: no root, no PostGIS, no browser. The
+# browser and slow tests (live servers, the video worker) are left to `make test`. Needs what
+# `make system-run` installs (SpatiaLite, GDAL, gettext); makes the virtual environment if it
+# is missing, never installs a Debian package.
+test-fast: $(VENV)/.installed
+	@$(PY) manage.py compilemessages --ignore=$(VENV) -v0
+	env -u DATABASE_URL $(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
 
 test-spatialite:
 	@echo "=== test suite on SpatiaLite ==="

@@ -51,9 +51,9 @@ def offset(lon, lat, metres, rng):
     generator draws another direction rather than count those as tickets)."""
     import math
 
-    from urbanmgmt.grids.geo import _to_metric
+    from urbanmgmt.grids.geo import metric_transformer
 
-    forward = _to_metric(32650)
+    forward = metric_transformer(32650)
     x, y = forward.transform(lon, lat)
     while True:
         angle = rng.uniform(0, 2 * math.pi)

@@ -60,7 +60,7 @@ def build_city(db) -> tuple:
 
     from urbanmgmt import dbstats
     from urbanmgmt.cases import services
-    from urbanmgmt.cases.worktime import seed_calendar
+    from urbanmgmt.cases.calendar_seed import seed_calendar
     from urbanmgmt.catalog.loader import load_catalog
     from urbanmgmt.catalog.models import Category
     from urbanmgmt.grids.importer import import_grids

@@ -33,7 +33,7 @@ def setup_django(db_name: str) -> Path:
 def load_demo_city() -> None:
     from django.conf import settings
 
-    from urbanmgmt.cases.worktime import seed_calendar
+    from urbanmgmt.cases.calendar_seed import seed_calendar
     from urbanmgmt.catalog.loader import load_catalog
     from urbanmgmt.grids.importer import import_grids
     from urbanmgmt.org.demo import load_departments

@@ -37,7 +37,7 @@ def test_an_inserted_event_reads_back_the_same(people, category):
 
 def test_the_locked_read_matches_the_orm(people, category):
     case = _dispatched(people, category)
-    locked = services._locked(case.pk)
+    locked = services.locked(case.pk)
     stored = Case.objects.select_related("category").get(pk=case.pk)
     loaded = [f for f in Case._meta.concrete_fields if f.attname in locked.__dict__]
     assert len(loaded) > 20
@@ -50,7 +50,7 @@ def test_the_locked_read_matches_the_orm(people, category):
 
 def test_the_locked_read_of_a_case_without_category(people):
     case = report_case(people.inspector, None)
-    assert services._locked(case.pk).category is None
+    assert services.locked(case.pk).category is None
 
 
 def test_compare_and_set_refuses_another_version(people, category):

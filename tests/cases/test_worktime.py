@@ -9,6 +9,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from urbanmgmt.cases import worktime
+from urbanmgmt.cases.calendar_seed import seed_calendar
 from urbanmgmt.cases.models import WorkDay
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +74,7 @@ def test_an_edited_day_changes_the_arithmetic(city):
 
 def test_seeding_keeps_days_edited_by_hand(city):
     WorkDay.objects.update_or_create(date=dt.date(2025, 10, 8), defaults={"is_workday": True, "source": "manual"})
-    worktime.seed_calendar(range(2025, 2026))
+    seed_calendar(range(2025, 2026))
     assert WorkDay.objects.get(date=dt.date(2025, 10, 8)).is_workday
 
 

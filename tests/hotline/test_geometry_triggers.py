@@ -1,16 +1,14 @@
-"""SpatiaLite's per-row triggers stay off the point columns written in bulk (cases' 0008,
-hotline's 0003): any trigger on a table makes SQLite journal every page each INSERT or
-UPDATE touches. A later migration that rebuilds either table on SQLite brings them back
-(RecoverGeometryColumn) and must drop them again; these tests say so when it does not."""
-
-import importlib
+"""SpatiaLite's per-row triggers stay off the point columns written in bulk (cases' 0009,
+hotline's 0003, and both apps' invariants after every migrate): any trigger on a table makes
+SQLite journal every page each INSERT or UPDATE touches."""
 
 import pytest
 from django.db import connection, transaction
 
+from urbanmgmt.invariants import SPATIALITE_TRIGGERS, drop_spatialite_triggers, restore_spatialite_triggers
+
 pytestmark = pytest.mark.django_db
 
-_triggers = importlib.import_module("urbanmgmt.cases.migrations.0009_spatialite_point_triggers")
 BULK_POINTS = [("cases_case", "point"), ("hotline_hotlineticket", "point")]
 spatialite_only = pytest.mark.skipif("not getattr(connection.ops, 'spatialite', False)",
                                      reason="SpatiaLite's geometry triggers")
@@ -19,7 +17,7 @@ spatialite_only = pytest.mark.skipif("not getattr(connection.ops, 'spatialite', 
 def spatialite_triggers(table: str) -> list[str]:
     with connection.cursor() as cursor:
         cursor.execute("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = %s ORDER BY name", [table])
-        return [name for (name,) in cursor.fetchall() if name.startswith(_triggers.SPATIALITE_TRIGGERS)]
+        return [name for (name,) in cursor.fetchall() if name.startswith(SPATIALITE_TRIGGERS)]
 
 
 @spatialite_only
@@ -41,9 +39,9 @@ def test_the_bulk_point_columns_stay_registered_points_in_wgs84(table, column):
 @spatialite_only
 def test_the_migration_functions_restore_and_drop_the_triggers():
     with transaction.atomic():
-        _triggers.restore_triggers(connection, "cases_case", "point")
+        restore_spatialite_triggers(connection, "cases_case", "point")
         assert spatialite_triggers("cases_case") == [
             "ggi_cases_case_point", "ggu_cases_case_point", "tmd_cases_case_point", "tmi_cases_case_point",
             "tmu_cases_case_point"]
-        _triggers.drop_triggers(connection, "cases_case", "point")
+        drop_spatialite_triggers(connection, "cases_case", "point")
         assert spatialite_triggers("cases_case") == []

@@ -8,8 +8,9 @@ import pytest
 from tests.builders import client_for, make_person, point_in
 from urbanmgmt.cases import services, worktime
 from urbanmgmt.cases.models import Case
-from urbanmgmt.kpi.collection import day_start, quota_progress, valid_rates
+from urbanmgmt.kpi.collection import quota_progress, valid_rates
 from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.kpi.scope import day_start
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")

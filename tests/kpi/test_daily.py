@@ -12,11 +12,13 @@ from tests.builders import report_case
 from urbanmgmt.cases import clock, services
 from urbanmgmt.cases.models import Case, InspectionTask
 from urbanmgmt.kpi import daily
-from urbanmgmt.kpi.collection import BREAKDOWNS, day_start, quota_progress, valid_rates
-from urbanmgmt.kpi.evaluation import WHO, evaluate
+from urbanmgmt.kpi.collection import BREAKDOWNS, quota_progress, valid_rates
+from urbanmgmt.kpi.evaluation import evaluate
 from urbanmgmt.kpi.loader import load_schemes
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota, DayDone, DayFigure, DirtyDay
+from urbanmgmt.kpi.schemes import WHO
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org.models import Department
 
 pytestmark = pytest.mark.django_db

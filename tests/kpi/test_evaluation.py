@@ -10,10 +10,10 @@ from django.utils import timezone, translation
 from tests.builders import client_for, report_case
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import InspectionTask
-from urbanmgmt.kpi.collection import day_start
 from urbanmgmt.kpi.evaluation import evaluate
 from urbanmgmt.kpi.loader import load_schemes
 from urbanmgmt.kpi.models import EvaluationScheme
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org.models import Department
 
 pytestmark = pytest.mark.django_db

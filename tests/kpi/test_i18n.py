@@ -15,9 +15,9 @@ from openpyxl import load_workbook
 from tests.builders import client_for, report_case
 from urbanmgmt.cases import services
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.collection import day_start
 from urbanmgmt.kpi.excel import workbook
 from urbanmgmt.kpi.loader import load_quotas, load_schemes
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.kpi.views import STRINGS
 
 pytestmark = pytest.mark.django_db

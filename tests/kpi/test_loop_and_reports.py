@@ -12,9 +12,10 @@ from tests.builders import client_for, report_case
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, WorkDay
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.kpi.collection import campaign_progress, day_start
+from urbanmgmt.kpi.collection import campaign_progress
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota, Campaign
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org.models import Department
 
 pytestmark = pytest.mark.django_db
@@ -107,7 +108,7 @@ def test_only_managers_open_the_dashboard(people):
 def test_handling_days_count_working_time_over_a_holiday_week_and_make_up_days(people, category):
     """National Day 2025: 1–8 October off, Sunday 28 September and Saturday 11 October worked."""
     from urbanmgmt.cases import worktime
-    from urbanmgmt.kpi.loop import _handling, _handling_days
+    from urbanmgmt.kpi.loop import handling_days, handling_figures
 
     at = lambda *parts: dt.datetime(*parts, tzinfo=day_start(dt.date(2025, 1, 1)).tzinfo)  # noqa: E731
     spans = [  # (dispatched, handled, working minutes counted by hand)
@@ -124,11 +125,11 @@ def test_handling_days_count_working_time_over_a_holiday_week_and_make_up_days(p
             services.handle(people.handler, Case.objects.get(pk=case.pk), version=case.version, reply="已处理")
     for dispatched, handled, minutes in spans:
         assert worktime.working_minutes_between(dispatched, handled) == minutes
-    days = _handling_days(_handling(Case.objects.filter(channel="hotline")))
+    days = handling_days(handling_figures(Case.objects.filter(channel="hotline")))
     assert days == {"consultation": None, "other": round((120 + 450 + 210) / 3 / 450, 2)}
     # The calendar changes after the fact (8 October worked after all): the span across it counts again.
     day = WorkDay.objects.get(date=dt.date(2025, 10, 8))
     day.is_workday, day.source = True, "manual"
     day.save()
-    days = _handling_days(_handling(Case.objects.filter(channel="hotline")))
+    days = handling_days(handling_figures(Case.objects.filter(channel="hotline")))
     assert days == {"consultation": None, "other": round((120 + 450 + 450 + 210) / 3 / 450, 2)}

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.kpi.collection import day_start
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.kpi.workcal import working_minutes_since
 
 pytestmark = pytest.mark.django_db

@@ -23,6 +23,10 @@ class CasesConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         from urbanmgmt import dbstats
+        from urbanmgmt.cases import invariants
+        from urbanmgmt.invariants import reinstall_after_migrate
 
         post_migrate.connect(dbstats.after_migrate, sender=self)
+        post_migrate.connect(reinstall_after_migrate("cases", "0010_invariants", invariants.install), sender=self,
+                             weak=False, dispatch_uid="cases.invariants")
         request_finished.connect(dbstats.now_and_then, dispatch_uid="urbanmgmt.dbstats")

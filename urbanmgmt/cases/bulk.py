@@ -70,7 +70,7 @@ class Ledger:
                                              description=description, address=address, request_type=request_type,
                                              external_ref=None, reported_at=reported_at, tickets=0)
         case.reported_at, case.updated_at = _as_read(case.reported_at), now
-        case.code = services._next_code(timezone.localtime(case.reported_at).year)
+        case.code = services.next_code(timezone.localtime(case.reported_at).year)
         self._new.append(case)
         self._event(case, actor, "report", "", State.REPORTED, "",
                     {"grid": place.code, "point": [point.x, point.y], **(payload or {})}, now, "")
@@ -216,7 +216,7 @@ class Ledger:
         return case
 
     def _event(self, case, actor, action, from_state, to_state, reason, payload, at, role) -> None:
-        self._events.append((case, at, actor, role or services._main_role(actor), action, from_state, to_state,
+        self._events.append((case, at, actor, role or services.main_role(actor), action, from_state, to_state,
                              reason, payload, case.version))
 
     def _answer(self, case: Case, text: str) -> None:

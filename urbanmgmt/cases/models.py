@@ -169,7 +169,7 @@ class CaseEvent(models.Model):
     """One step of a case's history: who, when, from which state to which, and why.
 
     Append-only: the database refuses UPDATE, and DELETE while the case exists (triggers in
-    migration 0002, on SpatiaLite and PostGIS alike).
+    cases/invariants.py, on SpatiaLite and PostGIS alike).
     """
 
     case = models.ForeignKey(Case, models.PROTECT, related_name="events", db_index=False)  # (case, at) leads

@@ -85,7 +85,7 @@ def report(actor, *, channel: str, point: Point, category: Category | None = Non
     stored = [(item, item.photo.store()) for item in evidence]
     try:
         with transaction.atomic():
-            case.code = _next_code(timezone.localtime(at).year)
+            case.code = next_code(timezone.localtime(at).year)
             _CASE_ROWS.insert(case)
             _attach(case, actor, stored)
             _record(case, actor, "report", "", State.REPORTED, "",
@@ -148,7 +148,7 @@ def _attach(case: Case, actor, stored: list[tuple[Evidence, dict]]) -> None:
     ])
 
 
-def _next_code(year: int) -> str:
+def next_code(year: int) -> str:
     """Year + 7-digit sequence, from one UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL)."""
     return f"{year}{_reserve_codes(year, 1):07d}"
 
@@ -514,7 +514,7 @@ def report_many(actor, channel: str, items: list[NewReport]) -> list[Case]:
         for case, *_rest in fresh:
             case.pk = ids[case.code]
             case._state.adding, case._state.db = False, "default"
-        role, actor_id = _main_role(actor), actor.pk if actor and actor.is_authenticated else None
+        role, actor_id = main_role(actor), actor.pk if actor and actor.is_authenticated else None
         _EVENT_ROWS.insert_many([
             Values(case_id=case.pk, at=now, actor_id=actor_id, actor_role=role, action="report", from_state="",
                    to_state=State.REPORTED, reason="", version=case.version,
@@ -552,7 +552,7 @@ def link_many(actor, links: list[tuple[int, str, dict]]) -> set[int]:
                 rows = rows.select_for_update()
             current.update({pk: [state, version, count] for pk, state, version, count in rows})
         closed = {pk for pk in ids if pk not in current or current[pk][0] not in OPEN_STATES}
-        role, events = _main_role(actor), []
+        role, events = main_role(actor), []
         for case_id, ticket, why in links:
             if case_id in closed:
                 continue
@@ -603,7 +603,7 @@ def _apply(actor, case: Case, action: str | Transition, version: int, reason: st
     if transition.needs_reason and not reason:
         raise InvalidInput(_("Give a reason for this action."))
     with transaction.atomic():
-        current = _locked(case.pk)
+        current = locked(case.pk)
         check_step(transition, current, version)
         role = _check_actor(actor, transition, current)
         now = clock.now()
@@ -661,7 +661,7 @@ def recount_handling_minutes(days) -> int:
     days = sorted(set(days))
     if not days:
         return 0
-    first, last = worktime._at(days[0], 0), worktime._at(days[-1] + dt.timedelta(days=1), 0)
+    first, last = worktime.at_minute(days[0], 0), worktime.at_minute(days[-1] + dt.timedelta(days=1), 0)
     changed = []
     rows = (Case.objects.filter(handled_at__gte=first, dispatched_at__lt=last)
             .values_list("pk", "dispatched_at", "handled_at", "handling_minutes").order_by().iterator(chunk_size=2000))
@@ -690,7 +690,7 @@ _LOCKED_CASE = LockedReader(
 )
 
 
-def _locked(pk: int) -> Case:
+def locked(pk: int) -> Case:
     """The case as the transitions need it, its row locked for this transaction."""
     return _LOCKED_CASE.get(pk)
 
@@ -699,14 +699,15 @@ def _record(case: Case, actor, action: str, from_state: str, to_state: str, reas
             at: dt.datetime, role: str = "") -> CaseEvent:
     event = CaseEvent(
         case=case, at=at, actor=actor if actor and actor.is_authenticated else None,
-        actor_role=role or _main_role(actor), action=action, from_state=from_state, to_state=to_state,
+        actor_role=role or main_role(actor), action=action, from_state=from_state, to_state=to_state,
         reason=reason, payload=payload, version=case.version,
     )
     _EVENT_ROWS.insert(event)
     return event
 
 
-def _main_role(actor) -> str:
+def main_role(actor) -> str:
+    """The role an event records for an actor acting without a stated role: their first in R.ROLES."""
     roles = R.roles_of(actor)
     return next((r for r in R.ROLES if r in roles), "")
 

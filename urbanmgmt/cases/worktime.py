@@ -15,11 +15,6 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 
 MAX_DAYS_SCANNED = 3700  # ten years: a bound for the loops, never reached in practice
-HOLIDAY_ZH = {
-    "New Year's Day": "元旦", "Spring Festival": "春节", "Tomb-sweeping Day": "清明节", "Labour Day": "劳动节",
-    "Dragon Boat Festival": "端午节", "National Day": "国庆节", "Mid-autumn Festival": "中秋节",
-    "Anti-Fascist 70th Day": "抗战胜利70周年纪念日",
-}
 
 
 @dataclass(frozen=True)
@@ -70,7 +65,8 @@ def is_workday(day: dt.date) -> bool:
     return special if special is not None else day.weekday() < 5
 
 
-def _tz() -> ZoneInfo:
+def tz() -> ZoneInfo:
+    """The city's time zone (settings.TIME_ZONE), in which working time is counted."""
     return ZoneInfo(settings.TIME_ZONE)
 
 
@@ -81,11 +77,12 @@ def _hours() -> Hours:
 def _local(moment: dt.datetime) -> dt.datetime:
     if moment.tzinfo is None:
         raise ValueError("working-time arithmetic needs aware datetimes")
-    return moment.astimezone(_tz())
+    return moment.astimezone(tz())
 
 
-def _at(day: dt.date, minute: int) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=_tz())
+def at_minute(day: dt.date, minute: int) -> dt.datetime:
+    """The moment `minute` minutes after local midnight of `day`."""
+    return dt.datetime.combine(day, dt.time(minute // 60, minute % 60), tzinfo=tz())
 
 
 def add_working_minutes(start: dt.datetime, minutes: float) -> dt.datetime:
@@ -105,7 +102,7 @@ def add_working_minutes(start: dt.datetime, minutes: float) -> dt.datetime:
                 available = end - cursor
                 if left <= available:
                     whole = cursor + left
-                    return _at(day, 0) + dt.timedelta(minutes=whole)
+                    return at_minute(day, 0) + dt.timedelta(minutes=whole)
                 left -= available
                 cursor = end
         day, cursor = day + dt.timedelta(days=1), 0
@@ -133,8 +130,8 @@ def working_minutes_between(a: dt.datetime, b: dt.datetime) -> float:
             return total
         if is_workday(day):
             for begin, end in hours.periods:
-                lo = max(_at(day, begin), la)
-                hi = min(_at(day, end), lb)
+                lo = max(at_minute(day, begin), la)
+                hi = min(at_minute(day, end), lb)
                 if hi > lo:
                     total += (hi - lo).total_seconds() / 60
         day += dt.timedelta(days=1)
@@ -143,39 +140,3 @@ def working_minutes_between(a: dt.datetime, b: dt.datetime) -> float:
 
 def working_days_between(a: dt.datetime, b: dt.datetime) -> float:
     return working_minutes_between(a, b) / _hours().day_minutes
-
-
-def seed_calendar(years: range | None = None) -> int:
-    """Write the holidays and make-up working days chinese_calendar knows into WorkDay.
-
-    Only days that differ from the plain Monday–Friday week are stored; rows entered by
-    hand (source 'manual') are kept as they are.
-    """
-    import chinese_calendar
-
-    from urbanmgmt.cases.models import WorkDay
-
-    known = chinese_calendar.constants.holidays | chinese_calendar.constants.workdays
-    first, last = min(known).year, max(known).year
-    years = years or range(first, last + 1)
-    manual = set(WorkDay.objects.filter(source="manual").values_list("date", flat=True))
-    rows = []
-    for day, name in sorted(chinese_calendar.constants.holidays.items()):
-        if day.year in years and day.weekday() < 5 and day not in manual:
-            rows.append(WorkDay(date=day, is_workday=False, name=HOLIDAY_ZH.get(name, name), source="chinese_calendar"))
-    for day, name in sorted(chinese_calendar.constants.workdays.items()):
-        if day.year in years and day.weekday() >= 5 and day not in manual:
-            rows.append(WorkDay(date=day, is_workday=True, name=f"{HOLIDAY_ZH.get(name, name)}调休上班",
-                                source="chinese_calendar"))
-    stale = WorkDay.objects.filter(source="chinese_calendar", date__year__in=list(years))
-    before = dict(stale.values_list("date", "is_workday"))
-    stale.delete()
-    WorkDay.objects.bulk_create(rows, batch_size=500)
-    invalidate_calendar()
-    after = {row.date: row.is_workday for row in rows}
-    changed = {day for day in before.keys() | after.keys() if before.get(day) != after.get(day)}
-    if changed:  # bulk writes send no signals: the handled cases across those days count again
-        from urbanmgmt.cases.services import recount_handling_minutes
-
-        recount_handling_minutes(changed)
-    return len(rows)

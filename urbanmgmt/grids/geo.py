@@ -56,13 +56,14 @@ def parse_point(value) -> Point:
 
 
 @lru_cache(maxsize=8)
-def _to_metric(srid: int) -> Transformer:
+def metric_transformer(srid: int) -> Transformer:
+    """WGS84 longitude, latitude → x, y in metres of `srid` (one transformer per CRS, kept)."""
     return Transformer.from_crs(4326, srid, always_xy=True)
 
 
 def to_metric(lon: float, lat: float) -> tuple[float, float]:
     """(x, y) in metres in settings.METRIC_SRID."""
-    return _to_metric(settings.METRIC_SRID).transform(lon, lat)
+    return metric_transformer(settings.METRIC_SRID).transform(lon, lat)
 
 
 def distance_m(a: Point, b: Point) -> float:

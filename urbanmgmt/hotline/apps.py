@@ -6,3 +6,12 @@ class HotlineConfig(AppConfig):
     name = "urbanmgmt.hotline"
     label = "hotline"
     verbose_name = _("12345 hotline")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from urbanmgmt.hotline import invariants
+        from urbanmgmt.invariants import reinstall_after_migrate
+
+        post_migrate.connect(reinstall_after_migrate("hotline", "0003_spatialite_point_triggers", invariants.install),
+                             sender=self, weak=False, dispatch_uid="hotline.invariants")

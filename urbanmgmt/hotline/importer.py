@@ -299,7 +299,7 @@ class Importer:
         dropped = {line for line, _i, _r in self.summary.rejected[rejected_before:]}
         cases = services.report_many(self.actor, Channel.HOTLINE, [
             services.NewReport(point=t.lonlat, category=self.categories.get(t.category_id),
-                               description=_describe(t), address=t.address, request_type=t.request_type,
+                               description=ticket_description(t), address=t.address, request_type=t.request_type,
                                external_ref=t.reference, reported_at=t.received_at, ticket_count=1,
                                payload={"ticket": t.reference, "source": t.source})
             for t in new_cases])
@@ -383,14 +383,14 @@ class Importer:
         x, y = to_metric(*p.lonlat)
         p.xy = (x, y)
         return self.index.best(x=x, y=y, category=category, community_id=p.community_id, at=t.received_at,
-                               text=_compared(t), by_point=t.place_method == "coordinates", address=t.address)
+                               text=compared_text(t), by_point=t.place_method == "coordinates", address=t.address)
 
     def _candidate(self, p: Parsed) -> Candidate:
         t = p.ticket
         category = self.categories.get(t.category_id)
         x, y = getattr(p, "xy", None) or to_metric(*p.lonlat)
         candidate = Candidate(None, x, y, t.category_id or 0, category.major_id if category else 0, p.community_id,
-                              t.received_at, _compared(t), key=t.reference, tickets=1)
+                              t.received_at, compared_text(t), key=t.reference, tickets=1)
         if category is not None:
             self.index.add(candidate)
         return candidate
@@ -419,13 +419,14 @@ def import_rows(rows: Iterable, *, source: str, actor, mapping: Mapping | None =
     return Importer(actor, source, mapping).run(rows, progress)
 
 
-def _describe(t: HotlineTicket) -> str:
+def ticket_description(t: HotlineTicket) -> str:
+    """The description of a ticket's case: its title before its text, unless the text has it."""
     return f"{t.title}：{t.text}" if t.title and t.title not in t.text else t.text or t.title
 
 
-def _compared(t) -> str:
+def compared_text(t) -> str:
     """What linking compares of a ticket: what its case's description and address will be."""
-    return f"{_describe(t)} {t.address[:200]}"
+    return f"{ticket_description(t)} {t.address[:200]}"
 
 
 def _existing(source: str, ids: list[str]) -> dict[str, HotlineTicket]:

@@ -27,7 +27,7 @@ from django.db.models import F, FloatField, Func
 
 from urbanmgmt.cases.models import OPEN_STATES, Case
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.grids.geo import _to_metric
+from urbanmgmt.grids.geo import metric_transformer
 from urbanmgmt.hotline.classify import GENERIC, classifier
 from urbanmgmt.hotline.gazetteer import gazetteer
 
@@ -170,7 +170,8 @@ class OpenCases:
                                  "reported_at", "description", "address", "ticket_count"))
         if not rows:
             return index
-        xs, ys = _to_metric(settings.METRIC_SRID).transform(np.array([r[1] for r in rows]), np.array([r[2] for r in rows]))
+        xs, ys = metric_transformer(settings.METRIC_SRID).transform(np.array([r[1] for r in rows]),
+                                                                    np.array([r[2] for r in rows]))
         for row, x, y in zip(rows, xs, ys, strict=True):
             index.add(Candidate(row[0], float(x), float(y), row[3], row[4], row[5], row[6], f"{row[7]} {row[8]}",
                                 tickets=row[9]))

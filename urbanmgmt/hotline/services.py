@@ -13,7 +13,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed
 from urbanmgmt.grids.geo import parse_lon_lat, to_metric
 from urbanmgmt.grids.services import grid_for_point
-from urbanmgmt.hotline.importer import _compared, _describe
+from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
 from urbanmgmt.hotline.models import HotlineTicket, Satisfaction, TicketState
 from urbanmgmt.org import roles as R
@@ -68,7 +68,7 @@ def _to_case(actor, ticket: HotlineTicket, exclude: int | None = None) -> Hotlin
         x, y = to_metric(ticket.point.x, ticket.point.y)
         community = grid_for_point(ticket.point).community_id
         match = index.best(x=x, y=y, category=category, community_id=community, at=ticket.received_at,
-                           text=_compared(ticket), by_point=ticket.place_method != "gazetteer", exclude=exclude,
+                           text=compared_text(ticket), by_point=ticket.place_method != "gazetteer", exclude=exclude,
                            address=ticket.address)
     ticket.state = TicketState.OPEN
     if match is not None:
@@ -77,7 +77,7 @@ def _to_case(actor, ticket: HotlineTicket, exclude: int | None = None) -> Hotlin
         ticket.case, ticket.link_reason, ticket.owns_case = case, match.why, False
     else:
         case, _created = cases.report(actor, channel=Channel.HOTLINE, point=ticket.point, category=category,
-                                      description=_describe(ticket), address=ticket.address,
+                                      description=ticket_description(ticket), address=ticket.address,
                                       request_type=ticket.request_type, external_ref=ticket.reference,
                                       reported_at=ticket.received_at, tickets=1,
                                       payload={"ticket": ticket.reference, "source": ticket.source})
@@ -124,7 +124,7 @@ def unlink(actor, ticket: HotlineTicket, *, version: int, reason: str) -> Hotlin
         raise InvalidInput(_("Say why the link was wrong."))
     cases.unlink(actor, ticket.case, version=version, ticket=ticket.reference, reason=reason)
     case, _created = cases.report(actor, channel=Channel.HOTLINE, point=ticket.point, category=ticket.category,
-                                  description=_describe(ticket), address=ticket.address,
+                                  description=ticket_description(ticket), address=ticket.address,
                                   request_type=ticket.request_type, external_ref=ticket.reference,
                                   reported_at=ticket.received_at, tickets=1,
                                   payload={"ticket": ticket.reference, "source": ticket.source,

@@ -11,8 +11,9 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.collection import BREAKDOWNS, day_start, quota_progress, valid_rates
+from urbanmgmt.kpi.collection import BREAKDOWNS, quota_progress, valid_rates
 from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, require_role
 
 MANAGERS = (MANAGER, DISPATCHER, ADMIN)

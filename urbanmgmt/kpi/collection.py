@@ -10,19 +10,18 @@ import math
 import statistics
 from dataclasses import dataclass
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import Case, Channel, State
+from urbanmgmt.cases.models import Case, State
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.kpi import daily
+from urbanmgmt.kpi.models import AnnualQuota, Campaign
+from urbanmgmt.kpi.scope import COLLECT_CHANNELS, day_start
 from urbanmgmt.kpi.sql import LocalDate
 
-COLLECT_CHANNELS = (Channel.INSPECTOR, Channel.VIDEO)
 COUNTS = {
     "reports": Count("id"),
     "filed": Count("id", filter=Q(filed_at__isnull=False)),
@@ -42,14 +41,6 @@ BREAKDOWNS = {
 DRILL = {"channel": "channel", "inspector": "reporter", "grid": "grid", "community": "community", "street": "street"}
 
 
-def tz() -> ZoneInfo:
-    return ZoneInfo(settings.TIME_ZONE)
-
-
-def day_start(day: dt.date) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=tz())
-
-
 def collected(start: dt.datetime, end: dt.datetime, area: Area | None = None):
     """The collector reports (inspector + video) made in [start, end), in an area if given."""
     cases = Case.objects.filter(channel__in=COLLECT_CHANNELS, reported_at__gte=start, reported_at__lt=end)
@@ -66,8 +57,6 @@ def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None
     """Reports, filed, rejected, pending and the valid-report rate per `by`, with the case
     list URL behind each row: for the city from the stored days (kpi/daily.py), for an area
     in one query."""
-    from urbanmgmt.kpi import daily
-
     if by == "month":
         per_month: dict = {}
         for day, numbers in _days(start, end, area).items():
@@ -103,9 +92,8 @@ def _valid_counts(by: str, area: Area | None = None):
 def _days(start: dt.datetime, end: dt.datetime, area: Area | None) -> dict[dt.date, tuple]:
     """Per local day of [start, end) (whole days) with any: the COUNTS numbers of its collector
     reports (both channels)."""
-    from urbanmgmt.kpi import daily
-
-    first, last = start.astimezone(tz()).date(), (end.astimezone(tz()) - dt.timedelta(microseconds=1)).date()
+    zone = worktime.tz()
+    first, last = start.astimezone(zone).date(), (end.astimezone(zone) - dt.timedelta(microseconds=1)).date()
     if area is None:
         per_channel = daily.by_day("valid:channel", _valid_counts("channel"), first, last, len(COUNTS))
         return {day: tuple(map(sum, zip(*figures.values(), strict=True))) for day, figures in per_channel.items()}
@@ -257,8 +245,6 @@ def _monthly(reports: dict[dt.date, int]) -> dict[int, int]:
 def campaign_progress(start: dt.datetime, end: dt.datetime, area: Area | None = None) -> list[dict]:
     """The campaigns running in [start, end): collector reports of their categories, in
     their area, during their own period, against their target."""
-    from urbanmgmt.kpi.models import Campaign
-
     campaigns = (Campaign.objects.filter(starts_on__lt=end.date() + dt.timedelta(days=1), ends_on__gte=start.date())
                  .select_related("area").prefetch_related("categories"))
     if area is not None:

@@ -12,7 +12,7 @@ closed, '' for a single figure…) where the numbers of a period are the sums of
 - the live window is always computed (its figures still move with the clock: a signing
   deadline passes, a deadline falls due);
 - a stored day that a later write touched was marked in kpi_dirtyday (by the database's
-  triggers for UPDATEs and DELETEs, migration 0006; by `rows_inserted` for new rows) and is
+  triggers for UPDATEs and DELETEs, kpi/invariants.py; by `rows_inserted` for new rows) and is
   computed again before it is read.
 
 Concurrent readers may compute the same day: the second one's insert of the day's
@@ -30,8 +30,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from urbanmgmt.kpi.collection import day_start, tz
+from urbanmgmt.cases import worktime
 from urbanmgmt.kpi.models import DayDone, DayFigure, DirtyDay
+from urbanmgmt.kpi.scope import day_start
 
 Figures = dict[str, tuple]
 VALUES = ("v0", "v1", "v2", "v3")
@@ -44,7 +45,7 @@ def live_from(today: dt.date | None = None) -> dt.date:
 
 def _whole_days(start: dt.datetime, end: dt.datetime) -> tuple[dt.date, dt.date] | None:
     """(first, last) local day when [start, end) is whole local days, else None."""
-    first, after = start.astimezone(tz()), end.astimezone(tz())
+    first, after = start.astimezone(worktime.tz()), end.astimezone(worktime.tz())
     if first.timetz().replace(tzinfo=None) != dt.time() or after.timetz().replace(tzinfo=None) != dt.time():
         return None
     return first.date(), after.date() - dt.timedelta(days=1)
@@ -126,7 +127,7 @@ def _store(metric: str, day: dt.date, found: Figures) -> None:
         pass
 
 
-# The moments each table's rows are counted by (kpi/migrations/0006 names the same for its
+# The moments each table's rows are counted by (kpi/invariants.py names the same for its
 # UPDATE and DELETE triggers).
 MOMENTS = {"cases.Case": ("reported_at", "filed_at", "dispatched_at", "due_at", "handled_at", "closed_at"),
            "cases.CaseEvent": ("at",), "cases.InspectionTask": ("due_at",), "hotline.HotlineTicket": ("satisfaction_at",)}
@@ -136,12 +137,12 @@ def rows_inserted(model, objs, using: str = "default") -> None:
     """Mark the past days new rows touch (cases.rows.inserted hook, post_save of a created
     row). Inserts are marked here rather than by a trigger: on SQLite a trigger on a table
     makes each INSERT inside a savepoint keep a statement journal (a 12345 import several
-    times slower); UPDATEs and DELETEs are marked by the triggers of migration 0006."""
+    times slower); UPDATEs and DELETEs are marked by the triggers of kpi/invariants.py."""
     moments = MOMENTS.get(model._meta.label)
     if not moments:
         return
     start_of_today = day_start(timezone.localdate())
-    zone = tz()
+    zone = worktime.tz()
     days = {value.astimezone(zone).date() for obj in objs for name in moments
             if isinstance(value := getattr(obj, name, None), dt.datetime) and value < start_of_today}
     if days:

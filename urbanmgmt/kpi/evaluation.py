@@ -5,29 +5,16 @@ import datetime as dt
 
 from django.utils.translation import gettext as _
 
-from urbanmgmt.kpi.indicators import INDICATORS
-from urbanmgmt.kpi.indicators import counts as indicator_counts
+from urbanmgmt.kpi import daily
+from urbanmgmt.kpi.indicators import INDICATORS, Counts
 from urbanmgmt.kpi.models import EvaluationScheme
-
-WHO = ("inspector", "dispatcher", "department", "area")
-VOLUME = "volume"  # a department's cases due, against the busiest department's
+from urbanmgmt.kpi.schemes import VOLUME
 
 
-def config_problems(config: dict) -> list[str]:
-    """What is wrong with a scheme's configuration (empty when nothing)."""
-    problems = []
-    for who in WHO:
-        weights = config.get(who, {})
-        for key in weights:
-            if key != VOLUME and (key not in INDICATORS or INDICATORS[key].who != who):
-                problems.append(_("%(who)s: unknown indicator %(key)s") % {"who": who, "key": key})
-        if weights and abs(sum(weights.values()) - 100) > 1e-6:
-            problems.append(_("%(who)s: the weights add up to %(total)s, not 100") % {"who": who,
-                                                                                       "total": sum(weights.values())})
-    grades = config.get("grades", {})
-    if [grades.get(g) for g in "ABCD"] != sorted([grades.get(g, 0) for g in "ABCD"], reverse=True):
-        problems.append(_("grades: thresholds A > B > C > D are required"))
-    return problems
+def indicator_counts(key: str, start: dt.datetime, end: dt.datetime) -> Counts:
+    """An indicator's {subject: (numerator, denominator)} over [start, end), from the stored
+    days where it can (kpi/daily.py)."""
+    return daily.figures(f"indicator:{key}", INDICATORS[key].compute, start, end, 2)
 
 
 def scheme_for(day: dt.date) -> EvaluationScheme:

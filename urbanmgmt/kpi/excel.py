@@ -8,10 +8,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from openpyxl import Workbook
 
-from urbanmgmt.kpi.collection import BREAKDOWNS, campaign_progress, day_start, quota_progress, valid_rates
-from urbanmgmt.kpi.evaluation import WHO, evaluate
+from urbanmgmt.kpi.collection import BREAKDOWNS, campaign_progress, quota_progress, valid_rates
+from urbanmgmt.kpi.evaluation import evaluate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota, DayDone, EvaluationScheme
+from urbanmgmt.kpi.schemes import WHO
+from urbanmgmt.kpi.scope import day_start
 
 # The words of the workbook, shared with the dashboard's page (views.py).
 BY_NAMES = {"channel": pgettext_lazy("kpi", "Channel"), "inspector": pgettext_lazy("kpi", "Inspector"),

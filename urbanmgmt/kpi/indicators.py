@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, RequestType, State
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.collection import COLLECT_CHANNELS
+from urbanmgmt.kpi.scope import COLLECT_CHANNELS
 from urbanmgmt.org.models import Department
 
 Counts = dict[str, tuple[int, int]]
@@ -186,10 +186,3 @@ INDICATORS = {i.key: i for i in [
               _area(CLOSED & Q(closed_at__lte=F("due_at")), NOT_SUSPENDED)),
 ]}
 
-
-def counts(key: str, start: dt.datetime, end: dt.datetime) -> Counts:
-    """An indicator's {subject: (numerator, denominator)} over [start, end), from the stored
-    days where it can (kpi/daily.py)."""
-    from urbanmgmt.kpi import daily
-
-    return daily.figures(f"indicator:{key}", INDICATORS[key].compute, start, end, 2)

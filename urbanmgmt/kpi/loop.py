@@ -57,7 +57,7 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
     happy, reached, solved, asked = figure(
         "callbacks", lambda a, b: _callbacks(cases, a, b, None if stored else area, channel, stored),
         4).get("", (0, 0, 0, 0))
-    handling = figure("handling", lambda a, b: _handling(cases.filter(handled_at__gte=a, handled_at__lt=b), stored), 2)
+    handling = figure("handling", lambda a, b: handling_figures(cases.filter(handled_at__gte=a, handled_at__lt=b), stored), 2)
     return {
         "on_time_signing": _ratio(*signing, cases_url(
             dispatched_after=start.isoformat(), dispatched_before=end.isoformat(), signing_counted="true", **where)),
@@ -67,7 +67,7 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
         "dispatch_accuracy": _ratio(dispatches - min(returns, dispatches), dispatches),
         "satisfaction": _ratio(happy, reached, note="" if reached else NO_CALLBACKS),
         "actual_resolution": _ratio(solved, asked, note="" if asked else NO_CALLBACKS),
-        "avg_handling_working_days": _handling_days(handling),
+        "avg_handling_working_days": handling_days(handling),
         "targets": TARGETS,
     }
 
@@ -137,7 +137,7 @@ def _callbacks(cases, start: dt.datetime, end: dt.datetime, area: Area | None, c
                     solved=Count("id", filter=Q(resolved=True)), asked=Count("id", filter=Q(resolved__isnull=False)))
 
 
-def _handling(cases, per_street: bool = False) -> dict:
+def handling_figures(cases, per_street: bool = False) -> dict:
     """{kind: (cases, working minutes from dispatch to reply)}, consultations apart: the
     cases' handling_minutes (the services count them when the reply comes, and again when
     the working calendar changes) summed over the (channel, handled_at) index."""
@@ -147,8 +147,8 @@ def _handling(cases, per_street: bool = False) -> dict:
                     n=Count("id"), minutes=Sum("handling_minutes"))
 
 
-def _handling_days(figures: dict) -> dict:
-    """Mean working days from dispatch to the reply per kind, from _handling's figures."""
+def handling_days(figures: dict) -> dict:
+    """Mean working days from dispatch to the reply per kind, from handling_figures's figures."""
     day = worktime.parse_hours(settings.WORKING_HOURS).day_minutes
     return {kind: round(figures[kind][1] / figures[kind][0] / day, 2) if kind in figures else None
             for kind in ("consultation", "other")}

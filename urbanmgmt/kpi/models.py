@@ -72,7 +72,7 @@ class EvaluationScheme(models.Model):
     def clean(self):
         from django.core.exceptions import ValidationError
 
-        from urbanmgmt.kpi.evaluation import config_problems
+        from urbanmgmt.kpi.schemes import config_problems
 
         problems = config_problems(self.config)
         if problems:
@@ -114,7 +114,7 @@ class DayDone(models.Model):
 class DirtyDay(models.Model):
     """A local day whose stored figures are out of date: written whenever a row with a moment
     on a past day is written — by database triggers on UPDATE and DELETE of cases, inspection
-    tasks and 12345 tickets (migration 0006), by kpi.daily.rows_inserted for new rows — so no
+    tasks and 12345 tickets (kpi/invariants.py), by kpi.daily.rows_inserted for new rows — so no
     write path can forget it. Not unique: concurrent writers never wait on each other's mark
     (a day already marked is skipped; a rare duplicate is harmless)."""
 

@@ -12,9 +12,10 @@ from openpyxl import Workbook
 
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, Channel, State
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.collection import COUNTS, day_start, next_month, quota_progress, rate
+from urbanmgmt.kpi.collection import COUNTS, next_month, quota_progress, rate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota
+from urbanmgmt.kpi.scope import day_start
 
 CHANNELS = {Channel.INSPECTOR: gettext_lazy("Inspector reports"), Channel.VIDEO: gettext_lazy("Video capture"),
             Channel.HOTLINE: "12345", Channel.OTHER: gettext_lazy("Other")}

@@ -35,7 +35,7 @@ from urbanmgmt.cases.bulk import Ledger, ServicePath
 from urbanmgmt.cases.models import Case, Channel
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.services import grid_index
-from urbanmgmt.kpi.collection import day_start
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org import roles as R
 from urbanmgmt.org.models import Department, OwnershipRule, Profile
 from urbanmgmt.org.services import suggest_department

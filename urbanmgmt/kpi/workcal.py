@@ -25,7 +25,7 @@ def _as_local_minutes(moments) -> np.ndarray:
     values = np.asarray(moments)
     if values.dtype.kind != "M":
         if offset is None:
-            zone = worktime._tz()
+            zone = worktime.tz()
             return np.array([(m.astimezone(zone).replace(tzinfo=None) - dt.datetime(1970, 1, 1)).total_seconds() / 60
                              for m in moments], dtype=float)
         values = np.array([m.astimezone(dt.UTC).replace(tzinfo=None) for m in moments], dtype="datetime64[us]")

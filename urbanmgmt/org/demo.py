@@ -10,8 +10,8 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.db import transaction
 
+from urbanmgmt.cases.calendar_seed import seed_calendar
 from urbanmgmt.cases.models import Case, WorkDay
-from urbanmgmt.cases.worktime import seed_calendar
 from urbanmgmt.catalog.loader import load_catalog
 from urbanmgmt.catalog.models import Category, MajorClass
 from urbanmgmt.grids.importer import import_grids

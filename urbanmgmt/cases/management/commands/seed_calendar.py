@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from urbanmgmt.cases.worktime import seed_calendar
+from urbanmgmt.cases.calendar_seed import seed_calendar
 
 
 class Command(BaseCommand):

@@ -1,0 +1,66 @@
+"""The invariants the database keeps for cases, installed by migration 0010 and again after
+every `migrate` (see urbanmgmt/invariants.py):
+
+- case history is append-only: UPDATE of a CaseEvent is always refused, DELETE while its case
+  exists (the application never deletes cases: they are PROTECTed and the admin offers no
+  delete; a test database can still be emptied);
+- cases_case.point carries none of SpatiaLite's per-row geometry triggers: with any trigger
+  on a table SQLite keeps a statement journal for each INSERT and UPDATE of it (15-20 % of the
+  CPU time of a 12345 import). The checks are the field's own: every write goes through the
+  PointField or cases.rows.RowInserter (a POINT in srid 4326); the stamps are read by nothing.
+
+SQLite refuses to rebuild cases_case while the history's DELETE trigger names it ("error in
+trigger caseevent_no_delete"): a migration altering Case there starts with
+RunPython(lambda apps, editor: remove(editor.connection)); the migrate puts them back.
+"""
+
+from django.db.backends.base.base import BaseDatabaseWrapper
+
+from urbanmgmt.invariants import drop_spatialite_triggers, run
+
+SQLITE_HISTORY = {
+    "caseevent_no_update": """CREATE TRIGGER caseevent_no_update BEFORE UPDATE ON cases_caseevent
+       BEGIN SELECT RAISE(ABORT, 'case history is append-only: UPDATE refused'); END""",
+    "caseevent_no_delete": """CREATE TRIGGER caseevent_no_delete BEFORE DELETE ON cases_caseevent
+       WHEN EXISTS (SELECT 1 FROM cases_case WHERE id = OLD.case_id)
+       BEGIN SELECT RAISE(ABORT, 'case history is append-only: DELETE refused'); END""",
+}
+POSTGRES_HISTORY = [
+    """CREATE OR REPLACE FUNCTION caseevent_append_only() RETURNS trigger AS $$
+       BEGIN
+         IF TG_OP = 'UPDATE' THEN
+           RAISE EXCEPTION 'case history is append-only: UPDATE refused';
+         END IF;
+         IF EXISTS (SELECT 1 FROM cases_case WHERE id = OLD.case_id) THEN
+           RAISE EXCEPTION 'case history is append-only: DELETE refused';
+         END IF;
+         RETURN OLD;
+       END $$ LANGUAGE plpgsql""",
+    "DROP TRIGGER IF EXISTS caseevent_append_only ON cases_caseevent",
+    """CREATE TRIGGER caseevent_append_only BEFORE UPDATE OR DELETE ON cases_caseevent
+       FOR EACH ROW EXECUTE FUNCTION caseevent_append_only()""",
+]
+# Every trigger install() makes, by table: what the tests check is there after a rebuild.
+TRIGGERS = {"sqlite": {"cases_caseevent": sorted(SQLITE_HISTORY)},
+            "postgresql": {"cases_caseevent": ["caseevent_append_only"]}}
+BULK_POINTS = [("cases_case", "point")]
+
+
+def install(connection: BaseDatabaseWrapper) -> None:
+    """Create or replace the history triggers and drop SpatiaLite's on the bulk point column."""
+    if connection.vendor == "postgresql":
+        run(connection, POSTGRES_HISTORY)
+    else:
+        run(connection, [sql for name, create in SQLITE_HISTORY.items()
+                         for sql in (f"DROP TRIGGER IF EXISTS {name}", create)])
+    for table, column in BULK_POINTS:
+        drop_spatialite_triggers(connection, table, column)
+
+
+def remove(connection: BaseDatabaseWrapper) -> None:
+    """Lift the history triggers (migrating back past 0010)."""
+    if connection.vendor == "postgresql":
+        run(connection, ["DROP TRIGGER IF EXISTS caseevent_append_only ON cases_caseevent",
+                         "DROP FUNCTION IF EXISTS caseevent_append_only()"])
+    else:
+        run(connection, [f"DROP TRIGGER IF EXISTS {name}" for name in SQLITE_HISTORY])

@@ -1,0 +1,65 @@
+"""What the apps' database invariants share: running an installer's statements, SpatiaLite's
+geometry triggers, and the post_migrate receiver that installs an app's invariants again.
+
+An app keeps the triggers it relies on in one module (`<app>/invariants.py`) whose
+`install(connection)` creates or replaces every one of them for the connection's vendor and
+does nothing more when run twice. Its migration runs it, and so does every later `migrate`:
+SQLite drops a table's triggers when Django rebuilds the table (most ALTERs) and SpatiaLite's
+RecoverGeometryColumn brings its own back, so what a migration installed once may be gone
+after any later one.
+"""
+
+from collections.abc import Callable, Iterable
+
+from django.db import connections, migrations, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.migrations.recorder import MigrationRecorder
+
+# SpatiaLite's triggers on a geometry column: type and SRID checks (ggi, ggu) and the
+# geometry_columns_time stamps (tmi, tmu, tmd).
+SPATIALITE_TRIGGERS = ("ggi", "ggu", "tmi", "tmu", "tmd")
+
+Installer = Callable[[BaseDatabaseWrapper], None]
+
+
+def is_spatialite(connection: BaseDatabaseWrapper) -> bool:
+    return bool(getattr(connection.ops, "spatialite", False))
+
+
+def run(connection: BaseDatabaseWrapper, statements: Iterable[str]) -> None:
+    """Run the statements in one transaction: no writer ever sees a table without its trigger."""
+    with transaction.atomic(using=connection.alias), connection.cursor() as cursor:
+        for sql in statements:
+            cursor.execute(sql)
+
+
+def drop_spatialite_triggers(connection: BaseDatabaseWrapper, table: str, column: str) -> None:
+    """Drop SpatiaLite's triggers on a geometry column (nothing on PostGIS)."""
+    if is_spatialite(connection):
+        run(connection, [f'DROP TRIGGER IF EXISTS "{prefix}_{table}_{column}"' for prefix in SPATIALITE_TRIGGERS])
+
+
+def restore_spatialite_triggers(connection: BaseDatabaseWrapper, table: str, column: str, geom_type: str = "POINT",
+                                srid: int = 4326) -> None:
+    """SpatiaLite's triggers as RecoverGeometryColumn makes them (the column registered again)."""
+    if not is_spatialite(connection):
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT DiscardGeometryColumn(%s, %s)", [table, column])
+        cursor.execute("SELECT RecoverGeometryColumn(%s, %s, %s, %s, 'XY')", [table, column, srid, geom_type])
+
+
+def installing_operation(install: Installer, remove: Installer) -> migrations.RunPython:
+    """The migration operation that runs an app's installer (and its `remove` backwards)."""
+    return migrations.RunPython(lambda apps, schema_editor: install(schema_editor.connection),
+                                lambda apps, schema_editor: remove(schema_editor.connection))
+
+
+def reinstall_after_migrate(app_label: str, migration: str, install: Installer):
+    """A post_migrate receiver that runs `install` once the app's migration that first runs it
+    is applied (not before it, nor after the database was migrated back past it)."""
+    def receiver(using: str = "default", **kwargs) -> None:
+        connection = connections[using]
+        if (app_label, migration) in MigrationRecorder(connection).applied_migrations():
+            install(connection)
+    return receiver
