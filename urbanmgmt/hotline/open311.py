@@ -202,8 +202,8 @@ class Requests(Open311View):
         if q.get("service_code"):
             codes = set(q["service_code"].split(","))
             unknown = codes - set(Category.objects.filter(service_code__in=codes).values_list("service_code", flat=True))
-            if unknown:
-                raise Open311Error(400, _("service_code %(code)s not found.") % {"code": ",".join(sorted(unknown))})
+            if unknown:  # as the spec answers a service definition of an unknown code
+                raise Open311Error(404, _("service_code %(code)s not found.") % {"code": ",".join(sorted(unknown))})
             rows = rows.filter(category__service_code__in=codes)
         start, end = _date(q.get("start_date")), _date(q.get("end_date"), end=True)
         if start and end and start > end:
@@ -226,7 +226,7 @@ class Requests(Open311View):
 
 
 def _by_status(rows, status: str | None):
-    if not status:
+    if status is None:
         return rows
     wanted = set(status.split(","))
     if not wanted <= {"open", "closed"}:
@@ -239,8 +239,9 @@ def _by_status(rows, status: str | None):
 
 
 def _date(text: str | None, end: bool = False) -> dt.datetime | None:
-    """An ISO 8601 time (an offset, Z, or local), or a day (its start; its end for end_date)."""
-    if not text:
+    """An ISO 8601 time (an offset, Z, or local), or a day (its start; its end for end_date);
+    None when not given (an empty value is no date: refused)."""
+    if text is None:
         return None
     try:
         day = parse_date(text) if len(text) == 10 else None

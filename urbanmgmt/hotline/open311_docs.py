@@ -86,10 +86,11 @@ JURISDICTION = OpenApiParameter("jurisdiction_id", OpenApiTypes.STR, description
     "Needed only where an endpoint serves several jurisdictions; another one than this server's is refused (404)."))
 LIST_FILTERS = [
     OpenApiParameter("service_request_id", OpenApiTypes.STR, description="Ids, comma-separated."),
-    OpenApiParameter("service_code", OpenApiTypes.STR, description="Codes, comma-separated; an unknown one: 400."),
+    OpenApiParameter("service_code", OpenApiTypes.STR, description="Codes, comma-separated; an unknown one: 404."),
     OpenApiParameter("start_date", OpenApiTypes.DATETIME, description="ISO 8601 with an offset (or a day)."),
     OpenApiParameter("end_date", OpenApiTypes.DATETIME, description="ISO 8601; before start_date: 400."),
-    OpenApiParameter("status", OpenApiTypes.STR, description="open, closed, or both comma-separated."),
+    OpenApiParameter("status", OpenApiTypes.STR, pattern="^(open|closed)(,(open|closed))*$",
+                     description="open, closed, or both comma-separated."),
 ]
 
 
