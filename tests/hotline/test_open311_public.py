@@ -59,6 +59,14 @@ def test_free_text_leaves_redacted_and_the_callers_fields_never(client, tickets)
     assert "【身份证号】" in one["description"] and "【车牌】" in one["description"]
 
 
+def test_the_xml_answer_is_well_formed_whatever_the_text_holds(client, tickets):
+    from xml.etree import ElementTree as ET
+
+    HotlineTicket.objects.filter(pk=tickets.pk).update(text="井盖\x05缺失\x1b，<危险> & 请处理")
+    root = ET.fromstring(client.get(f"/open311/v2/requests/{tickets.pk}.xml").content)
+    assert root.find("request/description").text == "井盖缺失，<危险> & 请处理"
+
+
 def test_a_ticket_intake_has_not_classified_is_not_published_and_service_code_is_a_string(client, tickets):
     other = HotlineTicket.objects.get(external_id="P2")
     HotlineTicket.objects.filter(pk=other.pk).update(category=None)

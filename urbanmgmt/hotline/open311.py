@@ -7,6 +7,7 @@ own fields never leave, and free text leaves with personal data redacted (redact
 
 import datetime as dt
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.conf import settings
@@ -48,6 +49,8 @@ class Open311Error(Exception):
 
 # The element of each item of a list in XML (the spec's names).
 ITEMS = {"formats": "format", "endpoints": "endpoint", "attributes": "attribute", "values": "value"}
+# Characters XML 1.0 cannot hold (a control character pasted into a complaint).
+NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _fill(node, entry: dict) -> None:
@@ -59,9 +62,9 @@ def _fill(node, entry: dict) -> None:
                 if isinstance(v, dict):
                     _fill(element, v)
                 else:
-                    element.text = str(v)
+                    element.text = NOT_XML.sub("", str(v))
         elif value is not None:
-            child.text = str(value).lower() if isinstance(value, bool) else str(value)
+            child.text = str(value).lower() if isinstance(value, bool) else NOT_XML.sub("", str(value))
 
 
 def _render(fmt: str, data, root: str, item: str | None, status: int = 200) -> HttpResponse:
