@@ -84,3 +84,15 @@ def test_a_redactor_is_built_from_plain_data():
     data = json.loads((django_settings.FIXTURES_DIR / "hotline" / "redaction.json").read_text(encoding="utf-8"))
     data["names"]["not_names"].remove("任何")
     assert Redactor(data).redact("没有任何师傅来修") == "没有任某师傅来修"
+
+
+def test_a_rules_file_that_cannot_be_used_fails_the_system_check(tmp_path, settings):
+    from django.core.checks import run_checks
+
+    assert not [e for e in run_checks() if e.id == "hotline.E001"]
+    broken = tmp_path / "redaction.json"
+    broken.write_text('{"rules": [{"name": "x", "pattern": "(", "replacement": ""}]}', encoding="utf-8")
+    settings.HOTLINE_REDACTION_RULES = str(broken)
+    assert [e.id for e in run_checks() if e.id == "hotline.E001"] == ["hotline.E001"]
+    settings.HOTLINE_REDACTION_RULES = str(tmp_path / "missing.json")
+    assert [e.id for e in run_checks() if e.id == "hotline.E001"] == ["hotline.E001"]

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -6,3 +7,8 @@ class HotlineConfig(AppConfig):
     name = "urbanmgmt.hotline"
     label = "hotline"
     verbose_name = _("12345 hotline")
+
+    def ready(self):
+        from urbanmgmt.hotline.redaction import check_rules
+
+        checks.register(check_rules)

@@ -100,3 +100,17 @@ def redactor() -> Redactor:
 def redact(text: str | None, also: Iterable[str] = ()) -> str | None:
     """`text` fit for the public: personal data replaced by marks (【电话】, 某先生…)."""
     return redactor().redact(text, also) if text else text
+
+
+def check_rules(app_configs=None, **kwargs) -> list:
+    """System check: the rules file reads and compiles, so that a bad file is found by
+    `manage.py check` (and at start), not by the public's first Open311 request."""
+    from django.core.checks import Error
+
+    try:
+        redactor()
+    except (OSError, ValueError, KeyError, TypeError, re.error) as exc:
+        return [Error(f"The redaction rules {rules_path()} cannot be used: {exc}",
+                      hint="Fix the file or HOTLINE_REDACTION_RULES; Open311 cannot publish without them.",
+                      id="hotline.E001")]
+    return []
