@@ -50,7 +50,26 @@ KEPT = [
 ]
 
 
-@pytest.mark.parametrize(("text", "public"), REDACTED)
+# Sentences no one here wrote: published reports of citizens' complaints (one sentence each).
+PUBLISHED = [
+    # szzx.kaifeng.gov.cn/n1/n19/240920103055930628.html
+    ("市民张先生9月17日反映,近段时间,每天晚上,大梁路与西关北街交叉口附近占道经营的流动商贩很多",
+     "市民某先生9月17日反映,近段时间,每天晚上,大梁路与西关北街交叉口附近占道经营的流动商贩很多"),
+    # news.yznews.com.cn/2026-01/14/content_7790959.htm
+    ("近日,市民周先生来电反映,他在经过站南路和同泰路交叉口的时候,发现有摊贩占道经营。",
+     "近日,市民某先生来电反映,他在经过站南路和同泰路交叉口的时候,发现有摊贩占道经营。"),
+    # www.yybnet.net/bozhou/lixin/201306/186891.html
+    ("一位年轻城管上来就要拔张大姐电动车的钥匙。", "一位年轻城管上来就要拔某大姐电动车的钥匙。"),
+    # nanchang.baogaosu.com (江南都市报, 2015-12-08): ordinary text, kept
+    ("记者随后沿着南站路,从干鲜果批发市场走到车管所门口,约1公里的路程,发现有三种占道现象特别严重",
+     "记者随后沿着南站路,从干鲜果批发市场走到车管所门口,约1公里的路程,发现有三种占道现象特别严重"),
+    # xindetihuiya.com/xuexi/gzzd/857632.html (福州12345): kept
+    ("如果在夜里10点到第二天早上6点之前存在噪音扰民,市民可以直接拨打12345投诉",
+     "如果在夜里10点到第二天早上6点之前存在噪音扰民,市民可以直接拨打12345投诉"),
+]
+
+
+@pytest.mark.parametrize(("text", "public"), REDACTED + PUBLISHED)
 def test_personal_data_in_a_complaint_is_redacted(text, public):
     assert redact(text) == public
 
