@@ -200,7 +200,7 @@ class Requests(Open311View):
     def get(self, request, fmt):
         rows, q = _tickets().order_by("-received_at"), request.query_params
         if q.get("service_request_id"):
-            ids = [i for i in map(_id, q["service_request_id"].split(",")) if i is not None]
+            ids = [i for i in map(_id, q["service_request_id"].split(",")[:LIMIT]) if i is not None]
             return _render(fmt, [_request(t) for t in rows.filter(pk__in=ids)], "service_requests", "request")
         if q.get("service_code"):
             codes = set(q["service_code"].split(","))
