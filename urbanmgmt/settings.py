@@ -160,6 +160,8 @@ HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload
 # An upload's import that has written no progress for this long lost its process (a restart):
 # the next look at it starts it again from its kept file (re-importing updates, never duplicates).
 HOTLINE_IMPORT_STALLED_S = envint("HOTLINE_IMPORT_STALLED_S", 300)
+# Open311: the jurisdiction this endpoint serves; a request naming another one is refused (404).
+OPEN311_JURISDICTION_ID = envstr("OPEN311_JURISDICTION_ID", "urbanmgmt")
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the
 # server's clock; the worker's model weights for `make run`'s demo (never downloaded here).

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -15,3 +16,7 @@ class HotlineConfig(AppConfig):
 
         post_migrate.connect(reinstall_after_migrate("hotline", "0003_spatialite_point_triggers", invariants.install),
                              sender=self, weak=False, dispatch_uid="hotline.invariants")
+
+        from urbanmgmt.hotline.redaction import check_rules
+
+        checks.register(check_rules)

@@ -1,7 +1,11 @@
 """Results back to the source system (回传): each ticket's row as it came, with the reply,
 its time, the callback (satisfaction, resolved, when), the case's code and state added in
 the source's own columns and words (the same mapping that read it), written in the
-source's format: CSV in its encoding (GBK stays GBK), XLSX, or JSON."""
+source's format: CSV in its encoding (GBK stays GBK), XLSX, or JSON.
+
+The public variant (an open-data portal: `export_tickets --public`) keeps only the columns
+of PUBLIC_FIELDS and the results, never the caller's or an unknown column, and its free
+text passes through the redaction rules (redaction.py)."""
 
 import codecs
 import csv
@@ -15,8 +19,13 @@ from django.utils import timezone, translation
 from urbanmgmt.cases.models import State
 from urbanmgmt.hotline.mapping import DEFAULT_VALUES, Mapping
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.hotline.redaction import redact
 
 RESULT_FIELDS = ("reply", "replied_at", "satisfaction", "resolved", "callback_at", "case_code", "case_state")
+# What a public export keeps of a ticket's own row; an unknown column may hold anything.
+PUBLIC_FIELDS = ("external_id", "received_at", "intake_channel", "request_type", "urgency", "title", "text",
+                 "address", "lon", "lat", "datum", "answer")
+FREE_TEXT = ("title", "text", "address", "answer", "reply")
 FORMATS = ("csv", "xlsx", "json")
 TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 
@@ -24,8 +33,8 @@ TIME_FORMAT = "%Y-%m-%d %H:%M:%S"
 class Results:
     """The source's column for each result field and its words for each value."""
 
-    def __init__(self, mapping: Mapping):
-        self.mapping = mapping
+    def __init__(self, mapping: Mapping, public: bool = False):
+        self.mapping, self.public = mapping, public
         self.columns = {name: mapping.columns[name][0] for name in RESULT_FIELDS}
         self.words = {}
         for field in ("satisfaction", "resolved"):
@@ -37,6 +46,11 @@ class Results:
         self.time_format = mapping.time_format or TIME_FORMAT
         with translation.override("zh-hans"):
             self.states = {value: str(label) for value, label in State.choices}
+        self.public_columns = {n for f in PUBLIC_FIELDS for n in mapping.columns[f]} | set(self.columns.values())
+        self.text_columns = {n for f in FREE_TEXT for n in mapping.columns[f]}
+
+    def keeps(self, column: str) -> bool:
+        return not self.public or column in self.public_columns
 
     def _time(self, at: dt.datetime | None) -> str:
         return timezone.localtime(at).strftime(self.time_format) if at else ""
@@ -51,6 +65,10 @@ class Results:
         out[c["callback_at"]] = self._time(ticket.satisfaction_at)
         out[c["case_code"]] = ticket.case.code if ticket.case_id else ""
         out[c["case_state"]] = self.states.get(ticket.case.state, "") if ticket.case_id else ""
+        if self.public:
+            caller = (ticket.contact_name, ticket.contact_phone)
+            out = {k: redact(v, caller) if k in self.text_columns and isinstance(v, str) else v
+                   for k, v in out.items() if k in self.public_columns}
         return out
 
 
@@ -63,13 +81,14 @@ def tickets_of(source: str, since: dt.datetime | None = None, until: dt.datetime
     return tickets
 
 
-def write_results(tickets: Iterable[HotlineTicket], mapping: Mapping, fmt: str, out, encoding: str = "") -> int:
+def write_results(tickets: Iterable[HotlineTicket], mapping: Mapping, fmt: str, out, encoding: str = "",
+                  public: bool = False) -> int:
     """Write the tickets' results to the binary stream `out` in `fmt` (csv, xlsx, json);
     CSV in `encoding` (the mapping's when it names one, else UTF-8 with BOM). Returns how
     many tickets were written. Rows are written as they are read (a query set is read
     twice, in chunks: the columns first, from the rows as they came, then the rows), so a
-    year of tickets never sits in memory."""
-    results = Results(mapping)
+    year of tickets never sits in memory. `public`: the open-data variant (see above)."""
+    results = Results(mapping, public)
     if not hasattr(tickets, "iterator"):
         tickets = list(tickets)
     headers = _headers(tickets, results)
@@ -125,7 +144,7 @@ def _headers(tickets, results: Results) -> list[str]:
             headers.update(dict.fromkeys(results.columns.values()))
         else:
             headers.update(dict.fromkeys(raw or {}))
-    return list(headers) or list(results.columns.values())
+    return [h for h in headers if results.keeps(h)] or list(results.columns.values())
 
 
 def _plain(value):

@@ -36,42 +36,101 @@ def read(stream, name: str, mapping: Mapping, notes: list[str]) -> Iterator[tupl
     raise ImportRefused(_("Unknown file type “%(name)s”: use CSV, XLSX or JSON."), name=name)
 
 
+UTF8, GBK = "utf-8", "gb18030"
+EVIDENCE_LINES = 200  # lines with Chinese text enough to tell a file's encoding
+
+
+def _line_encoding(raw: bytes) -> str | None:
+    """"ascii", "utf-8" or "gb18030": what one line decodes as (UTF-8 first: GBK text is
+    almost never valid UTF-8, while UTF-8 bytes often pass as GB18030); None: neither."""
+    if raw.isascii():
+        return "ascii"
+    for encoding in (UTF8, GBK):
+        try:
+            raw.decode(encoding)
+            return encoding
+        except UnicodeDecodeError:
+            continue
+    return None
+
+
+def _vote(lines) -> str:
+    """The encoding of most non-ASCII lines; refused when none decodes either way."""
+    votes = {UTF8: 0, GBK: 0, None: 0}
+    for raw in lines:
+        kind = _line_encoding(raw)
+        if kind != "ascii":
+            votes[kind] += 1
+    if votes[None] and not votes[UTF8] and not votes[GBK]:
+        raise ImportRefused(_("The file is neither UTF-8 nor GBK/GB18030 text: export it again as CSV in UTF-8."))
+    return GBK if votes[GBK] > votes[UTF8] else UTF8
+
+
 def detect_encoding(sample: bytes) -> str:
+    """The encoding of a file from its first bytes, by the majority of its lines (one row in
+    another encoding does not decide for the whole file)."""
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
-    for encoding in ("utf-8", "gb18030"):
-        try:
-            sample.decode(encoding)
-            return encoding
-        except UnicodeDecodeError as exc:
-            if exc.start >= len(sample) - 4:  # a character cut by the end of the sample
-                return encoding
-    raise ImportRefused(_("The file is neither UTF-8 nor GBK/GB18030 text: export it again as CSV in UTF-8."))
+    lines = sample.split(b"\n")
+    last = lines.pop()
+    for cut in range(4):  # the last line, less a character the sample's end may have cut
+        if cut < len(last) and _line_encoding(last[:len(last) - cut]) is not None:
+            lines.append(last[:len(last) - cut])
+            break
+    return _vote(lines)
+
+
+def _scan_encoding(stream) -> str:
+    """detect_encoding over the file's first lines with non-ASCII text, however far they
+    stand (a file whose first 64 KB are ASCII is decided by its later rows)."""
+    head = stream.read(1 << 16)
+    stream.seek(0)
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8-sig"
+    evidence = []
+    for raw in stream:
+        if not raw.isascii():
+            evidence.append(raw)
+            if len(evidence) >= EVIDENCE_LINES:
+                break
+    stream.seek(0)
+    return _vote(evidence)
+
+
+def _decode_line(raw: bytes, encoding: str) -> str | None:
+    """The line's text in the file's encoding; None when it is in another one."""
+    kind = _line_encoding(raw)
+    if kind == "ascii" or kind == encoding:
+        return raw.decode(UTF8 if kind == "ascii" else encoding)
+    return None
 
 
 def read_csv(stream, notes: list[str]) -> Iterator[tuple[int, dict]]:
-    sample = stream.read(1 << 16)
-    encoding = detect_encoding(sample)
-    if encoding == "gb18030":
+    encoding = _scan_encoding(stream)
+    if encoding == GBK:
         notes.append(str(_("The file is in GBK/GB18030; read as such.")))
-    stream.seek(0)
+    line_encoding = UTF8 if encoding == "utf-8-sig" else encoding
     bad_lines: set[int] = set()
 
     def lines():
         for number, raw in enumerate(stream, start=1):
-            if number == 1 and encoding == "utf-8-sig":
+            if number == 1:
                 raw = raw.removeprefix(codecs.BOM_UTF8)
-            try:
-                yield raw.decode("gb18030" if encoding == "gb18030" else "utf-8")
-            except UnicodeDecodeError:
+            text = _decode_line(raw, line_encoding)
+            if text is None:
                 bad_lines.add(number)
-                yield raw.decode("utf-8", errors="replace")
+                # Still read as CSV, so that the row's fields (and the next rows) stay in place.
+                text = raw.decode(UTF8, errors="replace")
+            yield text
 
     reader = csv.reader(lines())
     try:
         headers = next(reader)
     except StopIteration:
         raise ImportRefused(_("The file is empty.")) from None
+    if bad_lines:
+        raise ImportRefused(_("The header row is not in the file's encoding (%(encoding)s): export the file again "
+                              "in one encoding."), encoding=_encoding_name(encoding))
     headers = [h.strip() for h in headers]
     start = reader.line_num
     for values in reader:
@@ -81,10 +140,16 @@ def read_csv(stream, notes: list[str]) -> Iterator[tuple[int, dict]]:
         row = dict(zip(headers, values, strict=False))
         broken = sorted(n for n in bad_lines if first <= n <= reader.line_num)
         if broken:
-            row[ERROR] = str(_("Broken characters on line %(line)s: the file mixes encodings.") % {"line": broken[0]})
+            row[ERROR] = str(_("Line %(line)s is not in the file's encoding (%(encoding)s): the file mixes encodings; "
+                               "save this row again in %(encoding)s.")
+                             % {"line": broken[0], "encoding": _encoding_name(encoding)})
         elif len(values) > len(headers):
             row[ERROR] = str(_("The row has %(n)s columns, the header %(h)s.") % {"n": len(values), "h": len(headers)})
         yield first, row
+
+
+def _encoding_name(encoding: str) -> str:
+    return "GBK/GB18030" if encoding == GBK else "UTF-8"
 
 
 def read_xlsx(stream, mapping: Mapping, notes: list[str]) -> Iterator[tuple[int, dict]]:

@@ -22,6 +22,9 @@ class Command(BaseCommand):
         parser.add_argument("--encoding", help="CSV encoding (default: the mapping's, else the last import's file's)")
         parser.add_argument("--since", help="only tickets received on or after this day (YYYY-MM-DD)")
         parser.add_argument("--until", help="only tickets received before this day (YYYY-MM-DD)")
+        parser.add_argument("--public", action="store_true",
+                            help="for the public (an open-data portal): no caller's or unknown column, free text "
+                                 "with personal data redacted (fixtures/hotline/redaction.json)")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -41,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError(f"no tickets of source {options['source']!r} in that period")
         try:
             with path.open("wb") as out:
-                count = write_results(tickets, mapping, fmt, out, encoding=encoding)
+                count = write_results(tickets, mapping, fmt, out, encoding=encoding, public=options["public"])
         except LookupError:
             raise CommandError(f"unknown encoding {encoding!r}") from None
         self.stdout.write(f"{count} tickets of {options['source']} written to {path}")
