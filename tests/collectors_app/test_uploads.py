@@ -192,3 +192,21 @@ def test_photos_sent_with_a_step_that_takes_none_are_refused(live, people, signe
     assert response.status_code == 400 and "handle" in response.json()["detail"]
     signed_case.refresh_from_db()
     assert signed_case.state == "dispatched" and signed_case.signed_at
+
+
+def test_a_task_result_with_two_phone_photos_keeps_both(live, people, category):
+    from urbanmgmt.cases.models import InspectionTask
+    from urbanmgmt.org.models import Department
+
+    case = report_case(people.inspector, category)
+    case = services.file(people.dispatcher, case, version=case.version)
+    case = services.dispatch(people.dispatcher, case, version=case.version, department=Department.objects.get(code="HZ-HWC"))
+    case = services.handle(people.handler, case, version=case.version, reply="已清运")
+    case = services.send_for_check(people.dispatcher, case, version=case.version)
+    task = InspectionTask.objects.get(case=case)
+    photos = [phone_photo(i, 7) for i in range(2)]
+    response = Api(live, people.inspector).post(f"/collect/tasks/{task.pk}/complete/",
+                                                {"result": "fixed", "photo_count": 2}, photos)
+    assert response.status_code == 200, response.text
+    checks = CaseMedia.objects.filter(case=case, kind="check")
+    assert sorted(stored(m) for m in checks) == sorted(hashlib.sha256(p).hexdigest() for p in photos)
