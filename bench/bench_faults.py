@@ -143,7 +143,7 @@ def step_case(apis: dict, tally: Tally, case: dict, photo: bytes) -> None:
     if status == 200:
         if name == "handle":
             with tally.lock:
-                tally.replies[case["id"]] = after[1:]
+                tally.replies[case["id"]] = after
         case["step"] += 1
         case["version"] = _props(json.loads(body))["version"]
     elif status is None or status == 409:
@@ -184,8 +184,8 @@ def client(n: int, apis: dict, tally: Tally, world: dict, deadline: float) -> No
             tally.saw(status, body, f"map/{layer}")
         elif draw < 0.85:
             open_cases = [c for c in mine if c["step"] < len(STEPS)]
-            if open_cases:
-                step_case(apis, tally, rng.choice(open_cases), world["photo"])
+            if open_cases:  # the furthest along first, so that cases reach the reply with its photo
+                step_case(apis, tally, max(open_cases, key=lambda c: c["step"]), world["photo"])
         else:
             ticket = new_ticket(rng, world, f"F{n}-{sent}-{rng.randrange(10**9)}")
             with tally.lock:
@@ -277,8 +277,9 @@ def check(tally: Tally, media_root) -> tuple[list, list]:
     for ref, pk in Case.objects.filter(external_ref__in=list(tally.reports)).values_list("external_ref", "pk"):
         stored.setdefault(ref, []).append(pk)
     duplicated += [ref for ref, pks in stored.items() if len(pks) > 1]
-    expected = {pks[0]: tally.reports[ref]["photos"] for ref, pks in stored.items()}
-    expected.update({pk: [photo] for pk, photo in tally.replies.items()})
+    expected = {pks[0]: list(tally.reports[ref]["photos"]) for ref, pks in stored.items()}
+    for pk, photo in tally.replies.items():  # the after photo of a case made by a report
+        expected.setdefault(pk, []).append(photo)
     media = {}
     for row in CaseMedia.objects.filter(case_id__in=list(expected)).values("case_id", "sha256", "file"):
         media.setdefault(row["case_id"], {})[row["sha256"]] = row["file"]
@@ -334,7 +335,8 @@ def main() -> None:
     media = ROOT / "var" / "bench_faults_media"
     shutil.rmtree(media, ignore_errors=True)
     tally, kills = Tally(), []
-    with serve(db, WORKERS, THREADS, MEDIA_ROOT=str(media)) as (server, port):
+    log = ROOT / "var" / "bench_faults_server.log"
+    with serve(db, WORKERS, THREADS, log=log, MEDIA_ROOT=str(media)) as (server, port):
         apis = {role: Http(port, token) for role, token in tokens.items()}
         kept = forty_mb_report(apis["inspector"], tally, points[0])
         tally.reports.clear()
@@ -359,7 +361,7 @@ def main() -> None:
     for item in (lost + duplicated)[:5]:
         print(f"  lost or duplicated: {item}")
     for what, status, body in tally.server_errors[:5]:
-        print(f"  server error: {what} {status} {body!r}")
+        print(f"  server error: {what} {status} {body[:80]!r} (the server's log: {log})")
     bench("upload_40mb_files_kept", kept, "ratio")
     bench("fault_acknowledged_lost", len(lost), "count")
     bench("fault_duplicates", len(duplicated), "count")
