@@ -71,7 +71,8 @@ def upload(request):
     if length > limit:
         return _upload_page(request, _too_large(length), status=413)
     handler = uploads.CountingUploadHandler(request)
-    # A file cut short would import as far as it came: refused whole instead.
+    # A body cut on the way is refused saying so (Django drops a file part that never ends,
+    # and the page would ask for a file the user did choose).
     request.upload_handlers = [WholeBodyUploadHandler(request, max_bytes=limit), handler]
     try:
         return csrf_protect(_receive)(request, handler)
