@@ -210,3 +210,24 @@ def test_a_task_result_with_two_phone_photos_keeps_both(live, people, category):
     assert response.status_code == 200, response.text
     checks = CaseMedia.objects.filter(case=case, kind="check")
     assert sorted(stored(m) for m in checks) == sorted(hashlib.sha256(p).hexdigest() for p in photos)
+
+
+@pytest.mark.parametrize("split_at", [1, 18, 35])
+def test_a_closing_boundary_split_between_two_reads_is_seen(people, split_at):
+    """The parser reads 64 KiB at a time: a body whose closing boundary straddles two reads is whole."""
+    from tests.builders import client_for
+
+    fields = report_fields(client_uuid=str(uuid.uuid4()))
+    files = [("photos", ("IMG_0.jpg", jpeg(make="A"), "image/jpeg"))]
+
+    def body(pad: int):
+        prepared = requests.Request("POST", "http://x/", data={**fields, "pad": "x" * pad}, files=files).prepare()
+        return prepared.body, prepared.headers["Content-Type"]
+
+    plain, kind = body(0)
+    closing = len(plain) - len(kind.split("boundary=")[1]) - 6  # where "--boundary--\r\n" starts
+    raw, kind = body(2 * 65536 - split_at - closing)
+    boundary = kind.split("boundary=")[1].encode()
+    assert raw.index(b"--" + boundary + b"--") == 2 * 65536 - split_at
+    response = client_for(people.inspector, "en").generic("POST", "/api/v1/collect/reports/", raw, content_type=kind)
+    assert response.status_code == 201, response.content
