@@ -213,7 +213,7 @@ def test_a_task_result_with_two_phone_photos_keeps_both(live, people, category):
 
 
 @pytest.mark.parametrize("split_at", [1, 18, 35])
-def test_a_closing_boundary_split_between_two_reads_is_seen(people, split_at):
+def test_a_closing_boundary_split_between_two_reads_is_seen(empty_history_after, people, split_at):
     """The parser reads 64 KiB at a time: a body whose closing boundary straddles two reads is whole."""
     from tests.builders import client_for
 
