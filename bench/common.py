@@ -67,20 +67,24 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(db: Path, workers: int, threads: int, **env):
+def serve(db: Path, workers: int, threads: int, log: Path | None = None, **env):
     """gunicorn serving the platform on the SpatiaLite file `db`, as `make run` does;
-    yields (the server process, its port) once /healthz answers."""
+    yields (the server process, its port) once /healthz answers. Its error output goes to
+    `log` if given."""
     port = free_port()
     environment = {**os.environ, "SQLITE_PATH": str(db), "DJANGO_SETTINGS_MODULE": "urbanmgmt.settings", **env}
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "urbanmgmt.wsgi:application", "--bind", f"127.0.0.1:{port}",
                "--workers", str(workers), "--threads", str(threads), "--timeout", "60", "--preload"]
-    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    errors = open(log, "wb") if log else subprocess.DEVNULL  # noqa: SIM115 (closed with the server)
+    server = subprocess.Popen(command, cwd=ROOT, env=environment, stdout=subprocess.DEVNULL, stderr=errors)
     try:
         _wait(port)
         yield server, port
     finally:
         server.terminate()
         server.wait(10)
+        if log:
+            errors.close()
 
 
 def _wait(port: int) -> None:
@@ -93,3 +97,20 @@ def _wait(port: int) -> None:
         except (OSError, ValueError):
             time.sleep(0.2)
     raise RuntimeError("gunicorn did not start")
+
+
+def multipart(fields: dict, files: list[tuple[str, str, list]]) -> tuple[list, str]:
+    """A multipart/form-data body as pieces to send one after the other: the fields, then each
+    file (field name, file name, its pieces, sent uncopied). Also returns the content type."""
+    import uuid
+
+    boundary = uuid.uuid4().hex
+    pieces = ["".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                      for k, v in fields.items()).encode()]
+    for name, filename, content in files:
+        pieces.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+                      f"Content-Type: image/jpeg\r\n\r\n".encode())
+        pieces.extend(content)
+        pieces.append(b"\r\n")
+    pieces.append(f"--{boundary}--\r\n".encode())
+    return pieces, f"multipart/form-data; boundary={boundary}"

@@ -200,10 +200,15 @@ PHOTO_FLAG_HOURS = envfloat("PHOTO_FLAG_HOURS", 2)
 COLLECT_ACCURACY_WARN_M = envfloat("COLLECT_ACCURACY_WARN_M", 30)
 COLLECT_ACCURACY_MAX_M = envfloat("COLLECT_ACCURACY_MAX_M", 100)
 MEDIA_URL_MAX_AGE_S = envint("MEDIA_URL_MAX_AGE_S", 3600)
-# Uploads: files past this size go to a temporary file instead of memory.
-FILE_UPLOAD_MAX_MEMORY_SIZE = 12 * 2**20
-# Photos are read whole anyway (hash, decode) and their size is capped: keep them in memory.
-FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler"]
+# Uploads: a request body over UPLOAD_MAX_BYTES is refused (413) before it is stored; one that
+# did not arrive whole is refused (400, urbanmgmt/uploads.py). Below FILE_UPLOAD_MAX_MEMORY_SIZE
+# the files stay in memory, above they stream to a temporary file (FILE_UPLOAD_TEMP_DIR).
+UPLOAD_MAX_BYTES = envint("UPLOAD_MAX_BYTES", REPORT_MAX_BYTES + 2**20)  # the photos and the form around them
+FILE_UPLOAD_MAX_MEMORY_SIZE = envint("FILE_UPLOAD_MAX_MEMORY_SIZE", 12 * 2**20)
+FILE_UPLOAD_TEMP_DIR = envstr("FILE_UPLOAD_TEMP_DIR", "") or None
+FILE_UPLOAD_HANDLERS = ["urbanmgmt.uploads.WholeBodyUploadHandler",
+                        "django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "django.core.files.uploadhandler.TemporaryFileUploadHandler"]
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

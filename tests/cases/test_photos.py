@@ -54,3 +54,37 @@ def test_stored_files_get_the_upload_permissions(settings, media_root):
     paths = read_photo(jpeg(), "p.jpg").store()
     assert (media_root / paths["file"]).stat().st_mode & 0o777 == 0o640
     assert (media_root / paths["file"]).parent.stat().st_mode & 0o777 == 0o750
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="names an fsynced descriptor through /proc")
+def test_photo_files_and_their_folders_reach_the_disk_before_the_rows_that_name_them(people, category, media_root,
+                                                                                      monkeypatch):
+    from django.db import connection
+
+    from tests.builders import point_in
+    from urbanmgmt.cases import services
+
+    synced, at_insert = [], []
+    real_fsync = os.fsync
+
+    def fsync(fd):  # the real call, with a note of which file it was
+        real_fsync(fd)
+        stat = os.fstat(fd)
+        synced.append((stat.st_dev, stat.st_ino))
+
+    def watch(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("INSERT") and "cases_casemedia" in sql:
+            at_insert.append(set(synced))
+        return execute(sql, params, many, context)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    photo = read_photo(jpeg(noise=True), "p.jpg")
+    with connection.execute_wrapper(watch):
+        services.report(people.inspector, channel="inspector", point=point_in(0.5, 0.5), category=category,
+                        evidence=[services.Evidence(photo=photo)])
+    files = [media_root / path for path in photo.paths().values()]
+    # The files, their folders, and each folder made on the way (up to the media root's parent).
+    needed = {*files, *(f.parent for f in files), *(f.parent.parent for f in files), media_root / "evidence",
+              media_root, media_root.parent}
+    assert at_insert, "no media row was written"
+    assert {(p.stat().st_dev, p.stat().st_ino) for p in needed} <= at_insert[0]

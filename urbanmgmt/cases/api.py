@@ -3,6 +3,7 @@
 import django_filters
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import mixins, status, viewsets
@@ -112,7 +113,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
-        _run_transition(request.user, case, action_name, data, request.FILES.getlist("photos"))
+        _run_transition(request.user, case, action_name, data, _photos(request, action_name))
         fresh = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
@@ -140,7 +141,18 @@ _FUNCTIONS = {"return": services.return_case}
 _NOT_HERE = {"verify", "check_pass", "check_fail"}
 
 
-def _run_transition(user, case: Case, action_name: str, data: dict, files=()) -> Case:
+def _photos(request, action_name: str) -> list:
+    """The photos of a step: only `handle` keeps any, so photos sent with another step are
+    refused rather than dropped."""
+    if action_name == "handle":
+        return read_uploads(request, required=0)
+    if request.FILES:
+        raise InvalidInput(_("Only the reply (handle) takes photos; send “%(action)s” without them."),
+                           action=action_name)
+    return []
+
+
+def _run_transition(user, case: Case, action_name: str, data: dict, photos=()) -> Case:
     if action_name in _NOT_HERE:
         raise InvalidInput(f"“{action_name}” is done by completing the inspection task: "
                            "POST /api/v1/collect/tasks/{id}/complete/")
@@ -153,9 +165,8 @@ def _run_transition(user, case: Case, action_name: str, data: dict, files=()) ->
         kwargs["reason"] = kwargs["reason"] or ""
     if "reply" in kwargs:
         kwargs["reply"] = kwargs["reply"] or ""
-    if action_name == "handle" and files:
-        kwargs["evidence"] = [services.Evidence(photo=photo, kind=CaseMedia.Kind.AFTER)
-                              for photo in read_uploads(files, required=0)]
+    if photos:
+        kwargs["evidence"] = [services.Evidence(photo=photo, kind=CaseMedia.Kind.AFTER) for photo in photos]
     return function(user, case, version=data["version"], **kwargs)
 
 

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.core.files.uploadedfile import UploadedFile
 from django.core.signing import BadSignature, TimestampSigner
 from django.utils._os import safe_makedirs
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
 from urbanmgmt.errors import InvalidInput
+from urbanmgmt.uploads import UploadIncomplete
 
 ACCEPTED_FORMATS = {"JPEG", "PNG", "WEBP"}
 _GPS_IFD = 0x8825
@@ -74,27 +74,28 @@ def _write_once(storage: FileSystemStorage, name: str, content: bytes) -> None:
     """One file on disk under its hash name, whole or not at all: written under a name of its
     own and renamed into place, so a crash mid-write leaves no partial file that would later
     pass for the stored photo, and two writers of the same hash (the same bytes) both succeed.
-    One write call instead of the storage's 64 KiB chunks, lock, stats and name search (about
-    half the CPU of a 3 MB photo's storing)."""
+    The file and its directory entry are on the disk (fsync) when this returns, as the caller
+    then commits the rows that name it. One write call instead of the storage's 64 KiB chunks,
+    lock, stats and name search (about half the CPU of a 3 MB photo's storing)."""
     path = storage.path(name)
-    if os.path.exists(path):
+    folder = os.path.dirname(path)
+    if os.path.exists(path):  # another writer's file: perhaps not yet on the disk
+        _sync(path)
+        _sync(folder)
         return
     part = f"{path}.{uuid.uuid4().hex}.part"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
         fd = os.open(part, flags, 0o666)
     except FileNotFoundError:
-        folder = os.path.dirname(path)
-        if storage.directory_permissions_mode is not None:
-            safe_makedirs(folder, storage.directory_permissions_mode, exist_ok=True)
-        else:
-            os.makedirs(folder, exist_ok=True)
+        _make_folders(storage, folder)
         fd = os.open(part, flags, 0o666)
     try:
         with open(fd, "wb", buffering=0) as out:
             view = memoryview(content)
             while view:
                 view = view[out.write(view):]
+            os.fsync(out.fileno())
         if storage.file_permissions_mode is not None:
             os.chmod(part, storage.file_permissions_mode)
         os.replace(part, path)
@@ -102,6 +103,34 @@ def _write_once(storage: FileSystemStorage, name: str, content: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(part)
         raise
+    _sync(folder)
+
+
+def _make_folders(storage: FileSystemStorage, folder: str) -> None:
+    """The folder and any missing parent, each new entry synced into its parent."""
+    missing = []
+    probe = folder
+    while not os.path.isdir(probe) and probe != os.path.dirname(probe):
+        missing.append(probe)
+        probe = os.path.dirname(probe)
+    if storage.directory_permissions_mode is not None:
+        safe_makedirs(folder, storage.directory_permissions_mode, exist_ok=True)
+    else:
+        os.makedirs(folder, exist_ok=True)
+    for created in reversed(missing):
+        _sync(os.path.dirname(created))
+
+
+def _sync(path: str) -> None:
+    """fsync a file or a directory (a directory's entries; not possible on Windows)."""
+    directory = os.path.isdir(path)
+    if directory and not hasattr(os, "O_DIRECTORY"):
+        return
+    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def signed_media_url(path: str) -> str:
@@ -240,8 +269,18 @@ def _degrees(value) -> float:
     return d + m / 60 + s / 3600
 
 
-def read_uploads(files: list[UploadedFile], *, required: int = 1) -> list:
-    """Verified photos of one submission; limits on count, size per photo and in total."""
+def read_uploads(request, *, required: int = 1) -> list[Photo]:
+    """Verified photos of one submission (the files `photos` of a request); limits on count,
+    size per photo and in total. A client may say how many photos it sent (`photo_count`):
+    fewer arrived, or a photo came as a text part (no file name, which Django does not count
+    as a file), and the submission is refused whole rather than kept without them."""
+    files = request.FILES.getlist("photos")
+    declared = request.POST.get("photo_count")
+    if request.POST.getlist("photos"):
+        raise UploadIncomplete(_("A photo arrived without a file name, as text: send it as a file."))
+    if declared not in (None, "") and declared != str(len(files)):
+        raise UploadIncomplete(_("%(got)s of the %(sent)s photos arrived. Nothing was kept: send it again."),
+                               got=len(files), sent=declared[:6])
     if len(files) < required:
         raise InvalidInput(_("Take at least one photo."))
     if len(files) > settings.REPORT_MAX_PHOTOS:

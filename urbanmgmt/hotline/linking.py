@@ -58,15 +58,16 @@ def window(category: Category) -> tuple[float, float]:
 
 def _current() -> dict:
     """The remembered words, forgotten when the gazetteer or the classifier was built again
-    (checked once per search, not per text: each check asks both holders)."""
+    (checked once per search, not per text: each check asks both holders). A new cache
+    replaces the old one whole: another thread of the worker may still be reading the old."""
+    global _cache
     places, names = gazetteer(), classifier()
     cache = _cache
     if cache.get("of") != (places, names) or len(cache) > WORDS_CACHE:
-        cache.clear()
-        cache["of"] = (places, names)
-        cache["concept"] = {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()}
-        # The keywords as one group: split() gives the text between them and the keywords at once.
-        cache["split"] = re.compile(f"({names.pattern.pattern})") if names.pattern is not None else None
+        cache = {"of": (places, names), "concept": {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()},
+                 # The keywords as one group: split() gives the text between them and the keywords at once.
+                 "split": re.compile(f"({names.pattern.pattern})") if names.pattern is not None else None}
+        _cache = cache
     return cache
 
 

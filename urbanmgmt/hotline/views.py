@@ -23,6 +23,7 @@ from urbanmgmt.hotline.mapping import Mapping, load_mapping
 from urbanmgmt.hotline.models import HotlineTicket, ImportRun, TicketState
 from urbanmgmt.hotline.services import INTAKE
 from urbanmgmt.org.roles import require_role
+from urbanmgmt.uploads import UploadIncomplete, WholeBodyUploadHandler
 
 MAPPING_MAX_BYTES = 1 << 20
 QUEUE_SHOWN = 50
@@ -70,8 +71,13 @@ def upload(request):
     if length > limit:
         return _upload_page(request, _too_large(length), status=413)
     handler = uploads.CountingUploadHandler(request)
-    request.upload_handlers = [handler]
-    return csrf_protect(_receive)(request, handler)
+    # A body cut on the way is refused saying so (Django drops a file part that never ends,
+    # and the page would ask for a file the user did choose).
+    request.upload_handlers = [WholeBodyUploadHandler(request, max_bytes=limit), handler]
+    try:
+        return csrf_protect(_receive)(request, handler)
+    except UploadIncomplete as exc:
+        return _upload_page(request, str(exc), status=400)
 
 
 def _too_large(size: int) -> str:

@@ -146,7 +146,6 @@ const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
 /** A message a person can read from a DRF error body: detail, or field: messages. */
 function errorText(data, status) {
-  if (status === 413) return '照片太大，服务器拒收（413）';
   if (data && typeof data === 'object' && !Array.isArray(data)) {
     if (typeof data.detail === 'string' && data.detail) return data.detail;
     const parts = [];
@@ -161,6 +160,7 @@ function errorText(data, status) {
     if (parts.length) return parts.join('；');
   }
   if (Array.isArray(data) && data.length) return data.join('；');
+  if (status === 413) return '照片太大，服务器拒收（413）';
   return `服务器返回错误（${status}）`;
 }
 
@@ -1073,6 +1073,8 @@ function reportForm(item) {
   fd.append('category', item.category);
   fd.append('description', item.description || '');
   fd.append('captured_at', item.captured_at);
+  // Before the photos: the server checks that as many arrived as were sent.
+  fd.append('photo_count', String(item.photos.length));
   item.photos.forEach((p, i) => fd.append('photos', p.blob, p.name || `photo-${i + 1}.jpg`));
   return fd;
 }
@@ -1117,6 +1119,11 @@ async function sendItem(item) {
   }
   if (res.status === 408 || res.status === 429 || res.status >= 500) {
     await backoff(item, `服务器暂时无法处理（${res.status}）`, retryAfterMs(res.headers));
+    return 'stop';
+  }
+  if (res.data && res.data.code === 'upload_incomplete') {
+    // The body was cut on the way (a weak link): the same item, sent again, is whole.
+    await backoff(item, `照片未完整送达，将重试：${errorText(res.data, res.status)}`);
     return 'stop';
   }
   if (res.status >= 400) {
@@ -1423,6 +1430,7 @@ async function completeTask(result, label) {
   const fd = new FormData();
   fd.append('result', result);
   fd.append('note', $('#task-note').value.trim());
+  fd.append('photo_count', tasks.photo ? '1' : '0');
   if (tasks.photo) fd.append('photos', tasks.photo.file, tasks.photo.file.name || 'photo.jpg');
   if (geo.fix) {
     fd.append('lon', String(geo.fix.lon));
