@@ -11,3 +11,4 @@ class OrgConfig(AppConfig):
         from urbanmgmt.org.roles import sync_role_groups
 
         post_migrate.connect(sync_role_groups, sender=self)
+        from urbanmgmt.org import lockout  # noqa: F401  (connects the API's lockout answer)
