@@ -2,8 +2,10 @@
 
 from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.env import envbool, envfloat, envint, envlist, envstr, secret_key
@@ -48,6 +50,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -150,6 +153,25 @@ SECURE_HSTS_PRELOAD = HTTPS and envbool("SECURE_HSTS_PRELOAD", True)  # the head
 if PROXY_COUNT:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# --- Content-Security-Policy (django-csp 4): nothing but this server, no inline script.
+# Inline <script>/<style> that cannot move (folium's map, the API docs) carry the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
+
 # --- Language and time: Chinese first, Beijing time. ---
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "zh-hans")
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -178,6 +200,9 @@ GRID_INDEX_TTL_S = envfloat("GRID_INDEX_TTL_S", 5.0)
 # "https://tiles.example.gov.cn/{z}/{x}/{y}.png", with its attribution.
 MAP_TILE_URL = envstr("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = envstr("MAP_TILE_ATTRIBUTION", "")
+if MAP_TILE_URL:  # the tiles' server may serve images to the pages ({s}: any subdomain)
+    _tiles = urlsplit(MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
 # Above this many cases in view the case layer answers counts per grid/community/street.
 MAP_MAX_POINTS = envint("MAP_MAX_POINTS", 2000)
 # How often the map asks for changes (seconds).

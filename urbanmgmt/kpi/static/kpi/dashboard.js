@@ -127,7 +127,8 @@
         if (value === null || value === undefined || value === false) return;
         if (name === "class") el.className = value;
         else if (name === "text") el.textContent = value;
-        else if (name === "style") el.setAttribute("style", value);
+        // CSSOM, not the style attribute: the page's CSP refuses inline style attributes.
+        else if (name === "style") el.style.cssText = value;
         else if (name.slice(0, 2) === "on") el.addEventListener(name.slice(2), value);
         else el.setAttribute(name, value === true ? "" : value);
       });
@@ -719,6 +720,8 @@
 
   /* ---------- wiring ---------- */
 
+  // The controls reload on change; Enter in a date field must not send the form away.
+  document.getElementById("kpi-controls").addEventListener("submit", function (ev) { ev.preventDefault(); });
   els.period.addEventListener("change", onPeriodChange);
   els.start.addEventListener("change", reload);
   els.end.addEventListener("change", reload);
