@@ -45,7 +45,7 @@ INSTALLED_APPS = [
     "collectors_app",
     "vision",
     "maps",
-    "axes",
+    "urbanmgmt.org.apps.LoginProtectionConfig",  # django-axes
 ]
 
 MIDDLEWARE = [

@@ -2,6 +2,9 @@
 no violation (the `securitypolicyviolation` event, or Chromium's "Refused to …" console
 line), no page error, nothing from outside the server."""
 
+import json
+import os
+
 import pytest
 from django.test import Client
 
@@ -16,6 +19,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 # Redoc's sidebar credit always tries its logo from Redocly's CDN (it hides the <img> when that
 # fails, no option turns it off): the policy blocking it is the offline rule at work.
 EXPECTED = {"/api/redoc/": "https://cdn.redoc.ly/redoc/logo-mini.svg"}
+SHOTS = os.environ.get("CSP_SHOTS")  # a folder: screenshots of the pages for a look
 LISTEN = """document.addEventListener('securitypolicyviolation', (e) =>
   console.error(`CSP violation: ${e.violatedDirective} blocked ${e.blockedURI || 'inline'}`
                 + ` at ${e.sourceFile}:${e.lineNumber}`));"""
@@ -49,14 +53,33 @@ def test_no_page_violates_its_policy(browser, live_server, empty_history_after, 
         page.foreign_requests.clear()
         page.goto(live_server.url + path.format(**objects))
         page.wait_for_load_state("networkidle")
+        if path == "/":  # the language switch (its handler moved out of the page): English from here on
+            with page.expect_navigation():
+                page.select_option("select[name=language]", "en")
+            assert page.get_attribute("html", "lang") == "en"
         if path == "/map/":
             page.wait_for_selector("body[data-ready='1']", timeout=20000)
             page.locator(".case-marker").first.click()  # the case panel
-            page.wait_for_selector("#case-panel:not([hidden])")
+            page.wait_for_selector("#case-panel .tickets form")
+            assert "[object" not in page.inner_text("#case-panel")
+        if path.startswith("/vision/cameras/"):  # drawing a zone (its script moved out of the page)
+            for x, y in ((100, 100), (300, 120), (250, 300)):
+                page.click("#zone-canvas", position={"x": x, "y": y})
+            assert len(json.loads(page.input_value("#polygon"))) == 3
+        if path == "/kpi/":  # the month chart and its tooltip (ECharts writes HTML into it)
+            page.click('#valid-rate-card [data-by="month"]')
+            page.wait_for_selector("#valid-rate-card canvas", timeout=15000)
+            box = page.locator("#valid-rate-card canvas").first.bounding_box()
+            page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+            page.wait_for_selector(".kpi-tip-marker", timeout=5000)
+            if SHOTS:
+                page.screenshot(path=f"{SHOTS}/kpi-tooltip.png")
         if path == "/api/docs/":
             page.wait_for_selector(".swagger-ui .opblock", timeout=15000)
         if path == "/api/redoc/":
             page.wait_for_selector(".api-content", timeout=15000)
+        if SHOTS:
+            page.screenshot(path=f"{SHOTS}/{path.strip('/').replace('/', '_').format(**objects) or 'home'}.png")
         found[path] = [p for p in problems + [f"outside request: {url}" for url in page.foreign_requests]
                        if not (path in EXPECTED and EXPECTED[path] in p)]
     for page, _problems in pages.values():

@@ -228,7 +228,7 @@
       rows.push(el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); this.link(input.value.trim()); } },
         input, el('button', { type: 'submit', class: 'small' }, T.link)));
     }
-    box.replaceChildren(el('h3', {}, T.linked_tickets), rows);
+    box.replaceChildren(el('h3', {}, T.linked_tickets), ...rows);
   };
 
   CasePanel.prototype.mayLink = function () { return !this.config.workspace; };

@@ -545,13 +545,16 @@
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
       tooltip: {
         trigger: "axis",
+        // Elements, not HTML: ECharts' own markers are style="" markup, which the CSP refuses.
         formatter: function (items) {
-          var lines = [items[0] ? items[0].axisValueLabel : ""];
+          var box = h("div", null, items[0] ? items[0].axisValueLabel : "");
           items.forEach(function (it) {
-            lines.push(it.marker + fmt("labelled", { label: it.seriesName,
+            box.appendChild(h("br"));
+            append(box, h("span", { class: "kpi-tip-marker", style: "background-color:" + it.color }));
+            append(box, fmt("labelled", { label: it.seriesName,
               text: it.seriesIndex === 1 ? (isNum(it.value) ? it.value + "%" : "—") : count("pieces", it.value) }));
           });
-          return lines.join("<br>");
+          return box;
         }
       },
       legend: { data: [T.reports, T.valid_rate], bottom: 0 },
