@@ -14,7 +14,9 @@ pytestmark = pytest.mark.slow
 
 
 def check_deploy(**env) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if not k.startswith(("URBANMGMT_HTTPS", "SECURE_", "DEBUG"))}
+    # Not the test run's own switches (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE in this process).
+    base = {k: v for k, v in os.environ.items()
+            if not k.startswith(("URBANMGMT_", "SECURE_", "DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"))}
     base.update({"SECRET_KEY": secrets.token_urlsafe(50), "DEBUG": "0", "ALLOWED_HOSTS": "cg.example.gov.cn"}, **env)
     return subprocess.run([sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
                           cwd=django_settings.BASE_DIR, env=base, capture_output=True, text=True, timeout=120)
