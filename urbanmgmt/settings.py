@@ -1,8 +1,11 @@
 """Django settings for urbanmgmt: one file, values from the environment (see env.py)."""
 
+from datetime import timedelta
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.env import envbool, envfloat, envint, envlist, envstr, secret_key
@@ -42,10 +45,12 @@ INSTALLED_APPS = [
     "collectors_app",
     "vision",
     "maps",
+    "urbanmgmt.org.apps.LoginProtectionConfig",  # django-axes
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -54,6 +59,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as axes asks: it turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "urbanmgmt.urls"
@@ -107,14 +114,63 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Accounts: passwords, login throttling (django-axes), and the HTTPS switch. ---
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# axes watches every authenticate() call (login form, admin, the API token) before the
+# ordinary backend checks the password.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_ENABLED = envbool("AXES_ENABLED", True)
+AXES_FAILURE_LIMIT = envint("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envfloat("AXES_COOLOFF_MINUTES", 15))
+# One name from one address: a typo-prone inspector cannot lock a colleague out from elsewhere.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The lockout runs from the failure that caused it; tries while locked do not extend it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "urbanmgmt.org.lockout.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "urbanmgmt.org.lockout.client_ip"
+
+# Production behind HTTPS: one switch. Off, `make run` serves plain http on 127.0.0.1.
+HTTPS = envbool("URBANMGMT_HTTPS", False)
+# The reverse proxies in front (nginx terminating TLS: 1); they must overwrite, not pass on,
+# X-Forwarded-Proto, and append the client to X-Forwarded-For.
+PROXY_COUNT = envint("URBANMGMT_PROXY_COUNT", 1 if HTTPS else 0)
+SECURE_SSL_REDIRECT = HTTPS
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # a load balancer's plain-http probe
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS and envbool("SECURE_HSTS_PRELOAD", True)  # the header allows it; listing is a separate step
+if PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- Content-Security-Policy (django-csp 4): nothing but this server, no inline script.
+# Inline <script>/<style> that cannot move (folium's map, the API docs) carry the nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:", "blob:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [SELF],
+    },
+}
 
 # --- Language and time: Chinese first, Beijing time. ---
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "zh-hans")
@@ -144,6 +200,9 @@ GRID_INDEX_TTL_S = envfloat("GRID_INDEX_TTL_S", 5.0)
 # "https://tiles.example.gov.cn/{z}/{x}/{y}.png", with its attribution.
 MAP_TILE_URL = envstr("MAP_TILE_URL", "")
 MAP_TILE_ATTRIBUTION = envstr("MAP_TILE_ATTRIBUTION", "")
+if MAP_TILE_URL:  # the tiles' server may serve images to the pages ({s}: any subdomain)
+    _tiles = urlsplit(MAP_TILE_URL)
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(f"{_tiles.scheme}://{_tiles.netloc.replace('{s}', '*')}")
 # Above this many cases in view the case layer answers counts per grid/community/street.
 MAP_MAX_POINTS = envint("MAP_MAX_POINTS", 2000)
 # How often the map asks for changes (seconds).

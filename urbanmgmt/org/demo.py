@@ -8,6 +8,8 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from urbanmgmt.cases.calendar_seed import seed_calendar
@@ -115,6 +117,17 @@ def _rule(department, category_code, major_code, area, priority) -> None:
         department=department, category=category, major=major, area=area, defaults={"priority": priority})
 
 
+def _new_password(user) -> str:
+    """A random password that the site's own validators accept (AUTH_PASSWORD_VALIDATORS)."""
+    while True:
+        password = secrets.token_urlsafe(9)
+        try:
+            validate_password(password, user)
+            return password
+        except ValidationError:
+            continue
+
+
 def ensure_accounts() -> list[tuple[str, str, str]]:
     """One account per role; passwords are generated once and kept in var/, one file per
     database (demo_accounts.urbanmgmt.json for the default one)."""
@@ -125,7 +138,7 @@ def ensure_accounts() -> list[tuple[str, str, str]]:
     for username, role, name, department, grids in ACCOUNTS:
         user = User.objects.filter(username=username).first()
         if user is None:
-            password = secrets.token_urlsafe(9)
+            password = _new_password(User(username=username, first_name=name))
             user = User.objects.create_user(username, password=password, first_name=name,
                                             is_staff=role in (R.ADMIN, R.DISPATCHER, R.MANAGER),
                                             is_superuser=role == R.ADMIN)

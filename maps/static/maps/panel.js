@@ -43,6 +43,8 @@
       if (value === undefined || value === null || value === false) return;
       if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
       else if (key === 'class') node.className = value;
+      // CSSOM, not the style attribute: the page's CSP refuses inline style attributes.
+      else if (key === 'style') node.style.cssText = value;
       else if (key === 'dataset') Object.assign(node.dataset, value);
       else if (key in node && typeof value !== 'string') node[key] = value;
       else node.setAttribute(key, value === true ? '' : value);
@@ -226,7 +228,7 @@
       rows.push(el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); this.link(input.value.trim()); } },
         input, el('button', { type: 'submit', class: 'small' }, T.link)));
     }
-    box.replaceChildren(el('h3', {}, T.linked_tickets), rows);
+    box.replaceChildren(el('h3', {}, T.linked_tickets), ...rows);
   };
 
   CasePanel.prototype.mayLink = function () { return !this.config.workspace; };

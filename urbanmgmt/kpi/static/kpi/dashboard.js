@@ -127,7 +127,8 @@
         if (value === null || value === undefined || value === false) return;
         if (name === "class") el.className = value;
         else if (name === "text") el.textContent = value;
-        else if (name === "style") el.setAttribute("style", value);
+        // CSSOM, not the style attribute: the page's CSP refuses inline style attributes.
+        else if (name === "style") el.style.cssText = value;
         else if (name.slice(0, 2) === "on") el.addEventListener(name.slice(2), value);
         else el.setAttribute(name, value === true ? "" : value);
       });
@@ -544,13 +545,16 @@
       textStyle: { fontFamily: getComputedStyle(document.body).fontFamily },
       tooltip: {
         trigger: "axis",
+        // Elements, not HTML: ECharts' own markers are style="" markup, which the CSP refuses.
         formatter: function (items) {
-          var lines = [items[0] ? items[0].axisValueLabel : ""];
+          var box = h("div", null, items[0] ? items[0].axisValueLabel : "");
           items.forEach(function (it) {
-            lines.push(it.marker + fmt("labelled", { label: it.seriesName,
+            box.appendChild(h("br"));
+            append(box, h("span", { class: "kpi-tip-marker", style: "background-color:" + it.color }));
+            append(box, fmt("labelled", { label: it.seriesName,
               text: it.seriesIndex === 1 ? (isNum(it.value) ? it.value + "%" : "—") : count("pieces", it.value) }));
           });
-          return lines.join("<br>");
+          return box;
         }
       },
       legend: { data: [T.reports, T.valid_rate], bottom: 0 },
@@ -719,6 +723,8 @@
 
   /* ---------- wiring ---------- */
 
+  // The controls reload on change; Enter in a date field must not send the form away.
+  document.getElementById("kpi-controls").addEventListener("submit", function (ev) { ev.preventDefault(); });
   els.period.addEventListener("change", onPeriodChange);
   els.start.addEventListener("change", reload);
   els.end.addEventListener("change", reload);

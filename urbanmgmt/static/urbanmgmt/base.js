@@ -1,0 +1,12 @@
+/* Every page: behaviour the templates would otherwise write inline (the CSP forbids inline
+ * handlers). A control with data-autosubmit sends its form when changed (the language
+ * choice); a button with data-print prints the page. */
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-autosubmit]").forEach(function (control) {
+    control.addEventListener("change", function () { control.form.submit(); });
+  });
+  document.querySelectorAll("[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();
