@@ -28,10 +28,10 @@ def signed_in(user) -> Client:
 
 
 def upload(client, data: bytes, name="tickets.csv", **fields):
-    return client.post("/hotline/import/", {"file": _named(data, name), **fields})
+    return client.post("/hotline/import/", {"file": named_file(data, name), **fields})
 
 
-def _named(data: bytes, name: str):
+def named_file(data: bytes, name: str):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, data, content_type="application/octet-stream")
@@ -137,7 +137,7 @@ def test_the_results_go_back_in_the_source_format_with_the_mapping(people, gazet
     client = signed_in(people.dispatcher)
     mapping = "columns:\n  external_id: 单号\n  satisfaction: 评价\nvalues:\n  satisfaction:\n    很满意: satisfied\n"
     data = csv_bytes([{**row("E1", kind="咨询", text="咨询", 答复内容="已答复"), "单号": "E1"}], encoding="gb18030")
-    client.post("/hotline/import/", {"file": _named(data, "t.csv"), "mapping": _named(mapping.encode(), "m.yaml"),
+    client.post("/hotline/import/", {"file": named_file(data, "t.csv"), "mapping": named_file(mapping.encode(), "m.yaml"),
                                      "source": "gb"})
     run = ImportRun.objects.get()
     ticket = HotlineTicket.objects.get(source="gb")

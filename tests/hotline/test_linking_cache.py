@@ -9,10 +9,10 @@ pytestmark = pytest.mark.django_db
 
 
 def test_a_rebuilt_cache_leaves_the_one_a_reader_holds_whole(gazetteer, monkeypatch):
-    held = linking._current()
-    words = linking._remembered("小区门口暴露垃圾没人清理", held)
+    held = linking.current_words()
+    words = linking.remembered("小区门口暴露垃圾没人清理", held)
     monkeypatch.setattr(linking, "WORDS_CACHE", 0)  # the next search rebuilds it
-    fresh = linking._current()
+    fresh = linking.current_words()
     assert fresh is not held and {"of", "split", "concept"} <= set(fresh)
     assert held["小区门口暴露垃圾没人清理"] == words and {"of", "split", "concept"} <= set(held)
-    assert linking._remembered("小区门口暴露垃圾没人清理", fresh) == words
+    assert linking.remembered("小区门口暴露垃圾没人清理", fresh) == words

@@ -56,7 +56,7 @@ def window(category: Category) -> tuple[float, float]:
     return windows.get(category.service_code) or windows.get(major) or windows.get(category.family) or (50.0, 7.0)
 
 
-def _current() -> dict:
+def current_words() -> dict:
     """The remembered words, forgotten when the gazetteer or the classifier was built again
     (checked once per search, not per text: each check asks both holders). A new cache
     replaces the old one whole: another thread of the worker may still be reading the old."""
@@ -71,13 +71,13 @@ def _current() -> dict:
     return cache
 
 
-def _remembered(text: str, cache: dict) -> frozenset[str]:
+def remembered(text: str, cache: dict) -> frozenset[str]:
     """What two descriptions (with their addresses) are compared by: each catalogue keyword
     (or category name) in the text becomes its category (so 垃圾堆 and 暴露垃圾 agree,
     whatever words each citizen chose); the rest counts as character pairs, less house
     numbers, the names of the areas (shared by every ticket of a community) and the words
     that say where, when or how much rather than what (classify.GENERIC). Remembered per
-    text in `cache` (_current) for as long as the gazetteer and the classifier stay the same
+    text in `cache` (current_words) for as long as the gazetteer and the classifier stay the same
     (an import compares a ticket's text again when its case is a candidate for the next
     tickets)."""
     found = cache.get(text)
@@ -136,10 +136,10 @@ class Candidate:
         self.micros = _micros(self.at)
 
     def words_in(self, cache: dict) -> frozenset:
-        """Its words (_remembered), with the cache already checked (a search compares many)."""
+        """Its words (remembered), with the cache already checked (a search compares many)."""
         text = self.text
         if text.__class__ is not frozenset:
-            text = self.text = _remembered(text, cache)
+            text = self.text = remembered(text, cache)
         return text
 
 
@@ -206,8 +206,8 @@ class OpenCases:
             near.append((c, distance, seconds / 3600))
         if not near:
             return None
-        cache = _current()
-        mine = _remembered(text, cache)
+        cache = current_words()
+        mine = remembered(text, cache)
         scored = []
         for c, distance, hours in near:
             same = c.category_id == category.id
@@ -223,7 +223,7 @@ class OpenCases:
         if not by_point:
             # Placed by its community only: the address's finer place (菜市场旁边) must be
             # the case's; with no finer place, only the community's one case of the kind.
-            place = _remembered(address, cache)
+            place = remembered(address, cache)
             scored = [(covered(place, s[3].words_in(cache)), *s) for s in scored]
             scored.sort(key=lambda s: (-s[0], -s[1]))
             if place and scored[0][0] < COMMUNITY_MIN_COVER or not place and len(scored) > 1:
