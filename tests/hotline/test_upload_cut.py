@@ -4,7 +4,7 @@ import pytest
 from django.test.client import BOUNDARY, MULTIPART_CONTENT, encode_multipart
 
 from tests.hotline.helpers import csv_bytes, row
-from tests.hotline.test_intake_pages import named_file, inline_import, signed_in  # noqa: F401 (a fixture)
+from tests.hotline.test_intake_pages import inline_import, named_file, signed_in  # noqa: F401 (a fixture)
 from urbanmgmt.hotline.models import ImportRun
 
 pytestmark = pytest.mark.django_db
