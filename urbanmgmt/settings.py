@@ -297,6 +297,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "INFO")},
+    # django-axes says every successful login at INFO; its failures and lockouts are warnings.
+    "loggers": {"axes": {"level": envstr("AXES_LOG_LEVEL", "WARNING")}},
 }
 
 if envbool("URBANMGMT_FAST_HASHER", False):
