@@ -101,3 +101,15 @@ def category():
     from urbanmgmt.catalog.models import Category
 
     return Category.objects.get(service_code="E0102")  # 暴露垃圾 → sanitation office HZ-HWC, 2 working hours
+
+
+@pytest.fixture(autouse=True)
+def _media_through_the_app(monkeypatch):
+    """The live server answers /media/ as production does, through the platform's view.
+
+    Django's LiveServerThread wraps the site in a handler that serves every file under
+    MEDIA_ROOT to anyone before any view runs; gunicorn (`make run`) has no such handler, so
+    live-server and browser tests would never meet protected_media's checks."""
+    from django.test import testcases
+
+    monkeypatch.setattr(testcases._MediaFilesHandler, "_should_handle", lambda self, path: False)
