@@ -19,6 +19,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from collectors_app.evidence import flag
+from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask
 from urbanmgmt.cases.photos import read_uploads, signed_media_url
@@ -109,7 +110,7 @@ def reports(request):
 
 
 def _my_reports(request):
-    limit = min(int(request.query_params.get("limit", 50)), 200)
+    limit = min(whole_number(request.query_params.get("limit") or "50", "limit", 1), 200)
     reject_note = CaseEvent.objects.filter(case=OuterRef("pk"), action="reject").values("reason")[:1]
     thumb = CaseMedia.objects.filter(case=OuterRef("pk")).order_by("id").values("thumbnail")[:1]
     cases = (Case.objects.filter(reporter=request.user, channel=Channel.INSPECTOR).select_related("category")

@@ -9,8 +9,8 @@ from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
-from rest_framework_gis.pagination import GeoJsonPagination
 
+from urbanmgmt.api_guards import FeatureCollectionPagination
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
@@ -69,7 +69,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                   viewsets.GenericViewSet):
     """Cases of every channel. Changes go through `POST /cases/{id}/{action}/` with `version`."""
 
-    pagination_class = GeoJsonPagination
+    pagination_class = FeatureCollectionPagination
     filter_backends = [InBBoxFilter, *viewsets.GenericViewSet.filter_backends]
     bbox_filter_field = "point"
     filterset_class = CaseFilter

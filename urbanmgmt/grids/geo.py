@@ -51,7 +51,11 @@ def parse_point(value) -> Point:
     if point.empty:  # GEOS reads NaN coordinates as an empty point
         raise InvalidInput(_("Longitude and latitude must be finite numbers."))
     if point.srid not in (None, 4326):
-        point = point.transform(4326, clone=True)
+        try:
+            point = point.transform(4326, clone=True)
+        except (GEOSException, GDALException):
+            raise InvalidInput(_("The location's spatial reference (SRID %(srid)s) is unknown: give WGS84 "
+                                 "(EPSG:4326)."), srid=point.srid) from None
     return parse_lon_lat(point.x, point.y)
 
 

@@ -8,6 +8,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput
@@ -72,7 +73,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(case__in=visible)
         case = self.request.query_params.get("case")
         if case:
-            queryset = queryset.filter(case_id=int(case) if case.isdigit() else -1)
+            case_id = whole_number(case, "case", 1)
+            queryset = queryset.filter(case_id=case_id) if case_id < 2**63 else queryset.none()
         return queryset
 
     def create(self, request):

@@ -1,0 +1,113 @@
+"""Malformed input found by an outside tester: every one is a JSON 4xx `{"detail", "code"}`
+in the user's language (Chinese by default, English on request), never a server error or
+an HTML page; nothing is written."""
+
+import json
+
+import pytest
+
+from tests.builders import client_for, point_in
+from urbanmgmt.cases.models import Case
+
+pytestmark = pytest.mark.django_db
+
+HUGE = "9223372036854775808"  # 2**63: one past the largest 64-bit integer
+
+
+def api(user, language=None):
+    client = client_for(user, language)
+    client.raise_request_exception = False  # a server error answers 500, as it would in production
+    return client
+
+
+def assert_json_error(response, status=400, language_sample=None):
+    assert response.status_code == status, (response.status_code, response.content[:300])
+    assert response["Content-Type"].startswith("application/json"), response.content[:300]
+    body = json.loads(response.content)
+    assert isinstance(body["detail"], str) and body["detail"] and body["code"], body
+    if language_sample is not None:
+        assert language_sample(body["detail"]), body["detail"]
+    return body
+
+
+def chinese(text: str) -> bool:
+    return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+@pytest.mark.parametrize("path", ["/api/v1/areas/", "/api/v1/majors/", "/api/v1/categories/", "/api/v1/departments/",
+                                  "/api/v1/hotline/tickets/"])
+def test_a_huge_limit_gives_the_largest_page(people, path, settings):
+    response = api(people.dispatcher).get(path, {"limit": HUGE})
+    assert response.status_code == 200, response.content[:300]
+    assert len(response.data["results"]) <= settings.API_MAX_PAGE_SIZE
+
+
+@pytest.mark.parametrize(("path", "query"), [
+    ("/api/v1/collect/reports/", {"limit": "abc"}), ("/api/v1/collect/reports/", {"limit": "-1"}),
+    ("/api/v1/areas/", {"limit": "abc"}), ("/api/v1/areas/", {"offset": "x"}), ("/api/v1/areas/", {"offset": "-5"}),
+])
+def test_a_limit_or_offset_that_is_no_whole_number_is_refused_in_the_users_language(people, path, query):
+    assert_json_error(api(people.inspector).get(path, query), 400, chinese)
+    assert "whole number" in assert_json_error(api(people.inspector, "en").get(path, query), 400)["detail"]
+
+
+def test_a_huge_offset_gives_an_empty_page(people):
+    response = api(people.dispatcher).get("/api/v1/areas/", {"offset": HUGE})
+    assert response.status_code == 200 and response.data["results"] == []
+
+
+def test_a_huge_page_size_of_a_geojson_list_gives_the_largest_page(people):
+    response = api(people.dispatcher).get("/api/v1/grids/", {"page_size": HUGE})
+    assert response.status_code == 200 and response.data["type"] == "FeatureCollection"
+
+
+def test_a_huge_case_id_on_tickets_finds_none(people):
+    response = api(people.dispatcher).get("/api/v1/hotline/tickets/", {"case": HUGE * 3})
+    assert response.status_code == 200 and response.data["results"] == []
+
+
+def test_a_huge_id_in_the_path_is_a_json_404(people):
+    assert_json_error(api(people.dispatcher).get(f"/api/v1/cases/{HUGE}/"), 404, chinese)
+
+
+def test_a_location_in_an_unknown_spatial_reference_is_refused(people, category):
+    a = point_in(0.5, 0.5)
+    response = api(people.dispatcher).post("/api/v1/cases/", {
+        "channel": "other", "location": f"SRID=987654;POINT({a.x} {a.y})", "category": category.service_code,
+    }, format="json")
+    assert_json_error(response, 400, chinese)
+    assert not Case.objects.exists()
+
+
+def test_json_nested_two_thousand_levels_deep_is_refused(people):
+    body = "[" * 2000 + "]" * 2000
+    response = api(people.dispatcher).post("/api/v1/cases/", body, content_type="application/json")
+    assert_json_error(response, 400, chinese)
+    body = '{"channel": "other", "location": ' + '{"a": ' * 100 + "1" + "}" * 100 + "}"
+    response = api(people.dispatcher, "en").post("/api/v1/cases/", body, content_type="application/json")
+    assert "nested deeper" in assert_json_error(response, 400)["detail"]
+
+
+def test_a_one_megabyte_description_is_refused_naming_the_limit(people, category):
+    a = point_in(0.5, 0.5)
+    fields = {"channel": "other", "lon": a.x, "lat": a.y, "category": category.service_code, "description": "垃圾" * 2**19}
+    as_json = api(people.dispatcher).post("/api/v1/cases/", fields, format="json")
+    assert_json_error(as_json, 413, chinese)
+    as_form = api(people.dispatcher, "en").post("/api/v1/cases/", fields)  # form-encoded: 9 bytes a character
+    assert "KB" in assert_json_error(as_form, 413)["detail"]
+    assert not Case.objects.exists()
+
+
+def test_a_description_over_its_length_is_refused_naming_the_length(people, category):
+    a = point_in(0.5, 0.5)
+    response = api(people.dispatcher).post("/api/v1/cases/", {
+        "channel": "other", "lon": a.x, "lat": a.y, "category": category.service_code, "description": "垃" * 2001,
+    }, format="json")
+    assert response.status_code == 400 and "2000" in str(response.data["description"])
+
+
+def test_an_unknown_api_address_is_a_json_404_but_a_page_stays_html(people, client):
+    assert_json_error(api(people.dispatcher).get("/api/v1/no-such-thing/"), 404, chinese)
+    assert_json_error(api(people.dispatcher, "en").get("/open311/v2/no-such-thing"), 404)
+    page = client.get("/no-such-page/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
