@@ -28,6 +28,7 @@ from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.api import UnitGridSerializer
 from urbanmgmt.grids.geo import parse_lon_lat
 from urbanmgmt.grids.models import UnitGrid
+from urbanmgmt.moments import MomentField
 from urbanmgmt.org.roles import INSPECTOR, require_role, roles_of
 
 
@@ -44,7 +45,7 @@ class ReportForm(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True))
     description = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    captured_at = serializers.DateTimeField()
+    captured_at = MomentField()
 
     def validate(self, attrs):
         attrs["point"] = parse_lon_lat(attrs.pop("lon"), attrs.pop("lat"))
@@ -57,8 +58,6 @@ class ReportForm(serializers.Serializer):
             raise serializers.ValidationError({"accuracy_m": _(
                 "The GPS fix is only accurate to %(acc)d m (the limit is %(max)d m): place the point on the map by hand."
             ) % {"acc": accuracy, "max": settings.COLLECT_ACCURACY_MAX_M}})
-        if attrs["captured_at"] > timezone.now() + dt.timedelta(minutes=5):
-            raise serializers.ValidationError({"captured_at": _("The capture time lies in the future: check the phone's clock.")})
         return attrs
 
 

@@ -9,6 +9,7 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import parse_lon_lat, parse_point
+from urbanmgmt.moments import MomentField
 from urbanmgmt.org.models import Department
 
 
@@ -78,7 +79,7 @@ class CaseCreateSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     request_type = serializers.ChoiceField(choices=RequestType.choices, required=False, allow_blank=True)
     external_ref = serializers.CharField(required=False, allow_null=True, max_length=100)
-    reported_at = serializers.DateTimeField(required=False)
+    reported_at = MomentField(required=False)
 
     def validate(self, attrs):
         if attrs.get("location") is not None:
