@@ -12,6 +12,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -205,3 +207,40 @@ def complete_task(request, pk: int):
     case = services.complete_task(request.user, task, result=data["result"], note=data["note"],
                                   evidence=flag(photos, where, timezone.now(), kind))
     return Response({"case": case.code, "state": case.state, "result": data["result"]})
+
+
+# What the views above take and answer, for the OpenAPI schema.
+def _schema_of(name: str, many: bool = False, **fields) -> serializers.Serializer:
+    return inline_serializer(name, fields, many=many)
+
+
+_S = serializers
+PHOTOS = {"photos": _S.ListField(child=_S.FileField(), help_text=_("the photos (JPEG), as repeated parts"))}
+REPORT_ANSWER = _schema_of(
+    "ReportAnswer", id=_S.IntegerField(), code=_S.CharField(), state=_S.CharField(), client_uuid=_S.CharField(),
+    grid=_S.CharField(allow_null=True), community=_S.CharField(allow_null=True), flags=_S.ListField(child=_S.CharField()))
+MY_REPORTS = _schema_of(
+    "MyReport", many=True, id=_S.IntegerField(), code=_S.CharField(), state=_S.CharField(), state_display=_S.CharField(),
+    category_name=_S.CharField(), reported_at=_S.DateTimeField(), reject_reason_display=_S.CharField(),
+    reject_note=_S.CharField(), thumbnail=_S.CharField(allow_null=True))
+TASK_CASE = _schema_of(
+    "TaskCase", code=_S.CharField(), category_name=_S.CharField(), description=_S.CharField(),
+    address=_S.CharField(), lon=_S.FloatField(), lat=_S.FloatField(), grid=_S.CharField())
+me = extend_schema(responses=_schema_of(
+    "Me", username=_S.CharField(), display_name=_S.CharField(), roles=_S.ListField(child=_S.CharField()),
+    grids=_S.IntegerField(), accuracy_warn_m=_S.FloatField(), accuracy_max_m=_S.FloatField(),
+    max_photos=_S.IntegerField(), max_photo_bytes=_S.IntegerField(), max_report_bytes=_S.IntegerField()))(me)
+my_grids = extend_schema(responses=UnitGridSerializer(many=True))(my_grids)
+frequent_categories = extend_schema(responses=_schema_of(
+    "FrequentCategories", results=_S.ListField(child=_S.CharField())))(frequent_categories)
+reports = extend_schema(
+    methods=["GET"], parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description="1–200, default 50")],
+    responses=_schema_of("MyReports", results=MY_REPORTS))(reports)
+reports = extend_schema(methods=["POST"], request={"multipart/form-data": _schema_of(
+    "ReportSubmission", **ReportForm().get_fields(), **PHOTOS)}, responses={200: REPORT_ANSWER, 201: REPORT_ANSWER})(reports)
+tasks = extend_schema(responses=_schema_of("MyTasks", results=_schema_of(
+    "MyTask", many=True, id=_S.IntegerField(), kind=_S.CharField(), kind_display=_S.CharField(), due_at=_S.DateTimeField(),
+    overdue=_S.BooleanField(), case=TASK_CASE)))(tasks)
+complete_task = extend_schema(request={"multipart/form-data": _schema_of(
+    "TaskCompletion", **TaskForm().get_fields(), **PHOTOS)}, responses=_schema_of(
+    "TaskCompleted", case=_S.CharField(), state=_S.CharField(), result=_S.CharField()))(complete_task)

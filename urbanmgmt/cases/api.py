@@ -4,8 +4,8 @@ import django_filters
 from django.db.models import Q
 from django.utils import timezone
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework_gis.filters import InBBoxFilter
@@ -89,7 +89,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             return TransitionSerializer
         return CaseFeatureSerializer
 
-    @extend_schema(responses=CaseDetailSerializer)
+    @extend_schema(responses={200: CaseDetailSerializer, 201: CaseDetailSerializer})
     def create(self, request, *args, **kwargs):
         serializer = CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -99,7 +99,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        request=TransitionSerializer, responses=CaseDetailSerializer,
+        request=TransitionSerializer, responses=CaseDetailSerializer, operation_id="v1_cases_transition",
         parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH,
                                      enum=list(TRANSITIONS), description="the step of the closed loop")],
     )
@@ -116,6 +116,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         fresh = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
+    @extend_schema(responses=inline_serializer("SuggestedDepartment", {
+        "department": serializers.CharField(allow_null=True), "name": serializers.CharField(allow_null=True)}))
     @action(detail=True, methods=["get"], url_path="suggested-department")
     def suggested_department(self, request, pk=None):
         """The department the ownership register suggests for this case (or null)."""

@@ -14,9 +14,9 @@ from urbanmgmt.org.models import Department
 
 
 class CaseFeatureSerializer(GeoFeatureModelSerializer):
-    category = serializers.CharField(source="category.service_code", default=None, read_only=True)
+    category = serializers.CharField(source="category.service_code", default=None, read_only=True, allow_null=True)
     category_name = serializers.CharField(source="category.name_zh", default="", read_only=True)
-    department = serializers.CharField(source="department.code", default=None, read_only=True)
+    department = serializers.CharField(source="department.code", default=None, read_only=True, allow_null=True)
     department_name = serializers.CharField(source="department.name", default="", read_only=True)
     grid = serializers.CharField(source="grid.code", read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -32,7 +32,7 @@ class CaseFeatureSerializer(GeoFeatureModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = CaseEvent
@@ -43,13 +43,14 @@ class CaseMediaSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseMedia
         fields = ["id", "kind", "file", "display", "thumbnail", "sha256", "flags", "uploaded_at"]
+        extra_kwargs = {"display": {"allow_null": True}, "thumbnail": {"allow_null": True}}  # blank: not made yet
 
 
 class CaseDetailSerializer(CaseFeatureSerializer):
     events = CaseEventSerializer(many=True, read_only=True)
     media = CaseMediaSerializer(many=True, read_only=True)
-    community = serializers.CharField(source="community.name", read_only=True)
-    street = serializers.CharField(source="street.name", read_only=True)
+    community = serializers.CharField(source="community.name", read_only=True, allow_null=True)
+    street = serializers.CharField(source="street.name", read_only=True, allow_null=True)
     actions = serializers.SerializerMethodField()
 
     class Meta(CaseFeatureSerializer.Meta):

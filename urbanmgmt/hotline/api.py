@@ -4,6 +4,8 @@ The caller's contact is shown to intake staff (dispatchers, admins) only."""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -21,8 +23,9 @@ PUSH_MAX = 5000
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    case_code = serializers.CharField(source="case.code", default=None, read_only=True)
-    category_code = serializers.CharField(source="category.service_code", default=None, read_only=True)
+    case_code = serializers.CharField(source="case.code", default=None, read_only=True, allow_null=True)
+    category_code = serializers.CharField(source="category.service_code", default=None, read_only=True,
+                                          allow_null=True)
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
 
@@ -34,10 +37,10 @@ class TicketSerializer(serializers.ModelSerializer):
                   "category_method", "needs_review", "reply_due_at", "state", "case", "case_code", "link_reason",
                   "owns_case", "answer", "reply", "replied_at", "satisfaction", "resolved", "satisfaction_at"]
 
-    def get_lon(self, ticket):
+    def get_lon(self, ticket) -> float | None:
         return ticket.point.x if ticket.point else None
 
-    def get_lat(self, ticket):
+    def get_lat(self, ticket) -> float | None:
         return ticket.point.y if ticket.point else None
 
     def to_representation(self, ticket):
@@ -59,6 +62,58 @@ class UnlinkForm(serializers.Serializer):
     reason = serializers.CharField(allow_blank=True, default="")
 
 
+class PlaceForm(serializers.Serializer):
+    lon = serializers.FloatField(help_text=_("WGS84 longitude"))
+    lat = serializers.FloatField(help_text=_("WGS84 latitude"))
+
+
+class ClassifyForm(serializers.Serializer):
+    category = serializers.CharField(help_text=_("service code of an active category"))
+
+
+class AnswerForm(serializers.Serializer):
+    answer = serializers.CharField(allow_blank=True, required=False)
+
+
+class CallbackForm(serializers.Serializer):
+    satisfaction = serializers.CharField(allow_blank=True, required=False, help_text="满意, 基本满意, 不满意, 未联系上")
+    resolved = serializers.BooleanField(required=False, allow_null=True)
+
+
+class RefusedRow(serializers.Serializer):
+    line = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class PushSummary(serializers.Serializer):
+    total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    cases_created = serializers.IntegerField()
+    linked = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    unplaced = serializers.IntegerField()
+    to_review = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    notes = serializers.ListField(child=serializers.CharField())
+    refused = RefusedRow(many=True)
+
+
+PUSH_ROW = {"type": "object", "additionalProperties": True,
+            "description": "a ticket in the import's field names (external_id, received_at, request_type, text, "
+                           "address, lon, lat, datum, …) or a source's own column names (工单编号, 受理时间, …)"}
+
+
+@extend_schema_view(
+    create=extend_schema(request={"application/json": {"oneOf": [PUSH_ROW, {"type": "array", "items": PUSH_ROW}]}},
+                         parameters=[OpenApiParameter("source", OpenApiTypes.STR)],
+                         responses={200: PushSummary, 201: PushSummary}),
+    list=extend_schema(parameters=[OpenApiParameter("case", OpenApiTypes.INT, description=_("tickets of this case"))]),
+    link=extend_schema(request=LinkForm), unlink=extend_schema(request=UnlinkForm),
+    place=extend_schema(request=PlaceForm), classify=extend_schema(request=ClassifyForm),
+    answer=extend_schema(request=AnswerForm), callback=extend_schema(request=CallbackForm),
+)
 class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     """12345 tickets; `?case=<id>`, `?state=unplaced`, `?needs_review=true` filter."""
 

@@ -4,6 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
@@ -133,3 +135,15 @@ def campaigns(request):
 
     _managers_only(request)
     return Response({"results": campaign_progress(*period_of(request.query_params))})
+
+
+# What the views above take and answer, for the OpenAPI schema.
+FIGURES = OpenApiResponse(OpenApiTypes.OBJECT, description=_("the figures, by name"))
+ROWS = inline_serializer("KpiRows", {"results": serializers.ListField(child=serializers.DictField())})
+quota = extend_schema(parameters=[QuotaQuery], responses=FIGURES)(quota)
+valid_rate = extend_schema(parameters=[RateQuery, PeriodQuery], responses=inline_serializer("ValidRates", {
+    "start": serializers.DateField(), "end": serializers.DateField(), "by": serializers.CharField(),
+    "results": serializers.ListField(child=serializers.DictField())}))(valid_rate)
+evaluation = extend_schema(parameters=[EvaluationQuery, PeriodQuery], responses=FIGURES)(evaluation)
+hotline = extend_schema(parameters=[PeriodQuery], responses=FIGURES)(hotline)
+campaigns = extend_schema(parameters=[PeriodQuery], responses=ROWS)(campaigns)
