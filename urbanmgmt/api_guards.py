@@ -5,6 +5,7 @@ server error) answered as JSON under /api/ and /open311/ while pages keep their 
 """
 
 from django.conf import settings
+from django.contrib.gis.geos import Polygon
 from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
@@ -12,9 +13,11 @@ from django.views import defaults
 from rest_framework import pagination
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
+from rest_framework_gis.filters import InBBoxFilter
 from rest_framework_gis.pagination import GeoJsonPagination
 
 from urbanmgmt.errors import InvalidInput
+from urbanmgmt.grids.geo import parse_bbox
 
 API_PREFIXES = ("/api/", "/open311/")
 
@@ -52,6 +55,14 @@ class BoundedLimitOffsetPagination(pagination.LimitOffsetPagination):
         for parameter in parameters:
             parameter["schema"]["minimum"] = 1 if parameter["name"] == self.limit_query_param else 0
         return parameters
+
+
+class CheckedInBBoxFilter(InBBoxFilter):
+    """rest_framework_gis' `in_bbox` filter with its four numbers checked first (parse_bbox)."""
+
+    def get_filter_bbox(self, request):
+        text = request.query_params.get(self.bbox_param)
+        return Polygon.from_bbox(parse_bbox(text)) if text else None
 
 
 class FeatureCollectionPagination(GeoJsonPagination):

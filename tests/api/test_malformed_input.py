@@ -111,3 +111,10 @@ def test_an_unknown_api_address_is_a_json_404_but_a_page_stays_html(people, clie
     assert_json_error(api(people.dispatcher, "en").get("/open311/v2/no-such-thing"), 404)
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("path", ["/api/v1/cases/", "/api/v1/grids/"])
+def test_a_bounding_box_of_absurd_numbers_is_refused_before_it_reaches_geos(people, path):
+    # On the previous code GEOS's WKT writer overran its buffer on 5e213 and aborted the process.
+    box = "5.242150155499692e+213,4.503856836412114e+16,8.524483278288548e-79,-1.175494351e-38"
+    assert_json_error(api(people.dispatcher).get(path, {"in_bbox": box}), 400, chinese)

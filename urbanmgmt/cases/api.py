@@ -8,9 +8,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework_gis.filters import InBBoxFilter
 
-from urbanmgmt.api_guards import FeatureCollectionPagination
+from urbanmgmt.api_guards import CheckedInBBoxFilter, FeatureCollectionPagination
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
@@ -70,7 +69,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     """Cases of every channel. Changes go through `POST /cases/{id}/{action}/` with `version`."""
 
     pagination_class = FeatureCollectionPagination
-    filter_backends = [InBBoxFilter, *viewsets.GenericViewSet.filter_backends]
+    filter_backends = [CheckedInBBoxFilter, *viewsets.GenericViewSet.filter_backends]
     bbox_filter_field = "point"
     filterset_class = CaseFilter
 

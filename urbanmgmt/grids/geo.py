@@ -15,6 +15,8 @@ from pyproj import Transformer
 
 from urbanmgmt.errors import InvalidInput
 
+WORLD = (-180.0, -90.0, 180.0, 90.0)
+
 
 def check_lon_lat(lon, lat) -> tuple[float, float]:
     """(lon, lat) as floats, refusing NaN, infinities and out-of-range values."""
@@ -27,6 +29,21 @@ def check_lon_lat(lon, lat) -> tuple[float, float]:
     if not (-180 <= x <= 180 and -90 <= y <= 90):
         raise InvalidInput(_("Longitude must lie within ±180 and latitude within ±90 degrees."))
     return x, y
+
+
+def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
+    """west, south, east, north in WGS84 degrees from `west,south,east,north` (the world when
+    empty); 400 on anything else. GEOS's WKT writer overruns its buffer on coordinates such as
+    1e213 and aborts the whole server process, so nothing unchecked reaches a geometry."""
+    if not text:
+        return WORLD
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        raise InvalidInput(_("bbox must be four numbers: west,south,east,north.")) from None
+    if not all(map(math.isfinite, (west, south, east, north))) or not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
+        raise InvalidInput(_("bbox must lie within -180..180, -90..90 with west < east and south < north."))
+    return west, south, east, north
 
 
 def parse_lon_lat(lon, lat) -> Point:
