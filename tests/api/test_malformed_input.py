@@ -7,7 +7,10 @@ import json
 import pytest
 
 from tests.builders import client_for, point_in
+from tests.hotline.helpers import row
 from urbanmgmt.cases.models import Case
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket
 
 pytestmark = pytest.mark.django_db
 
@@ -118,3 +121,18 @@ def test_a_bounding_box_of_absurd_numbers_is_refused_before_it_reaches_geos(peop
     # On the previous code GEOS's WKT writer overran its buffer on 5e213 and aborted the process.
     box = "5.242150155499692e+213,4.503856836412114e+16,8.524483278288548e-79,-1.175494351e-38"
     assert_json_error(api(people.dispatcher).get(path, {"in_bbox": box}), 400, chinese)
+
+
+def test_a_kpi_period_of_two_thousand_years_is_refused(people):
+    response = api(people.manager).get("/api/v1/kpi/valid-rate/", {"by": "month", "start": "7579-12-30",
+                                                                   "end": "9859-03-13"})
+    assert response.status_code == 400 and "1830" in str(response.data), response.data
+
+
+@pytest.mark.parametrize("action", ["place", "classify", "answer", "callback"])
+def test_a_ticket_action_with_a_body_that_is_no_object_is_refused(people, action):
+    import_rows([row("T1", col=1.5, cell=1.5)], source="s", actor=people.dispatcher)
+    ticket = HotlineTicket.objects.get()
+    response = api(people.dispatcher).post(f"/api/v1/hotline/tickets/{ticket.pk}/{action}/", "true",
+                                           content_type="application/json")
+    assert response.status_code == 400, response.content[:300]

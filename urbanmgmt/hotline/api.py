@@ -72,12 +72,25 @@ class ClassifyForm(serializers.Serializer):
 
 
 class AnswerForm(serializers.Serializer):
-    answer = serializers.CharField(allow_blank=True, required=False)
+    answer = serializers.CharField(allow_blank=True, required=False, default="")
+
+
+class YesNo(serializers.BooleanField):
+    TRUE_VALUES = {*serializers.BooleanField.TRUE_VALUES, "是"}
+    FALSE_VALUES = {*serializers.BooleanField.FALSE_VALUES, "否"}
 
 
 class CallbackForm(serializers.Serializer):
-    satisfaction = serializers.CharField(allow_blank=True, required=False, help_text="满意, 基本满意, 不满意, 未联系上")
-    resolved = serializers.BooleanField(required=False, allow_null=True)
+    satisfaction = serializers.CharField(allow_blank=True, required=False, default="",
+                                         help_text="满意, 基本满意, 不满意, 未联系上")
+    resolved = YesNo(allow_null=True, required=False, help_text="true / false (also 1 / 0, 是 / 否)")
+
+
+def _valid(form_class, request) -> dict:
+    """The form's fields from the request body; 400 on a body that is not an object."""
+    form = form_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data
 
 
 class RefusedRow(serializers.Serializer):
@@ -167,23 +180,23 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def place(self, request, pk=None):
-        return self._answer(services.place(request.user, self.get_object(), request.data.get("lon"),
-                                           request.data.get("lat")))
+        data = _valid(PlaceForm, request)
+        return self._answer(services.place(request.user, self.get_object(), data["lon"], data["lat"]))
 
     @action(detail=True, methods=["post"])
     def classify(self, request, pk=None):
-        category = Category.objects.filter(service_code=request.data.get("category"), active=True).first()
+        code = _valid(ClassifyForm, request)["category"]
+        category = Category.objects.filter(service_code=code, active=True).first()
         if category is None:
-            raise InvalidInput(_("Unknown category “%(code)s”."), code=request.data.get("category"))
+            raise InvalidInput(_("Unknown category “%(code)s”."), code=code)
         return self._answer(services.classify(request.user, self.get_object(), category))
 
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        return self._answer(services.answer(request.user, self.get_object(), request.data.get("answer", "")))
+        return self._answer(services.answer(request.user, self.get_object(), _valid(AnswerForm, request)["answer"]))
 
     @action(detail=True, methods=["post"])
     def callback(self, request, pk=None):
-        resolved = request.data.get("resolved")
-        return self._answer(services.record_callback(
-            request.user, self.get_object(), request.data.get("satisfaction", ""),
-            None if resolved in (None, "") else str(resolved).lower() in ("true", "1", "yes", "是")))
+        data = _valid(CallbackForm, request)
+        return self._answer(services.record_callback(request.user, self.get_object(), data["satisfaction"],
+                                                     data.get("resolved")))

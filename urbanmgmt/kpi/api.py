@@ -18,6 +18,7 @@ from urbanmgmt.kpi.models import AnnualQuota
 from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, require_role
 
 MANAGERS = (MANAGER, DISPATCHER, ADMIN)
+MAX_PERIOD_DAYS = 5 * 366
 
 
 def _managers_only(request):
@@ -100,6 +101,8 @@ class PeriodQuery(serializers.Serializer):
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError(_("The period ends before it starts."))
+        if (attrs["end"] - attrs["start"]).days >= MAX_PERIOD_DAYS:  # 2,000 years of months took minutes
+            raise serializers.ValidationError(_("The period is longer than %(n)s days.") % {"n": MAX_PERIOD_DAYS})
         return attrs
 
 
