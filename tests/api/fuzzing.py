@@ -10,6 +10,7 @@ content type. Failures are collected, not raised, so one run counts them all.
 import os
 import sys
 import time
+from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,7 @@ class FuzzReport:
     schema_violations: int = 0
     failures: list[str] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # per operation: where a slow run spends its time
+    statuses: Counter = field(default_factory=Counter)
 
     def record(self, role: str, label: str, failures: Iterable, request: str = "") -> None:
         for failure in failures:
@@ -108,6 +110,7 @@ def _fuzz_operation(operation, mode, examples: int, base_url: str, session, role
         except requests.RequestException as exc:
             report.record(role, operation.label, [exc], str(case.query))
             return
+        report.statuses[response.status_code] += 1
         try:
             case.validate_response(response, checks=CHECKS)
         except BaseExceptionGroup as group:
