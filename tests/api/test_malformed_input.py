@@ -91,13 +91,14 @@ def test_json_nested_two_thousand_levels_deep_is_refused(people):
     assert "nested deeper" in assert_json_error(response, 400)["detail"]
 
 
-def test_a_one_megabyte_description_is_refused_naming_the_limit(people, category):
+def test_a_one_megabyte_description_is_refused_naming_the_limit(people, category, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440  # Django's default: 2,560 KB of non-file fields
     a = point_in(0.5, 0.5)
     fields = {"channel": "other", "lon": a.x, "lat": a.y, "category": category.service_code, "description": "垃圾" * 2**19}
     as_json = api(people.dispatcher).post("/api/v1/cases/", fields, format="json")
     assert_json_error(as_json, 413, chinese)
     as_form = api(people.dispatcher, "en").post("/api/v1/cases/", fields)  # form-encoded: 9 bytes a character
-    assert "KB" in assert_json_error(as_form, 413)["detail"]
+    assert "2560 KB" in assert_json_error(as_form, 413)["detail"]
     assert not Case.objects.exists()
 
 
@@ -136,3 +137,9 @@ def test_a_ticket_action_with_a_body_that_is_no_object_is_refused(people, action
     response = api(people.dispatcher).post(f"/api/v1/hotline/tickets/{ticket.pk}/{action}/", "true",
                                            content_type="application/json")
     assert response.status_code == 400, response.content[:300]
+
+
+def test_a_body_that_is_not_json_is_refused_in_the_users_language(people):
+    assert_json_error(api(people.dispatcher).post("/api/v1/cases/", "{", content_type="application/json"), 400, chinese)
+    body = assert_json_error(api(people.dispatcher, "en").post("/api/v1/cases/", "{", content_type="application/json"))
+    assert body["detail"] == "The body is not valid JSON."

@@ -54,12 +54,12 @@ class TicketSerializer(serializers.ModelSerializer):
 class LinkForm(serializers.Serializer):
     case = serializers.IntegerField()
     version = serializers.IntegerField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class UnlinkForm(serializers.Serializer):
     version = serializers.IntegerField()
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", max_length=2000)
 
 
 class PlaceForm(serializers.Serializer):
@@ -68,11 +68,11 @@ class PlaceForm(serializers.Serializer):
 
 
 class ClassifyForm(serializers.Serializer):
-    category = serializers.CharField(help_text=_("service code of an active category"))
+    category = serializers.CharField(max_length=20, help_text=_("service code of an active category"))
 
 
 class AnswerForm(serializers.Serializer):
-    answer = serializers.CharField(allow_blank=True, required=False, default="")
+    answer = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
 
 
 class YesNo(serializers.BooleanField):
@@ -81,7 +81,7 @@ class YesNo(serializers.BooleanField):
 
 
 class CallbackForm(serializers.Serializer):
-    satisfaction = serializers.CharField(allow_blank=True, required=False, default="",
+    satisfaction = serializers.CharField(allow_blank=True, required=False, default="", max_length=20,
                                          help_text="满意, 基本满意, 不满意, 未联系上")
     resolved = YesNo(allow_null=True, required=False, help_text="true / false (also 1 / 0, 是 / 否)")
 
