@@ -20,6 +20,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases.models import Case
 from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
@@ -120,10 +121,9 @@ def candidates(request):
     if not case_id and not R.has_role(request.user, *(r for r in VIEWERS if r != R.HANDLER)):
         raise NotAllowed(_("A department sees the candidates of its own cases only: give ?case=<id>."))
     if case_id:
-        if not case_id.isdigit():
-            raise InvalidInput(_("“case” must be a case id."))
-        get_object_or_404(R.visible_cases(request.user, Case.objects.all()), pk=int(case_id))
-        rows = rows.filter(case_id=int(case_id))
+        case_id = whole_number(case_id, "case", 1)
+        get_object_or_404(R.visible_cases(request.user, Case.objects.all()), pk=min(case_id, 2**63 - 1))
+        rows = rows.filter(case_id=case_id)
     if request.query_params.get("status"):
         rows = rows.filter(status=request.query_params["status"])
     if request.query_params.get("camera"):

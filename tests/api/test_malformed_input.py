@@ -143,3 +143,11 @@ def test_a_body_that_is_not_json_is_refused_in_the_users_language(people):
     assert_json_error(api(people.dispatcher).post("/api/v1/cases/", "{", content_type="application/json"), 400, chinese)
     body = assert_json_error(api(people.dispatcher, "en").post("/api/v1/cases/", "{", content_type="application/json"))
     assert body["detail"] == "The body is not valid JSON."
+
+
+@pytest.mark.parametrize(("path", "name"), [("/api/v1/hotline/tickets/", "case"), ("/api/v1/vision/candidates/", "case"),
+                                            ("/api/v1/areas/", "limit"), ("/api/v1/areas/", "offset")])
+def test_a_number_of_five_thousand_digits_is_no_server_error(people, path, name):
+    # int() refuses more than 4,300 digits with a ValueError.
+    response = api(people.dispatcher).get(path, {name: "9" * 5000})
+    assert response.status_code in (200, 404), response.content[:300]
