@@ -124,7 +124,8 @@ def repeat_grids(request):
 @extend_schema(parameters=[OpenApiParameter("as", OpenApiTypes.STR, enum=list(exports.FORMATS),
                                             description="the file format (`format` is DRF's own parameter)"),
                            OpenApiParameter("layer", OpenApiTypes.STR, enum=["cases", "grids"]), BBOX, *FILTERS],
-               responses={(200, mime.split(";")[0]): OpenApiTypes.BINARY for _ext, mime in exports.FORMATS.values()})
+               responses={(200, mime.split(";")[0]): OpenApiTypes.OBJECT if fmt == "geojson" else OpenApiTypes.BINARY
+                          for fmt, (_ext, mime) in exports.FORMATS.items()})
 @api_view(["GET"])
 def export(request):
     """The cases (or the grids with their counts) under the current filters as GeoPackage,
