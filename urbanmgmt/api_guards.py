@@ -63,7 +63,7 @@ class CheckedInBBoxFilter(InBBoxFilter):
 
     def get_filter_bbox(self, request):
         text = request.query_params.get(self.bbox_param)
-        return Polygon.from_bbox(parse_bbox(text)) if text else None
+        return Polygon.from_bbox(parse_bbox(text, clip=True)) if text else None
 
 
 class FeatureCollectionPagination(GeoJsonPagination):

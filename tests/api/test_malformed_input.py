@@ -151,3 +151,9 @@ def test_a_number_of_five_thousand_digits_is_no_server_error(people, path, name)
     # int() refuses more than 4,300 digits with a ValueError.
     response = api(people.dispatcher).get(path, {name: "9" * 5000})
     assert response.status_code in (200, 404), response.content[:300]
+
+
+def test_a_bounding_box_past_the_world_is_cut_to_it(people):
+    # Leaflet's bounds of a map zoomed far out (the 12345 intake map asks with them).
+    response = api(people.dispatcher).get("/api/v1/grids/", {"in_bbox": "-250.5,-95,260,95", "page_size": 2000})
+    assert response.status_code == 200 and response.data["count"] == 24

@@ -31,9 +31,10 @@ def check_lon_lat(lon, lat) -> tuple[float, float]:
     return x, y
 
 
-def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
+def parse_bbox(text: str | None, clip: bool = False) -> tuple[float, float, float, float]:
     """west, south, east, north in WGS84 degrees from `west,south,east,north` (the world when
-    empty); 400 on anything else. GEOS's WKT writer overruns its buffer on coordinates such as
+    empty); 400 on anything else. With `clip`, a box reaching past the world (a web map zoomed
+    far out) is cut to it instead. GEOS's WKT writer overruns its buffer on coordinates such as
     1e213 and aborts the whole server process, so nothing unchecked reaches a geometry."""
     if not text:
         return WORLD
@@ -41,6 +42,9 @@ def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
         west, south, east, north = (float(part) for part in text.split(","))
     except ValueError:
         raise InvalidInput(_("bbox must be four numbers: west,south,east,north.")) from None
+    if clip and all(map(math.isfinite, (west, south, east, north))):
+        west, east = max(west, -180.0), min(east, 180.0)
+        south, north = max(south, -90.0), min(north, 90.0)
     if not all(map(math.isfinite, (west, south, east, north))) or not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
         raise InvalidInput(_("bbox must lie within -180..180, -90..90 with west < east and south < north."))
     return west, south, east, north
