@@ -10,7 +10,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
-from rest_framework import pagination
+from rest_framework import pagination, serializers
 from rest_framework.exceptions import ParseError
 from rest_framework.parsers import JSONParser
 from rest_framework_gis.filters import InBBoxFilter
@@ -88,6 +88,10 @@ class FeatureCollectionPagination(GeoJsonPagination):
             "count": {"type": "integer"}, "next": links, "previous": links}}]}
 
 
+def _too_deep() -> str:
+    return _("The JSON body is nested deeper than %(n)s levels.") % {"n": settings.API_MAX_JSON_DEPTH}
+
+
 def _depth(value) -> int:
     deepest, stack = 0, [(value, 1)]
     while stack:
@@ -104,16 +108,29 @@ class DepthLimitedJSONParser(JSONParser):
     recursion) with a 400 in the user's language."""
 
     def parse(self, stream, media_type=None, parser_context=None):
-        limit = settings.API_MAX_JSON_DEPTH
         try:
             data = super().parse(stream, media_type, parser_context)
         except RecursionError:
-            raise ParseError(_("The JSON body is nested deeper than %(n)s levels.") % {"n": limit}) from None
+            raise ParseError(_too_deep()) from None
         except ParseError:
             raise ParseError(_("The body is not valid JSON.")) from None
-        if isinstance(data, dict | list) and _depth(data) > limit:
-            raise ParseError(_("The JSON body is nested deeper than %(n)s levels.") % {"n": limit})
+        if isinstance(data, dict | list) and _depth(data) > settings.API_MAX_JSON_DEPTH:
+            raise ParseError(_too_deep())
         return data
+
+
+class BoundedJSONField(serializers.JSONField):
+    """DRF's JSONField (which also decodes JSON text sent in a form field) with the parser's
+    depth limit."""
+
+    def to_internal_value(self, data):
+        try:
+            value = super().to_internal_value(data)
+        except RecursionError:
+            raise serializers.ValidationError(_too_deep()) from None
+        if isinstance(value, dict | list) and _depth(value) > settings.API_MAX_JSON_DEPTH:
+            raise serializers.ValidationError(_too_deep())
+        return value
 
 
 def too_big_message() -> str:

@@ -157,3 +157,10 @@ def test_a_bounding_box_past_the_world_is_cut_to_it(people):
     # Leaflet's bounds of a map zoomed far out (the 12345 intake map asks with them).
     response = api(people.dispatcher).get("/api/v1/grids/", {"in_bbox": "-250.5,-95,260,95", "page_size": 2000})
     assert response.status_code == 200 and response.data["count"] == 24
+
+
+def test_a_location_given_as_form_text_nested_five_thousand_deep_is_refused(people, category):
+    location = '{"type": "Point", "coordinates": ' + "[" * 5000 + "]" * 5000 + "}"
+    response = api(people.dispatcher).post("/api/v1/cases/", {"channel": "other", "location": location,
+                                                              "category": category.service_code})
+    assert response.status_code == 400 and "嵌套超过 32 层" in str(response.data["location"]), response.content[:300]

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from urbanmgmt.api_guards import BoundedJSONField
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import parse_lon_lat, parse_point
@@ -71,7 +72,7 @@ class CaseCreateSerializer(serializers.Serializer):
     """A new report. The location is GeoJSON (`location`) or `lon` + `lat`, in WGS84."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)
-    location = serializers.JSONField(required=False, allow_null=True)
+    location = BoundedJSONField(required=False, allow_null=True)
     lon = serializers.FloatField(required=False, allow_null=True)
     lat = serializers.FloatField(required=False, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True),

@@ -65,7 +65,7 @@ def parse_point(value) -> Point:
 
             text = json.dumps(value) if isinstance(value, dict) else str(value)
             point = GEOSGeometry(text)
-        except (GEOSException, GDALException, ValueError, TypeError):
+        except (GEOSException, GDALException, ValueError, TypeError, RecursionError):  # JSON text nested 5,000 deep
             raise InvalidInput(_("The location is not a valid GeoJSON or WKT point.")) from None
     if point.geom_type != "Point":
         raise InvalidInput(_("The location must be a single point."))
