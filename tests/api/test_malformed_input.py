@@ -164,3 +164,14 @@ def test_a_location_given_as_form_text_nested_five_thousand_deep_is_refused(peop
     response = api(people.dispatcher).post("/api/v1/cases/", {"channel": "other", "location": location,
                                                               "category": category.service_code})
     assert response.status_code == 400 and "嵌套超过 32 层" in str(response.data["location"]), response.content[:300]
+
+
+def test_a_pushed_ticket_with_a_list_in_a_field_is_refused_alone(people):
+    rows = [{**row("P1", col=1.5, cell=1.5), "经度": [1], "纬度": {}}, {**row("P2", col=1.5, cell=1.5), "坐标系": [1]},
+            "not an object", row("P3", col=1.5, cell=1.5)]
+    response = api(people.dispatcher).post("/api/v1/hotline/tickets/", rows, format="json")
+    assert response.status_code == 201, response.content[:300]
+    refused = response.data["refused"]
+    assert [item["line"] for item in refused] == [1, 2, 3]
+    assert "经度" in refused[0]["reason"] and "坐标系" in refused[1]["reason"]
+    assert list(HotlineTicket.objects.values_list("external_id", flat=True)) == ["P3"]

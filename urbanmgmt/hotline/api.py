@@ -17,6 +17,7 @@ from urbanmgmt.errors import InvalidInput
 from urbanmgmt.hotline import services
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.hotline.readers import ERROR
 from urbanmgmt.org import roles as R
 
 PUSH_MAX = 5000
@@ -86,6 +87,18 @@ class CallbackForm(serializers.Serializer):
     resolved = YesNo(allow_null=True, required=False, help_text="true / false (also 1 / 0, 是 / 否)")
 
 
+def _pushed_row(item) -> dict:
+    """A pushed ticket as the importer reads a file's row: plain values only (a list or an
+    object in a field refuses the row alone, with the field's name)."""
+    if not isinstance(item, dict):
+        return {ERROR: _("The ticket is not a JSON object.")}
+    nested = next((name for name, value in item.items() if isinstance(value, dict | list)), None)
+    if nested is not None:
+        return {**item, ERROR: _("The field “%(name)s” holds a list or an object: give text or a number.")
+                % {"name": nested}}
+    return dict(item)
+
+
 def _valid(form_class, request) -> dict:
     """The form's fields from the request body; 400 on a body that is not an object."""
     form = form_class(data=request.data)
@@ -153,7 +166,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         if len(rows) > PUSH_MAX:
             raise InvalidInput(_("At most %(n)s tickets per request."), n=PUSH_MAX)
         source = (request.query_params.get("source") or "push")[:40]
-        summary = import_rows([dict(r) if isinstance(r, dict) else {"__error__": "not an object"} for r in rows],
+        summary = import_rows([_pushed_row(r) for r in rows],
                               source=source, actor=request.user)
         body = {**summary.as_dict(), "refused": [{"line": line, "external_id": ref, "reason": reason}
                                                  for line, ref, reason in summary.rejected]}
