@@ -55,9 +55,10 @@ def tokens_for(users: dict) -> dict[str, str]:
 
 
 def fuzz(base_url: str, tokens: dict[str, str], examples: int, budget_s: float | None = None,
-         modes: tuple = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)) -> FuzzReport:
+         modes: tuple = (GenerationMode.POSITIVE, GenerationMode.NEGATIVE), derandomize: bool = False) -> FuzzReport:
     """Up to `examples` cases per operation, role and generation mode against `base_url`; stops
-    starting new operations once `budget_s` seconds have passed."""
+    starting new operations once `budget_s` seconds have passed. `derandomize` sends the same
+    cases on every run (the test suite's profile); otherwise each run explores anew."""
     schema = schemathesis.openapi.from_url(f"{base_url}/api/schema/?format=json", timeout=TIMEOUT_S)
     operations = [result.ok() for result in schema.get_all_operations()]
     report = FuzzReport()
@@ -72,7 +73,7 @@ def fuzz(base_url: str, tokens: dict[str, str], examples: int, budget_s: float |
                 if budget_s is not None and time.monotonic() - started > budget_s:
                     return report
                 began = time.monotonic()
-                _fuzz_operation(operation, mode, examples, base_url, session, role, report)
+                _fuzz_operation(operation, mode, examples, base_url, session, role, report, derandomize)
                 report.seconds[operation.label] = report.seconds.get(operation.label, 0) + time.monotonic() - began
         session.close()
     return report
@@ -96,8 +97,10 @@ def _negatable(definition: dict) -> bool:
     return False
 
 
-def _fuzz_operation(operation, mode, examples: int, base_url: str, session, role: str, report: FuzzReport) -> None:
+def _fuzz_operation(operation, mode, examples: int, base_url: str, session, role: str, report: FuzzReport,
+                    derandomize: bool) -> None:
     @hypothesis.settings(max_examples=examples, deadline=None, database=None, phases=[Phase.generate],
+                         derandomize=derandomize,
                          suppress_health_check=list(HealthCheck), verbosity=hypothesis.Verbosity.quiet)
     @hypothesis.given(operation.as_strategy(generation_mode=mode))
     def run(case):
