@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
 from django.http import Http404
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from rest_framework import routers
 from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.exceptions import NotFound
@@ -16,7 +15,7 @@ from rest_framework.views import set_rollback
 from urbanmgmt.api_guards import too_big_message
 from urbanmgmt.cases.api import CaseViewSet
 from urbanmgmt.catalog.api import CategoryViewSet, MajorClassViewSet
-from urbanmgmt.errors import DomainError, InvalidInput
+from urbanmgmt.errors import DomainError, OutOfRange
 from urbanmgmt.grids.api import AreaViewSet, UnitGridViewSet
 from urbanmgmt.org.api import DepartmentViewSet
 
@@ -43,8 +42,7 @@ def exception_handler(exc, context):
         return Response({"detail": too_big_message(), "code": "too_large"}, status=413)
     if isinstance(exc, OverflowError | DataError):
         # A number too large for the database, anywhere in the request: the client's input.
-        exc = InvalidInput(_("A number in the request is out of range."))
-        exc.code = "out_of_range"
+        exc = OutOfRange()
     if isinstance(exc, Http404):  # get_object_or_404's message names the model in English
         exc = NotFound()
     if isinstance(exc, DomainError):
