@@ -5,6 +5,7 @@ an HTML page; nothing is written."""
 import json
 
 import pytest
+from django.test import Client
 
 from tests.builders import client_for, point_in
 from tests.hotline.helpers import row
@@ -175,3 +176,12 @@ def test_a_pushed_ticket_with_a_list_in_a_field_is_refused_alone(people):
     assert [item["line"] for item in refused] == [1, 2, 3]
     assert "经度" in refused[0]["reason"] and "坐标系" in refused[1]["reason"]
     assert list(HotlineTicket.objects.values_list("external_id", flat=True)) == ["P3"]
+
+
+def test_a_body_over_the_limit_outside_drf_is_json_under_open311_and_html_on_pages(city, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+    client = Client(raise_request_exception=False)
+    big = {"description": "垃" * 2**20, "api_key": "x"}
+    assert "2560 KB" in assert_json_error(client.post("/open311/v2/requests.json", big), 413, chinese)["detail"]
+    page = client.post("/accounts/login/", big)
+    assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
