@@ -13,6 +13,8 @@ from django.db.models import OuterRef, Q, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -20,6 +22,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
 from collectors_app.evidence import flag
+from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask
 from urbanmgmt.cases.photos import read_uploads, signed_media_url
@@ -28,6 +31,7 @@ from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.api import UnitGridSerializer
 from urbanmgmt.grids.geo import parse_lon_lat
 from urbanmgmt.grids.models import UnitGrid
+from urbanmgmt.moments import MomentField
 from urbanmgmt.org.roles import INSPECTOR, require_role, roles_of
 
 
@@ -44,7 +48,7 @@ class ReportForm(serializers.Serializer):
     category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True))
     description = serializers.CharField(required=False, allow_blank=True, max_length=500, default="")
     address = serializers.CharField(required=False, allow_blank=True, max_length=200, default="")
-    captured_at = serializers.DateTimeField()
+    captured_at = MomentField()
 
     def validate(self, attrs):
         attrs["point"] = parse_lon_lat(attrs.pop("lon"), attrs.pop("lat"))
@@ -57,8 +61,6 @@ class ReportForm(serializers.Serializer):
             raise serializers.ValidationError({"accuracy_m": _(
                 "The GPS fix is only accurate to %(acc)d m (the limit is %(max)d m): place the point on the map by hand."
             ) % {"acc": accuracy, "max": settings.COLLECT_ACCURACY_MAX_M}})
-        if attrs["captured_at"] > timezone.now() + dt.timedelta(minutes=5):
-            raise serializers.ValidationError({"captured_at": _("The capture time lies in the future: check the phone's clock.")})
         return attrs
 
 
@@ -108,7 +110,7 @@ def reports(request):
 
 
 def _my_reports(request):
-    limit = min(int(request.query_params.get("limit", 50)), 200)
+    limit = min(whole_number(request.query_params.get("limit") or "50", "limit", 1), 200)
     reject_note = CaseEvent.objects.filter(case=OuterRef("pk"), action="reject").values("reason")[:1]
     thumb = CaseMedia.objects.filter(case=OuterRef("pk")).order_by("id").values("thumbnail")[:1]
     cases = (Case.objects.filter(reporter=request.user, channel=Channel.INSPECTOR).select_related("category")
@@ -204,3 +206,40 @@ def complete_task(request, pk: int):
     case = services.complete_task(request.user, task, result=data["result"], note=data["note"],
                                   evidence=flag(photos, where, timezone.now(), kind))
     return Response({"case": case.code, "state": case.state, "result": data["result"]})
+
+
+# What the views above take and answer, for the OpenAPI schema.
+def _schema_of(name: str, many: bool = False, **fields) -> serializers.Serializer:
+    return inline_serializer(name, fields, many=many)
+
+
+_S = serializers
+PHOTOS = {"photos": _S.ListField(child=_S.FileField(), help_text=_("the photos (JPEG), as repeated parts"))}
+REPORT_ANSWER = _schema_of(
+    "ReportAnswer", id=_S.IntegerField(), code=_S.CharField(), state=_S.CharField(), client_uuid=_S.CharField(),
+    grid=_S.CharField(allow_null=True), community=_S.CharField(allow_null=True), flags=_S.ListField(child=_S.CharField()))
+MY_REPORTS = _schema_of(
+    "MyReport", many=True, id=_S.IntegerField(), code=_S.CharField(), state=_S.CharField(), state_display=_S.CharField(),
+    category_name=_S.CharField(), reported_at=_S.DateTimeField(), reject_reason_display=_S.CharField(),
+    reject_note=_S.CharField(), thumbnail=_S.CharField(allow_null=True))
+TASK_CASE = _schema_of(
+    "TaskCase", code=_S.CharField(), category_name=_S.CharField(), description=_S.CharField(),
+    address=_S.CharField(), lon=_S.FloatField(), lat=_S.FloatField(), grid=_S.CharField())
+me = extend_schema(responses=_schema_of(
+    "Me", username=_S.CharField(), display_name=_S.CharField(), roles=_S.ListField(child=_S.CharField()),
+    grids=_S.IntegerField(), accuracy_warn_m=_S.FloatField(), accuracy_max_m=_S.FloatField(),
+    max_photos=_S.IntegerField(), max_photo_bytes=_S.IntegerField(), max_report_bytes=_S.IntegerField()))(me)
+my_grids = extend_schema(responses=UnitGridSerializer(many=True))(my_grids)
+frequent_categories = extend_schema(responses=_schema_of(
+    "FrequentCategories", results=_S.ListField(child=_S.CharField())))(frequent_categories)
+reports = extend_schema(
+    methods=["GET"], parameters=[OpenApiParameter("limit", OpenApiTypes.INT, description="1–200, default 50")],
+    responses=_schema_of("MyReports", results=MY_REPORTS))(reports)
+reports = extend_schema(methods=["POST"], request={"multipart/form-data": _schema_of(
+    "ReportSubmission", **ReportForm().get_fields(), **PHOTOS)}, responses={200: REPORT_ANSWER, 201: REPORT_ANSWER})(reports)
+tasks = extend_schema(responses=_schema_of("MyTasks", results=_schema_of(
+    "MyTask", many=True, id=_S.IntegerField(), kind=_S.CharField(), kind_display=_S.CharField(), due_at=_S.DateTimeField(),
+    overdue=_S.BooleanField(), case=TASK_CASE)))(tasks)
+complete_task = extend_schema(request={"multipart/form-data": _schema_of(
+    "TaskCompletion", **TaskForm().get_fields(), **PHOTOS)}, responses=_schema_of(
+    "TaskCompleted", case=_S.CharField(), state=_S.CharField(), result=_S.CharField()))(complete_task)

@@ -6,7 +6,6 @@ reported_after/before, overdue, …) and answers only with cases the user may se
 """
 
 import datetime as dt
-import math
 
 from django.http import FileResponse, HttpResponse
 from django.utils.dateparse import parse_datetime
@@ -18,10 +17,10 @@ from rest_framework.response import Response
 
 from maps import exports, hotspots, layers, workspace
 from urbanmgmt.errors import InvalidInput
+from urbanmgmt.grids.geo import parse_bbox
 from urbanmgmt.org.roles import ADMIN, HANDLER, require_role
 
 GEOJSON = "application/geo+json"
-WORLD = (-180.0, -90.0, 180.0, 90.0)
 
 BBOX = OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north in WGS84 degrees")
 ZOOM = OpenApiParameter("zoom", OpenApiTypes.INT, description="the map's zoom (0–22); it sets the level of detail")
@@ -30,18 +29,6 @@ FILTERS = [OpenApiParameter(name, OpenApiTypes.STR, description=text) for name, 
     ("category", "service codes, comma-separated"), ("department", "department code"),
     ("reported_after", "ISO 8601"), ("reported_before", "ISO 8601"), ("overdue", "true: past the deadline only"),
     ("open", "true / false"))]
-
-
-def parse_bbox(text: str | None) -> tuple[float, float, float, float]:
-    if not text:
-        return WORLD
-    try:
-        west, south, east, north = (float(part) for part in text.split(","))
-    except ValueError:
-        raise InvalidInput(_("bbox must be four numbers: west,south,east,north.")) from None
-    if not all(map(math.isfinite, (west, south, east, north))) or not (-180 <= west < east <= 180 and -90 <= south < north <= 90):
-        raise InvalidInput(_("bbox must lie within -180..180, -90..90 with west < east and south < north."))
-    return west, south, east, north
 
 
 def parse_zoom(text: str | None, default: int = 12) -> int:
@@ -137,7 +124,8 @@ def repeat_grids(request):
 @extend_schema(parameters=[OpenApiParameter("as", OpenApiTypes.STR, enum=list(exports.FORMATS),
                                             description="the file format (`format` is DRF's own parameter)"),
                            OpenApiParameter("layer", OpenApiTypes.STR, enum=["cases", "grids"]), BBOX, *FILTERS],
-               responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+               responses={(200, mime.split(";")[0]): OpenApiTypes.OBJECT if fmt == "geojson" else OpenApiTypes.BINARY
+                          for fmt, (_ext, mime) in exports.FORMATS.items()})
 @api_view(["GET"])
 def export(request):
     """The cases (or the grids with their counts) under the current filters as GeoPackage,

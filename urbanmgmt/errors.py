@@ -33,6 +33,12 @@ class InvalidInput(DomainError):
     code = "invalid"
 
 
+class OutOfRange(DomainError):
+    status = 400
+    code = "out_of_range"
+    default_message = _("A number in the request is out of range.")
+
+
 class OutsideServiceArea(DomainError):
     status = 400
     code = "outside_service_area"

@@ -1,6 +1,6 @@
 """Django settings for urbanmgmt: one file, values from the environment (see env.py)."""
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -277,10 +277,19 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "urbanmgmt.api_guards.BoundedLimitOffsetPagination",
     "PAGE_SIZE": 500,
+    "DEFAULT_PARSER_CLASSES": [
+        "urbanmgmt.api_guards.DepthLimitedJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "EXCEPTION_HANDLER": "urbanmgmt.api.exception_handler",
 }
+API_MAX_PAGE_SIZE = envint("API_MAX_PAGE_SIZE", 2000)  # a larger limit or page_size is cut to this
+API_MAX_JSON_DEPTH = 32  # deeper JSON bodies are refused: no request of the API needs more than a few levels
+# Times from outside (12345 tickets, reports) before this day are refused (urbanmgmt/moments.py).
+EARLIEST_DAY = date.fromisoformat(envstr("EARLIEST_DAY", "2000-01-01"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "urbanmgmt API",
     "DESCRIPTION": _("Digital urban management: unit grids, categories, cases and their closed loop."),

@@ -39,3 +39,8 @@ urlpatterns = [
     path("media/<path:path>", views.protected_media, name="media"),
 ]
 
+# JSON answers for API clients under /api/ and /open311/, the usual pages elsewhere.
+handler400 = "urbanmgmt.api_guards.bad_request"
+handler404 = "urbanmgmt.api_guards.not_found"
+handler500 = "urbanmgmt.api_guards.server_error"
+

@@ -11,12 +11,16 @@ JSON, `snapshot` and optional `strip` JPEG/PNG files; 201 created, 200 already k
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import authentication, exceptions, serializers, status
 from rest_framework.decorators import api_view, authentication_classes, parser_classes, permission_classes
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.response import Response
 
+from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases.models import Case
 from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
@@ -116,10 +120,9 @@ def candidates(request):
     if not case_id and not R.has_role(request.user, *WATCHERS):
         raise NotAllowed(_("A department sees the candidates of its own cases only: give ?case=<id>."))
     if case_id:
-        if not case_id.isdigit():
-            raise InvalidInput(_("“case” must be a case id."))
-        get_object_or_404(R.visible_cases(request.user, Case.objects.all()), pk=int(case_id))
-        rows = rows.filter(case_id=int(case_id))
+        case_id = whole_number(case_id, "case", 1)
+        get_object_or_404(R.visible_cases(request.user, Case.objects.all()), pk=min(case_id, 2**63 - 1))
+        rows = rows.filter(case_id=case_id)
     if request.query_params.get("status"):
         rows = rows.filter(status=request.query_params["status"])
     if request.query_params.get("camera"):
@@ -173,3 +176,39 @@ def precision(request):
     """Per camera and rule: candidates, confirmations, rejections, precision."""
     R.require_role(request.user, *VIEWERS)
     return Response({"results": services.precision_table()})
+
+
+# What the views above take and answer, for the OpenAPI schema.
+class WorkerKeyScheme(OpenApiAuthenticationExtension):
+    target_class = WorkerKeyAuthentication
+    name = "workerKey"
+
+    def get_security_definition(self, auto_schema):
+        return {"type": "http", "scheme": "bearer", "description": "a video worker's key (manage.py vision_worker_key)"}
+
+
+_S = serializers
+_NULL = {"allow_null": True}
+CANDIDATE = inline_serializer("Candidate", {
+    "id": _S.IntegerField(), "camera": _S.CharField(), "camera_name": _S.CharField(), "zone": _S.CharField(),
+    "rule": _S.CharField(), "rule_display": _S.CharField(), "class": _S.CharField(), "track_id": _S.IntegerField(),
+    "started_at": _S.DateTimeField(), "last_seen_at": _S.DateTimeField(), "score": _S.FloatField(),
+    "status": _S.CharField(), "status_display": _S.CharField(), "reject_reason": _S.CharField(),
+    "lon": _S.FloatField(**_NULL), "lat": _S.FloatField(**_NULL), "outside_area": _S.BooleanField(),
+    "case": _S.IntegerField(**_NULL), "snapshot_url": _S.CharField(**_NULL), "thumbnail_url": _S.CharField(**_NULL),
+    "original_url": _S.CharField(**_NULL), "strip_url": _S.CharField(**_NULL)}, many=True)
+STORED = inline_serializer("CandidateStored", {
+    "id": _S.IntegerField(), "status": _S.CharField(), "outside_area": _S.BooleanField()})
+ingest = extend_schema(request={"multipart/form-data": inline_serializer("CandidateUpload", {
+    "data": _S.CharField(help_text="the candidate as JSON"), "snapshot": _S.FileField(),
+    "strip": _S.FileField(required=False)})}, responses={200: STORED, 201: STORED})(ingest)
+worker_config = extend_schema(responses=OpenApiTypes.OBJECT)(worker_config)
+candidates = extend_schema(parameters=[OpenApiParameter(name, OpenApiTypes.INT if name in ("case", "limit") else
+                                                        OpenApiTypes.STR) for name in ("case", "status", "camera", "limit")],
+                           responses=inline_serializer("Candidates", {"results": CANDIDATE}))(candidates)
+confirm = extend_schema(request=ConfirmForm, responses={201: inline_serializer("CandidateConfirmed", {
+    "candidate": _S.IntegerField(), "case": _S.IntegerField(), "code": _S.CharField(), "state": _S.CharField()})})(confirm)
+reject = extend_schema(request=RejectForm, responses=inline_serializer("CandidateRejected", {
+    "candidate": _S.IntegerField(), "status": _S.CharField(), "reason": _S.CharField()}))(reject)
+precision = extend_schema(responses=inline_serializer("Precision", {
+    "results": _S.ListField(child=_S.DictField())}))(precision)

@@ -5,13 +5,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import mixins, status, viewsets
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework_gis.filters import InBBoxFilter
-from rest_framework_gis.pagination import GeoJsonPagination
 
+from urbanmgmt.api_guards import CheckedInBBoxFilter, FeatureCollectionPagination
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
@@ -70,8 +69,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                   viewsets.GenericViewSet):
     """Cases of every channel. Changes go through `POST /cases/{id}/{action}/` with `version`."""
 
-    pagination_class = GeoJsonPagination
-    filter_backends = [InBBoxFilter, *viewsets.GenericViewSet.filter_backends]
+    pagination_class = FeatureCollectionPagination
+    filter_backends = [CheckedInBBoxFilter, *viewsets.GenericViewSet.filter_backends]
     bbox_filter_field = "point"
     filterset_class = CaseFilter
 
@@ -90,7 +89,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             return TransitionSerializer
         return CaseFeatureSerializer
 
-    @extend_schema(responses=CaseDetailSerializer)
+    @extend_schema(responses={200: CaseDetailSerializer, 201: CaseDetailSerializer})
     def create(self, request, *args, **kwargs):
         serializer = CaseCreateSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -100,7 +99,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
     @extend_schema(
-        request=TransitionSerializer, responses=CaseDetailSerializer,
+        request=TransitionSerializer, responses=CaseDetailSerializer, operation_id="v1_cases_transition",
         parameters=[OpenApiParameter("action_name", OpenApiTypes.STR, OpenApiParameter.PATH,
                                      enum=list(TRANSITIONS), description="the step of the closed loop")],
     )
@@ -117,6 +116,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         fresh = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
 
+    @extend_schema(responses=inline_serializer("SuggestedDepartment", {
+        "department": serializers.CharField(allow_null=True), "name": serializers.CharField(allow_null=True)}))
     @action(detail=True, methods=["get"], url_path="suggested-department")
     def suggested_department(self, request, pk=None):
         """The department the ownership register suggests for this case (or null)."""

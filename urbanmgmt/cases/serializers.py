@@ -6,16 +6,18 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from urbanmgmt.api_guards import BoundedJSONField
 from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import parse_lon_lat, parse_point
+from urbanmgmt.moments import MomentField
 from urbanmgmt.org.models import Department
 
 
 class CaseFeatureSerializer(GeoFeatureModelSerializer):
-    category = serializers.CharField(source="category.service_code", default=None, read_only=True)
+    category = serializers.CharField(source="category.service_code", default=None, read_only=True, allow_null=True)
     category_name = serializers.CharField(source="category.name_zh", default="", read_only=True)
-    department = serializers.CharField(source="department.code", default=None, read_only=True)
+    department = serializers.CharField(source="department.code", default=None, read_only=True, allow_null=True)
     department_name = serializers.CharField(source="department.name", default="", read_only=True)
     grid = serializers.CharField(source="grid.code", read_only=True)
     overdue = serializers.SerializerMethodField()
@@ -31,7 +33,7 @@ class CaseFeatureSerializer(GeoFeatureModelSerializer):
 
 
 class CaseEventSerializer(serializers.ModelSerializer):
-    actor = serializers.CharField(source="actor.username", default=None, read_only=True)
+    actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
 
     class Meta:
         model = CaseEvent
@@ -42,13 +44,14 @@ class CaseMediaSerializer(serializers.ModelSerializer):
     class Meta:
         model = CaseMedia
         fields = ["id", "kind", "file", "display", "thumbnail", "sha256", "flags", "uploaded_at"]
+        extra_kwargs = {"display": {"allow_null": True}, "thumbnail": {"allow_null": True}}  # blank: not made yet
 
 
 class CaseDetailSerializer(CaseFeatureSerializer):
     events = CaseEventSerializer(many=True, read_only=True)
     media = CaseMediaSerializer(many=True, read_only=True)
-    community = serializers.CharField(source="community.name", read_only=True)
-    street = serializers.CharField(source="street.name", read_only=True)
+    community = serializers.CharField(source="community.name", read_only=True, allow_null=True)
+    street = serializers.CharField(source="street.name", read_only=True, allow_null=True)
     actions = serializers.SerializerMethodField()
 
     class Meta(CaseFeatureSerializer.Meta):
@@ -69,7 +72,7 @@ class CaseCreateSerializer(serializers.Serializer):
     """A new report. The location is GeoJSON (`location`) or `lon` + `lat`, in WGS84."""
 
     channel = serializers.ChoiceField(choices=Channel.choices)
-    location = serializers.JSONField(required=False, allow_null=True)
+    location = BoundedJSONField(required=False, allow_null=True)
     lon = serializers.FloatField(required=False, allow_null=True)
     lat = serializers.FloatField(required=False, allow_null=True)
     category = serializers.SlugRelatedField(slug_field="service_code", queryset=Category.objects.filter(active=True),
@@ -78,7 +81,7 @@ class CaseCreateSerializer(serializers.Serializer):
     address = serializers.CharField(required=False, allow_blank=True, max_length=200)
     request_type = serializers.ChoiceField(choices=RequestType.choices, required=False, allow_blank=True)
     external_ref = serializers.CharField(required=False, allow_null=True, max_length=100)
-    reported_at = serializers.DateTimeField(required=False)
+    reported_at = MomentField(required=False)
 
     def validate(self, attrs):
         if attrs.get("location") is not None:

@@ -6,17 +6,16 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework_gis.filters import InBBoxFilter
-from rest_framework_gis.pagination import GeoJsonPagination
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
+from urbanmgmt.api_guards import CheckedInBBoxFilter, FeatureCollectionPagination
 from urbanmgmt.grids.geo import parse_lon_lat
 from urbanmgmt.grids.models import Area, UnitGrid
 from urbanmgmt.grids.services import grid_for_point
 
 
 class AreaSerializer(serializers.ModelSerializer):
-    parent = serializers.SlugRelatedField(slug_field="code", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="code", read_only=True, allow_null=True)
 
     class Meta:
         model = Area
@@ -49,8 +48,8 @@ class UnitGridViewSet(viewsets.ReadOnlyModelViewSet):
 
     queryset = UnitGrid.objects.select_related("community", "street", "district").order_by("code")
     serializer_class = UnitGridSerializer
-    pagination_class = GeoJsonPagination
-    filter_backends = [InBBoxFilter, *viewsets.ReadOnlyModelViewSet.filter_backends]
+    pagination_class = FeatureCollectionPagination
+    filter_backends = [CheckedInBBoxFilter, *viewsets.ReadOnlyModelViewSet.filter_backends]
     bbox_filter_field = "geom"
     bbox_filter_include_overlapping = True
     filterset_fields = {"code": ["exact"], "street__code": ["exact"], "community__code": ["exact"],

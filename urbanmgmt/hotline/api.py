@@ -4,24 +4,29 @@ The caller's contact is shown to intake staff (dispatchers, admins) only."""
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.hotline import services
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.hotline.readers import ERROR
 from urbanmgmt.org import roles as R
 
 PUSH_MAX = 5000
 
 
 class TicketSerializer(serializers.ModelSerializer):
-    case_code = serializers.CharField(source="case.code", default=None, read_only=True)
-    category_code = serializers.CharField(source="category.service_code", default=None, read_only=True)
+    case_code = serializers.CharField(source="case.code", default=None, read_only=True, allow_null=True)
+    category_code = serializers.CharField(source="category.service_code", default=None, read_only=True,
+                                          allow_null=True)
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
 
@@ -33,10 +38,10 @@ class TicketSerializer(serializers.ModelSerializer):
                   "category_method", "needs_review", "reply_due_at", "state", "case", "case_code", "link_reason",
                   "owns_case", "answer", "reply", "replied_at", "satisfaction", "resolved", "satisfaction_at"]
 
-    def get_lon(self, ticket):
+    def get_lon(self, ticket) -> float | None:
         return ticket.point.x if ticket.point else None
 
-    def get_lat(self, ticket):
+    def get_lat(self, ticket) -> float | None:
         return ticket.point.y if ticket.point else None
 
     def to_representation(self, ticket):
@@ -50,14 +55,91 @@ class TicketSerializer(serializers.ModelSerializer):
 class LinkForm(serializers.Serializer):
     case = serializers.IntegerField()
     version = serializers.IntegerField()
-    reason = serializers.CharField(required=False, allow_blank=True, default="")
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=2000)
 
 
 class UnlinkForm(serializers.Serializer):
     version = serializers.IntegerField()
-    reason = serializers.CharField(allow_blank=True, default="")
+    reason = serializers.CharField(allow_blank=True, default="", max_length=2000)
 
 
+class PlaceForm(serializers.Serializer):
+    lon = serializers.FloatField(help_text=_("WGS84 longitude"))
+    lat = serializers.FloatField(help_text=_("WGS84 latitude"))
+
+
+class ClassifyForm(serializers.Serializer):
+    category = serializers.CharField(max_length=20, help_text=_("service code of an active category"))
+
+
+class AnswerForm(serializers.Serializer):
+    answer = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+
+
+class YesNo(serializers.BooleanField):
+    TRUE_VALUES = {*serializers.BooleanField.TRUE_VALUES, "是"}
+    FALSE_VALUES = {*serializers.BooleanField.FALSE_VALUES, "否"}
+
+
+class CallbackForm(serializers.Serializer):
+    satisfaction = serializers.CharField(allow_blank=True, required=False, default="", max_length=20,
+                                         help_text="满意, 基本满意, 不满意, 未联系上")
+    resolved = YesNo(allow_null=True, required=False, help_text="true / false (also 1 / 0, 是 / 否)")
+
+
+def _pushed_row(item) -> dict:
+    """A pushed ticket as the importer reads a file's row: plain values only (a list or an
+    object in a field refuses the row alone, with the field's name)."""
+    if not isinstance(item, dict):
+        return {ERROR: _("The ticket is not a JSON object.")}
+    nested = next((name for name, value in item.items() if isinstance(value, dict | list)), None)
+    if nested is not None:
+        return {**item, ERROR: _("The field “%(name)s” holds a list or an object: give text or a number.")
+                % {"name": nested}}
+    return dict(item)
+
+
+def _valid(form_class, request) -> dict:
+    """The form's fields from the request body; 400 on a body that is not an object."""
+    form = form_class(data=request.data)
+    form.is_valid(raise_exception=True)
+    return form.validated_data
+
+
+class RefusedRow(serializers.Serializer):
+    line = serializers.IntegerField()
+    external_id = serializers.CharField(allow_null=True)
+    reason = serializers.CharField()
+
+
+class PushSummary(serializers.Serializer):
+    total = serializers.IntegerField()
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    cases_created = serializers.IntegerField()
+    linked = serializers.IntegerField()
+    answered = serializers.IntegerField()
+    unplaced = serializers.IntegerField()
+    to_review = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    notes = serializers.ListField(child=serializers.CharField())
+    refused = RefusedRow(many=True)
+
+
+PUSH_ROW = {"type": "object", "additionalProperties": True,
+            "description": "a ticket in the import's field names (external_id, received_at, request_type, text, "
+                           "address, lon, lat, datum, …) or a source's own column names (工单编号, 受理时间, …)"}
+
+
+@extend_schema_view(
+    create=extend_schema(request={"application/json": {"oneOf": [PUSH_ROW, {"type": "array", "items": PUSH_ROW}]}},
+                         parameters=[OpenApiParameter("source", OpenApiTypes.STR)],
+                         responses={200: PushSummary, 201: PushSummary}),
+    list=extend_schema(parameters=[OpenApiParameter("case", OpenApiTypes.INT, description=_("tickets of this case"))]),
+    link=extend_schema(request=LinkForm), unlink=extend_schema(request=UnlinkForm),
+    place=extend_schema(request=PlaceForm), classify=extend_schema(request=ClassifyForm),
+    answer=extend_schema(request=AnswerForm), callback=extend_schema(request=CallbackForm),
+)
 class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     """12345 tickets; `?case=<id>`, `?state=unplaced`, `?needs_review=true` filter."""
 
@@ -72,7 +154,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.filter(case__in=visible)
         case = self.request.query_params.get("case")
         if case:
-            queryset = queryset.filter(case_id=int(case) if case.isdigit() else -1)
+            case_id = whole_number(case, "case", 1)
+            queryset = queryset.filter(case_id=case_id) if case_id < 2**63 else queryset.none()
         return queryset
 
     def create(self, request):
@@ -83,7 +166,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         if len(rows) > PUSH_MAX:
             raise InvalidInput(_("At most %(n)s tickets per request."), n=PUSH_MAX)
         source = (request.query_params.get("source") or "push")[:40]
-        summary = import_rows([dict(r) if isinstance(r, dict) else {"__error__": "not an object"} for r in rows],
+        summary = import_rows([_pushed_row(r) for r in rows],
                               source=source, actor=request.user)
         body = {**summary.as_dict(), "refused": [{"line": line, "external_id": ref, "reason": reason}
                                                  for line, ref, reason in summary.rejected]}
@@ -110,23 +193,23 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def place(self, request, pk=None):
-        return self._answer(services.place(request.user, self.get_object(), request.data.get("lon"),
-                                           request.data.get("lat")))
+        data = _valid(PlaceForm, request)
+        return self._answer(services.place(request.user, self.get_object(), data["lon"], data["lat"]))
 
     @action(detail=True, methods=["post"])
     def classify(self, request, pk=None):
-        category = Category.objects.filter(service_code=request.data.get("category"), active=True).first()
+        code = _valid(ClassifyForm, request)["category"]
+        category = Category.objects.filter(service_code=code, active=True).first()
         if category is None:
-            raise InvalidInput(_("Unknown category “%(code)s”."), code=request.data.get("category"))
+            raise InvalidInput(_("Unknown category “%(code)s”."), code=code)
         return self._answer(services.classify(request.user, self.get_object(), category))
 
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        return self._answer(services.answer(request.user, self.get_object(), request.data.get("answer", "")))
+        return self._answer(services.answer(request.user, self.get_object(), _valid(AnswerForm, request)["answer"]))
 
     @action(detail=True, methods=["post"])
     def callback(self, request, pk=None):
-        resolved = request.data.get("resolved")
-        return self._answer(services.record_callback(
-            request.user, self.get_object(), request.data.get("satisfaction", ""),
-            None if resolved in (None, "") else str(resolved).lower() in ("true", "1", "yes", "是")))
+        data = _valid(CallbackForm, request)
+        return self._answer(services.record_callback(request.user, self.get_object(), data["satisfaction"],
+                                                     data.get("resolved")))

@@ -4,6 +4,8 @@ import datetime as dt
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.exceptions import NotFound
@@ -17,6 +19,7 @@ from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org.roles import ADMIN, DISPATCHER, MANAGER, require_role
 
 MANAGERS = (MANAGER, DISPATCHER, ADMIN)
+MAX_PERIOD_DAYS = 5 * 366
 
 
 def _managers_only(request):
@@ -99,6 +102,8 @@ class PeriodQuery(serializers.Serializer):
     def validate(self, attrs):
         if attrs["end"] < attrs["start"]:
             raise serializers.ValidationError(_("The period ends before it starts."))
+        if (attrs["end"] - attrs["start"]).days >= MAX_PERIOD_DAYS:  # 2,000 years of months took minutes
+            raise serializers.ValidationError(_("The period is longer than %(n)s days.") % {"n": MAX_PERIOD_DAYS})
         return attrs
 
 
@@ -134,3 +139,15 @@ def campaigns(request):
 
     _managers_only(request)
     return Response({"results": campaign_progress(*period_of(request.query_params))})
+
+
+# What the views above take and answer, for the OpenAPI schema.
+FIGURES = OpenApiResponse(OpenApiTypes.OBJECT, description=_("the figures, by name"))
+ROWS = inline_serializer("KpiRows", {"results": serializers.ListField(child=serializers.DictField())})
+quota = extend_schema(parameters=[QuotaQuery], responses=FIGURES)(quota)
+valid_rate = extend_schema(parameters=[RateQuery, PeriodQuery], responses=inline_serializer("ValidRates", {
+    "start": serializers.DateField(), "end": serializers.DateField(), "by": serializers.CharField(),
+    "results": serializers.ListField(child=serializers.DictField())}))(valid_rate)
+evaluation = extend_schema(parameters=[EvaluationQuery, PeriodQuery], responses=FIGURES)(evaluation)
+hotline = extend_schema(parameters=[PeriodQuery], responses=FIGURES)(hotline)
+campaigns = extend_schema(parameters=[PeriodQuery], responses=ROWS)(campaigns)
