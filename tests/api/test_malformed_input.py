@@ -113,7 +113,9 @@ def test_a_description_over_its_length_is_refused_naming_the_length(people, cate
 
 def test_an_unknown_api_address_is_a_json_404_but_a_page_stays_html(people, client):
     assert_json_error(api(people.dispatcher).get("/api/v1/no-such-thing/"), 404, chinese)
-    assert_json_error(api(people.dispatcher, "en").get("/open311/v2/no-such-thing"), 404)
+    open311 = api(people.dispatcher, "en").get("/open311/v2/no-such-thing")
+    assert open311.status_code == 404 and open311["Content-Type"].startswith("application/json")
+    assert [set(error) for error in open311.json()] == [{"code", "description"}]  # GeoReport v2's error list
     page = client.get("/no-such-page/")
     assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
 
