@@ -161,13 +161,19 @@ def test_a_post_is_refused_in_the_specs_shape_when_it_cannot_be_taken(client, ti
 
 
 # The official GeoReport v2 schemas: open311/schema-validation has no licence, so they are not
-# in this repository; scripts/open311_schemas.py puts the pinned version in OPEN311_SCHEMA_DIR.
-SCHEMA_DIR = Path(os.environ.get("OPEN311_SCHEMA_DIR") or settings.BASE_DIR / "var" / "open311-schemas" / "georeport-v2")
+# in this repository. Read from OPEN311_SCHEMA_DIR, else where scripts/open311_schemas.py puts
+# them, else from the shared reference data (open311-schemas/georeport-v2/) when it holds them.
+SCHEMA_DIRS = [Path(folder) for folder in (
+    os.environ.get("OPEN311_SCHEMA_DIR"),
+    settings.BASE_DIR / "var" / "open311-schemas" / "georeport-v2",
+    settings.SHARED_DATA_DIR / "open311-schemas" / "georeport-v2",
+) if folder]
+SCHEMA_DIR = next((folder for folder in SCHEMA_DIRS if (folder / "request.json").exists()), SCHEMA_DIRS[0])
 
 
 def _official(name: str):
     if not (SCHEMA_DIR / "request.json").exists():
-        pytest.skip(f"no GeoReport v2 schemas in {SCHEMA_DIR}: run scripts/open311_schemas.py")
+        pytest.skip(f"no GeoReport v2 schemas in {', '.join(map(str, SCHEMA_DIRS))}: run scripts/open311_schemas.py")
     registry = Registry().with_resources(
         (path.name, Resource.from_contents(json.loads(path.read_text(encoding="utf-8")), default_specification=DRAFT4))
         for path in SCHEMA_DIR.glob("*.json"))
