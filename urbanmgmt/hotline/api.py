@@ -150,7 +150,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         user = self.request.user
         queryset = HotlineTicket.objects.select_related("case", "category").order_by("-received_at", "-id")
         visible = R.visible_cases(user, Case.objects.all())
-        if not R.has_role(user, R.ADMIN, R.DISPATCHER, R.MANAGER):
+        if not R.has_role(user, *R.COMMAND_CENTRE):  # the command centre sees tickets without a case too
             queryset = queryset.filter(case__in=visible)
         case = self.request.query_params.get("case")
         if case:
