@@ -4,8 +4,9 @@ A candidate is written to the spool (`<spool>/pending/<name>/`, files fsynced, t
 renamed into place so it is there whole or not at all) before anything is sent, and removed
 only after the server acknowledged it (201 created or 200 already known). The server is
 idempotent by (camera, zone, track, start), so a worker killed at any moment and restarted
-loses nothing and doubles nothing. A candidate the server refuses (a 4xx other than 408/429)
-moves to `<spool>/refused/` with the server's answer, for a person to look at.
+loses nothing and doubles nothing. A candidate the server refuses (a 4xx other than 408/429
+or an upload that arrived incomplete) moves to `<spool>/refused/` with the server's answer, for
+a person to look at.
 """
 
 from __future__ import annotations
@@ -146,6 +147,17 @@ def _fsync_dir(path: Path) -> None:
         os.close(fd)
 
 
+def _worth_retrying(answer) -> bool:
+    """A 4xx that says nothing against the candidate itself: a timeout, a rate limit, or a body
+    the connection cut on the way (the server kept nothing of it)."""
+    if answer.status_code in (408, 429):
+        return True
+    try:
+        return answer.status_code == 400 and answer.json().get("code") == "upload_incomplete"
+    except (ValueError, AttributeError):
+        return False
+
+
 class Sender(threading.Thread):
     """Drains the spool to the server's ingest API, with backoff while it is unreachable."""
 
@@ -182,7 +194,7 @@ class Sender(threading.Thread):
             self.duplicates += answer.status_code == 200
             self.spool.done(item)
             return True
-        if 400 <= answer.status_code < 500 and answer.status_code not in (408, 429):
+        if 400 <= answer.status_code < 500 and not _worth_retrying(answer):
             self.refused += 1
             log.error("the server refused %s: %s %s", item.name, answer.status_code, answer.text[:300])
             self.spool.refuse(item, f"{answer.status_code} {answer.text}")
