@@ -93,7 +93,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.contrib.gis.db.backends.spatialite",
+            "ENGINE": "urbanmgmt.spatialite",
             "NAME": envstr("SQLITE_PATH", str(VAR_DIR / "urbanmgmt.sqlite3")),
             "OPTIONS": {
                 # IMMEDIATE: a writer takes the lock when its transaction starts, so two
