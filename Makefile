@@ -97,9 +97,10 @@ bench: demo
 	$(PY) bench/run.py record $(BENCHES)
 
 # Today's figures beside the last recorded ones; with REF=<commit> also beside the same
-# benchmarks run at that commit (a temporary git worktree), alternating, on this machine.
+# benchmarks run at that commit (a temporary git worktree), alternating, on this machine;
+# ROUNDS=3 runs each three times and shows the medians.
 bench-compare: setup
-	$(PY) bench/run.py compare $(if $(REF),--ref $(REF)) $(BENCHES)
+	$(PY) bench/run.py compare $(if $(REF),--ref $(REF)) --rounds $(or $(ROUNDS),1) $(BENCHES)
 
 lint: setup
 	$(VENV)/bin/ruff check .

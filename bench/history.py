@@ -10,6 +10,7 @@ import json
 import os
 import platform
 import re
+import statistics
 import subprocess
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
@@ -114,6 +115,18 @@ def last_recorded(history: Iterable[Record], machine_: str) -> dict[str, Record]
         if record.machine == machine_:
             here[record.name] = record
     return {**latest, **here}
+
+
+def median(runs: list[list[Figure]]) -> list[Figure]:
+    """The median of each figure over several runs (in the order of first appearance): on a
+    shared machine one run can be slowed by a neighbour, the median of a few is steadier."""
+    values: dict[str, list[float]] = {}
+    units: dict[str, str] = {}
+    for figures in runs:
+        for f in figures:
+            values.setdefault(f.name, []).append(f.value)
+            units[f.name] = f.unit
+    return [Figure(name, statistics.median(found), units[name]) for name, found in values.items()]
 
 
 def _change(value: float, base: float | None) -> str:

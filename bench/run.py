@@ -1,11 +1,12 @@
 """Run the benchmarks: `make bench` (record) and `make bench-compare` (compare).
 
     run.py record [BENCH ...]             run them, append every figure to bench/history.jsonl
-    run.py compare [--ref COMMIT] [BENCH ...]
+    run.py compare [--ref COMMIT] [--rounds N] [BENCH ...]
                                           run them, print the figures beside the last recorded
                                           ones and, with --ref, beside the same benchmarks run
                                           at COMMIT (checked out in a temporary git worktree),
-                                          one after the other on this machine
+                                          one after the other on this machine; with --rounds,
+                                          N runs of each, alternating, and their medians
 
 A BENCH is a script's name (`bench_core`, `bench_core.py`); none means every bench/bench_*.py.
 """
@@ -92,23 +93,26 @@ def record(root: Path, names: list[str], python: str, path: Path = HISTORY) -> i
     return count
 
 
-def compare(root: Path, names: list[str], python: str, ref: str | None, path: Path = HISTORY) -> str:
-    """Run the benchmarks here (and at `ref`, alternating script by script) and return the table."""
+def compare(root: Path, names: list[str], python: str, ref: str | None, path: Path = HISTORY,
+            rounds: int = 1) -> str:
+    """Run the benchmarks here (and at `ref`, alternating script by script), `rounds` times
+    each, and return the table of the median figures."""
     stems = scripts(root, names)
     machine = history.machine()
     last = history.last_recorded(history.load(path), machine)
-    today: list[Figure] = []
-    at_ref: list[Figure] = []
+    today: list[list[Figure]] = []
+    at_ref: list[list[Figure]] = []
     with checkout(root, ref) if ref else contextlib.nullcontext() as tree:
         for stem in stems:
-            today += run_script(root, stem, python)
-            if tree is None:
-                continue
-            if (tree / "bench" / f"{stem}.py").exists():
-                at_ref += run_script(tree, stem, python, label=f"[{ref}] ")
-            else:
-                print(f"--- [{ref}] has no {stem}")
-    return history.table(today, last, machine, ref, at_ref)
+            for _round in range(rounds):
+                today.append(run_script(root, stem, python))
+                if tree is None:
+                    continue
+                if (tree / "bench" / f"{stem}.py").exists():
+                    at_ref.append(run_script(tree, stem, python, label=f"[{ref}] "))
+                else:
+                    print(f"--- [{ref}] has no {stem}")
+    return history.table(history.median(today), last, machine, ref, history.median(at_ref))
 
 
 def arguments(argv: list[str] | None = None) -> argparse.Namespace:
@@ -118,6 +122,8 @@ def arguments(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("benches", nargs="*", help="bench_core … (default: every bench/bench_*.py)")
     parser.add_argument("--ref", help="compare: also run the benchmarks at this commit")
     parser.add_argument("--history", type=Path, default=HISTORY)
+    parser.add_argument("--rounds", type=int, default=1,
+                        help="compare: run each benchmark this many times (alternating), show the medians")
     args = parser.parse_intermixed_args(argv)
     args.benches = [b for item in args.benches for b in item.split()]
     return args
@@ -129,7 +135,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.action == "record":
         record(ROOT, benches, sys.executable, args.history)
     else:
-        print(compare(ROOT, benches, sys.executable, args.ref, args.history))
+        print(compare(ROOT, benches, sys.executable, args.ref, args.history, args.rounds))
 
 
 if __name__ == "__main__":

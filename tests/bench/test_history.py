@@ -75,6 +75,14 @@ def test_without_a_ref_or_a_history_the_table_shows_today_alone():
                                                 ["a_per_s", "/s", "3.0", "–"]]
 
 
+def test_several_runs_give_the_median_of_each_figure():
+    runs = [[Figure("a_per_s", 900.0, "/s"), Figure("b_ms", 5.0, "ms")],
+            [Figure("a_per_s", 300.0, "/s")],  # a neighbour took the CPU; b did not run
+            [Figure("a_per_s", 1000.0, "/s"), Figure("b_ms", 7.0, "ms")]]
+    assert history.median(runs) == [Figure("a_per_s", 900.0, "/s"), Figure("b_ms", 6.0, "ms")]
+    assert history.median([]) == []
+
+
 # --- a real repository ------------------------------------------------------------------
 
 def _git(root: Path, *args: str) -> str:
@@ -125,6 +133,23 @@ def test_compare_runs_the_same_benchmark_at_an_earlier_commit_in_a_worktree_it_r
     assert len(history.load(path)) == 1  # comparing records nothing
 
 
+def test_rounds_alternate_here_and_at_the_commit_and_keep_the_medians(repo, capsys):
+    first = _commit(repo, 100.0, "first")
+    # Each run here prints the next of 10, 40, 20: the median is 20.
+    (repo / "bench" / "bench_x.py").write_text(
+        "from pathlib import Path\n"
+        "count = Path(__file__).with_name('count')\n"
+        "n = int(count.read_text()) if count.exists() else 0\n"
+        "count.write_text(str(n + 1))\n"
+        "print(f'BENCH x_per_s {[10, 40, 20][n]} /s')\n")
+    table = run.compare(repo, ["bench_x"], sys.executable, first, repo / "bench" / "history.jsonl", rounds=3)
+    assert table.splitlines()[1].split()[2:4] == ["20.0", "–"]
+    assert table.splitlines()[1].split()[-3:] == ["100.0", "-80.0", "%"]
+    runs = [line for line in capsys.readouterr().out.splitlines() if line.startswith("---")]
+    assert runs == ["--- bench_x", f"--- [{first}] bench_x"] * 3
+    assert len(_git(repo, "worktree", "list").splitlines()) == 1
+
+
 def test_an_unknown_benchmark_or_commit_is_refused(repo):
     _commit(repo, 1.0, "first")
     with pytest.raises(SystemExit, match="no such benchmark: bench_y"):
@@ -138,3 +163,4 @@ def test_the_command_line_takes_the_benchmarks_before_or_after_the_commit():
     args = run.arguments(["compare", "bench_core bench_maps", "--ref", "9b7d774"])
     assert (args.action, args.ref, args.benches) == ("compare", "9b7d774", ["bench_core", "bench_maps"])
     assert run.arguments(["record"]).benches == []
+    assert run.arguments(["compare", "--rounds", "3"]).rounds == 3
