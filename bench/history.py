@@ -85,6 +85,7 @@ def revision(root: Path = ROOT, history: Path = HISTORY) -> tuple[str, bool]:
 
 def records(figures: Iterable[Figure], bench: str, commit: str, dirty: bool, machine_: str,
             at: dt.datetime | None = None) -> list[Record]:
+    """The history records of one script's figures, measured now (or `at`)."""
     date = (at or dt.datetime.now(dt.UTC)).astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     return [Record(commit, dirty, date, machine_, bench, f.name, f.value, f.unit) for f in figures]
 
