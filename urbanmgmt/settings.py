@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "collectors_app",
     "vision",
     "maps",
+    "demo",  # the demo city and the simulated year: load_demo, simulate_year
     "urbanmgmt.org.apps.LoginProtectionConfig",  # django-axes
 ]
 
