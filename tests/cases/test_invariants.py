@@ -95,7 +95,7 @@ def scratch_field(name: str):
 
 @pytest.mark.skipif(not is_spatialite(connection), reason="SQLite rebuilds tables; PostgreSQL alters them")
 @pytest.mark.django_db(transaction=True)
-def test_a_later_migration_can_alter_the_case_and_ticket_tables(city, people, category):
+def test_a_later_migration_can_alter_the_case_and_ticket_tables(empty_history_after, city, people, category):
     """What a later migration adding a column does on SQLite, with every trigger installed: the
     history's DELETE trigger names cases_case, and ticket points have no spatial index."""
     from urbanmgmt.hotline.models import HotlineTicket
