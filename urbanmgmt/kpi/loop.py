@@ -103,7 +103,7 @@ def _signing(cases, start, end, per_street: bool = False) -> dict:
 
 def _completion(cases, start, end, per_street: bool = False) -> dict:
     """Handled or closed by the deadline ÷ due (not suspended) in the period, up to now."""
-    due = cases.filter(due_at__gte=start, due_at__lt=min(end, timezone.now())).exclude(state=State.SUSPENDED)
+    due = cases.due_between(start, min(end, timezone.now()))
     return _counted(due, "street_id" if per_street else None, n=Count("id", filter=Q(handled_at__lte=F("due_at"))
                                                       | Q(closed_at__lte=F("due_at"))), d=Count("id"))
 
