@@ -19,6 +19,7 @@ from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, Req
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.scope import COLLECT_CHANNELS
 from urbanmgmt.org.models import Department
+from urbanmgmt.sqlchunks import filtered_in
 
 Counts = dict[str, tuple[int, int]]
 
@@ -88,9 +89,8 @@ def dispatched_in_time(start, end) -> Counts:
     # Filing times of those cases only, by primary key (a day's dispatches: a few queries).
     filed_by_id: dict[int, np.datetime64] = {}
     unique_ids = np.unique(ids).tolist()
-    for chunk in range(0, len(unique_ids), 900):
-        found = columns(Case.objects.filter(pk__in=unique_ids[chunk:chunk + 900]).order_by(), ("id", "filed_at"),
-                        moments=("filed_at",))
+    for cases in filtered_in(Case.objects.order_by(), "pk", unique_ids):
+        found = columns(cases, ("id", "filed_at"), moments=("filed_at",))
         filed_by_id.update(zip(found["id"].tolist(), found["filed_at"], strict=True))
     filed = np.array([filed_by_id.get(i, np.datetime64("NaT")) for i in ids.tolist()], dtype="datetime64[us]")
     at = cols["at"]
@@ -122,11 +122,10 @@ def dispatched_accurately(start, end) -> Counts:
     rows = {row["actor_id"]: row for row in dispatched.values("actor_id").annotate(n=Count("id"), d=Count("id"))
             .order_by()}
     ids = sorted(set(dispatched.values_list("case_id", flat=True).order_by()))
-    for chunk in range(0, len(ids), 500):
+    steps = CaseEvent.objects.filter(action__in=("dispatch", "approve_return"))
+    for events in filtered_in(steps, "case_id", ids):
         last: dict[int, tuple] = {}  # case → its latest dispatch so far (at, actor)
-        for case_id, action, at, actor in (CaseEvent.objects.filter(case_id__in=ids[chunk:chunk + 500],
-                                                                    action__in=("dispatch", "approve_return"))
-                                           .values_list("case_id", "action", "at", "actor_id").order_by("at", "id")):
+        for case_id, action, at, actor in events.values_list("case_id", "action", "at", "actor_id").order_by("at", "id"):
             if action == "dispatch":
                 last[case_id] = (at, actor)
             elif case_id in last:
