@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import Case, State, is_overdue
+from urbanmgmt.cases.models import Case, State, is_late_to_sign, is_overdue
 
 FIELDS = ("id", "code", "state", "urgency", "category__name_zh", "address", "description", "dispatched_at",
           "sign_due_at", "signed_at", "due_at", "extension_requested_until", "rework_count", "return_count",
@@ -28,7 +28,7 @@ def queue(user) -> dict:
         row["return_until"] = (worktime.add_working_days(row["dispatched_at"], settings.RETURN_WITHIN_WORKING_DAYS)
                                if row["dispatched_at"] and row["state"] == State.DISPATCHED and not row["signed_at"]
                                else None)
-        row["late_to_sign"] = bool(row["sign_due_at"] and not row["signed_at"] and row["sign_due_at"] < now)
+        row["late_to_sign"] = is_late_to_sign(row["sign_due_at"], row["signed_at"], now)
         row["overdue"] = is_overdue(row["state"], row["due_at"], now)
         if row["state"] in WAITING:
             sections["waiting"].append(row)

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tests.builders import client_for, report_case
 from urbanmgmt.cases import services
-from urbanmgmt.cases.models import OPEN_STATES, Case, State, is_overdue
+from urbanmgmt.cases.models import OPEN_STATES, Case, State, is_late_to_sign, is_overdue
 
 pytestmark = pytest.mark.django_db
 
@@ -28,6 +28,18 @@ def test_is_overdue_and_the_queryset_agree_on_every_state_and_deadline(people, c
             if in_sql:
                 seen.add(state)
     assert seen == set(OPEN_STATES) - {State.SUSPENDED}  # past the deadline, open, the clock running
+
+
+def test_signing_counts_the_signed_and_the_late_to_sign_in_sql_and_in_rows(people, category):
+    case = report_case(people.inspector, category)
+    at = timezone.now()
+    for sign_due in (None, at - dt.timedelta(minutes=1), at, at + dt.timedelta(minutes=1)):
+        for signed in (None, at - dt.timedelta(hours=1)):
+            Case.objects.filter(pk=case.pk).update(sign_due_at=sign_due, signed_at=signed)
+            counted = Case.objects.filter(pk=case.pk).signing_counted(at).exists()
+            assert counted != Case.objects.filter(pk=case.pk).signing_not_counted(at).exists()
+            late = is_late_to_sign(sign_due, signed, at)
+            assert counted == (sign_due is not None and (signed is not None or late)), (sign_due, signed)
 
 
 def test_open_and_not_open_split_the_states(people, category):

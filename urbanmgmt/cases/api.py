@@ -1,7 +1,6 @@
 """The case API: GeoJSON list with filters, detail with history, report, one POST per step."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -53,11 +52,12 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def filter_overdue(self, queryset, name, value):
-        return queryset.overdue(timezone.now()) if value else queryset.not_overdue(timezone.now())
+        now = timezone.now()
+        return queryset.overdue(now) if value else queryset.not_overdue(now)
 
     def filter_signing_counted(self, queryset, name, value):
-        counted = Q(sign_due_at__isnull=False) & (Q(signed_at__isnull=False) | Q(sign_due_at__lt=timezone.now()))
-        return queryset.filter(counted) if value else queryset.exclude(counted)
+        now = timezone.now()
+        return queryset.signing_counted(now) if value else queryset.signing_not_counted(now)
 
     def filter_open(self, queryset, name, value):
         return queryset.open() if value else queryset.not_open()

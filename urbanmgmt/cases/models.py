@@ -56,6 +56,18 @@ def overdue_condition(at: dt.datetime) -> Q:
     return Q(state__in=RUNNING_STATES, due_at__lt=at)
 
 
+def is_late_to_sign(sign_due_at: dt.datetime | None, signed_at: dt.datetime | None, at: dt.datetime) -> bool:
+    """Whether a dispatched case is still unsigned past its time to sign at `at` (DOMAIN §5:
+    sign within 2 working hours)."""
+    return sign_due_at is not None and signed_at is None and sign_due_at < at
+
+
+def signing_counted_condition(at: dt.datetime) -> Q:
+    """The cases the on-time signing rate counts at `at`: with a time to sign, and signed or
+    late to sign (one still inside its time is not decided yet)."""
+    return Q(sign_due_at__isnull=False) & (Q(signed_at__isnull=False) | Q(sign_due_at__lt=at))
+
+
 class CaseQuerySet(models.QuerySet):
     """`Case.objects`: the derived rules, each written once, for every list of cases."""
 
@@ -74,6 +86,14 @@ class CaseQuerySet(models.QuerySet):
     def not_overdue(self, at: dt.datetime) -> "CaseQuerySet":
         """Every case that `overdue(at)` leaves out."""
         return self.exclude(overdue_condition(at))
+
+    def signing_counted(self, at: dt.datetime) -> "CaseQuerySet":
+        """Cases whose signing is decided at `at`: signed, or past their time to sign."""
+        return self.filter(signing_counted_condition(at))
+
+    def signing_not_counted(self, at: dt.datetime) -> "CaseQuerySet":
+        """Every case that `signing_counted(at)` leaves out."""
+        return self.exclude(signing_counted_condition(at))
 
     def due_between(self, start: dt.datetime, end: dt.datetime, suspended: bool = False) -> "CaseQuerySet":
         """Cases whose deadline falls in [start, end), the base of the on-time rates; the

@@ -95,8 +95,7 @@ def _counted(rows, street: str | None, keys: tuple = (), **counts) -> dict:
 
 def _signing(cases, start, end, per_street: bool = False) -> dict:
     """Signed on time ÷ dispatched with a signing deadline that was signed or is past."""
-    counted = cases.filter(dispatched_at__gte=start, dispatched_at__lt=end, sign_due_at__isnull=False).filter(
-        Q(signed_at__isnull=False) | Q(sign_due_at__lt=timezone.now()))
+    counted = cases.filter(dispatched_at__gte=start, dispatched_at__lt=end).signing_counted(timezone.now())
     return _counted(counted, "street_id" if per_street else None, n=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))),
                     d=Count("id"))
 
