@@ -39,10 +39,11 @@ class State(models.TextChoices):
 
 OPEN_STATES = (State.REPORTED, State.FILED, State.DISPATCHED, State.RETURNED, State.HANDLED,
                State.CHECKING, State.CHECKED, State.SUSPENDED)
-# Open and with the deadline's clock running: a suspended case (挂账, DOMAIN §4) waits on a
-# problem that cannot be solved now, and is taken out of what is due (DOMAIN §9: 按期结案 ÷
-# (应结案 − 缓办)), so it is never overdue while it stays suspended.
-RUNNING_STATES = tuple(state for state in OPEN_STATES if state != State.SUSPENDED)
+# States whose deadline clock is stopped: a suspended case (挂账, DOMAIN §4) waits on a
+# problem that cannot be solved now and is taken out of what is due (DOMAIN §9: 按期结案 ÷
+# (应结案 − 缓办)), so it is never overdue, nor due, while it stays suspended.
+CLOCK_STOPPED = (State.SUSPENDED,)
+RUNNING_STATES = tuple(state for state in OPEN_STATES if state not in CLOCK_STOPPED)
 
 
 def is_overdue(state: str, due_at: dt.datetime | None, at: dt.datetime) -> bool:
@@ -99,7 +100,7 @@ class CaseQuerySet(models.QuerySet):
         """Cases whose deadline falls in [start, end), the base of the on-time rates; the
         suspended ones are left out (their clock stopped) unless `suspended` is true."""
         cases = self.filter(due_at__gte=start, due_at__lt=end)
-        return cases if suspended else cases.exclude(state=State.SUSPENDED)
+        return cases if suspended else cases.exclude(state__in=CLOCK_STOPPED)
 
     def in_grids(self, grid_ids: Iterable[int]) -> "CaseQuerySet":
         """Cases of the unit grids `grid_ids` (the map's box, cut into grids)."""

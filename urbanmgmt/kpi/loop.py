@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import Case, CaseEvent, Channel, RequestType, State
+from urbanmgmt.cases.models import CLOCK_STOPPED, Case, CaseEvent, Channel, RequestType, State
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import cases_url
 
@@ -63,7 +63,7 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
             dispatched_after=start.isoformat(), dispatched_before=end.isoformat(), signing_counted="true", **where)),
         "on_time_completion": _ratio(*completion, cases_url(
             due_after=start.isoformat(), due_before=min(end, now).isoformat(),
-            state=",".join(s for s in State.values if s != State.SUSPENDED), **where)),
+            state=",".join(s for s in State.values if s not in CLOCK_STOPPED), **where)),
         "dispatch_accuracy": _ratio(dispatches - min(returns, dispatches), dispatches),
         "satisfaction": _ratio(happy, reached, note="" if reached else NO_CALLBACKS),
         "actual_resolution": _ratio(solved, asked, note="" if asked else NO_CALLBACKS),
