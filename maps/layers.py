@@ -158,8 +158,8 @@ def filtered_cases(user, params, default_open: bool = True):
     """The cases `user` may see that match the map's filters (those of the case API).
 
     With no `state` and no `open` given the map shows open cases (unless `default_open` is
-    false); `open=all` shows every case. `metric=overdue` keeps only the open ones past their
-    deadline.
+    false); `open=all` shows every case. `metric=overdue` keeps only the overdue ones
+    (`CaseQuerySet.overdue`: open, not suspended, past their deadline).
     """
     params = params.copy()
     for name, allowed in (("state", State.values), ("channel", Channel.values)):
