@@ -19,7 +19,7 @@ PYTEST_ARGS ?=
 # Which benchmarks `make bench` and `make bench-compare` run (e.g. BENCHES=bench_core); all by default.
 BENCHES ?=
 
-.PHONY: run test test-fast test-spatialite test-postgis bench bench-compare setup system-run system-test migrate demo static lint clean
+.PHONY: run test test-fast test-spatialite test-postgis bench bench-compare setup system-run system-test migrate demo static lint clean hooks
 
 # --- installing -------------------------------------------------------------------------
 system-run:
@@ -101,6 +101,12 @@ bench: demo
 # ROUNDS=3 runs each three times and shows the medians.
 bench-compare: setup
 	$(PY) bench/run.py compare $(if $(REF),--ref $(REF)) --rounds $(or $(ROUNDS),1) $(BENCHES)
+
+# The commit-msg hook that checks the house's commit convention (docs/CONTRIBUTING.md).
+hooks:
+	@dir=$$(git rev-parse --git-path hooks) && mkdir -p "$$dir" \
+	  && printf '#!/bin/sh\nexec python3 scripts/commit_subjects.py --file "$$1"\n' > "$$dir/commit-msg" \
+	  && chmod +x "$$dir/commit-msg" && echo "installed $$dir/commit-msg"
 
 lint: setup
 	$(VENV)/bin/ruff check .
