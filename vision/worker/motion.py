@@ -33,6 +33,7 @@ class MotionGate:
         self.watched = self.mask > 0
         self.previous: np.ndarray | None = None
         self.last_fraction = 0.0
+        self.whole_fraction = 0.0  # share of the whole frame that changed: a scene-wide change
         self.blobs: list[tuple[float, float, float, float]] = []  # the moving blobs that stand in a zone
 
     def _mask(self, polygons, margin: float) -> np.ndarray:
@@ -59,13 +60,14 @@ class MotionGate:
         self.blobs = []
         previous, self.previous = self.previous, grey
         if previous is None:
-            self.last_fraction = 1.0
+            self.last_fraction = self.whole_fraction = 1.0
             return True
         mean_now = float(grey[self.watched].mean())
         if mean_now > 1:
             grey = grey * (float(previous[self.watched].mean()) / mean_now)  # exposure changes are not motion
         moving = (cv2.absdiff(grey, previous) > self.threshold).astype(np.uint8)
         self.last_fraction = float(moving[self.watched].sum()) / max(1, int(self.watched.sum()))
+        self.whole_fraction = float(moving.mean())
         if not moving.any():
             return False
         joined = cv2.dilate(moving, np.ones((3, 3), np.uint8))  # one blob per object, not its speckles
