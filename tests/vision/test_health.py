@@ -83,3 +83,36 @@ def test_the_server_records_a_camera_alert_once(client, camera, worker_key):
                       content_type="application/json", **headers)
     assert bad.status_code == 400
     assert client.post("/api/v1/vision/health/", json.dumps(alert), content_type="application/json").status_code in (401, 403)
+
+
+def covered_video(path, fps=5.0):
+    """30 s of the empty test street; a bag over the lens from 8 to 22 s."""
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, synth.SIZE)
+    for i, image in enumerate(street(int(30 * fps))):
+        writer.write(np.full_like(image, 35) if 8 <= i / fps < 22 else image)
+    writer.release()
+    return str(path)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_covered_camera_reaches_the_server_as_one_alert_and_no_candidate(live_server, camera, worker_key, tmp_path):
+    from tests.vision.conftest import WEIGHTS
+    from vision.models import CameraAlert, CandidateEvent
+    from vision.worker.config import WorkerConfig, fetch_cameras
+    from vision.worker.output import Sender, Spool
+    from vision.worker.pipeline import Worker
+
+    if not __import__("os").path.isdir(WEIGHTS):
+        pytest.skip("the shared YOLO11n weights are not here")
+    cameras = fetch_cameras(live_server.url, worker_key.plain_key)
+    cameras[0].update(source=covered_video(tmp_path / "covered.mp4"), start_at=1_700_000_000.0)
+    config = WorkerConfig.from_dict({"cameras": cameras, "weights": WEIGHTS, "server": live_server.url,
+                                     "token": worker_key.plain_key, "spool": str(tmp_path / "spool")})
+    spool = Spool(config.spool)
+    stats = Worker(config, lambda data, files, t: spool.put(data, files, t)).run()
+    sender = Sender(spool, config.ingest_url, config.token, timeout=5, backoff=(0.1, 0.5), health_url=config.health_url)
+    assert sender.flush(10) and sender.sent == 1
+    alert = CameraAlert.objects.get()
+    assert (alert.camera, alert.state, alert.since.timestamp()) == (camera, "covered", 1_700_000_008.0)
+    assert stats.events == [] and not CandidateEvent.objects.exists()

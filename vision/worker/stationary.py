@@ -22,6 +22,7 @@ objects and checking them by appearance rather than by detection; this module do
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -53,6 +54,18 @@ def relatives(classes) -> set[str]:
     car called "boat" for a frame is still seen."""
     wanted = {family(c) for c in classes}
     return set(classes) | {c for c, f in FAMILIES.items() if f in wanted and f in PLACED}
+
+
+def still(a, b, least_iou: float, tolerance: float = 0.2) -> bool:
+    """Whether box `b` is box `a` where it stood: most of it overlaps, or (a small, far box,
+    where a few pixels of sway are much of it) its centre moved less than `tolerance` of its
+    height and its size by less than a fifth."""
+    if iou(a, b) >= least_iou:
+        return True
+    ha, hb = a[3] - a[1], b[3] - b[1]
+    wa, wb = a[2] - a[0], b[2] - b[0]
+    moved = math.dist(((a[0] + a[2]) / 2, (a[1] + a[3]) / 2), ((b[0] + b[2]) / 2, (b[1] + b[3]) / 2))
+    return moved <= tolerance * max(ha, hb) and 0.8 <= hb / max(1e-6, ha) <= 1.25 and 0.8 <= wb / max(1e-6, wa) <= 1.25
 
 
 def signature(image: np.ndarray, box) -> np.ndarray | None:
@@ -217,7 +230,7 @@ class Places:
             seen.add(track.id)
             stop = self.stops.get(track.id)
             box = self.steady(track.box)
-            if stop is None or iou(stop.box, box) < self.still_iou:
+            if stop is None or not still(stop.box, box, self.still_iou):
                 self.stops[track.id] = Stop(box, t)
             elif t - stop.since >= self.stop_s:
                 self.places.append(Place(track.id, family(track.cls), box, stop.since, t, track.score,
