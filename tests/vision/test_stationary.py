@@ -67,7 +67,8 @@ def test_a_place_seen_empty_ends_its_visit_and_a_covered_one_is_held():
     assert [t.id for t in places.update([bus], covered, 20.0)] == [50]  # hidden past hold_s: gone
     places, image = Places(), parked(street(), BOX)
     settle(places, image)
-    assert places.update([], street(), 5.0) == [] and places.places == []
+    assert [t.id for t in places.update([], street(), 5.0)] == [1]  # one odd frame is not a departure…
+    assert places.update([], street(), 5.5) == [] and places.places == []  # …the second look ends the visit
 
 
 def test_the_next_car_at_the_spot_under_a_new_id_is_not_the_old_place_and_a_moved_one_ends_it():

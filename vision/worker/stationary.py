@@ -10,12 +10,16 @@ objects and checking them by appearance rather than by detection; this module do
   `stop_s` becomes a `Place`: its steady box, its family, the classes it was seen as, and an
   appearance signature of its crop (a small grey patch, compared by normalised correlation);
 - later detections of the same family that overlap the place (IoU ≥ `iou`, tolerant of jitter
-  and of a camera that sways) are that object, whatever their tracker id and class; they are
-  reported under the place's id and majority class, with the place's steady box;
+  and of a camera that sways; a new tracker id only where it stood, IoU ≥ `still_iou`, and
+  looking alike) are that object, whatever their tracker id and class; they are reported
+  under the place's id and majority class, with the time it stopped (the zone rules' dwell
+  clock runs from it);
 - a frame where the detector looked at the place and did not find it: if the crop still looks
   like the object, it is still there (a detector miss, or a class outside the watched ones);
-  if something else covers it (a passing bus), it is held for up to `hold_s`; if the crop no
-  longer looks like it and nothing covers it, the place is seen empty and the visit ends;
+  if something passing covers it (a bus), it is held for up to `hold_s`; if another object
+  has stood there for a second, or the crop no longer looks like it and nothing covers it in
+  two looks running (Frigate's stationary classifier also wants two changed frames), the
+  visit ends;
 - a track the place was known under that is seen away from it: the object moved; the visit
   ends.
 """
@@ -105,6 +109,7 @@ class Place:
     classes: Counter = field(default_factory=Counter)
     known_as: set[int] = field(default_factory=set)
     box: tuple[float, float, float, float] | None = None  # where it was last seen (the camera may sway)
+    empty: int = 0  # looked-at frames in a row where the place showed no sign of it
 
     def __post_init__(self):
         self.box = self.box or self.origin
@@ -165,7 +170,7 @@ class Places:
             match = self._match(place, tracks, taken, image)
             if match is not None:
                 taken[id(match)] = match
-                place.last_seen, place.score, place.box = t, match.score, match.box
+                place.last_seen, place.score, place.box, place.empty = t, match.score, match.box, 0
                 place.classes[match.cls] += 1
                 place.known_as.add(match.id)
         seen = [place for place in self.places if place.last_seen == t]
@@ -209,12 +214,15 @@ class Places:
         if looked is not None and not _within(box, looked, image.shape):
             return True  # not looked at this frame: nothing moved there
         if alike(signature(image, box), place.signature) >= self.same:
-            place.last_seen, place.box = t, box  # still there: the detector missed it or called it something else
+            place.last_seen, place.box, place.empty = t, box, 0  # still there: missed, or called something else
             return True
         over = [track for track in free if overlap(track.box, box)]
         if any(self._taken(track, place, t) for track in over):
             return False  # another object stands at the place now
-        return bool(over) and t - place.last_seen <= self.hold_s  # covered by something passing, or gone
+        if over:
+            return t - place.last_seen <= self.hold_s  # covered by something passing (or gone behind it)
+        place.empty += 1  # seen empty: twice in a row, as one odd frame (a glare, a blur) is not a departure
+        return place.empty < 2
 
     def _taken(self, track: Track, place: Place, t: float) -> bool:
         """Whether `track` is another object that has stood at the place for a second."""
