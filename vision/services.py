@@ -129,10 +129,12 @@ def _in_service_area(point: Point | None) -> bool:
 
 def _worker_post(worker: WorkerKey, raw: str | bytes | dict, not_json) -> tuple[dict, Camera]:
     """A worker's JSON object and the camera of this worker it names."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str | bytes) else dict(raw)
-    except ValueError:
-        raise InvalidInput(not_json) from None
+    data = raw
+    if isinstance(raw, str | bytes):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise InvalidInput(not_json) from None
     if not isinstance(data, dict):
         raise InvalidInput(not_json)
     camera = worker.camera_queryset().filter(code=str(data.get("camera") or "")).first()

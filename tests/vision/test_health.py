@@ -116,3 +116,10 @@ def test_a_covered_camera_reaches_the_server_as_one_alert_and_no_candidate(live_
     alert = CameraAlert.objects.get()
     assert (alert.camera, alert.state, alert.since.timestamp()) == (camera, "covered", 1_700_000_008.0)
     assert stats.events == [] and not CandidateEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_an_alert_that_is_no_json_object_is_refused_in_the_users_language(client, camera, worker_key):
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {worker_key.plain_key}", "HTTP_ACCEPT_LANGUAGE": "zh-hans"}
+    answer = client.post("/api/v1/vision/health/", json.dumps([1, 2]), content_type="application/json", **headers)
+    assert answer.status_code == 400 and "告警内容不是有效的 JSON" in answer.content.decode()
