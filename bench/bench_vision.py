@@ -20,6 +20,15 @@ with the real YOLO11n (OpenVINO int8, or VISION_WEIGHTS on VISION_DEVICE) on the
 - vision_cameras_per_node: cameras at 2 fps that one worker sustains: four cameras through
   one worker (one batched model), sampled frames per second ÷ 2.
 - vision_worker_rss_mb: peak resident memory of this process (model, four cameras).
+
+On each real labelled clip (fixtures/video/*.json, and ../data-local/video/*.json where
+present: clips whose licence keeps them out of the repository), with its zones, at 2 fps:
+- vision_real_found_<clip> / vision_real_required_<clip>: labelled parked objects raised;
+- vision_real_false_<clip>: candidates that are no labelled parked object;
+- vision_real_duplicates_<clip>: second and later candidates of one object;
+- vision_real_late_s_<clip>: the worst delay past stopped + dwell of those raised;
+- vision_real_speedup_<clip>: the whole pipeline against model.track on every sampled frame
+  with the same zone rules, same clip, same run (best of two alternated runs each).
 """
 
 import os
@@ -34,10 +43,12 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 from demo import synth  # noqa: E402
+from vision.worker import labels  # noqa: E402
 from vision.worker.capture import Source  # noqa: E402
 from vision.worker.config import CameraConfig, WorkerConfig  # noqa: E402
 from vision.worker.detect import Detector  # noqa: E402
 from vision.worker.pipeline import Worker  # noqa: E402
+from vision.worker.stationary import relatives  # noqa: E402
 from vision.worker.zones import Track, Zone, ZoneRules  # noqa: E402
 
 WEIGHTS = os.environ.get("VISION_WEIGHTS",
@@ -56,8 +67,8 @@ def zones() -> list[Zone]:
     return [Zone(1, synth.NO_PARKING, "illegal_parking", dwell_s=15)]
 
 
-def pipeline(video: str, detector: Detector, cameras: int = 1) -> tuple[float, list[dict]]:
-    config = WorkerConfig(cameras=[CameraConfig(f"CAM{i}", video, zones(), SAMPLE_FPS, start_at=0.0)
+def pipeline(video: str, detector: Detector, cameras: int = 1, zoning=None) -> tuple[float, list[dict]]:
+    config = WorkerConfig(cameras=[CameraConfig(f"CAM{i}", video, zoning or zones(), SAMPLE_FPS, start_at=0.0)
                                    for i in range(cameras)])
     worker = Worker(config, lambda data, files, t: None, detector=detector)
     start, cpu = time.perf_counter(), time.process_time()
@@ -68,12 +79,12 @@ def pipeline(video: str, detector: Detector, cameras: int = 1) -> tuple[float, l
     return stats.frames / (time.perf_counter() - start), stats.events
 
 
-def naive(video: str) -> tuple[float, list[dict]]:
+def naive(video: str, zoning=None) -> tuple[float, list[dict]]:
     from ultralytics import YOLO
 
     model = YOLO(WEIGHTS, task="detect")
     model.predict(synth.background(), device=DEVICE, verbose=False)  # loaded and warm, like the pipeline's model
-    rules = ZoneRules(zones())
+    rules = ZoneRules(zoning or zones())
     frames, events = 0, []
     start, cpu = time.perf_counter(), time.process_time()
     for frame in Source("naive", video, SAMPLE_FPS, start_at=0.0).frames():
@@ -101,10 +112,38 @@ def recall(reference: list[dict], found: list[dict]) -> float:
     return hits / len(reference)
 
 
+def clips() -> list[str]:
+    """The labelled real clips here: committed ones, then those kept outside the repository."""
+    found = []
+    for folder in (ROOT / "fixtures" / "video", ROOT.parent / "data-local" / "video"):
+        found += sorted(str(p) for p in folder.glob("*.json")) if folder.is_dir() else []
+    return found
+
+
+def real_clips(detector: Detector) -> None:
+    for path in clips():
+        clip = labels.load(path)
+        name = Path(path).stem
+        runs = [(pipeline(clip.path, detector, zoning=clip.zones), naive(clip.path, clip.zones)) for _ in range(2)]
+        (_, events), _ = runs[-1]
+        score = labels.score(clip, events, 0.0)
+        fps, naive_fps = max(p[0] for p, _ in runs), max(n[0] for _, n in runs)
+        line(f"vision_real_found_{name}", score.found, "objects", 0)
+        line(f"vision_real_required_{name}", score.required, "objects", 0)
+        line(f"vision_real_false_{name}", score.false, "candidates", 0)
+        line(f"vision_real_duplicates_{name}", score.duplicates, "candidates", 0)
+        line(f"vision_real_late_s_{name}", score.late_s, "s")
+        line(f"vision_real_speedup_{name}", fps / naive_fps, "x", 2)
+        line(f"vision_real_speedup_cpu_{name}", CPU["naive"] / CPU["pipeline"], "x", 2)
+        CPU.clear()
+        if score.missed or score.unmatched:
+            print(f"# {name}: missed {score.missed}, unmatched {score.unmatched}", file=sys.stderr)
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         video = synth.street_scene(os.path.join(tmp, "street.mp4"))
-        classes = ZoneRules(zones()).classes()
+        classes = relatives(ZoneRules(zones()).classes())
         detector = Detector(WEIGHTS, device=DEVICE, classes=classes)
         detector.detect([synth.background()])  # warm-up, as a running worker would be
         runs = []
@@ -120,6 +159,8 @@ def main() -> None:
         multi_fps, _ = pipeline(video, Detector(WEIGHTS, device=DEVICE, classes=classes), cameras=4)
         line("vision_cameras_per_node", multi_fps / SAMPLE_FPS, "cameras")
         line("vision_worker_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
+        CPU.clear()
+        real_clips(Detector(WEIGHTS, device=DEVICE, classes=classes))
         print(f"# events: pipeline {[(e['class'], e['started_at'][11:19], e['last_seen_at'][11:19]) for e in events]}, "
               f"naive {[(e['class'], round(e['raised'], 1)) for e in naive_events]}", file=sys.stderr)
 

@@ -204,3 +204,57 @@ def _visit(park_at: float, leave_at: float, x: float, width: int) -> Actor:
     """A vehicle that comes from the right along the kerb lane, parks at `x`, and drives on to the left."""
     return Actor("bus", width, [(park_at - 6, 820, 286), (park_at, x, 286), (leave_at, x, 286),
                                 (leave_at + 7, -300, 286)])
+
+
+@dataclass
+class Seen:
+    """One sampled frame as a real camera's detector and tracker report it: the image and the
+    tracks (with the flicker, jitter, id switches and misses of real footage)."""
+
+    t: float
+    image: np.ndarray
+    tracks: list
+
+
+def flickering_visits(visits=((4.0, 60.0, "bus"), (80.0, 130.0, "~bus")), *, duration_s: float = 150.0,
+                      fps: float = 2.0, spot=(470.0, 285.0), width: int = 200, occluded=(30.0, 34.0),
+                      seed: int = 3) -> list[Seen]:
+    """A kerb spot seen at `fps` where vehicles park one after the other (`visits`: arrive,
+    leave, sprite; "~" mirrors it: the next vehicle looks different), reported the way a real camera's
+    detector reports a parked car: its class flickers (car / truck / boat), its box jitters by a
+    few pixels, the tracker switches its id after a drop, the detector misses it in some
+    frames, and a passing bus hides it during `occluded` (its own track in front)."""
+    from vision.worker.zones import Track
+
+    rng = np.random.default_rng(seed)
+    base = background()
+    art = sprites()
+    out, next_id = [], 100
+    for i in range(int(duration_s * fps)):
+        t = i / fps
+        image = base.copy()
+        tracks = []
+        for arrive, leave, name in visits:
+            if not arrive <= t < leave:
+                continue
+            src = art[name.lstrip("~")][:, ::-1] if name.startswith("~") else art[name]
+            sprite = cv2.resize(src, (width, int(src.shape[0] * width / src.shape[1])))
+            paste(image, sprite, *spot)
+            h = sprite.shape[0]
+            if i % 9 == 4:
+                continue  # the detector missed it
+            if i % 7 == 0:
+                next_id += 1  # a drop the tracker did not bridge: a new id
+            dx, dy = rng.integers(-4, 5, 2)
+            cls = ("car", "car", "truck", "car", "boat")[i % 5]
+            box = (spot[0] - width / 2 + dx, spot[1] - h + dy, spot[0] + width / 2 + dx, spot[1] + dy)
+            tracks.append(Track(next_id, cls, float(rng.uniform(0.3, 0.65)), tuple(float(v) for v in box)))
+        if occluded[0] <= t < occluded[1]:
+            other = art["bus"][:, ::-1]  # another vehicle than the parked one
+            bus = cv2.resize(other, (260, int(other.shape[0] * 260 / other.shape[1])))
+            x = spot[0] + 200 - 400 * (t - occluded[0]) / (occluded[1] - occluded[0])
+            paste(image, bus, x, spot[1] + 20)
+            tracks = [tr for tr in tracks if abs(tr.box[0] + tr.box[2] - 2 * x) > 260]  # hidden behind it
+            tracks.append(Track(9000, "bus", 0.9, (x - 130, spot[1] + 20 - bus.shape[0], x + 130, spot[1] + 20)))
+        out.append(Seen(t, np.clip(image + rng.normal(0, 3, image.shape), 0, 255).astype(np.uint8), tracks))
+    return out

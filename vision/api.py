@@ -3,7 +3,8 @@
 Workers authenticate with their key (`Authorization: Bearer <key>`, see WorkerKey and
 `manage.py vision_worker_key NAME`): `ingest/` (POST multipart: `data` = the candidate's
 JSON, `snapshot` and optional `strip` JPEG/PNG files; 201 created, 200 already known) and
-`worker/config/` (GET: their cameras and zones). People use their session or token:
+`worker/config/` (GET: their cameras and zones) and `health/` (POST JSON: a camera-health
+alert, 201 created, 200 already known). People use their session or token:
 `candidates/` (GET, filters `case`, `status`, `camera`), `candidates/{id}/confirm/` and
 `…/reject/` (POST, video analysts), `precision/` (GET: per camera and rule).
 """
@@ -28,7 +29,7 @@ from urbanmgmt.errors import InvalidInput, NotAllowed
 from urbanmgmt.org import roles as R
 from vision import services
 from vision.access import VIEWERS, WATCHERS, visible_candidates
-from vision.models import CandidateEvent, WorkerKey
+from vision.models import CameraAlert, CandidateEvent, WorkerKey
 
 MAX_UPLOAD = 12 * 2**20
 
@@ -83,6 +84,21 @@ def ingest(request):
                                          _upload(request, "strip", False))
     return Response({"id": candidate.pk, "status": candidate.status, "outside_area": candidate.outside_area},
                     status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+@extend_schema(request=inline_serializer("CameraAlertIn", {
+    "camera": serializers.CharField(), "state": serializers.ChoiceField(CameraAlert.State.choices),
+    "since": serializers.DateTimeField(), "at": serializers.DateTimeField(),
+    "measures": serializers.DictField(child=serializers.FloatField(), required=False)}),
+    responses={201: inline_serializer("CameraAlertOut", {"id": serializers.IntegerField()}),
+               200: inline_serializer("CameraAlertKnown", {"id": serializers.IntegerField()})})
+@api_view(["POST"])
+@authentication_classes([WorkerKeyAuthentication])
+@permission_classes([IsWorker])
+def health(request):
+    """A worker's camera-health alert (moved, covered, blurred); idempotent by (camera, since)."""
+    alert, created = services.record_alert(request.auth, request.data)
+    return Response({"id": alert.pk}, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
 @api_view(["GET"])

@@ -6,6 +6,7 @@ from vision import api
 
 urlpatterns = [
     path("ingest/", api.ingest, name="vision-ingest"),
+    path("health/", api.health, name="vision-health"),
     path("worker/config/", api.worker_config, name="vision-worker-config"),
     path("candidates/", api.candidates, name="vision-candidates"),
     path("candidates/<int:pk>/confirm/", api.confirm, name="vision-confirm"),

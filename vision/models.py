@@ -171,3 +171,31 @@ class CandidateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera.code} {self.rule} #{self.track_id} {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+
+class CameraAlert(models.Model):
+    """A camera that no longer shows its zones (turned away, covered, out of focus), as its
+    worker saw it: one per episode, for the analyst to have the camera seen to."""
+
+    class State(models.TextChoices):
+        MOVED = "moved", _("Camera moved")
+        COVERED = "covered", _("Camera covered")
+        BLURRED = "blurred", _("Camera out of focus")
+
+    camera = models.ForeignKey(Camera, models.CASCADE, related_name="alerts", verbose_name=_("camera"))
+    worker = models.ForeignKey(WorkerKey, models.SET_NULL, null=True, blank=True, related_name="+")
+    state = models.CharField(_("state"), max_length=12, choices=State.choices)
+    since = models.DateTimeField(_("since"))
+    raised_at = models.DateTimeField(_("raised at"))
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    measures = models.JSONField(default=dict, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("camera alert")
+        verbose_name_plural = _("camera alerts")
+        ordering = ["-raised_at", "-id"]
+        constraints = [models.UniqueConstraint(fields=["camera", "since"], name="vision_alert_once")]
+
+    def __str__(self) -> str:
+        return f"{self.camera.code} {self.state} {self.since:%Y-%m-%d %H:%M}"

@@ -26,7 +26,7 @@ from urbanmgmt.grids.geo import check_lon_lat
 from urbanmgmt.grids.services import grid_for_point
 from urbanmgmt.org import roles as R
 from vision import media
-from vision.models import Camera, CandidateEvent, Rule, WorkerKey, Zone
+from vision.models import Camera, CameraAlert, CandidateEvent, Rule, WorkerKey, Zone
 from vision.worker import geo
 
 REVIEWERS = (R.ANALYST, R.ADMIN)
@@ -127,17 +127,25 @@ def _in_service_area(point: Point | None) -> bool:
     return True
 
 
-def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | None = None) -> tuple[CandidateEvent, bool]:
-    """Record a worker's candidate; returns (candidate, created). A resend returns the first."""
-    try:
-        data = json.loads(raw) if isinstance(raw, str | bytes) else dict(raw)
-    except ValueError:
-        raise InvalidInput(_("The candidate is not valid JSON.")) from None
+def _worker_post(worker: WorkerKey, raw: str | bytes | dict, not_json) -> tuple[dict, Camera]:
+    """A worker's JSON object and the camera of this worker it names."""
+    data = raw
+    if isinstance(raw, str | bytes):
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            raise InvalidInput(not_json) from None
     if not isinstance(data, dict):
-        raise InvalidInput(_("The candidate is not valid JSON."))
+        raise InvalidInput(not_json)
     camera = worker.camera_queryset().filter(code=str(data.get("camera") or "")).first()
     if camera is None:
         raise InvalidInput(_("Unknown camera “%(camera)s” for this worker."), camera=data.get("camera"))
+    return data, camera
+
+
+def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | None = None) -> tuple[CandidateEvent, bool]:
+    """Record a worker's candidate; returns (candidate, created). A resend returns the first."""
+    data, camera = _worker_post(worker, raw, _("The candidate is not valid JSON."))
     try:
         zone = camera.zones.get(pk=int(data.get("zone")))
     except (TypeError, ValueError, Zone.DoesNotExist):
@@ -287,3 +295,16 @@ def precision_table(since: dt.datetime | None = None) -> list[dict]:
                     "pending": row["total"] - reviewed,
                     "precision": round(row["confirmed"] / reviewed, 3) if reviewed else None})
     return out
+
+
+def record_alert(worker: WorkerKey, raw: str | bytes | dict) -> tuple[CameraAlert, bool]:
+    """Record a worker's camera-health alert; returns (alert, created). A resend returns the first."""
+    data, camera = _worker_post(worker, raw, _("The alert is not valid JSON."))
+    state = str(data.get("state") or "")
+    if state not in CameraAlert.State.values:
+        raise InvalidInput(_("Unknown camera state %(state)s."), state=state)
+    since, raised_at = _time(data, "since"), _time(data, "at")
+    measures = data.get("measures") if isinstance(data.get("measures"), dict) else {}
+    return CameraAlert.objects.get_or_create(camera=camera, since=since, defaults={
+        "worker": worker, "state": state, "raised_at": raised_at,
+        "measures": {k: float(v) for k, v in measures.items() if isinstance(v, int | float)}})

@@ -67,7 +67,7 @@ def main(argv=None) -> int:
     args = parse(argv)
     config = build_config(args)
     spool = Spool(config.spool)
-    sender = Sender(spool, config.ingest_url, config.token or "") if config.server else None
+    sender = Sender(spool, config.ingest_url, config.token or "", health_url=config.health_url) if config.server else None
 
     def sink(data, files, t):
         spool.put(data, files, t)

@@ -22,6 +22,7 @@ from vision.worker.zones import Zone
 
 INGEST_PATH = "/api/v1/vision/ingest/"
 CONFIG_PATH = "/api/v1/vision/worker/config/"
+HEALTH_PATH = "/api/v1/vision/health/"
 
 
 @dataclass
@@ -68,6 +69,10 @@ class WorkerConfig:
     @property
     def ingest_url(self) -> str:
         return (self.server or "").rstrip("/") + INGEST_PATH
+
+    @property
+    def health_url(self) -> str:
+        return (self.server or "").rstrip("/") + HEALTH_PATH
 
 
 def load(path: str) -> WorkerConfig:

@@ -6,7 +6,8 @@ previous frame's (a cloud or the camera's auto-exposure changes every pixel a li
 not motion). Pixels that differ from the previous sampled frame by more than `threshold` are
 motion (frame differencing: a running-average background would keep a ghost of each passing
 car for several samples at 2 fps; an object that stopped is not motion any more, the zone
-rules watch it while it settles). They are joined into blobs, and the gate opens when a
+rules watch it while it settles; a view that sways as a whole is steadied first). They are
+joined into blobs, and the gate opens when a
 blob's foot (its lowest rows, where a moving thing touches the ground: the zone rules'
 anchor) moved inside a zone (grown by `margin`; the blur spreads a blob a few pixels
 already). Traffic in the lanes in front of a zone and people on the pavement behind it cross
@@ -17,6 +18,16 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+
+
+def steadied(previous: np.ndarray, grey: np.ndarray, most: float = 0.05) -> np.ndarray:
+    """The previous frame moved onto this one where the whole view shifted between them (a
+    camera on a pole or a bridge sways by a few pixels: every edge would be motion)."""
+    (dx, dy), response = cv2.phaseCorrelate(previous, grey)
+    if response < 0.2 or max(abs(dx), abs(dy)) < 0.25 or abs(dx) > most * grey.shape[1] or abs(dy) > most * grey.shape[0]:
+        return previous
+    shift = np.float32([[1, 0, dx], [0, 1, dy]])
+    return cv2.warpAffine(previous, shift, previous.shape[1::-1], borderMode=cv2.BORDER_REPLICATE)
 
 
 class MotionGate:
@@ -33,6 +44,7 @@ class MotionGate:
         self.watched = self.mask > 0
         self.previous: np.ndarray | None = None
         self.last_fraction = 0.0
+        self.whole_fraction = 0.0  # share of the whole frame that changed: a scene-wide change
         self.blobs: list[tuple[float, float, float, float]] = []  # the moving blobs that stand in a zone
 
     def _mask(self, polygons, margin: float) -> np.ndarray:
@@ -59,13 +71,15 @@ class MotionGate:
         self.blobs = []
         previous, self.previous = self.previous, grey
         if previous is None:
-            self.last_fraction = 1.0
+            self.last_fraction = self.whole_fraction = 1.0
             return True
+        previous = steadied(previous, grey)
         mean_now = float(grey[self.watched].mean())
         if mean_now > 1:
             grey = grey * (float(previous[self.watched].mean()) / mean_now)  # exposure changes are not motion
         moving = (cv2.absdiff(grey, previous) > self.threshold).astype(np.uint8)
         self.last_fraction = float(moving[self.watched].sum()) / max(1, int(self.watched.sum()))
+        self.whole_fraction = float(moving.mean())
         if not moving.any():
             return False
         joined = cv2.dilate(moving, np.ones((3, 3), np.uint8))  # one blob per object, not its speckles

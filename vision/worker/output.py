@@ -162,12 +162,13 @@ class Sender(threading.Thread):
     """Drains the spool to the server's ingest API, with backoff while it is unreachable."""
 
     def __init__(self, spool: Spool, url: str, token: str, *, timeout: float = 20.0,
-                 backoff: tuple[float, float] = (1.0, 60.0)):
+                 backoff: tuple[float, float] = (1.0, 60.0), health_url: str | None = None):
         super().__init__(name="sender", daemon=True)
         import requests
 
         self.spool = spool
         self.url = url
+        self.health_url = health_url or url.replace("/ingest/", "/health/")
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Bearer {token}"
         self.timeout = timeout
@@ -184,7 +185,11 @@ class Sender(threading.Thread):
         files = {name[:-4]: (name, (item / name).read_bytes(), "image/jpeg")  # fields `snapshot`, `strip`
                  for name in ("snapshot.jpg", "strip.jpg") if (item / name).exists()}
         try:
-            answer = self.session.post(self.url, data={"data": data}, files=files, timeout=self.timeout)
+            if json.loads(data).get("kind") == "camera_health":  # an alert, not a candidate
+                answer = self.session.post(self.health_url, data=data, timeout=self.timeout,
+                                           headers={"Content-Type": "application/json"})
+            else:
+                answer = self.session.post(self.url, data={"data": data}, files=files, timeout=self.timeout)
         except requests.RequestException as error:
             self.failures += 1
             log.warning("cannot reach %s: %s", self.url, error)

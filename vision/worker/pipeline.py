@@ -27,8 +27,10 @@ from vision.worker import geo
 from vision.worker.capture import Frame, Reader, Source
 from vision.worker.config import CameraConfig, WorkerConfig
 from vision.worker.detect import Detector, new_tracker, track
+from vision.worker.health import OK, CameraHealth
 from vision.worker.motion import MotionGate
 from vision.worker.output import FrameRing, candidate_key, iso, snapshot, strip
+from vision.worker.stationary import Places, relatives
 from vision.worker.zones import PERSON, Due, Track, ZoneRules, anchor, overlap, union_box
 
 log = logging.getLogger("vision.worker")
@@ -58,7 +60,10 @@ class CameraPipeline:
         self.rules = ZoneRules(list(camera.zones))
         self.tracker = new_tracker()
         self.gate: MotionGate | None = None
-        self.tracks: list[Track] = []
+        self.tracks: list[Track] = []  # as the rules see them: stationary objects by place
+        self.raw: list[Track] = []  # as the tracker gave them
+        self.places = Places()
+        self.health = CameraHealth()
         self.last_detection = float("-inf")
         self.ring = FrameRing()
         self.frame_size: tuple[int, int] | None = None
@@ -69,6 +74,10 @@ class CameraPipeline:
             self.frame_size = (w, h)
             self.gate = MotionGate((w, h), [z.polygon for z in self.camera.zones])
         moved = self.gate.moved(frame.image)
+        if self.health.observe(self.gate.previous, self.gate.whole_fraction, frame.t) != OK:
+            self.moving = False  # a scene-wide change, or a camera that no longer shows its zones
+            self.region = None
+            return False
         settling, self.moving = self.moving and not moved, moved
         watched = self.rules.watched(self.tracks)
         if moved or not (watched or self.rules.alive()):
@@ -135,14 +144,23 @@ class CameraPipeline:
     def detected(self, frame: Frame, detections: np.ndarray) -> list[tuple[dict, dict]]:
         """After the detector (on the region, or the whole frame): update the tracker with the
         region's detections and the tracks outside it, then the rules."""
+        square = None
         if self.region is not None:
             left, top, side = self.region
             detections = detections + np.array([left, top, left, top, 0, 0], np.float32)
             square = (left, top, left + side, top + side)
-            carried = [[*t.box, t.score, self.ids[t.cls]] for t in self.tracks if not overlap(t.box, square)]
+            # Objects not wholly inside the square are carried as they were; the square's view of
+            # one it cuts through is a part of it, not another object.
+            h, w = frame.image.shape[:2]
+            carried = [[*t.box, t.score, self.ids[t.cls]] for t in self.raw
+                       if not within((max(0, t.box[0]), max(0, t.box[1]), min(w, t.box[2]), min(h, t.box[3])), square)]
             if carried:
+                detections = np.array([d for d in detections if not cut(d, square, carried)], np.float32).reshape(-1, 6)
                 detections = np.vstack([detections, np.array(carried, np.float32)])
-        self.tracks = track(self.tracker, detections, frame.image, self.names)
+        self.raw = track(self.tracker, detections, frame.image, self.names)
+        dx, dy = self.health.offset
+        self.tracks = self.places.update(self.raw, frame.image, frame.t, looked=square,
+                                         offset=(dx / self.gate.scale, dy / self.gate.scale))
         self.last_detection = frame.t
         return self._rules(frame)
 
@@ -156,10 +174,22 @@ class CameraPipeline:
 
     def _rules(self, frame: Frame) -> list[tuple[dict, dict]]:
         self.ring.add(frame.t, frame.image)
+        if not self.health.healthy:
+            return []  # the zones are not in view: the rules wait (their clocks resume after)
         due = self.rules.update(self.tracks, frame.t)
         if due:
             self.ring.add(frame.t, frame.image, force=True)
         return [self.candidate(d, frame) for d in due]
+
+    def health_alert(self) -> tuple[dict, dict] | None:
+        """A new camera-health alert (moved, covered, blurred) with the frame that shows it."""
+        alert = self.health.take_alert()
+        if alert is None:
+            return None
+        data = {"kind": "camera_health", "key": f"{self.camera.code}:health:{iso(alert['since'])}",
+                "camera": self.camera.code, "state": alert["state"], "since": iso(alert["since"]),
+                "at": iso(alert["at"]), "measures": {k: alert[k] for k in ("correlation", "contrast", "sharpness")}}
+        return data, {"snapshot.jpg": self.ring.items[-1][1]} if self.ring.items else {}
 
     def candidate(self, due: Due, frame: Frame) -> tuple[dict, dict]:
         """The candidate's data and files (snapshot with the box drawn, strip of frames)."""
@@ -193,6 +223,7 @@ class Stats:
     batches: int = 0
     candidates: int = 0
     events: list[dict] = field(default_factory=list)
+    alerts: list[dict] = field(default_factory=list)
 
     @property
     def elapsed(self) -> float:
@@ -216,7 +247,7 @@ class Worker:
         self.stop = stop or threading.Event()
         classes = set()
         for camera in config.cameras:
-            classes |= ZoneRules(list(camera.zones)).classes()
+            classes |= relatives(ZoneRules(list(camera.zones)).classes())
         self.detector = detector or Detector(config.weights, device=config.device, imgsz=config.imgsz,
                                              conf=config.conf, classes=classes)
         self.pipes = [CameraPipeline(c, self.detector.names, recheck_s=config.recheck_s, settle_s=config.settle_s,
@@ -277,6 +308,12 @@ class Worker:
             self.stats.batches += 1
             for (pipe, frame), detections in zip(group, results, strict=True):
                 self._emit(pipe.detected(frame, detections))
+        for pipe, frame in frames:
+            alert = pipe.health_alert() if frame is not None else None
+            if alert is not None:
+                log.warning("camera %s: %s since %s", pipe.camera.code, alert[0]["state"], alert[0]["since"])
+                self.stats.alerts.append(alert[0])
+                self.sink(*alert, time.time())
 
     def _emit(self, candidates) -> None:
         for data, files in candidates:
@@ -292,6 +329,13 @@ def grow(box, margin: float = 0.1, least: float = 16.0) -> tuple[float, float, f
 
 def within(a, b) -> bool:
     return a[0] >= b[0] and a[1] >= b[1] and a[2] <= b[2] and a[3] <= b[3]
+
+
+def cut(detection, square, carried, edge: float = 3.0) -> bool:
+    """Whether a detection in the square touches its edge where a carried object crosses it."""
+    touches = (detection[0] - square[0] < edge or square[2] - detection[2] < edge
+               or detection[1] - square[1] < edge or square[3] - detection[3] < edge)
+    return touches and any(overlap(detection[:4], c[:4]) for c in carried)
 
 
 def stderr_progress(line: str) -> None:

@@ -89,6 +89,7 @@ class Track:
     cls: str
     score: float
     box: tuple[float, float, float, float]  # x1, y1, x2, y2 in pixels
+    still_since: float | None = None  # a stationary object's stop time, when its place is known (stationary.py)
 
     @property
     def height(self) -> float:
@@ -166,7 +167,10 @@ def step(presence: Presence | None, zone: Zone, track: Track, t: float) -> Prese
         return replace(presence, frames_outside=presence.frames_outside + 1, last_seen=t)
     tolerance = zone.tolerance * track.height
     moved = math.dist(point, presence.settle_point) > tolerance and math.dist(top(track.box), presence.settle_top) > tolerance
-    if moved:
+    if track.still_since is not None:  # its place knows when it stopped, whatever its box's jitter
+        presence = replace(presence, settled_at=max(presence.first_inside, track.still_since), settle_point=point,
+                           settle_top=top(track.box))
+    elif moved:
         presence = replace(presence, settled_at=t, settle_point=point, settle_top=top(track.box))
     return replace(presence, frames_inside=presence.frames_inside + 1, frames_outside=0, last_seen=t,
                    max_score=max(presence.max_score, track.score))
@@ -191,11 +195,16 @@ class Raised:
     point: tuple[float, float]
     height: float
     last_seen: float
+    box: tuple[float, float, float, float] | None = None
 
 
 def near(record: Raised, track: Track) -> bool:
-    """Whether `track` stands where the raised object was raised (within half a box height)."""
-    return math.dist(anchor(track.box), record.point) <= 0.5 * max(record.height, track.height)
+    """Whether `track` stands where the raised object was raised: within half a box height,
+    and (its box known) covering most of it — in perspective the next car up the kerb stands
+    a few pixels above the near one."""
+    if math.dist(anchor(track.box), record.point) > 0.5 * max(record.height, track.height):
+        return False
+    return record.box is None or box_iou(record.box, track.box) >= 0.5
 
 
 def same_object(record: Raised, track: Track, presence: Presence, reacquire_s: float) -> bool:
@@ -212,6 +221,14 @@ def suppressed(records, track: Track, presence: Presence, zone: Zone, t: float, 
         if t - record.at < zone.cooldown_s and same_object(record, track, presence, reacquire_s):
             return record
     return None
+
+
+def box_iou(a, b) -> float:
+    """Intersection over union of two boxes (x1, y1, x2, y2)."""
+    w, h = min(a[2], b[2]) - max(a[0], b[0]), min(a[3], b[3]) - max(a[1], b[1])
+    if w <= 0 or h <= 0:
+        return 0.0
+    return w * h / ((a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h)
 
 
 def overlap(a, b) -> bool:
@@ -339,7 +356,7 @@ class ZoneRules:
         for member in members:
             key = (zone.id, member.id)
             self.presences[key] = replace(self.presences[key], raised=True)
-            records.append(Raised(member.id, t, anchor(member.box), member.height, t))
+            records.append(Raised(member.id, t, anchor(member.box), member.height, t, member.box))
         return Due(zone=zone, track=track, started_at=presence.first_inside, box=tuple(float(v) for v in box),
                    score=max(presence.max_score, track.score), members=tuple(m.id for m in members))
 

@@ -1,0 +1,110 @@
+"""Scene-wide changes and the camera's own health, from the motion gate's small grey frames.
+
+- A change of most of the frame at once (a light switched on, the camera's IR mode, a gust of
+  rain, a shake) is not something moving in a zone: the detector skips that frame (Frigate's
+  `skip_motion_threshold`), so a scene-wide change does not start a detection storm.
+- A camera that is turned away, covered or out of focus no longer shows its zones: the
+  worker raises one camera-health alert per such episode (for the analyst) and no candidates
+  while it lasts. The frame is compared with a reference view built while the camera is
+  healthy: its structure (normalised correlation, which light and IR do not change), its
+  contrast (covered: almost uniform) and its sharpness (blurred: the Laplacian's variance
+  falls). A problem must last `alert_after_s` (a bus filling the view is not a moved camera).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+OK = "ok"
+SCENE_CHANGE = "scene_change"
+MOVED = "moved"
+COVERED = "covered"
+BLURRED = "blurred"
+PROBLEMS = (MOVED, COVERED, BLURRED)
+
+
+def correlation(a: np.ndarray, b: np.ndarray) -> float:
+    """Normalised correlation of two grey frames (1: same structure, whatever the light)."""
+    a = a - a.mean()
+    b = b - b.mean()
+    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
+    return float((a * b).sum()) / den if den > 1e-6 else 0.0
+
+
+def sway(reference: np.ndarray, grey: np.ndarray, most: float = 0.08) -> tuple[float, float]:
+    """The view's shift against the reference (phase correlation): a camera on a pole or a
+    bridge sways by a few pixels, which moves every box with it."""
+    (dx, dy), response = cv2.phaseCorrelate(reference, grey)
+    if response < 0.2 or abs(dx) > most * grey.shape[1] or abs(dy) > most * grey.shape[0]:
+        return 0.0, 0.0
+    return float(dx), float(dy)
+
+
+def sharpness(grey: np.ndarray) -> float:
+    return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+@dataclass
+class CameraHealth:
+    """Feed `observe` every sampled frame's small grey image and changed share; `alert` holds
+    a new alert (once per episode) until the caller takes it."""
+
+    skip_fraction: float = 0.5  # share of the frame that changed at once: a scene-wide change
+    alert_after_s: float = 10.0
+    moved_below: float = 0.5  # correlation with the reference view
+    covered_below: float = 0.25  # contrast against the reference's
+    blurred_below: float = 0.2  # sharpness against the reference's
+    learn: float = 0.02  # how fast the reference follows a healthy view (light over the day)
+    reference: np.ndarray | None = None
+    problem: str | None = None
+    since: float = 0.0
+    alerted: bool = False
+    alert: dict | None = None
+    offset: tuple[float, float] = (0.0, 0.0)  # how far the view sways from the reference, small-frame pixels
+
+    @property
+    def healthy(self) -> bool:
+        return not self.alerted
+
+    def diagnose(self, grey: np.ndarray) -> str | None:
+        """What is wrong with this view against the reference (None: nothing)."""
+        ref = self.reference
+        if grey.std() < max(3.0, self.covered_below * ref.std()):
+            return COVERED
+        if sharpness(grey) < self.blurred_below * sharpness(ref):
+            return BLURRED
+        if correlation(grey, ref) < self.moved_below:
+            return MOVED
+        return None
+
+    def observe(self, grey: np.ndarray, changed: float, t: float) -> str:
+        """OK, SCENE_CHANGE (skip the detector this frame) or the camera's problem."""
+        grey = grey.astype(np.float32)
+        if self.reference is None:
+            self.reference = grey.copy()
+            return OK
+        problem = self.diagnose(grey)
+        if problem is None:
+            self.offset = sway(self.reference, grey)
+        if problem != self.problem:
+            self.problem, self.since = problem, t
+        if problem is None:
+            if self.alerted:
+                self.alerted = False  # the view is back: a later problem is a new episode
+            self.reference += self.learn * (grey - self.reference)
+        elif t - self.since >= self.alert_after_s and not self.alerted:
+            self.alerted = True
+            self.alert = {"state": problem, "since": self.since, "at": t,
+                          "correlation": round(correlation(grey, self.reference), 3),
+                          "contrast": round(float(grey.std() / max(1e-6, self.reference.std())), 3),
+                          "sharpness": round(sharpness(grey) / max(1e-6, sharpness(self.reference)), 3)}
+        if self.alerted:
+            return problem
+        return SCENE_CHANGE if changed >= self.skip_fraction else OK  # (a problem not yet lasting: as usual)
+
+    def take_alert(self) -> dict | None:
+        alert, self.alert = self.alert, None
+        return alert
