@@ -179,6 +179,10 @@ class Importer:
         resolved = self.resolved.get(keys)
         if resolved is None:
             resolved = self.resolved[keys] = self.mapping.resolve(list(keys))
+        constants = self.mapping.constants
+        if constants:
+            return lambda name: constants[name] if name in constants else (
+                row.get(resolved[name]) if name in resolved else None)
         return lambda name: row.get(resolved[name]) if name in resolved else None
 
     def _coordinates(self, get, ticket: TicketRow) -> tuple[float, float] | None:

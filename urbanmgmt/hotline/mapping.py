@@ -1,7 +1,9 @@
 """Which column of a source system's export holds which ticket field (a mapping file).
 
 A mapping is YAML or JSON: `columns` names, for each field, the column (or the list of
-columns, the first present wins) of one source system; `values` translates the source's
+columns, the first present wins) of one source system; `constants` gives a field one value
+for every row, in the source's words (a source whose every row is a complaint:
+`constants: {request_type: 投诉举报}`); `values` translates the source's
 words for request types, urgencies, channels and callback results; `datum` is the
 coordinate system when the file has no column for it; `time_format` an explicit strptime
 format; `encoding` the encoding of its CSV exports (for the export back). The default
@@ -41,6 +43,8 @@ DEFAULT_COLUMNS = {
     "case_state": ["案件状态", "case_state"],
 }
 REQUIRED = ("external_id", "received_at", "request_type")
+FIELD_NAMES = {"external_id": "工单编号 (external_id)", "received_at": "受理时间 (received_at)",
+               "request_type": "诉求类型 (request_type)"}
 DEFAULT_VALUES = {
     "request_type": {"咨询": "consultation", "求助": "help", "投诉": "complaint", "举报": "complaint",
                      "投诉举报": "complaint", "建议": "suggestion", "意见建议": "suggestion"},
@@ -65,6 +69,13 @@ class Mapping:
                 raise InvalidInput(_("The mapping names an unknown field “%(field)s”."), field=field)
             columns[field] = [names] if isinstance(names, str) else list(names)
         self.columns = columns
+        constants = data.get("constants") or {}
+        if not isinstance(constants, dict):
+            raise InvalidInput(_("The mapping's “constants” must name a value for each field."))
+        for field in constants:
+            if field not in DEFAULT_COLUMNS:
+                raise InvalidInput(_("The mapping names an unknown field “%(field)s”."), field=field)
+        self.constants = {field: str(value) for field, value in constants.items()}
         self.values = {k: {**v, **(data.get("values") or {}).get(k, {})} for k, v in DEFAULT_VALUES.items()}
         self.datum = data.get("datum", "")
         self.time_format = data.get("time_format", "")
@@ -83,8 +94,19 @@ class Mapping:
         return out
 
     def missing(self, headers: list[str]) -> list[str]:
+        """The required fields that neither a column of `headers` nor a constant gives."""
         found = self.resolve(headers)
-        return [f for f in REQUIRED if f not in found]
+        return [f for f in REQUIRED if f not in found and f not in self.constants]
+
+    def require(self, headers: list[str]) -> None:
+        """Refuse a file whose header lacks a required field, once, naming the columns looked for."""
+        missing = self.missing(headers)
+        if missing:
+            raise InvalidInput(
+                _("The file has no column for %(fields)s: name it in the mapping (“columns”), or give every row "
+                  "the same value (“constants”). Columns looked for: %(names)s."),
+                fields=", ".join(FIELD_NAMES.get(f, f) for f in missing),
+                names="; ".join(" / ".join(self.columns[f]) for f in missing))
 
     def value(self, field: str, raw):
         table = self.values.get(field, {})
