@@ -37,6 +37,12 @@ DEFAULT_COLUMNS = {
     "satisfaction": ["满意度", "回访结果", "满意度评价", "satisfaction"],
     "resolved": ["是否解决", "实际解决", "resolved"],
     "callback_at": ["回访时间", "callback_at"],
+    # The source platform's own classification; `values: {source_category: {its word: a
+    # service code, or "bureau:<code>"}}` maps it to the catalogue (suggest.py weighs it).
+    "source_category": ["问题分类", "事项分类", "业务分类", "一级分类", "source_category"],
+    # Written back for forwarded tickets (转办).
+    "forwarded_to": ["转办单位", "forwarded_to"],
+    "forward_reason": ["转办原因", "forward_reason"],
     # Read back only (the results going back to the source system: export_tickets).
     "replied_at": ["答复时间", "办结时间", "replied_at"],
     "case_code": ["案件编号", "case_code"],
@@ -56,6 +62,7 @@ DEFAULT_VALUES = {
     "satisfaction": {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied", "未联系上": "unreachable",
                      "未接通": "unreachable", "无法联系": "unreachable"},
     "resolved": {"是": True, "已解决": True, "解决": True, "否": False, "未解决": False},
+    "source_category": {},
 }
 
 

@@ -1,0 +1,203 @@
+"""Learning from intake's decisions: record each decision as a labelled example, train a new
+classifier version on them (with the catalogue's and the bureaus' keywords as a seed), and
+evaluate it on decisions it did not learn from (k-fold: every decision is predicted once by
+a model trained without it), precision per category kept with the version.
+
+Training runs from the `train_classifier` command, and after HOTLINE_RETRAIN_AFTER new
+decisions once the deciding request's transaction has committed (in that request: the
+project has no task queue yet; counting a few thousand examples takes a second or two).
+"""
+
+import json
+import math
+import zlib
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from urbanmgmt.cases import clock
+from urbanmgmt.catalog.models import Category
+from urbanmgmt.hotline.learning import Example, NaiveBayes, features, fit_temperature_of
+from urbanmgmt.hotline.models import Bureau, ClassifierVersion, Decision, HotlineTicket, TicketDecision
+from urbanmgmt.hotline.suggest import BUREAU, invalidate_suggester, suggester
+
+FOLDS = 5
+SEED_WEIGHT = 1.0
+RESCORED_MAX = 5000  # queue tickets whose suggestions a new version renews
+
+
+def record(ticket: HotlineTicket, kind: str, actor, *, in_scope: bool, category=None, bureau=None,
+           department=None) -> TicketDecision:
+    """Keep a decision about `ticket` as a labelled example; retrain after the commit when due."""
+    decision = TicketDecision.objects.create(
+        ticket=ticket, text=f"{ticket.title} {ticket.text}".strip(), source_category=ticket.source_category,
+        kind=kind, in_scope=in_scope, category=category, bureau=bureau, department=department,
+        decided_by=actor if getattr(actor, "pk", None) else None)
+    transaction.on_commit(retrain_if_due)
+    return decision
+
+
+def learn_from_case(sender, instance, created: bool, **kwargs) -> None:
+    """A dispatcher's decision on a 12345 ticket's case (post_save of CaseEvent): the
+    department it is dispatched to (after an approved return: the right one at last) and the
+    category it is filed under are labelled examples of the case's tickets."""
+    if not created or instance.action not in ("dispatch", "file"):
+        return
+    from urbanmgmt.org.models import Department
+
+    tickets = list(HotlineTicket.objects.filter(case_id=instance.case_id).exclude(in_scope=False))
+    if not tickets:
+        return
+    case = instance.case
+    department = None
+    if instance.action == "dispatch":
+        department = Department.objects.filter(code=(instance.payload or {}).get("department")).first()
+    for ticket in tickets:
+        record(ticket, Decision.DISPATCHED if department else Decision.ACCEPTED, instance.actor,
+               in_scope=True, category=case.category, department=department)
+
+
+def retrain_if_due() -> ClassifierVersion | None:
+    """Train a new version when HOTLINE_RETRAIN_AFTER decisions came since the newest one."""
+    seen = ClassifierVersion.objects.aggregate(m=Max("decisions_seen"))["m"] or 0
+    if TicketDecision.objects.filter(pk__gt=seen).count() < settings.HOTLINE_RETRAIN_AFTER:
+        return None
+    return train()
+
+
+def seeds() -> list[Example]:
+    """The catalogue's and the bureaus' own words: what a model knows before any decision."""
+    out = []
+    for c in Category.objects.filter(active=True).only("service_code", "name_zh", "keywords"):
+        out += [Example(word, c.service_code, SEED_WEIGHT) for word in {c.name_zh, *c.keywords} if word]
+    for b in Bureau.objects.filter(active=True):
+        out += [Example(word, BUREAU + b.code, SEED_WEIGHT) for word in {b.name, *b.keywords} if word]
+        out += [Example(part, BUREAU + b.code, SEED_WEIGHT) for part in b.description.split("、") if part]
+    return out
+
+
+def decided() -> tuple[list[Example], list[Example], int]:
+    """The latest decision per ticket as (outcome examples, department examples, last id)."""
+    latest: dict = {}
+    last = 0
+    rows = TicketDecision.objects.select_related("category", "bureau", "department").order_by("id")
+    for d in rows.iterator(chunk_size=2000):
+        key = d.ticket_id or f"d{d.pk}"
+        previous = latest.get(key)
+        department = d.department or (previous.department if previous and d.in_scope else None)
+        latest[key] = d
+        d.department = department
+        last = d.pk
+    outcomes, departments = [], []
+    for d in latest.values():
+        text = f"{d.text} §{d.source_category}" if d.source_category else d.text
+        label = (d.category.service_code if d.category else None) if d.in_scope else (
+            BUREAU + d.bureau.code if d.bureau else None)
+        if label:
+            outcomes.append(Example(text, label))
+        if d.in_scope and d.department:
+            departments.append(Example(text, d.department.code))
+    return outcomes, departments, last
+
+
+def build(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> tuple[NaiveBayes, dict]:
+    """A model of all `examples` (and the seed), its temperature and its evaluation from
+    k-fold held-out predictions."""
+    held_out = cross_validate(seed, examples, folds)
+    model = NaiveBayes.fit([*seed, *examples])
+    model.temperature = fit_temperature_of(held_out)
+    return model, evaluate([(probable(scores, labels, model.temperature), truth)
+                            for scores, labels, truth in held_out], model.temperature)
+
+
+def cross_validate(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> list:
+    """(scores, labels, true label) of each example by a model trained without its fold."""
+    out = []
+    if len(examples) < 2:
+        return out
+    folds = min(folds, len(examples))
+    for k in range(folds):
+        train_on = [e for i, e in enumerate(examples) if i % folds != k]
+        model = NaiveBayes.fit([*seed, *train_on])
+        for e in examples[k::folds]:
+            out.append((model.scores(features(e.text)), model.labels, e.label))
+    return out
+
+
+def probable(scores: list[float], labels: list[str], temperature: float) -> list[tuple[str, float]]:
+    top = max(scores)
+    exps = [math.exp((s - top) / temperature) for s in scores]
+    total = sum(exps)
+    return sorted(((label, e / total) for label, e in zip(labels, exps, strict=True)), key=lambda x: -x[1])
+
+
+def evaluate(predictions: list[tuple[list[tuple[str, float]], str]], temperature: float) -> dict:
+    """Held-out figures: accuracy, scope accuracy, precision per predicted label, and the
+    share and precision of in-scope tickets that the review threshold lets through."""
+    per_label: dict[str, dict] = {}
+    right = scope_right = auto = auto_right = in_scope = 0
+    for ranked, truth in predictions:
+        label, p = ranked[0]
+        out_p = sum(q for name, q in ranked if name.startswith(BUREAU))
+        predicted_out, truly_out = out_p >= 0.5, truth.startswith(BUREAU)
+        scope_right += predicted_out == truly_out
+        right += label == truth
+        row = per_label.setdefault(label, {"predicted": 0, "right": 0})
+        row["predicted"] += 1
+        row["right"] += label == truth
+        per_label.setdefault(truth, {"predicted": 0, "right": 0}).setdefault("support", 0)
+        per_label[truth]["support"] = per_label[truth].get("support", 0) + 1
+        if not truly_out:
+            in_scope += 1
+            if not predicted_out and p >= settings.HOTLINE_REVIEW_BELOW:
+                auto += 1
+                auto_right += label == truth
+    n = len(predictions)
+    for row in per_label.values():
+        row["precision"] = round(row["right"] / row["predicted"], 4) if row["predicted"] else None
+    return {"n": n, "temperature": temperature, "accuracy": round(right / n, 4) if n else None,
+            "scope_accuracy": round(scope_right / n, 4) if n else None,
+            "auto_rate": round(auto / in_scope, 4) if in_scope else None,
+            "auto_precision": round(auto_right / auto, 4) if auto else None, "per_label": per_label}
+
+
+def train(log: Callable[[str], None] | None = None) -> ClassifierVersion | None:
+    """Train, evaluate and store a new classifier version; the suggester serves it at once
+    here (other processes within the suggester's TTL) and the review queue is scored again."""
+    seed = seeds()
+    outcomes, departments, last = decided()
+    model, evaluation = build(seed, outcomes)
+    weights = {"outcomes": model.as_dict()}
+    if departments:
+        by_department, evaluation["departments"] = build([], departments)
+        weights["departments"] = by_department.as_dict()
+    version = (ClassifierVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1
+    try:
+        with transaction.atomic():
+            stored = ClassifierVersion.objects.create(
+                version=version, trained_at=clock.now(), examples=len(seed) + len(outcomes),
+                held_out=evaluation["n"], decisions_seen=last, evaluation=evaluation,
+                weights=zlib.compress(json.dumps(weights, ensure_ascii=False).encode("utf-8")))
+    except IntegrityError:  # another process trained the same version meanwhile
+        return None
+    invalidate_suggester()
+    rescored = rescore_queue()
+    if log:
+        log(f"v{version}: {len(outcomes)} decisions, {len(departments)} with a department; held out: "
+            f"accuracy {evaluation['accuracy']}, scope {evaluation['scope_accuracy']}; {rescored} queued tickets "
+            f"scored again")
+    return stored
+
+
+def rescore_queue() -> int:
+    """The suggestions and doubt of the tickets waiting for review, by the newest version."""
+    queue = list(HotlineTicket.objects.filter(needs_review=True).order_by("-received_at")[:RESCORED_MAX])
+    s = suggester()
+    for ticket in queue:
+        verdict = s.verdict(ticket.title, ticket.text, ticket.source_category)
+        ticket.suggestions = [c.as_dict() for c in verdict.choices]
+        ticket.doubt, ticket.model_version = verdict.doubt, verdict.version
+    HotlineTicket.objects.bulk_update(queue, ["suggestions", "doubt", "model_version"], batch_size=500)
+    return len(queue)
