@@ -19,14 +19,17 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 ALPHA = 0.3  # additive smoothing
-_RUN = re.compile(r"[\u4e00-\u9fff]+|[A-Za-z0-9]+")
+# "§word": a source's own classification, one feature whole (suggest.py adds it).
+_RUN = re.compile(r"§\S+|[\u4e00-\u9fff]+|[A-Za-z0-9]+")
 
 
 def features(text: str) -> set[str]:
     """The character pairs of the Chinese runs of `text`, and its Latin words and numbers."""
     out: set[str] = set()
     for run in _RUN.findall(text):
-        if run.isascii():
+        if run[0] == "§":
+            out.add(run)
+        elif run.isascii():
             if len(run) > 1 and not run.isdigit():
                 out.add(run.lower())
         elif len(run) == 1:
@@ -41,10 +44,21 @@ class Example:
     text: str
     label: str
     weight: float = 1.0
+    seed: bool = False  # the catalogue's own words: they teach words, not how often a label comes
+    found: set[str] | None = None
+
+    def words(self) -> set[str]:
+        if self.found is None:
+            self.found = features(self.text)
+        return self.found
 
 
 class NaiveBayes:
-    """Labels (category service codes, "bureau:<code>", department codes) scored for a set of features."""
+    """Complement naive Bayes (Rennie et al. 2003): each label is scored by how unlike the
+    other labels' texts the ticket is, which keeps a label with a few short examples (a
+    category known only by its catalogue keywords) from winning every long complaint, as
+    plain multinomial naive Bayes lets it. Labels: category service codes, bureau codes,
+    "in"/"out", department codes."""
 
     def __init__(self, labels: list[str], prior: list[float], absent: list[float],
                  table: dict[str, list[tuple[int, float]]], temperature: float = 1.0):
@@ -52,8 +66,9 @@ class NaiveBayes:
         self.temperature = temperature
 
     @classmethod
-    def fit(cls, examples: Iterable[Example], alpha: float = ALPHA) -> "NaiveBayes":
-        """Count the examples: each label's weight and the weight of each pair under it."""
+    def fit(cls, examples: Iterable[Example], alpha: float = ALPHA, prior: bool = False) -> "NaiveBayes":
+        """Count the examples: each label's share (`prior`: of the examples that are not
+        seeds) and the weight of each pair under each label."""
         index: dict[str, int] = {}
         docs: list[float] = []
         counts: dict[str, dict[int, float]] = {}
@@ -61,20 +76,25 @@ class NaiveBayes:
             i = index.setdefault(example.label, len(index))
             if i == len(docs):
                 docs.append(0.0)
-            docs[i] += example.weight
-            for f in features(example.text):
+            docs[i] += 0.0 if example.seed else example.weight
+            for f in example.words():
                 row = counts.setdefault(f, {})
                 row[i] = row.get(i, 0.0) + example.weight
         n_labels, vocabulary = len(index), max(1, len(counts))
-        totals = [0.0] * n_labels
-        for row in counts.values():
+        per_label = [0.0] * n_labels
+        per_pair = {}
+        for f, row in counts.items():
+            per_pair[f] = sum(row.values())
             for i, n in row.items():
-                totals[i] += n
-        all_docs = sum(docs) or 1.0
-        prior = [math.log(d / all_docs) for d in docs]
-        absent = [math.log(alpha) - math.log(t + alpha * vocabulary) for t in totals]
-        table = {f: [(i, math.log((n + alpha) / alpha)) for i, n in row.items()] for f, row in counts.items()}
-        return cls(list(index), prior, absent, table)
+                per_label[i] += n
+        everything = sum(per_label)
+        all_docs = sum(docs)
+        # log P(label) and, per pair found, −log θ̃ of its complement, less the part equal for all labels.
+        priors = [math.log((d + 1) / (all_docs + n_labels)) if prior else 0.0 for d in docs]
+        absent = [math.log(everything - t + alpha * vocabulary) for t in per_label]
+        table = {f: [(i, math.log(per_pair[f] + alpha) - math.log(per_pair[f] - n + alpha)) for i, n in row.items()]
+                 for f, row in counts.items()}
+        return cls(list(index), priors, absent, table)
 
     def scores(self, found: set[str]) -> list[float]:
         """Log-likelihood of each label (before the temperature)."""
@@ -146,3 +166,53 @@ def fit_temperature_of(held_out: list[tuple[list[float], list[str], str]]) -> fl
         if loss < best_loss:
             best, best_loss = float(t), loss
     return best
+
+
+BUREAU = "bureau:"  # a label that is a bureau to forward to (转办), not a category
+
+
+@dataclass
+class Models:
+    """Scope first ("in"/"out"), then the category among categories or the bureau among
+    bureaus: each question learns from all the examples that bear on it (a flat model over
+    165 labels left most categories a handful of examples against 21 bureaus' hundreds)."""
+
+    scope: NaiveBayes
+    categories: NaiveBayes | None
+    bureaus: NaiveBayes | None
+
+    @classmethod
+    def fit(cls, examples: list[Example]) -> "Models":
+        scope = NaiveBayes.fit([Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight, e.seed,
+                                        e.words()) for e in examples], prior=True)
+        inside = [e for e in examples if not e.label.startswith(BUREAU)]
+        outside = [e for e in examples if e.label.startswith(BUREAU)]
+        return cls(scope, NaiveBayes.fit(inside) if inside else None, NaiveBayes.fit(outside) if outside else None)
+
+    def out_of_scope(self, found: set[str]) -> float:
+        if "out" not in self.scope.labels:
+            return 0.0
+        return self.scope.probabilities(found)[self.scope.labels.index("out")]
+
+    def outcomes(self, found: set[str]) -> list[tuple[str, float]]:
+        """Every category and bureau with its probability, likeliest first."""
+        p_out = self.out_of_scope(found)
+        ranked = []
+        for model, share in ((self.categories, 1.0 - p_out), (self.bureaus, p_out)):
+            if model is not None and share > 0.0:
+                ranked += [(label, share * p) for label, p in zip(model.labels, model.probabilities(found),
+                                                                  strict=True)]
+        return sorted(ranked, key=lambda item: -item[1])
+
+    def evidence(self, text: str, label: str) -> list[str]:
+        model = self.bureaus if label.startswith(BUREAU) else self.categories
+        return model.evidence(text, label) if model is not None and label in model.labels else []
+
+    def as_dict(self) -> dict:
+        return {part: getattr(self, part).as_dict() if getattr(self, part) else None
+                for part in ("scope", "categories", "bureaus")}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Models":
+        return cls(*(NaiveBayes.from_dict(data[part]) if data.get(part) else None
+                     for part in ("scope", "categories", "bureaus")))

@@ -17,11 +17,10 @@ from django.conf import settings
 
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, any_of, classifier
-from urbanmgmt.hotline.learning import NaiveBayes, features
+from urbanmgmt.hotline.learning import BUREAU, Models, NaiveBayes, features
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
 
-BUREAU = "bureau:"  # a label of the learned model that is a bureau, not a category
 CHOICES = 3
 
 
@@ -65,26 +64,27 @@ class Verdict:
 
 
 class Suggester:
-    """Built from the newest classifier version, or from the keywords when none exists."""
+    """Built from the newest classifier version, or from the keywords when none exists;
+    `model`: a model given (a benchmark's cross-validation folds), not the stored one."""
 
-    def __init__(self):
+    def __init__(self, model: Models | None = None):
         self.categories = {c.service_code: c for c in Category.objects.filter(active=True).only(
             "id", "service_code", "name_zh")}
         self.by_id = {c.id: c for c in self.categories.values()}
         self.bureaus = {b.code: b for b in Bureau.objects.filter(active=True)}
         self.bureau_by_id = {b.id: b for b in self.bureaus.values()}
-        latest = ClassifierVersion.objects.order_by("-version").only("version", "weights").first()
+        latest = None if model else ClassifierVersion.objects.order_by("-version").only("version", "weights").first()
         self.version = latest.version if latest else None
-        self.model = self.departments = None
+        self.model, self.departments = model, None
         if latest is not None:
             data = json.loads(zlib.decompress(bytes(latest.weights)))
-            self.model = NaiveBayes.from_dict(data["outcomes"])
+            self.model = Models.from_dict(data["outcomes"])
             if data.get("departments"):
                 self.departments = NaiveBayes.from_dict(data["departments"])
             from urbanmgmt.org.models import Department
 
             self.department_ids = dict(Department.objects.filter(active=True).values_list("code", "id"))
-        else:
+        elif model is None:
             self.catalogue: Classifier = classifier()
             self.bureau_words: dict[str, set[str]] = {}
             for b in self.bureaus.values():
@@ -143,34 +143,30 @@ class Suggester:
         found = features(whole)
         if source_category:
             found.add("§" + source_category)
-        probabilities = self.model.probabilities(found)
-        labels = self.model.labels
-        hinted = source_category if source_category in labels else None
+        ranked = self.model.outcomes(found)
+        hinted = next((k for k, (label, _p) in enumerate(ranked) if label == source_category), None)
         if hinted is not None:  # the source's own classification, mapped to ours as data
-            k = labels.index(hinted)
-            probabilities[k] *= settings.HOTLINE_SOURCE_CATEGORY_ODDS
-            total = sum(probabilities)
-            probabilities = [p / total for p in probabilities]
-        out = sum(p for label, p in zip(labels, probabilities, strict=True) if label.startswith(BUREAU))
-        order = sorted(range(len(labels)), key=lambda i: -probabilities[i])
-        category = next((labels[i] for i in order if labels[i] in self.categories), None)
-        bureau = next((labels[i][len(BUREAU):] for i in order if labels[i][len(BUREAU):] in self.bureaus
-                       and labels[i].startswith(BUREAU)), None)
+            odds = settings.HOTLINE_SOURCE_CATEGORY_ODDS
+            total = 1.0 + ranked[hinted][1] * (odds - 1)
+            ranked = sorted(((label, p * (odds if k == hinted else 1.0) / total) for k, (label, p) in
+                             enumerate(ranked)), key=lambda item: -item[1])
+        out = sum(p for label, p in ranked if label.startswith(BUREAU))
         verdict = Verdict(out < 0.5, round(max(out, 1 - out), 4), version=self.version, method="learned")
+        category = next(((label, p) for label, p in ranked if label in self.categories), None)
         if category is not None:
-            verdict.category_id = self.categories[category].id
-            verdict.confidence = round(probabilities[labels.index(category)], 4)
+            verdict.category_id, verdict.confidence = self.categories[category[0]].id, round(category[1], 4)
+        bureau = next((label[len(BUREAU):] for label, _p in ranked
+                       if label.startswith(BUREAU) and label[len(BUREAU):] in self.bureaus), None)
         if bureau is not None and not verdict.in_scope:
             verdict.bureau_id = self.bureaus[bureau].id
-        for i in order[:CHOICES]:
-            label = labels[i]
+        for label, p in ranked[:CHOICES]:
             words = self.model.evidence(whole, label)
             if label.startswith(BUREAU) and label[len(BUREAU):] in self.bureaus:
                 b = self.bureaus[label[len(BUREAU):]]
-                verdict.choices.append(Choice("bureau", b.code, b.name, probabilities[i], words))
+                verdict.choices.append(Choice("bureau", b.code, b.name, p, words))
             elif label in self.categories:
                 c = self.categories[label]
-                verdict.choices.append(Choice("category", c.service_code, c.name_zh, probabilities[i], words))
+                verdict.choices.append(Choice("category", c.service_code, c.name_zh, p, words))
         if self.departments is not None and verdict.in_scope:
             verdict.department_id = self._department(found)
         return verdict

@@ -9,7 +9,6 @@ project has no task queue yet; counting a few thousand examples takes a second o
 """
 
 import json
-import math
 import zlib
 from collections.abc import Callable
 
@@ -19,9 +18,9 @@ from django.db.models import Max
 
 from urbanmgmt.cases import clock
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.hotline.learning import Example, NaiveBayes, features, fit_temperature_of
+from urbanmgmt.hotline.learning import BUREAU, Example, Models, NaiveBayes, fit_temperature_of
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion, Decision, HotlineTicket, TicketDecision
-from urbanmgmt.hotline.suggest import BUREAU, invalidate_suggester, suggester
+from urbanmgmt.hotline.suggest import invalidate_suggester, suggester
 
 FOLDS = 5
 SEED_WEIGHT = 1.0
@@ -71,10 +70,10 @@ def seeds() -> list[Example]:
     """The catalogue's and the bureaus' own words: what a model knows before any decision."""
     out = []
     for c in Category.objects.filter(active=True).only("service_code", "name_zh", "keywords"):
-        out += [Example(word, c.service_code, SEED_WEIGHT) for word in {c.name_zh, *c.keywords} if word]
+        out += [Example(word, c.service_code, SEED_WEIGHT, seed=True) for word in {c.name_zh, *c.keywords} if word]
     for b in Bureau.objects.filter(active=True):
-        out += [Example(word, BUREAU + b.code, SEED_WEIGHT) for word in {b.name, *b.keywords} if word]
-        out += [Example(part, BUREAU + b.code, SEED_WEIGHT) for part in b.description.split("、") if part]
+        words = {b.name, *b.keywords, *b.description.split("、")}
+        out += [Example(word, BUREAU + b.code, SEED_WEIGHT, seed=True) for word in words if word]
     return out
 
 
@@ -102,38 +101,50 @@ def decided() -> tuple[list[Example], list[Example], int]:
     return outcomes, departments, last
 
 
-def build(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> tuple[NaiveBayes, dict]:
-    """A model of all `examples` (and the seed), its temperature and its evaluation from
-    k-fold held-out predictions."""
+def build(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> tuple[Models, dict]:
+    """Models of all `examples` (and the seed) with their temperatures, and their evaluation
+    on k-fold held-out predictions (each example predicted by models that did not learn it)."""
     held_out = cross_validate(seed, examples, folds)
-    model = NaiveBayes.fit([*seed, *examples])
-    model.temperature = fit_temperature_of(held_out)
-    return model, evaluate([(probable(scores, labels, model.temperature), truth)
-                            for scores, labels, truth in held_out], model.temperature)
+    models = Models.fit([*seed, *examples])
+    for part in PARTS:
+        model = getattr(models, part)
+        if model is not None:
+            model.temperature = fit_temperature_of([row[part] for row in held_out if part in row])
+    predictions = []
+    for row in held_out:
+        fold = row["fold"]
+        for part in PARTS:
+            if getattr(fold, part) is not None:
+                getattr(fold, part).temperature = getattr(models, part).temperature
+        predictions.append((fold.outcomes(row["found"]), row["truth"]))
+    return models, evaluate(predictions)
 
 
-def cross_validate(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> list:
-    """(scores, labels, true label) of each example by a model trained without its fold."""
+PARTS = ("scope", "categories", "bureaus")
+
+
+def cross_validate(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> list[dict]:
+    """For each example: the models of its fold (trained without it), its features, and the
+    raw scores of each part that bears on it (scope; categories or bureaus) with the truth."""
     out = []
     if len(examples) < 2:
         return out
     folds = min(folds, len(examples))
     for k in range(folds):
-        train_on = [e for i, e in enumerate(examples) if i % folds != k]
-        model = NaiveBayes.fit([*seed, *train_on])
+        fold = Models.fit([*seed, *(e for i, e in enumerate(examples) if i % folds != k)])
         for e in examples[k::folds]:
-            out.append((model.scores(features(e.text)), model.labels, e.label))
+            found, outside = e.words(), e.label.startswith(BUREAU)
+            row = {"fold": fold, "found": found, "truth": e.label,
+                   "scope": (fold.scope.scores(found), fold.scope.labels, "out" if outside else "in")}
+            part = "bureaus" if outside else "categories"
+            model = getattr(fold, part)
+            if model is not None:
+                row[part] = (model.scores(found), model.labels, e.label)
+            out.append(row)
     return out
 
 
-def probable(scores: list[float], labels: list[str], temperature: float) -> list[tuple[str, float]]:
-    top = max(scores)
-    exps = [math.exp((s - top) / temperature) for s in scores]
-    total = sum(exps)
-    return sorted(((label, e / total) for label, e in zip(labels, exps, strict=True)), key=lambda x: -x[1])
-
-
-def evaluate(predictions: list[tuple[list[tuple[str, float]], str]], temperature: float) -> dict:
+def evaluate(predictions: list[tuple[list[tuple[str, float]], str]]) -> dict:
     """Held-out figures: accuracy, scope accuracy, precision per predicted label, and the
     share and precision of in-scope tickets that the review threshold lets through."""
     per_label: dict[str, dict] = {}
@@ -157,7 +168,7 @@ def evaluate(predictions: list[tuple[list[tuple[str, float]], str]], temperature
     n = len(predictions)
     for row in per_label.values():
         row["precision"] = round(row["right"] / row["predicted"], 4) if row["predicted"] else None
-    return {"n": n, "temperature": temperature, "accuracy": round(right / n, 4) if n else None,
+    return {"n": n, "accuracy": round(right / n, 4) if n else None,
             "scope_accuracy": round(scope_right / n, 4) if n else None,
             "auto_rate": round(auto / in_scope, 4) if in_scope else None,
             "auto_precision": round(auto_right / auto, 4) if auto else None, "per_label": per_label}
@@ -168,11 +179,10 @@ def train(log: Callable[[str], None] | None = None) -> ClassifierVersion | None:
     here (other processes within the suggester's TTL) and the review queue is scored again."""
     seed = seeds()
     outcomes, departments, last = decided()
-    model, evaluation = build(seed, outcomes)
-    weights = {"outcomes": model.as_dict()}
+    models, evaluation = build(seed, outcomes)
+    weights = {"outcomes": models.as_dict()}
     if departments:
-        by_department, evaluation["departments"] = build([], departments)
-        weights["departments"] = by_department.as_dict()
+        weights["departments"] = NaiveBayes.fit(departments, prior=True).as_dict()
     version = (ClassifierVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1
     try:
         with transaction.atomic():
