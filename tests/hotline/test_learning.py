@@ -93,3 +93,24 @@ def _bureau(code: str) -> int:
     from urbanmgmt.hotline.models import Bureau
 
     return Bureau.objects.get(code=code).pk
+
+
+def test_the_department_a_tickets_case_went_to_last_is_learned_from_the_history(people, gazetteer, bureaus):
+    """A department's approved return: the case is dispatched again; the last dispatch teaches."""
+    from urbanmgmt.cases import services as case_services
+    from urbanmgmt.hotline.training import decided
+    from urbanmgmt.org.models import Department
+
+    import_rows([row("G1", col=2.5, cell=1.5, text="小区门口暴露垃圾没人清理，味道很大")], source="s",
+                actor=people.dispatcher)
+    case = HotlineTicket.objects.get(external_id="G1").case
+    case = case_services.file(people.dispatcher, case, version=case.version)
+    case = case_services.dispatch(people.dispatcher, case, version=case.version,
+                                  department=Department.objects.get(code="HZ-CGJ"))
+    case = case_services.return_case(people.other_handler, case, version=case.version, reason="不归我们")
+    case = case_services.approve_return(people.dispatcher, case, version=case.version)
+    case_services.dispatch(people.dispatcher, case, version=case.version,
+                           department=Department.objects.get(code="HZ-HWC"))
+    outcomes, departments, _last = decided()
+    assert [(e.label, "暴露垃圾" in e.text) for e in departments] == [("HZ-HWC", True)]
+    assert [e.label for e in outcomes] == ["E0102"]

@@ -19,12 +19,9 @@ class HotlineConfig(AppConfig):
 
         from django.db.models.signals import post_delete, post_save
 
-        from urbanmgmt.cases.models import CaseEvent
         from urbanmgmt.hotline.models import Bureau
         from urbanmgmt.hotline.suggest import invalidate_suggester
-        from urbanmgmt.hotline.training import learn_from_case
 
-        post_save.connect(learn_from_case, sender=CaseEvent, dispatch_uid="hotline.learn_from_case")
         for signal in (post_save, post_delete):
             signal.connect(invalidate_suggester, sender=Bureau, dispatch_uid=f"hotline.bureaus.{signal}")
 

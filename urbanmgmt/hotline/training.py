@@ -3,6 +3,9 @@ classifier version on them (with the catalogue's and the bureaus' keywords as a 
 evaluate it on decisions it did not learn from (k-fold: every decision is predicted once by
 a model trained without it), precision per category kept with the version.
 
+Dispatchers' decisions are read from the case history (each dispatch of a ticket's case,
+the last one after an approved return), intake's from TicketDecision.
+
 Training runs from the `train_classifier` command, and after HOTLINE_RETRAIN_AFTER new
 decisions once the deciding request's transaction has committed (in that request: the
 project has no task queue yet; counting a few thousand examples takes a second or two).
@@ -17,9 +20,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 
 from urbanmgmt.cases import clock
+from urbanmgmt.cases.models import CaseEvent, Channel
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.learning import BUREAU, Example, Models, NaiveBayes, fit_temperature_of
-from urbanmgmt.hotline.models import Bureau, ClassifierVersion, Decision, HotlineTicket, TicketDecision
+from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.suggest import invalidate_suggester, suggester
 
 FOLDS = 5
@@ -36,26 +40,6 @@ def record(ticket: HotlineTicket, kind: str, actor, *, in_scope: bool, category=
         decided_by=actor if getattr(actor, "pk", None) else None)
     transaction.on_commit(retrain_if_due)
     return decision
-
-
-def learn_from_case(sender, instance, created: bool, **kwargs) -> None:
-    """A dispatcher's decision on a 12345 ticket's case (post_save of CaseEvent): the
-    department it is dispatched to (after an approved return: the right one at last) and the
-    category it is filed under are labelled examples of the case's tickets."""
-    if not created or instance.action not in ("dispatch", "file"):
-        return
-    from urbanmgmt.org.models import Department
-
-    tickets = list(HotlineTicket.objects.filter(case_id=instance.case_id).exclude(in_scope=False))
-    if not tickets:
-        return
-    case = instance.case
-    department = None
-    if instance.action == "dispatch":
-        department = Department.objects.filter(code=(instance.payload or {}).get("department")).first()
-    for ticket in tickets:
-        record(ticket, Decision.DISPATCHED if department else Decision.ACCEPTED, instance.actor,
-               in_scope=True, category=case.category, department=department)
 
 
 def retrain_if_due() -> ClassifierVersion | None:
@@ -78,27 +62,51 @@ def seeds() -> list[Example]:
 
 
 def decided() -> tuple[list[Example], list[Example], int]:
-    """The latest decision per ticket as (outcome examples, department examples, last id)."""
+    """The labelled examples: (outcomes, departments, the last intake decision's id). Per
+    ticket the latest intake decision; for a ticket whose case was dispatched, the case's
+    category and its latest dispatch's department (after an approved return, the right one)
+    from the case history, unless intake decided otherwise later."""
     latest: dict = {}
     last = 0
-    rows = TicketDecision.objects.select_related("category", "bureau", "department").order_by("id")
+    rows = TicketDecision.objects.select_related("category", "bureau").order_by("id")
     for d in rows.iterator(chunk_size=2000):
-        key = d.ticket_id or f"d{d.pk}"
-        previous = latest.get(key)
-        department = d.department or (previous.department if previous and d.in_scope else None)
-        latest[key] = d
-        d.department = department
+        latest[d.ticket_id or f"d{d.pk}"] = d
         last = d.pk
     outcomes, departments = [], []
     for d in latest.values():
-        text = f"{d.text} §{d.source_category}" if d.source_category else d.text
+        text = _text(d.text, d.source_category)
         label = (d.category.service_code if d.category else None) if d.in_scope else (
             BUREAU + d.bureau.code if d.bureau else None)
         if label:
             outcomes.append(Example(text, label))
-        if d.in_scope and d.department:
-            departments.append(Example(text, d.department.code))
+    for ticket, category, department in dispatched():
+        decision = latest.get(ticket.pk)
+        if decision is not None and not decision.in_scope:
+            continue
+        text = _text(f"{ticket.title} {ticket.text}".strip(), ticket.source_category)
+        if decision is None and category:
+            outcomes.append(Example(text, category))
+        departments.append(Example(text, department))
     return outcomes, departments, last
+
+
+def dispatched():
+    """(ticket, its case's category code, the department of the case's latest dispatch) for
+    every 12345 ticket whose case was dispatched, from the append-only case history."""
+    to = {}
+    events = CaseEvent.objects.filter(action="dispatch", case__channel=Channel.HOTLINE).order_by("id")
+    for case_id, payload in events.values_list("case_id", "payload").iterator(chunk_size=5000):
+        if (payload or {}).get("department"):
+            to[case_id] = payload["department"]
+    tickets = HotlineTicket.objects.filter(case_id__in=list(to)).exclude(in_scope=False).select_related(
+        "case__category").only("id", "title", "text", "source_category", "case_id", "case__category__service_code")
+    for ticket in tickets.iterator(chunk_size=2000):
+        category = ticket.case.category
+        yield ticket, category.service_code if category else None, to[ticket.case_id]
+
+
+def _text(text: str, source_category: str | None) -> str:
+    return f"{text} §{source_category}" if source_category else text
 
 
 def build(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> tuple[Models, dict]:
