@@ -61,21 +61,19 @@ class Classifier:
     def classify(self, title: str, text: str) -> Classified:
         return self.ranked(title, text)[0]
 
-    def ranked(self, title: str, text: str, n: int = 0) -> tuple[Classified, list[tuple[int, float, list[str]]]]:
+    def ranked(self, title: str, text: str, n: int = 0, hits: list[tuple[str, float]] | None = None
+               ) -> tuple[Classified, list[tuple[int, float, list[str]]]]:
         """The best category with its confidence, and the `n` best (category, score, the
-        catalogue words found for it) for the review's choices."""
+        catalogue words found for it) for the review's choices. `hits`: the catalogue's
+        keywords in the text with their weights, when the caller has looked for them."""
         scores: dict[int, float] = {}
         found: dict[int, list[str]] = {}
         method = "keywords"
-        for part, weight in ((title or "", 1.5), (text or "", 1.0)):
-            if self.pattern is None:
-                break
-            for match in self.pattern.finditer(part):
-                word = match.group()
-                for cid in self.keyword_to[word]:
-                    scores[cid] = scores.get(cid, 0.0) + weight * len(word)
-                    if n:
-                        found.setdefault(cid, []).append(word)
+        for word, weight in self.hits(title, text) if hits is None else hits:
+            for cid in self.keyword_to[word]:
+                scores[cid] = scores.get(cid, 0.0) + weight * len(word)
+                if n:
+                    found.setdefault(cid, []).append(word)
         if not scores:
             method = "words"
             for word in set(_words(f"{title} {text}")):
@@ -94,6 +92,15 @@ class Classifier:
             confidence = min(confidence, WORDS_MAX_CONFIDENCE)
         choices = [(cid, score, list(dict.fromkeys(found.get(cid, ())))[:4]) for cid, score in ranked[:n]]
         return Classified(best, round(confidence, 3), method), choices
+
+
+    def hits(self, title: str, text: str, pattern: re.Pattern | None = None) -> list[tuple[str, float]]:
+        """The keywords of `pattern` (the catalogue's) in the title (weighing 1.5) and the text."""
+        pattern = pattern or self.pattern
+        if pattern is None:
+            return []
+        return [(match.group(), weight) for part, weight in ((title or "", 1.5), (text or "", 1.0))
+                for match in pattern.finditer(part)]
 
 
 def _words(text: str) -> list[str]:

@@ -117,27 +117,31 @@ class NaiveBayes:
         total = sum(exps)
         return [e / total for e in exps]
 
-    def evidence(self, text: str, label: str, n: int = 6) -> list[str]:
+    def evidence(self, text: str, label: str, found: set[str] | None = None, n: int = 6) -> list[str]:
         """The words of `text` that speak most for `label`: its pairs of most weight for the
         label, joined where they overlap in the text (暴露 + 露垃 + 垃圾 → 暴露垃圾)."""
         i = self.labels.index(label)
         weights = {}
-        for f in features(text):
+        for f in features(text) if found is None else found:
             for j, w in self.table.get(f, ()):
                 if j == i:
                     weights[f] = w
-        best = set(sorted(weights, key=lambda f: (-weights[f], f))[:n])
-        covered = [False] * len(text)
-        for start in range(len(text) - 1):
-            if text[start:start + 2] in best:
-                covered[start] = covered[start + 1] = True
-        words, start = [], None
-        for k, flag in enumerate([*covered, False]):
-            if flag and start is None:
-                start = k
-            elif not flag and start is not None:
-                words.append(text[start:k])
-                start = None
+                    break
+        best = sorted(weights, key=lambda f: (-weights[f], f))[:n]
+        covered = set()
+        for pair in best:
+            k = text.find(pair)
+            while k >= 0:
+                covered.update((k, k + 1))
+                k = text.find(pair, k + 1)
+        words, run = [], []
+        for k in sorted(covered):
+            if run and k != run[-1] + 1:
+                words.append(text[run[0]:run[-1] + 1])
+                run = []
+            run.append(k)
+        if run:
+            words.append(text[run[0]:run[-1] + 1])
         return list(dict.fromkeys(words))[:4] or sorted(best)[:4]
 
     def as_dict(self) -> dict:
@@ -204,9 +208,9 @@ class Models:
                                                                   strict=True)]
         return sorted(ranked, key=lambda item: -item[1])
 
-    def evidence(self, text: str, label: str) -> list[str]:
+    def evidence(self, text: str, label: str, found: set[str] | None = None) -> list[str]:
         model = self.bureaus if label.startswith(BUREAU) else self.categories
-        return model.evidence(text, label) if model is not None and label in model.labels else []
+        return model.evidence(text, label, found) if model is not None and label in model.labels else []
 
     def as_dict(self) -> dict:
         return {part: getattr(self, part).as_dict() if getattr(self, part) else None

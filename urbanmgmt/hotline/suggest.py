@@ -91,7 +91,10 @@ class Suggester:
                 for word in b.keywords:
                     if len(word) >= 2:
                         self.bureau_words.setdefault(word, set()).add(b.code)
-            self.bureau_pattern = any_of(sorted(self.bureau_words, key=len, reverse=True))
+            # One scan of a ticket for both: the longest word at each place wins, 暖气管爆了 (a
+            # category's) over 暖气 (the gas company's); a long complaint is read once.
+            both = {*self.catalogue.keyword_to, *self.bureau_words}
+            self.pattern = any_of(sorted(both, key=len, reverse=True))
 
     def verdict(self, title: str, text: str, source_category: str = "") -> Verdict:
         """Scope, category, bureau, department and the three best choices for a ticket."""
@@ -101,9 +104,11 @@ class Suggester:
 
     # --- before any training: the catalogue's and the bureaus' keywords -----------------------
     def _keywords(self, title: str, text: str) -> Verdict:
-        result, ranked = self.catalogue.ranked(title, text, CHOICES)
+        hits = self.catalogue.hits(title, text, self.pattern)
+        result, ranked = self.catalogue.ranked(title, text, CHOICES,
+                                               [h for h in hits if h[0] in self.catalogue.keyword_to])
         in_words = sum(score for _c, score, _w in ranked[:1]) if result.method == "keywords" else 0.0
-        out_scores, out_words = self._bureau_scores(title, text)
+        out_scores, out_words = self._bureau_scores(hits)
         out = max(out_scores.values(), default=0.0)
         choices = [Choice("category", self.by_id[cid].service_code, self.by_id[cid].name_zh,
                           result.confidence if i == 0 else 0.0, words)
@@ -123,18 +128,14 @@ class Suggester:
         return Verdict(True, scope, result.category_id, result.confidence, result.method,
                        choices=(choices[:CHOICES - 1] + forwards)[:CHOICES])
 
-    def _bureau_scores(self, title: str, text: str) -> tuple[dict[str, float], dict[str, list[str]]]:
+    def _bureau_scores(self, hits: list[tuple[str, float]]) -> tuple[dict[str, float], dict[str, list[str]]]:
         scores: dict[str, float] = {}
         words: dict[str, list[str]] = {}
-        if self.bureau_pattern is None:
-            return scores, words
-        for part, weight in ((title or "", 1.5), (text or "", 1.0)):
-            for match in self.bureau_pattern.finditer(part):
-                word = match.group()
-                for code in self.bureau_words[word]:
-                    scores[code] = scores.get(code, 0.0) + weight * len(word)
-                    if word not in words.setdefault(code, []):
-                        words[code].append(word)
+        for word, weight in hits:
+            for code in self.bureau_words.get(word, ()):
+                scores[code] = scores.get(code, 0.0) + weight * len(word)
+                if word not in words.setdefault(code, []):
+                    words[code].append(word)
         return scores, words
 
     # --- a trained classifier -------------------------------------------------------------------
@@ -160,7 +161,7 @@ class Suggester:
         if bureau is not None and not verdict.in_scope:
             verdict.bureau_id = self.bureaus[bureau].id
         for label, p in ranked[:CHOICES]:
-            words = self.model.evidence(whole, label)
+            words = self.model.evidence(whole, label, found)
             if label.startswith(BUREAU) and label[len(BUREAU):] in self.bureaus:
                 b = self.bureaus[label[len(BUREAU):]]
                 verdict.choices.append(Choice("bureau", b.code, b.name, p, words))
