@@ -72,6 +72,12 @@ def test_a_version_keeps_its_held_out_precision_per_category_and_managers_see_it
     assert shown["version"] == 1 and {"code": "E0101"}.items() <= next(
         r for r in shown["precision"] if r["code"] == "E0101").items()
     assert client_for(people.inspector).get("/api/v1/hotline/classifier/").status_code == 403
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(people.manager)
+    page = browser.get("/hotline/classifier/").content.decode()
+    assert 'data-code="E0101"' in page and 'data-code="bureau:RSJ"' in page
 
 
 def test_evaluation_never_scores_an_example_the_model_learned():

@@ -276,8 +276,9 @@ class ClassifierVersionViewSet(viewsets.ReadOnlyModelViewSet):
     (managers and intake staff)."""
 
     serializer_class = ClassifierVersionSerializer
+    queryset = ClassifierVersion.objects.defer("weights").order_by("-version")
     lookup_field = "version"
 
-    def get_queryset(self):
-        R.require_role(self.request.user, R.MANAGER, *services.INTAKE)
-        return ClassifierVersion.objects.defer("weights").order_by("-version")
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        R.require_role(request.user, R.MANAGER, *services.INTAKE)

@@ -147,8 +147,4 @@ def classifier() -> Classifier:
 
 
 def invalidate_classifier(**kwargs) -> None:
-    """Build the classifier again at its next use, and the suggester that holds it."""
-    from urbanmgmt.hotline.suggest import invalidate_suggester
-
     _classifier.invalidate()
-    invalidate_suggester()

@@ -185,7 +185,13 @@ _suggester = Reloading(Suggester, TTL_S)
 
 
 def suggester() -> Suggester:
-    return _suggester.get()
+    built = _suggester.get()
+    if built.model is None and built.catalogue is not classifier():
+        # The catalogue's classifier was built again (its TTL, or invalidated after a change
+        # of the tables): so is the suggester that holds it, with the bureaus as they are now.
+        _suggester.invalidate()
+        built = _suggester.get()
+    return built
 
 
 def invalidate_suggester(**kwargs) -> None:
