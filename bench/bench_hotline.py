@@ -19,11 +19,14 @@ import io
 import math
 import os
 import random
+import sys
 import time
 
 from common import Timer, bench, load_demo_city, setup_django
+from hotline_real import real_text
 
-N_TICKETS, N_OPEN = 100_000, 50_000
+N_TICKETS = int(os.environ.get("HOTLINE_BENCH_TICKETS", 100_000))
+N_OPEN = N_TICKETS // 2
 FILLERS = ["好几天了没人管", "希望尽快处理", "影响居民出行", "晚上特别明显", "多次反映未解决", "请相关部门处理",
            "老人小孩经过很危险", "味道很大", "已经一个星期了", "每天都这样", "周边居民意见很大", "麻烦派人看看"]
 PLACES = ["小区门口", "路口", "菜市场旁边", "学校附近", "公交站旁", "楼下", "超市门口", "公园东门"]
@@ -98,17 +101,30 @@ def gcj(lon, lat):
 
 
 def import_speed(dispatcher, inspector, rng, categories, now):
-    from urbanmgmt.grids.models import Area
-    from urbanmgmt.hotline.importer import import_rows
-    from urbanmgmt.hotline.mapping import Mapping
-    from urbanmgmt.hotline.readers import read
-
+    """ticket_import_per_s (texts of a few keywords, as since issue #6) and
+    ticket_import_real_length_per_s (the same tickets, their texts drawn to the lengths of
+    real complaints: log-normal, median 204, mean 351, 95th percentile about 1,150
+    characters, as 附件3 of the TipDM 2020 message board), each end to end."""
     cases = make_open_cases(inspector, N_OPEN, rng, categories, now)
+    for name, lengths in (("ticket_import_per_s", None), ("ticket_import_real_length_per_s", real_length)):
+        data = ticket_file(rng, categories, cases, now, name, lengths)
+        timed_import(dispatcher, data, name)
+
+
+def real_length(rng) -> int:
+    return max(10, min(7000, round(rng.lognormvariate(math.log(204), 1.042))))
+
+
+def ticket_file(rng, categories, cases, now, name: str, lengths) -> bytes:
+    from urbanmgmt.grids.models import Area
+    from urbanmgmt.grids.services import grid_index
+
     communities = list(Area.objects.filter(level="community").select_related("parent"))
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(["工单编号", "受理时间", "诉求类型", "紧急程度", "诉求内容", "地址", "经度", "纬度", "坐标系", "联系电话"])
     kinds = ["投诉举报"] * 6 + ["求助"] * 2 + ["建议"]
+    prefix = "B" if lengths is None else "L"
     for i in range(N_TICKETS):
         at = now - dt.timedelta(minutes=rng.uniform(0, 3 * 24 * 60))
         if rng.random() < 0.6:
@@ -117,32 +133,54 @@ def import_speed(dispatcher, inspector, rng, categories, now):
                 lon, lat = offset(case.point.x, case.point.y, rng.uniform(0, 25), rng)
                 text = text_for(rng, case.category)
             else:
-                from urbanmgmt.grids.services import grid_index
-
                 category = rng.choice(categories)
                 lon, lat = random_point(rng, grid_index())
                 while not inside(lon, lat):  # a point a centimetre inside the edge may round out
                     lon, lat = random_point(rng, grid_index())
                 text = text_for(rng, category)
             lon, lat = gcj(lon, lat)
-            writer.writerow([f"B{i:07d}", f"{at:%Y-%m-%d %H:%M:%S}", rng.choice(kinds), "一般", text, "", lon, lat,
-                             "GCJ-02", "138****0000"])
+            where = ("", lon, lat, "GCJ-02")
         else:
             community = rng.choice(communities)
             text = text_for(rng, rng.choice(categories))
-            address = f"连云港市海州区{community.parent.name}{community.name}{rng.randint(1, 40)}号楼"
-            writer.writerow([f"B{i:07d}", f"{at:%Y-%m-%d %H:%M:%S}", rng.choice(kinds), "一般", text, address, "", "",
-                             "", "138****0000"])
-    data = out.getvalue().encode("utf-8-sig")
+            where = (f"连云港市海州区{community.parent.name}{community.name}{rng.randint(1, 40)}号楼", "", "", "")
+        if lengths is not None:
+            text = longer(rng, text, lengths(rng))
+        writer.writerow([f"{prefix}{i:07d}", f"{at:%Y-%m-%d %H:%M:%S}", rng.choice(kinds), "一般", text, *where,
+                         "138****0000"])
+    return out.getvalue().encode("utf-8-sig")
+
+
+def longer(rng, text: str, length: int) -> str:
+    """`text` told at `length` characters, as citizens do: the problem, then the story."""
+    parts = [text]
+    size = len(text)
+    while size < length:
+        part = rng.choice(STORY)
+        parts.append(part)
+        size += len(part) + 1
+    return "，".join(parts)[:length]
+
+
+STORY = [*FILLERS, "我是附近的居民", "这个问题已经存在很长时间了", "之前打过电话反映但是一直没有人来处理",
+         "严重影响了我们的正常生活", "希望有关部门能够重视", "尽快派人过来看一下", "每天早上上班都要经过这里",
+         "家里有老人和孩子", "周围的邻居都有意见", "请给我们一个答复", "谢谢"]
+
+
+def timed_import(dispatcher, data: bytes, name: str) -> None:
+    from urbanmgmt.hotline.importer import import_rows
+    from urbanmgmt.hotline.mapping import Mapping
+    from urbanmgmt.hotline.readers import read
+
     mapping, notes = Mapping(), []
     cpu = time.process_time()
     with Timer() as timer:
-        summary = import_rows(read(io.BytesIO(data), "bench.csv", mapping, notes), source="bench", actor=dispatcher,
+        summary = import_rows(read(io.BytesIO(data), "bench.csv", mapping, notes), source=name, actor=dispatcher,
                               mapping=mapping)
     cpu = time.process_time() - cpu
-    bench("ticket_import_per_s", N_TICKETS / timer.seconds, "tickets/s")
+    bench(name, N_TICKETS / timer.seconds, "tickets/s")
     # On a shared machine the wall time depends on the others' load: the CPU time is this process's own.
-    bench("ticket_import_per_cpu_s", N_TICKETS / cpu, "tickets/s")
+    bench(name.replace("_per_s", "_per_cpu_s"), N_TICKETS / cpu, "tickets/s")
     print(f"  ({summary.as_dict()}, {len(data) / 2**20:.1f} MB CSV, {timer.seconds:.1f} s wall, {cpu:.1f} s CPU, "
           f"load average {os.getloadavg()[0]:.2f})")
 
@@ -272,7 +310,11 @@ def main() -> None:
     categories = list(Category.objects.filter(active=True).select_related("major"))
     rng = random.Random(20261124)
     now = timezone.now()
-    link_quality(dispatcher, inspector, rng, categories, now)
+    real_text()
+    if "--real" in sys.argv:  # the real-text figures alone
+        return
+    if "--speed" not in sys.argv:
+        link_quality(dispatcher, inspector, rng, categories, now)
     import_speed(dispatcher, inspector, rng, categories, now)
 
 

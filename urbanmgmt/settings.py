@@ -215,6 +215,13 @@ HOTLINE_LINK_WINDOWS = {"component": (50.0, 30.0), "event": (50.0, 7.0), "E05": 
 HOTLINE_LINK_THRESHOLD = envfloat("HOTLINE_LINK_THRESHOLD", 0.6)  # score (0..1) above which a ticket is linked
 HOTLINE_REVIEW_BELOW = envfloat("HOTLINE_REVIEW_BELOW", 0.6)  # category confidence under which intake reviews
 HOTLINE_PLACE_MIN_CONFIDENCE = envfloat("HOTLINE_PLACE_MIN_CONFIDENCE", 0.5)  # below: the unplaced queue
+# Confidence thresholds per outcome: out of scope at or above this is forwarded (转办) without
+# review; a learned department at or above this is suggested; a source's own classification
+# mapped to the catalogue multiplies its outcome's odds by this factor.
+HOTLINE_FORWARD_ABOVE = envfloat("HOTLINE_FORWARD_ABOVE", 0.8)
+HOTLINE_DEPARTMENT_ABOVE = envfloat("HOTLINE_DEPARTMENT_ABOVE", 0.7)
+HOTLINE_SOURCE_CATEGORY_ODDS = envfloat("HOTLINE_SOURCE_CATEGORY_ODDS", 9.0)
+HOTLINE_RETRAIN_AFTER = envint("HOTLINE_RETRAIN_AFTER", 50)  # new intake decisions that retrain the classifier
 HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 500 * 2**20)
 HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload page: import in a thread
 # An upload's import that has written no progress for this long lost its process (a restart):

@@ -2,6 +2,7 @@
 review list), the push API (one ticket or a batch), and the intake actions on a ticket.
 The caller's contact is shown to intake staff (dispatchers, admins) only."""
 
+from django.db.models import F
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -16,7 +17,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.hotline import services
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket
 from urbanmgmt.hotline.readers import ERROR
 from urbanmgmt.org import roles as R
 
@@ -27,8 +28,13 @@ class TicketSerializer(serializers.ModelSerializer):
     case_code = serializers.CharField(source="case.code", default=None, read_only=True, allow_null=True)
     category_code = serializers.CharField(source="category.service_code", default=None, read_only=True,
                                           allow_null=True)
+    bureau_code = serializers.CharField(source="bureau.code", default=None, read_only=True, allow_null=True)
+    department_code = serializers.CharField(source="department.code", default=None, read_only=True, allow_null=True)
     lon = serializers.SerializerMethodField()
     lat = serializers.SerializerMethodField()
+    suggestions = serializers.SerializerMethodField(
+        help_text=_("The three best outcomes, most likely first: kind (category or bureau), code, name, "
+                    "confidence and the words of the ticket that led to it."))
 
     class Meta:
         model = HotlineTicket
@@ -36,7 +42,12 @@ class TicketSerializer(serializers.ModelSerializer):
                   "text", "address", "contact_name", "contact_phone", "datum", "original_lon", "original_lat", "lon",
                   "lat", "place_method", "place_confidence", "place_match", "category_code", "category_confidence",
                   "category_method", "needs_review", "reply_due_at", "state", "case", "case_code", "link_reason",
-                  "owns_case", "answer", "reply", "replied_at", "satisfaction", "resolved", "satisfaction_at"]
+                  "owns_case", "answer", "reply", "replied_at", "satisfaction", "resolved", "satisfaction_at",
+                  "in_scope", "scope_confidence", "bureau_code", "forward_reason", "source_category",
+                  "department_code", "suggestions", "doubt", "model_version"]
+
+    def get_suggestions(self, ticket) -> list[dict]:
+        return ticket.suggestions or []
 
     def get_lon(self, ticket) -> float | None:
         return ticket.point.x if ticket.point else None
@@ -70,6 +81,11 @@ class PlaceForm(serializers.Serializer):
 
 class ClassifyForm(serializers.Serializer):
     category = serializers.CharField(max_length=20, help_text=_("service code of an active category"))
+
+
+class ForwardForm(serializers.Serializer):
+    bureau = serializers.CharField(max_length=20, help_text=_("code of an active bureau (转办单位)"))
+    reason = serializers.CharField(required=False, allow_blank=True, default="", max_length=300)
 
 
 class AnswerForm(serializers.Serializer):
@@ -123,6 +139,7 @@ class PushSummary(serializers.Serializer):
     to_review = serializers.IntegerField()
     rejected = serializers.IntegerField()
     notes = serializers.ListField(child=serializers.CharField())
+    forwarded = serializers.IntegerField()
     refused = RefusedRow(many=True)
 
 
@@ -138,17 +155,23 @@ PUSH_ROW = {"type": "object", "additionalProperties": True,
     list=extend_schema(parameters=[OpenApiParameter("case", OpenApiTypes.INT, description=_("tickets of this case"))]),
     link=extend_schema(request=LinkForm), unlink=extend_schema(request=UnlinkForm),
     place=extend_schema(request=PlaceForm), classify=extend_schema(request=ClassifyForm),
+    forward=extend_schema(request=ForwardForm),
     answer=extend_schema(request=AnswerForm), callback=extend_schema(request=CallbackForm),
 )
 class TicketViewSet(viewsets.ReadOnlyModelViewSet):
-    """12345 tickets; `?case=<id>`, `?state=unplaced`, `?needs_review=true` filter."""
+    """12345 tickets; `?case=<id>`, `?state=unplaced`, `?needs_review=true`, `?in_scope=false`
+    filter; `?ordering=doubt`: the most likely wrong first (the review queue's order)."""
 
     serializer_class = TicketSerializer
-    filterset_fields = ["state", "needs_review", "source"]
+    filterset_fields = ["state", "needs_review", "source", "in_scope"]
 
     def get_queryset(self):
         user = self.request.user
-        queryset = HotlineTicket.objects.select_related("case", "category").order_by("-received_at", "-id")
+        queryset = HotlineTicket.objects.select_related("case", "category", "bureau", "department")
+        if self.request.query_params.get("ordering") == "doubt":
+            queryset = queryset.order_by(F("doubt").desc(nulls_last=True), "received_at", "id")
+        else:
+            queryset = queryset.order_by("-received_at", "-id")
         visible = R.visible_cases(user, Case.objects.all())
         if not R.has_role(user, *R.COMMAND_CENTRE):  # the command centre sees tickets without a case too
             queryset = queryset.filter(case__in=visible)
@@ -173,7 +196,8 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         return Response(body, status=status.HTTP_201_CREATED if summary.created else status.HTTP_200_OK)
 
     def _answer(self, ticket):
-        return Response(TicketSerializer(HotlineTicket.objects.select_related("case", "category").get(pk=ticket.pk),
+        return Response(TicketSerializer(HotlineTicket.objects.select_related("case", "category", "bureau",
+                                                                              "department").get(pk=ticket.pk),
                                          context=self.get_serializer_context()).data)
 
     @action(detail=True, methods=["post"])
@@ -205,6 +229,15 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         return self._answer(services.classify(request.user, self.get_object(), category))
 
     @action(detail=True, methods=["post"])
+    def forward(self, request, pk=None):
+        """Forward the ticket out of scope (转办) to a bureau, with the reason."""
+        data = _valid(ForwardForm, request)
+        bureau = Bureau.objects.filter(code=data["bureau"], active=True).first()
+        if bureau is None:
+            raise InvalidInput(_("Unknown bureau “%(code)s”."), code=data["bureau"])
+        return self._answer(services.forward(request.user, self.get_object(), bureau, data["reason"]))
+
+    @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
         return self._answer(services.answer(request.user, self.get_object(), _valid(AnswerForm, request)["answer"]))
 
@@ -213,3 +246,39 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
         data = _valid(CallbackForm, request)
         return self._answer(services.record_callback(request.user, self.get_object(), data["satisfaction"],
                                                      data.get("resolved")))
+
+
+class ClassifierVersionSerializer(serializers.ModelSerializer):
+    precision = serializers.SerializerMethodField(
+        help_text=_("Per category and bureau, on decisions the version did not learn from: how many it predicted, "
+                    "how many of those were right, their share (precision), and how many there were."))
+
+    class Meta:
+        model = ClassifierVersion
+        fields = ["version", "trained_at", "examples", "held_out", "decisions_seen", "precision"]
+
+    def get_precision(self, version) -> list[dict]:
+        return precision_rows(version)
+
+
+def precision_rows(version: ClassifierVersion) -> list[dict]:
+    """The version's held-out precision per outcome with its name, worst first."""
+    names = {c.service_code: c.name_zh for c in Category.objects.only("service_code", "name_zh")}
+    names.update({f"bureau:{b.code}": b.name for b in Bureau.objects.all()})
+    rows = [{"code": code, "name": names.get(code, code), "predicted": row.get("predicted", 0),
+             "right": row.get("right", 0), "precision": row.get("precision"), "support": row.get("support", 0)}
+            for code, row in (version.evaluation or {}).get("per_label", {}).items()]
+    return sorted(rows, key=lambda r: (r["precision"] if r["precision"] is not None else 2, r["code"]))
+
+
+class ClassifierVersionViewSet(viewsets.ReadOnlyModelViewSet):
+    """The classifier's versions, newest first, with their held-out precision per category
+    (managers and intake staff)."""
+
+    serializer_class = ClassifierVersionSerializer
+    queryset = ClassifierVersion.objects.defer("weights").order_by("-version")
+    lookup_field = "version"
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        R.require_role(request.user, R.MANAGER, *services.INTAKE)

@@ -14,6 +14,14 @@ class HotlineConfig(AppConfig):
 
         keep(self, "0003_spatialite_point_triggers", invariants.install)
 
+        from django.db.models.signals import post_delete, post_save
+
+        from urbanmgmt.hotline.models import Bureau
+        from urbanmgmt.hotline.suggest import invalidate_suggester
+
+        for signal in (post_save, post_delete):
+            signal.connect(invalidate_suggester, sender=Bureau, dispatch_uid=f"hotline.bureaus.{signal}")
+
         from urbanmgmt.hotline.redaction import check_rules
 
         checks.register(check_rules)

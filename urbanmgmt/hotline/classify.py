@@ -59,21 +59,30 @@ class Classifier:
         self.pattern = any_of(keys)
 
     def classify(self, title: str, text: str) -> Classified:
+        return self.ranked(title, text)[0]
+
+    def ranked(self, title: str, text: str, n: int = 0, hits: list[tuple[str, float]] | None = None
+               ) -> tuple[Classified, list[tuple[int, float, list[str]]]]:
+        """The best category with its confidence, and the `n` best (category, score, the
+        catalogue words found for it) for the review's choices. `hits`: the catalogue's
+        keywords in the text with their weights, when the caller has looked for them."""
         scores: dict[int, float] = {}
+        found: dict[int, list[str]] = {}
         method = "keywords"
-        for part, weight in ((title or "", 1.5), (text or "", 1.0)):
-            if self.pattern is None:
-                break
-            for match in self.pattern.finditer(part):
-                for cid in self.keyword_to[match.group()]:
-                    scores[cid] = scores.get(cid, 0.0) + weight * len(match.group())
+        for word, weight in self.hits(title, text) if hits is None else hits:
+            for cid in self.keyword_to[word]:
+                scores[cid] = scores.get(cid, 0.0) + weight * len(word)
+                if n:
+                    found.setdefault(cid, []).append(word)
         if not scores:
             method = "words"
             for word in set(_words(f"{title} {text}")):
                 for cid in self.word_to.get(word, ()):
                     scores[cid] = scores.get(cid, 0.0) + self.weight[word]
+                    if n:
+                        found.setdefault(cid, []).append(word)
         if not scores:
-            return Classified(None, 0.0, "")
+            return Classified(None, 0.0, ""), []
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best, top = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
@@ -81,7 +90,17 @@ class Classifier:
         confidence = strength * top / (top + second)
         if method == "words":  # no catalogue keyword in the text: a guess that intake reviews
             confidence = min(confidence, WORDS_MAX_CONFIDENCE)
-        return Classified(best, round(confidence, 3), method)
+        choices = [(cid, score, list(dict.fromkeys(found.get(cid, ())))[:4]) for cid, score in ranked[:n]]
+        return Classified(best, round(confidence, 3), method), choices
+
+
+    def hits(self, title: str, text: str, pattern: re.Pattern | None = None) -> list[tuple[str, float]]:
+        """The keywords of `pattern` (the catalogue's) in the title (weighing 1.5) and the text."""
+        pattern = pattern or self.pattern
+        if pattern is None:
+            return []
+        return [(match.group(), weight) for part, weight in ((title or "", 1.5), (text or "", 1.0))
+                for match in pattern.finditer(part)]
 
 
 def _words(text: str) -> list[str]:

@@ -18,10 +18,11 @@ from django.utils import timezone, translation
 
 from urbanmgmt.cases.models import State
 from urbanmgmt.hotline.mapping import DEFAULT_VALUES, Mapping
-from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.hotline.models import HotlineTicket, TicketState
 from urbanmgmt.hotline.redaction import redact
 
-RESULT_FIELDS = ("reply", "replied_at", "satisfaction", "resolved", "callback_at", "case_code", "case_state")
+RESULT_FIELDS = ("reply", "replied_at", "satisfaction", "resolved", "callback_at", "case_code", "case_state",
+                 "forwarded_to", "forward_reason")
 # What a public export keeps of a ticket's own row; an unknown column may hold anything.
 PUBLIC_FIELDS = ("external_id", "received_at", "intake_channel", "request_type", "urgency", "title", "text",
                  "address", "lon", "lat", "datum", "answer")
@@ -65,6 +66,9 @@ class Results:
         out[c["callback_at"]] = self._time(ticket.satisfaction_at)
         out[c["case_code"]] = ticket.case.code if ticket.case_id else ""
         out[c["case_state"]] = self.states.get(ticket.case.state, "") if ticket.case_id else ""
+        forwarded = ticket.state == TicketState.FORWARDED and ticket.bureau_id is not None and not ticket.needs_review
+        out[c["forwarded_to"]] = ticket.bureau.name if forwarded else ""
+        out[c["forward_reason"]] = ticket.forward_reason if forwarded else ""
         if self.public:
             caller = (ticket.contact_name, ticket.contact_phone)
             out = {k: redact(v, caller) if k in self.text_columns and isinstance(v, str) else v
@@ -73,7 +77,7 @@ class Results:
 
 
 def tickets_of(source: str, since: dt.datetime | None = None, until: dt.datetime | None = None):
-    tickets = HotlineTicket.objects.filter(source=source).select_related("case").order_by("received_at", "id")
+    tickets = HotlineTicket.objects.filter(source=source).select_related("case", "bureau").order_by("received_at", "id")
     if since is not None:
         tickets = tickets.filter(received_at__gte=since)
     if until is not None:

@@ -27,13 +27,13 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.geo import to_metric
 from urbanmgmt.grids.services import grid_index
-from urbanmgmt.hotline.classify import classifier
 from urbanmgmt.hotline.coords import datum_of, to_wgs84
 from urbanmgmt.hotline.gazetteer import gazetteer
 from urbanmgmt.hotline.linking import Candidate, OpenCases
 from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
 from urbanmgmt.hotline.readers import ERROR, parse_time
+from urbanmgmt.hotline.suggest import suggester
 from urbanmgmt.moments import refusal
 from urbanmgmt.sqlchunks import chunks, filtered_in, placeholders
 
@@ -58,13 +58,15 @@ class Summary:
     answered: int = 0
     unplaced: int = 0
     to_review: int = 0
+    forwarded: int = 0
     rejected: list[tuple[int, str, str]] = field(default_factory=list)  # (line, ticket id, reason)
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict:
         return {"total": self.total, "created": self.created, "updated": self.updated,
                 "cases_created": self.cases_created, "linked": self.linked, "answered": self.answered,
-                "unplaced": self.unplaced, "to_review": self.to_review, "rejected": len(self.rejected),
+                "unplaced": self.unplaced, "to_review": self.to_review, "forwarded": self.forwarded,
+                "rejected": len(self.rejected),
                 "notes": self.notes}
 
     def rejects_csv(self) -> str:
@@ -117,6 +119,7 @@ class Importer:
         self.index: OpenCases | None = None
         self.index_since: dt.datetime | None = None
         self.categories = {c.id: c for c in Category.objects.select_related("major")}
+        self.suggest = suggester()
         self.tz = timezone.get_current_timezone()
         self.seen: dict[str, int] = {}
         self.resolved: dict[tuple, dict] = {}  # the columns of each header seen
@@ -166,6 +169,7 @@ class Importer:
             title=str(get("title") or "")[:200], text=str(get("text") or ""), address=str(get("address") or "")[:300],
             contact_name=str(get("contact_name") or "")[:60], contact_phone=str(get("contact_phone") or "")[:40],
             answer=str(get("answer") or ""), reply=str(get("reply") or ""), satisfaction=satisfaction,
+            source_category=str(m.value("source_category", get("source_category")) or "")[:100],
             resolved=resolved if isinstance(resolved, bool) else None,
             raw={k if k.__class__ is str else str(k): v if v.__class__ is str else _plain(v)
                  for k, v in row.items() if k != ERROR})
@@ -180,6 +184,10 @@ class Importer:
         resolved = self.resolved.get(keys)
         if resolved is None:
             resolved = self.resolved[keys] = self.mapping.resolve(list(keys))
+        constants = self.mapping.constants
+        if constants:
+            return lambda name: constants[name] if name in constants else (
+                row.get(resolved[name]) if name in resolved else None)
         return lambda name: row.get(resolved[name]) if name in resolved else None
 
     def _coordinates(self, get, ticket: TicketRow) -> tuple[float, float] | None:
@@ -276,16 +284,20 @@ class Importer:
             self._save(parsed, *prepared, start)
 
     def _prepare(self, parsed: list[Parsed]) -> tuple[list, list, dict]:
+        for p in parsed:
+            self._classify(p.ticket)
         placed = self._place(parsed)
         self._ensure_index(min(p.ticket.received_at for p in placed) if placed else None)
         new_cases, links, pending = [], [], {}
         for p in placed:
             t = p.ticket
             t.owns_case, t.link_reason, t.case_id = False, {}, None  # a row tried again after its batch failed
-            self._classify(t)
             t.reply_due_at = self._due(t.received_at, services.REQUEST_TYPE_DAYS[t.request_type])
             if t.request_type == RequestType.CONSULTATION and t.answer.strip():
                 t.state, t.replied_at, t.reply = TicketState.ANSWERED, t.received_at, t.reply or t.answer
+                continue
+            if not t.in_scope:  # 转办: never a 城管 case, whether forwarded now or after review
+                t.state = TicketState.FORWARDED
                 continue
             if t.point is None:
                 t.state = TicketState.UNPLACED
@@ -326,6 +338,7 @@ class Importer:
         self.summary.to_review += sum(1 for t in tickets if t.needs_review)
         self.summary.answered += sum(1 for t in tickets if t.state == TicketState.ANSWERED)
         self.summary.unplaced += sum(1 for t in tickets if t.state == TicketState.UNPLACED)
+        self.summary.forwarded += sum(1 for t in tickets if t.state == TicketState.FORWARDED and not t.needs_review)
 
     # --- the steps ---------------------------------------------------------------------------
     def _place(self, parsed: list[Parsed]) -> list[Parsed]:
@@ -349,6 +362,8 @@ class Importer:
         places = grid_index().lookup_many([p.lonlat[0] for p in look], [p.lonlat[1] for p in look])
         outside = set()
         for p, place in zip(look, places, strict=True):
+            if place is None and not p.ticket.in_scope:  # forwarded: its place is the bureau's business
+                continue
             if place is None:
                 where = p.ticket.place_match or f"{p.lonlat[0]:.6f}, {p.lonlat[1]:.6f}"
                 self.summary.rejected.append((p.line, p.ticket.external_id, _(
@@ -362,9 +377,18 @@ class Importer:
         return [p for p in out if p.line not in outside]
 
     def _classify(self, t: TicketRow) -> None:
-        result = classifier().classify(t.title, t.text)
-        t.category_id, t.category_confidence, t.category_method = result.category_id, result.confidence, result.method
-        t.needs_review = result.confidence < settings.HOTLINE_REVIEW_BELOW and t.request_type != RequestType.CONSULTATION
+        v = self.suggest.verdict(t.title, t.text, t.source_category)
+        t.category_id, t.category_confidence, t.category_method = v.category_id, v.confidence, v.method
+        t.in_scope, t.scope_confidence, t.bureau_id, t.department_id = (v.in_scope, v.scope_confidence, v.bureau_id,
+                                                                        v.department_id)
+        t.suggestions, t.doubt, t.model_version = [c.as_dict() for c in v.choices], v.doubt, v.version
+        if t.request_type == RequestType.CONSULTATION:
+            t.needs_review = False
+        elif not v.in_scope:
+            t.needs_review = not v.forward
+            t.forward_reason = _forward_reason(v)
+        else:
+            t.needs_review = v.confidence < settings.HOTLINE_REVIEW_BELOW
 
     def _due(self, at: dt.datetime, days: float) -> dt.datetime:
         """worktime.add_working_days(at, days), computed once per minute of arrival: within a
@@ -424,6 +448,13 @@ def import_rows(rows: Iterable, *, source: str, actor, mapping: Mapping | None =
                 progress: Callable[[int], None] | None = None) -> Summary:
     """Import parsed rows (dicts, or (line, dict) pairs) of one source system."""
     return Importer(actor, source, mapping).run(rows, progress)
+
+
+def _forward_reason(v) -> str:
+    """Why a ticket was judged not city management: the words that led to its bureau."""
+    words = "、".join(v.choices[0].words) if v.choices and v.choices[0].kind == "bureau" else ""
+    return (_("Not city management (words: %(words)s).") % {"words": words} if words
+            else _("Not city management."))[:300]
 
 
 def ticket_description(t: HotlineTicket) -> str:

@@ -1,7 +1,9 @@
 """Which column of a source system's export holds which ticket field (a mapping file).
 
 A mapping is YAML or JSON: `columns` names, for each field, the column (or the list of
-columns, the first present wins) of one source system; `values` translates the source's
+columns, the first present wins) of one source system; `constants` gives a field one value
+for every row, in the source's words (a source whose every row is a complaint:
+`constants: {request_type: 投诉举报}`); `values` translates the source's
 words for request types, urgencies, channels and callback results; `datum` is the
 coordinate system when the file has no column for it; `time_format` an explicit strptime
 format; `encoding` the encoding of its CSV exports (for the export back). The default
@@ -35,12 +37,20 @@ DEFAULT_COLUMNS = {
     "satisfaction": ["满意度", "回访结果", "满意度评价", "satisfaction"],
     "resolved": ["是否解决", "实际解决", "resolved"],
     "callback_at": ["回访时间", "callback_at"],
+    # The source platform's own classification; `values: {source_category: {its word: a
+    # service code, or "bureau:<code>"}}` maps it to the catalogue (suggest.py weighs it).
+    "source_category": ["问题分类", "事项分类", "业务分类", "一级分类", "source_category"],
+    # Written back for forwarded tickets (转办).
+    "forwarded_to": ["转办单位", "forwarded_to"],
+    "forward_reason": ["转办原因", "forward_reason"],
     # Read back only (the results going back to the source system: export_tickets).
     "replied_at": ["答复时间", "办结时间", "replied_at"],
     "case_code": ["案件编号", "case_code"],
     "case_state": ["案件状态", "case_state"],
 }
 REQUIRED = ("external_id", "received_at", "request_type")
+FIELD_NAMES = {"external_id": "工单编号 (external_id)", "received_at": "受理时间 (received_at)",
+               "request_type": "诉求类型 (request_type)"}
 DEFAULT_VALUES = {
     "request_type": {"咨询": "consultation", "求助": "help", "投诉": "complaint", "举报": "complaint",
                      "投诉举报": "complaint", "建议": "suggestion", "意见建议": "suggestion"},
@@ -52,6 +62,7 @@ DEFAULT_VALUES = {
     "satisfaction": {"满意": "satisfied", "基本满意": "basic", "不满意": "unsatisfied", "未联系上": "unreachable",
                      "未接通": "unreachable", "无法联系": "unreachable"},
     "resolved": {"是": True, "已解决": True, "解决": True, "否": False, "未解决": False},
+    "source_category": {},
 }
 
 
@@ -65,6 +76,13 @@ class Mapping:
                 raise InvalidInput(_("The mapping names an unknown field “%(field)s”."), field=field)
             columns[field] = [names] if isinstance(names, str) else list(names)
         self.columns = columns
+        constants = data.get("constants") or {}
+        if not isinstance(constants, dict):
+            raise InvalidInput(_("The mapping's “constants” must name a value for each field."))
+        for field in constants:
+            if field not in DEFAULT_COLUMNS:
+                raise InvalidInput(_("The mapping names an unknown field “%(field)s”."), field=field)
+        self.constants = {field: str(value) for field, value in constants.items()}
         self.values = {k: {**v, **(data.get("values") or {}).get(k, {})} for k, v in DEFAULT_VALUES.items()}
         self.datum = data.get("datum", "")
         self.time_format = data.get("time_format", "")
@@ -83,8 +101,19 @@ class Mapping:
         return out
 
     def missing(self, headers: list[str]) -> list[str]:
+        """The required fields that neither a column of `headers` nor a constant gives."""
         found = self.resolve(headers)
-        return [f for f in REQUIRED if f not in found]
+        return [f for f in REQUIRED if f not in found and f not in self.constants]
+
+    def require(self, headers: list[str]) -> None:
+        """Refuse a file whose header lacks a required field, once, naming the columns looked for."""
+        missing = self.missing(headers)
+        if missing:
+            raise InvalidInput(
+                _("The file has no column for %(fields)s: name it in the mapping (“columns”), or give every row "
+                  "the same value (“constants”). Columns looked for: %(names)s."),
+                fields=", ".join(FIELD_NAMES.get(f, f) for f in missing),
+                names="; ".join(" / ".join(self.columns[f]) for f in missing))
 
     def value(self, field: str, raw):
         table = self.values.get(field, {})

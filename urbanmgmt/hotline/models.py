@@ -35,6 +35,7 @@ class TicketState(models.TextChoices):
     ANSWERED = "answered", _("Answered at intake")
     OPEN = "open", _("With a case")
     REPLIED = "replied", _("Replied to the citizen")
+    FORWARDED = "forwarded", _("Forwarded to a bureau (转办)")
 
 
 class Satisfaction(models.TextChoices):
@@ -42,6 +43,27 @@ class Satisfaction(models.TextChoices):
     BASIC = "basic", _("Basically satisfied (基本满意)")
     UNSATISFIED = "unsatisfied", _("Unsatisfied (不满意)")
     UNREACHABLE = "unreachable", _("Not reached (未联系上)")
+
+
+class Bureau(models.Model):
+    """A body outside city management that out-of-scope tickets are forwarded to (转办单位):
+    a bureau, a utility, a township. Loaded from fixtures/hotline/bureaus.json, editable in the
+    admin; its keywords seed the scope classifier."""
+
+    code = models.CharField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    description = models.CharField(_("what it handles"), max_length=300, blank=True)
+    keywords = models.JSONField(_("keywords"), default=list, blank=True,
+                                help_text=_("Words in 12345 text that point to this bureau."))
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        verbose_name = _("bureau (forwarding)")
+        verbose_name_plural = _("bureaus (forwarding)")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class HotlineTicket(models.Model):
@@ -84,6 +106,21 @@ class HotlineTicket(models.Model):
     department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="+",
                                    db_index=False, verbose_name=_("department"))
     reply_due_at = models.DateTimeField(_("reply due"), null=True, blank=True)
+    # Scope (城管 or not): out of scope, the ticket is forwarded (转办) to a bureau and never makes a
+    # case. These columns are nullable without defaults so that SQLite adds them without
+    # rebuilding the table (its SpatiaLite point column); None reads as in scope, empty.
+    in_scope = models.BooleanField(_("city management"), null=True, blank=True)
+    scope_confidence = models.FloatField(_("scope confidence"), null=True, blank=True)
+    bureau = models.ForeignKey(Bureau, models.PROTECT, null=True, blank=True, related_name="+", db_index=False,
+                               verbose_name=_("forwarded to"))
+    forward_reason = models.CharField(_("reason for forwarding"), max_length=300, null=True, blank=True)  # noqa: DJ001
+    source_category = models.CharField(_("source's classification"), max_length=100, null=True,  # noqa: DJ001
+                                       blank=True)
+    # The classifier's three best outcomes with the words that led to each, and how likely
+    # the chosen one is wrong (the review queue's order).
+    suggestions = models.JSONField(_("suggestions"), null=True, blank=True)
+    doubt = models.FloatField(_("doubt"), null=True, blank=True)
+    model_version = models.PositiveIntegerField(_("classifier version"), null=True, blank=True)
 
     state = models.CharField(_("state"), max_length=10, choices=TicketState.choices, default=TicketState.UNPLACED)
     case = models.ForeignKey("cases.Case", models.PROTECT, null=True, blank=True, related_name="tickets",
@@ -107,6 +144,7 @@ class HotlineTicket(models.Model):
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_id_unique")]
         indexes = [models.Index(fields=["state", "received_at"]), models.Index(fields=["needs_review", "received_at"]),
+                   models.Index(fields=["needs_review", "doubt"]),
                    models.Index(fields=["satisfaction_at"]), models.Index(fields=["received_at"])]
 
     def __str__(self) -> str:
@@ -196,3 +234,53 @@ class ImportRun(models.Model):
         verbose_name = _("ticket import")
         verbose_name_plural = _("ticket imports")
         ordering = ["-started_at"]
+
+
+class Decision(models.TextChoices):
+    ACCEPTED = "accepted", _("Suggestion accepted")
+    CORRECTED = "corrected", _("Category corrected")
+    FORWARDED = "forwarded", _("Forwarded out of scope")
+    KEPT = "kept", _("Kept in scope")
+    DISPATCHED = "dispatched", _("Dispatched to a department")
+
+
+class TicketDecision(models.Model):
+    """A labelled example (学习样本): what intake staff or a dispatcher decided about a ticket,
+    with the text as it was then. The classifier learns from the latest decision per ticket."""
+
+    ticket = models.ForeignKey(HotlineTicket, models.SET_NULL, null=True, blank=True, related_name="decisions")
+    text = models.TextField(_("title and text"))
+    source_category = models.CharField(_("source's classification"), max_length=100, blank=True)
+    kind = models.CharField(_("decision"), max_length=12, choices=Decision.choices)
+    in_scope = models.BooleanField(_("city management"))
+    category = models.ForeignKey("catalog.Category", models.SET_NULL, null=True, blank=True, related_name="+")
+    bureau = models.ForeignKey(Bureau, models.SET_NULL, null=True, blank=True, related_name="+")
+    department = models.ForeignKey("org.Department", models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ticket decision")
+        verbose_name_plural = _("ticket decisions (learning examples)")
+        ordering = ["id"]
+
+
+class ClassifierVersion(models.Model):
+    """One trained classifier: when, from how many decisions, and how precise it was per
+    category on decisions it did not learn from. The newest one serves."""
+
+    version = models.PositiveIntegerField(_("version"), unique=True)
+    trained_at = models.DateTimeField(_("trained at"))
+    examples = models.PositiveIntegerField(_("examples learned"))
+    held_out = models.PositiveIntegerField(_("examples held out"))
+    decisions_seen = models.PositiveIntegerField(_("last decision learned"), default=0)
+    evaluation = models.JSONField(_("held-out evaluation"), default=dict, blank=True)
+    weights = models.BinaryField(_("weights"))
+
+    class Meta:
+        verbose_name = _("classifier version")
+        verbose_name_plural = _("classifier versions")
+        ordering = ["-version"]
+
+    def __str__(self) -> str:
+        return f"v{self.version}"

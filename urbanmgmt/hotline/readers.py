@@ -23,17 +23,32 @@ class ImportRefused(InvalidInput):
 
 
 def read(stream, name: str, mapping: Mapping, notes: list[str]) -> Iterator[tuple[int, dict]]:
-    """The rows of a binary stream by the file's extension."""
+    """The rows of a binary stream by the file's extension; a file whose first row lacks a
+    required field (no column, no constant) is refused before any row is imported."""
     lower = name.lower()
     if lower.endswith(".csv") or lower.endswith(".txt"):
-        return read_csv(stream, notes)
+        return _checked(read_csv(stream, notes), mapping)
     if lower.endswith(".xlsx"):
-        return read_xlsx(stream, mapping, notes)
+        return _checked(read_xlsx(stream, mapping, notes), mapping)
     if lower.endswith(".xls"):
         raise ImportRefused(_("Old Excel files (.xls) cannot be read: save the sheet as .xlsx or CSV."))
     if lower.endswith(".json") or lower.endswith(".jsonl") or lower.endswith(".ndjson"):
-        return read_json(stream)
+        return _checked(read_json(stream), mapping)
     raise ImportRefused(_("Unknown file type “%(name)s”: use CSV, XLSX or JSON."), name=name)
+
+
+def _checked(rows: Iterator[tuple[int, dict]], mapping: Mapping) -> Iterator[tuple[int, dict]]:
+    first = next(rows, None)
+    if first is None:
+        return
+    columns = [k for k in first[1] if k != ERROR]
+    if columns:
+        try:
+            mapping.require(columns)
+        except InvalidInput as exc:
+            raise ImportRefused(exc.message, **exc.params) from None
+    yield first
+    yield from rows
 
 
 UTF8, GBK = "utf-8", "gb18030"

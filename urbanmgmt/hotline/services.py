@@ -1,5 +1,7 @@
-"""What intake staff do to one ticket: place it, classify it, link or unlink it, answer it,
-record the citizen's callback. Case changes go through urbanmgmt/cases/services.py."""
+"""What intake staff do to one ticket: place it, classify it, forward it out of scope (转办),
+link or unlink it, answer it, record the citizen's callback. Case changes go through
+urbanmgmt/cases/services.py; every classification or forwarding is kept as a labelled
+example that the classifier learns from (training.py)."""
 
 import datetime as dt
 
@@ -13,9 +15,10 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed
 from urbanmgmt.grids.geo import parse_lon_lat, to_metric
 from urbanmgmt.grids.services import grid_for_point
+from urbanmgmt.hotline import training
 from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
-from urbanmgmt.hotline.models import HotlineTicket, Satisfaction, TicketState
+from urbanmgmt.hotline.models import Bureau, Decision, HotlineTicket, Satisfaction, TicketState
 from urbanmgmt.org import roles as R
 
 INTAKE = (R.DISPATCHER, R.ADMIN)
@@ -45,15 +48,56 @@ def place(actor, ticket: HotlineTicket, lon, lat) -> HotlineTicket:
 
 @transaction.atomic
 def classify(actor, ticket: HotlineTicket, category: Category) -> HotlineTicket:
-    """Intake staff set the category (the review list); an own case not yet filed follows."""
+    """Intake staff set the category (the review list); an own case not yet filed follows.
+    A ticket that was out of scope is taken back in (the clerk overrules the forwarding):
+    it is linked or given its case, or waits to be placed."""
     _intake(actor)
     ticket = _locked(ticket)
+    was_out = ticket.in_scope is False
+    kind = Decision.KEPT if was_out else (
+        Decision.ACCEPTED if ticket.category_id == category.pk else Decision.CORRECTED)
     ticket.category, ticket.category_confidence, ticket.category_method, ticket.needs_review = category, 1.0, "hand", False
+    training.record(ticket, kind, actor, in_scope=True, category=category)
+    if was_out:
+        ticket.in_scope, ticket.scope_confidence, ticket.bureau, ticket.forward_reason = True, 1.0, None, ""
+        if ticket.point is None:
+            ticket.state = TicketState.UNPLACED
+            ticket.save()
+            return ticket
+        return _to_case(actor, ticket)
     ticket.save(update_fields=["category", "category_confidence", "category_method", "needs_review", "updated_at"])
     case = ticket.case
     if ticket.owns_case and case.state == State.REPORTED and case.category_id != category.pk:
         cases.recategorize(actor, case, version=case.version, category=category,
                            reason=str(_("12345 ticket %(ticket)s reclassified") % {"ticket": ticket.reference}))
+    return ticket
+
+
+@transaction.atomic
+def forward(actor, ticket: HotlineTicket, bureau: Bureau, reason: str = "") -> HotlineTicket:
+    """Forward a ticket that is not city management (转办) to `bureau` with the reason: it
+    never stays a 城管 case. Its own case, not yet filed and with no other ticket, is
+    rejected as out of scope; a link to another case is undone."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    if ticket.state in (TicketState.ANSWERED, TicketState.REPLIED):
+        raise ForbiddenTransition(_("This ticket was already answered: it cannot be forwarded."))
+    reason = (reason or "").strip() or str(_("Not city management: for %(bureau)s.") % {"bureau": bureau.name})
+    case = ticket.case
+    if case is not None:
+        if ticket.owns_case and (case.state != State.REPORTED or case.ticket_count > 1):
+            raise ForbiddenTransition(_("This ticket's case is already being handled (or has other tickets): "
+                                        "it cannot be forwarded."))
+        cases.unlink(actor, case, version=case.version, ticket=ticket.reference, reason=reason)
+        if ticket.owns_case:
+            case.refresh_from_db()
+            cases.reject(actor, case, version=case.version, reason_code=RejectReason.OUT_OF_SCOPE, reason=reason)
+    ticket.case, ticket.owns_case, ticket.link_reason = None, False, {}
+    ticket.in_scope, ticket.scope_confidence, ticket.bureau, ticket.forward_reason = False, 1.0, bureau, reason[:300]
+    ticket.state, ticket.needs_review = TicketState.FORWARDED, False
+    ticket.save(update_fields=["case", "owns_case", "link_reason", "in_scope", "scope_confidence", "bureau",
+                               "forward_reason", "state", "needs_review", "reply", "replied_at", "updated_at"])
+    training.record(ticket, Decision.FORWARDED, actor, in_scope=False, bureau=bureau)
     return ticket
 
 

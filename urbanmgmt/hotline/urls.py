@@ -12,4 +12,5 @@ urlpatterns = [
     path("import/<int:pk>/results/", views.run_export, name="hotline-import-results"),
     path("unplaced/", views.unplaced, name="hotline-unplaced"),
     path("review/", views.review, name="hotline-review"),
+    path("classifier/", views.classifier_page, name="hotline-classifier"),
 ]

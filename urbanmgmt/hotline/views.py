@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -18,11 +19,12 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.models import UnitGrid
 from urbanmgmt.hotline import uploads
+from urbanmgmt.hotline.api import precision_rows
 from urbanmgmt.hotline.export import FORMATS, tickets_of, write_results
 from urbanmgmt.hotline.mapping import Mapping, load_mapping
-from urbanmgmt.hotline.models import HotlineTicket, ImportRun, TicketState
+from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, ImportRun, TicketState
 from urbanmgmt.hotline.services import INTAKE
-from urbanmgmt.org.roles import require_role
+from urbanmgmt.org.roles import MANAGER, require_role
 from urbanmgmt.uploads import UploadIncomplete, WholeBodyUploadHandler
 
 MAPPING_MAX_BYTES = 1 << 20
@@ -33,7 +35,7 @@ STRINGS = {
     "rows_read": gettext_lazy("%s rows read…"), "finished": gettext_lazy("Finished: %s rows."),
     "stopped": gettext_lazy("The import stopped."), "picked": gettext_lazy("Chosen: %s"),
     "placed": gettext_lazy("Placed: case %s. Next ticket…"), "classified": gettext_lazy("Saved."),
-    "choose_first": gettext_lazy("Choose a category first."),
+    "choose_first": gettext_lazy("Choose a category first."), "forwarded": gettext_lazy("Forwarded."),
 }
 
 
@@ -178,10 +180,22 @@ def unplaced(request):
 @ensure_csrf_cookie
 @login_required
 def review(request):
-    """Tickets whose category the classifier was unsure of: pick the right one."""
+    """Tickets whose scope or category the classifier was unsure of, most likely wrong first:
+    pick one of its three suggestions, or another category."""
     _intake(request)
-    queue = HotlineTicket.objects.filter(needs_review=True).select_related("category").order_by("received_at", "id")
+    queue = HotlineTicket.objects.filter(needs_review=True).select_related("category").order_by(
+        F("doubt").desc(nulls_last=True), "received_at", "id")
     categories = Category.objects.filter(active=True).order_by("service_code")
     return render(request, "hotline/review.html", {"tickets": queue[:QUEUE_SHOWN], "waiting": queue.count(),
                                                    "categories": categories, "strings": _strings()})
 
+
+
+@login_required
+def classifier_page(request):
+    """Managers and intake: the newest classifier version's precision per category and
+    bureau on decisions it did not learn from."""
+    require_role(request.user, MANAGER, *INTAKE, message=_("This page is for managers and intake staff."))
+    version = ClassifierVersion.objects.defer("weights").order_by("-version").first()
+    rows = precision_rows(version) if version else []
+    return render(request, "hotline/classifier.html", {"version": version, "rows": rows})

@@ -125,6 +125,23 @@
   document.querySelectorAll("tr.review-row").forEach((row) => {
     const button = row.querySelector("button.classify");
     const result = row.querySelector(".result");
+    // One click on a suggestion: a category files the ticket under it, a bureau forwards it (转办).
+    row.querySelectorAll("button.choice").forEach((choice) => {
+      choice.addEventListener("click", async () => {
+        const bureau = choice.dataset.kind === "bureau";
+        row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
+        try {
+          await post(bureau ? row.dataset.forward : row.dataset.classify,
+            bureau ? {bureau: choice.dataset.code} : {category: choice.dataset.code});
+          result.textContent = t(bureau ? "forwarded" : "classified");
+          result.classList.add("done");
+          row.dataset.done = "1";
+        } catch (e) {
+          result.textContent = e.message;
+          row.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+        }
+      });
+    });
     button.addEventListener("click", async () => {
       const code = row.querySelector("select").value;
       if (!code) {

@@ -1,0 +1,122 @@
+"""The classifier learns from intake's decisions: versions, held-out precision per category,
+the review queue ranked by doubt with three one-click choices and the words behind each."""
+
+import pytest
+
+from tests.builders import client_for
+from tests.hotline.helpers import row
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.learning import Example, NaiveBayes
+from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
+from urbanmgmt.hotline.training import build, train
+
+pytestmark = pytest.mark.django_db
+
+DITCH = "门口那条沟里全是绿藻，臭得很"
+DITCH_AGAIN = "小区门口的沟里长满绿藻，夏天臭得很"
+
+
+def top_of(ticket_id: str) -> dict:
+    return HotlineTicket.objects.get(external_id=ticket_id).suggestions[0]
+
+
+def test_a_clerks_correction_changes_the_next_suggestion_for_a_similar_ticket(
+        people, gazetteer, bureaus, settings, django_capture_on_commit_callbacks):
+    settings.HOTLINE_RETRAIN_AFTER = 1
+    import_rows([row("D1", col=1.5, cell=1.5, text=DITCH), row("D0", col=3.5, cell=2.5, text=DITCH_AGAIN)],
+                source="s", actor=people.dispatcher)
+    assert top_of("D0")["code"] != "E0105"
+    ticket = HotlineTicket.objects.get(external_id="D1")
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = client_for(people.dispatcher).post(f"/api/v1/hotline/tickets/{ticket.pk}/classify/",
+                                                    {"category": "E0105"}, format="json")
+    assert answer.status_code == 200, answer.content
+    assert ClassifierVersion.objects.get().decisions_seen == TicketDecision.objects.get().pk
+    # The ticket waiting in the queue is scored again, and a new one is classified alike.
+    assert top_of("D0")["code"] == "E0105" and "绿藻" in "".join(top_of("D0")["words"])
+    import_rows([row("D2", col=2.5, cell=2.5, text="沟里的绿藻又长出来了，很臭")], source="s", actor=people.dispatcher)
+    again = HotlineTicket.objects.get(external_id="D2")
+    assert again.category.service_code == "E0105" and again.model_version == 1
+
+
+def test_the_review_queue_is_ranked_by_doubt_with_three_choices_and_their_words(people, gazetteer, bureaus):
+    import_rows([row("A", col=1.5, cell=1.5, text="路灯不亮好几天了，晚上很黑"),
+                 row("B", col=2.5, cell=1.5, text=DITCH),
+                 row("C", col=3.5, cell=1.5, text="物业费乱收，小区门口垃圾没人清理")], source="s",
+                actor=people.dispatcher)
+    answer = client_for(people.dispatcher).get("/api/v1/hotline/tickets/?needs_review=true&ordering=doubt")
+    assert answer.status_code == 200
+    queue = answer.json()["results"]
+    doubts = [t["doubt"] for t in queue]
+    assert doubts == sorted(doubts, reverse=True) and len(queue) >= 1
+    assert "A" not in [t["external_id"] for t in queue]  # a sure keyword: filed without review
+    for ticket in queue:
+        assert 1 <= len(ticket["suggestions"]) <= 3
+        first = ticket["suggestions"][0]
+        assert first["kind"] in ("category", "bureau") and first["code"] and first["words"]
+
+
+def test_a_version_keeps_its_held_out_precision_per_category_and_managers_see_it(people, bureaus):
+    for text in ["楼顶彩钢棚越盖越大", "院子里违建彩钢棚", "楼顶加盖彩钢棚", "彩钢棚搭到路边"]:
+        TicketDecision.objects.create(text=text, kind="corrected", in_scope=True,
+                                      category_id=_category("E0101"))
+    for text in ["老板拖欠工资不给", "工地拖欠农民工工资", "公司欠薪三个月"]:
+        TicketDecision.objects.create(text=text, kind="forwarded", in_scope=False, bureau_id=_bureau("RSJ"))
+    version = train()
+    assert version.version == 1 and version.held_out == 7 and version.examples > 7
+    rows = version.evaluation["per_label"]
+    assert rows["E0101"]["precision"] is not None and rows["bureau:RSJ"]["support"] == 3
+    answer = client_for(people.manager).get("/api/v1/hotline/classifier/")
+    assert answer.status_code == 200
+    shown = answer.json()["results"][0]
+    assert shown["version"] == 1 and {"code": "E0101"}.items() <= next(
+        r for r in shown["precision"] if r["code"] == "E0101").items()
+    assert client_for(people.inspector).get("/api/v1/hotline/classifier/").status_code == 403
+    from django.test import Client
+
+    browser = Client()
+    browser.force_login(people.manager)
+    page = browser.get("/hotline/classifier/").content.decode()
+    assert 'data-code="E0101"' in page and 'data-code="bureau:RSJ"' in page
+
+
+def test_evaluation_never_scores_an_example_the_model_learned():
+    """Each example is predicted by a model trained without it: a label seen only once cannot
+    be right (a model that had learned it would be)."""
+    examples = [Example("彩钢棚违建", "A"), Example("彩钢棚加盖", "A"), Example("独一无二的词语", "B")]
+    _model, evaluation = build([], examples, folds=3)
+    assert evaluation["per_label"]["B"]["right"] == 0
+    assert NaiveBayes.fit(examples).labels == ["A", "B"]
+
+
+def _category(code: str) -> int:
+    from urbanmgmt.catalog.models import Category
+
+    return Category.objects.get(service_code=code).pk
+
+
+def _bureau(code: str) -> int:
+    from urbanmgmt.hotline.models import Bureau
+
+    return Bureau.objects.get(code=code).pk
+
+
+def test_the_department_a_tickets_case_went_to_last_is_learned_from_the_history(people, gazetteer, bureaus):
+    """A department's approved return: the case is dispatched again; the last dispatch teaches."""
+    from urbanmgmt.cases import services as case_services
+    from urbanmgmt.hotline.training import decided
+    from urbanmgmt.org.models import Department
+
+    import_rows([row("G1", col=2.5, cell=1.5, text="小区门口暴露垃圾没人清理，味道很大")], source="s",
+                actor=people.dispatcher)
+    case = HotlineTicket.objects.get(external_id="G1").case
+    case = case_services.file(people.dispatcher, case, version=case.version)
+    case = case_services.dispatch(people.dispatcher, case, version=case.version,
+                                  department=Department.objects.get(code="HZ-CGJ"))
+    case = case_services.return_case(people.other_handler, case, version=case.version, reason="不归我们")
+    case = case_services.approve_return(people.dispatcher, case, version=case.version)
+    case_services.dispatch(people.dispatcher, case, version=case.version,
+                           department=Department.objects.get(code="HZ-HWC"))
+    outcomes, departments, _last = decided()
+    assert [(e.label, "暴露垃圾" in e.text) for e in departments] == [("HZ-HWC", True)]
+    assert [e.label for e in outcomes] == ["E0102"]
