@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 
 from urbanmgmt.cases import clock
-from urbanmgmt.cases.models import OPEN_STATES, Case
+from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.models import Area, UnitGrid
 from urbanmgmt.grids.services import grid_index
@@ -102,7 +102,7 @@ def demo_rows(seed: int = 12345, now: dt.datetime | None = None) -> list[dict]:
         return now - dt.timedelta(hours=hours, minutes=rng.randint(0, 59))
 
     # Tickets describing the demo's open cases (linked by the importer).
-    open_cases = list(Case.objects.filter(state__in=OPEN_STATES, category__in=categories,
+    open_cases = list(Case.objects.open().filter(category__in=categories,
                                           reported_at__gte=now - dt.timedelta(days=5))
                       .select_related("category").order_by("code")[:400])
     for case in rng.sample(open_cases, min(70, len(open_cases))):

@@ -24,7 +24,7 @@ def visible_candidates(user, queryset):
     if R.has_role(user, *WATCHERS):
         return queryset
     if R.has_role(user, R.HANDLER):
-        return queryset.filter(case__in=R.visible_cases(user, Case.objects.all()))
+        return queryset.filter(case__in=Case.objects.visible_to(user))
     return queryset.none()
 
 

@@ -137,7 +137,7 @@ def candidates(request):
         raise NotAllowed(_("A department sees the candidates of its own cases only: give ?case=<id>."))
     if case_id:
         case_id = whole_number(case_id, "case", 1)
-        get_object_or_404(R.visible_cases(request.user, Case.objects.all()), pk=min(case_id, 2**63 - 1))
+        get_object_or_404(Case.objects.visible_to(request.user), pk=min(case_id, 2**63 - 1))
         rows = rows.filter(case_id=case_id)
     if request.query_params.get("status"):
         rows = rows.filter(status=request.query_params["status"])

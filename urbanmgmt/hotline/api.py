@@ -172,7 +172,7 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
             queryset = queryset.order_by(F("doubt").desc(nulls_last=True), "received_at", "id")
         else:
             queryset = queryset.order_by("-received_at", "-id")
-        visible = R.visible_cases(user, Case.objects.all())
+        visible = Case.objects.visible_to(user)
         if not R.has_role(user, *R.COMMAND_CENTRE):  # the command centre sees tickets without a case too
             queryset = queryset.filter(case__in=visible)
         case = self.request.query_params.get("case")

@@ -25,7 +25,7 @@ import numpy as np
 from django.conf import settings
 from django.db.models import F, FloatField, Func
 
-from urbanmgmt.cases.models import OPEN_STATES, Case
+from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import metric_transformer
 from urbanmgmt.hotline.classify import GENERIC, classifier
@@ -160,7 +160,7 @@ class OpenCases:
     def load(cls, since: dt.datetime, until: dt.datetime | None = None, categories=None) -> "OpenCases":
         """The open cases reported in [since, until) (of these categories, if given)."""
         index = cls()
-        rows = Case.objects.filter(state__in=OPEN_STATES, reported_at__gte=since, category__isnull=False).order_by()
+        rows = Case.objects.open().filter(reported_at__gte=since, category__isnull=False).order_by()
         if until is not None:
             rows = rows.filter(reported_at__lt=until)
         if categories is not None:

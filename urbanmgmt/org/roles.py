@@ -94,9 +94,3 @@ COMMAND_CENTRE = (DISPATCHER, MANAGER, ADMIN)
 def may_see_originals(user) -> bool:
     """Whether `user` may load the original of a photo of a case they may see."""
     return has_role(user, *COMMAND_CENTRE)
-
-
-def visible_cases(user, queryset):
-    """The cases of `queryset` that `user` may see: `Case.objects.visible_to(user)`, where the
-    rule is defined; kept for callers written before it moved there."""
-    return queryset.visible_to(user)
