@@ -77,7 +77,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):
         queryset = Case.objects.select_related("category", "department", "grid")
         if self.action == "retrieve":
-            queryset = queryset.select_related("community", "street").prefetch_related("events__actor", "media")
+            queryset = queryset.select_related("community", "street").prefetch_related("events__actor__profile", "media")
         return visible_cases(self.request.user, queryset).order_by("-reported_at", "-id")
 
     def get_serializer_class(self):
