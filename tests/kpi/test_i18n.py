@@ -51,10 +51,10 @@ def dashboard(client) -> tuple[str, dict]:
     """The dashboard's own words: its content with the area names (data) taken out, and the
     words it hands its script."""
     html = client.get("/kpi/").content.decode()
-    words = json.loads(re.search(r'<script id="kpi-words" type="application/json">(.*?)</script>', html, re.S)[1])
+    words = json.loads(re.search(r'<script id="kpi-labels" type="application/json">(.*?)</script>', html, re.S)[1])
     title = re.search(r"<title>(.*?)</title>", html, re.S)[1]
     content = html[html.index('<div id="kpi-dashboard"'):html.index("</main>")]
-    content = re.sub(r'<script id="kpi-words".*?</script>', "", content, flags=re.S)
+    content = re.sub(r'<script id="kpi-labels".*?</script>', "", content, flags=re.S)
     content = re.sub(r'(<option value="\d+" data-level="\w+">)[^<]*(</option>)', r"\1\2", content)
     return title + content, words
 

@@ -26,7 +26,7 @@ LEVELS = {"district": pgettext_lazy("kpi", "Districts"), "street": pgettext_lazy
           "community": pgettext_lazy("kpi", "Communities")}
 
 
-def _words() -> dict:
+def _labels() -> dict:
     """The labels the dashboard shares with the Excel workbook, in the user's language.
 
     Defined once beside the workbook; the script's own words come from Django's JavaScript
@@ -47,7 +47,7 @@ def dashboard(request):
     for area in areas:
         area["level_name"] = LEVELS.get(area["level"], area["level"])
     return render(request, "kpi/dashboard.html", {
-        "year": today.year, "today": today.isoformat(), "areas": areas, "words": _words(), "periods": PERIODS,
+        "year": today.year, "today": today.isoformat(), "areas": areas, "labels": _labels(), "periods": PERIODS,
         "by_names": BY_NAMES, "who_names": WHO_NAMES})
 
 

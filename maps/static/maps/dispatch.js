@@ -150,10 +150,20 @@
   let mode = 'points';
   let cursor = null;
 
+  /* One character on the marker for its channel (巡 视 热 in Chinese), as in the legend. */
+  function glyph(channel) {
+    switch (channel) {
+      case 'inspector': return pgettext('map marker', 'I');
+      case 'video': return pgettext('map marker', 'V');
+      case 'hotline': return pgettext('map marker', 'H');
+      default: return pgettext('map marker', 'C');
+    }
+  }
+
   function icon(p) {
     const shape = { inspector: 'round', video: 'square', hotline: 'diamond' }[p.channel] || 'round';
     const node = el('div', { class: `case-icon ${shape}${p.overdue ? ' overdue' : ''}`, style: `--c:${STATE_COLOURS[p.state] || '#607d8b'}` },
-      el('span', { class: 'glyph' }, { inspector: '巡', video: '视', hotline: '热' }[p.channel] || '案'),
+      el('span', { class: 'glyph' }, glyph(p.channel)),
       p.tickets > 0 ? el('span', { class: 'badge', title: gettext('12345 tickets') }, String(p.tickets)) : null);
     return L.divIcon({ html: node, className: 'case-marker', iconSize: [26, 26], iconAnchor: [13, 13] });
   }

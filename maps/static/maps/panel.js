@@ -8,7 +8,7 @@
 (function () {
   'use strict';
 
-  const { el, api, errorText, when, reveal, format } = window.UM;
+  const { el, api, errorText, when, reveal } = window.UM;
 
   /* What each step asks for. */
   const FORMS = {
@@ -42,6 +42,17 @@
       case 'days': return gettext('Working days');
       case 'photos': return gettext('Photos after handling');
       default: return field;
+    }
+  }
+
+  /* Events of the history that are no step a user takes (so not among the choices' actions). */
+  function eventLabel(action) {
+    switch (action) {
+      case 'report': return gettext('Reported');
+      case 'link': return gettext('12345 ticket linked');
+      case 'unlink': return gettext('12345 ticket unlinked');
+      case 'recategorize': return gettext('Category changed');
+      default: return action;
     }
   }
 
@@ -89,7 +100,7 @@
       [gettext('Place'), [c.street, c.community, c.grid].filter(Boolean).join(' · ')],
       [gettext('Address'), c.address || '—'],
       [gettext('Department'), c.department_name || '—'],
-      [gettext('Reported'), when(c.reported_at)],
+      [gettext('Reported at'), when(c.reported_at)],
       [gettext('To sign by'), when(c.sign_due_at)],
       [gettext('Deadline'), when(c.due_at) + (c.overdue ? ` (${gettext('overdue')})` : '')],
       [gettext('12345 tickets'), String(c.ticket_count || 0)],
@@ -128,7 +139,7 @@
     return el('section', { class: 'history' }, el('h3', {}, gettext('History')),
       el('ol', { class: 'timeline' }, events.map((e) => el('li', {},
         el('time', {}, when(e.at)), ' ',
-        el('strong', {}, V.actions[e.action] || e.action), ' ',
+        el('strong', {}, V.actions[e.action] || eventLabel(e.action)), ' ',
         e.actor ? el('span', { class: 'muted', dataset: { field: 'actor' } },
           e.actor_name || e.actor, e.actor_role ? ` · ${V.roles[e.actor_role] || e.actor_role}` : '') : null,
         e.to_state && e.to_state !== e.from_state
@@ -317,7 +328,7 @@
     if (old) old.remove();
     const anchor = near || this.root.querySelector('.actions') || this.root.querySelector('.panel-body');
     if (anchor && anchor.parentNode) anchor.after(box); else this.root.append(box);
-    reveal(box);
+    box.scrollIntoView({ block: 'nearest' });
   };
 
   window.UrbanPanel = { CasePanel: CasePanel };

@@ -13,9 +13,15 @@
   const holder = document.getElementById('queue-sections');
   const status = document.getElementById('queue-status');
   let selected = null;
-  const panel = new CasePanel(document.getElementById('case-panel'), CONFIG, {
+  const panelNode = document.getElementById('case-panel');
+  const panel = new CasePanel(panelNode, CONFIG, {
     changed: () => load(),
-    shown: (feature) => { selected = feature.id || feature.properties.id; mark(); },
+    shown: (feature) => {
+      selected = feature.id || feature.properties.id;
+      mark();
+      // On a phone the panel sits below the queue: bring it up.
+      if (window.matchMedia('(max-width: 900px)').matches) panelNode.scrollIntoView({ block: 'start' });
+    },
     closed: () => { selected = null; mark(); },
   });
 

@@ -3,7 +3,8 @@
  * Every section fetches its own JSON from /api/v1/kpi/… with the session cookie. The period
  * (start, end — both inclusive, YYYY-MM-DD) and the area code are read from the controls;
  * changing either reloads every section. Server data is only ever put into the page as text
- * (never as HTML). The words come from the page (#kpi-words, translated by Django: views.py).
+ * (never as HTML). Its words come from Django's JavaScript catalogue; the labels it shares with the
+ * Excel workbook (channels, periods, who is evaluated) from the page (#kpi-labels, views.py).
  */
 (function () {
   "use strict";
@@ -16,7 +17,7 @@
   var TODAY = parseDate(root.getAttribute("data-today")) || localToday();
   var DEFAULT_TARGET = 0.95;
 
-  var WORDS = JSON.parse((document.getElementById("kpi-words") || {}).textContent || "{}");
+  var WORDS = JSON.parse((document.getElementById("kpi-labels") || {}).textContent || "{}");
   var CHANNELS = WORDS.channels || {};
   var BY_LABEL = WORDS.by || {};
   var PERIOD_LABEL = WORDS.periods || {};
