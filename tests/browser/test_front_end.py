@@ -187,3 +187,23 @@ def test_chengguantong_speaks_the_phones_language(browser, live_server, named, l
         assert page.inner_text("#tab-queue").split()[1] == "Outbox"
         assert wait_for(lambda: "Longitude" in page.inner_text("#accuracy"), page=page)
     context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_every_page_runs_its_script_in_both_languages(browser, live_server, dispatched, language):
+    page = watched_page(browser, live_server)
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    log_in(page, live_server, "root", "pw-root")
+    for path, ready in (("/map/", "body[data-ready='1']"), ("/kpi/", "#valid-rate-card[aria-busy='false']"),
+                        ("/hotline/review/", "table.review"), ("/workspace/", "body[data-ready='1']")):
+        page.goto(f"{live_server.url}{path}")
+        page.wait_for_selector(ready, timeout=20000)
+        text = page.inner_text("main")
+        assert "[object" not in text and "undefined" not in text, path
+        if language == "en":
+            assert not re.search(r"[\u4e00-\u9fff]", page.inner_text("h1")), path
+        shot(page, f"page{path.rstrip('/').replace('/', '-')}-{language}")
+    assert errors == [] and page.foreign_requests == []
+    page.context.close()

@@ -212,7 +212,7 @@
     clusterLayer.clearLayers();
     if (data.mode === 'points') {
       data.features.forEach(upsert);
-      say(data.truncated ? interpolate(gettext('%s cases here: showing the newest; zoom in for the rest.'), [data.total]) : interpolate(gettext('%s cases in view.'), [data.features.length]));
+      say(data.truncated ? interpolate(gettext('%s cases here: showing the newest; zoom in for the rest.'), [data.total]) : interpolate(ngettext('%s case in view.', '%s cases in view.', data.features.length), [data.features.length]));
     } else {
       data.features.forEach((f) => {
         const p = f.properties;
