@@ -14,7 +14,7 @@
 
   var API = root.getAttribute("data-api") || "/api/v1/kpi/";
   var EXPORT_URL = root.getAttribute("data-export") || "/kpi/export.xlsx";
-  var TODAY = parseDate(root.getAttribute("data-today")) || localToday();
+  var TODAY = parseDate(root.getAttribute("data-today")) || parseDate(UM.cityToday()); // the city's day
   var DEFAULT_TARGET = 0.95;
 
   var WORDS = JSON.parse((document.getElementById("kpi-labels") || {}).textContent || "{}");
@@ -70,7 +70,7 @@
 
   /* ---------- dates ---------- */
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  var pad = UM.pad;
 
   function iso(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
 
@@ -80,8 +80,6 @@
     var d = new Date(+m[1], +m[2] - 1, +m[3]);
     return d.getMonth() === +m[2] - 1 ? d : null;
   }
-
-  function localToday() { var n = new Date(); return new Date(n.getFullYear(), n.getMonth(), n.getDate()); }
 
   function addDays(d, n) { return new Date(d.getFullYear(), d.getMonth(), d.getDate() + n); }
 
