@@ -20,8 +20,8 @@ from folium.plugins import HeatMap, MarkerCluster
 from maps.layers import layer_cache
 from urbanmgmt.grids.services import grid_index
 
-LEAFLET = "collectors_app/vendor/leaflet/"
-VENDOR = "maps/vendor/"
+LEAFLET = "vendor/leaflet/"
+VENDOR = "vendor/"
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,15 @@ from csp.decorators import csp_replace
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.utils import timezone
+from django.views.decorators.http import last_modified
+from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from urbanmgmt import views
+
+# The catalogue changes only with a new release: browsers revalidate it and get a 304.
+CATALOGUE_SINCE = timezone.now()
 
 admin.site.site_header = "urbanmgmt 数字化城管"
 admin.site.site_title = "urbanmgmt"
@@ -15,6 +21,9 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # The scripts' words (djangojs.po) in the request's language: every page and 城管通 load it.
+    path("jsi18n/", last_modified(lambda request: CATALOGUE_SINCE)(JavaScriptCatalog.as_view()),
+         name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("api/v1/collect/", include("collectors_app.api_urls")),  # the channels, by name only
     path("api/v1/vision/", include("vision.api_urls")),

@@ -33,7 +33,12 @@ def submit_step(page, action, fill=None):
     form.wait_for()
     if fill:
         fill(form)
+    handle = form.element_handle()
     form.locator("button[type=submit]").click()
+    # Done when the panel has drawn the answer: the case anew (the form is gone) or an error;
+    # the next step's button is only then the one the server offers.
+    page.wait_for_function("""(form) => !form.isConnected
+        || document.querySelector('#case-panel .conflict, #case-panel .form-status.error')""", arg=handle)
 
 
 @pytest.fixture

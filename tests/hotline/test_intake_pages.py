@@ -125,7 +125,7 @@ def test_the_intake_pages_are_for_intake_staff(people, gazetteer):
     client = signed_in(people.dispatcher)
     unplaced = client.get("/hotline/unplaced/")
     assert unplaced.status_code == 200 and "不知道哪里" in unplaced.content.decode()
-    assert b"collectors_app/vendor/leaflet/leaflet.js" in unplaced.content
+    assert b"vendor/leaflet/leaflet.js" in unplaced.content
     review = client.get("/hotline/review/")
     assert review.status_code == 200 and "有点问题" in review.content.decode()
     home = client.get("/").content.decode()

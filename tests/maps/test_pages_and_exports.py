@@ -31,7 +31,7 @@ def test_map_page_serves_every_asset_locally(people, client):
     # folium's class-level CDN lists are shared by every map in the process: left alone.
     assert (folium.Map.default_js, MarkerCluster.default_js, HeatMap.default_js) == defaults
     config = json.loads(re.search(r'<script id="map-config" type="application/json">(.*?)</script>', html, re.S)[1])
-    assert config["vocabulary"]["states"]["dispatched"] and config["names"]["map"].startswith("map_")
+    assert config["choices"]["states"]["dispatched"] and config["names"]["map"].startswith("map_")
 
 
 def test_tile_layer_is_a_setting(people, client, settings):

@@ -75,7 +75,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def get_queryset(self):
         queryset = Case.objects.select_related("category", "department", "grid")
         if self.action == "retrieve":
-            queryset = queryset.select_related("community", "street").prefetch_related("events__actor", "media")
+            queryset = queryset.select_related("community", "street").prefetch_related("events__actor__profile", "media")
         return queryset.visible_to(self.request.user).order_by("-reported_at", "-id")
 
     def get_serializer_class(self):

@@ -34,10 +34,20 @@ class CaseFeatureSerializer(GeoFeatureModelSerializer):
 
 class CaseEventSerializer(serializers.ModelSerializer):
     actor = serializers.CharField(source="actor.username", default=None, read_only=True, allow_null=True)
+    actor_name = serializers.SerializerMethodField()
 
     class Meta:
         model = CaseEvent
-        fields = ["at", "actor", "actor_role", "action", "from_state", "to_state", "reason", "payload", "version"]
+        fields = ["at", "actor", "actor_name", "actor_role", "action", "from_state", "to_state", "reason", "payload",
+                  "version"]
+
+    def get_actor_name(self, event) -> str | None:
+        """The person's name as the history shows it (their profile's), the login if none."""
+        user = event.actor
+        if user is None:
+            return None
+        profile = getattr(user, "profile", None)
+        return (profile.display_name if profile else "") or user.get_full_name() or user.get_username()
 
 
 class CaseMediaSerializer(serializers.ModelSerializer):

@@ -12,7 +12,6 @@ from django.db.models import F
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_cookie
 
 from urbanmgmt.catalog.models import Category
@@ -29,18 +28,6 @@ from urbanmgmt.uploads import UploadIncomplete, WholeBodyUploadHandler
 
 MAPPING_MAX_BYTES = 1 << 20
 QUEUE_SHOWN = 50
-# The words of the pages' script (it has no catalogue of its own).
-STRINGS = {
-    "offline": gettext_lazy("The server cannot be reached. Nothing was changed; try again."),
-    "rows_read": gettext_lazy("%s rows read…"), "finished": gettext_lazy("Finished: %s rows."),
-    "stopped": gettext_lazy("The import stopped."), "picked": gettext_lazy("Chosen: %s"),
-    "placed": gettext_lazy("Placed: case %s. Next ticket…"), "classified": gettext_lazy("Saved."),
-    "choose_first": gettext_lazy("Choose a category first."), "forwarded": gettext_lazy("Forwarded."),
-}
-
-
-def _strings() -> dict:
-    return {key: str(value) for key, value in STRINGS.items()}
 
 
 def _map_config() -> dict:
@@ -131,7 +118,7 @@ def _upload_page(request, error: str = "", status: int = 200):
 def run_page(request, pk: int):
     _intake(request)
     run = uploads.resume(get_object_or_404(ImportRun, pk=pk))
-    return render(request, "hotline/run.html", {"run": run, "formats": FORMATS, "strings": _strings()})
+    return render(request, "hotline/run.html", {"run": run, "formats": FORMATS})
 
 
 @login_required
@@ -174,7 +161,7 @@ def unplaced(request):
     _intake(request)
     queue = HotlineTicket.objects.filter(state=TicketState.UNPLACED).order_by("received_at", "id")
     return render(request, "hotline/unplaced.html", {"ticket": queue.first(), "waiting": queue.count(),
-                                                     "map": _map_config(), "strings": _strings()})
+                                                     "map": _map_config()})
 
 
 @ensure_csrf_cookie
@@ -187,7 +174,7 @@ def review(request):
         F("doubt").desc(nulls_last=True), "received_at", "id")
     categories = Category.objects.filter(active=True).order_by("service_code")
     return render(request, "hotline/review.html", {"tickets": queue[:QUEUE_SHOWN], "waiting": queue.count(),
-                                                   "categories": categories, "strings": _strings()})
+                                                   "categories": categories})
 
 
 

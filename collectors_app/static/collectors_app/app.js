@@ -33,17 +33,20 @@ const LS = {
   frequent: 'cgt.frequentCategories',
   recent: 'cgt.recentCategories.',
 };
-const FAMILY_LABELS = { component: '部件', event: '事件', part: '部件', parts: '部件', events: '事件' };
-const FIELD_LABELS = {
-  photos: '照片', category: '类别', lon: '经度', lat: '纬度', accuracy_m: '定位精度',
-  description: '描述', captured_at: '拍摄时间', client_uuid: '编号', placed_by_hand: '手动选点',
-  result: '结果', note: '说明', username: '用户名', password: '密码',
-};
-const TASK_RESULTS = {
-  verify: [['confirmed', '属实'], ['not_found', '不属实']],
-  check: [['fixed', '已整改'], ['not_fixed', '未整改']],
-};
-const TASK_KINDS = { verify: '核实', check: '核查' };
+const FAMILY_KEYS = { component: 'component', part: 'component', parts: 'component', event: 'event', events: 'event' };
+const familyLabels = () => ({ component: gettext('Component'), event: gettext('Event') });
+/* The server's field names, as an inspector reads them in an error. */
+const fieldLabels = () => ({
+  photos: gettext('Photos'), category: gettext('Category'), lon: gettext('Longitude'), lat: gettext('Latitude'),
+  accuracy_m: gettext('Location accuracy'), description: gettext('Description'),
+  captured_at: gettext('Time taken'), client_uuid: gettext('Number'), placed_by_hand: gettext('Placed on the map'),
+  result: gettext('Result'), note: gettext('Note'), username: gettext('Username'), password: gettext('Password'),
+});
+const taskResults = () => ({
+  verify: [['confirmed', gettext('Confirmed')], ['not_found', gettext('Not found')]],
+  check: [['fixed', gettext('Fixed')], ['not_fixed', gettext('Not fixed')]],
+});
+const taskKinds = () => ({ verify: gettext('Verify'), check: gettext('Check') });
 
 const state = {
   token: null,
@@ -56,22 +59,10 @@ const state = {
 
 const $ = (sel) => document.querySelector(sel);
 
-/** Build an element; strings become text nodes, never HTML. */
-function h(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [key, value] of Object.entries(attrs)) {
-    if (value === null || value === undefined || value === false) continue;
-    if (key === 'class') node.className = value;
-    else if (key === 'text') node.textContent = value;
-    else if (key.startsWith('on')) node.addEventListener(key.slice(2), value);
-    else node.setAttribute(key, value === true ? '' : String(value));
-  }
-  for (const child of children.flat()) {
-    if (child === null || child === undefined || child === false) continue;
-    node.append(child instanceof Node ? child : document.createTextNode(String(child)));
-  }
-  return node;
-}
+/* The pages' shared toolkit (urbanmgmt/ui.js, loaded by the shell before this module):
+ * elements, fetch, error text, and times on the city's clocks. */
+const { el: h, shortWhen: fmtDateTime, clock: fmtClock, megabytes: fmtMB } = window.UM;
+const fmt = (text, values) => interpolate(text, values, true);
 
 function showMessage(node, text, kind = 'error') {
   if (!text) {
@@ -94,7 +85,7 @@ function toast(text, kind = '') {
   toastTimer = setTimeout(() => { node.hidden = true; }, 4000);
 }
 
-const pad = (n) => String(n).padStart(2, '0');
+const { pad } = window.UM;
 
 /** ISO 8601 in local time with its offset, e.g. 2024-05-01T09:30:12+08:00. */
 function isoWithOffset(date) {
@@ -105,20 +96,6 @@ function isoWithOffset(date) {
     + `T${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())}`
     + `${sign}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
-
-function fmtDateTime(value) {
-  if (value === null || value === undefined || value === '') return '';
-  const d = new Date(value);
-  if (Number.isNaN(d.getTime())) return String(value);
-  return `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}`;
-}
-
-function fmtClock(ms) {
-  const d = new Date(ms);
-  return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
-}
-
-const fmtMB = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
 
 function uuid() {
   const c = globalThis.crypto;
@@ -144,25 +121,8 @@ function metresBetween(a, b) {
 
 const round6 = (x) => Math.round(x * 1e6) / 1e6;
 
-/** A message a person can read from a DRF error body: detail, or field: messages. */
-function errorText(data, status) {
-  if (data && typeof data === 'object' && !Array.isArray(data)) {
-    if (typeof data.detail === 'string' && data.detail) return data.detail;
-    const parts = [];
-    for (const [key, value] of Object.entries(data)) {
-      if (key === 'code' || key === 'status_code') continue;
-      let msg;
-      if (Array.isArray(value)) msg = value.map((v) => (typeof v === 'string' ? v : JSON.stringify(v))).join('；');
-      else if (value && typeof value === 'object') msg = errorText(value, status);
-      else msg = String(value);
-      parts.push(key === 'non_field_errors' ? msg : `${FIELD_LABELS[key] || key}：${msg}`);
-    }
-    if (parts.length) return parts.join('；');
-  }
-  if (Array.isArray(data) && data.length) return data.join('；');
-  if (status === 413) return '照片太大，服务器拒收（413）';
-  return `服务器返回错误（${status}）`;
-}
+/** A message a person can read from a DRF error body, the fields named as an inspector knows them. */
+const errorText = (data, status) => window.UM.errorText({ status, data }, fieldLabels());
 
 function limits() {
   const merged = { ...DEFAULT_LIMITS };
@@ -217,7 +177,7 @@ async function idb(storeName, mode, fn) {
     if (req) req.onsuccess = () => { result = req.result; };
     tx.oncomplete = () => resolve(result);
     tx.onerror = () => reject(tx.error);
-    tx.onabort = () => reject(tx.error || new Error('IndexedDB 事务中止'));
+    tx.onabort = () => reject(tx.error || new Error('IndexedDB transaction aborted'));
   });
 }
 
@@ -255,34 +215,17 @@ class NetworkError extends Error {}
  * answer came. A 401 on an authenticated call sends the user back to the login view.
  */
 async function api(path, { method = 'GET', json, body, timeoutMs = 30000, auth = true } = {}) {
-  const headers = { Accept: 'application/json' };
+  const headers = {};
   if (auth && state.token) headers.Authorization = `Token ${state.token}`;
-  let payload = body;
-  if (json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    payload = JSON.stringify(json);
-  }
-  const ctrl = new AbortController();
-  const timer = setTimeout(() => ctrl.abort(), timeoutMs);
-  let res;
-  try {
-    // Token only: a Django session cookie in the same browser must not switch DRF to
-    // session auth (and its CSRF check).
-    res = await fetch(path, { method, headers, body: payload, signal: ctrl.signal, credentials: 'omit' });
-  } catch (e) {
-    throw new NetworkError(ctrl.signal.aborted ? '请求超时' : '网络错误，无法连接服务器');
-  } finally {
-    clearTimeout(timer);
-  }
-  let data = null;
-  const type = res.headers.get('content-type') || '';
-  try {
-    data = type.includes('json') ? await res.json() : await res.text();
-  } catch (e) {
-    data = null;
+  // Token only: a Django session cookie in the same browser must not switch DRF to
+  // session auth (and its CSRF check).
+  const res = await window.UM.api(path, { method, json, body, headers, timeoutMs, credentials: 'omit' });
+  if (res.status === 0) {
+    throw new NetworkError(res.error === 'timeout' ? gettext('The request timed out')
+      : gettext('Network error: the server cannot be reached'));
   }
   if (res.status === 401 && auth) onUnauthorized();
-  return { status: res.status, ok: res.ok, data, headers: res.headers };
+  return res;
 }
 
 /** All pages of a DRF list (plain array, {results, next} or a GeoJSON collection). */
@@ -317,7 +260,7 @@ function onUnauthorized() {
   if (!state.token) return;
   state.token = null;
   localStorage.removeItem(LS.token);
-  showLogin('登录已失效，请重新登录（待发送的上报已保留）');
+  showLogin(gettext('Your sign-in has expired: sign in again (reports waiting to be sent are kept).'));
 }
 
 async function login(event) {
@@ -326,16 +269,16 @@ async function login(event) {
   const password = $('#password').value;
   const message = $('#login-message');
   if (!username || !password) {
-    showMessage(message, '请输入用户名和密码');
+    showMessage(message, gettext('Enter your username and password.'));
     return;
   }
   if (!navigator.onLine) {
-    showMessage(message, '离线：登录需要网络连接');
+    showMessage(message, gettext('Offline: signing in needs a network connection.'));
     return;
   }
   const button = $('#login-button');
   button.disabled = true;
-  button.textContent = '正在登录…';
+  button.textContent = gettext('Signing in…');
   try {
     const res = await api(`${API}/auth/token/`, { method: 'POST', json: { username, password }, auth: false });
     if (res.ok && res.data && res.data.token) {
@@ -355,14 +298,14 @@ async function login(event) {
     } else {
       const known = res.data && typeof res.data === 'object';
       showMessage(message, (res.status === 400 || res.status === 401) && !known
-        ? '用户名或密码错误'
+        ? gettext('Wrong username or password.')
         : errorText(res.data, res.status));
     }
   } catch (e) {
-    showMessage(message, e.message || '网络错误');
+    showMessage(message, e.message || gettext('Network error'));
   } finally {
     button.disabled = false;
-    button.textContent = '登录';
+    button.textContent = gettext('Sign in');
   }
 }
 
@@ -371,14 +314,14 @@ async function logout() {
   const mine = (await queueDb.all().catch(() => [])).filter((it) => sameUser(it.owner, state.username));
   const button = $('#logout-button');
   if (mine.length && !logoutArmed) {
-    toast(`还有 ${mine.length} 条上报未发送，它们会保留在手机上，下次登录后发送。再点一次退出。`);
-    button.textContent = '确认退出';
-    logoutArmed = setTimeout(() => { logoutArmed = null; button.textContent = '退出'; }, 5000);
+    toast(fmt(gettext('%(n)s reports are not sent yet: they stay on the phone and are sent at your next sign-in. Tap again to sign out.'), { n: mine.length }));
+    button.textContent = gettext('Confirm sign-out');
+    logoutArmed = setTimeout(() => { logoutArmed = null; button.textContent = gettext('Sign out'); }, 5000);
     return;
   }
   clearTimeout(logoutArmed);
   logoutArmed = null;
-  button.textContent = '退出';
+  button.textContent = gettext('Sign out');
   const username = state.username;
   state.token = null;
   state.me = null;
@@ -413,7 +356,7 @@ function renderMe() {
   const me = state.me || {};
   $('#me-name').textContent = me.display_name || me.username || state.username || '—';
   const count = Array.isArray(me.grids) ? me.grids.length : me.grids;
-  $('#me-grids').textContent = typeof count === 'number' ? `我的网格 ${count} 个` : '';
+  $('#me-grids').textContent = typeof count === 'number' ? fmt(gettext('My grids: %(n)s'), { n: count }) : '';
   renderPhotos();
   renderLocation();
 }
@@ -490,27 +433,27 @@ function addPhotos(fileList) {
   const problems = [];
   for (const file of [...fileList]) {
     if (file.type && !file.type.startsWith('image/')) {
-      problems.push(`「${file.name}」不是图片`);
+      problems.push(fmt(gettext('“%(name)s” is not a picture'), { name: file.name }));
       continue;
     }
     if (form.photos.length >= lim.max_photos) {
-      problems.push(`每条上报最多 ${lim.max_photos} 张照片`);
+      problems.push(fmt(gettext('At most %(n)s photos per report'), { n: lim.max_photos }));
       break;
     }
     if (file.size > lim.max_photo_bytes) {
-      problems.push(`照片「${file.name}」${fmtMB(file.size)}，超过单张上限 ${fmtMB(lim.max_photo_bytes)}`);
+      problems.push(fmt(gettext('Photo “%(name)s” is %(size)s, over the limit of %(max)s a photo'), { name: file.name, size: fmtMB(file.size), max: fmtMB(lim.max_photo_bytes) }));
       continue;
     }
     const total = form.photos.reduce((sum, p) => sum + p.file.size, 0) + file.size;
     if (total > lim.max_report_bytes) {
-      problems.push(`照片合计超过 ${fmtMB(lim.max_report_bytes)}，请少选几张`);
+      problems.push(fmt(gettext('The photos together are over %(max)s: choose fewer'), { max: fmtMB(lim.max_report_bytes) }));
       continue;
     }
     if (!form.firstPhotoAt) form.firstPhotoAt = new Date();
     const name = file.name || `photo-${form.photos.length + 1}.jpg`;
     form.photos.push({ file, name, url: URL.createObjectURL(file) });
   }
-  showMessage($('#photo-message'), [...new Set(problems)].join('；'));
+  showMessage($('#photo-message'), [...new Set(problems)].join(gettext('; ')));
   renderPhotos();
 }
 
@@ -526,8 +469,8 @@ function renderPhotos() {
   const lim = limits();
   const box = $('#photo-thumbs');
   box.replaceChildren(...form.photos.map((p, i) => h('div', { class: 'thumb' },
-    h('img', { src: p.url, alt: `照片 ${i + 1}` }),
-    h('button', { type: 'button', class: 'remove', 'aria-label': `删除照片 ${i + 1}`, onclick: () => removePhoto(i) }, '×'))));
+    h('img', { src: p.url, alt: fmt(gettext('Photo %(n)s'), { n: i + 1 }) }),
+    h('button', { type: 'button', class: 'remove', 'aria-label': fmt(gettext('Remove photo %(n)s'), { n: i + 1 }), onclick: () => removePhoto(i) }, '×'))));
   $('#photo-count').textContent = `${form.photos.length}/${lim.max_photos}`;
 }
 
@@ -539,7 +482,7 @@ const GPS_GRACE_MS = 3000; // no fix yet: wait this long before opening the map 
 function startGeo() {
   if (geo.watchId !== null) return;
   if (!('geolocation' in navigator)) {
-    geo.error = '此设备不支持定位';
+    geo.error = gettext('This device cannot tell its location');
     renderLocation();
     return;
   }
@@ -568,8 +511,12 @@ function onFix(pos) {
 }
 
 function onGeoError(err) {
-  const reasons = { 1: '未获得定位权限，请在浏览器设置中允许定位', 2: '无法获取位置', 3: '定位超时，继续尝试…' };
-  geo.error = reasons[err.code] || '定位失败';
+  const reasons = {
+    1: gettext('No permission to use the location: allow it in the browser settings'),
+    2: gettext('The location cannot be found'),
+    3: gettext('Locating is taking long; still trying…'),
+  };
+  geo.error = reasons[err.code] || gettext('Locating failed');
   renderLocation();
 }
 
@@ -594,19 +541,19 @@ function renderLocation() {
   const text = $('#accuracy');
   const message = $('#accuracy-message');
   if (form.hand) {
-    text.textContent = `手动选点：经度 ${form.hand.lon.toFixed(6)}  纬度 ${form.hand.lat.toFixed(6)}`
-      + (fix ? `（GPS 精度 ${acc} 米）` : '（无 GPS 定位）');
+    text.textContent = fmt(gettext('Placed on the map: longitude %(lon)s  latitude %(lat)s'), { lon: form.hand.lon.toFixed(6), lat: form.hand.lat.toFixed(6) })
+      + (fix ? fmt(gettext(' (GPS accuracy %(m)s m)'), { m: acc }) : gettext(' (no GPS fix)'));
   } else if (fix) {
-    text.textContent = `经度 ${fix.lon.toFixed(6)}  纬度 ${fix.lat.toFixed(6)}  精度 ${acc} 米`;
+    text.textContent = fmt(gettext('Longitude %(lon)s  latitude %(lat)s  accuracy %(m)s m'), { lon: fix.lon.toFixed(6), lat: fix.lat.toFixed(6), m: acc });
   } else {
-    text.textContent = geo.error || '正在定位…';
+    text.textContent = geo.error || gettext('Locating…');
   }
 
   const refused = !form.hand && (!fix || fix.accuracy > lim.accuracy_max_m);
-  if (form.hand) showMessage(message, '已在地图上手动选点', 'ok');
-  else if (refused) showMessage(message, '定位精度不足，请在地图上手动选点', 'error');
+  if (form.hand) showMessage(message, gettext('Placed by hand on the map'), 'ok');
+  else if (refused) showMessage(message, gettext('The location is not accurate enough: place the report on the map'), 'error');
   else if (fix.accuracy > lim.accuracy_warn_m) {
-    showMessage(message, `定位精度较低（${acc} 米），请核对位置，必要时在地图上手动选点`, 'warn');
+    showMessage(message, fmt(gettext('Low accuracy (%(m)s m): check the place, and place it on the map if needed'), { m: acc }), 'warn');
   } else showMessage(message, '');
 
   $('#submit-report').disabled = refused || form.saving;
@@ -620,7 +567,7 @@ function renderLocation() {
     showMap(false); // the fix became good enough: fold away the map we opened ourselves
   }
   $('#toggle-map').hidden = refused && !$('#map-wrap').hidden;
-  $('#toggle-map').textContent = $('#map-wrap').hidden ? '地图选点' : '收起地图';
+  $('#toggle-map').textContent = $('#map-wrap').hidden ? gettext('Place on the map') : gettext('Hide the map');
   maybeLocate(false);
 }
 
@@ -634,7 +581,7 @@ function showMap(show) {
   if (wrap.hidden === !show) return;
   wrap.hidden = !show;
   map.autoOpened = false;
-  $('#toggle-map').textContent = show ? '收起地图' : '地图选点';
+  $('#toggle-map').textContent = show ? gettext('Hide the map') : gettext('Place on the map');
   if (show) ensureMap();
 }
 
@@ -644,7 +591,7 @@ function ensureMap() {
     return;
   }
   if (!window.L) {
-    $('#place-map').textContent = '地图组件未加载，请刷新页面';
+    $('#place-map').textContent = gettext('The map did not load: reload the page');
     return;
   }
   // Leaflet measures its container: build the map only once it is on screen (see showTab).
@@ -772,15 +719,15 @@ async function locate(point) {
   locating.done = false;
   locating.triedAt = Date.now();
   if (!navigator.onLine) {
-    showLocate('离线：网格将在发送时确定', 'muted');
+    showLocate(gettext('Offline: the grid is found when the report is sent'), 'muted');
     return;
   }
-  showLocate('正在确定所在网格…', 'muted');
+  showLocate(gettext('Finding the grid…'), 'muted');
   let res;
   try {
     res = await api(`${API}/grids/locate/?lon=${point.lon}&lat=${point.lat}`, { timeoutMs: 10000 });
   } catch (e) {
-    if (seq === locating.seq) showLocate('离线：网格将在发送时确定', 'muted');
+    if (seq === locating.seq) showLocate(gettext('Offline: the grid is found when the report is sent'), 'muted');
     return;
   }
   if (seq !== locating.seq) return;
@@ -788,12 +735,12 @@ async function locate(point) {
   if (res.ok && res.data && typeof res.data === 'object') {
     const p = res.data.properties || res.data;
     const where = [p.street_name, p.community_name].filter(Boolean).join(' ');
-    showLocate(`网格 ${p.code || '—'}${where ? ` · ${where}` : ''}`);
+    showLocate(fmt(gettext('Grid %(code)s'), { code: p.code || '—' }) + (where ? ` · ${where}` : ''));
   } else if (res.status === 400) {
     showLocate(errorText(res.data, res.status), 'error');
   } else if (res.status !== 401) {
     locating.done = false;
-    showLocate(`暂时无法确定网格（${res.status}），将在发送时确定`, 'muted');
+    showLocate(fmt(gettext('The grid cannot be found now (%(status)s): it is found when the report is sent'), { status: res.status }), 'muted');
   }
 }
 
@@ -804,7 +751,7 @@ const categories = { all: [], byCode: new Map(), frequent: [] };
 function familyLabel(family) {
   if (!family) return '';
   if (typeof family === 'object') return family.name_zh || family.label || family.name || '';
-  return FAMILY_LABELS[String(family).toLowerCase()] || String(family);
+  return familyLabels()[FAMILY_KEYS[String(family).toLowerCase()]] || String(family);
 }
 
 function setCategories(raw) {
@@ -868,14 +815,14 @@ function renderCategories() {
   const list = $('#category-list');
   if (!categories.all.length) {
     list.replaceChildren(h('div', { class: 'cat-note' },
-      navigator.onLine ? '正在加载类别…' : '类别列表尚未下载，请联网后重试'));
+      navigator.onLine ? gettext('Loading the categories…') : gettext('The categories are not downloaded yet: connect and try again')));
     return;
   }
   const q = $('#category-search').value.trim().toLowerCase();
   const recent = readJSON(recentKey(), []);
   const tags = new Map();
-  for (const code of categories.frequent) tags.set(code, '常用');
-  for (const code of recent) tags.set(code, '最近');
+  for (const code of categories.frequent) tags.set(code, 'frequent');
+  for (const code of recent) tags.set(code, 'recent');
   const pinned = [...new Set([...recent, ...categories.frequent])].filter((c) => categories.byCode.has(c));
   const pinnedSet = new Set(pinned);
   // Each code appears once: pinned first, then the rest in code order.
@@ -883,7 +830,7 @@ function renderCategories() {
     ...categories.all.filter((c) => !pinnedSet.has(c.code))];
   if (q) ordered = ordered.filter((c) => matches(c, q));
   if (!ordered.length) {
-    list.replaceChildren(h('div', { class: 'cat-note' }, `没有匹配“${q}”的类别`));
+    list.replaceChildren(h('div', { class: 'cat-note' }, fmt(gettext('No category matches “%(q)s”'), { q })));
     return;
   }
   list.replaceChildren(...ordered.map((c) => h('button', {
@@ -896,7 +843,8 @@ function renderCategories() {
   h('span', { class: 'cat-main' },
     h('span', { class: 'cat-name' }, c.name || c.code),
     h('span', { class: 'cat-sub' }, [c.code, c.family, c.major].filter(Boolean).join(' · '))),
-  tags.has(c.code) ? h('span', { class: `tag${tags.get(c.code) === '最近' ? ' recent' : ''}` }, tags.get(c.code)) : null)));
+  tags.has(c.code) ? h('span', { class: `tag${tags.get(c.code) === 'recent' ? ' recent' : ''}` },
+    tags.get(c.code) === 'recent' ? gettext('recent') : gettext('frequent')) : null)));
 }
 
 function chooseCategory(code) {
@@ -913,7 +861,7 @@ function chooseCategory(code) {
 function renderChosen() {
   const chosen = $('#category-chosen');
   const cat = form.category && categories.byCode.get(form.category);
-  chosen.textContent = cat ? `已选：${cat.name}（${cat.code}）` : (form.category || '未选择');
+  chosen.textContent = cat ? fmt(gettext('Chosen: %(name)s (%(code)s)'), { name: cat.name, code: cat.code }) : (form.category || gettext('none chosen'));
   chosen.classList.toggle('muted', !form.category);
 }
 
@@ -921,15 +869,15 @@ function renderChosen() {
 
 function validateReport() {
   const lim = limits();
-  if (!form.photos.length) return '请至少拍摄 1 张照片';
-  if (form.photos.length > lim.max_photos) return `每条上报最多 ${lim.max_photos} 张照片`;
+  if (!form.photos.length) return gettext('Take at least 1 photo');
+  if (form.photos.length > lim.max_photos) return fmt(gettext('At most %(n)s photos per report'), { n: lim.max_photos });
   const big = form.photos.find((p) => p.file.size > lim.max_photo_bytes);
-  if (big) return `照片「${big.name}」超过单张上限 ${fmtMB(lim.max_photo_bytes)}，请删除后重拍`;
+  if (big) return fmt(gettext('Photo “%(name)s” is over the limit of %(max)s a photo: remove it and take it again'), { name: big.name, max: fmtMB(lim.max_photo_bytes) });
   const total = form.photos.reduce((sum, p) => sum + p.file.size, 0);
-  if (total > lim.max_report_bytes) return `照片合计 ${fmtMB(total)}，超过上限 ${fmtMB(lim.max_report_bytes)}`;
-  if (!form.category) return '请选择类别';
-  if ($('#description').value.length > DESCRIPTION_MAX) return `描述不能超过 ${DESCRIPTION_MAX} 字`;
-  if (!currentPoint()) return '定位精度不足，请在地图上手动选点';
+  if (total > lim.max_report_bytes) return fmt(gettext('The photos together are %(size)s, over the limit of %(max)s'), { size: fmtMB(total), max: fmtMB(lim.max_report_bytes) });
+  if (!form.category) return gettext('Choose a category');
+  if ($('#description').value.length > DESCRIPTION_MAX) return fmt(gettext('The description can have at most %(n)s characters'), { n: DESCRIPTION_MAX });
+  if (!currentPoint()) return gettext('The location is not accurate enough: place the report on the map');
   return '';
 }
 
@@ -966,7 +914,7 @@ async function submitReport(event) {
   try {
     await queueDb.put(item); // the queue first: nothing is reset before the item is on disk
   } catch (e) {
-    showMessage(message, `无法保存到手机存储，请重试（${e && e.message ? e.message : e}）`);
+    showMessage(message, fmt(gettext('Could not save on the phone: try again (%(error)s)'), { error: e && e.message ? e.message : e }));
     return;
   } finally {
     form.saving = false;
@@ -975,7 +923,7 @@ async function submitReport(event) {
   rememberRecent(item.category);
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   resetReportForm();
-  toast(navigator.onLine ? '已保存，正在发送…' : '已保存到待发送，联网后自动发送');
+  toast(navigator.onLine ? gettext('Saved; sending…') : gettext('Saved to the outbox: it is sent when the phone is online'));
   refreshQueueBadge();
   flush(true);
 }
@@ -1032,7 +980,7 @@ async function runPass(force) {
     if (navigator.locks && navigator.locks.request) await navigator.locks.request('cgt-sender', pass);
     else await pass();
   } catch (e) {
-    console.error('发送队列出错', e);
+    console.error('send queue failed', e);
   }
   await renderQueue();
   scheduleNextTry();
@@ -1056,7 +1004,7 @@ async function sendDue(force) {
       outcome = await sendItem(due[0]);
     } catch (e) {
       // Not the server's answer (e.g. a photo unreadable right now): keep the item, back off.
-      await backoff(due[0], `本机错误：${e && e.message ? e.message : e}`);
+      await backoff(due[0], fmt(gettext('Error on the phone: %(error)s'), { error: e && e.message ? e.message : e }));
       outcome = 'stop';
     }
     if (outcome === 'stop') return;
@@ -1093,23 +1041,23 @@ async function sendItem(item) {
   try {
     res = await api(`${API}/collect/reports/`, { method: 'POST', body: reportForm(item), timeoutMs, auth: true });
   } catch (e) {
-    await backoff(item, e.message || '网络错误');
+    await backoff(item, e.message || gettext('Network error'));
     return 'stop';
   }
   if (res.status === 200 || res.status === 201) {
     const d = res.data;
     if (!d || typeof d !== 'object' || (!d.code && !d.id)) {
-      await backoff(item, '服务器应答无法识别，将重试');
+      await backoff(item, gettext('The server gave an answer that cannot be read; will retry'));
       return 'stop';
     }
     if (d.client_uuid && !sameUuid(d.client_uuid, id)) {
-      await backoff(item, '服务器应答与本条上报不符，将重试');
+      await backoff(item, gettext('The server answered about another report; will retry'));
       return 'stop';
     }
     await queueDb.remove(id); // only now: the server has it
     sender.sent.unshift({ ...d, category_name: item.category_name, at: Date.now() });
     sender.sent.length = Math.min(sender.sent.length, 10);
-    toast(`已上报 ${d.code || d.id}`);
+    toast(fmt(gettext('Reported: %(code)s'), { code: d.code || d.id }));
     refreshQueueBadge();
     return 'ok';
   }
@@ -1118,19 +1066,19 @@ async function sendItem(item) {
     return 'stop'; // api() already sent the user to the login view
   }
   if (res.status === 408 || res.status === 429 || res.status >= 500) {
-    await backoff(item, `服务器暂时无法处理（${res.status}）`, retryAfterMs(res.headers));
+    await backoff(item, fmt(gettext('The server cannot take it now (%(status)s)'), { status: res.status }), retryAfterMs(res.headers));
     return 'stop';
   }
   if (res.data && res.data.code === 'upload_incomplete') {
     // The body was cut on the way (a weak link): the same item, sent again, is whole.
-    await backoff(item, `照片未完整送达，将重试：${errorText(res.data, res.status)}`);
+    await backoff(item, fmt(gettext('The photos did not arrive whole; will retry: %(error)s'), { error: errorText(res.data, res.status) }));
     return 'stop';
   }
   if (res.status >= 400) {
     await queueDb.patch(id, { state: 'failed', last_error: errorText(res.data, res.status), failed_at: Date.now() });
     return 'ok';
   }
-  await backoff(item, `服务器应答异常（${res.status}），将重试`);
+  await backoff(item, fmt(gettext('Unexpected answer from the server (%(status)s); will retry'), { status: res.status }));
   return 'stop';
 }
 
@@ -1168,13 +1116,13 @@ async function retryItem(id) {
   await queueDb.patch(id, { state: 'waiting', attempts: 0, next_try_at: 0, last_error: null });
   sender.pausedUntil = 0;
   await renderQueue();
-  if (!navigator.onLine) toast('离线：联网后自动发送');
+  if (!navigator.onLine) toast(gettext('Offline: it is sent when the phone is online'));
   return flush(true);
 }
 
 async function deleteItem(id) {
   await queueDb.remove(id);
-  toast('已删除');
+  toast(gettext('Deleted'));
   await renderQueue();
 }
 
@@ -1192,17 +1140,17 @@ async function refreshQueueBadge() {
 
 function queueStatus(item) {
   if (!sameUser(item.owner, state.username)) {
-    return [h('span', { class: 'status waiting' }, `属于账号 ${item.owner}，该账号登录后发送`)];
+    return [h('span', { class: 'status waiting' }, fmt(gettext('Belongs to the account %(owner)s: sent when it signs in'), { owner: item.owner }))];
   }
-  if (item.state === 'sending') return [h('span', { class: 'status sending' }, '正在发送…')];
+  if (item.state === 'sending') return [h('span', { class: 'status sending' }, gettext('Sending…'))];
   if (item.state === 'failed') {
-    return [h('span', { class: 'status failed' }, '发送失败'),
-      h('p', { class: 'error-text' }, item.last_error || '服务器拒收')];
+    return [h('span', { class: 'status failed' }, gettext('Not sent')),
+      h('p', { class: 'error-text' }, item.last_error || gettext('Refused by the server'))];
   }
-  const parts = [h('span', { class: 'status waiting' }, navigator.onLine ? '等待发送' : '等待发送（离线）')];
+  const parts = [h('span', { class: 'status waiting' }, navigator.onLine ? gettext('Waiting to be sent') : gettext('Waiting to be sent (offline)'))];
   if (item.attempts) {
-    const when = item.next_try_at > Date.now() ? `，${fmtClock(item.next_try_at)} 重试` : '';
-    parts.push(h('p', { class: 'meta' }, `已尝试 ${item.attempts} 次：${item.last_error || ''}${when}`));
+    const when = item.next_try_at > Date.now() ? fmt(gettext('; next try at %(time)s'), { time: fmtClock(item.next_try_at) }) : '';
+    parts.push(h('p', { class: 'meta' }, fmt(gettext('Tried %(n)s times: %(error)s'), { n: item.attempts, error: item.last_error || '' }) + when));
   }
   return parts;
 }
@@ -1211,17 +1159,17 @@ function queueActions(item) {
   if (!sameUser(item.owner, state.username) || item.state === 'sending') return null;
   const id = item.client_uuid;
   const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => retryItem(id) },
-    item.state === 'failed' ? '重试' : '立即发送');
+    item.state === 'failed' ? gettext('Retry') : gettext('Send now'));
   if (item.state !== 'failed') return item.attempts ? h('div', { class: 'actions' }, retry) : null;
-  const del = h('button', { type: 'button', class: 'btn btn-danger btn-small' }, '删除');
+  const del = h('button', { type: 'button', class: 'btn btn-danger btn-small' }, gettext('Delete'));
   del.addEventListener('click', () => {
     if (del.dataset.armed) {
       deleteItem(id);
       return;
     }
     del.dataset.armed = '1';
-    del.textContent = '确认删除';
-    setTimeout(() => { delete del.dataset.armed; del.textContent = '删除'; }, 4000);
+    del.textContent = gettext('Confirm delete');
+    setTimeout(() => { delete del.dataset.armed; del.textContent = gettext('Delete'); }, 4000);
   });
   return h('div', { class: 'actions' }, retry, del);
 }
@@ -1243,19 +1191,19 @@ async function renderQueue() {
     return h('li', { class: 'item', 'data-uuid': item.client_uuid, 'data-state': item.state }, pic,
       h('div', { class: 'body' },
         h('div', { class: 'title' }, `${item.category_name || ''} ${item.category}`.trim()),
-        h('div', { class: 'meta' }, `${fmtDateTime(item.captured_at)} · ${item.photos.length} 张照片`
-          + `${item.placed_by_hand ? ' · 手动选点' : ''}`),
+        h('div', { class: 'meta' }, [fmtDateTime(item.captured_at), fmt(gettext('%(n)s photos'), { n: item.photos.length }),
+          item.placed_by_hand && gettext('Placed on the map')].filter(Boolean).join(' · ')),
         ...queueStatus(item),
         queueActions(item)));
   }));
   $('#sent-wrap').hidden = sender.sent.length === 0;
   $('#sent-list').replaceChildren(...sender.sent.map((s) => h('li', { class: 'item' },
     h('div', { class: 'body' },
-      h('div', { class: 'title' }, `已上报 ${s.code || s.id}`),
-      h('div', { class: 'meta' }, [s.category_name, s.grid && `网格 ${s.grid}`, s.community, fmtDateTime(s.at)]
+      h('div', { class: 'title' }, fmt(gettext('Reported: %(code)s'), { code: s.code || s.id })),
+      h('div', { class: 'meta' }, [s.category_name, s.grid && fmt(gettext('Grid %(code)s'), { code: s.grid }), s.community, fmtDateTime(s.at)]
         .filter(Boolean).join(' · ')),
-      Array.isArray(s.flags) && s.flags.length ? h('div', { class: 'meta' }, `提示：${s.flags.join('、')}`) : null,
-      h('span', { class: 'status done' }, s.state_display || '已上报')))));
+      Array.isArray(s.flags) && s.flags.length ? h('div', { class: 'meta' }, fmt(gettext('Note: %(flags)s'), { flags: s.flags.join(gettext(', ')) })) : null,
+      h('span', { class: 'status done' }, s.state_display || gettext('Report received'))))));
 }
 
 /* ------------------------------------------------------------------ my reports */
@@ -1285,7 +1233,7 @@ async function fetchList(messageSelector, url, texts) {
     message.textContent = texts.offline;
     return null;
   }
-  message.textContent = '正在加载…';
+  message.textContent = gettext('Loading…');
   let res;
   try {
     res = await api(url);
@@ -1305,7 +1253,7 @@ async function fetchList(messageSelector, url, texts) {
 
 async function loadMine() {
   const rows = await fetchList('#mine-message', `${API}/collect/reports/?limit=50`,
-    { offline: '离线：联网后可查看我的上报', empty: '还没有上报记录' });
+    { offline: gettext('Offline: connect to see your reports'), empty: gettext('No reports yet') });
   if (!rows) return;
   for (const url of mineUrls) URL.revokeObjectURL(url);
   mineUrls = [];
@@ -1319,7 +1267,7 @@ async function loadMine() {
         h('div', { class: 'meta' }, fmtDateTime(r.reported_at)),
         h('span', { class: `status ${rejected ? 'rejected' : ''}` }, r.state_display || r.state || ''),
         rejected && (r.reject_reason_display || r.reject_note)
-          ? h('p', { class: 'reject' }, `驳回原因：${[r.reject_reason_display, r.reject_note].filter(Boolean).join('；')}`)
+          ? h('p', { class: 'reject' }, fmt(gettext('Rejected: %(reason)s'), { reason: [r.reject_reason_display, r.reject_note].filter(Boolean).join(gettext('; ')) }))
           : null));
   }));
 }
@@ -1330,7 +1278,7 @@ const tasks = { list: [], open: null, photo: null, busy: false };
 
 async function loadTasks() {
   const rows = await fetchList('#tasks-message', `${API}/collect/tasks/`,
-    { offline: '离线：任务需要网络连接，请联网后刷新', empty: '暂无任务' });
+    { offline: gettext('Offline: tasks need a network connection; connect and refresh'), empty: gettext('No tasks') });
   if (!rows) return;
   tasks.list = rows;
   renderTasks();
@@ -1339,7 +1287,7 @@ async function loadTasks() {
 function distanceText(c) {
   if (!geo.fix || typeof c.lon !== 'number' || typeof c.lat !== 'number') return '';
   const m = metresBetween(geo.fix, { lon: c.lon, lat: c.lat });
-  return m < 1000 ? `距我约 ${Math.round(m)} 米` : `距我约 ${(m / 1000).toFixed(1)} 公里`;
+  return m < 1000 ? fmt(gettext('about %(n)s m away'), { n: Math.round(m) }) : fmt(gettext('about %(n)s km away'), { n: (m / 1000).toFixed(1) });
 }
 
 function renderTasks() {
@@ -1347,14 +1295,14 @@ function renderTasks() {
     const c = t.case || {};
     const li = h('li', { class: 'item task', role: 'button', tabindex: '0', 'data-task-id': t.id },
       h('div', {},
-        h('span', { class: `kind ${t.kind}` }, t.kind_display || TASK_KINDS[t.kind] || t.kind), ' ',
+        h('span', { class: `kind ${t.kind}` }, t.kind_display || taskKinds()[t.kind] || t.kind), ' ',
         h('strong', {}, `${c.code || ''} ${c.category_name || ''}`)),
       c.address ? h('div', { class: 'meta' }, c.address) : null,
       c.description ? h('div', {}, c.description) : null,
       h('div', { class: 'meta' },
-        t.due_at ? `期限 ${fmtDateTime(t.due_at)} ` : '',
-        t.overdue ? h('span', { class: 'overdue' }, '已超期') : null,
-        c.grid ? ` · 网格 ${c.grid}` : '',
+        t.due_at ? fmt(gettext('Due %(time)s'), { time: fmtDateTime(t.due_at) }) + ' ' : '',
+        t.overdue ? h('span', { class: 'overdue' }, gettext('overdue')) : null,
+        c.grid ? ' · ' + fmt(gettext('Grid %(code)s'), { code: c.grid }) : '',
         distanceText(c) ? ` · ${distanceText(c)}` : ''));
     li.addEventListener('click', () => openTask(t));
     li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') openTask(t); });
@@ -1365,18 +1313,18 @@ function renderTasks() {
 function openTask(task) {
   tasks.open = task;
   const c = task.case || {};
-  $('#task-title').textContent = `${task.kind_display || TASK_KINDS[task.kind] || '任务'} · ${c.code || ''}`;
+  $('#task-title').textContent = `${task.kind_display || taskKinds()[task.kind] || gettext('Task')} · ${c.code || ''}`;
   $('#task-case').replaceChildren(...[
     h('p', {}, h('strong', {}, c.category_name || '')),
-    c.address ? h('p', {}, `地址：${c.address}`) : null,
-    c.description ? h('p', {}, `描述：${c.description}`) : null,
-    h('p', { class: 'muted small' }, [c.grid && `网格 ${c.grid}`, task.due_at && `期限 ${fmtDateTime(task.due_at)}`,
-      task.overdue && '已超期', distanceText(c)].filter(Boolean).join(' · ')),
+    c.address ? h('p', {}, fmt(gettext('Address: %(text)s'), { text: c.address })) : null,
+    c.description ? h('p', {}, fmt(gettext('Description: %(text)s'), { text: c.description })) : null,
+    h('p', { class: 'muted small' }, [c.grid && fmt(gettext('Grid %(code)s'), { code: c.grid }), task.due_at && fmt(gettext('Due %(time)s'), { time: fmtDateTime(task.due_at) }),
+      task.overdue && gettext('overdue'), distanceText(c)].filter(Boolean).join(' · ')),
   ].filter(Boolean)); // replaceChildren would write a null as the text "null"
   $('#task-note').value = '';
   setTaskPhoto(null);
   showMessage($('#task-message'), '');
-  const results = TASK_RESULTS[task.kind] || TASK_RESULTS.verify;
+  const results = taskResults()[task.kind] || taskResults().verify;
   $('#task-results').replaceChildren(...results.map(([value, label], i) => h('button', {
     type: 'button',
     class: `btn btn-grow ${i === 0 ? 'btn-primary' : 'btn-danger'}`,
@@ -1399,23 +1347,23 @@ function setTaskPhoto(file) {
   tasks.photo = file ? { file, url: URL.createObjectURL(file) } : null;
   const box = $('#task-thumb');
   box.replaceChildren(...(tasks.photo ? [h('div', { class: 'thumb' },
-    h('img', { src: tasks.photo.url, alt: '任务照片' }),
-    h('button', { type: 'button', class: 'remove', 'aria-label': '删除照片', onclick: () => setTaskPhoto(null) }, '×'))] : []));
+    h('img', { src: tasks.photo.url, alt: gettext('Task photo') }),
+    h('button', { type: 'button', class: 'remove', 'aria-label': gettext('Remove the photo'), onclick: () => setTaskPhoto(null) }, '×'))] : []));
 }
 
 function renderTaskGps() {
   const node = $('#task-gps');
   if (!node) return;
   node.textContent = geo.fix
-    ? `当前位置：经度 ${geo.fix.lon.toFixed(6)} 纬度 ${geo.fix.lat.toFixed(6)}（精度 ${accuracyMetres(geo.fix)} 米）`
-    : '暂无定位，将不附带位置';
+    ? fmt(gettext('Here: longitude %(lon)s latitude %(lat)s (accuracy %(m)s m)'), { lon: geo.fix.lon.toFixed(6), lat: geo.fix.lat.toFixed(6), m: accuracyMetres(geo.fix) })
+    : gettext('No location yet: the result is sent without one');
 }
 
 function renderTaskSheetState() {
   if (!tasks.open) return;
   const offline = !navigator.onLine;
   for (const b of $('#task-results').querySelectorAll('button')) b.disabled = offline || tasks.busy;
-  if (offline) showMessage($('#task-message'), '离线：任务需要网络连接，请联网后提交', 'warn');
+  if (offline) showMessage($('#task-message'), gettext('Offline: tasks need a network connection; connect and submit'), 'warn');
   else if ($('#task-message').classList.contains('warn')) showMessage($('#task-message'), '');
 }
 
@@ -1424,7 +1372,7 @@ async function completeTask(result, label) {
   if (!task || tasks.busy) return;
   const message = $('#task-message');
   if (!navigator.onLine) {
-    showMessage(message, '离线：任务需要网络连接，请联网后提交', 'warn');
+    showMessage(message, gettext('Offline: tasks need a network connection; connect and submit'), 'warn');
     return;
   }
   const fd = new FormData();
@@ -1438,14 +1386,14 @@ async function completeTask(result, label) {
   }
   tasks.busy = true;
   renderTaskSheetState();
-  showMessage(message, `正在提交“${label}”…`, 'info');
+  showMessage(message, fmt(gettext('Submitting “%(label)s”…'), { label }), 'info');
   try {
     const res = await api(`${API}/collect/tasks/${encodeURIComponent(task.id)}/complete/`, {
       method: 'POST', body: fd, timeoutMs: 120000,
     });
     if (res.ok) {
       closeTask();
-      toast(`已提交：${label}`);
+      toast(fmt(gettext('Submitted: %(label)s'), { label }));
       tasks.list = tasks.list.filter((t) => t.id !== task.id);
       renderTasks();
       loadTasks();
@@ -1453,7 +1401,7 @@ async function completeTask(result, label) {
       showMessage(message, errorText(res.data, res.status));
     }
   } catch (e) {
-    showMessage(message, `${e.message}，请稍后重试`);
+    showMessage(message, fmt(gettext('%(error)s; try again later'), { error: e.message }));
   } finally {
     tasks.busy = false;
     renderTaskSheetState();
@@ -1487,7 +1435,7 @@ function bindEvents() {
 
   $('#flush-button').addEventListener('click', async () => {
     if (!navigator.onLine) {
-      toast('离线：联网后自动发送');
+      toast(gettext('Offline: it is sent when the phone is online'));
       return;
     }
     sender.pausedUntil = 0;
@@ -1502,7 +1450,7 @@ function bindEvents() {
     e.target.value = '';
     if (!file) return;
     if (file.size > limits().max_photo_bytes) {
-      showMessage($('#task-message'), `照片 ${fmtMB(file.size)}，超过单张上限 ${fmtMB(limits().max_photo_bytes)}`);
+      showMessage($('#task-message'), fmt(gettext('The photo is %(size)s, over the limit of %(max)s a photo'), { size: fmtMB(file.size), max: fmtMB(limits().max_photo_bytes) }));
       return;
     }
     setTaskPhoto(file);
@@ -1522,7 +1470,7 @@ function bindEvents() {
 function registerServiceWorker() {
   if (!('serviceWorker' in navigator)) return;
   navigator.serviceWorker.register(SW_URL, { scope: SW_SCOPE }).catch((e) => {
-    console.warn('Service worker 注册失败', e);
+    console.warn('service worker registration failed', e);
   });
 }
 
@@ -1544,7 +1492,7 @@ async function start() {
     await openDb();
     await resetInterruptedSends();
   } catch (e) {
-    toast('手机存储不可用，无法离线保存上报', 'error');
+    toast(gettext('The phone storage is not available: reports cannot be kept offline'), 'error');
   }
   if (state.token) {
     enterMain();

@@ -11,7 +11,7 @@
  * (GET /api/v1/collect/grids/…): network first, the cached copy when offline.
  */
 
-const VERSION = '2025.1.0';
+const VERSION = '2026.12.0'; // the shell now loads the shared toolkit and the catalogue
 const SHELL_CACHE = `cgt-shell-${VERSION}`;
 const API_CACHE = 'cgt-api-v1'; // its own version: a new shell must not drop offline categories
 const SHELL_PATH = new URL(self.registration.scope).pathname; // "/m/"
@@ -77,7 +77,9 @@ self.addEventListener('activate', (event) => {
 async function offlinePage() {
   return new Response(
     '<!DOCTYPE html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-    + '<title>城管通</title><p style="font:18px sans-serif;padding:24px">离线：城管通尚未下载到本机，请联网后打开一次。</p>',
+    // Not yet installed, so no catalogue to translate with: both languages.
+    + '<title>城管通</title><p style="font:18px sans-serif;padding:24px">离线：城管通尚未下载到本机，请联网后打开一次。<br>'
+    + 'Offline: the app is not on this phone yet. Open it once while online.</p>',
     { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } },
   );
 }
@@ -108,7 +110,8 @@ async function serveAsset(event, url) {
     return hit;
   }
   const res = await fetch(event.request);
-  if (res.ok && res.type === 'basic' && url.pathname.includes('/collectors_app/')) {
+  const ours = ['/collectors_app/', '/vendor/', '/urbanmgmt/ui.js', '/jsi18n/'];
+  if (res.ok && res.type === 'basic' && ours.some((part) => url.pathname.includes(part))) {
     event.waitUntil(cache.put(event.request, res.clone()).catch(() => {}));
   }
   return res;
@@ -123,7 +126,7 @@ async function serveCachedApi(request) {
   } catch (e) {
     const hit = await cache.match(request, { ignoreVary: true });
     if (hit) return hit;
-    return new Response(JSON.stringify({ detail: '离线，且本机没有缓存的数据' }), {
+    return new Response(JSON.stringify({ detail: '离线，且本机没有缓存的数据 · Offline, and nothing is cached on this phone' }), {
       status: 503, headers: { 'Content-Type': 'application/json; charset=utf-8' },
     });
   }

@@ -9,8 +9,8 @@
   'use strict';
 
   const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
-  const T = CONFIG.vocabulary.t;
-  const { CasePanel, api, el, when, errorText } = window.UrbanPanel;
+  const { api, el, when, errorText, cityDate, cityToday, cityMidnight } = window.UM;
+  const { CasePanel } = window.UrbanPanel;
   const { map, cluster, heat, control } = window.UM_LAYERS; // set by the page after folium's script
   const MAP_API = CONFIG.api + 'map/';
 
@@ -25,11 +25,6 @@
   // form has are set in the form; the others (grid, street, reporter, dispatched_after, …)
   // stay fixed, are shown above the form and can be cleared.
   const fixed = new URLSearchParams();
-  function localDate(iso, shiftMs) {
-    const d = new Date(new Date(iso).getTime() + (shiftMs || 0));
-    const pad = (n) => String(n).padStart(2, '0');
-    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-  }
   (function fromLink() {
     const link = new URLSearchParams(location.search);
     for (const [key, value] of link.entries()) {
@@ -47,8 +42,9 @@
       } else if (key === 'reported_after' || key === 'reported_before') {
         form.elements.period.value = 'custom';
         document.getElementById('custom-period').hidden = false;
-        if (key === 'reported_after') form.elements.start.value = localDate(value);
-        else form.elements.end.value = localDate(value, -1);
+        // Days are the city's days, whatever the browser's time zone.
+        if (key === 'reported_after') form.elements.start.value = cityDate(value);
+        else form.elements.end.value = cityDate(new Date(new Date(value).getTime() - 1));
       } else {
         fixed.set(key, value);
       }
@@ -61,12 +57,12 @@
     const entries = Array.from(fixed.entries());
     box.hidden = !entries.length;
     if (!entries.length) return;
-    box.replaceChildren(el('strong', {}, T.fixed_filters), ' ',
+    box.replaceChildren(el('strong', {}, gettext('Also filtered by:')), ' ',
       ...entries.map(([k, v]) => el('span', { class: 'tag' }, `${k} = ${v}`)), ' ',
       el('button', { type: 'button', class: 'small', onclick: () => {
         Array.from(fixed.keys()).forEach((k) => fixed.delete(k));
         showFixed(); loadGrids(); loadCases(); loadHeat(); loadRepeats();
-      } }, T.clear));
+      } }, gettext('Clear')));
   }
 
   function filters() {
@@ -81,18 +77,18 @@
     ['category', 'department'].forEach((name) => { if (data.get(name)) params.set(name, data.get(name)); });
     const period = data.get('period');
     if (period && period !== 'all') {
-      const now = new Date();
+      // Days start at midnight in the city, not in the browser's time zone.
       let start = null;
       let end = null;
       if (period === 'custom') {
-        if (data.get('start')) start = new Date(data.get('start') + 'T00:00:00');
-        if (data.get('end')) { end = new Date(data.get('end') + 'T00:00:00'); end.setDate(end.getDate() + 1); }
+        if (data.get('start')) start = cityMidnight(data.get('start'));
+        if (data.get('end')) end = cityMidnight(data.get('end'), 1);
       } else if (period === 'today') {
-        start = new Date(now.getFullYear(), now.getMonth(), now.getDate());
+        start = cityMidnight(cityToday());
       } else if (period === 'year') {
-        start = new Date(now.getFullYear(), 0, 1);
+        start = cityMidnight(`${cityToday().slice(0, 4)}-01-01`);
       } else {
-        start = new Date(now.getTime() - Number(period) * 86400000);
+        start = new Date(Date.now() - Number(period) * 86400000);
       }
       if (start) params.set('reported_after', start.toISOString());
       if (end) params.set('reported_before', end.toISOString());
@@ -123,12 +119,12 @@
       fillColor: gridColour(f.properties.n), fillOpacity: f.properties.n ? 0.55 : 0 }),
     onEachFeature: (f, layer) => {
       const p = f.properties;
-      layer.bindTooltip(() => el('span', {}, `${p.name} · ${p.n} ${metric() === 'overdue' ? T.overdue_cases : T.open_cases}`),
+      layer.bindTooltip(() => el('span', {}, `${p.name} · ${p.n} ${metric() === 'overdue' ? gettext('overdue cases') : gettext('open cases')}`),
         { sticky: true });
       if (p.level !== 'grid') layer.on('click', (e) => map.setView(e.latlng, Math.min(map.getZoom() + 2, 16)));
     },
   }).addTo(map);
-  control.addOverlay(gridLayer, T.grid_layer);
+  control.addOverlay(gridLayer, gettext('Grids by cases'));
 
   function metric() { return form.querySelector('input[name=metric]:checked').value; }
 
@@ -137,7 +133,7 @@
     const mine = ++gridRequest;
     const result = await api(`${MAP_API}grids/?${bboxParams({ metric: metric() })}`);
     if (mine !== gridRequest) return;
-    if (!result.ok) { say(errorText(result, T), true); return; }
+    if (!result.ok) { say(errorText(result), true); return; }
     gridMax = result.data.max || 0;
     gridLayer.clearLayers();
     gridLayer.addData(result.data);
@@ -154,22 +150,32 @@
   let mode = 'points';
   let cursor = null;
 
+  /* One character on the marker for its channel (巡 视 热 in Chinese), as in the legend. */
+  function glyph(channel) {
+    switch (channel) {
+      case 'inspector': return pgettext('map marker', 'I');
+      case 'video': return pgettext('map marker', 'V');
+      case 'hotline': return pgettext('map marker', 'H');
+      default: return pgettext('map marker', 'C');
+    }
+  }
+
   function icon(p) {
     const shape = { inspector: 'round', video: 'square', hotline: 'diamond' }[p.channel] || 'round';
     const node = el('div', { class: `case-icon ${shape}${p.overdue ? ' overdue' : ''}`, style: `--c:${STATE_COLOURS[p.state] || '#607d8b'}` },
-      el('span', { class: 'glyph' }, { inspector: '巡', video: '视', hotline: '热' }[p.channel] || '案'),
-      p.tickets > 0 ? el('span', { class: 'badge', title: T.tickets }, String(p.tickets)) : null);
+      el('span', { class: 'glyph' }, glyph(p.channel)),
+      p.tickets > 0 ? el('span', { class: 'badge', title: gettext('12345 tickets') }, String(p.tickets)) : null);
     return L.divIcon({ html: node, className: 'case-marker', iconSize: [26, 26], iconAnchor: [13, 13] });
   }
 
   function popup(p) {
     return el('div', { class: 'case-popup' },
-      el('strong', {}, p.code), ' ', el('span', { class: 'tag' }, CONFIG.vocabulary.states[p.state] || p.state),
+      el('strong', {}, p.code), ' ', el('span', { class: 'tag' }, CONFIG.choices.states[p.state] || p.state),
       el('div', {}, p.category || '—'),
       el('p', { class: 'description' }, p.description || ''),
-      el('div', { class: 'muted' }, `${T.reported_at} ${when(p.reported_at)}`),
-      p.overdue ? el('div', { class: 'error' }, T.overdue) : null,
-      el('button', { type: 'button', class: 'small', onclick: () => panel.open(p.id) }, T.open_case));
+      el('div', { class: 'muted' }, `${gettext('Reported')} ${when(p.reported_at)}`),
+      p.overdue ? el('div', { class: 'error' }, gettext('overdue')) : null,
+      el('button', { type: 'button', class: 'small', onclick: () => panel.open(p.id) }, gettext('Open the case')));
   }
 
   function upsert(feature) {
@@ -197,7 +203,7 @@
     const mine = ++caseRequest;
     const result = await api(`${MAP_API}cases/?${bboxParams()}`);
     if (mine !== caseRequest) return;
-    if (!result.ok) { say(errorText(result, T), true); return; }
+    if (!result.ok) { say(errorText(result), true); return; }
     const data = result.data;
     cursor = cursor || data.cursor;
     mode = data.mode;
@@ -206,7 +212,7 @@
     clusterLayer.clearLayers();
     if (data.mode === 'points') {
       data.features.forEach(upsert);
-      say(data.truncated ? T.truncated.replace('%s', data.total) : T.cases_in_view.replace('%s', data.features.length));
+      say(data.truncated ? interpolate(gettext('%s cases here: showing the newest; zoom in for the rest.'), [data.total]) : interpolate(ngettext('%s case in view.', '%s cases in view.', data.features.length), [data.features.length]));
     } else {
       data.features.forEach((f) => {
         const p = f.properties;
@@ -219,7 +225,7 @@
         bubble.bindTooltip(() => el('span', {}, `${p.name} · ${p.n}`));
         clusterLayer.addLayer(bubble);
       });
-      say(T.cases_counted.replace('%s', data.total));
+      say(interpolate(gettext('%s cases in view (counted by area; zoom in).'), [data.total]));
     }
   }
 
@@ -254,7 +260,7 @@
       }
       refreshCounts();
       const fresh = data.features.filter((f) => f.properties.version === 1).length;
-      if (fresh || added) say(T.new_cases.replace('%s', Math.max(fresh, added)));
+      if (fresh || added) say(interpolate(gettext('%s new case(s) arrived.'), [Math.max(fresh, added)]));
       if (panel.current) {
         const id = panel.current.properties.id || panel.current.id;
         const changed = data.features.find((f) => f.properties.id === id);
@@ -262,8 +268,8 @@
           document.getElementById('case-panel').dataset.stale = '1';
           const note = document.querySelector('#case-panel .panel-body');
           if (note && !note.querySelector('.changed-elsewhere')) {
-            note.prepend(el('p', { class: 'notice changed-elsewhere', role: 'status' }, T.changed_elsewhere, ' ',
-              el('button', { type: 'button', class: 'small', onclick: () => panel.open(id) }, T.reload_case)));
+            note.prepend(el('p', { class: 'notice changed-elsewhere', role: 'status' }, gettext('This case has changed since you opened it.'), ' ',
+              el('button', { type: 'button', class: 'small', onclick: () => panel.open(id) }, gettext('Load the latest version'))));
           }
         }
       }
@@ -292,13 +298,13 @@
     params.set('min', form.querySelector('[name=min]').value);
     const list = document.getElementById('repeat-list');
     const result = await api(`${MAP_API}repeats/?${params}`);
-    if (!result.ok) { list.replaceChildren(el('li', { class: 'error' }, errorText(result, T))); return; }
+    if (!result.ok) { list.replaceChildren(el('li', { class: 'error' }, errorText(result))); return; }
     const grids = result.data.grids;
     list.replaceChildren(...(grids.length ? grids.map((g) => el('li', {},
       el('button', { type: 'button', class: 'link', onclick: () => map.setView([g.lat, g.lon], 17) },
         `${g.grid} ${g.street} ${g.community}`),
       el('div', {}, `${g.category_name} × ${g.count}`),
-      el('div', { class: 'muted' }, `${when(g.first)} — ${when(g.last)}`))) : [el('li', { class: 'muted' }, T.none)]));
+      el('div', { class: 'muted' }, `${when(g.first)} — ${when(g.last)}`))) : [el('li', { class: 'muted' }, gettext('None.'))]));
   }
 
   /* --- exports --------------------------------------------------------------------------- */

@@ -8,19 +8,25 @@
   'use strict';
 
   const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
-  const T = CONFIG.vocabulary.t;
-  const { CasePanel, api, el, when, errorText } = window.UrbanPanel;
+  const { api, el, when, errorText } = window.UM;
+  const { CasePanel } = window.UrbanPanel;
   const holder = document.getElementById('queue-sections');
   const status = document.getElementById('queue-status');
   let selected = null;
-  const panel = new CasePanel(document.getElementById('case-panel'), CONFIG, {
+  const panelNode = document.getElementById('case-panel');
+  const panel = new CasePanel(panelNode, CONFIG, {
     changed: () => load(),
-    shown: (feature) => { selected = feature.id || feature.properties.id; mark(); },
+    shown: (feature) => {
+      selected = feature.id || feature.properties.id;
+      mark();
+      // On a phone the panel sits below the queue: bring it up.
+      if (window.matchMedia('(max-width: 900px)').matches) panelNode.scrollIntoView({ block: 'start' });
+    },
     closed: () => { selected = null; mark(); },
   });
 
-  const SECTIONS = [['to_sign', T.to_sign], ['overdue', T.overdue_list], ['due_soon', T.due_soon],
-    ['in_hand', T.in_hand], ['waiting', T.waiting], ['recent', T.recent]];
+  const SECTIONS = [['to_sign', gettext('To sign (within 2 working hours)')], ['overdue', gettext('Overdue')], ['due_soon', gettext('Due soon')],
+    ['in_hand', gettext('In hand')], ['waiting', gettext('Waiting for the command centre')], ['recent', gettext('Recently replied')]];
 
   function mark() {
     holder.querySelectorAll('tr[data-id]').forEach((row) => {
@@ -28,34 +34,43 @@
     });
   }
 
+  /* Where the case is: its address, else the grid's street and community. */
+  function place(r) {
+    return r.address || [r.street__name, r.community__name, r.grid__code].filter(Boolean).join(' · ') || '—';
+  }
+
+  /* One row per case; on a phone the cells stack, each under its heading (data-label). */
   function table(rows, name) {
-    if (!rows.length) return el('p', { class: 'muted' }, T.empty_queue);
-    return el('table', {},
-      el('thead', {}, el('tr', {}, el('th', {}, T.case_title), el('th', {}, T.category), el('th', {}, T.state),
-        el('th', {}, name === 'to_sign' ? T.sign_due : T.due), el('th', {}, T.address))),
+    if (!rows.length) return el('p', { class: 'muted' }, gettext('Nothing here.'));
+    const heads = [gettext('Case'), gettext('Category'), gettext('State'),
+      name === 'to_sign' ? gettext('To sign by') : gettext('Deadline'), gettext('Address'), gettext('Description')];
+    const cell = (i, attrs, ...content) => el('td', Object.assign({ dataset: { label: heads[i] } }, attrs), ...content);
+    return el('table', { class: 'queue-table' },
+      el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
       el('tbody', {}, rows.map((r) => el('tr', {
         dataset: { id: r.id }, tabindex: 0, class: (r.late_to_sign || r.overdue) && name !== 'recent' ? 'late' : '',
         onclick: () => panel.open(r.id), onkeydown: (e) => { if (e.key === 'Enter') panel.open(r.id); },
       },
-      el('td', {}, el('button', { type: 'button', class: 'link' }, r.code),
-        r.ticket_count ? el('span', { class: 'tag', title: T.tickets }, `12345×${r.ticket_count}`) : null),
-      el('td', {}, r.category__name_zh || '—'),
-      el('td', {}, CONFIG.vocabulary.states[r.state] || r.state,
-        r.extension_requested_until ? el('div', { class: 'muted' }, `${T.extension_asked} ${when(r.extension_requested_until)}`) : null),
-      el('td', {}, when(name === 'to_sign' ? r.sign_due_at : r.due_at),
-        r.late_to_sign ? el('div', { class: 'error' }, T.sign_late) : null,
-        r.overdue && name !== 'recent' && name !== 'to_sign' ? el('div', { class: 'error' }, T.overdue) : null),
-      el('td', { class: 'description' }, r.address || r.description || '')))));
+      cell(0, {}, el('button', { type: 'button', class: 'link' }, r.code),
+        r.ticket_count ? el('span', { class: 'tag', title: gettext('12345 tickets') }, `12345×${r.ticket_count}`) : null),
+      cell(1, {}, r.category__name_zh || '—'),
+      cell(2, {}, CONFIG.choices.states[r.state] || r.state,
+        r.extension_requested_until ? el('div', { class: 'muted' }, `${gettext('Extension asked until')} ${when(r.extension_requested_until)}`) : null),
+      cell(3, { class: 'when' }, when(name === 'to_sign' ? r.sign_due_at : r.due_at),
+        r.late_to_sign ? el('div', { class: 'error' }, gettext('late to sign')) : null,
+        r.overdue && name !== 'recent' && name !== 'to_sign' ? el('div', { class: 'error' }, gettext('overdue')) : null),
+      cell(4, { class: 'address' }, place(r)),
+      cell(5, { class: 'description' }, r.description || '')))));
   }
 
   async function load() {
     const result = await api(`${CONFIG.api}map/queue/`);
-    if (!result.ok) { status.textContent = errorText(result, T); return; }
+    if (!result.ok) { status.textContent = errorText(result); return; }
     const data = result.data;
     const all = Object.assign({}, data.sections, { recent: data.recent });
     holder.replaceChildren(...SECTIONS.map(([name, title]) => el('section', { dataset: { section: name } },
       el('h2', {}, title, el('span', { class: 'tag' }, String(all[name].length))), table(all[name], name))));
-    status.textContent = `${T.updated} ${when(data.now)}`;
+    status.textContent = `${gettext('Updated at')} ${when(data.now)}`;
     mark();
     document.body.dataset.ready = '1';
   }

@@ -2,29 +2,12 @@
    Actions go to /api/v1/hotline/ with the session's CSRF token; nothing leaves the server. */
 (function () {
   "use strict";
-  const strings = JSON.parse((document.getElementById("intake-strings") || {}).textContent || "{}");
-  const t = (key, value) => (strings[key] || key).replace("%s", value === undefined ? "" : value);
-
-  function csrf() {
-    const m = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-    return m ? decodeURIComponent(m[1]) : "";
-  }
+  const {api, errorText} = window.UM;
 
   async function post(url, body) {
-    let response;
-    try {
-      response = await fetch(url, {method: "POST", credentials: "same-origin",
-        headers: {"Content-Type": "application/json", "X-CSRFToken": csrf(), "Accept": "application/json"},
-        body: JSON.stringify(body)});
-    } catch (e) {
-      throw new Error(t("offline"));
-    }
-    const data = await response.json().catch(() => ({}));
-    if (!response.ok) {
-      const detail = data.detail || data.message || Object.values(data).flat().join(" ") || response.statusText;
-      throw new Error(detail);
-    }
-    return data;
+    const result = await api(url, {method: "POST", json: body});
+    if (!result.ok) throw new Error(errorText(result));
+    return result.data;
   }
 
   // --- the import's progress -----------------------------------------------------------
@@ -33,16 +16,15 @@
     const bar = document.getElementById("import-progress");
     const count = document.getElementById("import-count");
     const poll = async () => {
-      let s;
-      try {
-        s = await (await fetch(run.dataset.status, {credentials: "same-origin"})).json();
-      } catch (e) {
-        count.textContent = t("offline");
+      const answer = await api(run.dataset.status);
+      if (!answer.ok) {
+        count.textContent = errorText(answer);
         setTimeout(poll, 2000);
         return;
       }
+      const s = answer.data;
       bar.value = s.total ? Math.round(100 * s.done / s.total) : 0;
-      count.textContent = t("rows_read", (s.summary && (s.summary.rows || s.summary.total)) || 0);
+      count.textContent = interpolate(gettext("%s rows read…"), [(s.summary && (s.summary.rows || s.summary.total)) || 0]);
       if (!s.finished) {
         setTimeout(poll, 700);
         return;
@@ -53,10 +35,10 @@
         const error = document.getElementById("import-error");
         error.textContent = s.error;
         error.hidden = false;
-        count.textContent = t("stopped");
+        count.textContent = gettext("The import stopped.");
         return;
       }
-      count.textContent = t("finished", s.summary.total);
+      count.textContent = interpolate(gettext("Finished: %s rows."), [s.summary.total]);
       const summary = document.getElementById("import-summary");
       summary.querySelectorAll("[data-key]").forEach((cell) => { cell.textContent = s.summary[cell.dataset.key]; });
       const notes = document.getElementById("import-notes");
@@ -87,12 +69,11 @@
       const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
       if (bbox === loaded) return;
       loaded = bbox;
-      try {
-        const data = await (await fetch(`/api/v1/grids/?in_bbox=${bbox}&page_size=2000`, {credentials: "same-origin"})).json();
-        grids.clearLayers();
-        grids.addData(data.features ? data : {type: "FeatureCollection", features: []});
-        document.getElementById("place-map").dataset.grids = String((data.features || []).length);
-      } catch (e) { /* the grid layer is a help only */ }
+      const answer = await api(`/api/v1/grids/?in_bbox=${bbox}&page_size=2000`);
+      if (!answer.ok || !answer.data || !answer.data.features) return; // the grid layer is a help only
+      grids.clearLayers();
+      grids.addData(answer.data);
+      document.getElementById("place-map").dataset.grids = String(answer.data.features.length);
     };
     map.on("moveend", loadGrids);
     loadGrids();
@@ -102,7 +83,7 @@
     map.on("click", (event) => {
       picked = event.latlng;
       if (marker) marker.setLatLng(picked); else marker = L.marker(picked).addTo(map);
-      document.getElementById("place-picked").textContent = t("picked", `${picked.lng.toFixed(6)}, ${picked.lat.toFixed(6)}`);
+      document.getElementById("place-picked").textContent = interpolate(gettext("Chosen: %s"), [`${picked.lng.toFixed(6)}, ${picked.lat.toFixed(6)}`]);
       confirm.disabled = false;
     });
     confirm.addEventListener("click", async () => {
@@ -111,7 +92,7 @@
       confirm.disabled = true;
       try {
         const ticket = await post(placing.dataset.place, {lon: picked.lng, lat: picked.lat});
-        document.getElementById("place-picked").textContent = t("placed", ticket.case_code || "");
+        document.getElementById("place-picked").textContent = interpolate(gettext("Placed: case %s. Next ticket…"), [ticket.case_code || ""]);
         setTimeout(() => window.location.reload(), 800);
       } catch (e) {
         error.textContent = e.message;
@@ -133,7 +114,7 @@
         try {
           await post(bureau ? row.dataset.forward : row.dataset.classify,
             bureau ? {bureau: choice.dataset.code} : {category: choice.dataset.code});
-          result.textContent = t(bureau ? "forwarded" : "classified");
+          result.textContent = bureau ? gettext("Forwarded.") : gettext("Saved.");
           result.classList.add("done");
           row.dataset.done = "1";
         } catch (e) {
@@ -145,13 +126,13 @@
     button.addEventListener("click", async () => {
       const code = row.querySelector("select").value;
       if (!code) {
-        result.textContent = t("choose_first");
+        result.textContent = gettext("Choose a category first.");
         return;
       }
       button.disabled = true;
       try {
         await post(row.dataset.classify, {category: code});
-        result.textContent = t("classified");
+        result.textContent = gettext("Saved.");
         result.classList.add("done");
         row.dataset.done = "1";
       } catch (e) {

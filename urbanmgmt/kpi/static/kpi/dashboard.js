@@ -3,7 +3,8 @@
  * Every section fetches its own JSON from /api/v1/kpi/… with the session cookie. The period
  * (start, end — both inclusive, YYYY-MM-DD) and the area code are read from the controls;
  * changing either reloads every section. Server data is only ever put into the page as text
- * (never as HTML). The words come from the page (#kpi-words, translated by Django: views.py).
+ * (never as HTML). Its words come from Django's JavaScript catalogue; the labels it shares with the
+ * Excel workbook (channels, periods, who is evaluated) from the page (#kpi-labels, views.py).
  */
 (function () {
   "use strict";
@@ -13,29 +14,29 @@
 
   var API = root.getAttribute("data-api") || "/api/v1/kpi/";
   var EXPORT_URL = root.getAttribute("data-export") || "/kpi/export.xlsx";
-  var TODAY = parseDate(root.getAttribute("data-today")) || localToday();
+  var TODAY = parseDate(root.getAttribute("data-today")) || parseDate(UM.cityToday()); // the city's day
   var DEFAULT_TARGET = 0.95;
 
-  var WORDS = JSON.parse((document.getElementById("kpi-words") || {}).textContent || "{}");
-  var T = WORDS.t || {};
+  var WORDS = JSON.parse((document.getElementById("kpi-labels") || {}).textContent || "{}");
   var CHANNELS = WORDS.channels || {};
   var BY_LABEL = WORDS.by || {};
   var PERIOD_LABEL = WORDS.periods || {};
   var WHO_LABEL = WORDS.who || {};
-  var METHOD = { seasonal: T.method_seasonal, linear: T.method_linear };
+  var METHOD = { seasonal: gettext("seasonal"), linear: gettext("linear") };
   var GRADES = ["A", "B", "C", "D", "E"];
   // Numbers and names are formatted and sorted in the page's language.
   var LOCALE = document.documentElement.lang === "en" ? "en" : "zh-CN";
 
-  /** The words of `key` with their %(name)s filled in from `values` (and %% as %). */
-  function fmt(key, values) {
-    return String(T[key] === undefined ? key : T[key]).replace(/%\((\w+)\)s|%%/g, function (all, name) {
+  /** `text` (from gettext) with its %(name)s filled in from `values` (and %% as %). */
+  function fmt(text, values) {
+    return String(text).replace(/%\((\w+)\)s|%%/g, function (all, name) {
       return name ? String(values && values[name] !== undefined ? values[name] : "") : "%";
     });
   }
 
-  /** A whole count in words ("1 case", "3 cases"): `key` for many, `key`_one for one. */
-  function count(key, n) { return fmt(n === 1 ? key + "_one" : key, { n: int(n) }); }
+  /** A whole count in words, in the language's plural form ("1 case", "3 cases"). */
+  function cases(n) { return fmt(ngettext("%(n)s case", "%(n)s cases", n), { n: int(n) }); }
+  function days(n) { return fmt(ngettext("%(n)s day", "%(n)s days", n), { n: int(n) }); }
 
   var els = {
     period: document.getElementById("period"),
@@ -69,7 +70,7 @@
 
   /* ---------- dates ---------- */
 
-  function pad(n) { return (n < 10 ? "0" : "") + n; }
+  var pad = UM.pad;
 
   function iso(d) { return d.getFullYear() + "-" + pad(d.getMonth() + 1) + "-" + pad(d.getDate()); }
 
@@ -79,8 +80,6 @@
     var d = new Date(+m[1], +m[2] - 1, +m[3]);
     return d.getMonth() === +m[2] - 1 ? d : null;
   }
-
-  function localToday() { var n = new Date(); return new Date(n.getFullYear(), n.getMonth(), n.getDate()); }
 
   function addDays(d, n) { return new Date(d.getFullYear(), d.getMonth(), d.getDate() + n); }
 
@@ -106,42 +105,14 @@
     return null;
   }
 
-  /* ---------- formatting ---------- */
+  /* ---------- formatting and DOM (the pages' toolkit, ui.js) ---------- */
 
-  function isNum(v) { return typeof v === "number" && isFinite(v); }
-
-  function int(v) { return isNum(v) ? Math.round(v).toLocaleString(LOCALE) : "—"; }
-
-  function dec1(v) { return isNum(v) ? v.toLocaleString(LOCALE, { minimumFractionDigits: 1, maximumFractionDigits: 1 }) : "—"; }
-
-  function pct(v) { return isNum(v) ? (v * 100).toFixed(1) + "%" : "—"; }
-
-  /* ---------- DOM ---------- */
-
-  /** h("a", {href: …, class: …}, child, "text", …): builds an element; strings become text. */
-  function h(tag, attrs) {
-    var el = document.createElement(tag);
-    if (attrs) {
-      Object.keys(attrs).forEach(function (name) {
-        var value = attrs[name];
-        if (value === null || value === undefined || value === false) return;
-        if (name === "class") el.className = value;
-        else if (name === "text") el.textContent = value;
-        // CSSOM, not the style attribute: the page's CSP refuses inline style attributes.
-        else if (name === "style") el.style.cssText = value;
-        else if (name.slice(0, 2) === "on") el.addEventListener(name.slice(2), value);
-        else el.setAttribute(name, value === true ? "" : value);
-      });
-    }
-    for (var i = 2; i < arguments.length; i++) append(el, arguments[i]);
-    return el;
-  }
-
-  function append(el, child) {
-    if (child === null || child === undefined || child === false) return;
-    if (Array.isArray(child)) { child.forEach(function (c) { append(el, c); }); return; }
-    el.appendChild(typeof child === "string" || typeof child === "number" ? document.createTextNode(String(child)) : child);
-  }
+  var isNum = UM.isNum;
+  var h = UM.el;
+  var append = UM.append;
+  function int(v) { return UM.number(isNum(v) ? Math.round(v) : v); }
+  function dec1(v) { return UM.number(v, 1); }
+  function pct(v) { return UM.percent(v); }
 
   /** A link to the cases behind a figure, or plain text when there is no URL. */
   /* The cases behind a figure open on the dispatch map with the same filters (every state,
@@ -154,7 +125,7 @@
 
   function caseLink(url, text, title) {
     if (!url) return h("span", { title: title }, text);
-    return h("a", { href: mapUrl(url), target: "_blank", rel: "noopener", class: "kpi-drill", title: title || T.see_cases }, text);
+    return h("a", { href: mapUrl(url), target: "_blank", rel: "noopener", class: "kpi-drill", title: title || gettext("See these cases on the map") }, text);
   }
 
   function body(card) { return card.querySelector("[data-body]"); }
@@ -175,27 +146,19 @@
   /* ---------- fetching ---------- */
 
   var STATUS_TEXT = {};
-  [400, 401, 403, 404, 500, 502, 503, 504].forEach(function (code) { STATUS_TEXT[code] = T["status_" + code]; });
+  STATUS_TEXT[400] = gettext("bad request parameters");
+  STATUS_TEXT[401] = gettext("not signed in, or the session has expired: sign in again");
+  STATUS_TEXT[403] = gettext("no permission to see these figures");
+  STATUS_TEXT[404] = gettext("no data found");
+  STATUS_TEXT[500] = gettext("internal server error");
+  STATUS_TEXT[502] = gettext("gateway error");
+  STATUS_TEXT[503] = gettext("service unavailable");
+  STATUS_TEXT[504] = gettext("gateway timeout");
 
   function ApiError(status, detail) {
     this.status = status;
     this.detail = detail;
     this.message = "HTTP " + status + (detail ? ": " + detail : "");
-  }
-
-  /** The text of a DRF error body: its `detail`, else its field errors. */
-  function detailOf(data) {
-    if (!data) return "";
-    if (typeof data === "string") return data;
-    if (data.detail !== undefined) return String(data.detail);
-    if (typeof data === "object") {
-      return Object.keys(data).map(function (key) {
-        var v = data[key];
-        var text = Array.isArray(v) ? v.join(T.list_sep) : typeof v === "object" ? JSON.stringify(v) : String(v);
-        return key === "non_field_errors" ? text : fmt("labelled", { label: key, text: text });
-      }).join(T.list_sep);
-    }
-    return "";
   }
 
   function buildUrl(path, params) {
@@ -214,20 +177,14 @@
   /** GET JSON for a section; aborts that section's previous request. */
   function getJSON(section, url) {
     if (controllers[section]) controllers[section].abort();
-    var controller = typeof AbortController === "function" ? new AbortController() : null;
+    var controller = new AbortController();
     controllers[section] = controller;
-    return fetch(url, {
-      credentials: "same-origin",
-      headers: { Accept: "application/json" },
-      signal: controller ? controller.signal : undefined
-    }).then(function (response) {
-      return response.text().then(function (text) {
-        var data = null;
-        try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        if (!response.ok) throw new ApiError(response.status, detailOf(data));
-        if (data === null) throw new ApiError(response.status, T.not_json);
-        return data;
-      });
+    return UM.api(url, { signal: controller.signal }).then(function (r) {
+      if (r.error === "aborted") { var abort = new Error("aborted"); abort.name = "AbortError"; throw abort; }
+      if (r.status === 0) throw new Error(UM.errorText(r));
+      if (!r.ok) throw new ApiError(r.status, UM.describe(r.data));
+      if (!r.data || typeof r.data !== "object") throw new ApiError(r.status, gettext("The server did not answer with JSON data"));
+      return r.data;
     });
   }
 
@@ -235,13 +192,13 @@
 
   function errorBox(err, what) {
     if (err instanceof ApiError) {
-      var head = fmt("load_failed", { what: what, status: err.status, text: STATUS_TEXT[err.status] ? " " + STATUS_TEXT[err.status] : "" });
+      var head = fmt(gettext("Could not load %(what)s (HTTP %(status)s%(text)s)"), { what: what, status: err.status, text: STATUS_TEXT[err.status] ? " " + STATUS_TEXT[err.status] : "" });
       return h("div", { class: "kpi-error", role: "alert" },
         h("strong", null, head),
         err.detail ? h("p", null, err.detail) : null);
     }
     return h("div", { class: "kpi-error", role: "alert" },
-      h("strong", null, fmt("load_offline", { what: what })),
+      h("strong", null, fmt(gettext("Could not load %(what)s: the server cannot be reached"), { what: what })),
       err && err.message ? h("p", null, String(err.message)) : null);
   }
 
@@ -260,7 +217,7 @@
       // A rendering bug must not take the other sections down; show it in the card.
       busy(card, false);
       if (window.console) console.warn(section, err);
-      fill(card, h("div", { class: "kpi-error", role: "alert" }, h("strong", null, fmt("render_failed", { what: what })), h("p", null, String(err && err.message || err))));
+      fill(card, h("div", { class: "kpi-error", role: "alert" }, h("strong", null, fmt(gettext("Error while showing %(what)s"), { what: what })), h("p", null, String(err && err.message || err))));
     });
   }
 
@@ -269,7 +226,7 @@
     if (section === "validRate") { state.validRows = null; showChart(false); }
     if (section === "quota" && err instanceof ApiError && err.status === 404 && err.detail) {
       // No quota for that year: the server says so (and where to set it).
-      fill(card, h("div", { class: "kpi-notice", role: "status" }, h("strong", null, T.no_quota), h("p", null, err.detail)));
+      fill(card, h("div", { class: "kpi-notice", role: "status" }, h("strong", null, gettext("No annual collection quota is set")), h("p", null, err.detail)));
       return;
     }
     fill(card, errorBox(err, what));
@@ -282,8 +239,8 @@
     var range;
     if (kind === "custom") {
       var s = parseDate(els.start.value), e = parseDate(els.end.value);
-      if (!s || !e) return { error: T.choose_dates };
-      if (s > e) return { error: T.start_after_end };
+      if (!s || !e) return { error: gettext("Choose a start date and an end date.") };
+      if (s > e) return { error: gettext("The start date cannot be after the end date.") };
       range = [s, e];
     } else {
       range = presetRange(kind, TODAY);
@@ -304,7 +261,7 @@
 
   function areaName() {
     var opt = els.area.options[els.area.selectedIndex];
-    return opt ? opt.textContent.trim() : T.whole_city;
+    return opt ? opt.textContent.trim() : gettext("Whole city");
   }
 
   function rememberInUrl(c) {
@@ -344,8 +301,8 @@
     state.end = c.end;
     state.area = c.area;
     var same = iso(c.start) === iso(c.end);
-    els.periodText.textContent = fmt("period_text", { kind: PERIOD_LABEL[c.kind],
-      range: same ? iso(c.start) : fmt("range", { first: iso(c.start), last: iso(c.end) }), area: areaName(), today: iso(TODAY) });
+    els.periodText.textContent = fmt(gettext("Period (%(kind)s): %(range)s · %(area)s · today %(today)s"), { kind: PERIOD_LABEL[c.kind],
+      range: same ? iso(c.start) : fmt(gettext("%(first)s to %(last)s"), { first: iso(c.start), last: iso(c.end) }), area: areaName(), today: iso(TODAY) });
     rememberInUrl(c);
     updateExport();
     loadQuota();
@@ -357,7 +314,7 @@
 
   function updateExport() {
     els.exportLink.href = buildUrl(EXPORT_URL, periodParams());
-    els.exportText.textContent = fmt("export_text", { range: fmt("range", { first: iso(state.start), last: iso(state.end) }), area: areaName() });
+    els.exportText.textContent = fmt(gettext("%(range)s, %(area)s"), { range: fmt(gettext("%(first)s to %(last)s"), { first: iso(state.start), last: iso(state.end) }), area: areaName() });
   }
 
   /* ---------- 1. the annual quota (年度采集指标) ---------- */
@@ -365,7 +322,7 @@
   function loadQuota() {
     var asOf = state.end < TODAY ? state.end : TODAY;
     var url = buildUrl(API + "quota/", { year: state.end.getFullYear(), area: state.area, as_of: iso(asOf) });
-    return load("quota", els.quota, url, renderQuota, T.quota);
+    return load("quota", els.quota, url, renderQuota, gettext("annual collection quota"));
   }
 
   function renderQuota(d) {
@@ -380,33 +337,33 @@
     var rateOk = isNum(d.valid_rate) && isNum(d.valid_rate_target) ? d.valid_rate >= d.valid_rate_target : null;
 
     var bar = h("div", { class: "kpi-bar kpi-bar-big", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(quota),
-                         "aria-valuenow": String(d.collected), "aria-label": T.quota_bar },
+                         "aria-valuenow": String(d.collected), "aria-label": gettext("Collected, as a share of the annual quota") },
       h("div", { class: "kpi-bar-fill " + (onPace ? "ok" : "bad"), style: "width:" + width(share) }),
       expectedShare !== null ? h("div", { class: "kpi-bar-marker", style: "left:" + width(expectedShare),
-                                          title: fmt("quota_marker", { date: d.as_of, n: int(d.expected_by_now) }) }) : null);
+                                          title: fmt(gettext("Due by %(date)s at this pace: %(n)s cases"), { date: d.as_of, n: int(d.expected_by_now) }) }) : null);
 
     fill(els.quota, [
-      h("p", { class: "kpi-sub" }, fmt("quota_sub", { year: d.year, date: d.as_of, area: areaName() })),
+      h("p", { class: "kpi-sub" }, fmt(gettext("%(year)s · as of %(date)s · %(area)s"), { year: d.year, date: d.as_of, area: areaName() })),
       h("div", { class: "kpi-quota-head" },
-        h("div", { class: "kpi-big" }, h("span", { class: "kpi-num" }, int(d.collected)), h("span", { class: "kpi-of" }, fmt("of_quota", { n: int(quota) }))),
-        h("span", { class: "kpi-badge " + (onPace ? "ok" : "bad") }, onPace ? T.on_pace : T.behind)),
+        h("div", { class: "kpi-big" }, h("span", { class: "kpi-num" }, int(d.collected)), h("span", { class: "kpi-of" }, fmt(gettext(" / %(n)s cases"), { n: int(quota) }))),
+        h("span", { class: "kpi-badge " + (onPace ? "ok" : "bad") }, onPace ? gettext("On pace") : gettext("Behind pace"))),
       bar,
       h("p", { class: "kpi-bar-legend" },
-        fmt("done", { share: pct(share) }), h("span", { class: "kpi-legend-marker", "aria-hidden": "true" }),
-        fmt("expected", { n: int(d.expected_by_now) }) + (expectedShare !== null ? fmt("expected_share", { share: pct(expectedShare) }) : "")),
+        fmt(gettext("Done %(share)s"), { share: pct(share) }), h("span", { class: "kpi-legend-marker", "aria-hidden": "true" }),
+        fmt(gettext("Due by now at this pace: %(n)s cases"), { n: int(d.expected_by_now) }) + (expectedShare !== null ? fmt(gettext(" (%(share)s)"), { share: pct(expectedShare) }) : "")),
       h("dl", { class: "kpi-facts" },
-        h("div", null, h("dt", null, T.days_left), h("dd", null, count("days", d.working_days_remaining),
-          h("small", null, fmt("days_elapsed", { elapsed: int(d.working_days_elapsed), total: int(d.working_days_total) })))),
-        h("div", null, h("dt", null, T.needed), h("dd", { class: isNum(d.needed_per_working_day) && isNum(d.pace_per_working_day) &&
-          d.needed_per_working_day > d.pace_per_working_day ? "bad" : "" }, fmt("pieces", { n: dec1(d.needed_per_working_day) }))),
-        h("div", null, h("dt", null, T.pace), h("dd", null, fmt("pieces", { n: dec1(d.pace_per_working_day) }))),
-        h("div", null, h("dt", null, T.projection), h("dd", { class: onPace ? "ok" : "bad" }, count("pieces", d.projection),
-          h("small", null, fmt("projection_range", { low: int(d.projection_low), high: int(d.projection_high),
+        h("div", null, h("dt", null, gettext("Working days left")), h("dd", null, days(d.working_days_remaining),
+          h("small", null, fmt(gettext(" (%(elapsed)s of %(total)s days gone)"), { elapsed: int(d.working_days_elapsed), total: int(d.working_days_total) })))),
+        h("div", null, h("dt", null, gettext("To collect each working day")), h("dd", { class: isNum(d.needed_per_working_day) && isNum(d.pace_per_working_day) &&
+          d.needed_per_working_day > d.pace_per_working_day ? "bad" : "" }, fmt(ngettext("%(n)s case", "%(n)s cases", 2), { n: dec1(d.needed_per_working_day) }))),
+        h("div", null, h("dt", null, gettext("Collected per working day so far")), h("dd", null, fmt(ngettext("%(n)s case", "%(n)s cases", 2), { n: dec1(d.pace_per_working_day) }))),
+        h("div", null, h("dt", null, gettext("Projected for the year")), h("dd", { class: onPace ? "ok" : "bad" }, cases(d.projection),
+          h("small", null, fmt(gettext(" (95%% range %(low)s–%(high)s, method: %(method)s)"), { low: int(d.projection_low), high: int(d.projection_high),
                                                      method: METHOD[d.method] || d.method || "—" })))),
-        h("div", null, h("dt", null, T.valid_rate), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
-          h("small", null, fmt("valid_rate_note", { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
-        h("div", null, h("dt", null, T.awaiting), h("dd", null, count("pieces", d.pending)))),
-      h("p", { class: "kpi-summary" }, fmt("quota_summary", { days: int(d.working_days_remaining),
+        h("div", null, h("dt", null, gettext("Valid-report rate")), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
+          h("small", null, fmt(gettext(" (target %(target)s; filed: %(filed)s)"), { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
+        h("div", null, h("dt", null, pgettext("kpi", "Awaiting intake")), h("dd", null, cases(d.pending)))),
+      h("p", { class: "kpi-summary" }, fmt(gettext("Working days left: %(days)s; to collect each working day: %(needed)s; collected per working day so far: %(pace)s."), { days: int(d.working_days_remaining),
         needed: dec1(d.needed_per_working_day), pace: dec1(d.pace_per_working_day) }))
     ]);
   }
@@ -415,16 +372,16 @@
 
   var VR_COLUMNS = [
     { key: "label", title: null, numeric: false },
-    { key: "reports", title: T.reports, numeric: true },
-    { key: "filed", title: T.filed, numeric: true },
-    { key: "rejected", title: T.rejected, numeric: true },
-    { key: "pending", title: T.awaiting, numeric: true },
-    { key: "valid_rate", title: T.valid_rate, numeric: true }
+    { key: "reports", title: pgettext("kpi", "Reports"), numeric: true },
+    { key: "filed", title: pgettext("kpi", "Filed"), numeric: true },
+    { key: "rejected", title: pgettext("kpi", "Rejected"), numeric: true },
+    { key: "pending", title: pgettext("kpi", "Awaiting intake"), numeric: true },
+    { key: "valid_rate", title: gettext("Valid-report rate"), numeric: true }
   ];
 
   function rowLabel(row) {
     if (state.by === "channel") return CHANNELS[row.key] || row.label || row.key;
-    return row.label || row.key || T.unspecified;
+    return row.label || row.key || gettext("(not given)");
   }
 
   function loadValidRate() {
@@ -436,7 +393,7 @@
       state.validRows = (data && data.results) || [];
       rerenderValidRate();
       drawMonthChart();
-    }, T.valid_rate);
+    }, gettext("Valid-report rate"));
   }
 
   function sortedRows() {
@@ -459,7 +416,7 @@
     var rows = state.validRows;
     var target = state.target;
     if (!rows.length) {
-      fill(els.validRate, muted(T.no_reports));
+      fill(els.validRate, muted(gettext("No reports in this period.")));
       return;
     }
     var sort = state.validSort;
@@ -468,7 +425,7 @@
       var title = col.title || BY_LABEL[state.by];
       return h("th", { scope: "col", class: col.numeric ? "num" : null,
                        "aria-sort": active ? (sort.dir > 0 ? "ascending" : "descending") : "none" },
-        h("button", { type: "button", class: "kpi-sort", "data-sort": col.key, title: fmt("sort_by", { column: title }) },
+        h("button", { type: "button", class: "kpi-sort", "data-sort": col.key, title: fmt(gettext("Click to sort by “%(column)s”"), { column: title }) },
           title, h("span", { class: "kpi-sort-mark", "aria-hidden": "true" }, active ? (sort.dir > 0 ? " ▲" : " ▼") : " ↕")));
     }));
     var below = 0;
@@ -476,7 +433,7 @@
       var low = isNum(row.valid_rate) && row.valid_rate < target;
       if (low) below++;
       var url = row.cases_url;
-      return h("tr", { class: low ? "kpi-below" : null, title: low ? fmt("below_target", { target: pct(target) }) : null },
+      return h("tr", { class: low ? "kpi-below" : null, title: low ? fmt(gettext("Below the target %(target)s"), { target: pct(target) }) : null },
         h("th", { scope: "row" }, caseLink(url, rowLabel(row))),
         h("td", { class: "num" }, caseLink(url, int(row.reports))),
         h("td", { class: "num" }, caseLink(url, int(row.filed))),
@@ -486,7 +443,7 @@
     }));
     fill(els.validRate, [
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-sortable" }, h("thead", null, head), body_)),
-      h("p", { class: "kpi-note" }, fmt("rate_note", { target: pct(target), below: below }))
+      h("p", { class: "kpi-note" }, fmt(gettext("Target valid-report rate %(target)s; the rows below it are in red (%(below)s). Click a figure to see its cases, a heading to sort."), { target: pct(target), below: below }))
     ]);
   }
 
@@ -528,7 +485,7 @@
     if (state.by !== "month" || !state.validRows || !state.validRows.length || typeof echarts === "undefined") {
       showChart(false);
       if (state.by === "month" && typeof echarts === "undefined") {
-        append(body(els.validRate), muted(T.no_chart));
+        append(body(els.validRate), muted(gettext("The chart could not be loaded: the table only.")));
       }
       return;
     }
@@ -551,25 +508,25 @@
           items.forEach(function (it) {
             box.appendChild(h("br"));
             append(box, h("span", { class: "kpi-tip-marker", style: "background-color:" + it.color }));
-            append(box, fmt("labelled", { label: it.seriesName,
-              text: it.seriesIndex === 1 ? (isNum(it.value) ? it.value + "%" : "—") : count("pieces", it.value) }));
+            append(box, fmt(gettext("%(label)s: %(text)s"), { label: it.seriesName,
+              text: it.seriesIndex === 1 ? (isNum(it.value) ? it.value + "%" : "—") : cases(it.value) }));
           });
           return box;
         }
       },
-      legend: { data: [T.reports, T.valid_rate], bottom: 0 },
+      legend: { data: [pgettext("kpi", "Reports"), gettext("Valid-report rate")], bottom: 0 },
       grid: { left: 48, right: 52, top: 36, bottom: 52 },
       xAxis: { type: "category", data: rows.map(function (r) { return r.label || r.key; }) },
       yAxis: [
-        { type: "value", name: T.reports_axis, minInterval: 1 },
-        { type: "value", name: T.valid_rate, min: rateMin, max: 100, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }
+        { type: "value", name: gettext("Reports (cases)"), minInterval: 1 },
+        { type: "value", name: gettext("Valid-report rate"), min: rateMin, max: 100, axisLabel: { formatter: "{value}%" }, splitLine: { show: false } }
       ],
       series: [
-        { name: T.reports, type: "bar", data: rows.map(function (r) { return r.reports; }), itemStyle: { color: "#4c8dcc" }, barMaxWidth: 36 },
-        { name: T.valid_rate, type: "line", yAxisIndex: 1, connectNulls: false, symbolSize: 6, itemStyle: { color: "#0b6e4f" },
+        { name: pgettext("kpi", "Reports"), type: "bar", data: rows.map(function (r) { return r.reports; }), itemStyle: { color: "#4c8dcc" }, barMaxWidth: 36 },
+        { name: gettext("Valid-report rate"), type: "line", yAxisIndex: 1, connectNulls: false, symbolSize: 6, itemStyle: { color: "#0b6e4f" },
           data: rates,
           markLine: { silent: true, symbol: "none", lineStyle: { color: "#c0392b", type: "dashed" },
-                      label: { formatter: fmt("target_line", { target: targetPct + "%" }), position: "insideStartTop", color: "#c0392b", backgroundColor: "rgba(255,255,255,.85)", padding: [1, 3] }, data: [{ yAxis: targetPct }] } }
+                      label: { formatter: fmt(gettext("Target %(target)s"), { target: targetPct + "%" }), position: "insideStartTop", color: "#c0392b", backgroundColor: "rgba(255,255,255,.85)", padding: [1, 3] }, data: [{ yAxis: targetPct }] } }
       ]
     }, true);
     state.chart.resize();
@@ -603,7 +560,7 @@
 
   function loadHotline() {
     var url = buildUrl(API + "hotline/", periodParams());
-    return load("hotline", els.hotline, url, renderHotline, T.hotline);
+    return load("hotline", els.hotline, url, renderHotline, gettext("12345 and timeliness"));
   }
 
   function renderHotline(d) {
@@ -616,28 +573,28 @@
       var cls = !has ? "none" : isNum(target) ? (m.value >= target ? "ok" : "bad") : "plain";
       var content = [
         h("span", { class: "kpi-tile-name" }, name),
-        h("span", { class: "kpi-tile-value" }, has ? pct(m.value) : T.no_data),
+        h("span", { class: "kpi-tile-value" }, has ? pct(m.value) : gettext("No data yet")),
         has || isNum(m.d) ? h("span", { class: "kpi-tile-nd" }, int(m.n) + " / " + int(m.d)) : null,
-        isNum(target) ? h("span", { class: "kpi-tile-target" }, fmt("target", { target: pct(target) }) + (has ? (m.value >= target ? T.met : T.not_met) : "")) : null,
+        isNum(target) ? h("span", { class: "kpi-tile-target" }, fmt(gettext("Target %(target)s"), { target: pct(target) }) + (has ? (m.value >= target ? gettext(" · met") : gettext(" · not met")) : "")) : null,
         !has && m.note ? h("span", { class: "kpi-tile-note" }, m.note) : null
       ];
       var attrs = { class: "kpi-tile " + cls, title: m.note || null };
       if (m.cases_url) {
         attrs.href = mapUrl(m.cases_url); attrs.target = "_blank"; attrs.rel = "noopener";
-        attrs.title = m.note ? fmt("note_see_cases", { note: m.note }) : T.see_these;
+        attrs.title = m.note ? fmt(gettext("%(note)s. See these cases"), { note: m.note }) : gettext("See these cases");
         return h("a", attrs, content);
       }
       return h("div", attrs, content);
     });
     var avg = d.avg_handling_working_days || {};
-    var days = function (v) { return isNum(v) ? fmt("working_days", { n: dec1(v) }) : T.no_data; };
+    var workingDays = function (v) { return isNum(v) ? fmt(gettext("%(n)s working days"), { n: dec1(v) }) : gettext("No data yet"); };
     fill(els.hotline, [
       h("div", { class: "kpi-tiles" }, tiles),
       h("div", { class: "kpi-avg" },
-        h("h3", null, T.avg_handling),
+        h("h3", null, gettext("Average handling time (working days)")),
         h("dl", { class: "kpi-facts kpi-facts-inline" },
-          h("div", null, h("dt", null, T.consultation), h("dd", null, days(avg.consultation))),
-          h("div", null, h("dt", null, T.other), h("dd", null, days(avg.other)))))
+          h("div", null, h("dt", null, pgettext("kpi", "Consultations")), h("dd", null, workingDays(avg.consultation))),
+          h("div", null, h("dt", null, pgettext("kpi", "Others")), h("dd", null, workingDays(avg.other)))))
     ]);
   }
 
@@ -645,25 +602,25 @@
 
   function loadCampaigns() {
     var url = buildUrl(API + "campaigns/", periodParams());
-    return load("campaigns", els.campaigns, url, renderCampaigns, T.campaigns);
+    return load("campaigns", els.campaigns, url, renderCampaigns, gettext("special collection campaigns"));
   }
 
   function renderCampaigns(d) {
     var rows = (d && d.results) || [];
-    if (!rows.length) { fill(els.campaigns, muted(T.no_campaigns)); return; }
+    if (!rows.length) { fill(els.campaigns, muted(gettext("No special collection campaigns"))); return; }
     fill(els.campaigns, h("ul", { class: "kpi-campaigns" }, rows.map(function (c) {
       var share = isNum(c.share) ? c.share : isNum(c.target_count) && c.target_count > 0 ? c.count / c.target_count : null;
       var done = isNum(share) && share >= 1;
       return h("li", null,
         h("div", { class: "kpi-campaign-head" },
-          h("span", { class: "kpi-campaign-name" }, c.name || T.unnamed),
-          h("span", { class: "kpi-muted" }, fmt("range", { first: c.starts_on || "?", last: c.ends_on || "?" }))),
+          h("span", { class: "kpi-campaign-name" }, c.name || gettext("(unnamed)")),
+          h("span", { class: "kpi-muted" }, fmt(gettext("%(first)s to %(last)s"), { first: c.starts_on || "?", last: c.ends_on || "?" }))),
         h("div", { class: "kpi-bar", role: "progressbar", "aria-valuemin": "0", "aria-valuemax": String(c.target_count || 0),
                    "aria-valuenow": String(c.count || 0), "aria-label": c.name },
           h("div", { class: "kpi-bar-fill " + (done ? "ok" : "info"), style: "width:" + Math.max(0, Math.min(1, share || 0)) * 100 + "%" })),
         h("div", { class: "kpi-campaign-foot" },
-          caseLink(c.cases_url, count("pieces", c.count)),
-          fmt("campaign_target", { target: isNum(c.target_count) ? count("pieces", c.target_count) : "—" }),
+          caseLink(c.cases_url, cases(c.count)),
+          fmt(gettext(" / target %(target)s"), { target: isNum(c.target_count) ? cases(c.target_count) : "—" }),
           h("span", { class: "kpi-campaign-share" + (done ? " ok" : "") }, pct(share))));
     })));
   }
@@ -674,7 +631,7 @@
     // The evaluation has no area filter: it always covers the whole city.
     var url = buildUrl(API + "evaluation/", { who: state.who, start: iso(state.start), end: iso(state.end) });
     var who = state.who;
-    return load("evaluation", els.evaluation, url, function (d) { if (who === state.who) renderEvaluation(d); }, T.evaluation);
+    return load("evaluation", els.evaluation, url, function (d) { if (who === state.who) renderEvaluation(d); }, gettext("overall evaluation"));
   }
 
   function weightText(w) {
@@ -686,18 +643,18 @@
   function renderEvaluation(d) {
     var indicators = d.indicators || [];
     var rows = d.rows || [];
-    var info = h("p", { class: "kpi-sub" }, fmt("evaluation_info", { who: WHO_LABEL[d.who || state.who] || d.who, scheme: d.scheme || "—" }) +
-      (state.area ? T.evaluation_city : ""));
-    if (!rows.length) { fill(els.evaluation, [info, muted(T.no_subjects)]); return; }
+    var info = h("p", { class: "kpi-sub" }, fmt(gettext("Evaluated: %(who)s · scheme version %(scheme)s"), { who: WHO_LABEL[d.who || state.who] || d.who, scheme: d.scheme || "—" }) +
+      (state.area ? gettext(" · the overall evaluation covers the whole city, whatever the area chosen") : ""));
+    if (!rows.length) { fill(els.evaluation, [info, muted(gettext("Nothing to evaluate in this period."))]); return; }
     var head = h("tr", null,
-      h("th", { scope: "col", class: "num" }, T.rank),
-      h("th", { scope: "col" }, T.subject),
+      h("th", { scope: "col", class: "num" }, gettext("Rank")),
+      h("th", { scope: "col" }, gettext("Subject")),
       indicators.map(function (ind) {
-        return h("th", { scope: "col", class: "num", title: ind.formula ? fmt("formula", { name: ind.name, formula: ind.formula }) : ind.name },
-          ind.name || ind.key, h("small", null, fmt("weight", { weight: weightText(ind.weight) })));
+        return h("th", { scope: "col", class: "num", title: ind.formula ? fmt(gettext("%(name)s: %(formula)s"), { name: ind.name, formula: ind.formula }) : ind.name },
+          ind.name || ind.key, h("small", null, fmt(gettext("weight %(weight)s"), { weight: weightText(ind.weight) })));
       }),
-      h("th", { scope: "col", class: "num" }, T.score),
-      h("th", { scope: "col" }, T.grade));
+      h("th", { scope: "col", class: "num" }, gettext("Overall score")),
+      h("th", { scope: "col" }, gettext("Grade")));
     var tbody = h("tbody", null, rows.map(function (row) {
       var values = row.values || {};
       var grade = GRADES.indexOf(row.grade) >= 0 ? row.grade : null;
@@ -707,17 +664,17 @@
         indicators.map(function (ind) {
           var v = values[ind.key];
           if (!v || !isNum(v.value)) {
-            return h("td", { class: "num kpi-null", title: v && isNum(v.d) ? fmt("nothing_counted_nd", { n: int(v.n), d: int(v.d) }) : T.nothing_counted }, "—");
+            return h("td", { class: "num kpi-null", title: v && isNum(v.d) ? fmt(gettext("Nothing to count (%(n)s / %(d)s)"), { n: int(v.n), d: int(v.d) }) : gettext("Nothing to count") }, "—");
           }
           return h("td", { class: "num" }, pct(v.value), h("small", null, int(v.n) + " / " + int(v.d)));
         }),
         h("td", { class: "num kpi-score" }, isNum(row.score) ? dec1(row.score) : "—"),
-        h("td", null, grade ? h("span", { class: "kpi-grade grade-" + grade, title: fmt("grade_title", { grade: grade }) }, grade) : "—"));
+        h("td", null, grade ? h("span", { class: "kpi-grade grade-" + grade, title: fmt(gettext("Grade %(grade)s"), { grade: grade }) }, grade) : "—"));
     }));
     fill(els.evaluation, [
       info,
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-eval" }, h("thead", null, head), tbody)),
-      h("p", { class: "kpi-note" }, T.evaluation_note)
+      h("p", { class: "kpi-note" }, gettext("Hover over an indicator's name to see its formula; “—” means the subject had nothing to count in this period and is scored without it."))
     ]);
   }
 
