@@ -42,7 +42,7 @@
         return;
       }
       bar.value = s.total ? Math.round(100 * s.done / s.total) : 0;
-      count.textContent = t("rows_read", (s.summary && (s.summary.rows || s.summary.total)) || 0);
+      count.textContent = s.waiting || t("rows_read", (s.summary && (s.summary.rows || s.summary.total)) || 0);
       if (!s.finished) {
         setTimeout(poll, 700);
         return;
