@@ -16,8 +16,10 @@ enqueued parameters, which must be JSON."""
 
 import datetime as dt
 import logging
+import os
 import random
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -50,12 +52,13 @@ class Background:
     def enqueue(self, key: str, *, started_by=None, **params: Any) -> Job:
         """The job of this kind and key, created and queued unless it already exists (then
         it is returned as it is: enqueueing is idempotent)."""
-        job, created = Job.objects.get_or_create(
-            kind=self.kind, key=key[:120],
-            defaults={"params": params, "started_by": started_by,
-                      "max_attempts": self.max_attempts or settings.TASKS_MAX_ATTEMPTS})
-        if created:
-            deliver(job)
+        with transaction.atomic():  # one commit for the row and (on the database queue) its delivery
+            job, created = Job.objects.get_or_create(
+                kind=self.kind, key=key[:120],
+                defaults={"params": params, "started_by": started_by,
+                          "max_attempts": self.max_attempts or settings.TASKS_MAX_ATTEMPTS})
+            if created:
+                deliver(job)
         return job
 
 
@@ -94,22 +97,24 @@ def run_job(job_id: int) -> str:
 
 def execute(job_id: int) -> str:
     """Claim the job and run its work; returns the state it ended in (or "skipped" when it
-    was not for this worker to run: finished, running elsewhere, or not yet due)."""
+    was not for this worker to run: finished or running elsewhere). A retry delivered a little
+    early (clocks differ between machines) runs: waiting for a next delivery could wait long."""
     now = timezone.now()
-    due = Q(run_after__isnull=True) | Q(run_after__lte=now)
-    claimed = Job.objects.filter(due, pk=job_id, state__in=[JobState.QUEUED, JobState.RETRYING]).update(
+    claimed = Job.objects.filter(pk=job_id, state__in=[JobState.QUEUED, JobState.RETRYING]).update(
         state=JobState.RUNNING, attempts=F("attempts") + 1, started_at=now, lease_until=now + _lease())
     if not claimed:
         return "skipped"
     job = Job.objects.get(pk=job_id)
-    lease = None if connection.in_atomic_block else _Lease(job)  # a caller's transaction: nobody else sees it
+    renewed = not connection.in_atomic_block  # in a caller's transaction no other connection sees the job
+    if renewed:
+        _leases.hold(job)
     try:
         result = import_string(job.kind)(job, **job.params)
     except Exception as exc:
         return _failed(job, exc)
     finally:
-        if lease:
-            lease.stop.set()
+        if renewed:
+            _leases.release(job)
     Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
         state=JobState.DONE, finished_at=timezone.now(), lease_until=None, error="",
         result=result if isinstance(result, dict) else {})
@@ -149,23 +154,42 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.TASKS_LEASE_S)
 
 
-class _Lease(threading.Thread):
-    """Renews a running job's lease until stopped; dies with its process, which is the point."""
+class _LeaseKeeper:
+    """One thread per process renews the leases of the jobs running in it; it dies with its
+    process, which is the point: a killed worker's leases run out."""
 
-    def __init__(self, job: Job):
-        super().__init__(daemon=True, name=f"job-lease-{job.pk}")
-        self.job, self.stop = job, threading.Event()
-        self.start()
+    def __init__(self):
+        self.jobs: dict[int, int] = {}  # job id → attempt
+        self.lock = threading.Lock()
+        self.pid = 0
+
+    def hold(self, job: Job) -> None:
+        with self.lock:
+            if self.pid != os.getpid():  # first job in this process (or a fork of it)
+                self.pid = os.getpid()
+                threading.Thread(target=self.run, daemon=True, name="job-leases").start()
+            self.jobs[job.pk] = job.attempts
+
+    def release(self, job: Job) -> None:
+        with self.lock:
+            self.jobs.pop(job.pk, None)
 
     def run(self) -> None:
-        try:
-            while not self.stop.wait(settings.TASKS_LEASE_S / 3):
-                Job.objects.filter(pk=self.job.pk, state=JobState.RUNNING, attempts=self.job.attempts).update(
-                    lease_until=timezone.now() + _lease())
-        except Exception:  # the work itself will meet the same trouble and say so
-            logger.exception("renewing the lease of job %s", self.job.pk)
-        finally:
-            connection.close()
+        while True:
+            time.sleep(settings.TASKS_LEASE_S / 3)
+            with self.lock:
+                held = list(self.jobs.items())
+            try:
+                for job_id, attempts in held:
+                    Job.objects.filter(pk=job_id, state=JobState.RUNNING, attempts=attempts).update(
+                        lease_until=timezone.now() + _lease())
+            except Exception:  # the work itself will meet the same trouble and say so
+                logger.exception("renewing the leases of jobs %s", held)
+            finally:
+                connection.close()
+
+
+_leases = _LeaseKeeper()
 
 
 def sweep() -> int:
@@ -213,3 +237,9 @@ def _close_lost_delivery(task_id: str) -> None:
     DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(
         status="FAILED", finished_at=timezone.now(), exception_class_path="urbanmgmt.jobs.WorkerLost",
         traceback="The worker running this task stopped (its job's lease ran out).")
+
+
+@background(max_attempts=1)
+def ping(job: Job) -> dict:
+    """Does nothing: shows that a worker answers, and measures the queue (bench/bench_tasks.py)."""
+    return {}

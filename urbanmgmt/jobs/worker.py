@@ -6,9 +6,10 @@ import threading
 
 from django.conf import settings
 from django.core.management import call_command
-from django.db import connection
+from django.db import OperationalError, connection
 from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
+from django_tasks_db.utils import is_locked_database_exception
 
 from urbanmgmt.jobs.queue import sweep
 
@@ -51,6 +52,21 @@ class Sweeper(threading.Thread):
                 return
 
 
+def _database_worker(burst: bool, interval: float, verbosity: int) -> None:
+    # db_worker gives up when SQLite stays locked past its timeout as it begins a look at the
+    # queue (a long write elsewhere on a loaded machine); the queue is intact: look again.
+    while True:
+        try:
+            call_command("db_worker", queue_name="*", interval=interval, batch=burst, reload=False,
+                         startup_delay=False, verbosity=verbosity)
+            return
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                raise
+            logger.warning("the database stayed locked (%s): looking at the queue again", exc)
+            connection.close()
+
+
 def work(*, burst: bool = False, interval: float = 0.5, verbosity: int = 1) -> None:
     """Run the configured queue's worker (django-tasks-db's db_worker, or RQ's worker with
     its scheduler for the retries' delays) with the sweeper beside it."""
@@ -58,8 +74,7 @@ def work(*, burst: bool = False, interval: float = 0.5, verbosity: int = 1) -> N
     sweeper.start()
     try:
         if isinstance(task_backends["default"], DatabaseBackend):
-            call_command("db_worker", queue_name="*", interval=interval, batch=burst, reload=False,
-                         startup_delay=False, verbosity=verbosity)
+            _database_worker(burst, interval, verbosity)
         else:
             # SimpleWorker runs the task in the worker process: killing the worker stops the
             # work and its lease with it (a forked work-horse would outlive a kill -9).
