@@ -39,10 +39,19 @@ def start_worker(var_dir: Path, log: Path, **env: str) -> subprocess.Popen:
                             env=full, stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
-def kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> None:
+def kill(process: subprocess.Popen, sig: int = signal.SIGKILL) -> bool:
+    """Signal the process's group; one still there after 30 s is killed. Whether it stopped
+    by itself."""
     with contextlib.suppress(ProcessLookupError):
         os.killpg(process.pid, sig)
-    process.wait(timeout=30)
+    try:
+        process.wait(timeout=30)
+        return True
+    except subprocess.TimeoutExpired:  # a warm shutdown finishing a task on a loaded machine
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+        return False
 
 
 def wait_until(condition, timeout: float, what: str, step: float = 0.05):

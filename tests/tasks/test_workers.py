@@ -35,9 +35,13 @@ def queue_env(queue, settings, tmp_path):
 
 @contextlib.contextmanager
 def worker(tmp_path, env, name):
-    process = start_worker(tmp_path, tmp_path / f"{name}.log", **env)
+    log = tmp_path / f"{name}.log"
+    process = start_worker(tmp_path, log, **env)
     try:
         yield process
+    except BaseException:
+        print(f"--- {name} worker's log ---\n{log.read_text(errors='replace')[-5000:]}")
+        raise
     finally:
         if process.poll() is None:
             kill(process, signal.SIGTERM)
