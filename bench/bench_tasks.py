@@ -182,7 +182,7 @@ def main() -> None:
         directory.mkdir(parents=True, exist_ok=True)
         with redis_server(directory) as url:
             settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-            settings.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": -1}}
+            settings.CACHES["tasks-redis"]["LOCATION"] = url  # before its first use: nothing to reset
             from django.core.signals import setting_changed
 
             setting_changed.send(sender=None, setting="TASKS", value=settings.TASKS, enter=True)

@@ -230,7 +230,11 @@ REDIS_URL = envstr("REDIS_URL", "")
 TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend",
                      "QUEUES": ["default"]}}
 # RQ's own job timeout is off: a 20-million-row import runs for hours; the lease finds dead workers.
-RQ_QUEUES = {"default": {"URL": REDIS_URL or "redis://127.0.0.1:6379/0", "DEFAULT_TIMEOUT": -1}}
+# Its connection comes from a pooled cache client (urbanmgmt/jobs/redis.py), not one per enqueue.
+RQ_QUEUES = {"default": {"USE_REDIS_CACHE": "tasks-redis", "DEFAULT_TIMEOUT": -1}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+          "tasks-redis": {"BACKEND": "urbanmgmt.jobs.redis.QueueConnection",
+                          "LOCATION": REDIS_URL or "redis://127.0.0.1:6379/0"}}
 TASKS_LEASE_S = envfloat("TASKS_LEASE_S", 60)
 TASKS_MAX_ATTEMPTS = envint("TASKS_MAX_ATTEMPTS", 3)
 TASKS_RETRY_BASE_S = envfloat("TASKS_RETRY_BASE_S", 10)

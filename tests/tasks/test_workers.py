@@ -28,7 +28,7 @@ def queue_env(queue, settings, tmp_path):
         if queue == "redis":
             url = stack.enter_context(redis_server(tmp_path))
             settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-            settings.RQ_QUEUES = {"default": {"URL": url, "DEFAULT_TIMEOUT": -1}}
+            settings.CACHES = {**settings.CACHES, "tasks-redis": {**settings.CACHES["tasks-redis"], "LOCATION": url}}
             env["REDIS_URL"] = url
         yield env
 
