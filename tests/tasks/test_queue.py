@@ -120,3 +120,15 @@ def test_a_lost_message_is_delivered_again(settings):
     assert drain() == 0
     assert sweep() == 1 and drain() == 1
     assert Job.objects.get(pk=job.pk).state == JobState.DONE
+
+
+def test_the_admin_lists_the_jobs_with_their_state(people):
+    from django.test import Client
+
+    people.admin.is_staff = people.admin.is_superuser = True
+    people.admin.save()
+    flaky.enqueue("shown", fail_times=0, started_by=people.dispatcher)
+    client = Client()
+    client.force_login(people.admin)
+    page = client.get("/admin/jobs/job/")
+    assert page.status_code == 200 and "shown" in page.content.decode() and "排队中" in page.content.decode()
