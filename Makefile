@@ -14,7 +14,7 @@ WORKERS ?= $(shell nproc)
 # of the other's); slow mobile uploads also hold a thread each.
 THREADS ?= 4
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
-TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk
+TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk redis-server
 PYTEST_ARGS ?=
 # Which benchmarks `make bench` and `make bench-compare` run (e.g. BENCHES=bench_core); all by default.
 BENCHES ?=
@@ -60,10 +60,14 @@ demo: migrate
 	$(PY) manage.py load_demo
 
 # --- the two commands -----------------------------------------------------------------
+# The task worker (12345 imports, KPI day storage) runs beside gunicorn on the same queue (the
+# database, or Redis with REDIS_URL) and stops when gunicorn does.
 run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
-	$(VENV)/bin/gunicorn urbanmgmt.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-	  --threads $(THREADS) --access-logfile - --timeout 60 --preload
+	@$(PY) manage.py tasks_worker & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
+	  $(VENV)/bin/gunicorn urbanmgmt.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
+	    --threads $(THREADS) --access-logfile - --timeout 60 --preload
 
 test: system-test setup
 	$(MAKE) --no-print-directory test-spatialite

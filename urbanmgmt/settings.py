@@ -36,6 +36,10 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "django_tasks",
+    "django_tasks_db",
+    "django_rq",
+    "urbanmgmt.jobs",
     "urbanmgmt.grids",
     "urbanmgmt.catalog",
     "urbanmgmt.org",
@@ -223,12 +227,27 @@ HOTLINE_DEPARTMENT_ABOVE = envfloat("HOTLINE_DEPARTMENT_ABOVE", 0.7)
 HOTLINE_SOURCE_CATEGORY_ODDS = envfloat("HOTLINE_SOURCE_CATEGORY_ODDS", 9.0)
 HOTLINE_RETRAIN_AFTER = envint("HOTLINE_RETRAIN_AFTER", 50)  # new intake decisions that retrain the classifier
 HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 500 * 2**20)
-HOTLINE_IMPORT_BACKGROUND = envbool("HOTLINE_IMPORT_BACKGROUND", True)  # upload page: import in a thread
-# An upload's import that has written no progress for this long lost its process (a restart):
-# the next look at it starts it again from its kept file (re-importing updates, never duplicates).
-HOTLINE_IMPORT_STALLED_S = envint("HOTLINE_IMPORT_STALLED_S", 300)
 # Open311: the jurisdiction this endpoint serves; a request naming another one is refused (404).
 OPEN311_JURISDICTION_ID = envstr("OPEN311_JURISDICTION_ID", "urbanmgmt")
+
+# --- Background work (urbanmgmt/jobs) through Django's tasks API (the django-tasks backport):
+# the queue lives in the database unless REDIS_URL names a Redis; `manage.py tasks_worker`
+# runs it either way. A running job's worker renews its lease; TASKS_LEASE_S without renewal
+# means the worker is gone and the job runs again. Retries wait TASKS_RETRY_BASE_S, doubling.
+REDIS_URL = envstr("REDIS_URL", "")
+TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend" if REDIS_URL else "django_tasks_db.DatabaseBackend",
+                     "QUEUES": ["default"]}}
+# RQ's own job timeout is off: a 20-million-row import runs for hours; the lease finds dead workers.
+# Its connection comes from a pooled cache client (urbanmgmt/jobs/redis.py), not one per enqueue.
+RQ_QUEUES = {"default": {"USE_REDIS_CACHE": "tasks-redis", "DEFAULT_TIMEOUT": -1}}
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+          "tasks-redis": {"BACKEND": "urbanmgmt.jobs.redis.QueueConnection",
+                          "LOCATION": REDIS_URL or "redis://127.0.0.1:6379/0"}}
+TASKS_LEASE_S = envfloat("TASKS_LEASE_S", 60)
+TASKS_MAX_ATTEMPTS = envint("TASKS_MAX_ATTEMPTS", 3)
+TASKS_RETRY_BASE_S = envfloat("TASKS_RETRY_BASE_S", 10)
+TASKS_RETRY_MAX_S = envfloat("TASKS_RETRY_MAX_S", 600)
+TASKS_REDELIVER_S = envfloat("TASKS_REDELIVER_S", 600)  # queued this long unclaimed: the message was lost
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the
 # server's clock; the worker's model weights for `make run`'s demo (never downloaded here).

@@ -17,12 +17,23 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def intake(empty_history_after, people, settings, tmp_path):
     settings.VAR_DIR = tmp_path
-    settings.HOTLINE_IMPORT_BACKGROUND = True
     invalidate_classifier()
     places_from_areas("test layer")  # the test city's gazetteer
     yield people
     invalidate_gazetteer()
     invalidate_classifier()
+
+
+@pytest.fixture
+def task_worker(settings, tmp_path):
+    """A real task worker (`manage.py tasks_worker`) on the test database, for the import."""
+    import signal
+
+    from tests.tasks.processes import kill, start_worker
+
+    process = start_worker(tmp_path, tmp_path / "worker.log", REDIS_URL="")
+    yield process
+    kill(process, signal.SIGTERM)
 
 
 def open_page(browser, live_server, path):
@@ -32,7 +43,7 @@ def open_page(browser, live_server, path):
     return page
 
 
-def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server, intake):
+def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server, intake, task_worker):
     rows = [row(f"B{i}", col=1.5 + (i % 4), cell=0.5 + (i % 3)) for i in range(30)]
     rows[6] = row("B6", col=9.5, cell=1.5, 经度="181")  # out of range: refused with its line
     page = open_page(browser, live_server, "/hotline/import/")

@@ -2,22 +2,24 @@
 rejects), the size limit before the file is read, roles, the queues, the export back."""
 
 import csv
+import datetime as dt
 import io
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.hotline.helpers import csv_bytes, row
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket, ImportRun
+from urbanmgmt.jobs.worker import drain
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def inline_import(settings, tmp_path):
-    settings.HOTLINE_IMPORT_BACKGROUND = False  # the test's transaction is not visible to a thread
     settings.VAR_DIR = tmp_path
 
 
@@ -28,7 +30,11 @@ def signed_in(user) -> Client:
 
 
 def upload(client, data: bytes, name="tickets.csv", **fields):
-    return client.post("/hotline/import/", {"file": named_file(data, name), **fields})
+    """Post the file, then run the queued import here (the database queue, drained in this
+    process: a worker process would not see the test's transaction)."""
+    answer = client.post("/hotline/import/", {"file": named_file(data, name), **fields})
+    drain()
+    return answer
 
 
 def named_file(data: bytes, name: str):
@@ -60,34 +66,49 @@ def test_an_upload_imports_the_good_rows_and_keeps_the_refused_with_line_and_rea
     assert page.status_code == 200 and b"import-progress" in page.content
 
 
-def test_an_import_whose_process_died_is_taken_up_again_and_duplicates_nothing(people, gazetteer, inline_import,
-                                                                                tmp_path):
-    """The server restarted mid-import: the run is unfinished, silent, its file kept, two of
-    its three tickets already in. The next look at its progress runs it again from the start."""
-    import datetime as dt
+def test_the_page_answers_before_the_import_runs_and_says_it_waits_for_a_worker(people, gazetteer, inline_import):
+    client = signed_in(people.dispatcher)
+    answer = client.post("/hotline/import/", {"file": named_file(csv_bytes([row("W1", col=1.5, cell=1.5)]), "t.csv")})
+    assert answer.status_code == 302 and not HotlineTicket.objects.exists()  # queued, not imported in the request
+    run = ImportRun.objects.get()
+    status = client.get(f"/hotline/import/{run.pk}/status/").json()
+    assert not status["finished"] and status["job"]["state"] == "queued" and "等待" in status["waiting"]
+    drain()
+    status = client.get(f"/hotline/import/{run.pk}/status/").json()
+    assert status["finished"] and status["job"]["state"] == "done" and status["summary"]["created"] == 1
 
-    from django.utils import timezone
 
-    from urbanmgmt.hotline.uploads import upload_dir
+def test_an_import_whose_worker_died_is_taken_up_again_and_duplicates_nothing(people, gazetteer, inline_import):
+    """The worker was killed mid-import: the job is running with its lease run out, its file
+    kept, two of its three tickets already in. The sweep delivers it again; it runs from the
+    start of the file and updates the two."""
+    from urbanmgmt.hotline.uploads import import_upload, upload_dir
+    from urbanmgmt.jobs.models import Job, JobState
+    from urbanmgmt.jobs.queue import sweep
 
     rows = [row("R1", col=1.5, cell=1.5), row("R2", col=2.5, cell=1.5), row("R3", col=4.5, cell=2.5)]
     import_rows(rows[:2], source="hz12345", actor=people.dispatcher)
-    silent = timezone.now() - dt.timedelta(minutes=10)
     run = ImportRun.objects.create(source="hz12345", filename="tickets.csv", started_by=people.dispatcher,
-                                   file_format="csv", heartbeat_at=silent, done=100, total=1000)
+                                   file_format="csv", done=100, total=1000)
     (upload_dir() / f"run{run.pk}.csv").write_bytes(csv_bytes(rows))
+    gone = timezone.now() - dt.timedelta(seconds=1)
+    Job.objects.create(kind=import_upload.kind, key=f"run{run.pk}", params={"run_id": run.pk}, attempts=1,
+                       state=JobState.RUNNING, lease_until=gone, started_by=people.dispatcher)
+    assert sweep() == 1
+    drain()
     client = signed_in(people.dispatcher)
     status = client.get(f"/hotline/import/{run.pk}/status/").json()
     assert status["finished"] and not status["error"], status
     assert (status["summary"]["created"], status["summary"]["updated"]) == (1, 2), status["summary"]
     assert any("中断" in note for note in status["summary"]["notes"])  # interrupted, ran again
+    assert status["job"]["attempts"] == 2
     assert sorted(HotlineTicket.objects.values_list("external_id", flat=True)) == ["R1", "R2", "R3"]
-    # A run still writing its progress is left alone; one whose file is gone ends with a reason.
-    busy = ImportRun.objects.create(source="s", filename="a.csv", started_by=people.dispatcher, file_format="csv",
-                                    heartbeat_at=timezone.now())
-    assert not client.get(f"/hotline/import/{busy.pk}/status/").json()["finished"]
-    lost = ImportRun.objects.create(source="s", filename="b.csv", started_by=people.dispatcher, file_format="csv",
-                                    heartbeat_at=silent)
+    # One whose file is gone ends with a reason.
+    lost = ImportRun.objects.create(source="s", filename="b.csv", started_by=people.dispatcher, file_format="csv")
+    Job.objects.create(kind=import_upload.kind, key=f"run{lost.pk}", params={"run_id": lost.pk}, attempts=1,
+                       state=JobState.RUNNING, lease_until=gone, started_by=people.dispatcher)
+    sweep()
+    drain()
     answer = client.get(f"/hotline/import/{lost.pk}/status/").json()
     assert answer["finished"] and "重新上传" in answer["error"]  # upload the file again
 
@@ -139,6 +160,7 @@ def test_the_results_go_back_in_the_source_format_with_the_mapping(people, gazet
     data = csv_bytes([{**row("E1", kind="咨询", text="咨询", 答复内容="已答复"), "单号": "E1"}], encoding="gb18030")
     client.post("/hotline/import/", {"file": named_file(data, "t.csv"), "mapping": named_file(mapping.encode(), "m.yaml"),
                                      "source": "gb"})
+    drain()
     run = ImportRun.objects.get()
     ticket = HotlineTicket.objects.get(source="gb")
     client.post(f"/api/v1/hotline/tickets/{ticket.pk}/callback/", {"satisfaction": "satisfied", "resolved": "true"})

@@ -213,8 +213,8 @@ class ImportRun(models.Model):
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
     started_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
-    # Written with each batch's progress: a run unfinished and silent for longer than
-    # HOTLINE_IMPORT_STALLED_S lost its process (a restart) and is taken up again (uploads.resume).
+    # Written with each batch's progress: the import's last sign of life (its job's lease is
+    # what the queue watches, urbanmgmt/jobs).
     heartbeat_at = models.DateTimeField(null=True, blank=True)
     done = models.PositiveIntegerField(default=0)
     total = models.PositiveIntegerField(default=0)

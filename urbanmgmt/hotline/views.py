@@ -91,7 +91,7 @@ def _receive(request, handler):
                                    file_format=uploads.format_of(name), mapping=mapping.data)
     target = uploads.upload_dir() / f"run{run.pk}{Path(name).suffix.lower()}"
     shutil.move(upload.temporary_file_path(), target)
-    uploads.start(run, target, mapping, request.user)
+    uploads.start(run, target, request.user)
     return redirect("hotline-import-run", run.pk)
 
 
@@ -117,17 +117,15 @@ def _upload_page(request, error: str = "", status: int = 200):
 @login_required
 def run_page(request, pk: int):
     _intake(request)
-    run = uploads.resume(get_object_or_404(ImportRun, pk=pk))
+    run = get_object_or_404(ImportRun, pk=pk)
     return render(request, "hotline/run.html", {"run": run, "formats": FORMATS})
 
 
 @login_required
 def run_status(request, pk: int):
-    """The progress the page polls: bytes read of the file, rows seen; the summary at the end."""
+    """The progress the page polls (uploads.status)."""
     _intake(request)
-    run = uploads.resume(get_object_or_404(ImportRun, pk=pk))  # taken up again if its process is gone
-    return JsonResponse({"done": run.done, "total": run.total, "finished": run.finished, "error": run.error,
-                         "summary": run.summary, "has_rejects": bool(run.rejects)})
+    return JsonResponse(uploads.status(get_object_or_404(ImportRun, pk=pk)))
 
 
 @login_required

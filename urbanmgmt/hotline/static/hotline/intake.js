@@ -24,7 +24,7 @@
       }
       const s = answer.data;
       bar.value = s.total ? Math.round(100 * s.done / s.total) : 0;
-      count.textContent = interpolate(gettext("%s rows read…"), [(s.summary && (s.summary.rows || s.summary.total)) || 0]);
+      count.textContent = s.waiting || interpolate(gettext("%s rows read…"), [(s.summary && (s.summary.rows || s.summary.total)) || 0]);
       if (!s.finished) {
         setTimeout(poll, 700);
         return;

@@ -1,0 +1,85 @@
+"""Running the queue's tasks: the worker process (`manage.py tasks_worker`) and, for tests
+and one-off runs, draining the database queue in this process."""
+
+import logging
+import threading
+
+from django.conf import settings
+from django.core.management import call_command
+from django.db import OperationalError, connection
+from django_tasks import task_backends
+from django_tasks_db import DatabaseBackend
+from django_tasks_db.utils import is_locked_database_exception
+
+from urbanmgmt.jobs.queue import sweep
+
+logger = logging.getLogger(__name__)
+
+
+def drain(backend: str = "default") -> int:
+    """Run every task due in the database queue now, in this process and its transaction
+    (db_worker's loop would close a connection inside one), with db_worker's own task runner.
+    Returns how many ran."""
+    from django_tasks_db.management.commands.db_worker import Worker
+    from django_tasks_db.models import DBTaskResult
+
+    worker = Worker(queue_names=["*"], interval=0, batch=True, backend_name=backend, startup_delay=False,
+                    max_tasks=None, worker_id="drain", excluded_queue_names=[])
+    ran = 0
+    while (result := DBTaskResult.objects.ready().filter(backend_name=backend).first()) is not None:
+        result.claim(worker.worker_id)
+        worker.run_task(result)
+        ran += 1
+    return ran
+
+
+class Sweeper(threading.Thread):
+    """Takes up jobs whose worker is gone, every half lease, beside the worker's own loop."""
+
+    def __init__(self):
+        super().__init__(daemon=True, name="job-sweeper")
+        self.stop = threading.Event()
+
+    def run(self) -> None:
+        while True:
+            try:
+                sweep()
+            except Exception:  # a locked or restarting database: try again next round
+                logger.exception("sweeping lost jobs")
+            finally:
+                connection.close()
+            if self.stop.wait(settings.TASKS_LEASE_S / 2):
+                return
+
+
+def _database_worker(burst: bool, interval: float, verbosity: int) -> None:
+    # db_worker gives up when SQLite stays locked past its timeout as it begins a look at the
+    # queue (a long write elsewhere on a loaded machine); the queue is intact: look again.
+    while True:
+        try:
+            call_command("db_worker", queue_name="*", interval=interval, batch=burst, reload=False,
+                         startup_delay=False, verbosity=verbosity)
+            return
+        except OperationalError as exc:
+            if not is_locked_database_exception(exc):
+                raise
+            logger.warning("the database stayed locked (%s): looking at the queue again", exc)
+            connection.close()
+
+
+def work(*, burst: bool = False, interval: float = 0.5, verbosity: int = 1) -> None:
+    """Run the configured queue's worker (django-tasks-db's db_worker, or RQ's worker with
+    its scheduler for the retries' delays) with the sweeper beside it."""
+    sweeper = Sweeper()
+    sweeper.start()
+    try:
+        if isinstance(task_backends["default"], DatabaseBackend):
+            _database_worker(burst, interval, verbosity)
+        else:
+            # SimpleWorker runs the task in the worker process: killing the worker stops the
+            # work and its lease with it (a forked work-horse would outlive a kill -9).
+            call_command("rqworker", *task_backends["default"].queues, job_class="django_tasks_rq.Job",
+                         worker_class="rq.worker.SimpleWorker", with_scheduler=True, burst=burst,
+                         verbosity=verbosity)
+    finally:
+        sweeper.stop.set()
