@@ -1,13 +1,16 @@
-"""Writing case rows on the hot path with SQL compiled once.
+"""Every statement that writes the case tables (cases, history events, media, inspection
+tasks, case numbers, and the 12345 answers a case's end sends back), and the hot-path SQL.
 
 A report inserts a Case (40-odd columns) and a CaseEvent; a transition reads the case under
-a lock and inserts an event. Through the ORM, compiling those statements costs more than
-SQLite takes to run them, so services.py inserts through `RowInserter`, whose SQL is built
-by Django's own compiler once per database and reused with fresh values. The services, the
-bulk ledger (bulk.py) and the 12345 importer use it. It sends no post_save: what must know of
-new rows registers in `inserted_hooks` (the managers' stored figures do, kpi/daily.py).
+a lock, compares-and-sets its row on the version and inserts an event. Through the ORM,
+compiling those statements costs more than SQLite takes to run them, so rows are inserted
+through `RowInserter`, whose SQL is built by Django's own compiler once per database and
+reused with fresh values. The services (services.py), the bulk ledger (bulk.py) and the
+12345 importer write through here. It sends no post_save: what must know of new rows
+registers in `inserted_hooks` (the managers' stored figures do, kpi/daily.py).
 """
 
+import datetime as dt
 from operator import attrgetter
 
 from django.conf import settings
@@ -42,18 +45,60 @@ class RowInserter:
         self.fields = [f for f in model._meta.local_concrete_fields if not f.primary_key]
         self._sql: dict[str, str] = {}
         self._plans: dict[str, list] = {}
+        self._single: dict[str, list] = {}
 
     def insert(self, obj, using: str = "default") -> None:
+        """INSERT … RETURNING id of one row (a model instance, or `Values`); sets its pk."""
         connection = connections[using]
-        sql = self._sql.get(using) or self._compile(obj, using)  # compiling runs pre_save too: first
-        values = [field.pre_save(obj, True) for field in self.fields]
-        params = [field.get_db_prep_save(value, connection) for field, value in zip(self.fields, values, strict=True)]
+        sql = self._sql.get(using) or self._compile(obj, using)
+        convert = self._single.get(using) or self._converters(using)
+        now = timezone.now()
         with connection.cursor() as cursor:
-            cursor.execute(sql, params)
+            cursor.execute(sql, [value(obj, now) for value in convert])
             obj.pk = cursor.fetchone()[0]
-        obj._state.adding = False
-        obj._state.db = using
+        state = getattr(obj, "_state", None)
+        if state is not None:
+            state.adding, state.db = False, using
         inserted(self.model, [obj], using)
+
+    def _converters(self, using: str) -> list:
+        """How each column's value is read from one object: as `_plan` reads a column (the
+        plain types as they are, times adapted, a dict as JSON, the rest through the field)."""
+        connection = connections[using]
+        adapt_moment = _moment_adapter(connection)
+        out = []
+        for field in self.fields:
+            def through(obj, now, f=field):
+                return f.get_db_prep_save(f.pre_save(obj, True), connection)
+            kind, name = field.get_internal_type(), field.attname
+            if kind in _PLAIN and not getattr(field, "auto_now", False):
+                keep = (lambda v: v is None or isinstance(v, str)) if kind in ("CharField", "TextField") else \
+                    (lambda v: v.__class__ in _AS_IS_OR_NONE)
+
+                def plain(obj, now, name=name, keep=keep, slow=through):
+                    value = getattr(obj, name)
+                    return value if keep(value) else slow(obj, now)
+                out.append(plain)
+            elif kind == "DateTimeField" and (field.auto_now or field.auto_now_add):
+                def stamp(obj, now, name=name, adapt=adapt_moment):
+                    setattr(obj, name, now)
+                    return adapt(now)
+                out.append(stamp)
+            elif kind == "DateTimeField":
+                def moment(obj, now, name=name, adapt=adapt_moment, slow=through):
+                    value = getattr(obj, name)
+                    return None if value is None else adapt(value) if value.tzinfo is not None else slow(obj, now)
+                out.append(moment)
+            elif kind == "JSONField":
+                def document(obj, now, name=name, adapt=connection.ops.adapt_json_value, encoder=field.encoder,
+                             slow=through):
+                    value = getattr(obj, name)
+                    return adapt(value, encoder) if value.__class__ is dict else slow(obj, now)
+                out.append(document)
+            else:
+                out.append(through)
+        self._single[using] = out
+        return out
 
     def insert_many(self, objs: list, using: str = "default") -> None:
         """INSERT of many rows with one executemany, for bulk paths; the ids are not read
@@ -81,10 +126,7 @@ class RowInserter:
         the fields' attributes (model instances or plain objects)."""
         connection = connections[using]
         spatialite = getattr(connection.ops, "spatialite", False)
-        adapt_moment = connection.ops.adapt_datetimefield_value
-        if connection.vendor == "sqlite" and settings.USE_TZ:
-            def adapt_moment(value, zone=connection.timezone):  # what the sqlite backend does, less its checks
-                return str(value.astimezone(zone).replace(tzinfo=None))
+        adapt_moment = _moment_adapter(connection)
         plan = []
         for field in self.fields:
             def through_field(obj, f=field):
@@ -149,6 +191,15 @@ class RowInserter:
             raise RuntimeError("this database cannot return the id of an inserted row")
         self._sql[using] = sql
         return sql
+
+
+def _moment_adapter(connection):
+    """An aware time as the database takes it (what the sqlite backend does, less its checks)."""
+    if connection.vendor == "sqlite" and settings.USE_TZ:
+        def adapt_moment(value, zone=connection.timezone):
+            return str(value.astimezone(zone).replace(tzinfo=None))
+        return adapt_moment
+    return connection.ops.adapt_datetimefield_value
 
 
 class Values:
@@ -248,3 +299,181 @@ def _in_model_order(model, names: tuple[str, ...]) -> tuple[str, ...]:
     """The primary key and `names`, in the order of the model's fields (as from_db wants)."""
     wanted = {"id", *names}
     return tuple(f.name for f in model._meta.concrete_fields if f.name in wanted)
+
+
+# --- the writers of the case tables -------------------------------------------------------
+
+def _models():
+    # Imported on first use: the generic helpers above serve other apps' tables too (12345 tickets).
+    from urbanmgmt.cases import models
+    return models
+
+
+def event_row(case_id: int, at: dt.datetime, actor, role: str, action: str, from_state: str, to_state: str,
+              reason: str, payload: dict, version: int) -> Values:
+    """A CaseEvent row (the one place history rows are made): who, when, which step, why."""
+    return Values(case_id=case_id, at=at, actor_id=actor.pk if actor is not None and actor.is_authenticated else None,
+                  actor_role=role, action=action, from_state=from_state, to_state=to_state, reason=reason,
+                  payload=payload, version=version)
+
+
+_INSERTERS: dict = {}
+
+
+def _inserter(model) -> RowInserter:
+    inserter = _INSERTERS.get(model)
+    if inserter is None:
+        inserter = _INSERTERS[model] = RowInserter(model)
+    return inserter
+
+
+def insert_events(rows: list[Values]) -> None:
+    """Append history rows (`event_row`s): one INSERT, or one executemany for many."""
+    if len(rows) == 1:
+        _inserter(_models().CaseEvent).insert(rows[0])
+    else:
+        _inserter(_models().CaseEvent).insert_many(rows)
+
+
+def insert_case(case) -> None:
+    """INSERT of one new Case (its pk is set)."""
+    _inserter(_models().Case).insert(case)
+
+
+def insert_cases(cases: list) -> None:
+    """INSERT of many new Cases with one executemany; their pks are read back by code."""
+    Case = _models().Case
+    _inserter(Case).insert_many(cases)
+    ids = {}
+    codes = [case.code for case in cases]
+    for chunk in range(0, len(codes), 500):
+        ids.update(Case.objects.filter(code__in=codes[chunk:chunk + 500]).order_by().values_list("code", "pk"))
+    for case in cases:
+        case.pk = ids[case.code]
+        case._state.adding, case._state.db = False, "default"
+
+
+def reserve_codes(year: int, count: int) -> int:
+    """Take `count` case numbers of `year` at once (one UPDATE … RETURNING, SQLite ≥ 3.35
+    and PostgreSQL); returns the last one taken."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("UPDATE cases_casesequence SET last = last + %s WHERE year = %s RETURNING last", [count, year])
+        row = cursor.fetchone()
+        if row is None:
+            cursor.execute("INSERT INTO cases_casesequence (year, last) VALUES (%s, %s)", [year, count])
+            row = (count,)
+    return row[0]
+
+
+def case_id_by_reference(channel: str, external_ref: str) -> int | None:
+    """The id of the case a channel made for a reference: one probe of the unique index.
+    (Through the ORM the model's default ORDER BY made SQLite walk the date index instead.)"""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT id FROM cases_case WHERE channel = %s AND external_ref = %s", [channel, external_ref])
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+def update_cases(changes: list[tuple], using: str = "default") -> None:
+    """Write changed fields of many cases, each (case, field names, the version its row is
+    expected at), as compare-and-set: one executemany per set of fields. StaleVersion (all
+    rolled back with the caller's transaction) when a row has moved on meanwhile."""
+    from urbanmgmt.errors import StaleVersion
+
+    connection = connections[using]
+    quote, moment = connection.ops.quote_name, _moment_adapter(connection)
+    Case = _models().Case
+    groups: dict[tuple, list] = {}
+    for case, names, version in changes:
+        groups.setdefault(tuple(sorted(names)), []).append((case, version))
+    for names, items in groups.items():
+        fields = [Case._meta.get_field(name) for name in names]
+        times = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
+        sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+               f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
+        attnames = [f.attname for f in fields]
+        rows = [[_value(case, name, name in times, moment) for name in attnames] + [case.pk, version]
+                for case, version in items]
+        with connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+            if cursor.rowcount != len(rows):
+                raise StaleVersion(seen="?", current="?")
+
+
+def _value(case, attname: str, is_time: bool, moment):
+    value = case.__dict__[attname] if attname in case.__dict__ else getattr(case, attname)
+    return moment(value) if is_time and value is not None else value
+
+
+def locked_cases(ids: list[int], names: tuple[str, ...]) -> dict:
+    """{id: Case} with only the fields `names` loaded (the rest deferred), the rows locked
+    for the transaction where the database has row locks (SQLite's IMMEDIATE transaction
+    holds the writer lock already)."""
+    Case, connection = _models().Case, connections["default"]
+    found = {}
+    for chunk in range(0, len(ids), 500):
+        cases = Case.objects.filter(pk__in=ids[chunk:chunk + 500]).order_by().only(*names)
+        if connection.features.has_select_for_update:
+            cases = cases.select_for_update()
+        found.update({case.pk: case for case in cases})
+    return found
+
+
+def insert_media(case, uploader, stored: list[tuple]) -> None:
+    """A case's photos: (evidence, the paths its files were stored at) pairs."""
+    CaseMedia = _models().CaseMedia
+    CaseMedia.objects.bulk_create([
+        CaseMedia(case=case, kind=item.kind, file=paths["file"], display=paths["display"],
+                  thumbnail=paths["thumbnail"], sha256=item.photo.sha256, metadata=item.photo.metadata(),
+                  flags=item.flags, uploaded_by=uploader if uploader and uploader.is_authenticated else None)
+        for item, paths in stored
+    ])
+
+
+def insert_tasks(tasks: list) -> None:
+    """New InspectionTasks (their pks are set)."""
+    InspectionTask = _models().InspectionTask
+    InspectionTask.objects.bulk_create(tasks, batch_size=500)
+    inserted(InspectionTask, tasks)
+    if any(task.pk is None for task in tasks):
+        raise RuntimeError("this database does not return the ids of bulk-inserted rows")
+
+
+def finish_tasks(tasks: list) -> None:
+    """Write the outcome of completed InspectionTasks (done_at, done_by, result, note)."""
+    if not tasks:
+        return
+    connection = connections["default"]
+    quote, table = connection.ops.quote_name, connection.ops.quote_name(_models().InspectionTask._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"UPDATE {table} SET {quote('done_at')} = %s, {quote('done_by_id')} = %s, "
+            f"{quote('result')} = %s, {quote('note')} = %s WHERE {quote('id')} = %s",
+            [(connection.ops.adapt_datetimefield_value(t.done_at), t.done_by_id, t.result, t.note, t.pk)
+             for t in tasks])
+
+
+def answer_tickets(answers: list[tuple]) -> None:
+    """Back to the citizen: each (case, text, time) gives every unanswered 12345 ticket of
+    the case the outcome and its time (through the reverse relation the hotline app adds;
+    nothing when it is not installed)."""
+    Case = _models().Case
+    answers = [(case, text, at) for case, text, at in answers if text]
+    if not answers or not hasattr(Case, "tickets"):
+        return
+    connection = connections["default"]
+    tickets = Case.tickets.rel.related_model
+    quote, table = connection.ops.quote_name, connection.ops.quote_name(tickets._meta.db_table)
+    prep = tickets._meta.get_field("replied_at").get_db_prep_save
+    sql = (f"UPDATE {table} SET {quote('reply')} = %s, {quote('replied_at')} = %s, {quote('updated_at')} = %s, "
+           f"{quote('state')} = 'replied' WHERE {quote('case_id')} = %s AND {quote('replied_at')} IS NULL")
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [(text, prep(at, connection), prep(at, connection), case.pk)
+                                 for case, text, at in answers])
+
+
+def set_handling_minutes(changed: dict[int, float | None]) -> None:
+    """Case.handling_minutes of many cases ({id: minutes}), counted again."""
+    Case = _models().Case
+    Case.objects.bulk_update([Case(pk=pk, handling_minutes=m) for pk, m in changed.items()], ["handling_minutes"],
+                             batch_size=1000)
