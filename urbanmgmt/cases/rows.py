@@ -14,6 +14,7 @@ import datetime as dt
 from operator import attrgetter
 
 from django.conf import settings
+from django.contrib.gis.geos import Point
 from django.db import connections
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
@@ -95,6 +96,16 @@ class RowInserter:
                     value = getattr(obj, name)
                     return adapt(value, encoder) if value.__class__ is dict else slow(obj, now)
                 out.append(document)
+            elif getattr(connection.ops, "spatialite", False) and kind == "PointField":
+                def point(obj, now, name=name, srid=field.srid, prefix=f"SRID={field.srid};", slow=through):
+                    # the WKT the field would send (GeomFromText), without GEOS's writer
+                    value = obj.__dict__.get(name)
+                    if value.__class__ is str and value.startswith(prefix):
+                        return value[len(prefix):]
+                    if value.__class__ is Point and value.srid == srid and not value.hasz:
+                        return f"POINT ({value.x!r} {value.y!r})"
+                    return None if value is None else slow(obj, now)
+                out.append(point)
             else:
                 out.append(through)
         self._single[using] = out
@@ -223,20 +234,43 @@ def compare_and_set(model, pk: int, version: int, values: dict, using: str = "de
     `values` maps field names (a foreign key by its name, given an instance or None) to new
     values, as Model.objects.filter(pk=…, version=…).update(**values) would; no geometry.
     """
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    columns, params = [], []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        if field.is_relation and value is not None and not isinstance(value, int):
-            value = value.pk
-        columns.append(f"{quote(field.column)} = %s")
-        params.append(field.get_db_prep_save(value, connection))
-    sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(columns)} "
-           f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('version')} = %s")
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, pk, version])
+    sql, adapters = _setter(model, tuple(values), using)
+    with connections[using].cursor() as cursor:
+        cursor.execute(sql, [adapt(value) for adapt, value in zip(adapters, values.values(), strict=True)]
+                       + [pk, version])
         return cursor.rowcount == 1
+
+
+_SETTERS: dict = {}
+
+
+def _setter(model, names: tuple[str, ...], using: str) -> tuple[str, list]:
+    """The compare-and-set UPDATE of these fields (compiled once), and how each value is
+    made ready for the database: a related instance by its pk, an aware time adapted, the
+    plain types as they are, anything else through its field."""
+    key = (model, names, using)
+    if key in _SETTERS:
+        return _SETTERS[key]
+    connection = connections[using]
+    quote, moment = connection.ops.quote_name, _moment_adapter(connection)
+    fields = [model._meta.get_field(name) for name in names]
+    adapters = []
+    for field in fields:
+        is_time = field.get_internal_type() == "DateTimeField"
+
+        def adapt(value, field=field, relation=field.is_relation, time=is_time):
+            if value is None or value.__class__ in _AS_IS:
+                return value
+            if relation:
+                return value.pk
+            if time and value.tzinfo is not None:
+                return moment(value)
+            return field.get_db_prep_save(value, connection)
+        adapters.append(adapt)
+    sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
+           f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('version')} = %s")
+    _SETTERS[key] = (sql, adapters)
+    return sql, adapters
 
 
 class LockedReader:
@@ -305,8 +339,14 @@ def _in_model_order(model, names: tuple[str, ...]) -> tuple[str, ...]:
 
 def _models():
     # Imported on first use: the generic helpers above serve other apps' tables too (12345 tickets).
-    from urbanmgmt.cases import models
-    return models
+    global _MODELS
+    if _MODELS is None:
+        from urbanmgmt.cases import models
+        _MODELS = models
+    return _MODELS
+
+
+_MODELS = None
 
 
 def event_row(case_id: int, at: dt.datetime, actor, role: str, action: str, from_state: str, to_state: str,
@@ -328,11 +368,8 @@ def _inserter(model) -> RowInserter:
 
 
 def insert_events(rows: list[Values]) -> None:
-    """Append history rows (`event_row`s): one INSERT, or one executemany for many."""
-    if len(rows) == 1:
-        _inserter(_models().CaseEvent).insert(rows[0])
-    else:
-        _inserter(_models().CaseEvent).insert_many(rows)
+    """Append history rows (`event_row`s) with one executemany."""
+    _inserter(_models().CaseEvent).insert_many(rows)  # (their ids are not needed: no RETURNING)
 
 
 def insert_case(case) -> None:
@@ -378,31 +415,28 @@ def update_cases(changes: list[tuple], using: str = "default") -> None:
     """Write changed fields of many cases, each (case, field names, the version its row is
     expected at), as compare-and-set: one executemany per set of fields. StaleVersion (all
     rolled back with the caller's transaction) when a row has moved on meanwhile."""
-    from urbanmgmt.errors import StaleVersion
-
-    connection = connections[using]
-    quote, moment = connection.ops.quote_name, _moment_adapter(connection)
     Case = _models().Case
     groups: dict[tuple, list] = {}
     for case, names, version in changes:
         groups.setdefault(tuple(sorted(names)), []).append((case, version))
     for names, items in groups.items():
-        fields = [Case._meta.get_field(name) for name in names]
-        times = {f.attname for f in fields if f.get_internal_type() == "DateTimeField"}
-        sql = (f"UPDATE {quote(Case._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-               f"WHERE {quote('id')} = %s AND {quote('version')} = %s")
-        attnames = [f.attname for f in fields]
-        rows = [[_value(case, name, name in times, moment) for name in attnames] + [case.pk, version]
-                for case, version in items]
-        with connection.cursor() as cursor:
+        sql, adapters = _setter(Case, names, using)
+        attnames = [Case._meta.get_field(name).attname for name in names]
+        rows = [[adapt(case.__dict__[name]) for adapt, name in zip(adapters, attnames, strict=True)]
+                + [case.pk, version] for case, version in items]
+        with connections[using].cursor() as cursor:
             cursor.executemany(sql, rows)
             if cursor.rowcount != len(rows):
-                raise StaleVersion(seen="?", current="?")
+                _stale(Case, items)
 
 
-def _value(case, attname: str, is_time: bool, moment):
-    value = case.__dict__[attname] if attname in case.__dict__ else getattr(case, attname)
-    return moment(value) if is_time and value is not None else value
+def _stale(model, items: list[tuple]) -> None:
+    """StaleVersion for the first of (object, expected version) whose row is at another."""
+    from urbanmgmt.errors import StaleVersion
+
+    stored = dict(model.objects.filter(pk__in=[obj.pk for obj, _v in items]).values_list("pk", "version"))
+    seen, current = next(((v, stored.get(obj.pk)) for obj, v in items if stored.get(obj.pk) != v), ("?", "?"))
+    raise StaleVersion(seen=seen, current=current)
 
 
 def locked_cases(ids: list[int], names: tuple[str, ...]) -> dict:
