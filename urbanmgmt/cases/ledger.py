@@ -53,15 +53,14 @@ class Ledger:
                                           description=description, address=address, request_type=request_type,
                                           external_ref=None, reported_at=reported_at, tickets=0)
         case.reported_at, case.updated_at = _as_read(case.reported_at), now
-        case.code = f"{timezone.localtime(case.reported_at).year}" \
-                    f"{rows.reserve_codes(timezone.localtime(case.reported_at).year, 1):07d}"
+        case.code = rows.case_codes(timezone.localtime(case.reported_at).year, 1)[0]
         self._new.append(case)
         self._events.append((case, now, actor, steps.main_role(actor), "report", "", State.REPORTED, "",
                              steps.report_payload(place.code, point.x, point.y, payload), case.version))
         return case, True
 
     def take(self, action: str, actor, case: Case, *, version: int, reason: str = "", **args) -> Case:
-        """The step `action` of steps.STEPS on the case in memory (services._take's rules)."""
+        """The step `action` of steps.STEPS on the case in memory (as services.py takes it)."""
         step = STEPS[action]
         args = steps.begin(step, reason, args)
         now = clock.now()

@@ -56,16 +56,16 @@ def insert_cases(cases: list) -> None:
         case._state.adding, case._state.db = False, "default"
 
 
-def reserve_codes(year: int, count: int) -> int:
-    """Take `count` case numbers of `year` at once (one UPDATE … RETURNING, SQLite ≥ 3.35
-    and PostgreSQL); returns the last one taken."""
+def case_codes(year: int, count: int) -> list[str]:
+    """`count` new case codes of `year` (year + 7-digit sequence), the numbers taken at
+    once by one UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL)."""
     with connections["default"].cursor() as cursor:
         cursor.execute("UPDATE cases_casesequence SET last = last + %s WHERE year = %s RETURNING last", [count, year])
         row = cursor.fetchone()
         if row is None:
             cursor.execute("INSERT INTO cases_casesequence (year, last) VALUES (%s, %s)", [year, count])
             row = (count,)
-    return row[0]
+    return [f"{year}{number:07d}" for number in range(row[0] - count + 1, row[0] + 1)]
 
 
 def case_id_by_reference(channel: str, external_ref: str) -> int | None:

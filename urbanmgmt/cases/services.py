@@ -97,7 +97,7 @@ def _by_reference(channel: str, external_ref: str) -> Case | None:
 
 def next_code(year: int) -> str:
     """Year + 7-digit sequence, from one UPDATE … RETURNING (SQLite ≥ 3.35, PostgreSQL)."""
-    return f"{year}{rows.reserve_codes(year, 1):07d}"
+    return rows.case_codes(year, 1)[0]
 
 
 # --- the transitions -------------------------------------------------------------------
@@ -309,9 +309,8 @@ def _number(cases: list[Case]) -> None:
     for case in cases:
         years.setdefault(timezone.localtime(case.reported_at).year, []).append(case)
     for year, of_year in years.items():
-        last = rows.reserve_codes(year, len(of_year))
-        for offset, case in enumerate(of_year):
-            case.code = f"{year}{last - len(of_year) + 1 + offset:07d}"
+        for case, code in zip(of_year, rows.case_codes(year, len(of_year)), strict=True):
+            case.code = code
 
 
 def link_many(actor, links: list[tuple[int, str, dict]]) -> set[int]:
