@@ -16,8 +16,10 @@ THREADS ?= 4
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
 TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk
 PYTEST_ARGS ?=
+# Which benchmarks `make bench` and `make bench-compare` run (e.g. BENCHES=bench_core); all by default.
+BENCHES ?=
 
-.PHONY: run test test-fast test-spatialite test-postgis bench setup system-run system-test migrate demo static lint clean
+.PHONY: run test test-fast test-spatialite test-postgis bench bench-compare setup system-run system-test migrate demo static lint clean hooks
 
 # --- installing -------------------------------------------------------------------------
 system-run:
@@ -90,8 +92,21 @@ test-postgis:
 	  DATABASE_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
 	fi
 
+# Each figure is appended to bench/history.jsonl with the commit, the date and the machine.
 bench: demo
-	@for script in bench/bench_*.py; do $(PY) $$script || exit 1; done
+	$(PY) bench/run.py record $(BENCHES)
+
+# Today's figures beside the last recorded ones; with REF=<commit> also beside the same
+# benchmarks run at that commit (a temporary git worktree), alternating, on this machine;
+# ROUNDS=3 runs each three times and shows the medians.
+bench-compare: setup
+	$(PY) bench/run.py compare $(if $(REF),--ref $(REF)) --rounds $(or $(ROUNDS),1) $(BENCHES)
+
+# The commit-msg hook that checks the house's commit convention (docs/CONTRIBUTING.md).
+hooks:
+	@dir=$$(git rev-parse --git-path hooks) && mkdir -p "$$dir" \
+	  && printf '#!/bin/sh\nexec python3 scripts/commit_subjects.py --file "$$1"\n' > "$$dir/commit-msg" \
+	  && chmod +x "$$dir/commit-msg" && echo "installed $$dir/commit-msg"
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -58,13 +58,13 @@ def build_city(db) -> tuple:
     from django.db import connection
     from django.utils import timezone
 
+    from demo.city import load_departments
     from urbanmgmt import dbstats
     from urbanmgmt.cases import services
     from urbanmgmt.cases.calendar_seed import seed_calendar
     from urbanmgmt.catalog.loader import load_catalog
     from urbanmgmt.catalog.models import Category
     from urbanmgmt.grids.importer import import_grids
-    from urbanmgmt.org.demo import load_departments
 
     load_catalog(settings.FIXTURES_DIR / "catalog" / "categories.json")
     load_departments(settings.FIXTURES_DIR / "demo" / "departments.json")

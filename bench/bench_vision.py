@@ -1,5 +1,5 @@
 """Benchmarks of the video pipeline (issue #5), on a fixed-camera street video composed from
-real photos (vision/worker/synth.py street_scene: 180 s at 10 fps over a kerb lane with a
+real photos (demo/synth.py street_scene: 180 s at 10 fps over a kerb lane with a
 no-parking zone; three vehicles park in it and leave, two of them one after the other at the
 same spot; one drives through it; traffic passes every 10–20 s in the travel lane in front,
 people walk along the pavement behind, one walks through the zone, two cloud shadows cross,
@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
-from vision.worker import synth  # noqa: E402
+from demo import synth  # noqa: E402
 from vision.worker.capture import Source  # noqa: E402
 from vision.worker.config import CameraConfig, WorkerConfig  # noqa: E402
 from vision.worker.detect import Detector  # noqa: E402

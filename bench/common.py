@@ -33,10 +33,10 @@ def setup_django(db_name: str) -> Path:
 def load_demo_city() -> None:
     from django.conf import settings
 
+    from demo.city import load_departments
     from urbanmgmt.cases.calendar_seed import seed_calendar
     from urbanmgmt.catalog.loader import load_catalog
     from urbanmgmt.grids.importer import import_grids
-    from urbanmgmt.org.demo import load_departments
 
     load_catalog(settings.FIXTURES_DIR / "catalog" / "categories.json")
     report = import_grids(settings.FIXTURES_DIR / "demo" / "haizhou_grids.geojson")

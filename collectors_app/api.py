@@ -24,7 +24,7 @@ from rest_framework.response import Response
 from collectors_app.evidence import flag
 from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases import services
-from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask
+from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, InspectionTask, is_overdue
 from urbanmgmt.cases.photos import read_uploads, signed_media_url
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput
@@ -161,9 +161,7 @@ def frequent_categories(request):
 
 def _open_tasks(user):
     mine = Q(inspector=user) | Q(inspector__isnull=True, case__grid__inspectors__user=user)
-    open_state = (Q(kind=InspectionTask.Kind.VERIFY, case__state=InspectionTask.OPEN_CASE_STATE["verify"])
-                  | Q(kind=InspectionTask.Kind.CHECK, case__state=InspectionTask.OPEN_CASE_STATE["check"]))
-    return InspectionTask.objects.filter(mine, open_state, done_at__isnull=True).distinct()
+    return InspectionTask.objects.open().filter(mine).distinct()
 
 
 @api_view(["GET"])
@@ -175,7 +173,7 @@ def tasks(request):
     rows = _open_tasks(request.user).select_related("case__category", "case__grid").order_by("due_at")
     return Response({"results": [{
         "id": t.pk, "kind": t.kind, "kind_display": t.get_kind_display(), "due_at": t.due_at,
-        "overdue": t.due_at < now,
+        "overdue": is_overdue(t.case.state, t.due_at, now),
         "case": {"code": t.case.code, "category_name": t.case.category.name_zh if t.case.category else "",
                  "description": t.case.description, "address": t.case.address, "lon": t.case.point.x,
                  "lat": t.case.point.y, "grid": t.case.grid.code},

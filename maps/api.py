@@ -27,7 +27,7 @@ ZOOM = OpenApiParameter("zoom", OpenApiTypes.INT, description="the map's zoom (0
 FILTERS = [OpenApiParameter(name, OpenApiTypes.STR, description=text) for name, text in (
     ("state", "states, comma-separated (default: the open ones)"), ("channel", "inspector, video, hotline, other"),
     ("category", "service codes, comma-separated"), ("department", "department code"),
-    ("reported_after", "ISO 8601"), ("reported_before", "ISO 8601"), ("overdue", "true: past the deadline only"),
+    ("reported_after", "ISO 8601"), ("reported_before", "ISO 8601"), ("overdue", "true: open, not suspended, past the deadline"),
     ("open", "true / false"))]
 
 

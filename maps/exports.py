@@ -14,7 +14,7 @@ import shapely
 from django.utils import timezone
 
 from maps.layers import counts_by_grid, filtered_cases, layer_cache
-from urbanmgmt.cases.models import OPEN_STATES
+from urbanmgmt.cases.models import is_overdue
 from urbanmgmt.grids.gisio import write_frame
 from urbanmgmt.grids.models import UnitGrid
 
@@ -39,12 +39,12 @@ TIME_COLUMNS = ("reported", "dispatched", "due", "closed")
 def cases_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
     cases = filtered_cases(user, params)
     if bbox is not None:
-        cases = cases.filter(grid_id__in=layer_cache().grids_in(bbox))
+        cases = cases.in_grids(layer_cache().grids_in(bbox))
     fields = list(CASE_COLUMNS.values())
     rows = list(cases.order_by("reported_at", "id").values_list(*fields, "point"))
     frame = pd.DataFrame([row[:-1] for row in rows], columns=list(CASE_COLUMNS), dtype=object)
     now, due, state = timezone.now(), fields.index("due_at"), fields.index("state")
-    frame["overdue"] = [bool(r[due] and r[state] in OPEN_STATES and r[due] < now) for r in rows]
+    frame["overdue"] = [is_overdue(r[state], r[due], now) for r in rows]
     for column in TIME_COLUMNS:
         frame[column] = [timezone.localtime(v).strftime("%Y-%m-%d %H:%M:%S") if v else None for v in frame[column]]
     frame["descr"] = [(text or "")[:254] for text in frame["descr"]]
@@ -59,7 +59,7 @@ def grids_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
     ids = cache.grids_in(bbox) if bbox is not None else None
     cases = filtered_cases(user, params)
     open_counts = counts_by_grid(cases, ids)
-    overdue_counts = counts_by_grid(cases.filter(due_at__lt=timezone.now()), ids)
+    overdue_counts = counts_by_grid(cases.overdue(timezone.now()), ids)
     grids = UnitGrid.objects.order_by("code")
     if ids is not None:
         grids = grids.filter(id__in=ids)

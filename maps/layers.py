@@ -29,11 +29,10 @@ from django.utils.translation import gettext as _
 from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.cases.api import CaseFilter
-from urbanmgmt.cases.models import OPEN_STATES, Case, Channel, State
+from urbanmgmt.cases.models import Case, Channel, State, is_overdue
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.models import Area
 from urbanmgmt.grids.services import grid_index
-from urbanmgmt.org.roles import visible_cases
 
 GRID_ZOOM = 15  # from here on, unit grids
 COMMUNITY_ZOOM = 13  # from here on (below GRID_ZOOM), communities; below, streets
@@ -159,8 +158,8 @@ def filtered_cases(user, params, default_open: bool = True):
     """The cases `user` may see that match the map's filters (those of the case API).
 
     With no `state` and no `open` given the map shows open cases (unless `default_open` is
-    false); `open=all` shows every case. `metric=overdue` keeps only the open ones past their
-    deadline.
+    false); `open=all` shows every case. `metric=overdue` keeps only the overdue ones
+    (`CaseQuerySet.overdue`: open, not suspended, past their deadline).
     """
     params = params.copy()
     for name, allowed in (("state", State.values), ("channel", Channel.values)):
@@ -174,8 +173,7 @@ def filtered_cases(user, params, default_open: bool = True):
         params["open"] = "true"
     if params.get("metric") == "overdue":
         params["overdue"] = "true"
-    queryset = visible_cases(user, Case.objects.all())
-    case_filter = CaseFilter(params, queryset=queryset)
+    case_filter = CaseFilter(params, queryset=Case.objects.visible_to(user))
     if not case_filter.is_valid():
         raise ValidationError(case_filter.errors)
     return case_filter.qs
@@ -184,7 +182,7 @@ def filtered_cases(user, params, default_open: bool = True):
 def counts_by_grid(cases, grid_ids: list[int] | None = None) -> dict[int, int]:
     """One GROUP BY: matching cases per grid (only the grids given, when given)."""
     if grid_ids is not None:
-        cases = cases.filter(grid_id__in=grid_ids)
+        cases = cases.in_grids(grid_ids)
     return dict(cases.order_by().values_list("grid_id").annotate(n=Count("id")).values_list("grid_id", "n"))
 
 
@@ -241,7 +239,7 @@ def case_layer(user, params, bbox, zoom: int) -> str:
     if level == "grid":
         total = sum(counts.get(g, 0) for g in grid_ids) if named is None else sum(counts.values())
         if zoom >= POINT_ZOOM or total <= limit:
-            rows = list(cases.filter(grid_id__in=grid_ids).order_by("-reported_at").values_list(*POINT_FIELDS)[:limit])
+            rows = list(cases.in_grids(grid_ids).order_by("-reported_at").values_list(*POINT_FIELDS)[:limit])
             features = [json.dumps(point_feature(row, cursor), ensure_ascii=False) for row in rows]
             return _collection(features, {"mode": "points", "cursor": cursor.isoformat(), "truncated": total > limit,
                                           "total": total})
@@ -268,7 +266,7 @@ def point_feature(row, now: dt.datetime) -> dict:
     properties = {
         "id": pk, "code": code, "state": state, "channel": channel, "urgency": urgency, "category": category or "",
         "description": (description or "")[:120], "address": address, "reported_at": _iso(reported_at),
-        "due_at": _iso(due_at), "overdue": bool(due_at and state in OPEN_STATES and due_at < now),
+        "due_at": _iso(due_at), "overdue": is_overdue(state, due_at, now),
         "version": version, "tickets": tickets,
     }
     lon, lat = point.coords[:2]
@@ -292,7 +290,7 @@ def changes(user, params, cursor: dt.datetime) -> dict:
     """Cases changed since `cursor`: those that match the filters as features, the rest as
     ids to take off the map; and the next cursor."""
     now = timezone.now()
-    changed = visible_cases(user, Case.objects.filter(updated_at__gt=cursor - OVERLAP))
+    changed = Case.objects.filter(updated_at__gt=cursor - OVERLAP).visible_to(user)
     ids = list(changed.order_by("updated_at").values_list("id", flat=True)[:MAX_CHANGES])
     if not ids:
         return {"cursor": now.isoformat(), "features": [], "removed": [], "more": False}

@@ -7,8 +7,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import Case, State
-from urbanmgmt.org.roles import visible_cases
+from urbanmgmt.cases.models import Case, State, is_late_to_sign, is_overdue
 
 FIELDS = ("id", "code", "state", "urgency", "category__name_zh", "address", "description", "dispatched_at",
           "sign_due_at", "signed_at", "due_at", "extension_requested_until", "rework_count", "return_count",
@@ -21,7 +20,7 @@ def queue(user) -> dict:
     """The sections of the workspace, each a list of rows sorted most urgent first."""
     now = timezone.now()
     soon = worktime.add_working_days(now, 1)
-    cases = visible_cases(user, Case.objects.all())
+    cases = Case.objects.visible_to(user)
     rows = list(cases.filter(Q(state=State.DISPATCHED) | Q(state__in=WAITING))
                 .order_by("due_at", "id").values(*FIELDS))
     sections = {"to_sign": [], "overdue": [], "due_soon": [], "in_hand": [], "waiting": []}
@@ -29,8 +28,8 @@ def queue(user) -> dict:
         row["return_until"] = (worktime.add_working_days(row["dispatched_at"], settings.RETURN_WITHIN_WORKING_DAYS)
                                if row["dispatched_at"] and row["state"] == State.DISPATCHED and not row["signed_at"]
                                else None)
-        row["late_to_sign"] = bool(row["sign_due_at"] and not row["signed_at"] and row["sign_due_at"] < now)
-        row["overdue"] = bool(row["due_at"] and row["due_at"] < now)
+        row["late_to_sign"] = is_late_to_sign(row["sign_due_at"], row["signed_at"], now)
+        row["overdue"] = is_overdue(row["state"], row["due_at"], now)
         if row["state"] in WAITING:
             sections["waiting"].append(row)
         elif not row["signed_at"]:

@@ -11,12 +11,12 @@ from urbanmgmt.grids.services import invalidate_grid_index
 def load_city(tmp_dir) -> None:
     """The catalogue, a 6 × 4 test grid layer (through the real importer), departments and
     ownership, the calendar of 2024–2026. Skipped when already there."""
+    from demo.city import load_departments
     from urbanmgmt.cases.calendar_seed import seed_calendar
     from urbanmgmt.cases.models import WorkDay
     from urbanmgmt.catalog.loader import load_catalog
     from urbanmgmt.grids.importer import import_grids
     from urbanmgmt.grids.models import UnitGrid
-    from urbanmgmt.org.demo import load_departments
 
     if UnitGrid.objects.exists():
         return

@@ -8,7 +8,10 @@ Rules:
   itself, and the package `__init__` files on its import path import nothing;
 - no import cycle between modules of the project, counting every import: one inside a function
   (or through `import_string`) only delays a cycle to the first call, it does not remove it;
-- no private name (leading underscore) imported from another module of the project.
+- no private name (leading underscore) imported from another module of the project;
+- nothing imports the demo app (`demo/`: the demo city, the simulated year, synthetic video)
+  but the demo app itself (its commands), the tests and the benchmarks, by statement or by a
+  dotted string naming one of its modules; production code keeps no generator.
 
 Each rule is a function over a `Tree` (module name → source), so the tests below feed it small
 synthetic trees to prove that it fails where it must.
@@ -25,13 +28,13 @@ ROOT = Path(__file__).resolve().parents[1]
 TOP_PACKAGES = ("urbanmgmt", "collectors_app", "vision", "maps", "demo", "tests", "bench")
 CORE = "urbanmgmt"
 CHANNELS = ("collectors_app", "vision", "maps")
+DEMO = "demo"
+DEMO_USERS = (DEMO, "tests", "bench")
 WORKER = "vision.worker"
 # The project's wiring: it names every app and URL module by design.
 WIRING = {"urbanmgmt.settings", "urbanmgmt.urls", "urbanmgmt.wsgi", "urbanmgmt.asgi"}
 # Known breaches, each with the issue that removes it; a breach that is gone must leave the list.
-KNOWN_CHANNEL_IMPORTS = {
-    ("urbanmgmt.org.demo", "vision.demo"): "issue #14 point 4: the demo city moves to its own app demo/",
-}
+KNOWN_CHANNEL_IMPORTS: dict[tuple[str, str], str] = {}
 STRING_IMPORTERS = {"import_string", "import_module", "__import__", "include"}
 DOTTED = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
@@ -169,6 +172,22 @@ def channel_imports_of_core(tree: Tree) -> list[tuple[str, str, str]]:
     return sorted(set(found))
 
 
+def demo_importers(tree: Tree) -> list[str]:
+    """Where a module outside `demo/`, the tests and the benchmarks names the demo app: an
+    import (at any depth, or through `import_string`) or a dotted string naming one of its
+    modules (`"demo.city.load_demo"`; a bare `"demo"` may be an app label or a word)."""
+    found = [f"{i.where()} imports {i.target}" for i in imports(tree)
+             if _top(i.source) not in DEMO_USERS and i.source not in WIRING and _in(i.target, DEMO)]
+    for name, source in tree.items():
+        if _top(name) in DEMO_USERS or name in WIRING:
+            continue
+        for node in ast.walk(_parse(source)):
+            if isinstance(node, ast.Constant) and isinstance(node.value, str) and DOTTED.fullmatch(node.value) \
+                    and _in(_resolve(tree, node.value), DEMO) and _resolve(tree, node.value) != DEMO:
+                found.append(f"{name}:{node.lineno} names {node.value}")
+    return sorted(set(found))
+
+
 def worker_breaches(tree: Tree) -> list[str]:
     """Imports of the worker (and of the package inits Python runs to reach it) that leave it."""
     on_path = {WORKER.rpartition(".")[0]}  # vision/__init__.py runs before the worker's code
@@ -265,6 +284,10 @@ def test_the_core_imports_no_channel_or_view():
     assert stale == set(), "no longer happens: remove it from KNOWN_CHANNEL_IMPORTS"
 
 
+def test_nothing_imports_the_demo_but_its_commands_tests_and_benchmarks():
+    assert demo_importers(TREE) == []
+
+
 def test_the_worker_imports_no_django_and_nothing_of_the_project():
     assert worker_breaches(TREE) == []
 
@@ -279,7 +302,7 @@ def test_no_private_name_is_imported_across_modules():
 
 def test_the_checker_sees_the_whole_project():
     assert {"urbanmgmt.cases.services", "vision.worker.pipeline", "maps.views", "collectors_app.api",
-            "bench.common"} <= set(TREE)
+            "bench.common", "demo.city", "demo.management.commands.load_demo"} <= set(TREE)
 
 
 # --- the checker fails where it must ----------------------------------------------------
@@ -306,6 +329,21 @@ def test_a_core_module_reaching_a_channel_by_string_or_inside_a_function_is_caug
 def test_a_channel_importing_the_core_is_allowed():
     tree = {"vision.services": "from urbanmgmt.cases import services\n", "urbanmgmt.cases.services": ""}
     assert channel_imports_of_core(tree) == []
+
+
+def test_a_production_module_importing_the_demo_is_caught():
+    tree = {
+        "demo": "", "demo.city": "def load_demo():\n    pass\n", "demo.synth": "",
+        "demo.management.commands.load_demo": "from demo.city import load_demo\n",
+        "urbanmgmt.org.services": "def go():\n    from demo.city import load_demo\n",
+        "vision.views": "from demo import synth\n",
+        "maps.layers": 'from django.utils.module_loading import import_string\nimport_string("demo.city.load_demo")\n',
+        "collectors_app.api": 'APP = "demo"\nHOST = "demo.example.org"\n',
+        "tests.test_x": "from demo.city import load_demo\n", "bench.bench_x": "import demo.synth\n",
+        "urbanmgmt.settings": 'INSTALLED_APPS = ["demo.apps.DemoConfig"]\n',
+    }
+    assert demo_importers(tree) == ["maps.layers:2 imports demo.city", "maps.layers:2 names demo.city.load_demo",
+                                    "urbanmgmt.org.services:2 imports demo.city", "vision.views:1 imports demo.synth"]
 
 
 def test_the_worker_importing_django_or_the_project_is_caught():

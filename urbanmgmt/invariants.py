@@ -11,9 +11,11 @@ after any later one.
 
 from collections.abc import Callable, Iterable
 
+from django.apps import AppConfig
 from django.db import connections, migrations, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.migrations.recorder import MigrationRecorder
+from django.db.models.signals import post_migrate
 
 # SpatiaLite's triggers on a geometry column: type and SRID checks (ggi, ggu) and the
 # geometry_columns_time stamps (tmi, tmu, tmd).
@@ -63,3 +65,9 @@ def reinstall_after_migrate(app_label: str, migration: str, install: Installer):
         if (app_label, migration) in MigrationRecorder(connection).applied_migrations():
             install(connection)
     return receiver
+
+
+def keep(app_config: AppConfig, migration: str, install: Installer) -> None:
+    """Keep an app's invariants through every `migrate`: its installer runs again after it."""
+    post_migrate.connect(reinstall_after_migrate(app_config.label, migration, install), sender=app_config,
+                         weak=False, dispatch_uid=f"{app_config.label}.invariants")

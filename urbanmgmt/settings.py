@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "collectors_app",
     "vision",
     "maps",
+    "demo",  # the demo city and the simulated year: load_demo, simulate_year
     "urbanmgmt.org.apps.LoginProtectionConfig",  # django-axes
 ]
 
@@ -93,7 +94,7 @@ if DATABASE_URL:
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.contrib.gis.db.backends.spatialite",
+            "ENGINE": "urbanmgmt.spatialite",
             "NAME": envstr("SQLITE_PATH", str(VAR_DIR / "urbanmgmt.sqlite3")),
             "OPTIONS": {
                 # IMMEDIATE: a writer takes the lock when its transaction starts, so two

@@ -9,19 +9,18 @@ from django.shortcuts import render
 from django.views.static import serve
 
 from urbanmgmt.cases.access import may_see_media
-from urbanmgmt.cases.models import OPEN_STATES, Case
+from urbanmgmt.cases.models import Case
 from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, HANDLER, MANAGER, ROLES, has_role, roles_of, visible_cases
+from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, HANDLER, MANAGER, ROLES, has_role, roles_of
 
 
 @login_required
 def home(request):
     roles = [ROLES[r] for r in ROLES if r in roles_of(request.user)]
-    cases = visible_cases(request.user, Case.objects.all())
     context = {
         "roles": roles,
-        "open_cases": cases.filter(state__in=OPEN_STATES).count(),
+        "open_cases": Case.objects.visible_to(request.user).open().count(),
         "grids": UnitGrid.objects.count(),
         "database": connection.vendor,
         "can_map": has_role(request.user, DISPATCHER, MANAGER, ADMIN),

@@ -6,7 +6,7 @@ object of the kind (one letter): Y the persona gets it (200 with the object, or 
 completed without a result, 400: found, body refused), N it does not (401/403/404, a
 redirect to the login page, or a list without the object).
 
-Who sees a case (urbanmgmt/org/roles.py visible_cases): an inspector its own reports and the
+Who sees a case (urbanmgmt/cases/models.py Case.objects.visible_to): an inspector its own reports and the
 cases of its grids (the own side's video case lies in the inspector's grids); a handler its
 department's cases; a video analyst the video channel; the command centre (dispatcher,
 manager, admin) every case. Photos follow their case; originals (GPS EXIF) are the command

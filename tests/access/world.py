@@ -148,9 +148,9 @@ def _worker_key():
 def _candidate(people: dict, side: str, n: int, worker, department):
     """The side's camera raises a candidate (a snapshot with a person, a frame strip); the
     analyst confirms it; the dispatcher sends the video case to the side's department."""
+    from demo import synth
     from vision import services as vision
     from vision.models import Camera, Zone
-    from vision.worker import synth
 
     calibration = [[[x, y], [point_in(c, r).x, point_in(c, r).y]] for (x, y), (c, r) in zip(IMAGE_CORNERS, LATTICE[side],
                                                                                             strict=True)]

@@ -6,7 +6,7 @@ from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.test import Client
 
-from urbanmgmt.org.demo import ensure_accounts
+from demo.city import ensure_accounts
 
 
 @pytest.mark.parametrize("password", ["20240315123456", "13812345678", "3207060060010"])

@@ -5,12 +5,12 @@ a zone is drawn by clicking its corners on the camera's picture. Nothing leaves 
 
 import pytest
 
+from demo import synth
 from tests.browser.conftest import log_in
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
 from urbanmgmt.cases.models import Case
 from vision.models import CandidateEvent
-from vision.worker import synth
 from vision.worker.output import snapshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -74,8 +74,7 @@ def test_installing_twice_changes_nothing(people, category):
 def test_a_table_rebuild_by_a_later_migration_loses_no_trigger(city):
     before = triggers()
     assert before and geometry_triggers() == set()
-    # What a migration altering a column does on SQLite. The history first: while its DELETE
-    # trigger names cases_case, SQLite refuses to rebuild cases_case (loudly, at the migration).
+    # What a migration altering a column does on SQLite.
     with connection.schema_editor() as editor:
         for model in (CaseEvent, Case):
             editor._remake_table(model)
@@ -84,3 +83,32 @@ def test_a_table_rebuild_by_a_later_migration_loses_no_trigger(city):
     assert geometry_triggers()  # RecoverGeometryColumn brought SpatiaLite's back
     call_command("migrate", verbosity=0)
     assert triggers() == before
+
+
+def scratch_field(name: str):
+    from django.db import models
+
+    field = models.CharField(max_length=5, default="x")
+    field.set_attributes_from_name(name)
+    return field
+
+
+@pytest.mark.skipif(not is_spatialite(connection), reason="SQLite rebuilds tables; PostgreSQL alters them")
+@pytest.mark.django_db(transaction=True)
+def test_a_later_migration_can_alter_the_case_and_ticket_tables(empty_history_after, city, people, category):
+    """What a later migration adding a column does on SQLite, with every trigger installed: the
+    history's DELETE trigger names cases_case, and ticket points have no spatial index."""
+    from urbanmgmt.hotline.models import HotlineTicket
+
+    event = report_case(people.inspector, category).events.get()
+    before = triggers()
+    for model in (Case, HotlineTicket):
+        field = scratch_field("scratch_column")
+        with connection.schema_editor() as editor:
+            editor.add_field(model, field)
+        with connection.schema_editor() as editor:
+            editor.remove_field(model, field)
+    call_command("migrate", verbosity=0)
+    assert triggers() == before
+    assert_history_refuses_an_update(event)
+    assert Case.objects.filter(pk=event.case_id).exists()

@@ -3,9 +3,9 @@ answered at intake, address-only tickets, the unplaced and the review queues; on
 
 import pytest
 
+from demo.tickets import SOURCE, load_hotline_demo
 from tests.builders import report_case
 from urbanmgmt.cases.models import Case
-from urbanmgmt.hotline.demo import SOURCE, load_hotline_demo
 from urbanmgmt.hotline.models import HotlineTicket, TicketState
 
 pytestmark = pytest.mark.django_db

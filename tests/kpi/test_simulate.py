@@ -6,8 +6,8 @@ import pytest
 from django.db.models import Count
 from django.utils import timezone
 
+from demo.simulate import Scale, Simulator
 from urbanmgmt.cases.models import Case, CaseEvent
-from urbanmgmt.kpi.simulate import Scale, Simulator
 
 pytestmark = pytest.mark.django_db
 

@@ -8,7 +8,6 @@ from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.models import Area, UnitGrid
 from urbanmgmt.org.models import Department, OwnershipRule
-from urbanmgmt.org.roles import visible_cases
 from urbanmgmt.org.services import suggest_department
 
 pytestmark = pytest.mark.django_db
@@ -67,23 +66,23 @@ def test_a_handler_sees_only_its_departments_cases(people):
     mine = services.file(people.dispatcher, mine, version=1)
     services.dispatch(people.dispatcher, mine, version=2, department=Department.objects.get(code="HZ-HWC"))
     report_case(people.inspector, cat("E0102"))
-    assert list(visible_cases(people.handler, Case.objects.all())) == [Case.objects.get(pk=mine.pk)]
-    assert not visible_cases(people.other_handler, Case.objects.all()).exists()
+    assert list(Case.objects.visible_to(people.handler)) == [Case.objects.get(pk=mine.pk)]
+    assert not Case.objects.visible_to(people.other_handler).exists()
 
 
 def test_an_inspector_sees_own_reports_and_cases_of_its_grids(people):
     other = make_person("other_inspector", "inspector", grids=[])
     in_my_grid = report_case(other, cat("E0102"), col=0.5)   # street 320706006: the fixture inspector's grids
     elsewhere = report_case(other, cat("E0102"), col=4.5)
-    seen = set(visible_cases(people.inspector, Case.objects.all()))
+    seen = set(Case.objects.visible_to(people.inspector))
     assert in_my_grid in seen and elsewhere not in seen
-    assert set(visible_cases(other, Case.objects.all())) == {in_my_grid, elsewhere}
+    assert set(Case.objects.visible_to(other)) == {in_my_grid, elsewhere}
 
 
 def test_outsiders_see_nothing_and_dispatchers_everything(people):
     report_case(people.inspector, cat("E0102"))
-    assert not visible_cases(people.outsider, Case.objects.all()).exists()
-    assert visible_cases(people.dispatcher, Case.objects.all()).count() == 1
+    assert not Case.objects.visible_to(people.outsider).exists()
+    assert Case.objects.visible_to(people.dispatcher).count() == 1
 
 
 def test_the_catalogue_holds_both_families(city):

@@ -6,8 +6,8 @@ import os
 import pytest
 from PIL import Image
 
+from demo import synth
 from tests.builders import point_in
-from vision.worker import synth
 
 MODELS = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "..", "shared",
                       "data", "models")

@@ -220,7 +220,7 @@ def test_a_zone_drawn_on_the_camera_page_is_saved(camera, people, client):
 
 
 def test_the_demo_cameras_are_calibrated_over_the_city_once(city):
-    from vision.demo import load_vision_demo
+    from demo.cameras import load_vision_demo
 
     assert load_vision_demo(log=lambda *_: None, candidates=False) == 2
     assert load_vision_demo(log=lambda *_: None, candidates=False) == 2

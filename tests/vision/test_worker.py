@@ -13,8 +13,8 @@ import time
 
 import pytest
 
+from demo import synth
 from tests.vision.conftest import WEIGHTS
-from vision.worker import synth
 from vision.worker.config import WorkerConfig, fetch_cameras
 from vision.worker.output import Sender, Spool
 from vision.worker.pipeline import Worker
@@ -107,7 +107,7 @@ def test_the_cli_shows_progress_and_stops_cleanly_on_sigterm(live_server, camera
 
 
 def test_the_demo_records_the_candidates_of_a_real_worker_run_once(city, settings, empty_history_after):
-    from vision.demo import load_vision_demo
+    from demo.cameras import load_vision_demo
     from vision.models import CandidateEvent
 
     settings.VISION_WEIGHTS = WEIGHTS

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from django.db.models import Q
 
 from urbanmgmt.cases.models import Case
-from urbanmgmt.org.roles import may_see_originals, visible_cases
+from urbanmgmt.org.roles import may_see_originals
 
 ORIGINAL, DISPLAY, THUMBNAIL = "original", "display", "thumb"
 _EVIDENCE = re.compile(r"^evidence/(original|display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.[a-z0-9]+$")
@@ -56,4 +56,4 @@ def case_media_resolver(user, path: str) -> bool:
     if kind == ORIGINAL and not may_see_originals(user):
         return False
     owners = Case.objects.filter(Q(media__sha256=sha256) & Q(**{f"media__{column}": path}))
-    return visible_cases(user, owners).exists()
+    return owners.visible_to(user).exists()

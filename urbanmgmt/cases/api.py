@@ -1,7 +1,6 @@
 """The case API: GeoJSON list with filters, detail with history, report, one POST per step."""
 
 import django_filters
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -12,7 +11,7 @@ from rest_framework.response import Response
 
 from urbanmgmt.api_guards import CheckedInBBoxFilter, FeatureCollectionPagination
 from urbanmgmt.cases import services
-from urbanmgmt.cases.models import OPEN_STATES, Case, CaseMedia, Channel, State
+from urbanmgmt.cases.models import Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
 from urbanmgmt.cases.serializers import (
     CaseCreateSerializer,
@@ -22,7 +21,6 @@ from urbanmgmt.cases.serializers import (
 )
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.errors import InvalidInput
-from urbanmgmt.org.roles import visible_cases
 from urbanmgmt.org.services import suggest_department
 
 
@@ -54,15 +52,15 @@ class CaseFilter(django_filters.FilterSet):
         fields = []
 
     def filter_overdue(self, queryset, name, value):
-        late = Q(due_at__lt=timezone.now(), state__in=OPEN_STATES)
-        return queryset.filter(late) if value else queryset.exclude(late)
+        now = timezone.now()
+        return queryset.overdue(now) if value else queryset.not_overdue(now)
 
     def filter_signing_counted(self, queryset, name, value):
-        counted = Q(sign_due_at__isnull=False) & (Q(signed_at__isnull=False) | Q(sign_due_at__lt=timezone.now()))
-        return queryset.filter(counted) if value else queryset.exclude(counted)
+        now = timezone.now()
+        return queryset.signing_counted(now) if value else queryset.signing_not_counted(now)
 
     def filter_open(self, queryset, name, value):
-        return queryset.filter(state__in=OPEN_STATES) if value else queryset.exclude(state__in=OPEN_STATES)
+        return queryset.open() if value else queryset.not_open()
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -78,7 +76,7 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         queryset = Case.objects.select_related("category", "department", "grid")
         if self.action == "retrieve":
             queryset = queryset.select_related("community", "street").prefetch_related("events__actor", "media")
-        return visible_cases(self.request.user, queryset).order_by("-reported_at", "-id")
+        return queryset.visible_to(self.request.user).order_by("-reported_at", "-id")
 
     def get_serializer_class(self):
         if self.action == "create":

@@ -24,9 +24,8 @@ class CasesConfig(AppConfig):
 
         from urbanmgmt import dbstats
         from urbanmgmt.cases import invariants
-        from urbanmgmt.invariants import reinstall_after_migrate
+        from urbanmgmt.invariants import keep
 
         post_migrate.connect(dbstats.after_migrate, sender=self)
-        post_migrate.connect(reinstall_after_migrate("cases", "0010_invariants", invariants.install), sender=self,
-                             weak=False, dispatch_uid="cases.invariants")
+        keep(self, "0010_invariants", invariants.install)
         request_finished.connect(dbstats.now_and_then, dispatch_uid="urbanmgmt.dbstats")

@@ -9,9 +9,8 @@ every `migrate` (see urbanmgmt/invariants.py):
   CPU time of a 12345 import). The checks are the field's own: every write goes through the
   PointField or cases.rows.RowInserter (a POINT in srid 4326); the stamps are read by nothing.
 
-SQLite refuses to rebuild cases_case while the history's DELETE trigger names it ("error in
-trigger caseevent_no_delete"): a migration altering Case there starts with
-RunPython(lambda apps, editor: remove(editor.connection)); the migrate puts them back.
+A later migration may alter cases_case on SQLite although the DELETE trigger names it: the
+project's SpatiaLite backend (urbanmgmt/spatialite/) rebuilds tables the way SQLite documents.
 """
 
 from django.db.backends.base.base import BaseDatabaseWrapper

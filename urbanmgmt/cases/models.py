@@ -1,8 +1,19 @@
-"""One case table for every channel, its media, and its append-only history."""
+"""One case table for every channel, its media, and its append-only history.
+
+The rules derived from a case's columns ("open", "overdue", "due in a period", "visible to
+this user") are defined once, on `CaseQuerySet` (`Case.objects`), with a plain function
+beside a rule that fast paths also apply to rows already read (`is_overdue`).
+"""
+
+import datetime as dt
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.gis.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+from urbanmgmt.org import roles as R
 
 
 class Channel(models.TextChoices):
@@ -28,6 +39,90 @@ class State(models.TextChoices):
 
 OPEN_STATES = (State.REPORTED, State.FILED, State.DISPATCHED, State.RETURNED, State.HANDLED,
                State.CHECKING, State.CHECKED, State.SUSPENDED)
+# States whose deadline clock is stopped: a suspended case (挂账, DOMAIN §4) waits on a
+# problem that cannot be solved now and is taken out of what is due (DOMAIN §9: 按期结案 ÷
+# (应结案 − 缓办)), so it is never overdue, nor due, while it stays suspended.
+CLOCK_STOPPED = (State.SUSPENDED,)
+RUNNING_STATES = tuple(state for state in OPEN_STATES if state not in CLOCK_STOPPED)
+
+
+def is_overdue(state: str, due_at: dt.datetime | None, at: dt.datetime) -> bool:
+    """Whether a case in `state` with deadline `due_at` is overdue at `at`: the row-level form
+    of `CaseQuerySet.overdue`, for fast paths that hold the columns already."""
+    return due_at is not None and state in RUNNING_STATES and due_at < at
+
+
+def overdue_condition(at: dt.datetime) -> Q:
+    """The SQL form of `is_overdue` (a NULL deadline never compares less: not overdue)."""
+    return Q(state__in=RUNNING_STATES, due_at__lt=at)
+
+
+def is_late_to_sign(sign_due_at: dt.datetime | None, signed_at: dt.datetime | None, at: dt.datetime) -> bool:
+    """Whether a dispatched case is still unsigned past its time to sign at `at` (DOMAIN §5:
+    sign within 2 working hours)."""
+    return sign_due_at is not None and signed_at is None and sign_due_at < at
+
+
+def signing_counted_condition(at: dt.datetime) -> Q:
+    """The cases the on-time signing rate counts at `at`: with a time to sign, and signed or
+    late to sign (one still inside its time is not decided yet)."""
+    return Q(sign_due_at__isnull=False) & (Q(signed_at__isnull=False) | Q(sign_due_at__lt=at))
+
+
+class CaseQuerySet(models.QuerySet):
+    """`Case.objects`: the derived rules, each written once, for every list of cases."""
+
+    def open(self) -> "CaseQuerySet":
+        """Cases still in the loop: neither closed, rejected nor voided (suspended ones are open)."""
+        return self.filter(state__in=OPEN_STATES)
+
+    def not_open(self) -> "CaseQuerySet":
+        """Every case that `open()` leaves out: closed, rejected or voided."""
+        return self.exclude(state__in=OPEN_STATES)
+
+    def overdue(self, at: dt.datetime) -> "CaseQuerySet":
+        """Open cases, their clock running (not suspended), past their deadline at `at`."""
+        return self.filter(overdue_condition(at))
+
+    def not_overdue(self, at: dt.datetime) -> "CaseQuerySet":
+        """Every case that `overdue(at)` leaves out."""
+        return self.exclude(overdue_condition(at))
+
+    def signing_counted(self, at: dt.datetime) -> "CaseQuerySet":
+        """Cases whose signing is decided at `at`: signed, or past their time to sign."""
+        return self.filter(signing_counted_condition(at))
+
+    def signing_not_counted(self, at: dt.datetime) -> "CaseQuerySet":
+        """Every case that `signing_counted(at)` leaves out."""
+        return self.exclude(signing_counted_condition(at))
+
+    def due_between(self, start: dt.datetime, end: dt.datetime, suspended: bool = False) -> "CaseQuerySet":
+        """Cases whose deadline falls in [start, end), the base of the on-time rates; the
+        suspended ones are left out (their clock stopped) unless `suspended` is true."""
+        cases = self.filter(due_at__gte=start, due_at__lt=end)
+        return cases if suspended else cases.exclude(state__in=CLOCK_STOPPED)
+
+    def in_grids(self, grid_ids: Iterable[int]) -> "CaseQuerySet":
+        """Cases of the unit grids `grid_ids` (the map's box, cut into grids)."""
+        return self.filter(grid_id__in=grid_ids)
+
+    def visible_to(self, user) -> "CaseQuerySet":
+        """The cases `user` may see: the command centre every case, a department handler its
+        department's, an inspector its own reports and the cases of its grids, a video analyst
+        the video channel, anyone else none. Also the rule for their photos (cases/access.py)."""
+        roles = R.roles_of(user)
+        if roles & set(R.COMMAND_CENTRE):
+            return self
+        condition = Q(pk__in=[])
+        if R.HANDLER in roles and R.department_of(user):
+            condition |= Q(department_id=R.department_of(user))
+        if R.INSPECTOR in roles:
+            condition |= Q(reporter=user) | Q(grid__inspectors__user=user)
+        if R.ANALYST in roles:
+            condition |= Q(channel=Channel.VIDEO)
+        # The OR over the grid's inspectors joins one row per inspector of the grid: without
+        # DISTINCT a case would come once for each of them.
+        return self.filter(condition).distinct() if R.INSPECTOR in roles else self.filter(condition)
 
 
 class RequestType(models.TextChoices):
@@ -113,6 +208,8 @@ class Case(models.Model):
         help_text=_("How many 12345 tickets are linked to this case (kept by the link and unlink services)."))
     version = models.PositiveIntegerField(_("version"), default=1)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("case")
@@ -226,6 +323,17 @@ class WorkDay(models.Model):
         return f"{self.date} {'workday' if self.is_workday else 'holiday'} {self.name}"
 
 
+class InspectionTaskQuerySet(models.QuerySet):
+    """`InspectionTask.objects`: which errands are still to do."""
+
+    def open(self) -> "InspectionTaskQuerySet":
+        """Tasks not done whose case is still in the state that asked for them."""
+        waiting = Q(pk__in=[])
+        for kind, state in InspectionTask.OPEN_CASE_STATE.items():
+            waiting |= Q(kind=kind, case__state=state)
+        return self.filter(waiting, done_at__isnull=True)
+
+
 class InspectionTask(models.Model):
     """An inspector's errand to a case's place: verify a report (核实) or check a fix (核查).
 
@@ -258,6 +366,8 @@ class InspectionTask(models.Model):
                                 verbose_name=_("done by"))
     result = models.CharField(_("result"), max_length=12, choices=Result.choices, blank=True)
     note = models.TextField(_("note"), blank=True)
+
+    objects = InspectionTaskQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("inspection task")

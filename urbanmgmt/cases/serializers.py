@@ -7,7 +7,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from urbanmgmt.api_guards import BoundedJSONField
-from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType
+from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType, is_overdue
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import parse_lon_lat, parse_point
 from urbanmgmt.moments import MomentField
@@ -29,7 +29,7 @@ class CaseFeatureSerializer(GeoFeatureModelSerializer):
                   "department_name", "grid", "address", "description", "reported_at", "due_at", "overdue", "version"]
 
     def get_overdue(self, case) -> bool:
-        return bool(case.due_at and case.state in OPEN_STATES and case.due_at < timezone.now())
+        return is_overdue(case.state, case.due_at, timezone.now())
 
 
 class CaseEventSerializer(serializers.ModelSerializer):

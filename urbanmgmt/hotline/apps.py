@@ -9,13 +9,10 @@ class HotlineConfig(AppConfig):
     verbose_name = _("12345 hotline")
 
     def ready(self):
-        from django.db.models.signals import post_migrate
-
         from urbanmgmt.hotline import invariants
-        from urbanmgmt.invariants import reinstall_after_migrate
+        from urbanmgmt.invariants import keep
 
-        post_migrate.connect(reinstall_after_migrate("hotline", "0003_spatialite_point_triggers", invariants.install),
-                             sender=self, weak=False, dispatch_uid="hotline.invariants")
+        keep(self, "0003_spatialite_point_triggers", invariants.install)
 
         from urbanmgmt.hotline.redaction import check_rules
 

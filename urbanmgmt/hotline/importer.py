@@ -35,6 +35,7 @@ from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
 from urbanmgmt.hotline.readers import ERROR, parse_time
 from urbanmgmt.moments import refusal
+from urbanmgmt.sqlchunks import chunks, filtered_in, placeholders
 
 # 5,000: 8 % less CPU than 2,000 (fewer commits and savepoints, index pages written once);
 # the writer lock is held for the writes of a batch only (about 0.7 s), progress comes per batch.
@@ -442,14 +443,13 @@ def _existing(source: str, ids: list[str]) -> dict[str, HotlineTicket]:
     loaded."""
     table, numbers = connection.ops.quote_name(HotlineTicket._meta.db_table), []
     with connection.cursor() as cursor:
-        for chunk in range(0, len(ids), 500):
-            part = ids[chunk:chunk + 500]
+        for part in chunks(ids):
             cursor.execute(f"SELECT external_id FROM {table} WHERE source = %s "  # noqa: S608 (our table's name)
-                           f"AND external_id IN ({', '.join(['%s'] * len(part))})", [source, *part])
+                           f"AND external_id IN ({placeholders(len(part))})", [source, *part])
             numbers += [number for (number,) in cursor.fetchall()]
     found = {}
-    for chunk in range(0, len(numbers), 500):
-        for ticket in HotlineTicket.objects.filter(source=source, external_id__in=numbers[chunk:chunk + 500]):
+    for tickets in filtered_in(HotlineTicket.objects.filter(source=source), "external_id", numbers):
+        for ticket in tickets:
             found[ticket.external_id] = ticket
     return found
 

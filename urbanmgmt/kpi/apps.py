@@ -30,15 +30,14 @@ class KpiConfig(AppConfig):
 
     def ready(self):
         from django.apps import apps
-        from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
+        from django.db.models.signals import m2m_changed, post_save, pre_save
 
         from urbanmgmt.cases import rows
-        from urbanmgmt.invariants import reinstall_after_migrate
+        from urbanmgmt.invariants import keep
         from urbanmgmt.kpi import daily, invariants
         from urbanmgmt.org.models import Profile
 
-        post_migrate.connect(reinstall_after_migrate("kpi", "0007_invariants", invariants.install), sender=self,
-                             weak=False, dispatch_uid="kpi.invariants")
+        keep(self, "0007_invariants", invariants.install)
         for label in NAMING:
             pre_save.connect(_renamed, sender=apps.get_model(label), dispatch_uid=f"kpi.daily.{label}")
         m2m_changed.connect(_grids_reassigned, sender=Profile.grids.through, dispatch_uid="kpi.daily.grids")

@@ -19,6 +19,7 @@ from urbanmgmt.cases.models import Case, CaseEvent, Channel, InspectionTask, Req
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.scope import COLLECT_CHANNELS
 from urbanmgmt.org.models import Department
+from urbanmgmt.sqlchunks import filtered_in
 
 Counts = dict[str, tuple[int, int]]
 
@@ -88,9 +89,8 @@ def dispatched_in_time(start, end) -> Counts:
     # Filing times of those cases only, by primary key (a day's dispatches: a few queries).
     filed_by_id: dict[int, np.datetime64] = {}
     unique_ids = np.unique(ids).tolist()
-    for chunk in range(0, len(unique_ids), 900):
-        found = columns(Case.objects.filter(pk__in=unique_ids[chunk:chunk + 900]).order_by(), ("id", "filed_at"),
-                        moments=("filed_at",))
+    for cases in filtered_in(Case.objects.order_by(), "pk", unique_ids):
+        found = columns(cases, ("id", "filed_at"), moments=("filed_at",))
         filed_by_id.update(zip(found["id"].tolist(), found["filed_at"], strict=True))
     filed = np.array([filed_by_id.get(i, np.datetime64("NaT")) for i in ids.tolist()], dtype="datetime64[us]")
     at = cols["at"]
@@ -122,11 +122,10 @@ def dispatched_accurately(start, end) -> Counts:
     rows = {row["actor_id"]: row for row in dispatched.values("actor_id").annotate(n=Count("id"), d=Count("id"))
             .order_by()}
     ids = sorted(set(dispatched.values_list("case_id", flat=True).order_by()))
-    for chunk in range(0, len(ids), 500):
+    steps = CaseEvent.objects.filter(action__in=("dispatch", "approve_return"))
+    for events in filtered_in(steps, "case_id", ids):
         last: dict[int, tuple] = {}  # case → its latest dispatch so far (at, actor)
-        for case_id, action, at, actor in (CaseEvent.objects.filter(case_id__in=ids[chunk:chunk + 500],
-                                                                    action__in=("dispatch", "approve_return"))
-                                           .values_list("case_id", "action", "at", "actor_id").order_by("at", "id")):
+        for case_id, action, at, actor in events.values_list("case_id", "action", "at", "actor_id").order_by("at", "id"):
             if action == "dispatch":
                 last[case_id] = (at, actor)
             elif case_id in last:
@@ -136,20 +135,19 @@ def dispatched_accurately(start, end) -> Counts:
     return _by_username(list(rows.values()), "actor_id")
 
 
-def _department(num: Q, den: Q, date_field: str):
+def _department(num: Q):
     def compute(start, end) -> Counts:
         # Grouped by id over the date range alone (the covering kpi_case_due index), named after.
-        rows = (Case.objects.filter(**{f"{date_field}__gte": start, f"{date_field}__lt": end})
-                .filter(den).values("department_id")
+        rows = (Case.objects.due_between(start, end).values("department_id")
                 .annotate(n=Count("id", filter=num), d=Count("id")).order_by())
         codes = dict(Department.objects.values_list("pk", "code"))
         return {codes[row["department_id"]]: (row["n"], row["d"]) for row in rows if row["department_id"] is not None}
     return compute
 
 
-def _area(num: Q, den: Q):
+def _area(num: Q, suspended: bool = False):
     def compute(start, end) -> Counts:
-        rows = (Case.objects.filter(due_at__gte=start, due_at__lt=end).filter(den).values("street_id")
+        rows = (Case.objects.due_between(start, end, suspended=suspended).values("street_id")
                 .annotate(n=Count("id", filter=num), d=Count("id")).order_by())
         codes = dict(Area.objects.filter(level="street").values_list("pk", "code"))
         return {codes[row["street_id"]]: (row["n"], row["d"]) for row in rows if row["street_id"] in codes}
@@ -159,7 +157,6 @@ def _area(num: Q, den: Q):
 CLOSED = Q(state=State.CLOSED)
 HANDLED_ON_TIME = Q(handled_at__isnull=False, handled_at__lte=F("due_at")) | Q(closed_at__isnull=False,
                                                                                closed_at__lte=F("due_at"))
-NOT_SUSPENDED = ~Q(state=State.SUSPENDED)
 
 INDICATORS = {i.key: i for i in [
     Indicator("valid_report_rate", _("Valid-report rate"), "inspector", _("filed ÷ reports"), True, valid_report),
@@ -175,14 +172,15 @@ INDICATORS = {i.key: i for i in [
     Indicator("dispatch_accuracy", _("Accurate dispatch rate"), "dispatcher", _("(dispatches − returns) ÷ dispatches"),
               True, dispatched_accurately),
     Indicator("closure_rate", _("Closure rate"), "department", _("closed ÷ due to be closed"), True,
-              _department(CLOSED, NOT_SUSPENDED, "due_at")),
+              _department(CLOSED)),
     Indicator("on_time_handling", _("On-time handling rate"), "department", _("handled on time ÷ due to be handled"), True,
-              _department(HANDLED_ON_TIME, NOT_SUSPENDED, "due_at")),
+              _department(HANDLED_ON_TIME)),
     Indicator("rework_rate", _("Rework rate"), "department", _("reworked ÷ due to be closed"), False,
-              _department(Q(rework_count__gt=0), NOT_SUSPENDED, "due_at")),
-    Indicator("area_closure_rate", _("Closure rate"), "area", _("closed ÷ due to be closed"), True, _area(CLOSED, Q())),
+              _department(Q(rework_count__gt=0))),
+    Indicator("area_closure_rate", _("Closure rate"), "area", _("closed ÷ due to be closed"), True,
+              _area(CLOSED, suspended=True)),
     Indicator("area_on_time_closure", _("On-time closure rate"), "area",
               _("closed on time ÷ (due to be closed − suspended)"), True,
-              _area(CLOSED & Q(closed_at__lte=F("due_at")), NOT_SUSPENDED)),
+              _area(CLOSED & Q(closed_at__lte=F("due_at")))),
 ]}
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import Case, CaseEvent, Channel, RequestType, State
+from urbanmgmt.cases.models import CLOCK_STOPPED, Case, CaseEvent, Channel, RequestType, State
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import cases_url
 
@@ -63,7 +63,7 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
             dispatched_after=start.isoformat(), dispatched_before=end.isoformat(), signing_counted="true", **where)),
         "on_time_completion": _ratio(*completion, cases_url(
             due_after=start.isoformat(), due_before=min(end, now).isoformat(),
-            state=",".join(s for s in State.values if s != State.SUSPENDED), **where)),
+            state=",".join(s for s in State.values if s not in CLOCK_STOPPED), **where)),
         "dispatch_accuracy": _ratio(dispatches - min(returns, dispatches), dispatches),
         "satisfaction": _ratio(happy, reached, note="" if reached else NO_CALLBACKS),
         "actual_resolution": _ratio(solved, asked, note="" if asked else NO_CALLBACKS),
@@ -95,15 +95,14 @@ def _counted(rows, street: str | None, keys: tuple = (), **counts) -> dict:
 
 def _signing(cases, start, end, per_street: bool = False) -> dict:
     """Signed on time ÷ dispatched with a signing deadline that was signed or is past."""
-    counted = cases.filter(dispatched_at__gte=start, dispatched_at__lt=end, sign_due_at__isnull=False).filter(
-        Q(signed_at__isnull=False) | Q(sign_due_at__lt=timezone.now()))
+    counted = cases.filter(dispatched_at__gte=start, dispatched_at__lt=end).signing_counted(timezone.now())
     return _counted(counted, "street_id" if per_street else None, n=Count("id", filter=Q(signed_at__lte=F("sign_due_at"))),
                     d=Count("id"))
 
 
 def _completion(cases, start, end, per_street: bool = False) -> dict:
     """Handled or closed by the deadline ÷ due (not suspended) in the period, up to now."""
-    due = cases.filter(due_at__gte=start, due_at__lt=min(end, timezone.now())).exclude(state=State.SUSPENDED)
+    due = cases.due_between(start, min(end, timezone.now()))
     return _counted(due, "street_id" if per_street else None, n=Count("id", filter=Q(handled_at__lte=F("due_at"))
                                                       | Q(closed_at__lte=F("due_at"))), d=Count("id"))
 

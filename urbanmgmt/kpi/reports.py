@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
-from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, Channel, State
+from urbanmgmt.cases.models import Case, CaseEvent, Channel
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import COUNTS, next_month, quota_progress, rate
 from urbanmgmt.kpi.loop import loop_kpis
@@ -44,7 +44,7 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
     events = CaseEvent.objects.filter(case__in=cases, at__gte=start, at__lt=end).values("action").annotate(n=Count("id"))
     done = {row["action"]: row["n"] for row in events}
     at_end = min(end, timezone.now())
-    open_cases = cases.filter(state__in=OPEN_STATES, reported_at__lt=end)
+    open_cases = cases.open().filter(reported_at__lt=end)
     title = _("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")
     data = {
         "kind": kind, "title": title % {"value": value}, "area": area.name if area else _("Whole city"),
@@ -57,7 +57,7 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
                  pgettext("kpi", "Handled and replied"): done.get("handle", 0), pgettext("kpi", "Closed"): done.get("close", 0),
                  pgettext("kpi", "Returned"): done.get("return", 0), pgettext("kpi", "Reworked"): done.get("check_fail", 0)},
         "open_at_end": open_cases.count(),
-        "overdue_at_end": open_cases.filter(due_at__lt=at_end).exclude(state=State.SUSPENDED).count(),
+        "overdue_at_end": open_cases.overdue(at_end).count(),
         "top_categories": list(came.filter(category__isnull=False).values("category__name_zh")
                                .annotate(n=Count("id")).order_by("-n", "category__name_zh")[:10]),
         "top_streets": list(came.values("street__name").annotate(n=Count("id"), filed=Count("id", filter=Q(

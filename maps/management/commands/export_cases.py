@@ -29,7 +29,7 @@ class Command(BaseCommand):
         parser.add_argument("--street", help="street code")
         parser.add_argument("--reported-after", help="ISO 8601 date or time")
         parser.add_argument("--reported-before", help="ISO 8601 date or time")
-        parser.add_argument("--overdue", action="store_true", help="only cases past their deadline")
+        parser.add_argument("--overdue", action="store_true", help="only overdue cases: open, not suspended, late")
 
     def handle(self, *args, **options):
         out = Path(options["out"])

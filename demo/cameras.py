@@ -1,6 +1,6 @@
 """Demo cameras for `make run`: two street cameras of the demo city with zones and a
 calibration, so the analysts' queue and the worker (`python -m vision.worker --server …
---token $(manage.py vision_worker_key demo)`, its video from `vision/worker/synth.py`) have
+--token $(manage.py vision_worker_key demo)`, its video from `demo/synth.py`) have
 something to show; and, once, the candidates of a real worker run over a generated street
 clip for each camera (the YOLO11n of settings.VISION_WEIGHTS; skipped with a line where the
 weights are missing). Idempotent."""
@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from demo import synth
 from urbanmgmt.grids.models import UnitGrid
 from vision import services
 from vision.models import Camera, CandidateEvent, WorkerKey, Zone
-from vision.worker import synth
 
 # The image road of synth's 640 × 360 street, seen in perspective: near edge 24 m wide,
 # far edge 60 m wide and 50 m away (metres east, north of the grid's centre).

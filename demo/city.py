@@ -10,8 +10,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.core.management import call_command
+from django.db import connection, transaction
 
+from demo.cameras import load_vision_demo
+from demo.tickets import load_hotline_demo
+from urbanmgmt import dbstats
 from urbanmgmt.cases.calendar_seed import seed_calendar
 from urbanmgmt.cases.models import Case, WorkDay
 from urbanmgmt.catalog.loader import load_catalog
@@ -51,28 +55,16 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
     departments = load_departments(DEMO / "departments.json")
     log(f"departments: {departments}, ownership rules: {OwnershipRule.objects.count()}")
     accounts = ensure_accounts()
-    from django.apps import apps as _apps
-    from django.utils.module_loading import import_string
-
-    if _apps.is_installed("vision"):  # the channel by name only (urbanmgmt never imports vision)
-        import_string("vision.demo.load_vision_demo")(log)
+    load_vision_demo(log)
     if not Case.objects.exists():
-        from django.core.management import call_command
-
         log("simulating the last two months of the demo city through the case services (once, about a minute)…")
         call_command("simulate_year", scale="demo", months=2, stdout=_Log(log))
-    import_string("urbanmgmt.hotline.demo.load_hotline_demo")(log)  # gazetteer and 12345 tickets (once)
-    from urbanmgmt import dbstats
-
+    load_hotline_demo(log)  # gazetteer and 12345 tickets (once)
     dbstats.refresh()
     return accounts
 
 
 def _database_tag() -> str:
-    from pathlib import Path
-
-    from django.db import connection
-
     name = Path(str(connection.settings_dict["NAME"])).stem
     host = connection.settings_dict.get("HOST") or ""
     return "".join(c if c.isalnum() or c in "-_" else "_" for c in f"{host}{'-' if host else ''}{name}")

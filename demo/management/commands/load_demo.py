@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from urbanmgmt.org.demo import load_demo
+from demo.city import load_demo
 
 
 class Command(BaseCommand):

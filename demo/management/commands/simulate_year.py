@@ -5,9 +5,9 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
+from demo.simulate import SCALES, Simulator
 from urbanmgmt import dbstats
 from urbanmgmt.kpi.excel import store_days
-from urbanmgmt.kpi.simulate import SCALES, Simulator
 
 
 class Command(BaseCommand):

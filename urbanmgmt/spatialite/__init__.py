@@ -1,0 +1,1 @@
+"""GeoDjango's SpatiaLite backend with its schema editor mended (see schema.py)."""
