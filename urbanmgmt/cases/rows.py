@@ -20,6 +20,7 @@ from urbanmgmt.cases.compiled import (  # noqa: F401 (re-exported)
     inserted_hooks,
 )
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, InspectionTask
+from urbanmgmt.sqlchunks import filtered_in
 
 
 def event_row(case_id: int, at: dt.datetime, actor, role: str, action: str, from_state: str, to_state: str,
@@ -48,9 +49,8 @@ def insert_cases(cases: list) -> None:
     """INSERT of many new Cases with one executemany; their pks are read back by code."""
     _CASES.insert_many(cases)
     ids = {}
-    codes = [case.code for case in cases]
-    for chunk in range(0, len(codes), 500):
-        ids.update(Case.objects.filter(code__in=codes[chunk:chunk + 500]).order_by().values_list("code", "pk"))
+    for part in filtered_in(Case.objects.order_by(), "code", [case.code for case in cases]):
+        ids.update(part.values_list("code", "pk"))
     for case in cases:
         case.pk = ids[case.code]
         case._state.adding, case._state.db = False, "default"
@@ -109,13 +109,10 @@ def locked_cases(ids: list[int], names: tuple[str, ...]) -> dict:
     for the transaction where the database has row locks (SQLite's IMMEDIATE transaction
     holds the writer lock already)."""
     connection = connections["default"]
-    found = {}
-    for chunk in range(0, len(ids), 500):
-        cases = Case.objects.filter(pk__in=ids[chunk:chunk + 500]).order_by().only(*names)
-        if connection.features.has_select_for_update:
-            cases = cases.select_for_update()
-        found.update({case.pk: case for case in cases})
-    return found
+    cases = Case.objects.order_by().only(*names)
+    if connection.features.has_select_for_update:
+        cases = cases.select_for_update()
+    return {case.pk: case for part in filtered_in(cases, "pk", ids) for case in part}
 
 
 def insert_media(case, uploader, stored: list[tuple]) -> None:

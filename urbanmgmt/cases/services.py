@@ -38,6 +38,7 @@ from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed, Outs
 from urbanmgmt.grids.services import grid_index
 from urbanmgmt.org import roles as R
 from urbanmgmt.org.models import Department
+from urbanmgmt.sqlchunks import filtered_in
 
 # --- collect -----------------------------------------------------------------------------
 
@@ -335,11 +336,9 @@ def link_many(actor, links: list[tuple[int, str, dict]]) -> set[int]:
 
 
 def _by_references(channel: str, refs: list[str]) -> dict[str, Case]:
-    found: dict[str, Case] = {}
-    for chunk in range(0, len(refs), 500):
-        for case in Case.objects.filter(channel=channel, external_ref__in=refs[chunk:chunk + 500]).order_by():
-            found[case.external_ref] = case
-    return found
+    return {case.external_ref: case
+            for part in filtered_in(Case.objects.filter(channel=channel).order_by(), "external_ref", refs)
+            for case in part}
 
 
 # --- the machinery ---------------------------------------------------------------------
