@@ -45,17 +45,20 @@ class RowInserter:
         self._plans: dict[str, list] = {}
         self._single: dict[str, list] = {}
 
-    def insert(self, obj, using: str = "default") -> None:
-        """INSERT … RETURNING id of one row (a model instance, or `Values`); sets its pk."""
+    def insert(self, obj, using: str = "default", returning: bool = True) -> None:
+        """INSERT of one row (a model instance, or `Values`); with `returning`, … RETURNING
+        id, which sets its pk."""
         connection = connections[using]
-        sql = self._sql.get(using) or self._compile(obj, using)
+        key = using if returning else ("many", using)
+        sql = self._sql.get(key) or self._compile(obj, using, returning)
         convert = self._single.get(using) or self._converters(using)
         now = timezone.now()
         with connection.cursor() as cursor:
             cursor.execute(sql, [value(obj, now) for value in convert])
-            obj.pk = cursor.fetchone()[0]
+            if returning:
+                obj.pk = cursor.fetchone()[0]
         state = getattr(obj, "_state", None)
-        if state is not None:
+        if state is not None and returning:
             state.adding, state.db = False, using
         inserted(self.model, [obj], using)
 

@@ -36,8 +36,12 @@ _EVENTS = RowInserter(CaseEvent)
 
 
 def insert_events(rows: list[Values]) -> None:
-    """Append history rows (`event_row`s) with one executemany."""
-    _EVENTS.insert_many(rows)  # (their ids are not needed: no RETURNING)
+    """Append history rows (`event_row`s), one statement for one row or one executemany
+    for many (their ids are not needed: no RETURNING)."""
+    if len(rows) == 1:
+        _EVENTS.insert(rows[0], returning=False)
+    else:
+        _EVENTS.insert_many(rows)
 
 
 def insert_case(case) -> None:
