@@ -190,7 +190,7 @@ class Case(models.Model):
     original_due_at = models.DateTimeField(_("first deadline"), null=True, blank=True)
     extension_requested_until = models.DateTimeField(_("extension asked until"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
-    # Derived, kept by services.step_fields (and recounted when the working calendar changes):
+    # Derived, kept by steps.decide (and recounted when the working calendar changes):
     # the managers' average handling time sums it instead of walking the calendar per case.
     handling_minutes = models.FloatField(
         _("handling time (working minutes)"), null=True, blank=True,
