@@ -24,9 +24,9 @@ def earliest() -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(settings.EARLIEST_DAY, dt.time()))
 
 
-def refusal(moment: dt.datetime) -> str | None:
+def refusal(moment: dt.datetime, now: dt.datetime | None = None) -> str | None:
     """Why `moment` (aware, or naive in local time) is refused, in the user's language; None
-    when it is accepted."""
+    when it is accepted. `now`: the time the caller acts at (the clock's by default)."""
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
     shown = moment.isoformat(sep=" ", timespec="minutes")
@@ -37,14 +37,15 @@ def refusal(moment: dt.datetime) -> str | None:
     if too_early:
         return _("The time %(moment)s lies before %(earliest)s, the earliest day the platform accepts.") % {
             "moment": shown, "earliest": settings.EARLIEST_DAY.isoformat()}
-    if moment > clock.now() + CLOCK_SKEW:
+    if moment > (now or clock.now()) + CLOCK_SKEW:
         return _("The time %(moment)s lies in the future: check the sending clock.") % {"moment": shown}
     return None
 
 
-def check_moment(moment: dt.datetime) -> dt.datetime:
-    """`moment` if it makes sense, else InvalidInput with the reason."""
-    reason = refusal(moment)
+def check_moment(moment: dt.datetime, now: dt.datetime | None = None) -> dt.datetime:
+    """`moment` if it makes sense (at `now`, the clock's by default), else InvalidInput with
+    the reason."""
+    reason = refusal(moment, now)
     if reason:
         raise InvalidInput(reason)
     return moment

@@ -296,6 +296,8 @@ REPORT_REFUSALS = [
             {"channel": "inspector", "point": (50, 50)}),
     Refusal("a report from the future", "report", None, _by("inspector"), InvalidInput,
             {"channel": "inspector", "reported_at": "+3h"}),
+    Refusal("a report dated before the earliest day", "report", None, _by("inspector"), InvalidInput,
+            {"channel": "inspector", "reported_at": "1999"}),
 ]
 
 
@@ -305,6 +307,8 @@ def test_every_path_refuses_the_reports_the_services_refuse(people, category, pa
     kwargs["point"] = point_in(*kwargs["point"])
     if kwargs.get("reported_at") == "+3h":
         kwargs["reported_at"] = timezone.now() + dt.timedelta(hours=3)
+    elif kwargs.get("reported_at") == "1999":
+        kwargs["reported_at"] = timezone.make_aware(dt.datetime(1999, 12, 31, 9))
     with pytest.raises(refusal.refused):
         path.report(refusal.who(people), **kwargs)
     assert not Case.objects.exists() and not CaseEvent.objects.exists()

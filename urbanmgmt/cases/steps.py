@@ -24,6 +24,7 @@ from urbanmgmt.cases import clock, worktime
 from urbanmgmt.cases.models import OPEN_STATES, Case, Channel, InspectionTask, RejectReason, RequestType, State
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed, StaleVersion
 from urbanmgmt.grids.services import grid_for_point
+from urbanmgmt.moments import check_moment
 from urbanmgmt.org import roles as R
 from urbanmgmt.org.models import Profile
 
@@ -353,12 +354,6 @@ def check_request_type(request_type: str) -> None:
         raise InvalidInput(_("Unknown request type %(type)s."), type=request_type)
 
 
-def check_report_time(at: dt.datetime, now: dt.datetime) -> None:
-    """A report time in the future (beyond the phones' clock drift) is refused."""
-    if at > now + dt.timedelta(minutes=5):
-        raise InvalidInput(_("The report time lies in the future."))
-
-
 def report_payload(grid_code: str, lon: float, lat: float, extra: dict | None) -> dict:
     """The payload of a report's event: where it was placed, and what the channel adds."""
     return {"grid": grid_code, "point": [lon, lat], **(extra or {})}
@@ -411,14 +406,14 @@ def new_case(actor, *, channel: str, point, category, description: str, address:
     """The Case a report makes, not yet written (no code), with its grid place and the
     clock's time. `point`: a GEOS Point, or EWKT text (bulk imports); `place`: its grid
     place when already looked up. Refused: an unknown request type, a point in no grid, a
-    report time in the future. Built without Model.__init__ (which costs more than writing
+    report time in the future or before the earliest day. Built without Model.__init__ (which costs more than writing
     the row; no pre_init or post_init receiver is connected to Case)."""
     check_request_type(request_type)
     if place is None:
         place = grid_for_point(point)
     now = now or clock.now()
     at = reported_at or now
-    check_report_time(at, now)
+    check_moment(at, now)
     case = Case.__new__(Case)
     case.__dict__.update(_CASE_DEFAULTS)
     for name, default in _CASE_CALLABLE_DEFAULTS:
