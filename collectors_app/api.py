@@ -9,7 +9,7 @@ nothing is kept of the refused report; a body that did not arrive whole is refus
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import OuterRef, Q, Subquery
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -21,6 +21,7 @@ from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from collectors_app.casework import category_name, open_tasks, photos_of
 from collectors_app.evidence import flag
 from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases import services
@@ -117,7 +118,7 @@ def _my_reports(request):
              .annotate(reject_note=Subquery(reject_note), thumb=Subquery(thumb)).order_by("-reported_at")[:limit])
     return Response({"results": [{
         "id": c.pk, "code": c.code, "state": c.state, "state_display": c.get_state_display(),
-        "category_name": c.category.name_zh if c.category else "", "reported_at": c.reported_at,
+        "category_name": category_name(c.category), "reported_at": c.reported_at,
         "reject_reason_display": c.get_reject_reason_display() if c.reject_reason else "",
         "reject_note": c.reject_note or "", "thumbnail": signed_media_url(c.thumb) if c.thumb else None,
     } for c in cases]})
@@ -159,24 +160,24 @@ def frequent_categories(request):
     return Response({"results": [r["category__service_code"] for r in rows]})
 
 
-def _open_tasks(user):
-    mine = Q(inspector=user) | Q(inspector__isnull=True, case__grid__inspectors__user=user)
-    return InspectionTask.objects.open().filter(mine).distinct()
-
-
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def tasks(request):
     """My open tasks, the most urgent first."""
     _inspector(request)
     now = timezone.now()
-    rows = _open_tasks(request.user).select_related("case__category", "case__grid").order_by("due_at")
+    media = Prefetch("case__media", queryset=CaseMedia.objects.order_by("id"))
+    rows = (open_tasks(request.user).select_related("case__category", "case__grid").prefetch_related(media)
+            .order_by("due_at"))
     return Response({"results": [{
         "id": t.pk, "kind": t.kind, "kind_display": t.get_kind_display(), "due_at": t.due_at,
         "overdue": is_overdue(t.case.state, t.due_at, now),
-        "case": {"code": t.case.code, "category_name": t.case.category.name_zh if t.case.category else "",
+        "case": {"code": t.case.code, "category_name": category_name(t.case.category),
                  "description": t.case.description, "address": t.case.address, "lon": t.case.point.x,
-                 "lat": t.case.point.y, "grid": t.case.grid.code},
+                 "lat": t.case.point.y, "grid": t.case.grid.code, "reply": t.case.reply,
+                 # The task is mine: the photos of its case are mine to see (the report's and the
+                 # department's "after" ones), whichever grid it lies in.
+                 "photos": photos_of(t.case.media.all())},
     } for t in rows]})
 
 
@@ -193,7 +194,7 @@ class TaskForm(serializers.Serializer):
 def complete_task(request, pk: int):
     """Complete a task from the site with a photo and a result that drives the case."""
     _inspector(request)
-    task = get_object_or_404(_open_tasks(request.user), pk=pk)
+    task = get_object_or_404(open_tasks(request.user), pk=pk)
     form = TaskForm(data=request.data)
     form.is_valid(raise_exception=True)
     data = form.validated_data

@@ -285,6 +285,8 @@ PHOTO_FLAG_HOURS = envfloat("PHOTO_FLAG_HOURS", 2)
 # GPS accuracy gate of the inspectors' app: warn above, refuse above (unless placed by hand).
 COLLECT_ACCURACY_WARN_M = envfloat("COLLECT_ACCURACY_WARN_M", 30)
 COLLECT_ACCURACY_MAX_M = envfloat("COLLECT_ACCURACY_MAX_M", 100)
+# Before an inspector reports, the open cases of the same category this near are offered (已有人上报？).
+COLLECT_DUPLICATE_RADIUS_M = envfloat("COLLECT_DUPLICATE_RADIUS_M", 50)
 MEDIA_URL_MAX_AGE_S = envint("MEDIA_URL_MAX_AGE_S", 3600)
 # Uploads: a request body over UPLOAD_MAX_BYTES is refused (413) before it is stored; one that
 # did not arrive whole is refused (400, urbanmgmt/uploads.py). Below FILE_UPLOAD_MAX_MEMORY_SIZE

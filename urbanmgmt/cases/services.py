@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from urbanmgmt.cases import clock, rows, steps
 from urbanmgmt.cases.ledger import Ledger
-from urbanmgmt.cases.models import OPEN_STATES, Case, CaseMedia, InspectionTask, State
+from urbanmgmt.cases.models import OPEN_STATES, Case, CaseEvent, CaseMedia, InspectionTask, State
 from urbanmgmt.cases.photos import Photo
 from urbanmgmt.cases.rows import LockedReader, compare_and_set, ewkt_point
 from urbanmgmt.cases.steps import (  # noqa: F401 (part of this module's interface)
@@ -241,6 +241,22 @@ def recategorize(actor, case: Case, *, version: int, category: Category, reason:
     """Correct the category of a case not yet filed (e.g. intake staff reviewing a 12345
     ticket's classification); its urgency follows the category. Filing can also set it."""
     return _take("recategorize", actor, case, version, reason, category=category)
+
+
+def corroborate(actor, case: Case, *, version: int, client_uuid: str, note: str = "",
+                evidence: list[Evidence] = ()) -> tuple[Case, bool]:
+    """An inspector adds photos (and a note) to an open case of the same problem instead of
+    reporting it again (已有人上报); returns (case, added). Idempotent by the client's id: a
+    resend finds the first one's event and adds nothing."""
+    steps.begin(STEPS["corroborate"], note, {"client_uuid": client_uuid})  # no photo stored for a refusal
+    done = CaseEvent.objects.filter(case_id=case.pk, action="corroborate", payload__client_uuid=str(client_uuid))
+    if done.exists():
+        return Case.objects.get(pk=case.pk), False
+    stored = [(item, item.photo.store()) for item in evidence]
+    case = _take("corroborate", actor, case, version, note, client_uuid=str(client_uuid),
+                 photos=[item.photo.sha256 for item in evidence],
+                 after=(lambda c, now: rows.insert_media(c, actor, stored)) if stored else None)
+    return case, True
 
 
 @dataclass

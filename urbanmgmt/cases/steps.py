@@ -208,6 +208,16 @@ def _site(c: Case, f: dict, a: Arguments) -> dict:
     return a.get("site") or {}
 
 
+def _a_client_id(a: Arguments) -> None:
+    if not str(a.get("client_uuid") or "").strip():
+        raise InvalidInput(_("A report id is missing."))
+
+
+def _corroboration(c: Case, f: dict, a: Arguments) -> dict:
+    # The client's id makes a resend find its first event instead of adding the photos twice.
+    return {"client_uuid": str(a["client_uuid"]), "photos": list(a.get("photos") or [])}
+
+
 S = State
 _STEPS = [
     Step("file", _("File (立案)"), (S.REPORTED,), S.FILED, (R.DISPATCHER,), fields=_file),
@@ -265,6 +275,9 @@ _STEPS = [
          fields=lambda c, now, a: {"category": a["category"], "urgency": a["category"].urgency},
          payload=lambda c, f, a: {"from_category": c.category_id, "category": a["category"].pk,
                                   "service_code": a["category"].service_code}, endpoint=False),
+    # An inspector finds the problem already reported (已有人上报): their photos join that case.
+    Step("corroborate", _("Add evidence to a reported problem (补充证据)"), tuple(OPEN_STATES), None,
+         (R.INSPECTOR,), inputs=_a_client_id, payload=_corroboration, endpoint=False),
 ]
 STEPS: dict[str, Step] = {step.action: step for step in _STEPS}
 # The services' function of a step where its name is not the action's (`return` is a keyword).
