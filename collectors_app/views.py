@@ -1,5 +1,6 @@
 """The app shell, its service worker and manifest, served under /m/ (the worker's scope)."""
 
+from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import FileResponse, Http404
 from django.shortcuts import render
@@ -7,7 +8,10 @@ from django.views.decorators.cache import never_cache
 
 
 def app(request):
-    return render(request, "collectors_app/app.html")
+    """The app shell; the hand-placement map's basemap tiles only when a setting names them
+    (an offline city network has none: the inspector's grids are the base)."""
+    return render(request, "collectors_app/app.html", {
+        "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION})
 
 
 @never_cache

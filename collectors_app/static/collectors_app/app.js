@@ -46,6 +46,12 @@ const taskResults = () => ({
   verify: [['confirmed', gettext('Confirmed')], ['not_found', gettext('Not found')]],
   check: [['fixed', gettext('Fixed')], ['not_fixed', gettext('Not fixed')]],
 });
+/* The server's doubts about a photo (collectors_app/evidence.py), as the inspector reads them. */
+const photoFlags = () => ({
+  exif_gps_far: gettext('a photo was taken far from the reported place'),
+  exif_time_off: gettext('a photo was taken at another time'),
+  photo_used_before: gettext('a photo was already used in another report'),
+});
 const taskKinds = () => ({ verify: gettext('Verify'), check: gettext('Check') });
 
 const state = {
@@ -350,6 +356,38 @@ async function forgetCachedGrids() {
   } catch (e) { /* nothing cached */ }
 }
 
+/* ------------------------------------------------------------------ counts on the tabs */
+
+/* Every badge is an element data-count-for="<name>"; the server's counts/ answers the
+   numbers it knows by name (open tasks, …), the outbox is counted on the phone. */
+const counts = {};
+
+function showCount(name, n) {
+  for (const badge of document.querySelectorAll(`[data-count-for="${name}"]`)) {
+    badge.textContent = n > 99 ? '99+' : String(n);
+    badge.classList.toggle('is-zero', !n);
+  }
+}
+
+/** What a rise of a count says (a new task has arrived), by the count's name. */
+const countNews = () => ({ tasks: gettext('A new task has arrived: see Tasks') });
+
+function setCount(name, n) {
+  const before = counts[name];
+  counts[name] = n;
+  showCount(name, n);
+  if (typeof before === 'number' && n > before && countNews()[name]) toast(countNews()[name]);
+}
+
+async function refreshCounts() {
+  if (!state.token || !navigator.onLine) return;
+  try {
+    const res = await api(`${API}/collect/counts/`, { timeoutMs: 10000 });
+    if (!res.ok || !res.data || typeof res.data !== 'object') return;
+    for (const [name, n] of Object.entries(res.data)) if (typeof n === 'number') setCount(name, n);
+  } catch (e) { /* offline: the last numbers stay */ }
+}
+
 /* ------------------------------------------------------------------ shell: me, tabs, online */
 
 function renderMe() {
@@ -403,6 +441,7 @@ function enterMain() {
   loadFrequent();
   loadGrids();
   refreshQueueBadge();
+  refreshCounts();
   flush(true);
 }
 
@@ -415,6 +454,7 @@ function onConnectivity() {
     maybeLocate(true);
     if (!categories.all.length) loadCategories();
     refreshMe();
+    refreshCounts();
   }
 }
 
@@ -428,12 +468,44 @@ const form = {
   saving: false,
 };
 
-function addPhotos(fileList) {
+/* The photo formats the server takes, by their first bytes (a file's name and type can lie). */
+const PHOTO_SIGNATURES = [[0xff, 0xd8, 0xff], [0x89, 0x50, 0x4e, 0x47]];
+const isWebp = (b) => String.fromCharCode(...b.slice(0, 4)) === 'RIFF' && String.fromCharCode(...b.slice(8, 12)) === 'WEBP';
+
+/**
+ * Why a file cannot be sent as a photo, or '' when it can: it must be a JPEG, PNG or WebP
+ * (as the server requires) that this phone can decode. Checked when it is picked, so a bad
+ * file never reaches the outbox.
+ */
+async function photoProblem(file, name) {
+  const label = name || file.name || gettext('the file');
+  let head;
+  try {
+    head = [...new Uint8Array(await file.slice(0, 12).arrayBuffer())];
+  } catch (e) {
+    return fmt(gettext('“%(name)s” cannot be read on this phone: choose it again'), { name: label });
+  }
+  if (!PHOTO_SIGNATURES.some((sig) => sig.every((byte, i) => head[i] === byte)) && !isWebp(head)) {
+    return fmt(gettext('“%(name)s” is not a photo (JPEG, PNG or WebP): choose a picture'), { name: label });
+  }
+  try {
+    const bitmap = await createImageBitmap(file, { resizeWidth: 64, resizeHeight: 64 });
+    bitmap.close();
+  } catch (e) {
+    return fmt(gettext('“%(name)s” is damaged and cannot be shown: take the photo again'), { name: label });
+  }
+  return '';
+}
+
+let photoPicks = Promise.resolve();
+
+async function addPhotos(fileList) {
   const lim = limits();
   const problems = [];
   for (const file of [...fileList]) {
-    if (file.type && !file.type.startsWith('image/')) {
-      problems.push(fmt(gettext('“%(name)s” is not a picture'), { name: file.name }));
+    const problem = await photoProblem(file);
+    if (problem) {
+      problems.push(problem);
       continue;
     }
     if (form.photos.length >= lim.max_photos) {
@@ -596,8 +668,13 @@ function ensureMap() {
   }
   // Leaflet measures its container: build the map only once it is on screen (see showTab).
   if (!$('#place-map').offsetWidth) return;
-  // No tile layer: the city network is offline; the user's grids are the base map.
-  map.instance = L.map('place-map', { attributionControl: false, zoomControl: true });
+  // The city network may be offline: the user's grids (outlines and names) are the base map;
+  // a tile layer only when the platform's MAP_TILE_URL setting names one.
+  const node = $('#place-map');
+  map.instance = L.map('place-map', { attributionControl: Boolean(node.dataset.tiles), zoomControl: true });
+  if (node.dataset.tiles) {
+    L.tileLayer(node.dataset.tiles, { attribution: node.dataset.attribution || '', maxZoom: 19 }).addTo(map.instance);
+  }
   const fix = geo.fix;
   map.instance.setView(fix ? [fix.lat, fix.lon] : DEFAULT_CENTER, fix ? 17 : 13);
   map.centred = Boolean(fix);
@@ -612,7 +689,14 @@ function drawGrids() {
   if (!map.instance || !grids.data || map.gridsLayer) return;
   map.gridsLayer = L.geoJSON(grids.data, {
     interactive: false,
-    style: { color: '#0b6e4f', weight: 1, fillColor: '#0b6e4f', fillOpacity: 0.06 },
+    style: { color: '#0b6e4f', weight: 1.5, fillColor: '#0b6e4f', fillOpacity: 0.06 },
+    onEachFeature: (feature, layer) => {
+      const p = feature.properties || {};
+      // Each grid says where it is: its code and its community, the names the platform has.
+      layer.bindTooltip(h('span', {}, h('b', {}, p.code || ''), h('br'), p.community_name || ''), {
+        permanent: true, direction: 'center', className: 'grid-label', interactive: false,
+      });
+    },
   }).addTo(map.instance);
   const bounds = map.gridsLayer.getBounds();
   if (!map.centred && !form.hand && bounds.isValid()) map.instance.fitBounds(bounds, { padding: [8, 8] });
@@ -750,18 +834,24 @@ const categories = { all: [], byCode: new Map(), frequent: [] };
 
 function familyLabel(family) {
   if (!family) return '';
-  if (typeof family === 'object') return family.name_zh || family.label || family.name || '';
+  if (typeof family === 'object') return localName(family) || family.label || '';
   return familyLabels()[FAMILY_KEYS[String(family).toLowerCase()]] || String(family);
 }
+
+/** A catalogue name in the page's language (the Chinese one when there is no other). */
+const english = () => (document.documentElement.lang || '').toLowerCase().startsWith('en');
+const localName = (o) => (o ? ((english() && o.name_en) || o.name_zh || o.name || '') : '');
 
 function setCategories(raw) {
   categories.all = raw.filter((c) => c && c.service_code).map((c) => ({
     code: String(c.service_code),
-    name: c.name_zh || '',
-    major: (c.major && (c.major.name_zh || c.major.name)) || '',
+    name: localName(c),
+    names: [c.name_zh, c.name_en].filter(Boolean).map((n) => n.toLowerCase()),
+    major: localName(c.major),
     family: familyLabel(c.family),
+    isEvent: FAMILY_KEYS[String(c.family).toLowerCase()] === 'event',
     // The words citizens and inspectors use (乱停车, 井盖没了…), from the catalogue.
-    keywords: Array.isArray(c.keywords) ? c.keywords.join(' ').toLowerCase() : '',
+    keywords: Array.isArray(c.keywords) ? c.keywords.map((k) => String(k).toLowerCase()) : [],
   })).sort((a, b) => a.code.localeCompare(b.code));
   categories.byCode = new Map(categories.all.map((c) => [c.code, c]));
   renderCategories();
@@ -806,9 +896,28 @@ function rememberRecent(code) {
   localStorage.setItem(recentKey(), JSON.stringify(list));
 }
 
-function matches(cat, q) {
-  return cat.code.toLowerCase().includes(q) || cat.name.toLowerCase().includes(q)
-    || cat.major.toLowerCase().includes(q) || (cat.keywords || '').includes(q);
+/**
+ * How well a category matches the search, lower is better, null for no match: a name or an
+ * inspector's word (keyword) equal to it, then starting with it, then a name containing it,
+ * then a word or the major class containing it, then the code. Within a rank an event (事件,
+ * most of what inspectors report) comes before a component, then a name before a word.
+ */
+function matchRank(cat, q) {
+  const words = [...cat.names, ...cat.keywords];
+  let rank = null;
+  if (words.some((w) => w === q) || cat.code.toLowerCase() === q) rank = 0;
+  else if (words.some((w) => w.startsWith(q))) rank = 1;
+  else if (cat.names.some((w) => w.includes(q))) rank = 2;
+  else if (cat.keywords.some((w) => w.includes(q)) || cat.major.toLowerCase().includes(q)) rank = 3;
+  else if (cat.code.toLowerCase().includes(q)) rank = 4;
+  if (rank === null) return null;
+  const byName = cat.names.some((w) => w.startsWith(q) || w === q) ? 0 : 1;
+  return rank * 4 + (cat.isEvent ? 0 : 2) + byName;
+}
+
+function ranked(list, q) {
+  return list.map((c) => [matchRank(c, q), c]).filter(([r]) => r !== null)
+    .sort((a, b) => a[0] - b[0] || a[1].code.localeCompare(b[1].code)).map(([, c]) => c);
 }
 
 function renderCategories() {
@@ -828,7 +937,7 @@ function renderCategories() {
   // Each code appears once: pinned first, then the rest in code order.
   let ordered = [...pinned.map((c) => categories.byCode.get(c)),
     ...categories.all.filter((c) => !pinnedSet.has(c.code))];
-  if (q) ordered = ordered.filter((c) => matches(c, q));
+  if (q) ordered = ranked(ordered, q); // a search ranks by how well each matches, not pinned first
   if (!ordered.length) {
     list.replaceChildren(h('div', { class: 'cat-note' }, fmt(gettext('No category matches “%(q)s”'), { q })));
     return;
@@ -889,9 +998,29 @@ async function submitReport(event) {
     showMessage(message, problem);
     return;
   }
-  const point = currentPoint();
+  const item = newQueueItem(currentPoint());
+  form.saving = true;
+  renderLocation();
+  showMessage(message, navigator.onLine ? gettext('Checking whether it was already reported…') : '', 'info');
+  let near = null;
+  try {
+    near = await findNearby(item);
+  } finally {
+    form.saving = false;
+    renderLocation();
+  }
+  showMessage(message, '');
+  if (near && near.results.length) {
+    showDuplicates(item, near);
+    return;
+  }
+  await enqueue(item, navigator.onLine ? gettext('Saved; sending…') : gettext('Saved to the outbox: it is sent when the phone is online'));
+}
+
+/** What the form holds, as an item of the outbox (a new report until a case is chosen). */
+function newQueueItem(point) {
   const cat = categories.byCode.get(form.category);
-  const item = {
+  return {
     client_uuid: uuid(),
     owner: state.username,
     lon: point.lon,
@@ -909,6 +1038,10 @@ async function submitReport(event) {
     next_try_at: 0,
     last_error: null,
   };
+}
+
+async function enqueue(item, saidAfter) {
+  const message = $('#report-message');
   form.saving = true;
   renderLocation();
   try {
@@ -923,9 +1056,61 @@ async function submitReport(event) {
   rememberRecent(item.category);
   if (navigator.storage && navigator.storage.persist) navigator.storage.persist().catch(() => {});
   resetReportForm();
-  toast(navigator.onLine ? gettext('Saved; sending…') : gettext('Saved to the outbox: it is sent when the phone is online'));
+  toast(saidAfter);
   refreshQueueBadge();
   flush(true);
+}
+
+/* ------------------------------------------------------------------ 已有人上报？ */
+
+/**
+ * The open cases of the chosen category near the point, asked before a report is queued;
+ * null when offline or the server does not answer in time: the report then goes ahead as
+ * a new one (a duplicate is the dispatcher's to reject, a lost report is worse).
+ */
+async function findNearby(item) {
+  if (!navigator.onLine || !state.token) return null;
+  try {
+    const q = new URLSearchParams({ lon: item.lon, lat: item.lat, category: item.category });
+    const res = await api(`${API}/collect/nearby/?${q}`, { timeoutMs: 6000 });
+    return res.ok && res.data && Array.isArray(res.data.results) ? res.data : null;
+  } catch (e) {
+    return null;
+  }
+}
+
+function showDuplicates(item, near) {
+  $('#dup-intro').textContent = fmt(gettext('Open cases of this category within %(m)s m. If one is your problem, add your photos to it instead of reporting it again.'), { m: Math.round(near.radius_m) });
+  showMessage($('#dup-message'), '');
+  $('#dup-list').replaceChildren(...near.results.map((c) => h('li', { class: 'item dup', 'data-case-id': c.id },
+    h('div', { class: 'body' },
+      h('div', { class: 'title' }, `${c.code || ''} ${c.category_name || ''}`.trim()),
+      h('div', { class: 'meta' }, [fmt(gettext('%(n)s m away'), { n: c.distance_m }), c.state_display, fmtDateTime(c.reported_at)]
+        .filter(Boolean).join(' · ')),
+      c.description ? h('div', {}, c.description) : null,
+      ...casePhotos(c.photos || [], false),
+      h('div', { class: 'actions' }, h('button', {
+        type: 'button', class: 'btn btn-primary btn-small', 'data-action': 'add-to-case',
+        onclick: () => addToCase(item, c),
+      }, gettext('Same problem: add my photos')))))));
+  $('#dup-new').onclick = () => {
+    closeDuplicates();
+    enqueue(item, navigator.onLine ? gettext('Saved; sending…') : gettext('Saved to the outbox: it is sent when the phone is online'));
+  };
+  $('#dup-sheet').hidden = false;
+  $('#dup-sheet .sheet-body').scrollTop = 0;
+}
+
+function closeDuplicates() {
+  $('#dup-sheet').hidden = true;
+  $('#dup-new').onclick = null;
+}
+
+/** The photos (and the description, as a note) go to the chosen case, through the outbox. */
+function addToCase(item, c) {
+  closeDuplicates();
+  enqueue({ ...item, kind: 'evidence', case_id: c.id, case_code: c.code, category_name: c.category_name || item.category_name },
+    fmt(gettext('Your photos are added to %(code)s'), { code: c.code }));
 }
 
 function resetReportForm() {
@@ -1013,6 +1198,15 @@ async function sendDue(force) {
 
 function reportForm(item) {
   const fd = new FormData();
+  if (item.kind === 'evidence') {
+    fd.append('client_uuid', item.client_uuid);
+    fd.append('note', item.description || '');
+    fd.append('lon', String(item.lon));
+    fd.append('lat', String(item.lat));
+    fd.append('photo_count', String(item.photos.length));
+    item.photos.forEach((p, i) => fd.append('photos', p.blob, p.name || `photo-${i + 1}.jpg`));
+    return fd;
+  }
   fd.append('client_uuid', item.client_uuid);
   fd.append('lon', String(item.lon));
   fd.append('lat', String(item.lat));
@@ -1039,7 +1233,8 @@ async function sendItem(item) {
   const timeoutMs = 60000 + Math.ceil(bytes / 51200) * 1000;
   let res;
   try {
-    res = await api(`${API}/collect/reports/`, { method: 'POST', body: reportForm(item), timeoutMs, auth: true });
+    const url = item.kind === 'evidence' ? `${API}/collect/cases/${encodeURIComponent(item.case_id)}/evidence/` : `${API}/collect/reports/`;
+    res = await api(url, { method: 'POST', body: reportForm(item), timeoutMs, auth: true });
   } catch (e) {
     await backoff(item, e.message || gettext('Network error'));
     return 'stop';
@@ -1055,9 +1250,10 @@ async function sendItem(item) {
       return 'stop';
     }
     await queueDb.remove(id); // only now: the server has it
-    sender.sent.unshift({ ...d, category_name: item.category_name, at: Date.now() });
+    sender.sent.unshift({ ...d, kind: item.kind, category_name: item.category_name, at: Date.now() });
     sender.sent.length = Math.min(sender.sent.length, 10);
-    toast(fmt(gettext('Reported: %(code)s'), { code: d.code || d.id }));
+    toast(item.kind === 'evidence' ? fmt(gettext('Your photos are added to %(code)s'), { code: d.code || d.id })
+      : fmt(gettext('Reported: %(code)s'), { code: d.code || d.id }));
     refreshQueueBadge();
     return 'ok';
   }
@@ -1113,6 +1309,12 @@ async function scheduleNextTry() {
 }
 
 async function retryItem(id) {
+  const item = (await queueDb.all()).find((it) => it.client_uuid === id);
+  if (item && !(item.photos || []).length) {
+    toast(gettext('Add at least 1 photo, then send it again'), 'error');
+    return undefined;
+  }
+  queueFixing.delete(id);
   await queueDb.patch(id, { state: 'waiting', attempts: 0, next_try_at: 0, last_error: null });
   sender.pausedUntil = 0;
   await renderQueue();
@@ -1132,9 +1334,7 @@ let queueUrls = [];
 
 async function refreshQueueBadge() {
   const n = await queueDb.count().catch(() => 0);
-  const badge = $('#queue-count');
-  badge.textContent = String(n);
-  badge.classList.toggle('is-zero', n === 0);
+  showCount('queue', n);
   return n;
 }
 
@@ -1161,6 +1361,10 @@ function queueActions(item) {
   const retry = h('button', { type: 'button', class: 'btn btn-secondary btn-small', onclick: () => retryItem(id) },
     item.state === 'failed' ? gettext('Retry') : gettext('Send now'));
   if (item.state !== 'failed') return item.attempts ? h('div', { class: 'actions' }, retry) : null;
+  const fix = item.photos && item.photos.length ? h('button', {
+    type: 'button', class: 'btn btn-secondary btn-small', 'data-action': 'fix-photos',
+    onclick: () => { queueFixing.has(id) ? queueFixing.delete(id) : queueFixing.add(id); renderQueue(); },
+  }, queueFixing.has(id) ? gettext('Done') : gettext('Fix the photos')) : null;
   const del = h('button', { type: 'button', class: 'btn btn-danger btn-small' }, gettext('Delete'));
   del.addEventListener('click', () => {
     if (del.dataset.armed) {
@@ -1171,7 +1375,57 @@ function queueActions(item) {
     del.textContent = gettext('Confirm delete');
     setTimeout(() => { delete del.dataset.armed; del.textContent = gettext('Delete'); }, 4000);
   });
-  return h('div', { class: 'actions' }, retry, del);
+  return h('div', { class: 'actions' }, retry, fix, del);
+}
+
+/* A report the server refused for one of its photos is mended here, not retried forever:
+   each photo is checked as at pick time; a bad one can be removed, another added. */
+const queueFixing = new Set();
+
+function photoFixer(item) {
+  const id = item.client_uuid;
+  const lim = limits();
+  const thumbs = item.photos.map((p, i) => {
+    const url = URL.createObjectURL(p.blob);
+    queueUrls.push(url);
+    const note = h('span', { class: 'thumb-note' });
+    const box = h('div', { class: 'thumb', 'data-photo': String(i) }, h('img', { src: url, alt: p.name || '' }), note,
+      h('button', { type: 'button', class: 'remove', 'aria-label': fmt(gettext('Remove photo %(n)s'), { n: i + 1 }),
+        onclick: () => editQueuedPhotos(id, (photos) => photos.filter((_p, j) => j !== i)) }, '×'));
+    photoProblem(p.blob, p.name).then((problem) => {
+      if (!problem) return;
+      box.classList.add('is-bad');
+      note.textContent = gettext('cannot be sent');
+      box.title = problem;
+    });
+    return box;
+  });
+  const input = h('input', { type: 'file', accept: 'image/*', 'data-action': 'add-photo' });
+  input.addEventListener('change', async () => {
+    const file = input.files && input.files[0];
+    input.value = '';
+    if (!file) return;
+    const problem = await photoProblem(file);
+    if (problem) {
+      toast(problem, 'error');
+      return;
+    }
+    await editQueuedPhotos(id, (photos) => [...photos, { blob: file, name: file.name || 'photo.jpg', type: file.type || 'image/jpeg' }]
+      .slice(-lim.max_photos));
+  });
+  return h('div', { class: 'fixer' },
+    h('p', { class: 'muted small' }, gettext('Remove the photo that cannot be sent or add another, then send again.')),
+    h('div', { class: 'thumbs' }, ...thumbs),
+    h('label', { class: 'btn btn-secondary btn-small file-btn' }, gettext('Add a photo'), input));
+}
+
+async function editQueuedPhotos(id, change) {
+  const item = (await queueDb.all()).find((it) => it.client_uuid === id);
+  if (!item) return;
+  const photos = change(item.photos || []);
+  await queueDb.patch(id, { photos, last_error: photos.length ? gettext('Photos changed: send it again')
+    : gettext('Add at least 1 photo, then send it again') });
+  await renderQueue();
 }
 
 async function renderQueue() {
@@ -1190,20 +1444,24 @@ async function renderQueue() {
     }
     return h('li', { class: 'item', 'data-uuid': item.client_uuid, 'data-state': item.state }, pic,
       h('div', { class: 'body' },
-        h('div', { class: 'title' }, `${item.category_name || ''} ${item.category}`.trim()),
-        h('div', { class: 'meta' }, [fmtDateTime(item.captured_at), fmt(gettext('%(n)s photos'), { n: item.photos.length }),
+        h('div', { class: 'title' }, item.kind === 'evidence'
+          ? fmt(gettext('Photos for %(code)s %(category)s'), { code: item.case_code || '', category: item.category_name || '' })
+          : `${item.category_name || ''} ${item.category}`.trim()),
+        h('div', { class: 'meta' }, [fmtDateTime(item.captured_at), fmt(ngettext('%(n)s photo', '%(n)s photos', item.photos.length), { n: item.photos.length }),
           item.placed_by_hand && gettext('Placed on the map')].filter(Boolean).join(' · ')),
         ...queueStatus(item),
-        queueActions(item)));
+        queueActions(item),
+        item.state === 'failed' && queueFixing.has(item.client_uuid) ? photoFixer(item) : null));
   }));
   $('#sent-wrap').hidden = sender.sent.length === 0;
   $('#sent-list').replaceChildren(...sender.sent.map((s) => h('li', { class: 'item' },
     h('div', { class: 'body' },
-      h('div', { class: 'title' }, fmt(gettext('Reported: %(code)s'), { code: s.code || s.id })),
+      h('div', { class: 'title' }, fmt(s.kind === 'evidence' ? gettext('Your photos are added to %(code)s') : gettext('Reported: %(code)s'), { code: s.code || s.id })),
       h('div', { class: 'meta' }, [s.category_name, s.grid && fmt(gettext('Grid %(code)s'), { code: s.grid }), s.community, fmtDateTime(s.at)]
         .filter(Boolean).join(' · ')),
-      Array.isArray(s.flags) && s.flags.length ? h('div', { class: 'meta' }, fmt(gettext('Note: %(flags)s'), { flags: s.flags.join(gettext(', ')) })) : null,
-      h('span', { class: 'status done' }, s.state_display || gettext('Report received'))))));
+      Array.isArray(s.flags) && s.flags.length ? h('div', { class: 'meta' }, fmt(gettext('Note: %(flags)s'), { flags: s.flags.map((f) => photoFlags()[f] || f).join(gettext(', ')) })) : null,
+      h('span', { class: 'status done' }, s.state_display
+        || (s.kind === 'evidence' ? gettext('Photos received') : gettext('Report received')))))));
 }
 
 /* ------------------------------------------------------------------ my reports */
@@ -1261,7 +1519,7 @@ async function loadMine() {
     const rejected = r.state === 'rejected';
     const pic = h('img', { class: 'pic', alt: '' });
     if (r.thumbnail) loadImage(pic, r.thumbnail);
-    return h('li', { class: 'item', 'data-id': r.id, 'data-state': r.state }, pic,
+    const li = h('li', { class: 'item report', role: 'button', tabindex: '0', 'data-id': r.id, 'data-state': r.state }, pic,
       h('div', { class: 'body' },
         h('div', { class: 'title' }, `${r.code || ''} ${r.category_name || ''}`.trim()),
         h('div', { class: 'meta' }, fmtDateTime(r.reported_at)),
@@ -1269,18 +1527,63 @@ async function loadMine() {
         rejected && (r.reject_reason_display || r.reject_note)
           ? h('p', { class: 'reject' }, fmt(gettext('Rejected: %(reason)s'), { reason: [r.reject_reason_display, r.reject_note].filter(Boolean).join(gettext('; ')) }))
           : null));
+    li.addEventListener('click', () => openReport(r.id));
+    li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') openReport(r.id); });
+    return li;
   }));
+}
+
+/** One of my reports: its state, photos and history, the times on the city's clock. */
+async function openReport(id) {
+  const sheet = $('#report-sheet');
+  const box = $('#report-detail');
+  const message = $('#report-detail-message');
+  box.replaceChildren();
+  showMessage(message, navigator.onLine ? gettext('Loading…') : gettext('Offline: connect to see your reports'),
+    navigator.onLine ? 'info' : 'warn');
+  sheet.hidden = false;
+  if (!navigator.onLine) return;
+  let res;
+  try {
+    res = await api(`${API}/collect/reports/${encodeURIComponent(id)}/`);
+  } catch (e) {
+    showMessage(message, e.message);
+    return;
+  }
+  if (!res.ok) {
+    if (res.status !== 401) showMessage(message, errorText(res.data, res.status));
+    return;
+  }
+  showMessage(message, '');
+  const r = res.data;
+  $('#report-title').textContent = fmt(gettext('Report %(code)s'), { code: r.code || r.id });
+  box.replaceChildren(...[
+    h('p', {}, h('strong', {}, r.category_name || ''), ' ', h('span', { class: `status ${r.state === 'rejected' ? 'rejected' : ''}` }, r.state_display || '')),
+    h('p', { class: 'muted small' }, [fmtDateTime(r.reported_at), r.grid && fmt(gettext('Grid %(code)s'), { code: r.grid }), r.community].filter(Boolean).join(' · ')),
+    r.description ? h('p', {}, fmt(gettext('Description: %(text)s'), { text: r.description })) : null,
+    ...casePhotos(r.photos || [], false),
+    h('h3', { class: 'photo-group' }, gettext('History')),
+    h('ol', { class: 'history', 'data-testid': 'report-history' }, ...(r.history || []).map((e) => h('li', {},
+      h('span', { class: 'when' }, window.UM.when(e.at)), ' ',
+      h('strong', {}, e.action_display || ''), e.by ? ` · ${e.by}` : '',
+      e.reason ? h('div', { class: 'muted small' }, e.reason) : null))),
+  ].filter(Boolean));
+}
+
+function closeReport() {
+  $('#report-sheet').hidden = true;
 }
 
 /* ------------------------------------------------------------------ tasks */
 
-const tasks = { list: [], open: null, photo: null, busy: false };
+const tasks = { list: [], open: null, photo: null, busy: false, pending: null };
 
 async function loadTasks() {
   const rows = await fetchList('#tasks-message', `${API}/collect/tasks/`,
     { offline: gettext('Offline: tasks need a network connection; connect and refresh'), empty: gettext('No tasks') });
   if (!rows) return;
   tasks.list = rows;
+  setCount('tasks', rows.length);
   renderTasks();
 }
 
@@ -1295,7 +1598,7 @@ function renderTasks() {
     const c = t.case || {};
     const li = h('li', { class: 'item task', role: 'button', tabindex: '0', 'data-task-id': t.id },
       h('div', {},
-        h('span', { class: `kind ${t.kind}` }, t.kind_display || taskKinds()[t.kind] || t.kind), ' ',
+        h('span', { class: `kind ${t.kind}` }, taskKinds()[t.kind] || t.kind_display || t.kind), ' ',
         h('strong', {}, `${c.code || ''} ${c.category_name || ''}`)),
       c.address ? h('div', { class: 'meta' }, c.address) : null,
       c.description ? h('div', {}, c.description) : null,
@@ -1313,14 +1616,17 @@ function renderTasks() {
 function openTask(task) {
   tasks.open = task;
   const c = task.case || {};
-  $('#task-title').textContent = `${task.kind_display || taskKinds()[task.kind] || gettext('Task')} · ${c.code || ''}`;
+  $('#task-title').textContent = `${taskKinds()[task.kind] || task.kind_display || gettext('Task')} · ${c.code || ''}`;
   $('#task-case').replaceChildren(...[
     h('p', {}, h('strong', {}, c.category_name || '')),
     c.address ? h('p', {}, fmt(gettext('Address: %(text)s'), { text: c.address })) : null,
     c.description ? h('p', {}, fmt(gettext('Description: %(text)s'), { text: c.description })) : null,
     h('p', { class: 'muted small' }, [c.grid && fmt(gettext('Grid %(code)s'), { code: c.grid }), task.due_at && fmt(gettext('Due %(time)s'), { time: fmtDateTime(task.due_at) }),
       task.overdue && gettext('overdue'), distanceText(c)].filter(Boolean).join(' · ')),
+    ...casePhotos(c.photos || [], task.kind === 'check'),
+    c.reply && task.kind === 'check' ? h('p', {}, fmt(gettext('Department reply: %(text)s'), { text: c.reply })) : null,
   ].filter(Boolean)); // replaceChildren would write a null as the text "null"
+  askConfirm(null);
   $('#task-note').value = '';
   setTaskPhoto(null);
   showMessage($('#task-message'), '');
@@ -1329,14 +1635,48 @@ function openTask(task) {
     type: 'button',
     class: `btn btn-grow ${i === 0 ? 'btn-primary' : 'btn-danger'}`,
     'data-result': value,
-    onclick: () => completeTask(value, label),
+    onclick: () => askConfirm({ value, label }),
   }, label)));
   $('#task-sheet').hidden = false;
   renderTaskGps();
   renderTaskSheetState();
 }
 
+/* The photos of a case as groups with a heading: what was reported, and for a check what
+   the department sent after its work, side by side with what the inspector sees now. */
+function casePhotos(photos, withAfter) {
+  const groups = [['before', gettext('Reported photos')], ['snapshot', gettext('Reported photos')]];
+  if (withAfter) groups.push(['after', gettext('After handling (department photos)')]);
+  const out = [];
+  const seen = new Set();
+  for (const [kind, title] of groups) {
+    const mine = photos.filter((p) => p.kind === kind);
+    if (!mine.length) continue;
+    if (!seen.has(title)) out.push(h('h3', { class: 'photo-group' }, title));
+    seen.add(title);
+    out.push(h('div', { class: 'thumbs', 'data-kind': kind }, ...mine.map((p, i) => {
+      const img = h('img', { alt: fmt(gettext('%(kind)s photo %(n)s'), { kind: p.kind_display || title, n: i + 1 }) });
+      loadImage(img, p.thumbnail || p.display);
+      return h('a', { class: 'thumb', href: p.display, target: '_blank', rel: 'noopener' }, img);
+    })));
+  }
+  if (withAfter && !photos.some((p) => p.kind === 'after')) out.push(h('p', { class: 'muted small' }, gettext('The department sent no photo after its work.')));
+  return out;
+}
+
+/* A result is submitted only once confirmed: one tap on the wrong button must not close a case. */
+function askConfirm(choice) {
+  tasks.pending = choice;
+  const box = $('#task-confirm');
+  box.hidden = !choice;
+  if (!choice) return;
+  $('#task-confirm-text').textContent = fmt(gettext('Submit the result “%(label)s”? It cannot be changed afterwards.'), { label: choice.label });
+  box.scrollIntoView({ block: 'nearest' });
+  $('#task-confirm-yes').focus();
+}
+
 function closeTask() {
+  askConfirm(null);
   $('#task-sheet').hidden = true;
   tasks.open = null;
   setTaskPhoto(null);
@@ -1395,6 +1735,7 @@ async function completeTask(result, label) {
       closeTask();
       toast(fmt(gettext('Submitted: %(label)s'), { label }));
       tasks.list = tasks.list.filter((t) => t.id !== task.id);
+      setCount('tasks', tasks.list.length);
       renderTasks();
       loadTasks();
     } else if (res.status !== 401) {
@@ -1417,8 +1758,10 @@ function bindEvents() {
 
   for (const sel of ['#photo-input', '#photo-gallery']) {
     $(sel).addEventListener('change', (e) => {
-      addPhotos(e.target.files);
+      const files = [...e.target.files];
       e.target.value = ''; // the same photo may be chosen again after removing it
+      // One pick at a time, so photos keep the order they were taken in while each is checked.
+      photoPicks = photoPicks.then(() => addPhotos(files)).catch(() => {});
     });
   }
   $('#toggle-map').addEventListener('click', () => showMap($('#map-wrap').hidden));
@@ -1442,8 +1785,17 @@ function bindEvents() {
     await flush(true);
   });
   $('#mine-refresh').addEventListener('click', loadMine);
+  $('#report-close').addEventListener('click', closeReport);
+  $('#dup-close').addEventListener('click', closeDuplicates);
+  $('#report-sheet').addEventListener('click', (e) => { if (e.target.id === 'report-sheet') closeReport(); });
   $('#tasks-refresh').addEventListener('click', loadTasks);
   $('#task-close').addEventListener('click', closeTask);
+  $('#task-confirm-no').addEventListener('click', () => askConfirm(null));
+  $('#task-confirm-yes').addEventListener('click', () => {
+    const choice = tasks.pending;
+    askConfirm(null);
+    if (choice) completeTask(choice.value, choice.label);
+  });
   $('#task-sheet').addEventListener('click', (e) => { if (e.target.id === 'task-sheet') closeTask(); });
   $('#task-photo').addEventListener('change', (e) => {
     const file = e.target.files && e.target.files[0];
@@ -1463,7 +1815,9 @@ function bindEvents() {
     if (TABS.includes(tab) && tab !== state.tab && !$('#view-main').hidden) showTab(tab);
   });
   document.addEventListener('visibilitychange', () => {
-    if (document.visibilityState === 'visible' && state.token) flush(false);
+    if (document.visibilityState !== 'visible' || !state.token) return;
+    flush(false);
+    refreshCounts();
   });
 }
 
@@ -1500,11 +1854,16 @@ async function start() {
   } else {
     showLogin('');
   }
-  setInterval(() => { if (state.token) flush(false); }, FLUSH_INTERVAL_MS);
+  setInterval(() => {
+    if (!state.token) return;
+    flush(false);
+    refreshCounts();
+  }, FLUSH_INTERVAL_MS);
 }
 
 window.collector = {
   flush: () => flush(true),
+  refreshCounts: () => refreshCounts(),
   queueSize: () => queueDb.count(),
 };
 

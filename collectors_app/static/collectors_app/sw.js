@@ -11,7 +11,7 @@
  * (GET /api/v1/collect/grids/…): network first, the cached copy when offline.
  */
 
-const VERSION = '2026.12.0'; // the shell now loads the shared toolkit and the catalogue
+const VERSION = '2026.12.1'; // the shell follows the phone's language; case sheets
 const SHELL_CACHE = `cgt-shell-${VERSION}`;
 const API_CACHE = 'cgt-api-v1'; // its own version: a new shell must not drop offline categories
 const SHELL_PATH = new URL(self.registration.scope).pathname; // "/m/"
@@ -74,12 +74,36 @@ self.addEventListener('activate', (event) => {
   })());
 });
 
+/* The worker's own few words, before any catalogue is cached: in the phone's language, as
+   the shell (Django's LocaleMiddleware reads the same preference), Chinese by default. */
+const WORDS = {
+  zh: {
+    title: '城管通',
+    notInstalled: '离线：城管通尚未下载到本机，请联网后打开一次。',
+    nothingCached: '离线，且本机没有缓存的数据',
+  },
+  en: {
+    title: 'Chengguantong',
+    notInstalled: 'Offline: the app is not on this phone yet. Open it once while online.',
+    nothingCached: 'Offline, and nothing is cached on this phone',
+  },
+};
+function words() {
+  const langs = (self.navigator && (self.navigator.languages || [self.navigator.language])) || [];
+  for (const lang of langs) {
+    const l = String(lang || '').toLowerCase();
+    if (l.startsWith('zh')) return WORDS.zh;
+    if (l.startsWith('en')) return WORDS.en;
+  }
+  return WORDS.zh;
+}
+
 async function offlinePage() {
+  const w = words();
   return new Response(
-    '<!DOCTYPE html><meta charset="utf-8"><meta name="viewport" content="width=device-width">'
-    // Not yet installed, so no catalogue to translate with: both languages.
-    + '<title>城管通</title><p style="font:18px sans-serif;padding:24px">离线：城管通尚未下载到本机，请联网后打开一次。<br>'
-    + 'Offline: the app is not on this phone yet. Open it once while online.</p>',
+    `<!DOCTYPE html><html lang="${w === WORDS.en ? 'en' : 'zh-hans'}"><meta charset="utf-8">`
+    + '<meta name="viewport" content="width=device-width">'
+    + `<title>${w.title}</title><p style="font:18px sans-serif;padding:24px">${w.notInstalled}</p>`,
     { status: 503, headers: { 'Content-Type': 'text/html; charset=utf-8' } },
   );
 }
@@ -126,7 +150,7 @@ async function serveCachedApi(request) {
   } catch (e) {
     const hit = await cache.match(request, { ignoreVary: true });
     if (hit) return hit;
-    return new Response(JSON.stringify({ detail: '离线，且本机没有缓存的数据 · Offline, and nothing is cached on this phone' }), {
+    return new Response(JSON.stringify({ detail: words().nothingCached }), {
       status: 503, headers: { 'Content-Type': 'application/json; charset=utf-8' },
     });
   }
