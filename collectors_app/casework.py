@@ -14,6 +14,8 @@ from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view, parser_classes, permission_classes
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -187,3 +189,31 @@ def counts(request):
     inspector_only(request)
     return Response({name: count(request.user) for name, count in COUNTS.items()})
 
+
+
+# What the views above take and answer, for the OpenAPI schema.
+_S = serializers
+PHOTO = inline_serializer("CasePhoto", {"kind": _S.CharField(), "kind_display": _S.CharField(),
+                                        "display": _S.CharField(), "thumbnail": _S.CharField()}, many=True)
+HISTORY = inline_serializer("CaseHistoryEntry", {
+    "at": _S.DateTimeField(), "action": _S.CharField(), "action_display": _S.CharField(), "state": _S.CharField(),
+    "state_display": _S.CharField(), "by": _S.CharField(), "reason": _S.CharField()}, many=True)
+report_detail = extend_schema(operation_id="api_v1_collect_report_detail", responses=inline_serializer("MyReportDetail", {
+    "id": _S.IntegerField(), "code": _S.CharField(), "state": _S.CharField(), "state_display": _S.CharField(),
+    "category_name": _S.CharField(), "description": _S.CharField(), "address": _S.CharField(),
+    "reported_at": _S.DateTimeField(), "grid": _S.CharField(), "community": _S.CharField(),
+    "reject_reason_display": _S.CharField(), "photos": PHOTO, "history": HISTORY}))(report_detail)
+nearby = extend_schema(parameters=[
+    OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True), OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
+    OpenApiParameter("category", OpenApiTypes.STR, required=True, description="service code, e.g. E0102")],
+    responses=inline_serializer("NearbyCases", {"radius_m": _S.FloatField(), "results": inline_serializer("NearbyCase", {
+        "id": _S.IntegerField(), "code": _S.CharField(), "state_display": _S.CharField(), "category_name": _S.CharField(),
+        "description": _S.CharField(), "reported_at": _S.DateTimeField(), "distance_m": _S.IntegerField(),
+        "photos": PHOTO}, many=True)}))(nearby)
+EVIDENCE_ADDED = inline_serializer("EvidenceAdded", {
+    "id": _S.IntegerField(), "code": _S.CharField(), "state": _S.CharField(), "client_uuid": _S.CharField()})
+add_evidence = extend_schema(
+    request={"multipart/form-data": inline_serializer("EvidenceSubmission", {
+        **EvidenceForm().get_fields(), "photos": _S.ListField(child=_S.FileField())})},
+    responses={200: EVIDENCE_ADDED, 201: EVIDENCE_ADDED})(add_evidence)
+counts = extend_schema(responses=inline_serializer("TabCounts", {"tasks": _S.IntegerField()}))(counts)
