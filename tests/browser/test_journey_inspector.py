@@ -4,7 +4,7 @@ Take and pick photos (a file that is no photo is refused when picked), find a ca
 searching, learn that the problem is already reported (已有人上报？) and add the photos to
 that case, report a new problem offline and see it sent once online, receive a check task
 (the badge), open it with the report's and the department's photos, confirm the check, and
-open my report. On every screen: no `[object`, no English left in the Chinese UI and no UI
+open my report. The service worker's own words follow the phone's language too. On every screen: no `[object`, no English left in the Chinese UI and no UI
 Chinese in the English one, every error inside the viewport. Screenshots under
 var/screenshots/inspector/ (a phone on UTC: every time shown must be the city's)."""
 
@@ -155,6 +155,9 @@ def test_the_inspectors_day(browser, live_server, day, category, tmp_path, local
     assert wait_for(lambda: page.evaluate("window.collector.queueSize()") == 1, page=page)
     page.click("#tab-queue")
     look(page, "04-outbox-offline", locale, data)
+    # The service worker's own answer, offline with nothing cached, is in the phone's language too.
+    detail = page.evaluate("fetch('/api/v1/categories/?nothing=cached').then((r) => r.json()).then((d) => d.detail)")
+    assert ("离线" in detail) if locale == "zh-CN" else (detail.startswith("Offline") and not HAN.search(detail))
     context.set_offline(False)
     page.evaluate("window.collector.flush()")
     assert wait_for(lambda: Case.objects.count() == 2, 30, page=page)
