@@ -186,8 +186,12 @@ def test_the_placement_map_shows_my_grids_names_and_tiles_only_when_a_setting_na
     requested = []
     page.on("request", lambda request: requested.append(request.url))
     page.wait_for_selector("#place-map .grid-label")
+    shots = settings.BASE_DIR / "var" / "screenshots" / "inspector"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.locator("#map-wrap").screenshot(path=str(shots / f"map-{'tiles' if tiles else 'grids-only'}.png"))
     labels = page.locator("#place-map .grid-label").all_inner_texts()
     assert any("32070600600101" in label and "社区" in label for label in labels), labels
+    assert page.locator("#place-map .grid-label").first.is_visible()
     if tiles:
         page.wait_for_selector("#place-map img.leaflet-tile", state="attached")
         assert page.get_attribute("#place-map img.leaflet-tile", "src").startswith("/tiles/")

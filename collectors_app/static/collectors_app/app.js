@@ -679,8 +679,12 @@ function ensureMap() {
   map.instance.setView(fix ? [fix.lat, fix.lon] : DEFAULT_CENTER, fix ? 17 : 13);
   map.centred = Boolean(fix);
   map.instance.on('click', (e) => placeByHand(e.latlng));
+  // Grid names only where a grid is big enough on screen to hold them.
+  const labelsFit = () => node.classList.toggle('labels-hidden', map.instance.getZoom() < 16);
+  map.instance.on('zoomend', labelsFit);
   drawGrids();
   updateFixOnMap();
+  labelsFit();
   if (form.hand) drawHandMarker();
   setTimeout(() => map.instance && map.instance.invalidateSize(), 0);
 }
@@ -693,7 +697,7 @@ function drawGrids() {
     onEachFeature: (feature, layer) => {
       const p = feature.properties || {};
       // Each grid says where it is: its code and its community, the names the platform has.
-      layer.bindTooltip(h('span', {}, h('b', {}, p.code || ''), h('br'), p.community_name || ''), {
+      layer.bindTooltip(h('span', {}, p.community_name || '', h('br'), h('small', {}, p.code || '')), {
         permanent: true, direction: 'center', className: 'grid-label', interactive: false,
       });
     },
