@@ -48,5 +48,5 @@ def test_the_return_window_closes_after_a_working_day(people, category):
 
 def test_a_check_is_offered_to_the_inspectors_of_the_case_s_grid_only(people, category):
     case = checking(people, category)
-    assert steps.available(case, people.inspector) == ["check_pass", "check_fail"]
+    assert steps.available(case, people.inspector) == ["check_pass", "check_fail", "corroborate"]
     assert steps.available(case, far_inspector(people)) == []
