@@ -276,7 +276,7 @@ _STEPS = [
          payload=lambda c, f, a: {"from_category": c.category_id, "category": a["category"].pk,
                                   "service_code": a["category"].service_code}, endpoint=False),
     # An inspector finds the problem already reported (已有人上报): their photos join that case.
-    Step("corroborate", _("Add evidence to a reported problem (补充证据)"), tuple(OPEN_STATES), None,
+    Step("corroborate", _("Add evidence to a reported problem"), tuple(OPEN_STATES), None,
          (R.INSPECTOR,), inputs=_a_client_id, payload=_corroboration, endpoint=False),
 ]
 STEPS: dict[str, Step] = {step.action: step for step in _STEPS}
