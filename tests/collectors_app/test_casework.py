@@ -53,6 +53,16 @@ def test_a_check_task_shows_the_report_photo_and_the_departments_after_photo_to_
     assert task["case"]["reply"] == "已清运"
 
 
+def test_the_named_checker_outside_the_grids_sees_the_case_and_its_photos_with_a_session(people, category):
+    checker = make_person("far_checker", "inspector", grids=UnitGrid.objects.filter(street__code="320706010"))
+    case = checking(people, category, checker)
+    assert Case.objects.visible_to(checker).filter(pk=case.pk).exists()
+    browser = Client()
+    browser.force_login(checker)
+    for media in CaseMedia.objects.filter(case=case):
+        assert browser.get(media.display.url).status_code == 200
+
+
 def test_the_tasks_badge_counts_my_open_tasks(people, category):
     api = client_for(people.inspector)
     assert api.get("/api/v1/collect/counts/").data == {"tasks": 0}

@@ -109,7 +109,8 @@ class CaseQuerySet(models.QuerySet):
     def visible_to(self, user) -> "CaseQuerySet":
         """The cases `user` may see: the command centre every case, a department handler its
         department's, an inspector its own reports and the cases of its grids, a video analyst
-        the video channel, anyone else none. Also the rule for their photos (cases/access.py)."""
+        the video channel, anyone else none. Also the rule for their photos (cases/access.py).
+        An inspector named to check or verify a case sees it wherever its grid lies."""
         roles = R.roles_of(user)
         if roles & set(R.COMMAND_CENTRE):
             return self
@@ -117,7 +118,8 @@ class CaseQuerySet(models.QuerySet):
         if R.HANDLER in roles and R.department_of(user):
             condition |= Q(department_id=R.department_of(user))
         if R.INSPECTOR in roles:
-            condition |= Q(reporter=user) | Q(grid__inspectors__user=user)
+            condition |= (Q(reporter=user) | Q(grid__inspectors__user=user) | Q(checker=user)
+                          | Q(tasks__inspector=user))
         if R.ANALYST in roles:
             condition |= Q(channel=Channel.VIDEO)
         # The OR over the grid's inspectors joins one row per inspector of the grid: without
