@@ -10,7 +10,6 @@ from urbanmgmt.org import roles as R
 
 LIMIT = 10
 MIN_PREFIX = 4  # shorter beginnings match too much to be a search by number
-ID_MAX = 2**63 - 1
 
 
 def find(user, text: str) -> dict:
@@ -27,7 +26,7 @@ def _cases(user, text: str) -> list[dict]:
     wanted = Q(code=text)
     if len(text) >= MIN_PREFIX:
         wanted |= Q(code__startswith=text)
-    if text.isascii() and text.isdigit() and int(text[:20]) <= ID_MAX:
+    if text.isascii() and text.isdigit() and len(text) <= 18:
         wanted |= Q(pk=int(text))
     rows = (Case.objects.visible_to(user).filter(wanted).select_related("category")
             .only("id", "code", "state", "address", "point", "category__name_zh").order_by("-reported_at", "-id")[:LIMIT])
