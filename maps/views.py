@@ -25,7 +25,7 @@ def _choices() -> dict:
         "channels": {value: str(label) for value, label in Channel.choices},
         "actions": {name: str(t.label) for name, t in TRANSITIONS.items()},
         "reject_reasons": {value: str(label) for value, label in RejectReason.choices},
-        "departments": list(Department.objects.order_by("code").values("code", "name")),
+        "departments": list(Department.objects.order_by("code").values("code", "name", "name_en")),
         "categories": list(Category.objects.filter(active=True).order_by("service_code")
                            .values("service_code", "name_zh", "name_en", "major__name_zh", "major__name_en")),
         "roles": {name: str(label) for name, label in ROLES.items()},

@@ -74,7 +74,7 @@ class CaseDetailSerializer(CaseFeatureSerializer):
             "request_type", "community", "street", "external_ref", "reject_reason", "reply", "filed_at",
             "dispatched_at", "sign_due_at", "signed_at", "original_due_at", "extension_requested_until",
             "handled_at", "checked_at", "closed_at", "rejected_at", "suspended_at", "extension_count",
-            "return_count", "rework_count", "events", "media", "actions",
+            "return_count", "rework_count", "ticket_count", "events", "media", "actions",
         ]
 
     def get_actions(self, case) -> list[str]:

@@ -320,7 +320,11 @@
   async function openAt(id) {
     await panel.open(id);
     const g = panel.current && panel.current.geometry;
-    if (g && g.coordinates) map.setView([g.coordinates[1], g.coordinates[0]], Math.max(map.getZoom(), POINT_ZOOM));
+    if (!g || !g.coordinates) return;
+    map.setView([g.coordinates[1], g.coordinates[0]], Math.max(map.getZoom(), POINT_ZOOM), { animate: false });
+    // The panel lies over the map's right side: bring the case to the middle of what is left.
+    const hidden = map.getContainer().getBoundingClientRect().right - document.getElementById('case-panel').getBoundingClientRect().left;
+    if (hidden > 0) map.panBy([hidden / 2, 0], { animate: false });
   }
 
   /* What the search box (or ?case=) names: a case code or id, a 12345 ticket number. One

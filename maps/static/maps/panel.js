@@ -310,7 +310,7 @@
         control = el('textarea', { name: field, rows: 3, required: !optional, maxlength: field === 'reply' ? 4000 : 2000 });
       } else if (field === 'department') {
         control = el('select', { name: field, required: true, onchange: (e) => { e.target.dataset.touched = '1'; } },
-          el('option', { value: '' }, gettext('— choose —')), V.departments.map((d) => el('option', { value: d.code }, d.name)));
+          el('option', { value: '' }, gettext('— choose —')), V.departments.map((d) => el('option', { value: d.code }, (ENGLISH && d.name_en) || d.name)));
         if (this.suggested) control.value = this.suggested;
       } else if (field === 'category') {
         return this.categoryPicker(field, fields, c);
@@ -346,7 +346,7 @@
       shown.forEach((k) => { const g = majorName(k); if (!groups.has(g)) groups.set(g, []); groups.get(g).push(k); });
       const keep = select.value;
       select.replaceChildren(el('option', { value: '' }, interpolate(gettext('keep the category (%s)'), [c.category_name || '—'])),
-        Array.from(groups, ([major, list]) => el('optgroup', { label: major },
+        ...Array.from(groups, ([major, list]) => el('optgroup', { label: major },
           list.map((k) => el('option', { value: k.service_code }, `${k.service_code} ${categoryName(k)}`)))));
       select.value = keep && shown.some((k) => k.service_code === keep) ? keep : (shown.length === 1 ? shown[0].service_code : '');
       count.textContent = interpolate(ngettext('%s category', '%s categories', shown.length), [shown.length]);
