@@ -177,6 +177,11 @@ def test_the_dispatchers_day(browser, live_server, named, category, language):
     take(page, "dispatch", suggested)
     assert Case.objects.get(pk=case.pk).state == State.DISPATCHED
     assert "dispatch" not in offered(page)
+    # The catalogue's and the register's names in the page's language.
+    department = page.locator('#case-panel dd[data-field="department"]').inner_text()
+    assert department == ("Haizhou Sanitation Office" if language == "en" else "海州区环境卫生管理处")
+    chinese = bool(HAN.search(page.locator('#case-panel dd[data-field="category"]').inner_text()))
+    assert chinese == (language != "en")
     history = page.locator("#case-panel .timeline").inner_text()
     assert "李派遣" in history and "张巡查" in history
     assert not re.search(r"\b(dispatcher|inspector|file|dispatch|report)\b", history), history

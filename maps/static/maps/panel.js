@@ -136,10 +136,10 @@
     const facts = [
       [gettext('State'), V.states[c.state] || c.state, 'state'],
       [gettext('Channel'), V.channels[c.channel] || c.channel],
-      [gettext('Category'), c.category_name || '—'],
+      [gettext('Category'), this.categoryOf(c) || '—', 'category'],
       [gettext('Place'), [c.street, c.community, c.grid].filter(Boolean).join(' · ')],
       [gettext('Address'), c.address || '—', 'address'],
-      [gettext('Department'), c.department_name || '—', 'department'],
+      [gettext('Department'), this.departmentOf(c) || '—', 'department'],
       [gettext('Reported at'), when(c.reported_at), 'reported'],
     ];
     if (c.dispatched_at) {
@@ -157,6 +157,16 @@
     if (c.reject_reason) facts.push([gettext('Rejection reason'), V.reject_reasons[c.reject_reason] || c.reject_reason]);
     if (c.reply) facts.push([gettext('Department reply'), c.reply, 'reply']);
     return facts;
+  };
+
+  /* The case's category and department by their names in the page's language. */
+  CasePanel.prototype.categoryOf = function (c) {
+    const k = this.V.categories.find((x) => x.service_code === c.category);
+    return k ? categoryName(k) : c.category_name;
+  };
+  CasePanel.prototype.departmentOf = function (c) {
+    const d = this.V.departments.find((x) => x.code === c.department);
+    return d ? (ENGLISH && d.name_en) || d.name : c.department_name;
   };
 
   /* What the server doubted about the photos: staff decide, the panel says it plainly. */
@@ -345,7 +355,7 @@
       const groups = new Map();
       shown.forEach((k) => { const g = majorName(k); if (!groups.has(g)) groups.set(g, []); groups.get(g).push(k); });
       const keep = select.value;
-      select.replaceChildren(el('option', { value: '' }, interpolate(gettext('keep the category (%s)'), [c.category_name || '—'])),
+      select.replaceChildren(el('option', { value: '' }, interpolate(gettext('keep the category (%s)'), [this.categoryOf(c) || '—'])),
         ...Array.from(groups, ([major, list]) => el('optgroup', { label: major },
           list.map((k) => el('option', { value: k.service_code }, `${k.service_code} ${categoryName(k)}`)))));
       select.value = keep && shown.some((k) => k.service_code === keep) ? keep : (shown.length === 1 ? shown[0].service_code : '');
