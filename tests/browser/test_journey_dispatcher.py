@@ -164,11 +164,15 @@ def test_the_dispatchers_day(browser, live_server, named, category, language):
     # 立案: the category picked by typing its code, from a list grouped by major class.
     def pick_category(form):
         assert form.locator("select[name=category] optgroup").count() > 5
+        form.locator("input[name=category_search]").fill("垃圾" if language == "zh-hans" else "refuse")
+        assert 1 < form.locator("select[name=category] option[value]:not([value=''])").count() < 20
+        form.scroll_into_view_if_needed()
+        shot(page, "dispatcher", language, "03-category-picker")
         form.locator("input[name=category_search]").fill("E0102")
         assert form.locator("select[name=category] option[value]:not([value=''])").count() == 1
     take(page, "file", pick_category)
     check_screen(page, language, data)
-    shot(page, "dispatcher", language, "03-filed")
+    shot(page, "dispatcher", language, "04-filed")
     assert Case.objects.get(pk=case.pk).state == State.FILED and "dispatch" in offered(page)
 
     # Dispatch to the department the register suggests (already chosen).
@@ -186,7 +190,7 @@ def test_the_dispatchers_day(browser, live_server, named, category, language):
     assert "李派遣" in history and "张巡查" in history
     assert not re.search(r"\b(dispatcher|inspector|file|dispatch|report)\b", history), history
     check_screen(page, language, data)
-    shot(page, "dispatcher", language, "04-dispatched")
+    shot(page, "dispatcher", language, "05-dispatched")
 
     # A colleague files the other case while this dispatcher writes a rejection: a conflict,
     # said next to the form, in view.
@@ -205,7 +209,7 @@ def test_the_dispatchers_day(browser, live_server, named, category, language):
     errors_in_view(page)
     assert alert.is_visible() and alert.inner_text().strip()
     check_screen(page, language, data + ("Reported twice", "重复上报"))
-    shot(page, "dispatcher", language, "05-conflict")
+    shot(page, "dispatcher", language, "06-conflict")
     alert.locator("button").click()  # load the latest version: now filed, so 立案 is no longer offered
     page.locator('#case-panel .actions button[data-action="dispatch"]').wait_for()
     assert "file" not in offered(page) and "dispatch" in offered(page)
@@ -215,13 +219,13 @@ def test_the_dispatchers_day(browser, live_server, named, category, language):
     page.wait_for_function("(code) => document.querySelector('#panel-title')?.innerText === code", arg=asked.code)
     assert page.locator('#case-panel dd[data-field="extension"]').inner_text().strip()
     check_screen(page, language, data)
-    shot(page, "dispatcher", language, "06-extension-asked")
+    shot(page, "dispatcher", language, "07-extension-asked")
     take(page, "approve_extension")
     fresh = Case.objects.get(pk=asked.pk)
     assert fresh.due_at == asked.extension_requested_until and fresh.extension_requested_until is None
     assert not {"approve_extension", "deny_extension"} & set(offered(page))
     assert page.locator('#case-panel dd[data-field="original-deadline"]').count() == 1
     check_screen(page, language, data)
-    shot(page, "dispatcher", language, "07-extension-approved")
+    shot(page, "dispatcher", language, "08-extension-approved")
     assert page.errors == [] and page.foreign_requests == []
     page.context.close()

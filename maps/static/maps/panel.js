@@ -207,7 +207,9 @@
     if (!result.ok || this.current === null || this.current.properties.id !== c.id) return;
     this.suggested = result.data.department;
     box.replaceChildren(el('h3', {}, gettext('Suggested department (ownership register)')),
-      el('p', { dataset: { field: 'suggested' } }, result.data.name || gettext('The register has no owner for this place and category.')));
+      el('p', { dataset: { field: 'suggested' } }, result.data.department
+        ? this.departmentOf({ department: result.data.department, department_name: result.data.name })
+        : gettext('The register has no owner for this place and category.')));
     const select = this.root.querySelector('select[name=department]');
     if (select && result.data.department && !select.dataset.touched) select.value = result.data.department;
   };
