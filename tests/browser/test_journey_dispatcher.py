@@ -184,6 +184,7 @@ def test_the_dispatchers_day(browser, live_server, named, category, language):
     # The catalogue's and the register's names in the page's language.
     department = page.locator('#case-panel dd[data-field="department"]').inner_text()
     assert department == ("Haizhou Sanitation Office" if language == "en" else "海州区环境卫生管理处")
+    assert page.locator("#case-panel .suggested").inner_text() == ""  # no second opinion once dispatched
     chinese = bool(HAN.search(page.locator('#case-panel dd[data-field="category"]').inner_text()))
     assert chinese == (language != "en")
     history = page.locator("#case-panel .timeline").inner_text()

@@ -11,6 +11,9 @@
   const { el, api, errorText, when, reveal, LOCALE } = window.UM;
   const ENGLISH = LOCALE.startsWith('en');
 
+  /* States in which the department is still to be chosen (the register's suggestion helps). */
+  const DISPATCHABLE = ['reported', 'filed', 'returned'];
+
   /* Fields of the forms that are not sent as they are. */
   const LOCAL_FIELDS = ['photos', 'category_search'];
 
@@ -202,7 +205,8 @@
 
   CasePanel.prototype.loadSuggested = async function (c) {
     const box = this.root.querySelector('.suggested');
-    if (!box || this.config.workspace) return;
+    // Only while a department is still to be chosen (once dispatched, it would contradict the panel).
+    if (!box || this.config.workspace || !DISPATCHABLE.includes(c.state)) return;
     const result = await api(`${this.config.api}cases/${c.id}/suggested-department/`);
     if (!result.ok || this.current === null || this.current.properties.id !== c.id) return;
     this.suggested = result.data.department;
