@@ -15,7 +15,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from maps import exports, hotspots, layers, workspace
+from maps import exports, find, hotspots, layers, workspace
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.geo import parse_bbox
 from urbanmgmt.org.roles import ADMIN, HANDLER, require_role
@@ -151,3 +151,13 @@ def department_queue(request):
     `in_hand`, `waiting` (on the command centre), and `recent` replies."""
     require_role(request.user, HANDLER, ADMIN)
     return Response(workspace.queue(request.user))
+
+
+@extend_schema(parameters=[OpenApiParameter("q", OpenApiTypes.STR, required=True,
+                                            description="a case number (or id), a 12345 ticket number, or their beginning")],
+               responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def find_by_number(request):
+    """`cases` whose code (or id) is `q` or begins with it, `tickets` likewise by number with
+    their case; exact matches first, each with where its case lies (`lon`, `lat`)."""
+    return Response(find.find(request.user, request.query_params.get("q", "")[:64]))

@@ -11,5 +11,6 @@ urlpatterns = [
     path("heat/", api.heat, name="map-heat"),
     path("repeats/", api.repeat_grids, name="map-repeats"),
     path("export/", api.export, name="map-export"),
+    path("find/", api.find_by_number, name="map-find"),
     path("queue/", api.department_queue, name="department-queue"),
 ]

@@ -42,7 +42,8 @@ def _local(element, js=(), css=()):
 def _boundaries(level: str) -> dict:
     cache = layer_cache()
     features = [{"type": "Feature", "id": place.id, "geometry": json.loads(place.geometry),
-                 "properties": {"code": place.code, "level": level}} for place in cache.areas[level].values()]
+                 "properties": {"code": place.code, "name": place.name, "level": level}}
+                for place in cache.areas[level].values()]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -52,6 +53,12 @@ def _view() -> tuple[list[float], list[list[float]] | None]:
         return [34.6, 119.2], None  # nothing imported yet: Lianyungang's centre
     west, south, east, north = (float(v) for v in shapely.total_bounds(geoms))
     return [(south + north) / 2, (west + east) / 2], [[south, west], [north, east]]
+
+
+def _label(css_class: str) -> folium.GeoJsonTooltip:
+    """An area's name written on the map at its centre, not only on hover."""
+    return folium.GeoJsonTooltip(fields=["name"], labels=False, permanent=True, direction="center",
+                                 class_name=css_class, sticky=False)
 
 
 def dispatch_map() -> BuiltMap:
@@ -67,8 +74,16 @@ def dispatch_map() -> BuiltMap:
     folium.GeoJson(_boundaries("district"), name=_("District boundaries"), control=True,
                    style_function=lambda _f: {"color": "#263238", "weight": 4, "fill": False},
                    ).add_to(m)
+    # Without a tile server the names of the city's own areas are what a dispatcher reads the
+    # map by: the streets' always, the communities' when close enough (dispatch.js hides them
+    # further out).
     folium.GeoJson(_boundaries("street"), name=_("Street boundaries"), control=True,
                    style_function=lambda _f: {"color": "#37474f", "weight": 2.5, "fill": False, "dashArray": "6 4"},
+                   tooltip=_label("street-label"),
+                   ).add_to(m)
+    folium.GeoJson(_boundaries("community"), name=_("Community names"), control=True,
+                   style_function=lambda _f: {"color": "#78909c", "weight": 0.8, "fill": False, "opacity": 0.6},
+                   tooltip=_label("community-label"),
                    ).add_to(m)
     cluster = _local(MarkerCluster(name=_("Cases"), options={"chunkedLoading": True, "maxClusterRadius": 40,
                                                               "showCoverageOnHover": False}),

@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from maps.builders import dispatch_map
-from urbanmgmt.cases.models import Channel, RejectReason, State
+from urbanmgmt.cases.models import CaseMedia, Channel, RejectReason, State
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.org.models import Department
@@ -25,10 +25,11 @@ def _choices() -> dict:
         "channels": {value: str(label) for value, label in Channel.choices},
         "actions": {name: str(t.label) for name, t in TRANSITIONS.items()},
         "reject_reasons": {value: str(label) for value, label in RejectReason.choices},
-        "departments": list(Department.objects.order_by("code").values("code", "name")),
+        "departments": list(Department.objects.order_by("code").values("code", "name", "name_en")),
         "categories": list(Category.objects.filter(active=True).order_by("service_code")
-                           .values("service_code", "name_zh", "major__name_zh")),
+                           .values("service_code", "name_zh", "name_en", "major__name_zh", "major__name_en")),
         "roles": {name: str(label) for name, label in ROLES.items()},
+        "media_kinds": {value: str(label) for value, label in CaseMedia.Kind.choices},
     }
 
 
@@ -42,7 +43,7 @@ def dispatch(request):
         "map": built,
         "config": {"names": built.names, "poll_s": settings.MAP_POLL_S, "choices": _choices(),
                    "api": "/api/v1/", "workspace": False},
-        "states": State.choices, "channels": Channel.choices,
+        "states": State.choices, "channels": Channel.choices, "map_tiles": bool(settings.MAP_TILE_URL),
     }
     return render(request, "maps/dispatch.html", context)
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import Case, State, is_late_to_sign, is_overdue
 
-FIELDS = ("id", "code", "state", "urgency", "category__name_zh", "address", "description", "dispatched_at",
-          "sign_due_at", "signed_at", "due_at", "extension_requested_until", "rework_count", "return_count",
-          "ticket_count", "version", "handled_at", "street__name", "community__name", "grid__code")
+FIELDS = ("id", "code", "state", "urgency", "category__name_zh", "category__name_en", "address", "description",
+          "dispatched_at", "sign_due_at", "signed_at", "due_at", "extension_requested_until", "rework_count",
+          "return_count", "ticket_count", "version", "handled_at", "street__name", "community__name", "grid__code")
 WAITING = (State.RETURNED, State.HANDLED, State.CHECKING, State.SUSPENDED)
 RECENT = 30
 

@@ -103,3 +103,15 @@ def test_bad_export_requests(people):
     assert client.get("/api/v1/map/export/", {"as": "kml"}).status_code == 400
     assert client.get("/api/v1/map/export/", {"layer": "roads"}).status_code == 400
 
+
+
+def test_without_tiles_the_map_says_so_and_writes_the_areas_names(people, client, settings):
+    settings.MAP_TILE_URL = ""
+    html = signed_in(client, people.dispatcher).get("/map/").content.decode()
+    assert 'class="map-note' in html and "MAP_TILE_URL" in html
+    # The streets' names drawn on the map itself (a permanent label at each street), the
+    # communities' too, since no tile server draws any.
+    assert "street-label" in html and "community-label" in html and '"permanent": true' in html
+    assert "新海街道" in html or json.dumps("新海街道") in html
+    settings.MAP_TILE_URL = "/tiles/{z}/{x}/{y}.png"
+    assert 'class="map-note' not in signed_in(client, people.dispatcher).get("/map/").content.decode()

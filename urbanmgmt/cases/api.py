@@ -14,6 +14,7 @@ from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
 from urbanmgmt.cases.serializers import (
+    TASK_STEPS,
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseFeatureSerializer,
@@ -46,6 +47,8 @@ class CaseFilter(django_filters.FilterSet):
     signing_counted = django_filters.BooleanFilter(method="filter_signing_counted",
                                                    label="signed, or past the time to sign (on-time signing rate)")
     open = django_filters.BooleanFilter(method="filter_open")
+    code = django_filters.CharFilter(method="filter_code",
+                                     label="case number: exactly, or its beginning followed by * (2026000*)")
 
     class Meta:
         model = Case
@@ -61,6 +64,12 @@ class CaseFilter(django_filters.FilterSet):
 
     def filter_open(self, queryset, name, value):
         return queryset.open() if value else queryset.not_open()
+
+    def filter_code(self, queryset, name, value):
+        value = value.strip()
+        if value.endswith("*"):
+            return queryset.filter(code__startswith=value[:-1]) if value[:-1] else queryset.none()
+        return queryset.filter(code=value)
 
 
 class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.CreateModelMixin,
@@ -136,10 +145,6 @@ _ARGUMENTS = {
 _FUNCTIONS = {"return": services.return_case}
 
 
-# Steps an inspector takes through their tasks (POST /api/v1/collect/tasks/{id}/complete/).
-_NOT_HERE = {"verify", "check_pass", "check_fail"}
-
-
 def _photos(request, action_name: str) -> list:
     """The photos of a step: only `handle` keeps any, so photos sent with another step are
     refused rather than dropped."""
@@ -152,7 +157,7 @@ def _photos(request, action_name: str) -> list:
 
 
 def _run_transition(user, case: Case, action_name: str, data: dict, photos=()) -> Case:
-    if action_name in _NOT_HERE:
+    if action_name in TASK_STEPS:
         raise InvalidInput(f"“{action_name}” is done by completing the inspection task: "
                            "POST /api/v1/collect/tasks/{id}/complete/")
     function = _FUNCTIONS.get(action_name) or getattr(services, action_name)

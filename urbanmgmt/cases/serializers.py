@@ -8,10 +8,15 @@ from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from urbanmgmt.api_guards import BoundedJSONField
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType, is_overdue
+from urbanmgmt.cases.states import TRANSITIONS
+from urbanmgmt.cases.steps import available
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import parse_lon_lat, parse_point
 from urbanmgmt.moments import MomentField
 from urbanmgmt.org.models import Department
+
+# Steps an inspector takes by completing a task (POST /api/v1/collect/tasks/{id}/complete/).
+TASK_STEPS = frozenset({"verify", "check_pass", "check_fail"})
 
 
 class CaseFeatureSerializer(GeoFeatureModelSerializer):
@@ -69,13 +74,19 @@ class CaseDetailSerializer(CaseFeatureSerializer):
             "request_type", "community", "street", "external_ref", "reject_reason", "reply", "filed_at",
             "dispatched_at", "sign_due_at", "signed_at", "original_due_at", "extension_requested_until",
             "handled_at", "checked_at", "closed_at", "rejected_at", "suspended_at", "extension_count",
-            "return_count", "rework_count", "events", "media", "actions",
+            "return_count", "rework_count", "ticket_count", "events", "media", "actions",
         ]
 
     def get_actions(self, case) -> list[str]:
-        from urbanmgmt.cases.services import actions_for
+        """The steps this user may take now through the transition endpoint (steps.available:
+        state, role, department and the case's preconditions), so a panel offers none that
+        can only be refused."""
+        return offered_steps(case, self.context["request"].user)
 
-        return actions_for(self.context["request"].user, case)
+
+def offered_steps(case: Case, user) -> list[str]:
+    """steps.available, less the steps taken elsewhere (the 12345 intake's, the tasks')."""
+    return [action for action in available(case, user) if action in TRANSITIONS and action not in TASK_STEPS]
 
 
 class CaseCreateSerializer(serializers.Serializer):

@@ -13,6 +13,7 @@
   const { CasePanel } = window.UrbanPanel;
   const { map, cluster, heat, control } = window.UM_LAYERS; // set by the page after folium's script
   const MAP_API = CONFIG.api + 'map/';
+  const POINT_ZOOM = 17; // close enough for single cases and unit grids (maps/layers.py)
 
   const form = document.getElementById('map-filters');
   const status = document.getElementById('map-status');
@@ -307,6 +308,54 @@
       el('div', { class: 'muted' }, `${when(g.first)} — ${when(g.last)}`))) : [el('li', { class: 'muted' }, gettext('None.'))]));
   }
 
+  /* --- legend: the states' colours ------------------------------------------------------ */
+  document.getElementById('state-legend').replaceChildren(...Object.entries(STATE_COLOURS).map(([state, colour]) => el('li', {},
+    el('span', { class: 'case-icon round', style: `--c:${colour}` }), ' ', CONFIG.choices.states[state] || state)));
+
+  /* --- find by number -------------------------------------------------------------------- */
+  const findForm = document.getElementById('find-form');
+  const findResults = document.getElementById('find-results');
+
+  /* Open a case's panel and bring the map to it. */
+  async function openAt(id) {
+    await panel.open(id);
+    const g = panel.current && panel.current.geometry;
+    if (!g || !g.coordinates) return;
+    map.setView([g.coordinates[1], g.coordinates[0]], Math.max(map.getZoom(), POINT_ZOOM), { animate: false });
+    // The panel lies over the map's right side: bring the case to the middle of what is left.
+    const hidden = map.getContainer().getBoundingClientRect().right - document.getElementById('case-panel').getBoundingClientRect().left;
+    if (hidden > 0) map.panBy([hidden / 2, 0], { animate: false });
+  }
+
+  /* What the search box (or ?case=) names: a case code or id, a 12345 ticket number. One
+   * exact match opens at once; otherwise the matches are listed to choose from. */
+  async function find(text) {
+    findResults.replaceChildren();
+    if (!text) return;
+    const result = await api(`${MAP_API}find/?q=${encodeURIComponent(text)}`);
+    if (!result.ok) { findResults.replaceChildren(el('li', { class: 'error', role: 'alert' }, errorText(result))); return; }
+    const { cases, tickets } = result.data;
+    const exact = cases.filter((c) => c.exact);
+    const exactTickets = tickets.filter((t) => t.exact && t.case);
+    if (exact.length === 1) { openAt(exact[0].id); return; }
+    if (!exact.length && exactTickets.length === 1) {
+      findResults.replaceChildren(el('li', { class: 'muted' }, interpolate(gettext('12345 ticket %s is on case %s.'),
+        [exactTickets[0].external_id, exactTickets[0].case_code])));
+      openAt(exactTickets[0].case);
+      return;
+    }
+    if (!cases.length && !tickets.length) {
+      findResults.replaceChildren(el('li', { class: 'error', role: 'alert' }, interpolate(gettext('Nothing numbered %s.'), [text])));
+      return;
+    }
+    findResults.replaceChildren(...cases.map((c) => el('li', {}, el('button', { type: 'button', class: 'link', onclick: () => openAt(c.id) },
+      c.code), ' ', el('span', { class: 'tag' }, c.state_display), ' ', el('span', { class: 'muted' }, c.category_name || c.address || ''))),
+    ...tickets.map((t) => el('li', {}, gettext('12345 ticket'), ' ', el('strong', {}, t.external_id), ' → ',
+      t.case ? el('button', { type: 'button', class: 'link', onclick: () => openAt(t.case) }, t.case_code)
+        : el('span', { class: 'muted' }, gettext('no case yet')))));
+  }
+  findForm.addEventListener('submit', (event) => { event.preventDefault(); find(findForm.elements.q.value.trim()); });
+
   /* --- exports --------------------------------------------------------------------------- */
   function exportLink(event) {
     const link = event.currentTarget;
@@ -324,6 +373,12 @@
     status.classList.toggle('error', Boolean(error));
   }
 
+  // Community names only when close enough to read them (street names always).
+  const COMMUNITY_NAMES_ZOOM = 14;
+  const farOut = () => map.getContainer().classList.toggle('far-out', map.getZoom() < COMMUNITY_NAMES_ZOOM);
+  map.on('zoomend', farOut);
+  farOut();
+
   let moveTimer = null;
   map.on('moveend', () => {
     clearTimeout(moveTimer);
@@ -339,7 +394,10 @@
   form.addEventListener('submit', (event) => event.preventDefault());
 
   const params = new URLSearchParams(location.search);
-  if (params.get('case')) panel.open(params.get('case'));
+  if (params.get('case')) {
+    findForm.elements.q.value = params.get('case');
+    find(params.get('case').trim());
+  }
   loadGrids();
   loadCases().then(() => { document.body.dataset.ready = '1'; });
   loadRepeats();

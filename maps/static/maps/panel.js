@@ -8,7 +8,14 @@
 (function () {
   'use strict';
 
-  const { el, api, errorText, when, reveal } = window.UM;
+  const { el, api, errorText, when, reveal, LOCALE } = window.UM;
+  const ENGLISH = LOCALE.startsWith('en');
+
+  /* States in which the department is still to be chosen (the register's suggestion helps). */
+  const DISPATCHABLE = ['reported', 'filed', 'returned'];
+
+  /* Fields of the forms that are not sent as they are. */
+  const LOCAL_FIELDS = ['photos', 'category_search'];
 
   /* What each step asks for. */
   const FORMS = {
@@ -56,6 +63,20 @@
     }
   }
 
+  /* Doubts the server found about a photo when it was stored (collectors_app/evidence.py). */
+  function doubtLabel(flag) {
+    switch (flag) {
+      case 'exif_gps_far': return gettext('taken far from the reported place (by its EXIF position)');
+      case 'exif_time_off': return gettext('taken long before or after it was sent (by its EXIF time)');
+      case 'photo_used_before': return gettext('the same photo is already in another case');
+      default: return flag;
+    }
+  }
+
+  /* A category's name, and its major class's, in the page's language where the catalogue has it. */
+  function categoryName(k) { return (ENGLISH && k.name_en) || k.name_zh; }
+  function majorName(k) { return (ENGLISH && k.major__name_en) || k.major__name_zh; }
+
   function CasePanel(root, config, hooks) {
     this.root = root;
     this.config = config;
@@ -93,26 +114,11 @@
     const c = feature.properties;
     c.id = c.id || feature.id;
     this.current = feature;
-    const facts = [
-      [gettext('State'), V.states[c.state] || c.state],
-      [gettext('Channel'), V.channels[c.channel] || c.channel],
-      [gettext('Category'), c.category_name || '—'],
-      [gettext('Place'), [c.street, c.community, c.grid].filter(Boolean).join(' · ')],
-      [gettext('Address'), c.address || '—'],
-      [gettext('Department'), c.department_name || '—'],
-      [gettext('Reported at'), when(c.reported_at)],
-      [gettext('To sign by'), when(c.sign_due_at)],
-      [gettext('Deadline'), when(c.due_at) + (c.overdue ? ` (${gettext('overdue')})` : '')],
-      [gettext('12345 tickets'), String(c.ticket_count || 0)],
-      [gettext('Version'), String(c.version)],
-    ];
-    if (c.reject_reason) facts.push([gettext('Rejection reason'), V.reject_reasons[c.reject_reason] || c.reject_reason]);
-    if (c.reply) facts.push([gettext('Department reply'), c.reply]);
-    if (c.extension_requested_until) facts.push([gettext('Extension asked until'), when(c.extension_requested_until)]);
     const body = el('div', { class: 'panel-body' },
       notice ? el('p', { class: 'notice', role: 'status' }, notice) : null,
       el('p', { class: 'description', dataset: { field: 'description' } }, c.description || '—'),
-      el('dl', { class: 'facts' }, facts.map(([k, v]) => [el('dt', {}, k), el('dd', {}, v)])),
+      el('dl', { class: 'facts' }, this.facts(c).map(([k, v, field]) => [el('dt', {}, k), el('dd', { dataset: { field: field || '' } }, v)])),
+      this.doubts(c.media || []),
       this.photos(c.media || []),
       el('section', { class: 'suggested', 'aria-live': 'polite' }),
       el('section', { class: 'actions' }, el('h3', {}, gettext('Next steps')), this.actionButtons(c)),
@@ -127,11 +133,61 @@
     if (this.hooks.shown) this.hooks.shown(feature);
   };
 
+  /* [label, value, data-field] of the case: where, who, and its times on the city's clocks. */
+  CasePanel.prototype.facts = function (c) {
+    const V = this.V;
+    const facts = [
+      [gettext('State'), V.states[c.state] || c.state, 'state'],
+      [gettext('Channel'), V.channels[c.channel] || c.channel],
+      [gettext('Category'), this.categoryOf(c) || '—', 'category'],
+      [gettext('Place'), [c.street, c.community, c.grid].filter(Boolean).join(' · ')],
+      [gettext('Address'), c.address || '—', 'address'],
+      [gettext('Department'), this.departmentOf(c) || '—', 'department'],
+      [gettext('Reported at'), when(c.reported_at), 'reported'],
+    ];
+    if (c.dispatched_at) {
+      facts.push([gettext('Dispatched at'), when(c.dispatched_at), 'dispatched']);
+      facts.push([gettext('Signed for'), c.signed_at ? interpolate(gettext('signed at %s'), [when(c.signed_at)])
+        : interpolate(gettext('not yet; sign by %s'), [when(c.sign_due_at)]), 'signed']);
+    }
+    facts.push([gettext('Deadline'), when(c.due_at) + (c.overdue ? ` (${gettext('overdue')})` : ''), 'deadline']);
+    if (c.original_due_at && c.due_at && c.original_due_at !== c.due_at) {
+      facts.push([gettext('Deadline before the extension'), when(c.original_due_at), 'original-deadline']);
+    }
+    if (c.extension_requested_until) facts.push([gettext('Extension asked until'), when(c.extension_requested_until), 'extension']);
+    if (c.handled_at) facts.push([gettext('Replied at'), when(c.handled_at), 'handled']);
+    facts.push([gettext('12345 tickets'), String(c.ticket_count || 0), 'tickets'], [gettext('Version'), String(c.version)]);
+    if (c.reject_reason) facts.push([gettext('Rejection reason'), V.reject_reasons[c.reject_reason] || c.reject_reason]);
+    if (c.reply) facts.push([gettext('Department reply'), c.reply, 'reply']);
+    return facts;
+  };
+
+  /* The case's category and department by their names in the page's language. */
+  CasePanel.prototype.categoryOf = function (c) {
+    const k = this.V.categories.find((x) => x.service_code === c.category);
+    return k ? categoryName(k) : c.category_name;
+  };
+  CasePanel.prototype.departmentOf = function (c) {
+    const d = this.V.departments.find((x) => x.code === c.department);
+    return d ? (ENGLISH && d.name_en) || d.name : c.department_name;
+  };
+
+  /* What the server doubted about the photos: staff decide, the panel says it plainly. */
+  CasePanel.prototype.doubts = function (media) {
+    const doubted = media.map((m, i) => [i + 1, m]).filter(([, m]) => (m.flags || []).length);
+    if (!doubted.length) return null;
+    return el('section', { class: 'doubts', role: 'note' }, el('h3', {}, gettext('Doubts about the photos')),
+      el('ul', {}, doubted.map(([n, m]) => el('li', {},
+        interpolate(gettext('Photo %s (%s): %s'), [n, this.V.media_kinds[m.kind] || m.kind, m.flags.map(doubtLabel).join(gettext('; '))])))));
+  };
+
   CasePanel.prototype.photos = function (media) {
     if (!media.length) return el('p', { class: 'muted' }, gettext('No photos.'));
-    return el('div', { class: 'photos' }, media.map((m) => el('a', { href: m.display || m.file, target: '_blank', rel: 'noopener' },
-      el('img', { src: m.thumbnail || m.display || m.file, alt: `${gettext('Photo')} (${m.kind})`, loading: 'lazy' }),
-      el('span', { class: 'kind' }, m.kind))));
+    const kinds = this.V.media_kinds;
+    return el('div', { class: 'photos' }, media.map((m, i) => el('a', {
+      href: m.display || m.file, target: '_blank', rel: 'noopener', class: (m.flags || []).length ? 'doubted' : '' },
+    el('img', { src: m.thumbnail || m.display || m.file, alt: `${gettext('Photo')} ${i + 1} (${kinds[m.kind] || m.kind})`, loading: 'lazy' }),
+    el('span', { class: 'kind' }, `${i + 1} · ${kinds[m.kind] || m.kind}${(m.flags || []).length ? ' ⚠' : ''}`))));
   };
 
   CasePanel.prototype.history = function (events) {
@@ -149,12 +205,15 @@
 
   CasePanel.prototype.loadSuggested = async function (c) {
     const box = this.root.querySelector('.suggested');
-    if (!box || this.config.workspace) return;
+    // Only while a department is still to be chosen (once dispatched, it would contradict the panel).
+    if (!box || this.config.workspace || !DISPATCHABLE.includes(c.state)) return;
     const result = await api(`${this.config.api}cases/${c.id}/suggested-department/`);
     if (!result.ok || this.current === null || this.current.properties.id !== c.id) return;
     this.suggested = result.data.department;
     box.replaceChildren(el('h3', {}, gettext('Suggested department (ownership register)')),
-      el('p', { dataset: { field: 'suggested' } }, result.data.name || gettext('The register has no owner for this place and category.')));
+      el('p', { dataset: { field: 'suggested' } }, result.data.department
+        ? this.departmentOf({ department: result.data.department, department_name: result.data.name })
+        : gettext('The register has no owner for this place and category.')));
     const select = this.root.querySelector('select[name=department]');
     if (select && result.data.department && !select.dataset.touched) select.value = result.data.department;
   };
@@ -202,10 +261,18 @@
     return parts.join(' · ');
   };
 
-  CasePanel.prototype.link = async function (ticketId) {
-    if (!ticketId) return;
+  /* Link the ticket the user typed: its number (as on the 12345 sheet), else its id. */
+  CasePanel.prototype.link = async function (number) {
+    if (!number) return;
     const c = this.current.properties;
-    const result = await api(`${this.config.api}hotline/tickets/${encodeURIComponent(ticketId)}/link/`,
+    const found = await api(`${this.config.api}map/find/?q=${encodeURIComponent(number)}`);
+    const ticket = found.ok ? found.data.tickets.find((t) => t.external_id === number) : null;
+    if (!ticket && !/^\d+$/.test(number)) {
+      this.conflict({ ok: false, status: 404, data: { detail: interpolate(gettext('No 12345 ticket numbered %s.'), [number]) } },
+        this.root.querySelector('.tickets form'));
+      return;
+    }
+    const result = await api(`${this.config.api}hotline/tickets/${ticket ? ticket.id : number}/link/`,
       { method: 'POST', json: { case: c.id, version: c.version } });
     this.afterChange(result, c.id);
   };
@@ -259,12 +326,10 @@
         control = el('textarea', { name: field, rows: 3, required: !optional, maxlength: field === 'reply' ? 4000 : 2000 });
       } else if (field === 'department') {
         control = el('select', { name: field, required: true, onchange: (e) => { e.target.dataset.touched = '1'; } },
-          el('option', { value: '' }, gettext('— choose —')), V.departments.map((d) => el('option', { value: d.code }, d.name)));
+          el('option', { value: '' }, gettext('— choose —')), V.departments.map((d) => el('option', { value: d.code }, (ENGLISH && d.name_en) || d.name)));
         if (this.suggested) control.value = this.suggested;
       } else if (field === 'category') {
-        control = el('select', { name: field },
-          el('option', { value: '' }, gettext('keep the category')), V.categories.map((k) => el('option', { value: k.service_code },
-            `${k.service_code} ${k.major__name_zh} · ${k.name_zh}`)));
+        return this.categoryPicker(field, fields, c);
       } else if (field === 'reason_code') {
         control = el('select', { name: field, required: true }, el('option', { value: '' }, gettext('— choose —')),
           Object.entries(V.reject_reasons).map(([v, label]) => el('option', { value: v }, label)));
@@ -285,6 +350,32 @@
     return form;
   };
 
+  /* The category, grouped by major class, narrowed by what the user types (code or name). */
+  CasePanel.prototype.categoryPicker = function (field, fields, c) {
+    const all = this.V.categories;
+    const select = el('select', { name: field, size: 8 });
+    const fill = (text) => {
+      const words = text.trim().toLowerCase();
+      const shown = all.filter((k) => !words || [k.service_code, k.name_zh, k.name_en, k.major__name_zh, k.major__name_en]
+        .some((v) => (v || '').toLowerCase().includes(words)));
+      const groups = new Map();
+      shown.forEach((k) => { const g = majorName(k); if (!groups.has(g)) groups.set(g, []); groups.get(g).push(k); });
+      const keep = select.value;
+      select.replaceChildren(el('option', { value: '' }, interpolate(gettext('keep the category (%s)'), [this.categoryOf(c) || '—'])),
+        ...Array.from(groups, ([major, list]) => el('optgroup', { label: major },
+          list.map((k) => el('option', { value: k.service_code }, `${k.service_code} ${categoryName(k)}`)))));
+      select.value = keep && shown.some((k) => k.service_code === keep) ? keep : (shown.length === 1 ? shown[0].service_code : '');
+      count.textContent = interpolate(ngettext('%s category', '%s categories', shown.length), [shown.length]);
+    };
+    const count = el('small', { class: 'muted', 'aria-live': 'polite' });
+    const search = el('input', { type: 'search', name: 'category_search', placeholder: gettext('Type a code or a name'),
+      'aria-label': gettext('Find a category'), oninput: (e) => fill(e.target.value) });
+    fill('');
+    return el('div', { class: 'category-picker' },
+      el('label', {}, el('span', {}, gettext('Find a category')), search),
+      el('label', {}, el('span', {}, fieldLabel(field, fields)), select), count);
+  };
+
   CasePanel.prototype.submit = async function (name, c, form, status) {
     const data = new FormData(form);
     const button = form.querySelector('button[type=submit]');
@@ -295,12 +386,12 @@
     if (photos.length) {
       const body = new FormData();
       body.append('version', c.version);
-      for (const [key, value] of data.entries()) if (key !== 'photos' && value !== '') body.append(key, value);
+      for (const [key, value] of data.entries()) if (!LOCAL_FIELDS.includes(key) && value !== '') body.append(key, value);
       photos.forEach((f) => body.append('photos', f, f.name));
       options = { method: 'POST', body: body };
     } else {
       const json = { version: c.version };
-      for (const [key, value] of data.entries()) if (key !== 'photos' && value !== '') json[key] = key === 'days' ? Number(value) : value;
+      for (const [key, value] of data.entries()) if (!LOCAL_FIELDS.includes(key) && value !== '') json[key] = key === 'days' ? Number(value) : value;
       options = { method: 'POST', json: json };
     }
     const result = await api(`${this.config.api}cases/${c.id}/${name}/`, options);

@@ -8,7 +8,8 @@
   'use strict';
 
   const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
-  const { api, el, when, errorText } = window.UM;
+  const { api, el, when, errorText, LOCALE } = window.UM;
+  const ENGLISH = LOCALE.startsWith('en'); // the catalogue's names in English where it has them
   const { CasePanel } = window.UrbanPanel;
   const holder = document.getElementById('queue-sections');
   const status = document.getElementById('queue-status');
@@ -53,7 +54,7 @@
       },
       cell(0, {}, el('button', { type: 'button', class: 'link' }, r.code),
         r.ticket_count ? el('span', { class: 'tag', title: gettext('12345 tickets') }, `12345×${r.ticket_count}`) : null),
-      cell(1, {}, r.category__name_zh || '—'),
+      cell(1, {}, (ENGLISH && r.category__name_en) || r.category__name_zh || '—'),
       cell(2, {}, CONFIG.choices.states[r.state] || r.state,
         r.extension_requested_until ? el('div', { class: 'muted' }, `${gettext('Extension asked until')} ${when(r.extension_requested_until)}`) : null),
       cell(3, { class: 'when' }, when(name === 'to_sign' ? r.sign_due_at : r.due_at),
