@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class SupervisionConfig(AppConfig):
     name = "urbanmgmt.supervision"
-    verbose_name = _("Supervision (督办)")
+    verbose_name = _("Supervision")
 
     def ready(self) -> None:
         from urbanmgmt.invariants import keep

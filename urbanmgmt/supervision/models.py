@@ -9,14 +9,16 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Level(models.TextChoices):
-    """The weight of a notice; a late answer moves it one step up (DOMAIN §6a)."""
+    """The weight of a notice (提醒 → 督办 → 挂牌督办); a late answer moves it one step up
+    (DOMAIN §6a)."""
 
-    REMIND = "remind", _("Reminder (提醒)")
-    SUPERVISE = "supervise", _("Supervision (督办)")
-    LISTED = "listed", _("Listed supervision (挂牌督办)")
+    REMIND = "remind", _("Reminder")
+    SUPERVISE = "supervise", _("Supervision")
+    LISTED = "listed", _("Listed supervision")
 
 
 LEVELS = [Level.REMIND, Level.SUPERVISE, Level.LISTED]
@@ -31,7 +33,7 @@ def next_level(level: str) -> str | None:
 class NoticeState(models.TextChoices):
     OPEN = "open", _("Awaiting the department's answer")
     ANSWERED = "answered", _("Answered")
-    CLOSED = "closed", _("Closed")
+    CLOSED = "closed", pgettext_lazy("supervision", "Closed")
 
 
 class Subject(models.TextChoices):
@@ -88,10 +90,10 @@ class Notice(models.Model):
                              verbose_name=_("area"))
     grid = models.ForeignKey("grids.UnitGrid", models.PROTECT, null=True, blank=True, related_name="+",
                              verbose_name=_("unit grid"))
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(pgettext_lazy("supervision", "level"), max_length=10, choices=Level.choices)
     state = models.CharField(_("state"), max_length=10, choices=NoticeState.choices, default=NoticeState.OPEN)
     request = models.TextField(_("what the command centre asks"), blank=True)
-    raised_at = models.DateTimeField(_("raised at"), db_index=True)
+    raised_at = models.DateTimeField(pgettext_lazy("supervision", "raised at"), db_index=True)
     raised_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                                   verbose_name=_("raised by"))
     rule = models.ForeignKey(SupervisionRule, models.PROTECT, null=True, blank=True, related_name="notices",
@@ -104,7 +106,7 @@ class Notice(models.Model):
     answered_at = models.DateTimeField(_("first answered at"), null=True, blank=True)
     answered_on_time = models.BooleanField(_("answered on time"), null=True, blank=True)
     escalations = models.PositiveSmallIntegerField(_("escalations"), default=0)
-    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    closed_at = models.DateTimeField(pgettext_lazy("supervision", "closed at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
@@ -128,14 +130,14 @@ class NoticeEvent(models.Model):
         ESCALATE = "escalate", _("Escalated")
         ANSWER = "answer", _("Answered")
         SEND_BACK = "send_back", _("Answer sent back")
-        CLOSE = "close", _("Closed")
+        CLOSE = "close", pgettext_lazy("supervision", "Closed")
 
     notice = models.ForeignKey(Notice, models.PROTECT, related_name="events")
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("by"))
     action = models.CharField(_("action"), max_length=10, choices=Action.choices)
-    level = models.CharField(_("level"), max_length=10, choices=Level.choices)
+    level = models.CharField(pgettext_lazy("supervision", "level"), max_length=10, choices=Level.choices)
     text = models.TextField(_("text"), blank=True)
     answer_due_at = models.DateTimeField(_("answer due"), null=True, blank=True)
 

@@ -127,9 +127,8 @@ def _step(actor, notice: Notice, version: int, action: str, allowed: tuple, text
     with transaction.atomic():
         current = _locked(notice, version)
         if current.state not in allowed:
-            raise ForbiddenTransition(_("This notice is %(state)s: it cannot be %(action)s now."),
-                                      state=current.get_state_display(),
-                                      action=NoticeEvent.Action(action).label.lower())
+            raise ForbiddenTransition(_("This notice is “%(state)s”: this step is not possible now. Reload it."),
+                                      state=current.get_state_display())
         for name, value in changes.items():
             setattr(current, name, value)
         current.version += 1
