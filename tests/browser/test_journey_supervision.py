@@ -54,8 +54,8 @@ def check_words(page, selector: str, language: str) -> str:
     if language == "zh-hans":
         assert re.findall(r"[A-Za-z]{3,}", text) == [], text
     else:
-        chrome = " ".join(page.locator(f"{selector} :is(h1, h2, th, dt, label, button, summary, .level)")
-                          .all_inner_texts())
+        chrome = " ".join(page.locator(f"{selector} :is(h1, h2, th, dt, button, summary, .level)").all_inner_texts()
+                          + page.eval_on_selector_all(f"{selector} label", "labels => labels.map(l => l.firstChild.textContent)"))
         assert not HAN.search(chrome), chrome
     return text
 
@@ -79,6 +79,7 @@ def test_a_supervision_notice_is_raised_answered_in_the_workspace_and_closed(
     centre.wait_for_selector("#form-error")
     assert "2026999999" in centre.inner_text("#form-error") and in_viewport(centre, "#form-error")
     assert not (language == "en" and HAN.search(centre.inner_text("#form-error")))
+    check_words(centre, "main", language)
     shot(centre, f"0-error-{language}")
     centre.fill("input[name=case]", case.code)
     centre.select_option("select[name=level]", "supervise")
