@@ -187,3 +187,14 @@ def test_the_command_centre_raises_a_theme_notice_from_the_form(people, overdue_
                                                    "request": "x"})
     assert response.status_code == 400 and "nope" in response.content.decode()
     assert Department.objects.get(code="HZ-HWC").notices.count() == 1
+
+
+def test_a_notice_on_a_department_reaches_its_handlers_and_climbs_when_unanswered(people):
+    department = Department.objects.get(code="HZ-CGJ")
+    notice = services.raise_notice(people.manager, Target(Subject.DEPARTMENT, department_id=department.pk),
+                                   level=Level.REMIND, request="本周内报送占道经营整治方案")
+    assert list(Notification.objects.values_list("user__username", flat=True)) == ["handler_cgj"]
+    with clock.at(notice.answer_due_at + dt.timedelta(seconds=1)):
+        assert services.escalate_late() == 1
+    assert Notification.objects.filter(user=people.other_handler).count() == 2  # told of the escalation too
+    assert list(services.visible_notices(people.other_handler)) == [notice]
