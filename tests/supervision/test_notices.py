@@ -163,6 +163,7 @@ def test_a_stale_answer_is_refused_on_the_page_in_the_users_language(people, ove
     response = client.post(f"/supervision/{notice.pk}/answer/", {"version": 99, "text": "done"},
                            HTTP_ACCEPT_LANGUAGE="en")
     assert "Reload it and try again" in response.content.decode()
+    assert client.post(f"/supervision/{notice.pk}/answer/", {"version": "v1", "text": "已处理"}).status_code == 409
 
 
 def test_the_bell_page_lists_and_marks_read(people, overdue_case, client):

@@ -101,7 +101,8 @@ def step(request, pk: int, action: str):
     """Answer, send back or close; back to `next` (the workspace) or the notice."""
     notice = _visible(request, pk)
     try:
-        STEPS[action](request.user, notice, version=int(request.POST.get("version", 0)),
+        version = request.POST.get("version", "")
+        STEPS[action](request.user, notice, version=int(version) if version.isdigit() else 0,
                       text=request.POST.get("text", ""))
     except DomainError as error:
         return _detail(request, _visible(request, pk), str(error), status=error.status)
