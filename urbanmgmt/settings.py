@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "urbanmgmt.cases",
     "urbanmgmt.kpi",
     "urbanmgmt.hotline",
+    "urbanmgmt.supervision",
     "collectors_app",
     "vision",
     "maps",
@@ -271,6 +272,20 @@ DISPATCH_WITHIN_WORKING_HOURS = envfloat("DISPATCH_WITHIN_WORKING_HOURS", 1)
 # day (kpi/daily.py); these recent ones are always counted afresh, as their figures still move
 # with the clock (a signing deadline passing). Keep it above the longest signing window.
 KPI_LIVE_DAYS = envint("KPI_LIVE_DAYS", 14)
+
+# --- Supervision (督办, urbanmgmt/supervision/). Working hours a department has to answer a
+# notice, by level; the periodic jobs the task worker enqueues (urbanmgmt/jobs/periodic.py),
+# seconds apart; the outbound channels each reminder goes through besides the bell.
+SUPERVISION_ANSWER_WORKING_HOURS = {"remind": envfloat("SUPERVISION_REMIND_HOURS", 15),
+                                    "supervise": envfloat("SUPERVISION_SUPERVISE_HOURS", 7.5),
+                                    "listed": envfloat("SUPERVISION_LISTED_HOURS", 4)}
+SUPERVISION_SWEEP_S = envint("SUPERVISION_SWEEP_S", 300)
+PERIODIC_JOBS = {"urbanmgmt.supervision.tasks.sweep_supervision": SUPERVISION_SWEEP_S}
+SUPERVISION_CHANNELS = ["urbanmgmt.supervision.channels.EmailChannel"]
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "urbanmgmt@localhost")
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)

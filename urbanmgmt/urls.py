@@ -31,6 +31,7 @@ urlpatterns = [
     path("api/v1/hotline/", include("urbanmgmt.hotline.api_urls")),
     path("open311/v2/", include("urbanmgmt.hotline.open311_urls")),
     path("hotline/", include("urbanmgmt.hotline.urls")),
+    path("", include("urbanmgmt.supervision.urls")),  # 督办 pages, notifications and their API count
     path("api/v1/", include("urbanmgmt.api")),
     path("m/", include("collectors_app.urls")),
     path("kpi/", include("urbanmgmt.kpi.urls")),

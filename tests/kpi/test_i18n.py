@@ -125,7 +125,7 @@ def test_the_daily_report_in_english(people):
     assert CHINESE.findall(article) == []
     book = load_workbook(io.BytesIO(client.get("/kpi/report/daily/", {"date": "2025-10-09", "format": "xlsx"}).content),
                          read_only=True)
-    assert book.sheetnames == ["Overview", "Channels", "Handling", "Frequent problems", "Streets"]
+    assert book.sheetnames == ["Overview", "Channels", "Handling", "Frequent problems", "Streets", "Supervision"]
     assert dict(book["Overview"].iter_rows(values_only=True))["Report"] == "Daily report 2025-10-09"
     bad = client.get("/kpi/report/daily/", {"date": "2025-13-40"})
     assert bad.status_code == 400 and bad.content.decode().startswith("The date must be YYYY-MM-DD")

@@ -11,6 +11,7 @@ from django_tasks import task_backends
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.utils import is_locked_database_exception
 
+from urbanmgmt.jobs.periodic import schedule
 from urbanmgmt.jobs.queue import sweep
 
 logger = logging.getLogger(__name__)
@@ -34,7 +35,8 @@ def drain(backend: str = "default") -> int:
 
 
 class Sweeper(threading.Thread):
-    """Takes up jobs whose worker is gone, every half lease, beside the worker's own loop."""
+    """Takes up jobs whose worker is gone, and enqueues the periodic jobs that are due
+    (jobs/periodic.py), every half lease, beside the worker's own loop."""
 
     def __init__(self):
         super().__init__(daemon=True, name="job-sweeper")
@@ -44,8 +46,9 @@ class Sweeper(threading.Thread):
         while True:
             try:
                 sweep()
+                schedule()
             except Exception:  # a locked or restarting database: try again next round
-                logger.exception("sweeping lost jobs")
+                logger.exception("sweeping lost jobs and scheduling periodic ones")
             finally:
                 connection.close()
             if self.stop.wait(settings.TASKS_LEASE_S / 2):

@@ -9,6 +9,7 @@ from urbanmgmt.kpi import daily
 from urbanmgmt.kpi.indicators import INDICATORS, Counts
 from urbanmgmt.kpi.models import EvaluationScheme
 from urbanmgmt.kpi.schemes import VOLUME
+from urbanmgmt.supervision.indicators import by_department
 
 
 def indicator_counts(key: str, start: dt.datetime, end: dt.datetime) -> Counts:
@@ -74,3 +75,9 @@ def evaluate(who: str, start: dt.datetime, end: dt.datetime, scheme: EvaluationS
                        for key, weight in weights.items()],
         "rows": ranked + [r for r in rows if r["score"] is None],
     }
+
+
+def supervision_indicators(start: dt.datetime, end: dt.datetime) -> dict[str, dict]:
+    """Each department's supervision (督办) over [start, end): notices given, listed,
+    escalated, answered on time, and the on-time answer rate (supervision/indicators.py)."""
+    return by_department(start, end)

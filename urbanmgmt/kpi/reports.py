@@ -16,6 +16,8 @@ from urbanmgmt.kpi.collection import COUNTS, next_month, quota_progress, rate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota
 from urbanmgmt.kpi.scope import day_start
+from urbanmgmt.supervision.indicators import period_figures
+from urbanmgmt.supervision.models import Level
 
 CHANNELS = {Channel.INSPECTOR: gettext_lazy("Inspector reports"), Channel.VIDEO: gettext_lazy("Video capture"),
             Channel.HOTLINE: "12345", Channel.OTHER: gettext_lazy("Other")}
@@ -63,6 +65,7 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
         "top_streets": list(came.values("street__name").annotate(n=Count("id"), filed=Count("id", filter=Q(
             filed_at__isnull=False))).order_by("-n", "street__name")[:10]),
         "hotline": loop_kpis(start, end, area),
+        "supervision": supervision_figures(start, end, area),
     }
     try:
         data["quota"] = quota_progress(last.year, area if area and area.level == "district" else None,
@@ -96,6 +99,23 @@ def workbook(data: dict) -> bytes:
     sheet.append([pgettext("kpi", "Street"), pgettext("kpi", "Reports"), pgettext("kpi", "Filed")])
     for row in data["top_streets"]:
         sheet.append([row["street__name"], row["n"], row["filed"]])
+    supervision_sheet(book, data["supervision"])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def supervision_figures(start: dt.datetime, end: dt.datetime, area: Area | None = None) -> dict:
+    """The report's supervision (督办) lines for [start, end) in an area or the city."""
+    return period_figures(start, end, area)
+
+
+def supervision_sheet(book: Workbook, figures: dict) -> None:
+    """The workbook's sheet of supervision figures."""
+    sheet = book.create_sheet(_("Supervision"))
+    for row in ([_("Notices raised"), figures["raised"]],
+                *[[str(Level(level).label), n] for level, n in figures["by_level"].items()],
+                [_("Escalated for a late answer"), figures["escalated"]], [_("Answers"), figures["answered"]],
+                [_("Answered on time"), figures["answered_on_time"]], [pgettext("supervision", "Closed"), figures["closed"]],
+                [_("Notices open at the end"), figures["open_at_end"]]):
+        sheet.append(row)
