@@ -30,6 +30,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import NotAllowed
 from urbanmgmt.grids.geo import distance_m, parse_lon_lat
 from urbanmgmt.org.roles import INSPECTOR, require_role
+from urbanmgmt.supervision.api import unread_count
 
 NEARBY_LIMIT = 5
 METRES_PER_DEGREE = 111_320.0
@@ -179,7 +180,7 @@ def open_task_count(user) -> int:
 
 
 # Each count the app shows as a badge, by its tab's name; another kind of count joins here.
-COUNTS = {"tasks": open_task_count}
+COUNTS = {"tasks": open_task_count, "notifications": unread_count}
 
 
 @api_view(["GET"])

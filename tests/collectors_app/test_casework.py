@@ -65,9 +65,9 @@ def test_the_named_checker_outside_the_grids_sees_the_case_and_its_photos_with_a
 
 def test_the_tasks_badge_counts_my_open_tasks(people, category):
     api = client_for(people.inspector)
-    assert api.get("/api/v1/collect/counts/").data == {"tasks": 0}
+    assert api.get("/api/v1/collect/counts/").data == {"tasks": 0, "notifications": 0}
     checking(people, category, None)
-    assert api.get("/api/v1/collect/counts/").data == {"tasks": 1}
+    assert api.get("/api/v1/collect/counts/").data == {"tasks": 1, "notifications": 0}
     assert client_for(people.dispatcher).get("/api/v1/collect/counts/").status_code == 403
 
 

@@ -370,7 +370,10 @@ function showCount(name, n) {
 }
 
 /** What a rise of a count says (a new task has arrived), by the count's name. */
-const countNews = () => ({ tasks: gettext('A new task has arrived: see Tasks') });
+const countNews = () => ({
+  tasks: gettext('A new task has arrived: see Tasks'),
+  notifications: gettext('A new notification has arrived'),
+});
 
 function setCount(name, n) {
   const before = counts[name];
