@@ -312,6 +312,12 @@
     loadEvaluation();
   }
 
+  /** "first to last" of two days (one day alone when they are the same). */
+  function rangeText(first, last) {
+    if (!first || !last || iso(first) === iso(last)) return first ? iso(first) : "";
+    return fmt(gettext("%(first)s to %(last)s"), { first: iso(first), last: iso(last) });
+  }
+
   function updateExport() {
     els.exportLink.href = buildUrl(EXPORT_URL, periodParams());
     els.exportText.textContent = fmt(gettext("%(range)s, %(area)s"), { range: fmt(gettext("%(first)s to %(last)s"), { first: iso(state.start), last: iso(state.end) }), area: areaName() });
@@ -360,7 +366,7 @@
         h("div", null, h("dt", null, gettext("Projected for the year")), h("dd", { class: onPace ? "ok" : "bad" }, cases(d.projection),
           h("small", null, fmt(gettext(" (95%% range %(low)s–%(high)s, method: %(method)s)"), { low: int(d.projection_low), high: int(d.projection_high),
                                                      method: METHOD[d.method] || d.method || "—" })))),
-        h("div", null, h("dt", null, gettext("Valid-report rate")), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
+        h("div", null, h("dt", null, fmt(gettext("Valid-report rate, year to date (%(range)s)"), { range: rangeText(new Date(d.year, 0, 1), parseDate(d.as_of)) })), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
           h("small", null, fmt(gettext(" (target %(target)s; filed: %(filed)s)"), { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
         h("div", null, h("dt", null, pgettext("kpi", "Awaiting intake")), h("dd", null, cases(d.pending)))),
       h("p", { class: "kpi-summary" }, fmt(gettext("Working days left: %(days)s; to collect each working day: %(needed)s; collected per working day so far: %(pace)s."), { days: int(d.working_days_remaining),
@@ -433,15 +439,16 @@
       var low = isNum(row.valid_rate) && row.valid_rate < target;
       if (low) below++;
       var url = row.cases_url;
+      var urls = row.cases_urls || {};
       return h("tr", { class: low ? "kpi-below" : null, title: low ? fmt(gettext("Below the target %(target)s"), { target: pct(target) }) : null },
         h("th", { scope: "row" }, caseLink(url, rowLabel(row))),
-        h("td", { class: "num" }, caseLink(url, int(row.reports))),
-        h("td", { class: "num" }, caseLink(url, int(row.filed))),
-        h("td", { class: "num" }, caseLink(url, int(row.rejected))),
-        h("td", { class: "num" }, caseLink(url, int(row.pending))),
+        ["reports", "filed", "rejected", "pending"].map(function (column) {
+          return h("td", { class: "num" }, caseLink(row[column] ? urls[column] || url : null, int(row[column])));
+        }),
         h("td", { class: "num kpi-rate" }, caseLink(url, pct(row.valid_rate))));
     }));
     fill(els.validRate, [
+      h("p", { class: "kpi-sub", id: "valid-rate-period" }, fmt(gettext("Valid-report rate of the period chosen: %(range)s"), { range: rangeText(state.start, state.end) })),
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-sortable" }, h("thead", null, head), body_)),
       h("p", { class: "kpi-note" }, fmt(gettext("Target valid-report rate %(target)s; the rows below it are in red (%(below)s). Click a figure to see its cases, a heading to sort."), { target: pct(target), below: below }))
     ]);
@@ -660,7 +667,7 @@
       var grade = GRADES.indexOf(row.grade) >= 0 ? row.grade : null;
       return h("tr", null,
         h("td", { class: "num" }, row.rank !== undefined && row.rank !== null ? String(row.rank) : "—"),
-        h("th", { scope: "row" }, row.subject || "—"),
+        h("th", { scope: "row", title: row.subject || null }, row.name || row.subject || "—"),
         indicators.map(function (ind) {
           var v = values[ind.key];
           if (!v || !isNum(v.value)) {
