@@ -305,11 +305,13 @@
       range: same ? iso(c.start) : fmt(gettext("%(first)s to %(last)s"), { first: iso(c.start), last: iso(c.end) }), area: areaName(), today: iso(TODAY) });
     rememberInUrl(c);
     updateExport();
-    loadQuota();
-    loadValidRate();
-    loadHotline();
-    loadCampaigns();
-    loadEvaluation();
+    // data-ready: every card has its figures or its error (for tests and the page-ready benchmark).
+    root.setAttribute("data-ready", "0");
+    var round = (state.round || 0) + 1;
+    state.round = round;
+    Promise.all([loadQuota(), loadValidRate(), loadHotline(), loadCampaigns(), loadEvaluation()]).then(function () {
+      if (round === state.round) root.setAttribute("data-ready", "1");
+    });
   }
 
   /** "first to last" of two days (one day alone when they are the same). */
@@ -483,12 +485,31 @@
     return keys.map(function (k) { return byKey[k] || { key: k, label: k, reports: 0, valid_rate: null }; });
   }
 
+  /* ECharts (1 MB) is fetched when the month chart is first wanted, not with every page. */
+  var chartScript = { promise: null, failed: false };
+  function loadChartScript() {
+    if (!chartScript.promise) {
+      chartScript.promise = new Promise(function (resolve) {
+        var tag = document.createElement("script");
+        tag.src = root.getAttribute("data-echarts");
+        tag.onload = resolve;
+        tag.onerror = function () { chartScript.failed = true; resolve(); };
+        document.head.appendChild(tag);
+      });
+    }
+    return chartScript.promise;
+  }
+
   function showChart(on) {
     els.validRateChart.hidden = !on;
     if (!on && state.chart) { state.chart.dispose(); state.chart = null; }
   }
 
   function drawMonthChart() {
+    if (state.by === "month" && state.validRows && state.validRows.length && typeof echarts === "undefined" && !chartScript.failed) {
+      loadChartScript().then(drawMonthChart);
+      return;
+    }
     if (state.by !== "month" || !state.validRows || !state.validRows.length || typeof echarts === "undefined") {
       showChart(false);
       if (state.by === "month" && typeof echarts === "undefined") {
