@@ -75,7 +75,13 @@ def shot(page, name: str, language: str) -> None:
 
 
 def ready(page) -> None:
-    page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=20000)
+    """Every card has its figures, none an error (a year of stored days is computed on the first visit)."""
+    try:
+        page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
+    except Exception:
+        busy = page.eval_on_selector_all(".kpi-card[aria-busy='true']", "cards => cards.map((c) => c.id)")
+        raise AssertionError(f"cards still loading: {busy}") from None
+    assert page.locator(".kpi-error").all_inner_texts() == []
 
 
 def in_viewport(page, selector: str) -> bool:
@@ -85,11 +91,12 @@ def in_viewport(page, selector: str) -> bool:
 
 
 def links_work(page, live_server) -> int:
-    """Every link of the page answers 200 (the session's cookies, the server's own pages)."""
+    """Every link of the page answers 200 (the session's cookies, the server's own pages); the
+    workbook's is downloaded and read by the journey itself."""
     hrefs = set(page.eval_on_selector_all("main a[href]", "links => links.map((a) => a.getAttribute('href'))"))
-    hrefs = {h for h in hrefs if not h.startswith("#")}
+    hrefs = {h for h in hrefs if not h.startswith("#") and "export.xlsx" not in h}
     for href in hrefs:
-        answer = page.request.get(href if href.startswith("http") else f"{live_server.url}{href}")
+        answer = page.request.get(href if href.startswith("http") else f"{live_server.url}{href}", timeout=90000)
         assert answer.status == 200, (href, answer.status)
     return len(hrefs)
 
@@ -121,7 +128,7 @@ def test_a_managers_day(browser, live_server, a_day, language, tmp_path):
             else f"本年累计有效上报率（{today.year}-01-01 至 {today.isoformat()}）") in year_label
     assert f"{today.year}-01-01" in page.inner_text("#valid-rate-period")
     check_words(page, language)
-    assert links_work(page, live_server) >= 8
+    assert links_work(page, live_server) >= 6  # the four figures of the row, the two reports
     shot(page, "02-dashboard-year", language)
 
     # A figure opens exactly its cases: 王伟's rejected report, named on the map.
@@ -156,7 +163,7 @@ def test_a_managers_day(browser, live_server, a_day, language, tmp_path):
     shot(page, "04-evaluation-by-area", language)
 
     # The workbook: the year's, named after it, in the page's language, rates as percentages.
-    with page.expect_download() as download:
+    with page.expect_download(timeout=120000) as download:  # a year of every table
         page.click("#export-link")
     assert download.value.suggested_filename == f"urbanmgmt-kpi-{today.year}-01-01-to-{today.year}-12-31.xlsx"
     book = load_workbook(io.BytesIO(open(download.value.path(), "rb").read()))

@@ -305,13 +305,23 @@
       range: same ? iso(c.start) : fmt(gettext("%(first)s to %(last)s"), { first: iso(c.start), last: iso(c.end) }), area: areaName(), today: iso(TODAY) });
     rememberInUrl(c);
     updateExport();
-    // data-ready: every card has its figures or its error (for tests and the page-ready benchmark).
+    track([loadQuota(), loadValidRate(), loadHotline(), loadCampaigns(), loadEvaluation()]);
+  }
+
+  /** data-ready="1" once every load under way has its figures or its error (for tests and
+      the page-ready benchmark); "0" while any is. */
+  var pending = 0;
+  function track(loads) {
+    pending += loads.length;
     root.setAttribute("data-ready", "0");
-    var round = (state.round || 0) + 1;
-    state.round = round;
-    Promise.all([loadQuota(), loadValidRate(), loadHotline(), loadCampaigns(), loadEvaluation()]).then(function () {
-      if (round === state.round) root.setAttribute("data-ready", "1");
+    loads.forEach(function (loading) {
+      Promise.resolve(loading).then(settled, settled);
     });
+  }
+
+  function settled() {
+    pending -= 1;
+    if (!pending) root.setAttribute("data-ready", "1");
   }
 
   /** "first to last" of two days (one day alone when they are the same). */
@@ -724,7 +734,7 @@
     state.validRows = null;
     selectTab(vrTabs, "data-by", state.by);
     if (state.by !== "month") showChart(false);
-    loadValidRate();
+    track([loadValidRate()]);
   });
   vrTabs.addEventListener("keydown", function (ev) { tabKeys(ev, "data-by"); });
   els.validRate.addEventListener("click", onValidSort);
@@ -735,7 +745,7 @@
     if (!btn || btn.getAttribute("data-who") === state.who) return;
     state.who = btn.getAttribute("data-who");
     selectTab(evTabs, "data-who", state.who);
-    loadEvaluation();
+    track([loadEvaluation()]);
   });
   evTabs.addEventListener("keydown", function (ev) { tabKeys(ev, "data-who"); });
 
