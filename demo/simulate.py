@@ -335,7 +335,8 @@ class Simulator:
     def _handler(self, department):
         handlers = self.people["handlers"]
         if department.pk not in handlers:
-            handlers[department.pk] = _person(f"sim_handler_{department.code.lower()}", R.HANDLER, department=department)
+            handlers[department.pk] = _person(f"sim_handler_{department.code.lower()}", R.HANDLER,
+                                              f"{department.name}承办人", department=department)
         return handlers[department.pk]
 
     def _inspector_for(self, case):
@@ -343,13 +344,17 @@ class Simulator:
         return inspectors or self.people["admin"]
 
 
-def _person(username: str, role: str, department=None, grids=None):
-    user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": username})
+# The simulated staff's names, as the evaluation and the history show them (not their logins).
+INSPECTOR_NAMES = ("王伟", "李静", "张敏", "刘洋", "陈磊", "杨帆", "赵强", "黄丽", "周杰", "吴芳", "徐刚", "孙涛")
+
+
+def _person(username: str, role: str, name: str, department=None, grids=None):
+    user, created = get_user_model().objects.get_or_create(username=username, defaults={"first_name": name})
     if created:
         user.set_unusable_password()
         user.save()
         user.groups.add(Group.objects.get(name=role))
-        profile = Profile.objects.create(user=user, display_name=username, department=department)
+        profile = Profile.objects.create(user=user, display_name=name, department=department)
         if grids is not None:
             profile.grids.set(grids)
     return user
@@ -365,10 +370,10 @@ def _people() -> dict:
     share = max(1, len(grids) // 12)
     for i in range(12):
         mine = grids[i * share:(i + 1) * share] if i < 11 else grids[11 * share:]
-        user = _person(f"sim_inspector_{i + 1:02d}", R.INSPECTOR, grids=mine)
+        user = _person(f"sim_inspector_{i + 1:02d}", R.INSPECTOR, INSPECTOR_NAMES[i], grids=mine)
         inspectors.append(user)
         for grid_id in mine:
             by_grid[grid_id] = user
-    return {"inspectors": inspectors, "by_grid": by_grid, "analyst": _person("sim_analyst", R.ANALYST),
-            "dispatcher": _person("sim_dispatcher", R.DISPATCHER), "admin": _person("sim_admin", R.ADMIN),
+    return {"inspectors": inspectors, "by_grid": by_grid, "analyst": _person("sim_analyst", R.ANALYST, "马丽"),
+            "dispatcher": _person("sim_dispatcher", R.DISPATCHER, "朱军"), "admin": _person("sim_admin", R.ADMIN, "胡明"),
             "handlers": {}, "departments": list(Department.objects.filter(active=True))}

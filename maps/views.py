@@ -10,6 +10,7 @@ from urbanmgmt.cases.models import CaseMedia, Channel, RejectReason, State
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.org.models import Department
+from urbanmgmt.org.names import link_names
 from urbanmgmt.org.roles import ADMIN, DISPATCHER, HANDLER, MANAGER, ROLES, department_of, require_role
 
 MAP_ROLES = (DISPATCHER, MANAGER, ADMIN)
@@ -42,7 +43,7 @@ def dispatch(request):
     context = {
         "map": built,
         "config": {"names": built.names, "poll_s": settings.MAP_POLL_S, "choices": _choices(),
-                   "api": "/api/v1/", "workspace": False},
+                   "api": "/api/v1/", "workspace": False, "link_names": link_names(request.GET)},
         "states": State.choices, "channels": Channel.choices, "map_tiles": bool(settings.MAP_TILE_URL),
     }
     return render(request, "maps/dispatch.html", context)

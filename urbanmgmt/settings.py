@@ -360,3 +360,7 @@ if envbool("URBANMGMT_FAST_HASHER", False):
 # Debian 12 ships GDAL 3.6, which cannot block file and network access from spatial
 # references; only staff import layers (import_grids), and the network is closed anyway.
 SILENCED_SYSTEM_CHECKS = ["gis.W001"]
+
+# Who issues the daily and monthly reports (kpi/reports.py); empty: the command centre of the
+# first district in the area data.
+REPORT_ISSUER = envstr("URBANMGMT_REPORT_ISSUER", "")

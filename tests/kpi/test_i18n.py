@@ -97,8 +97,9 @@ def test_the_workbook_in_english_has_english_sheets_and_headings(people, targets
                              read_only=True)
     assert book.sheetnames == ENGLISH_SHEETS and all(len(name) <= 31 for name in book.sheetnames)
     headings = {name: next(book[name].iter_rows(values_only=True)) for name in book.sheetnames}
-    assert headings["Valid-report rate - Inspector"] == ("Inspector", "Name", "Reports", "Filed", "Rejected",
+    assert headings["Valid-report rate - Inspector"] == ("Inspector", "Reports", "Filed", "Rejected",
                                                          "Awaiting intake", "Valid-report rate")
+    assert headings["Valid-report rate - Street"][-1] == "Code"
     assert headings["Evaluation - Department"][2].startswith("Case volume (")
     labels = [row[0] for name in ("Annual quota", "12345 timeliness") for row in book[name].iter_rows(values_only=True)]
     assert "Collection quota" in labels and "Average working days to handle (consultations)" in labels
@@ -120,6 +121,7 @@ def test_the_daily_report_in_english(people):
     client = signed_in(people, "en")
     html = client.get("/kpi/report/daily/", {"date": "2025-10-09"}).content.decode()
     article = html[html.index('<article class="report">'):html.index("</article>")]
+    article = re.sub(r'<p class="issuer" id="issuer">[^<]*</p>', "", article)  # the district's name: data
     assert "Digital urban management Daily report 2025-10-09" in article and "Oct. 9, 2025" in article
     assert "Inspector reports" in article and "On-time signing rate" in article and "1. Overview" in article
     assert CHINESE.findall(article) == []

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from demo.simulate import Scale, Simulator
 from urbanmgmt.cases.models import Case, CaseEvent
+from urbanmgmt.org.names import person_names
 
 pytestmark = pytest.mark.django_db
 
@@ -26,6 +27,9 @@ def test_a_simulated_week_obeys_the_rules(city):
         assert all(a.at <= b.at for a, b in zip(events, events[1:], strict=False))
     rejected = Case.objects.filter(channel__in=["inspector", "video"], state="rejected").count()
     assert rejected < 0.2 * Case.objects.filter(channel__in=["inspector", "video"]).count()
+    # The simulated staff have names for the evaluation to show, not their logins (#15).
+    names = person_names(Case.objects.filter(reporter__isnull=False).values_list("reporter__username", flat=True))
+    assert names and not [name for name in names.values() if name.startswith("sim_")]
 
 
 class _Rollback(Exception):

@@ -21,6 +21,7 @@ from urbanmgmt.kpi import daily
 from urbanmgmt.kpi.models import AnnualQuota, Campaign
 from urbanmgmt.kpi.scope import COLLECT_CHANNELS, day_start
 from urbanmgmt.kpi.sql import LocalDate
+from urbanmgmt.org.names import area_names, person_names
 
 COUNTS = {
     "reports": Count("id"),
@@ -36,6 +37,14 @@ BREAKDOWNS = {
     "community": ("community__code", "community__name"),
     "street": ("street__code", "street__name"),
     "month": ("month", None),
+}
+# The states of the cases each column counts (filed: every state a filed case can reach), so
+# that each figure of a row opens exactly its cases; the map shows only open cases unless told.
+COLUMN_STATES = {
+    "reports": tuple(State.values),
+    "filed": tuple(s for s in State.values if s not in (State.REPORTED, State.REJECTED)),
+    "rejected": (State.REJECTED,),
+    "pending": (State.REPORTED,),
 }
 # The case list filter that shows the cases behind a row.
 DRILL = {"channel": "channel", "inspector": "reporter", "grid": "grid", "community": "community", "street": "street"}
@@ -70,9 +79,11 @@ def valid_rates(start: dt.datetime, end: dt.datetime, by: str, area: Area | None
     out = []
     for value in sorted(found):
         numbers = dict(zip(COUNTS, found[value], strict=True))
+        url = _cases_url(start, end, by, value, area)
         out.append({"key": value, "label": labels.get(value) or value, **numbers,
-                    "valid_rate": rate(numbers["filed"], numbers["reports"]),
-                    "cases_url": _cases_url(start, end, by, value, area)})
+                    "valid_rate": rate(numbers["filed"], numbers["reports"]), "cases_url": url,
+                    "cases_urls": {column: f"{url}&{urlencode({'state': ','.join(states)})}"
+                                   for column, states in COLUMN_STATES.items()}})
     return out
 
 
@@ -103,13 +114,10 @@ def _days(start: dt.datetime, end: dt.datetime, area: Area | None) -> dict[dt.da
 
 def _labels(by: str, keys: list[str]) -> dict[str, str]:
     """What names each row (an inspector's name, a community's or street's name)."""
-    from django.contrib.auth import get_user_model
-
     if by == "inspector":
-        return {u: name for u, name in get_user_model().objects.filter(username__in=keys)
-                .values_list("username", "first_name") if name}
+        return person_names(keys)
     if by in ("community", "street"):
-        return dict(Area.objects.filter(level=by, code__in=keys).values_list("code", "name"))
+        return area_names(keys, by)
     return {}
 
 

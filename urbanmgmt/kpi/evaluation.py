@@ -9,6 +9,7 @@ from urbanmgmt.kpi import daily
 from urbanmgmt.kpi.indicators import INDICATORS, Counts
 from urbanmgmt.kpi.models import EvaluationScheme
 from urbanmgmt.kpi.schemes import VOLUME
+from urbanmgmt.org.names import area_names, department_names, person_names
 from urbanmgmt.supervision.indicators import by_department
 
 
@@ -30,6 +31,15 @@ def grade(score: float, grades: dict) -> str:
         if score >= grades[letter]:
             return letter
     return "E"
+
+
+def subject_names(who: str, subjects: list[str]) -> dict[str, str]:
+    """What the subjects of an evaluation are called: people's names, departments' and streets' names."""
+    if who in ("inspector", "dispatcher"):
+        return person_names(subjects)
+    if who == "department":
+        return department_names(subjects)
+    return area_names(subjects, "street")
 
 
 def evaluate(who: str, start: dt.datetime, end: dt.datetime, scheme: EvaluationScheme | None = None) -> dict:
@@ -63,6 +73,9 @@ def evaluate(who: str, start: dt.datetime, end: dt.datetime, scheme: EvaluationS
         score = round(100 * earned / possible, 1) if possible else None
         rows.append({"subject": subject, "values": values, "score": score,
                      "grade": grade(score, scheme.config["grades"]) if score is not None else None})
+    names = subject_names(who, subjects)
+    for row in rows:
+        row["name"] = names.get(row["subject"], row["subject"])
     ranked = sorted((r for r in rows if r["score"] is not None), key=lambda r: -r["score"])
     for rank, row in enumerate(ranked, 1):
         row["rank"] = rank

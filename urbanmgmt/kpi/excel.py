@@ -12,8 +12,13 @@ from urbanmgmt.kpi.collection import BREAKDOWNS, campaign_progress, quota_progre
 from urbanmgmt.kpi.evaluation import evaluate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota, DayDone, EvaluationScheme
+from urbanmgmt.kpi.reports import CHANNELS as CHANNEL_NAMES
 from urbanmgmt.kpi.schemes import WHO
 from urbanmgmt.kpi.scope import day_start
+from urbanmgmt.kpi.xlsx import append as _append
+from urbanmgmt.kpi.xlsx import number as _number
+from urbanmgmt.kpi.xlsx import percent as _percent
+from urbanmgmt.kpi.xlsx import sheet as _sheet
 
 # The words of the workbook, shared with the dashboard's page (views.py).
 BY_NAMES = {"channel": pgettext_lazy("kpi", "Channel"), "inspector": pgettext_lazy("kpi", "Inspector"),
@@ -25,40 +30,55 @@ LOOP_NAMES = {"on_time_signing": gettext_lazy("On-time signing rate"),
               "on_time_completion": gettext_lazy("On-time completion rate"),
               "dispatch_accuracy": gettext_lazy("Dispatch accuracy"), "satisfaction": gettext_lazy("Satisfaction rate"),
               "actual_resolution": gettext_lazy("Actual resolution rate")}
+METHODS = {"seasonal": gettext_lazy("seasonal (last year's months)"), "linear": gettext_lazy("linear (pace so far)")}
 RATE_COLUMNS = [pgettext_lazy("kpi", "Reports"), pgettext_lazy("kpi", "Filed"), pgettext_lazy("kpi", "Rejected"),
                 pgettext_lazy("kpi", "Awaiting intake"), gettext_lazy("Valid-report rate")]
 
 
 def workbook(start: dt.datetime, end: dt.datetime, area=None) -> bytes:
-    """The workbook for [start, end) in an area (None: the city)."""
+    """The workbook for [start, end) in an area (None: the city), in the active language:
+    rates as percentages, a frozen heading row, columns wide enough for their words."""
     book = Workbook(write_only=True)
     last_day = (end - dt.timedelta(days=1)).date()
     _quota_sheet(book, last_day.year, area, min(timezone.localdate(), last_day))
     for by in BREAKDOWNS:
-        columns = [BY_NAMES[by], pgettext_lazy("kpi", "Name"), *RATE_COLUMNS]
-        sheet = _sheet(book, _("Valid-report rate - %(by)s") % {"by": BY_NAMES[by]}, columns)
-        for row in valid_rates(start, end, by, area):
-            sheet.append([row["key"], row["label"], row["reports"], row["filed"], row["rejected"], row["pending"],
-                          row["valid_rate"]])
-    loop = loop_kpis(start, end, area)
-    sheet = _sheet(book, _("12345 timeliness"), [_("Indicator"), _("Numerator"), _("Denominator"), _("Value"),
-                                                    pgettext_lazy("kpi", "Target")])
-    for key, name in LOOP_NAMES.items():
-        sheet.append([str(name), loop[key]["n"], loop[key]["d"], loop[key]["value"], loop["targets"][key]])
-    for kind, value in loop["avg_handling_working_days"].items():
-        sheet.append([_("Average working days to handle (%(kind)s)") % {
-            "kind": pgettext_lazy("kpi", "consultations") if kind == "consultation" else pgettext_lazy("kpi", "others")},
-            None, None, value, None])
+        _rate_sheet(book, by, valid_rates(start, end, by, area))
+    _loop_sheet(book, loop_kpis(start, end, area))
     sheet = _sheet(book, _("Special campaigns"), [pgettext_lazy("kpi", "Name"), pgettext_lazy("kpi", "Starts"),
                                                   pgettext_lazy("kpi", "Ends"), pgettext_lazy("kpi", "Target"),
-                                                  _("Collected"), _("Completion")])
+                                                  _("Collected"), _("Completion")], widths=[30, 12, 12, 10, 10, 10])
     for row in campaign_progress(start, end, area):
-        sheet.append([row["name"], row["starts_on"], row["ends_on"], row["target_count"], row["count"], row["share"]])
+        _append(sheet, [row["name"], row["starts_on"], row["ends_on"], row["target_count"], row["count"],
+                        _percent(sheet, row["share"])])
     for who in WHO:
         _evaluation_sheet(book, who, start, end)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def _rate_sheet(book, by: str, rows: list[dict]) -> None:
+    coded = by in ("grid", "community", "street")  # an area's code is data a reader may look up
+    columns = [BY_NAMES[by], *RATE_COLUMNS] + ([pgettext_lazy("kpi", "Code")] if coded else [])
+    sheet = _sheet(book, _("Valid-report rate - %(by)s") % {"by": BY_NAMES[by]}, columns,
+                   widths=[28, 10, 10, 10, 12, 14, 14])
+    channels = dict(CHANNEL_NAMES)
+    for row in rows:
+        label = str(channels.get(row["key"], row["label"])) if by == "channel" else row["label"]
+        _append(sheet, [label, row["reports"], row["filed"], row["rejected"], row["pending"],
+                        _percent(sheet, row["valid_rate"])] + ([row["key"]] if coded else []))
+
+
+def _loop_sheet(book, loop: dict) -> None:
+    sheet = _sheet(book, _("12345 timeliness"), [_("Indicator"), _("Numerator"), _("Denominator"), _("Value"),
+                                                    pgettext_lazy("kpi", "Target")], widths=[36, 12, 12, 12, 12])
+    for key, name in LOOP_NAMES.items():
+        _append(sheet, [str(name), loop[key]["n"], loop[key]["d"], _percent(sheet, loop[key]["value"]),
+                        _percent(sheet, loop["targets"][key])])
+    for kind, value in loop["avg_handling_working_days"].items():
+        _append(sheet, [_("Average working days to handle (%(kind)s)") % {
+            "kind": pgettext_lazy("kpi", "consultations") if kind == "consultation" else pgettext_lazy("kpi", "others")},
+            None, None, _number(sheet, value, "0.00"), None])
 
 
 def store_days(first: dt.date, last: dt.date) -> int:
@@ -68,42 +88,40 @@ def store_days(first: dt.date, last: dt.date) -> int:
     return DayDone.objects.filter(day__gte=first, day__lte=last).count()
 
 
-def _sheet(book, title: str, header: list[str]):
-    sheet = book.create_sheet(title[:31])
-    sheet.append([str(name) for name in header])
-    return sheet
-
-
 def _quota_sheet(book, year: int, area, as_of: dt.date) -> None:
-    sheet = _sheet(book, _("Annual quota"), [_("Item"), _("Value")])
+    sheet = _sheet(book, _("Annual quota"), [_("Item"), _("Value")], widths=[30, 18])
     try:
         progress = quota_progress(year, area, as_of).as_dict()
     except AnnualQuota.DoesNotExist:
-        sheet.append([pgettext("kpi", "Note"), _("No annual quota is set for %(year)s") % {"year": year}])
+        _append(sheet, [pgettext("kpi", "Note"), _("No annual quota is set for %(year)s") % {"year": year}])
         return
     labels = {"year": pgettext_lazy("kpi", "Year"), "as_of": _("As of"), "quota": _("Collection quota"),
               "collected": _("Collected"), "filed": _("Filed"),
-              "valid_rate": _("Valid-report rate"), "valid_rate_target": _("Valid-report rate target"),
+              "valid_rate": _("Valid-report rate, year to date"), "valid_rate_target": _("Valid-report rate target"),
               "working_days_remaining": _("Working days left"), "needed_per_working_day": _("Needed per working day"),
               "pace_per_working_day": _("Collected per working day"), "expected_by_now": _("Expected by now"),
               "projection": _("Projected for the year"), "projection_low": _("Projection, low"),
               "projection_high": _("Projection, high"), "method": _("Projection method"), "on_pace": _("On pace")}
+    shown = {"as_of": dt.date.fromisoformat(progress["as_of"]), "method": METHODS.get(progress["method"], progress["method"]),
+             "on_pace": pgettext("yes or no", "Yes") if progress["on_pace"] else pgettext("yes or no", "No"),
+             "valid_rate": _percent(sheet, progress["valid_rate"]),
+             "valid_rate_target": _percent(sheet, progress["valid_rate_target"])}
     for key, label in labels.items():
-        sheet.append([str(label), progress[key]])
+        _append(sheet, [str(label), shown.get(key, progress[key])])
 
 
 def _evaluation_sheet(book, who: str, start, end) -> None:
+    title = _("Evaluation - %(who)s") % {"who": WHO_NAMES[who]}
     try:
         result = evaluate(who, start, end)
     except EvaluationScheme.DoesNotExist:
-        _sheet(book, _("Evaluation - %(who)s") % {"who": WHO_NAMES[who]}, [pgettext("kpi", "Note")]).append(
-            [_("No evaluation scheme is in force in this period")])
+        _append(_sheet(book, title, [pgettext("kpi", "Note")], widths=[40]),
+                [_("No evaluation scheme is in force in this period")])
         return
     keys = [i["key"] for i in result["indicators"]]
-    sheet = _sheet(book, _("Evaluation - %(who)s") % {"who": WHO_NAMES[who]},
-                   [_("Rank"), _("Subject")]
+    sheet = _sheet(book, title, [_("Rank"), _("Subject")]
                    + [_("%(name)s (%(weight)s%%)") % {"name": i["name"], "weight": i["weight"]} for i in result["indicators"]]
-                   + [_("Overall score"), _("Grade")])
+                   + [_("Overall score"), _("Grade")], widths=[8, 28] + [16] * len(keys) + [12, 8])
     for row in result["rows"]:
-        sheet.append([row.get("rank"), row["subject"]] + [row["values"][k]["value"] for k in keys]
-                     + [row["score"], row["grade"]])
+        _append(sheet, [row.get("rank"), row["name"]] + [_percent(sheet, row["values"][k]["value"]) for k in keys]
+                + [_number(sheet, row["score"], "0.0"), row["grade"]])

@@ -4,14 +4,17 @@ in, what was done, what is late, against the period before, as a page and as Exc
 import datetime as dt
 import io
 
+from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
 from urbanmgmt.cases.models import Case, CaseEvent, Channel
 from urbanmgmt.grids.models import Area
+from urbanmgmt.kpi import xlsx
 from urbanmgmt.kpi.collection import COUNTS, next_month, quota_progress, rate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota
@@ -34,9 +37,43 @@ def period_for(kind: str, value: str) -> tuple[dt.date, dt.date, dt.date, dt.dat
     return first, last, previous_last.replace(day=1), previous_last
 
 
+def issuer() -> str:
+    """Who issues the reports: settings.REPORT_ISSUER, else the command centre of the city's
+    first district (the area data)."""
+    if settings.REPORT_ISSUER:
+        return settings.REPORT_ISSUER
+    district = Area.objects.filter(level="district").order_by("code").first()
+    return _("%(area)s Digital Urban Management Command Centre") % {"area": district.name if district else ""}
+
+
+def issue_number(kind: str, first: dt.date) -> str:
+    """期号, from the date alone so that a report keeps its number: the day of the year for a
+    daily report, the month for a monthly one."""
+    number = first.timetuple().tm_yday if kind == "daily" else first.month
+    return _("Year %(year)s, issue %(number)s") % {"year": first.year, "number": number}
+
+
+def comparison(kind: str, first: dt.date, last: dt.date, previous_first: dt.date, today: dt.date) -> dict:
+    """What the period is compared with, in words; a month still under way is said to be partial
+    and is also set beside the same days of the month before."""
+    if kind == "daily" or today >= last or today < first:
+        return {"partial": False, "text": _("%(this)s compared with %(before)s") % {
+            "this": _date(first, kind), "before": _date(previous_first, kind)}}
+    same_days_end = previous_first + dt.timedelta(days=(today - first).days)
+    return {"partial": True, "through": today, "same_days": (previous_first, same_days_end),
+            "text": _("%(first)s to %(last)s (partial month) compared with the whole of %(before)s") % {
+                "first": date_format(first, "MONTH_DAY_FORMAT"), "last": date_format(today, "MONTH_DAY_FORMAT"),
+                "before": date_format(previous_first, "YEAR_MONTH_FORMAT")}}
+
+
+def _date(day: dt.date, kind: str) -> str:
+    return date_format(day, "DATE_FORMAT" if kind == "daily" else "YEAR_MONTH_FORMAT")
+
+
 def summary(kind: str, value: str, area: Area | None = None) -> dict:
     """Everything the report shows, for one day or one month, in an area or the city."""
     first, last, previous_first, previous_last = period_for(kind, value)
+    compared = comparison(kind, first, last, previous_first, timezone.localdate())
     start, end = day_start(first), day_start(last + dt.timedelta(days=1))
     cases = Case.objects.all() if area is None else Case.objects.filter(**{area.level: area})
     came = cases.filter(reported_at__gte=start, reported_at__lt=end)
@@ -48,8 +85,13 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
     at_end = min(end, timezone.now())
     open_cases = cases.open().filter(reported_at__lt=end)
     title = _("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")
+    if compared["partial"]:
+        start_before, end_before = (day_start(day) for day in compared["same_days"])
+        compared["same_days_total"] = cases.filter(reported_at__gte=start_before,
+                                                   reported_at__lt=end_before + dt.timedelta(days=1)).count()
     data = {
         "kind": kind, "title": title % {"value": value}, "area": area.name if area else _("Whole city"),
+        "issuer": issuer(), "issue": issue_number(kind, first), "compared": compared,
         "first": first, "last": last, "total": came.count(), "previous_total": before,
         "channels": [{"name": str(name), **{k: by_channel.get(code, {}).get(k, 0) for k in COUNTS},
                       "valid_rate": rate(by_channel.get(code, {}).get("filed", 0),
@@ -76,29 +118,32 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
 
 
 def workbook(data: dict) -> bytes:
+    """The report as Excel: the same sections as the page, rates as percentages."""
     book = Workbook(write_only=True)
-    sheet = book.create_sheet(_("Overview"))
-    for row in ([_("Report"), data["title"]], [pgettext("kpi", "Area"), data["area"]],
+    sheet = xlsx.sheet(book, _("Overview"), [_("Report"), data["title"]], widths=[22, 48])
+    for row in ([_("Issued by"), data["issuer"]], [_("Issue"), data["issue"]], [pgettext("kpi", "Area"), data["area"]],
                 [_("Period"), _("%(first)s to %(last)s") % {"first": data["first"], "last": data["last"]}],
+                [_("Compared"), data["compared"]["text"]],
                 [_("New reports"), data["total"]], [_("Previous period"), data["previous_total"]],
                 [_("Open at the end"), data["open_at_end"]], [_("Overdue at the end"), data["overdue_at_end"]]):
-        sheet.append(row)
-    sheet = book.create_sheet(_("Channels"))
-    sheet.append([pgettext("kpi", "Channel"), pgettext("kpi", "Reports"), pgettext("kpi", "Filed"),
-                  pgettext("kpi", "Rejected"), pgettext("kpi", "Awaiting intake"), _("Valid-report rate")])
+        xlsx.append(sheet, row)
+    sheet = xlsx.sheet(book, _("Channels"), [pgettext("kpi", "Channel"), pgettext("kpi", "Reports"),
+                                             pgettext("kpi", "Filed"), pgettext("kpi", "Rejected"),
+                                             pgettext("kpi", "Awaiting intake"), _("Valid-report rate")],
+                       widths=[16, 10, 10, 10, 12, 14])
     for row in data["channels"]:
-        sheet.append([row["name"], row["reports"], row["filed"], row["rejected"], row["pending"], row["valid_rate"]])
-    sheet = book.create_sheet(_("Handling"))
+        xlsx.append(sheet, [row["name"], row["reports"], row["filed"], row["rejected"], row["pending"],
+                            xlsx.percent(sheet, row["valid_rate"])])
+    sheet = xlsx.sheet(book, _("Handling"), [_("Step"), pgettext("kpi", "Count")], widths=[20, 10])
     for name, n in data["flow"].items():
-        sheet.append([name, n])
-    sheet = book.create_sheet(_("Frequent problems"))
-    sheet.append([_("Category"), pgettext("kpi", "Count")])
+        xlsx.append(sheet, [name, n])
+    sheet = xlsx.sheet(book, _("Frequent problems"), [_("Category"), pgettext("kpi", "Count")], widths=[30, 10])
     for row in data["top_categories"]:
-        sheet.append([row["category__name_zh"], row["n"]])
-    sheet = book.create_sheet(pgettext("kpi", "Streets"))
-    sheet.append([pgettext("kpi", "Street"), pgettext("kpi", "Reports"), pgettext("kpi", "Filed")])
+        xlsx.append(sheet, [row["category__name_zh"], row["n"]])
+    sheet = xlsx.sheet(book, pgettext("kpi", "Streets"), [pgettext("kpi", "Street"), pgettext("kpi", "Reports"),
+                                                          pgettext("kpi", "Filed")], widths=[24, 10, 10])
     for row in data["top_streets"]:
-        sheet.append([row["street__name"], row["n"], row["filed"]])
+        xlsx.append(sheet, [row["street__name"], row["n"], row["filed"]])
     supervision_sheet(book, data["supervision"])
     out = io.BytesIO()
     book.save(out)
@@ -112,10 +157,10 @@ def supervision_figures(start: dt.datetime, end: dt.datetime, area: Area | None 
 
 def supervision_sheet(book: Workbook, figures: dict) -> None:
     """The workbook's sheet of supervision figures."""
-    sheet = book.create_sheet(_("Supervision"))
+    sheet = xlsx.sheet(book, _("Supervision"), [_("Figure"), pgettext("kpi", "Count")], widths=[30, 10])
     for row in ([_("Notices raised"), figures["raised"]],
                 *[[str(Level(level).label), n] for level, n in figures["by_level"].items()],
                 [_("Escalated for a late answer"), figures["escalated"]], [_("Answers"), figures["answered"]],
                 [_("Answered on time"), figures["answered_on_time"]], [pgettext("supervision", "Closed"), figures["closed"]],
                 [_("Notices open at the end"), figures["open_at_end"]]):
-        sheet.append(row)
+        xlsx.append(sheet, row)

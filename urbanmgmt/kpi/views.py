@@ -15,6 +15,7 @@ from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import BY_NAMES, LOOP_NAMES, WHO_NAMES, workbook
 from urbanmgmt.kpi.reports import CHANNELS, summary
 from urbanmgmt.kpi.reports import workbook as report_workbook
+from urbanmgmt.kpi.xlsx import file_name
 from urbanmgmt.org.roles import require_role
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,7 +59,7 @@ def export(request):
         start, end, area = period_of(request.GET)
     except ValidationError as error:
         return HttpResponse(f"{error.detail}", status=400, content_type="text/plain; charset=utf-8")
-    name = f"urbanmgmt-kpi-{start.date()}-{(end.date())}.xlsx"
+    name = file_name("urbanmgmt-kpi", start.date(), (end - dt.timedelta(days=1)).date())
     response = HttpResponse(workbook(start, end, area), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
@@ -83,6 +84,7 @@ def report(request, kind: str):
                             content_type="text/plain; charset=utf-8")
     if request.GET.get("format") == "xlsx":
         response = HttpResponse(report_workbook(data), content_type=XLSX)
+        # The period's own name: urbanmgmt-daily-2026-12-03, urbanmgmt-monthly-2026-11.
         response["Content-Disposition"] = f'attachment; filename="urbanmgmt-{kind}-{value}.xlsx"'
         return response
-    return render(request, "kpi/report.html", {"r": data, "value": value, "kind": kind})
+    return render(request, "kpi/report.html", {"r": data, "value": value, "kind": kind, "area_code": area_code or ""})

@@ -22,6 +22,20 @@
   });
 
   /* --- filters ------------------------------------------------------------------------ */
+  // A link's fixed filters in words: "Reported by: 王伟", not "reporter = sim_inspector_02".
+  const FIXED_WORDS = {
+    grid: pgettext('map filter', 'Unit grid'), reporter: pgettext('map filter', 'Reported by'), community: pgettext('map filter', 'Community'),
+    street: pgettext('map filter', 'Street'), district: pgettext('map filter', 'District'), department: pgettext('map filter', 'Department'),
+    dispatched_after: pgettext('map filter', 'Dispatched from'), dispatched_before: pgettext('map filter', 'Dispatched before'),
+    due_after: pgettext('map filter', 'Due from'), due_before: pgettext('map filter', 'Due before'),
+  };
+  function fixedText(key, value) {
+    if (key === 'open') return value === 'all' ? pgettext('map filter', 'Every state') : value === 'true' ? pgettext('map filter', 'Open cases only') : pgettext('map filter', 'Closed cases only');
+    const name = ((CONFIG.link_names || {})[key] || {})[value];
+    const shown = /_(after|before)$/.test(key) ? cityDate(value) : name || value;
+    return interpolate(pgettext('map filter', '%(what)s: %(value)s'), { what: FIXED_WORDS[key] || key, value: shown }, true);
+  }
+
   // Filters that came with the link (a figure of the managers' dashboard, say): those the
   // form has are set in the form; the others (grid, street, reporter, dispatched_after, …)
   // stay fixed, are shown above the form and can be cleared.
@@ -59,7 +73,7 @@
     box.hidden = !entries.length;
     if (!entries.length) return;
     box.replaceChildren(el('strong', {}, gettext('Also filtered by:')), ' ',
-      ...entries.map(([k, v]) => el('span', { class: 'tag' }, `${k} = ${v}`)), ' ',
+      ...entries.map(([k, v]) => el('span', { class: 'tag', title: `${k}=${v}` }, fixedText(k, v))), ' ',
       el('button', { type: 'button', class: 'small', onclick: () => {
         Array.from(fixed.keys()).forEach((k) => fixed.delete(k));
         showFixed(); loadGrids(); loadCases(); loadHeat(); loadRepeats();

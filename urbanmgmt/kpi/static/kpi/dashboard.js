@@ -305,11 +305,29 @@
       range: same ? iso(c.start) : fmt(gettext("%(first)s to %(last)s"), { first: iso(c.start), last: iso(c.end) }), area: areaName(), today: iso(TODAY) });
     rememberInUrl(c);
     updateExport();
-    loadQuota();
-    loadValidRate();
-    loadHotline();
-    loadCampaigns();
-    loadEvaluation();
+    track([loadQuota(), loadValidRate(), loadHotline(), loadCampaigns(), loadEvaluation()]);
+  }
+
+  /** data-ready="1" once every load under way has its figures or its error (for tests and
+      the page-ready benchmark); "0" while any is. */
+  var pending = 0;
+  function track(loads) {
+    pending += loads.length;
+    root.setAttribute("data-ready", "0");
+    loads.forEach(function (loading) {
+      Promise.resolve(loading).then(settled, settled);
+    });
+  }
+
+  function settled() {
+    pending -= 1;
+    if (!pending) root.setAttribute("data-ready", "1");
+  }
+
+  /** "first to last" of two days (one day alone when they are the same). */
+  function rangeText(first, last) {
+    if (!first || !last || iso(first) === iso(last)) return first ? iso(first) : "";
+    return fmt(gettext("%(first)s to %(last)s"), { first: iso(first), last: iso(last) });
   }
 
   function updateExport() {
@@ -360,7 +378,7 @@
         h("div", null, h("dt", null, gettext("Projected for the year")), h("dd", { class: onPace ? "ok" : "bad" }, cases(d.projection),
           h("small", null, fmt(gettext(" (95%% range %(low)s–%(high)s, method: %(method)s)"), { low: int(d.projection_low), high: int(d.projection_high),
                                                      method: METHOD[d.method] || d.method || "—" })))),
-        h("div", null, h("dt", null, gettext("Valid-report rate")), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
+        h("div", null, h("dt", null, fmt(gettext("Valid-report rate, year to date (%(range)s)"), { range: rangeText(new Date(d.year, 0, 1), parseDate(d.as_of)) })), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
           h("small", null, fmt(gettext(" (target %(target)s; filed: %(filed)s)"), { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
         h("div", null, h("dt", null, pgettext("kpi", "Awaiting intake")), h("dd", null, cases(d.pending)))),
       h("p", { class: "kpi-summary" }, fmt(gettext("Working days left: %(days)s; to collect each working day: %(needed)s; collected per working day so far: %(pace)s."), { days: int(d.working_days_remaining),
@@ -433,15 +451,16 @@
       var low = isNum(row.valid_rate) && row.valid_rate < target;
       if (low) below++;
       var url = row.cases_url;
+      var urls = row.cases_urls || {};
       return h("tr", { class: low ? "kpi-below" : null, title: low ? fmt(gettext("Below the target %(target)s"), { target: pct(target) }) : null },
         h("th", { scope: "row" }, caseLink(url, rowLabel(row))),
-        h("td", { class: "num" }, caseLink(url, int(row.reports))),
-        h("td", { class: "num" }, caseLink(url, int(row.filed))),
-        h("td", { class: "num" }, caseLink(url, int(row.rejected))),
-        h("td", { class: "num" }, caseLink(url, int(row.pending))),
+        ["reports", "filed", "rejected", "pending"].map(function (column) {
+          return h("td", { class: "num" }, caseLink(row[column] ? urls[column] || url : null, int(row[column])));
+        }),
         h("td", { class: "num kpi-rate" }, caseLink(url, pct(row.valid_rate))));
     }));
     fill(els.validRate, [
+      h("p", { class: "kpi-sub", id: "valid-rate-period" }, fmt(gettext("Valid-report rate of the period chosen: %(range)s"), { range: rangeText(state.start, state.end) })),
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-sortable" }, h("thead", null, head), body_)),
       h("p", { class: "kpi-note" }, fmt(gettext("Target valid-report rate %(target)s; the rows below it are in red (%(below)s). Click a figure to see its cases, a heading to sort."), { target: pct(target), below: below }))
     ]);
@@ -476,12 +495,31 @@
     return keys.map(function (k) { return byKey[k] || { key: k, label: k, reports: 0, valid_rate: null }; });
   }
 
+  /* ECharts (1 MB) is fetched when the month chart is first wanted, not with every page. */
+  var chartScript = { promise: null, failed: false };
+  function loadChartScript() {
+    if (!chartScript.promise) {
+      chartScript.promise = new Promise(function (resolve) {
+        var tag = document.createElement("script");
+        tag.src = root.getAttribute("data-echarts");
+        tag.onload = resolve;
+        tag.onerror = function () { chartScript.failed = true; resolve(); };
+        document.head.appendChild(tag);
+      });
+    }
+    return chartScript.promise;
+  }
+
   function showChart(on) {
     els.validRateChart.hidden = !on;
     if (!on && state.chart) { state.chart.dispose(); state.chart = null; }
   }
 
   function drawMonthChart() {
+    if (state.by === "month" && state.validRows && state.validRows.length && typeof echarts === "undefined" && !chartScript.failed) {
+      loadChartScript().then(drawMonthChart);
+      return;
+    }
     if (state.by !== "month" || !state.validRows || !state.validRows.length || typeof echarts === "undefined") {
       showChart(false);
       if (state.by === "month" && typeof echarts === "undefined") {
@@ -660,7 +698,7 @@
       var grade = GRADES.indexOf(row.grade) >= 0 ? row.grade : null;
       return h("tr", null,
         h("td", { class: "num" }, row.rank !== undefined && row.rank !== null ? String(row.rank) : "—"),
-        h("th", { scope: "row" }, row.subject || "—"),
+        h("th", { scope: "row", title: row.subject || null }, row.name || row.subject || "—"),
         indicators.map(function (ind) {
           var v = values[ind.key];
           if (!v || !isNum(v.value)) {
@@ -696,7 +734,7 @@
     state.validRows = null;
     selectTab(vrTabs, "data-by", state.by);
     if (state.by !== "month") showChart(false);
-    loadValidRate();
+    track([loadValidRate()]);
   });
   vrTabs.addEventListener("keydown", function (ev) { tabKeys(ev, "data-by"); });
   els.validRate.addEventListener("click", onValidSort);
@@ -707,7 +745,7 @@
     if (!btn || btn.getAttribute("data-who") === state.who) return;
     state.who = btn.getAttribute("data-who");
     selectTab(evTabs, "data-who", state.who);
-    loadEvaluation();
+    track([loadEvaluation()]);
   });
   evTabs.addEventListener("keydown", function (ev) { tabKeys(ev, "data-who"); });
 
