@@ -41,6 +41,13 @@ def test_tile_layer_is_a_setting(people, client, settings):
     assert "/tiles/{z}/{x}/{y}.png" in html and json.dumps("市测绘院") in html
 
 
+def test_the_custom_period_reads_as_dates_not_states(people, client):
+    html = signed_in(client, people.dispatcher).get("/map/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    period = html[html.index('id="custom-period"'):]
+    period = period[:period.index("</div>")]
+    assert "自" in period and "至" in period and "状态" not in period
+
+
 def test_map_page_is_for_the_command_centre(people, client):
     assert signed_in(client, people.inspector).get("/map/").status_code == 403
     assert signed_in(client, people.manager).get("/map/").status_code == 200
