@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vision.worker import zones as Z
 
@@ -16,6 +17,26 @@ class Rule(models.TextChoices):
     VENDING = Z.VENDING, _("Road-occupying vending")
     BICYCLES = Z.BICYCLES, _("Disordered bicycles")
     PRESENT = Z.PRESENT, _("Object present")
+
+
+# The detector's class names (COCO, as the worker reports them) in the user's language: the one
+# place a page, the API or a case description turns "bus" into words.
+OBJECT_CLASSES = {
+    "car": pgettext_lazy("detector class", "car"),
+    "bus": pgettext_lazy("detector class", "bus"),
+    "truck": pgettext_lazy("detector class", "truck"),
+    "motorcycle": pgettext_lazy("detector class", "motorcycle"),
+    "bicycle": pgettext_lazy("detector class", "bicycle"),
+    "person": pgettext_lazy("detector class", "person"),
+    "umbrella": pgettext_lazy("detector class", "umbrella"),
+    "dining table": pgettext_lazy("detector class", "dining table"),
+    "chair": pgettext_lazy("detector class", "chair"),
+}
+
+
+def object_class_label(name: str) -> str:
+    """A detector class in the user's language (a class the mapping lacks, as the detector named it)."""
+    return str(OBJECT_CLASSES.get(name, name))
 
 
 # The category a confirmed candidate gets unless its zone names one (catalogue service codes).
@@ -171,6 +192,10 @@ class CandidateEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera.code} {self.rule} #{self.track_id} {self.last_seen_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def object_class_display(self) -> str:
+        return object_class_label(self.object_class)
 
 
 class CameraAlert(models.Model):
