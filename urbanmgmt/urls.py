@@ -50,6 +50,7 @@ urlpatterns = [
 
 # JSON answers for API clients under /api/ and /open311/, the usual pages elsewhere.
 handler400 = "urbanmgmt.api_guards.bad_request"
+handler403 = "urbanmgmt.views.permission_denied"
 handler404 = "urbanmgmt.api_guards.not_found"
 handler500 = "urbanmgmt.api_guards.server_error"
 
