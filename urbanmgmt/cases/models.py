@@ -12,12 +12,13 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from urbanmgmt.org import roles as R
 
 
 class Channel(models.TextChoices):
-    INSPECTOR = "inspector", _("Inspector (城管通)")
+    INSPECTOR = "inspector", pgettext_lazy("channel", "Inspector (app)")
     VIDEO = "video", _("Video")
     HOTLINE = "hotline", _("12345 hotline")
     OTHER = "other", _("Other (staff, media, leaders)")
@@ -128,10 +129,10 @@ class CaseQuerySet(models.QuerySet):
 class RequestType(models.TextChoices):
     """12345 request types (诉求类型); they set the handling deadline of hotline cases."""
 
-    CONSULTATION = "consultation", _("Consultation (咨询)")
-    HELP = "help", _("Help request (求助)")
-    COMPLAINT = "complaint", _("Complaint / report (投诉举报)")
-    SUGGESTION = "suggestion", _("Suggestion (建议)")
+    CONSULTATION = "consultation", pgettext_lazy("request type", "Consultation")
+    HELP = "help", pgettext_lazy("request type", "Help request")
+    COMPLAINT = "complaint", pgettext_lazy("request type", "Complaint / report")
+    SUGGESTION = "suggestion", pgettext_lazy("request type", "Suggestion")
 
 
 class RejectReason(models.TextChoices):
@@ -345,8 +346,8 @@ class InspectionTask(models.Model):
     """
 
     class Kind(models.TextChoices):
-        VERIFY = "verify", _("Verify (核实)")
-        CHECK = "check", _("Check (核查)")
+        VERIFY = "verify", pgettext_lazy("task", "Verify")
+        CHECK = "check", pgettext_lazy("task", "Check")
 
     class Result(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed: the problem is there")
