@@ -9,7 +9,8 @@ import pytest
 from demo import synth
 from tests.vision.conftest import jpeg
 from tests.vision.test_channel import candidate, post
-from vision.models import Camera, CandidateEvent, Zone, object_class_label
+from vision import models
+from vision.models import Camera, CandidateEvent, Zone
 from vision.worker.output import encode, snapshot
 
 pytestmark = pytest.mark.django_db
@@ -97,7 +98,7 @@ def test_the_reject_reason_must_be_chosen_and_classes_are_in_chinese(analyst_cli
     assert "required" in reasons.split(">")[0]
     assert '<option value="" selected>' in reasons and "selected" not in reasons.split('<option value="" selected>')[1]
     assert "公交车" in page and "· bus" not in page
-    assert object_class_label("car") == "小汽车" and object_class_label("dining table") == "桌子"
+    assert models.object_class_label("car") == "小汽车" and models.object_class_label("dining table") == "桌子"
 
 
 def test_an_unchosen_reason_is_refused(analyst_client, zone, worker_key):
