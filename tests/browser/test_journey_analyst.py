@@ -59,6 +59,12 @@ class Day:
         assert box and 0 <= box["y"] and box["y"] + box["height"] <= height, (selector, box, height)
         return node.inner_text()
 
+    def submit(self, selector: str):
+        """Click a link or a button that sends its form, and wait for the next page (the page before
+        may still show the last step's message)."""
+        with self.page.expect_navigation():
+            self.page.locator(selector).first.click()
+
     def click_corners(self, corners, size=(640, 360)):
         canvas = self.page.locator("#zone-canvas")
         canvas.scroll_into_view_if_needed()
@@ -91,7 +97,7 @@ def test_the_analysts_day(browser, live_server, zone, worker_key, people, empty_
 
     card = page.locator(f"#candidate-{confirm_me.pk}")
     card.locator("input[name=description]").fill("公交车停在禁停区")
-    card.locator("button[name=confirm]").click()
+    day.submit(f"#candidate-{confirm_me.pk} button[name=confirm]")
     assert words["confirmed"] in day.in_view(".messages li.success").lower()
     confirm_me.refresh_from_db()
     assert confirm_me.case_id and Case.objects.get(pk=confirm_me.case_id).channel == "video"
@@ -104,13 +110,13 @@ def test_the_analysts_day(browser, live_server, zone, worker_key, people, empty_
     reject_me.refresh_from_db()
     assert reject_me.status == "pending"
     card.locator("select[name=reason]").select_option("not_violation")
-    card.locator("button[name=reject]").click()
+    day.submit(f"#candidate-{reject_me.pk} button[name=reject]")
     assert words["rejected"] in day.in_view(".messages li.success").lower()
     reject_me.refresh_from_db()
     assert (reject_me.status, reject_me.reject_reason) == ("rejected", "not_violation")
     day.look("rejected")
 
-    page.click(f"a[href='/vision/cameras/{cam.pk}/']")
+    day.submit(f"a[href='/vision/cameras/{cam.pk}/']")
     page.wait_for_selector("#zone-canvas")
     assert page.locator("#zone-canvas").get_attribute("data-still")  # the clean frame, to draw on
     day.look("camera")
@@ -125,7 +131,7 @@ def test_the_analysts_day(browser, live_server, zone, worker_key, people, empty_
     assert cam.zones.count() == 1
 
     day.click_corners([(260, 170), (40, 170)])
-    page.click("#zone-save")
+    day.submit("#zone-save")
     assert words["saved"] in day.in_view(".messages li.success").lower()
     drawn = cam.zones.get(name="人行道禁停")
     assert drawn.rule == "bicycles" and len(drawn.polygon) == 4
@@ -135,7 +141,7 @@ def test_the_analysts_day(browser, live_server, zone, worker_key, people, empty_
     page.click(f".zone-edit[data-zone='{drawn.pk}']")
     page.fill("#zone-form input[name=name]", "公交站台")
     day.look("editing")
-    page.click("#zone-save")
+    day.submit("#zone-save")
     day.in_view(".messages li.success")
     drawn.refresh_from_db()
     assert drawn.name == "公交站台" and len(drawn.polygon) == 4
@@ -143,14 +149,14 @@ def test_the_analysts_day(browser, live_server, zone, worker_key, people, empty_
     page.click(f".zone-edit[data-zone='{drawn.pk}']")
     page.click("#zone-clear")
     day.click_corners([(20, 130), (200, 130), (120, 175)])
-    page.click("#zone-save")
+    day.submit("#zone-save")
     day.in_view(".messages li.success")
     drawn.refresh_from_db()
     assert len(drawn.polygon) == 3 and drawn.name == "公交站台"
     assert Zone.objects.filter(camera=cam).count() == 2
     day.look("zone-redrawn")
 
-    page.locator(f"#zone-list li[data-zone='{drawn.pk}'] form.zone-delete button").click()
+    day.submit(f"#zone-list li[data-zone='{drawn.pk}'] form.zone-delete button")
     assert words["deleted"] in day.in_view(".messages li.success").lower()
     assert not Zone.objects.filter(pk=drawn.pk).exists()
     day.look("zone-deleted")
