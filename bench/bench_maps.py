@@ -113,14 +113,14 @@ def bbox_around(to_wgs, rng, width_m, height_m) -> str:
     return f"{w:.6f},{s:.6f},{e:.6f},{n:.6f}"
 
 
-def session_cookie(port) -> str:
+def session_cookie(port, username: str = "bench_dispatcher", password: str = "bench-dispatcher-pw") -> str:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     conn.request("GET", "/accounts/login/")
     response = conn.getresponse()
     body = response.read().decode()
     csrf = response.getheader("Set-Cookie").split("csrftoken=")[1].split(";")[0]
     token = body.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
-    form = f"username=bench_dispatcher&password=bench-dispatcher-pw&csrfmiddlewaretoken={token}"
+    form = f"username={username}&password={password}&csrfmiddlewaretoken={token}"
     conn.request("POST", "/accounts/login/", form, {"Content-Type": "application/x-www-form-urlencoded",
                                                      "Cookie": f"csrftoken={csrf}"})
     response = conn.getresponse()

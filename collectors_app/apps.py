@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class CollectorsAppConfig(AppConfig):
     name = "collectors_app"
-    verbose_name = _("Inspectors' app (城管通)")
+    verbose_name = _("Inspectors' app")

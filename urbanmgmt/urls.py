@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils import timezone
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import last_modified
 from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
@@ -13,7 +15,7 @@ from urbanmgmt import views
 # The catalogue changes only with a new release: browsers revalidate it and get a 304.
 CATALOGUE_SINCE = timezone.now()
 
-admin.site.site_header = "urbanmgmt 数字化城管"
+admin.site.site_header = format_lazy("urbanmgmt · {}", _("Digital urban management"))
 admin.site.site_title = "urbanmgmt"
 
 urlpatterns = [
@@ -51,6 +53,7 @@ urlpatterns = [
 
 # JSON answers for API clients under /api/ and /open311/, the usual pages elsewhere.
 handler400 = "urbanmgmt.api_guards.bad_request"
+handler403 = "urbanmgmt.views.permission_denied"
 handler404 = "urbanmgmt.api_guards.not_found"
 handler500 = "urbanmgmt.api_guards.server_error"
 

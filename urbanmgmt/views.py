@@ -6,17 +6,22 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.static import serve
 
+from urbanmgmt.api_guards import API_PREFIXES
 from urbanmgmt.cases.access import may_see_media
 from urbanmgmt.cases.models import Case
 from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, HANDLER, MANAGER, ROLES, has_role, roles_of
+from urbanmgmt.kpi.api import MANAGERS
+from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, HANDLER, INSPECTOR, MANAGER, ROLES, has_role, roles_of
 
 
 @login_required
 def home(request):
+    """Who am I and where may I go: each role is offered only the pages it may open."""
     roles = [ROLES[r] for r in ROLES if r in roles_of(request.user)]
     context = {
         "roles": roles,
@@ -27,6 +32,8 @@ def home(request):
         "can_workspace": has_role(request.user, HANDLER, ADMIN),
         "can_intake": has_role(request.user, DISPATCHER, ADMIN),  # 12345 intake pages
         "can_review": has_role(request.user, ANALYST, ADMIN),  # the video review queue
+        "can_kpi": has_role(request.user, *MANAGERS),
+        "can_collect": has_role(request.user, INSPECTOR),  # 城管通 signs in inspectors only
     }
     return render(request, "home.html", context)
 
@@ -53,3 +60,14 @@ def protected_media(request, path):
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def permission_denied(request, exception, template_name="403.html"):
+    """handler403: a page in the user's language saying why, with a way back; JSON under the API."""
+    reason = str(exception) if exception is not None and str(exception) else ""
+    if request.path.startswith(API_PREFIXES):
+        return JsonResponse({"detail": reason or _("You do not have permission to perform this action."),
+                             "code": "permission_denied"}, status=403, json_dumps_params={"ensure_ascii": False})
+    referer = request.META.get("HTTP_REFERER", "")
+    back = referer if url_has_allowed_host_and_scheme(referer, {request.get_host()}) and referer else ""
+    return render(request, template_name, {"reason": reason, "back": back}, status=403)

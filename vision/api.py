@@ -2,7 +2,7 @@
 
 Workers authenticate with their key (`Authorization: Bearer <key>`, see WorkerKey and
 `manage.py vision_worker_key NAME`): `ingest/` (POST multipart: `data` = the candidate's
-JSON, `snapshot` and optional `strip` JPEG/PNG files; 201 created, 200 already known) and
+JSON, `snapshot` and optional `strip` and `frame` (nothing drawn) JPEG/PNG files; 201 created, 200 already known) and
 `worker/config/` (GET: their cameras and zones) and `health/` (POST JSON: a camera-health
 alert, 201 created, 200 already known). People use their session or token:
 `candidates/` (GET, filters `case`, `status`, `camera`), `candidates/{id}/confirm/` and
@@ -81,7 +81,7 @@ def ingest(request):
     if not raw:
         raise InvalidInput(_("The candidate's data is missing."))
     candidate, created = services.ingest(request.auth, raw, _upload(request, "snapshot", True),
-                                         _upload(request, "strip", False))
+                                         _upload(request, "strip", False), frame=_upload(request, "frame", False))
     return Response({"id": candidate.pk, "status": candidate.status, "outside_area": candidate.outside_area},
                     status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
@@ -114,7 +114,8 @@ def candidate_json(c: CandidateEvent, originals: bool) -> dict:
     original and the frame strip only for video analysts."""
     return {
         "id": c.pk, "camera": c.camera.code, "camera_name": c.camera.name, "zone": c.zone.name,
-        "rule": c.rule, "rule_display": c.get_rule_display(), "class": c.object_class, "track_id": c.track_id,
+        "rule": c.rule, "rule_display": c.get_rule_display(), "class": c.object_class,
+        "class_display": c.object_class_display, "track_id": c.track_id,
         "started_at": timezone.localtime(c.started_at).isoformat(),
         "last_seen_at": timezone.localtime(c.last_seen_at).isoformat(), "score": c.score,
         "status": c.status, "status_display": c.get_status_display(), "reject_reason": c.reject_reason,
@@ -207,7 +208,8 @@ _S = serializers
 _NULL = {"allow_null": True}
 CANDIDATE = inline_serializer("Candidate", {
     "id": _S.IntegerField(), "camera": _S.CharField(), "camera_name": _S.CharField(), "zone": _S.CharField(),
-    "rule": _S.CharField(), "rule_display": _S.CharField(), "class": _S.CharField(), "track_id": _S.IntegerField(),
+    "rule": _S.CharField(), "rule_display": _S.CharField(), "class": _S.CharField(),
+    "class_display": _S.CharField(), "track_id": _S.IntegerField(),
     "started_at": _S.DateTimeField(), "last_seen_at": _S.DateTimeField(), "score": _S.FloatField(),
     "status": _S.CharField(), "status_display": _S.CharField(), "reject_reason": _S.CharField(),
     "lon": _S.FloatField(**_NULL), "lat": _S.FloatField(**_NULL), "outside_area": _S.BooleanField(),
@@ -217,7 +219,9 @@ STORED = inline_serializer("CandidateStored", {
     "id": _S.IntegerField(), "status": _S.CharField(), "outside_area": _S.BooleanField()})
 ingest = extend_schema(request={"multipart/form-data": inline_serializer("CandidateUpload", {
     "data": _S.CharField(help_text="the candidate as JSON"), "snapshot": _S.FileField(),
-    "strip": _S.FileField(required=False)})}, responses={200: STORED, 201: STORED})(ingest)
+    "strip": _S.FileField(required=False),
+    "frame": _S.FileField(required=False, help_text="the frame with nothing drawn: the camera's still if it has none"),
+})}, responses={200: STORED, 201: STORED})(ingest)
 worker_config = extend_schema(responses=OpenApiTypes.OBJECT)(worker_config)
 candidates = extend_schema(parameters=[OpenApiParameter(name, OpenApiTypes.INT if name in ("case", "limit") else
                                                         OpenApiTypes.STR) for name in ("case", "status", "camera", "limit")],

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class VisionConfig(AppConfig):
     name = "vision"
-    verbose_name = _("Video detection (视频智能识别)")
+    verbose_name = _("Video detection")
 
     def ready(self):
         from urbanmgmt.cases.access import register_media_resolver

@@ -42,3 +42,13 @@ def store_original(photo: Photo) -> str:
     if not default_storage.exists(path):
         default_storage.save(path, ContentFile(photo.original))
     return path
+
+
+def keep_camera_still(camera, photo: Photo) -> None:
+    """The camera's reference still (its original, nothing drawn) unless another one came first."""
+    from vision.models import Camera
+
+    name = default_storage.save(f"{Camera._meta.get_field('snapshot').upload_to}{camera.code}.jpg",
+                                ContentFile(photo.original))
+    if not Camera.objects.filter(pk=camera.pk, snapshot="").update(snapshot=name):
+        default_storage.delete(name)  # a racing candidate's frame won

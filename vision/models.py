@@ -7,6 +7,7 @@ import secrets
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from vision.worker import zones as Z
 
@@ -18,6 +19,26 @@ class Rule(models.TextChoices):
     PRESENT = Z.PRESENT, _("Object present")
 
 
+# The detector's class names (COCO, as the worker reports them) in the user's language: the one
+# place a page, the API or a case description turns "bus" into words.
+OBJECT_CLASSES = {
+    "car": pgettext_lazy("detector class", "car"),
+    "bus": pgettext_lazy("detector class", "bus"),
+    "truck": pgettext_lazy("detector class", "truck"),
+    "motorcycle": pgettext_lazy("detector class", "motorcycle"),
+    "bicycle": pgettext_lazy("detector class", "bicycle"),
+    "person": pgettext_lazy("detector class", "person"),
+    "umbrella": pgettext_lazy("detector class", "umbrella"),
+    "dining table": pgettext_lazy("detector class", "dining table"),
+    "chair": pgettext_lazy("detector class", "chair"),
+}
+
+
+def object_class_label(name: str) -> str:
+    """A detector class in the user's language (a class the mapping lacks, as the detector named it)."""
+    return str(OBJECT_CLASSES.get(name, name))
+
+
 # The category a confirmed candidate gets unless its zone names one (catalogue service codes).
 RULE_CATEGORY = {Rule.ILLEGAL_PARKING: "E0505", Rule.VENDING: "E0551", Rule.BICYCLES: "E0506"}
 
@@ -27,7 +48,7 @@ class WorkerKey(models.Model):
 
     name = models.CharField(_("name"), max_length=60, unique=True)
     prefix = models.CharField(_("key starts with"), max_length=8, editable=False)
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    key_hash = models.CharField(_("key digest"), max_length=64, unique=True, editable=False)
     cameras = models.ManyToManyField("Camera", blank=True, verbose_name=_("cameras"),
                                      help_text=_("Empty: every active camera."))
     active = models.BooleanField(_("active"), default=True)
@@ -134,7 +155,8 @@ class CandidateEvent(models.Model):
 
     camera = models.ForeignKey(Camera, models.PROTECT, related_name="candidates", verbose_name=_("camera"))
     zone = models.ForeignKey(Zone, models.PROTECT, related_name="candidates", verbose_name=_("zone"))
-    worker = models.ForeignKey(WorkerKey, models.SET_NULL, null=True, blank=True, related_name="+")
+    worker = models.ForeignKey(WorkerKey, models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("video worker"))
     rule = models.CharField(_("rule"), max_length=20, choices=Rule.choices)
     object_class = models.CharField(_("object class"), max_length=40)
     track_id = models.BigIntegerField(_("track"))
@@ -146,11 +168,11 @@ class CandidateEvent(models.Model):
     anchor = models.JSONField(_("anchor"), default=list)
     point = models.PointField(_("ground point"), srid=4326, null=True, blank=True)
     outside_area = models.BooleanField(_("outside the service area"), default=False)
-    details = models.JSONField(default=dict, blank=True)
+    details = models.JSONField(_("details"), default=dict, blank=True)
     # Indexed: serving a picture looks up the candidate it belongs to (vision/access.py).
     snapshot = models.CharField(_("snapshot"), max_length=200, db_index=True)
-    snapshot_display = models.CharField(max_length=200, blank=True, db_index=True)
-    snapshot_thumb = models.CharField(max_length=200, blank=True, db_index=True)
+    snapshot_display = models.CharField(_("published snapshot"), max_length=200, blank=True, db_index=True)
+    snapshot_thumb = models.CharField(_("thumbnail"), max_length=200, blank=True, db_index=True)
     strip = models.CharField(_("frame strip"), max_length=200, blank=True, db_index=True)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     reject_reason = models.CharField(_("rejection reason"), max_length=20, choices=RejectReason.choices, blank=True)
@@ -172,6 +194,10 @@ class CandidateEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.camera.code} {self.rule} #{self.track_id} {self.last_seen_at:%Y-%m-%d %H:%M}"
 
+    @property
+    def object_class_display(self) -> str:
+        return object_class_label(self.object_class)
+
 
 class CameraAlert(models.Model):
     """A camera that no longer shows its zones (turned away, covered, out of focus), as its
@@ -183,12 +209,13 @@ class CameraAlert(models.Model):
         BLURRED = "blurred", _("Camera out of focus")
 
     camera = models.ForeignKey(Camera, models.CASCADE, related_name="alerts", verbose_name=_("camera"))
-    worker = models.ForeignKey(WorkerKey, models.SET_NULL, null=True, blank=True, related_name="+")
+    worker = models.ForeignKey(WorkerKey, models.SET_NULL, null=True, blank=True, related_name="+",
+                               verbose_name=_("video worker"))
     state = models.CharField(_("state"), max_length=12, choices=State.choices)
     since = models.DateTimeField(_("since"))
     raised_at = models.DateTimeField(_("raised at"))
     received_at = models.DateTimeField(_("received at"), auto_now_add=True)
-    measures = models.JSONField(default=dict, blank=True)
+    measures = models.JSONField(_("measures"), default=dict, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
 
     class Meta:

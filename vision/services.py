@@ -143,8 +143,10 @@ def _worker_post(worker: WorkerKey, raw: str | bytes | dict, not_json) -> tuple[
     return data, camera
 
 
-def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | None = None) -> tuple[CandidateEvent, bool]:
-    """Record a worker's candidate; returns (candidate, created). A resend returns the first."""
+def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | None = None, *,
+           frame: bytes | None = None) -> tuple[CandidateEvent, bool]:
+    """Record a worker's candidate; returns (candidate, created). A resend returns the first.
+    `frame`, the picture with nothing drawn on it, becomes the camera's still if it has none."""
     data, camera = _worker_post(worker, raw, _("The candidate is not valid JSON."))
     try:
         zone = camera.zones.get(pk=int(data.get("zone")))
@@ -169,6 +171,7 @@ def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | N
     people = [b for b in data.get("people") or [] if isinstance(b, list) and len(b) == 4]
     photo = media.snapshot_photo(snapshot, people, (width, height))
     strip_photo = media.read_photo(strip, "strip.jpg") if strip else None
+    clean = media.read_photo(frame, "frame.jpg") if frame and not camera.snapshot else None
     paths = photo.store()
     candidate = CandidateEvent(
         camera=camera, zone=zone, worker=worker, rule=rule, object_class=str(data.get("class") or "")[:40],
@@ -192,6 +195,8 @@ def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | N
             return existing, False
         raise
     WorkerKey.objects.filter(pk=worker.pk).update(last_seen_at=timezone.now())
+    if clean is not None:
+        media.keep_camera_still(camera, clean)
     return candidate, True
 
 
@@ -266,7 +271,7 @@ def _default_category(candidate: CandidateEvent) -> Category | None:
 
 
 def _describe(candidate: CandidateEvent) -> str:
-    return (f"{candidate.get_rule_display()}: {candidate.object_class} · {candidate.camera.name} · "
+    return (f"{candidate.get_rule_display()}: {candidate.object_class_display} · {candidate.camera.name} · "
             f"{candidate.zone.name}")
 
 

@@ -1,7 +1,5 @@
 """The video analysts' pages: the review queue (/vision/) and a camera's zones (/vision/cameras/<id>/)."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
@@ -12,9 +10,9 @@ from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.org import roles as R
-from vision import services
+from vision import services, zoning
 from vision.access import CAMERA_EDITORS
-from vision.models import Camera, CandidateEvent, Rule, Zone
+from vision.models import Camera, CandidateEvent, Rule
 
 PAGE = 30
 
@@ -62,40 +60,36 @@ def review(request, pk: int):
 
 @login_required
 def camera(request, pk: int):
-    """A camera's snapshot with its zones; draw a new zone by clicking its corners."""
+    """A camera's clean still with its zones, each named and in its own colour: draw a new zone
+    by clicking its corners, change one (corners, name, rule) or remove it. A zone that cannot
+    be saved comes back with its name and corners as typed and the reason beside the picture."""
     R.require_role(request.user, *CAMERA_EDITORS)
     cam = get_object_or_404(Camera, pk=pk)
-    if request.method == "POST":
-        try:
-            _save_zone(cam, request.POST)
-            messages.success(request, _("Zone saved."))
-        except (DomainError, ValueError) as error:
-            messages.error(request, str(error))
+    if request.method != "POST":
+        return _camera_page(request, cam)
+    zone = get_object_or_404(cam.zones.filter(active=True), pk=request.POST["zone"]) if request.POST.get("zone") else None
+    if request.POST.get("action") == "delete" and zone is not None:
+        deleted = zoning.remove_zone(zone)
+        messages.success(request, (_("Zone “%(name)s” deleted.") if deleted else
+                                   _("Zone “%(name)s” retired: its candidates keep it in their history.")) % {
+                                       "name": zone.name})
         return redirect("vision-camera", pk=pk)
-    still = cam.snapshot.name or (cam.candidates.order_by("-id").values_list("snapshot", flat=True).first() or "")
-    zones = [{"name": z.name, "rule": z.get_rule_display(), "polygon": z.polygon} for z in cam.zones.all()]
+    try:
+        saved = zoning.save_zone(cam, request.POST, zone)
+    except DomainError as error:
+        return _camera_page(request, cam, error=str(error), typed=request.POST, status=400)
+    messages.success(request, _("Zone “%(name)s” saved.") % {"name": saved.name})
+    return redirect("vision-camera", pk=pk)
+
+
+def _camera_page(request, cam: Camera, error: str = "", typed=None, status: int = 200):
+    zones = [{"id": z.pk, "name": z.name, "rule": z.rule, "rule_display": z.get_rule_display(),
+              "polygon": z.polygon, "category": z.category.service_code if z.category_id else "",
+              "dwell_s": z.dwell_s, "classes": ", ".join(z.classes)}
+             for z in cam.zones.filter(active=True).select_related("category")]
     return render(request, "vision/camera.html", {
-        "camera": cam, "still": signed_media_url(still), "zones": zones, "zones_json": zones,
+        "camera": cam, "still": signed_media_url(cam.snapshot.name) if cam.snapshot else "",
+        "zones": zones, "error": error, "typed": typed or {"dwell_s": "60"},
         "rules": Rule.choices, "categories": Category.objects.filter(active=True, family="event").order_by("code"),
         "size": [cam.frame_width or 1280, cam.frame_height or 720],
-    })
-
-
-def _save_zone(cam: Camera, post) -> Zone:
-    from urbanmgmt.errors import InvalidInput
-    from vision.worker.zones import Zone as RuleZone
-
-    try:
-        polygon = [[float(x), float(y)] for x, y in json.loads(post.get("polygon") or "[]")]
-    except (TypeError, ValueError):
-        raise InvalidInput(_("The zone's polygon is not valid.")) from None
-    zone = Zone(camera=cam, name=(post.get("name") or "").strip()[:60] or _("Zone"), polygon=polygon,
-                rule=post.get("rule") or "", dwell_s=float(post.get("dwell_s") or 60),
-                category=Category.objects.filter(service_code=post.get("category") or "").first(),
-                classes=[c.strip() for c in (post.get("classes") or "").split(",") if c.strip()])
-    try:
-        RuleZone(id=0, polygon=tuple(map(tuple, polygon)), rule=zone.rule, classes=tuple(zone.classes))
-    except ValueError as error:
-        raise InvalidInput(str(error)) from None
-    zone.save()
-    return zone
+    }, status=status)

@@ -26,12 +26,14 @@ def candidate(for_zone, **changes):
     return data
 
 
-def post(worker_key, data, snapshot=None, strip=None, key=None):
+def post(worker_key, data, snapshot=None, strip=None, key=None, frame=None):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {key or worker_key.plain_key}", HTTP_ACCEPT_LANGUAGE="en")
     files = {"data": json.dumps(data), "snapshot": _file(snapshot or jpeg(), "snapshot.jpg")}
     if strip is not None:
         files["strip"] = _file(strip, "strip.jpg")
+    if frame is not None:
+        files["frame"] = _file(frame, "frame.jpg")
     return client.post("/api/v1/vision/ingest/", files, format="multipart")
 
 

@@ -72,6 +72,8 @@ def test_the_worker_raises_each_parked_bus_once_and_nothing_else(live_server, ca
     assert spool.pending() == [] and sender.sent == 2
     assert stats.detected < stats.frames * 0.6  # the motion gate skipped the static stretches
     assert stats.cropped > 0  # and the detector looked at the moving regions only, where they were small
+    camera.refresh_from_db()  # the worker's frame with nothing drawn became the still zones are drawn on
+    assert camera.snapshot.name.startswith("vision/cameras/") and camera.snapshot.size > 10_000
 
 
 def test_a_worker_whose_server_is_down_spools_and_a_restart_sends_everything_once(live_server, camera, worker_key,

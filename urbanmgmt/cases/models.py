@@ -12,12 +12,13 @@ from django.conf import settings
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from urbanmgmt.org import roles as R
 
 
 class Channel(models.TextChoices):
-    INSPECTOR = "inspector", _("Inspector (城管通)")
+    INSPECTOR = "inspector", pgettext_lazy("channel", "Inspector (app)")
     VIDEO = "video", _("Video")
     HOTLINE = "hotline", _("12345 hotline")
     OTHER = "other", _("Other (staff, media, leaders)")
@@ -130,10 +131,10 @@ class CaseQuerySet(models.QuerySet):
 class RequestType(models.TextChoices):
     """12345 request types (诉求类型); they set the handling deadline of hotline cases."""
 
-    CONSULTATION = "consultation", _("Consultation (咨询)")
-    HELP = "help", _("Help request (求助)")
-    COMPLAINT = "complaint", _("Complaint / report (投诉举报)")
-    SUGGESTION = "suggestion", _("Suggestion (建议)")
+    CONSULTATION = "consultation", pgettext_lazy("request type", "Consultation")
+    HELP = "help", pgettext_lazy("request type", "Help request")
+    COMPLAINT = "complaint", pgettext_lazy("request type", "Complaint / report")
+    SUGGESTION = "suggestion", pgettext_lazy("request type", "Suggestion")
 
 
 class RejectReason(models.TextChoices):
@@ -175,7 +176,7 @@ class Case(models.Model):
                                  related_name="reported_cases", verbose_name=_("reported by"))
 
     state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.REPORTED)
-    state_before_suspension = models.CharField(max_length=16, blank=True)
+    state_before_suspension = models.CharField(_("state before suspension"), max_length=16, blank=True)
     reject_reason = models.CharField(_("rejection reason"), max_length=24, choices=RejectReason.choices, blank=True)
     department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="cases",
                                    db_index=False, verbose_name=_("department"))
@@ -202,14 +203,14 @@ class Case(models.Model):
     rejected_at = models.DateTimeField(_("rejected at"), null=True, blank=True)
     suspended_at = models.DateTimeField(_("suspended at"), null=True, blank=True)
 
-    extension_count = models.PositiveSmallIntegerField(default=0)
-    return_count = models.PositiveSmallIntegerField(default=0)
-    rework_count = models.PositiveSmallIntegerField(default=0)
+    extension_count = models.PositiveSmallIntegerField(_("extensions"), default=0)
+    return_count = models.PositiveSmallIntegerField(_("returns"), default=0)
+    rework_count = models.PositiveSmallIntegerField(_("reworks"), default=0)
     ticket_count = models.PositiveIntegerField(
         _("12345 tickets"), default=0,
         help_text=_("How many 12345 tickets are linked to this case (kept by the link and unlink services)."))
     version = models.PositiveIntegerField(_("version"), default=1)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
 
@@ -245,18 +246,19 @@ class CaseMedia(models.Model):
         SNAPSHOT = "snapshot", _("Video snapshot")
         CLIP = "clip", _("Video clip")
 
-    case = models.ForeignKey(Case, models.PROTECT, related_name="media")
+    case = models.ForeignKey(Case, models.PROTECT, related_name="media", verbose_name=_("case"))
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
     file = models.FileField(_("original"), max_length=200, help_text=_("The bytes as received, for staff only."))
     display = models.FileField(_("display copy"), max_length=200, blank=True,
                                help_text=_("Upright, without EXIF: what is shown."))
     thumbnail = models.FileField(_("thumbnail"), max_length=200, blank=True)
-    sha256 = models.CharField(max_length=64, db_index=True)
-    metadata = models.JSONField(default=dict, blank=True)
+    sha256 = models.CharField(_("SHA-256 digest"), max_length=64, db_index=True)
+    metadata = models.JSONField(_("metadata"), default=dict, blank=True)
     flags = models.JSONField(_("flags"), default=list, blank=True,
                              help_text=_("Doubts about the evidence: EXIF place or time far off, photo used before."))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True)
-    uploaded_at = models.DateTimeField(auto_now_add=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True,
+                                    verbose_name=_("uploaded by"))
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("case media")
@@ -271,7 +273,8 @@ class CaseEvent(models.Model):
     cases/invariants.py, on SpatiaLite and PostGIS alike).
     """
 
-    case = models.ForeignKey(Case, models.PROTECT, related_name="events", db_index=False)  # (case, at) leads
+    case = models.ForeignKey(Case, models.PROTECT, related_name="events", db_index=False,  # (case, at) leads
+                             verbose_name=_("case"))
     at = models.DateTimeField(_("at"))
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.PROTECT, null=True, blank=True, verbose_name=_("by"))
     actor_role = models.CharField(_("as"), max_length=16, blank=True)
@@ -279,7 +282,7 @@ class CaseEvent(models.Model):
     from_state = models.CharField(_("from"), max_length=16, blank=True)
     to_state = models.CharField(_("to"), max_length=16)
     reason = models.TextField(_("reason"), blank=True)
-    payload = models.JSONField(default=dict, blank=True)
+    payload = models.JSONField(_("details"), default=dict, blank=True)
     version = models.PositiveIntegerField(_("case version"))
 
     class Meta:
@@ -345,8 +348,8 @@ class InspectionTask(models.Model):
     """
 
     class Kind(models.TextChoices):
-        VERIFY = "verify", _("Verify (核实)")
-        CHECK = "check", _("Check (核查)")
+        VERIFY = "verify", pgettext_lazy("task", "Verify")
+        CHECK = "check", pgettext_lazy("task", "Check")
 
     class Result(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed: the problem is there")

@@ -2,11 +2,12 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class Family(models.TextChoices):
-    COMPONENT = "component", _("Component (部件)")
-    EVENT = "event", _("Event (事件)")
+    COMPONENT = "component", pgettext_lazy("category family", "Component")
+    EVENT = "event", pgettext_lazy("category family", "Event")
 
 
 class DeadlineUnit(models.TextChoices):

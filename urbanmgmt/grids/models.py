@@ -42,7 +42,7 @@ class UnitGrid(models.Model):
     street = models.ForeignKey(Area, models.PROTECT, related_name="grids_in_street", verbose_name=_("street"))
     district = models.ForeignKey(Area, models.PROTECT, related_name="grids_in_district", verbose_name=_("district"))
     area_m2 = models.PositiveIntegerField(_("area (m²)"), default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("unit grid")
@@ -57,8 +57,8 @@ class GridLayerVersion(models.Model):
     """A counter bumped by every change to the grid layer; processes compare it to know
     when their in-memory index of the layer is stale."""
 
-    version = models.PositiveBigIntegerField(default=0)
-    changed_at = models.DateTimeField(auto_now=True)
+    version = models.PositiveBigIntegerField(_("version"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), auto_now=True)
 
     class Meta:
         verbose_name = _("grid layer version")

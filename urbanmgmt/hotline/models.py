@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.gis.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from urbanmgmt.cases.models import RequestType
 
@@ -18,10 +19,10 @@ class IntakeChannel(models.TextChoices):
 
 
 class Urgency(models.TextChoices):
-    NORMAL = "normal", _("Ordinary (一般)")
-    URGENT = "urgent", _("Urgent (紧急)")
-    HARD = "hard", _("Hard (疑难)")
-    COMPLEX = "complex", _("Complex (复杂)")
+    NORMAL = "normal", pgettext_lazy("urgency", "Ordinary")
+    URGENT = "urgent", pgettext_lazy("urgency", "Urgent")
+    HARD = "hard", pgettext_lazy("urgency", "Hard")
+    COMPLEX = "complex", pgettext_lazy("urgency", "Complex")
 
 
 class Datum(models.TextChoices):
@@ -35,14 +36,14 @@ class TicketState(models.TextChoices):
     ANSWERED = "answered", _("Answered at intake")
     OPEN = "open", _("With a case")
     REPLIED = "replied", _("Replied to the citizen")
-    FORWARDED = "forwarded", _("Forwarded to a bureau (转办)")
+    FORWARDED = "forwarded", pgettext_lazy("ticket", "Forwarded to a bureau")
 
 
 class Satisfaction(models.TextChoices):
-    SATISFIED = "satisfied", _("Satisfied (满意)")
-    BASIC = "basic", _("Basically satisfied (基本满意)")
-    UNSATISFIED = "unsatisfied", _("Unsatisfied (不满意)")
-    UNREACHABLE = "unreachable", _("Not reached (未联系上)")
+    SATISFIED = "satisfied", pgettext_lazy("satisfaction", "Satisfied")
+    BASIC = "basic", pgettext_lazy("satisfaction", "Basically satisfied")
+    UNSATISFIED = "unsatisfied", pgettext_lazy("satisfaction", "Unsatisfied")
+    UNREACHABLE = "unreachable", pgettext_lazy("satisfaction", "Not reached")
 
 
 class Bureau(models.Model):
@@ -194,8 +195,9 @@ class Open311Client(models.Model):
     name = models.CharField(_("name"), max_length=100)
     api_key = models.CharField(_("API key"), max_length=64, unique=True)
     active = models.BooleanField(_("active"), default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("created by"))
 
     class Meta:
         verbose_name = _("Open311 client")
@@ -210,17 +212,18 @@ class ImportRun(models.Model):
 
     source = models.CharField(_("source system"), max_length=40)
     filename = models.CharField(_("file"), max_length=200, blank=True)
-    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
-    started_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
+    started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("started by"))
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     # Written with each batch's progress: the import's last sign of life (its job's lease is
     # what the queue watches, urbanmgmt/jobs).
-    heartbeat_at = models.DateTimeField(null=True, blank=True)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    summary = models.JSONField(default=dict, blank=True)
+    heartbeat_at = models.DateTimeField(_("last heartbeat"), null=True, blank=True)
+    done = models.PositiveIntegerField(_("done"), default=0)
+    total = models.PositiveIntegerField(_("total"), default=0)
+    summary = models.JSONField(_("summary"), default=dict, blank=True)
     rejects = models.TextField(_("refused rows (CSV)"), blank=True)
-    error = models.TextField(blank=True)
+    error = models.TextField(_("error"), blank=True)
     # How the file came, so that the results go back the same way (export_tickets).
     file_format = models.CharField(_("file format"), max_length=8, blank=True)
     encoding = models.CharField(_("encoding"), max_length=16, blank=True)
@@ -248,15 +251,19 @@ class TicketDecision(models.Model):
     """A labelled example (学习样本): what intake staff or a dispatcher decided about a ticket,
     with the text as it was then. The classifier learns from the latest decision per ticket."""
 
-    ticket = models.ForeignKey(HotlineTicket, models.SET_NULL, null=True, blank=True, related_name="decisions")
+    ticket = models.ForeignKey(HotlineTicket, models.SET_NULL, null=True, blank=True, related_name="decisions",
+                               verbose_name=_("ticket"))
     text = models.TextField(_("title and text"))
     source_category = models.CharField(_("source's classification"), max_length=100, blank=True)
     kind = models.CharField(_("decision"), max_length=12, choices=Decision.choices)
     in_scope = models.BooleanField(_("city management"))
-    category = models.ForeignKey("catalog.Category", models.SET_NULL, null=True, blank=True, related_name="+")
-    bureau = models.ForeignKey(Bureau, models.SET_NULL, null=True, blank=True, related_name="+")
-    department = models.ForeignKey("org.Department", models.SET_NULL, null=True, blank=True, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+")
+    category = models.ForeignKey("catalog.Category", models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("category"))
+    bureau = models.ForeignKey(Bureau, models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("bureau"))
+    department = models.ForeignKey("org.Department", models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("department"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("decided by"))
     decided_at = models.DateTimeField(_("decided at"), auto_now_add=True)
 
     class Meta:

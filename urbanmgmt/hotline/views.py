@@ -38,7 +38,7 @@ def _map_config() -> dict:
 
 
 def _intake(request) -> None:
-    require_role(request.user, *INTAKE, message=_("These pages are for intake staff (受理员)."))
+    require_role(request.user, *INTAKE, message=_("These pages are for intake staff."))
 
 
 def _megabytes(size: int) -> str:

@@ -29,19 +29,19 @@ class Job(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     max_attempts = models.PositiveSmallIntegerField(_("most attempts"), default=3)
     started_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
-                                   related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-    started_at = models.DateTimeField(null=True, blank=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    run_after = models.DateTimeField(null=True, blank=True)
+                                   related_name="+", verbose_name=_("started by"))
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    run_after = models.DateTimeField(_("run after"), null=True, blank=True)
     # While running: the worker renews this; once past, the worker is taken for dead.
-    lease_until = models.DateTimeField(null=True, blank=True)
-    done = models.PositiveBigIntegerField(default=0)
-    total = models.PositiveBigIntegerField(default=0)
-    result = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    lease_until = models.DateTimeField(_("lease until"), null=True, blank=True)
+    done = models.PositiveBigIntegerField(_("done"), default=0)
+    total = models.PositiveBigIntegerField(_("total"), default=0)
+    result = models.JSONField(_("result"), default=dict, blank=True)
+    error = models.TextField(_("error"), blank=True)
     # The queue's id of the latest delivery (django-tasks' TaskResult id).
-    task_id = models.CharField(max_length=64, blank=True)
+    task_id = models.CharField(_("task id"), max_length=64, blank=True)
 
     class Meta:
         verbose_name = _("background job")

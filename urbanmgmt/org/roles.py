@@ -8,6 +8,7 @@ analyst the video channel, dispatchers, managers and admins everything.
 
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 INSPECTOR = "inspector"
 ANALYST = "analyst"
@@ -17,12 +18,12 @@ MANAGER = "manager"
 ADMIN = "admin"
 
 ROLES = {
-    INSPECTOR: _("Inspector (监督员)"),
-    ANALYST: _("Video analyst (视频采集员)"),
-    DISPATCHER: _("Dispatcher (受理员/派遣员)"),
-    HANDLER: _("Department handler (专业部门)"),
-    MANAGER: _("Manager (管理者)"),
-    ADMIN: _("Administrator"),
+    INSPECTOR: pgettext_lazy("role", "Inspector"),
+    ANALYST: pgettext_lazy("role", "Video analyst"),
+    DISPATCHER: pgettext_lazy("role", "Dispatcher"),
+    HANDLER: pgettext_lazy("role", "Department handler"),
+    MANAGER: pgettext_lazy("role", "Manager"),
+    ADMIN: pgettext_lazy("role", "Administrator"),
 }
 
 # Model permissions per role (app_label.codename); admins get every permission.

@@ -182,8 +182,8 @@ class Sender(threading.Thread):
         import requests
 
         data = (item / "candidate.json").read_text(encoding="utf-8")
-        files = {name[:-4]: (name, (item / name).read_bytes(), "image/jpeg")  # fields `snapshot`, `strip`
-                 for name in ("snapshot.jpg", "strip.jpg") if (item / name).exists()}
+        files = {name[:-4]: (name, (item / name).read_bytes(), "image/jpeg")  # `snapshot`, `strip`, `frame`
+                 for name in ("snapshot.jpg", "strip.jpg", "frame.jpg") if (item / name).exists()}
         try:
             if json.loads(data).get("kind") == "camera_health":  # an alert, not a candidate
                 answer = self.session.post(self.health_url, data=data, timeout=self.timeout,

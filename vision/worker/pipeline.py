@@ -29,7 +29,7 @@ from vision.worker.config import CameraConfig, WorkerConfig
 from vision.worker.detect import Detector, new_tracker, track
 from vision.worker.health import OK, CameraHealth
 from vision.worker.motion import MotionGate
-from vision.worker.output import FrameRing, candidate_key, iso, snapshot, strip
+from vision.worker.output import FrameRing, candidate_key, encode, iso, snapshot, strip
 from vision.worker.stationary import Places, relatives
 from vision.worker.zones import PERSON, Due, Track, ZoneRules, anchor, overlap, union_box
 
@@ -192,7 +192,7 @@ class CameraPipeline:
         return data, {"snapshot.jpg": self.ring.items[-1][1]} if self.ring.items else {}
 
     def candidate(self, due: Due, frame: Frame) -> tuple[dict, dict]:
-        """The candidate's data and files (snapshot with the box drawn, strip of frames)."""
+        """The candidate's data and files (snapshot with the box drawn, strip of frames, the clean frame)."""
         point = anchor(due.box)
         ground = geo.project(self.camera.homography, *point) if self.camera.homography else None
         data = {
@@ -207,7 +207,9 @@ class CameraPipeline:
             "members": list(due.members),
         }
         label = f"{due.track.cls} #{due.track.id} {due.score:.2f}"
-        files = {"snapshot.jpg": snapshot(frame.image, due.box, due.zone.polygon, label)}
+        # The frame as the camera saw it, nothing drawn: the server keeps one as the camera's
+        # still, for the analyst to draw zones on.
+        files = {"snapshot.jpg": snapshot(frame.image, due.box, due.zone.polygon, label), "frame.jpg": encode(frame.image)}
         frames = self.ring.pick(due.started_at, frame.t)
         if frames:
             files["strip.jpg"] = strip(frames)
