@@ -115,7 +115,7 @@ def test_bad_export_requests(people):
 def test_without_tiles_the_map_says_so_and_writes_the_areas_names(people, client, settings):
     settings.MAP_TILE_URL = ""
     html = signed_in(client, people.dispatcher).get("/map/").content.decode()
-    assert 'class="map-note' in html and "MAP_TILE_URL" in html
+    assert 'class="map-note' in html and "无底图" in html
     # The streets' names drawn on the map itself (a permanent label at each street), the
     # communities' too, since no tile server draws any.
     assert "street-label" in html and "community-label" in html and '"permanent": true' in html

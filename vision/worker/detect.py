@@ -17,11 +17,22 @@ from vision.worker.zones import Track
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 
+def _import_ultralytics() -> None:
+    """Import ultralytics, keeping Pillow's own Image.open: ultralytics replaces it process-wide
+    with one that, on an unreadable file, tries to pip-install pi-heif and then raises
+    ModuleNotFoundError, so a process that also checks uploaded photos would answer 500."""
+    from PIL import Image
+    from ultralytics.utils import patches
+
+    Image.open = getattr(patches, "_image_open", Image.open)
+
+
 class Detector:
     """A YOLO model that detects a batch of frames, keeping only the classes the rules need."""
 
     def __init__(self, weights: str | None, *, device: str = "cpu", imgsz: int = 640, conf: float = 0.1,
                  classes: set[str] | None = None):
+        _import_ultralytics()
         from ultralytics import YOLO
 
         if weights and not os.path.exists(weights):
@@ -54,6 +65,7 @@ class Detector:
 
 def new_tracker(frame_rate: float = 30.0):
     """ultralytics' ByteTrack with its default settings (cfg/trackers/bytetrack.yaml)."""
+    _import_ultralytics()
     from ultralytics.trackers.byte_tracker import BYTETracker
     from ultralytics.utils import YAML, IterableSimpleNamespace
     from ultralytics.utils.checks import check_yaml
