@@ -238,7 +238,9 @@ def ticket_page(request, pk: int):
     ticket = get_object_or_404(HotlineTicket.objects.select_related("case", "category", "bureau"), pk=pk)
     return render(request, "hotline/ticket.html", {
         "ticket": ticket, "history": queues.history(ticket), "satisfactions": Satisfaction.choices,
-        "can_answer": ticket.case_id is None and ticket.state not in (TicketState.FORWARDED, TicketState.SET_ASIDE)})
+        # Answered at intake: a question waiting for its answer, or one not yet placed that
+        # needs no case after all; an answered ticket is not offered a second answer.
+        "can_answer": ticket.case_id is None and ticket.state in (TicketState.TO_ANSWER, TicketState.UNPLACED)})
 
 
 @login_required

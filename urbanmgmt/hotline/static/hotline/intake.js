@@ -206,15 +206,17 @@
   if (page) {
     const error = document.getElementById("ticket-error");
     const done = document.getElementById("ticket-done");
+    // An error goes under the button pressed (the form's own line), where the user looks.
+    const errorOf = (button) => (button.form && button.form.querySelector(".error")) || error;
     const act = async (url, body, button, message) => {
-      error.hidden = true;
+      page.querySelectorAll(".error").forEach((node) => { node.hidden = true; });
       button.disabled = true;
       try {
         await post(url, body);
         done.textContent = message;
         setTimeout(() => window.location.reload(), 600);
       } catch (e) {
-        fail(error, e.message);
+        fail(errorOf(button), e.message);
         button.disabled = false;
       }
     };
@@ -230,7 +232,8 @@
       event.preventDefault();
       const values = formValues(callback);
       if (!values.satisfaction) {
-        fail(error, gettext("Choose what the citizen said: satisfied, basically satisfied, unsatisfied or not reached."));
+        fail(errorOf(callback.querySelector("button")),
+          gettext("Choose what the citizen said: satisfied, basically satisfied, unsatisfied or not reached."));
         return;
       }
       const body = {satisfaction: values.satisfaction, note: values.note || ""};
