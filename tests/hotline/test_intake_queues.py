@@ -195,3 +195,12 @@ def test_a_file_without_the_request_type_column_is_refused_once_by_its_name(peop
     assert status["finished"] and "诉求类型" in status["error"] and "缺少" in status["error"]
     assert status["summary"].get("rejected", 0) == 0 and "未知诉求类型" not in status["error"]
     assert not HotlineTicket.objects.exists()
+
+
+def test_the_import_notes_and_refusals_are_in_the_uploaders_language(people, gazetteer, inline_import):  # noqa: F811
+    client = signed_in(people.dispatcher, "en")
+    upload(client, csv_bytes([row("L1", col=1.5, cell=1.5), row("L2", 受理时间="明天下午")], encoding="gb18030"))
+    run = ImportRun.objects.get()
+    notes = client.get(f"/hotline/import/{run.pk}/status/").json()["summary"]["notes"]
+    assert any("GBK" in note for note in notes)
+    assert not re.search(r"[\u4e00-\u9fff]", " ".join(notes) + run.rejects.replace("明天下午", "")), (notes, run.rejects)
