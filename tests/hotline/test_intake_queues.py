@@ -96,6 +96,10 @@ def test_not_ours_forwards_the_ticket_out_of_the_queue_and_says_so_in_history(pe
     assert numbers(client.get("/hotline/unplaced/").content.decode()) == []
     page = client.get(f"/hotline/tickets/{ticket.pk}/").content.decode()
     assert "物业纠纷，不归城管" in page and bureau.name in page
+    assert ">N000<" in client.get("/hotline/tickets/?state=forwarded").content.decode()  # listed
+    assert 'id="take-in-form"' in page  # reversible: the clerk takes it back into city management
+    client.post(f"/api/v1/hotline/tickets/{ticket.pk}/classify/", {"category": "E0102"}, content_type="application/json")
+    assert numbers(client.get("/hotline/unplaced/").content.decode()) == ["N000"]
 
 
 def test_the_review_queue_shows_every_ticket_a_page_at_a_time_with_a_searchable_list(people, gazetteer):

@@ -238,6 +238,8 @@ def ticket_page(request, pk: int):
     ticket = get_object_or_404(HotlineTicket.objects.select_related("case", "category", "bureau"), pk=pk)
     return render(request, "hotline/ticket.html", {
         "ticket": ticket, "history": queues.history(ticket), "satisfactions": Satisfaction.choices,
+        "categories": Category.objects.filter(active=True).order_by("service_code").only("service_code", "name_zh")
+        if ticket.state == TicketState.FORWARDED else (),
         # Answered at intake: a question waiting for its answer, or one not yet placed that
         # needs no case after all; an answered ticket is not offered a second answer.
         "can_answer": ticket.case_id is None and ticket.state in (TicketState.TO_ANSWER, TicketState.UNPLACED)})

@@ -240,6 +240,15 @@
       if (values.resolved) body.resolved = values.resolved;
       act(`${page.dataset.api}callback/`, body, callback.querySelector("button"), gettext("Callback recorded."));
     });
+    // A forwarded ticket taken back into city management (the clerk overrules the 转办).
+    const takeIn = document.getElementById("take-in-form");
+    if (takeIn) {
+      takeIn.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const code = formValues(takeIn).category.split(/\s+/)[0];
+        act(takeIn.dataset.url, {category: code}, takeIn.querySelector("button"), gettext("Saved."));
+      });
+    }
     const back = document.getElementById("take-back");
     if (back) back.addEventListener("click", () => act(back.dataset.url, {}, back, gettext("Back in the placement queue.")));
   }
