@@ -81,7 +81,8 @@ def in_view(page, selector: str) -> bool:
     def inside() -> bool:
         box = page.locator(selector).bounding_box()
         size = page.viewport_size
-        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] and box["height"] > 0
+        # (Scrolled to the bottom edge, a box can end a fraction of a pixel past it.)
+        return box is not None and box["y"] >= 0 and box["y"] + box["height"] <= size["height"] + 1 and box["height"] > 0
     return wait_for(inside, seconds=2, page=page)
 
 

@@ -242,7 +242,8 @@ def ticket_page(request, pk: int):
         if ticket.state == TicketState.FORWARDED else (),
         # Answered at intake: a question waiting for its answer, or one not yet placed that
         # needs no case after all; an answered ticket is not offered a second answer.
-        "can_answer": ticket.case_id is None and ticket.state in (TicketState.TO_ANSWER, TicketState.UNPLACED)})
+        "can_answer": ticket.case_id is None and ticket.state in (TicketState.TO_ANSWER, TicketState.UNPLACED),
+        "can_call_back": ticket.state in (TicketState.ANSWERED, TicketState.REPLIED, TicketState.OPEN)})
 
 
 @login_required

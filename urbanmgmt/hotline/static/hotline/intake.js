@@ -228,7 +228,7 @@
       });
     }
     const callback = document.getElementById("callback-form");
-    callback.addEventListener("submit", (event) => {
+    if (callback) callback.addEventListener("submit", (event) => {
       event.preventDefault();
       const values = formValues(callback);
       if (!values.satisfaction) {
