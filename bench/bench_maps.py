@@ -8,10 +8,13 @@ serves (a worker per core, four threads), over HTTP:
 - map_grid_layer_p95_ms / map_case_layer_p95_ms: the layer endpoints for city-wide views
   (zoom 11–12) and street-level views (zoom 15–16) at random places, open and overdue;
 - map_page_ready_ms: in headless Chromium, from opening the login page to the map usable
-  (grids, cases and panel script loaded), median of 5 logins.
+  (grids, cases and panel script loaded), median of 5 logins;
 - page_ready_ms_kpi: the same for the managers' dashboard (/kpi/, this month, the whole
   city) until every card shows its figures, after half the cases were made inspector
-  reports (filed, rejected or waiting) so that its tables have rows to count.
+  reports (filed, rejected or waiting) so that its tables have rows to count;
+- page_ready_ms_hotline_unplaced / _review: the 12345 intake queues with 3,000 tickets to
+  place and 5,000 to review, signed in, from opening the page to the placement map's grid
+  layer drawn (unplaced) or every script run (review), median of 5.
 """
 
 import datetime as dt
@@ -238,13 +241,72 @@ def kpi_page_ready(port) -> list[float]:
     return times[1:]  # the first start warms the browser's own caches and the stored days
 
 
+INTAKE_TO_PLACE, INTAKE_TO_REVIEW = 3000, 5000
+
+
+def make_intake_queues() -> None:
+    """Tickets waiting in the intake queues, written in bulk (the pages are measured here,
+    not the import): some to place, more whose category is to review, each with three
+    suggestions as the classifier leaves them."""
+    from django.db import connection
+    from django.utils import timezone
+
+    from urbanmgmt.catalog.models import Category
+    from urbanmgmt.hotline.models import HotlineTicket, TicketState
+
+    rng, now = random.Random(11), timezone.now()
+    categories = list(Category.objects.filter(active=True))
+    tickets = []
+    for i in range(INTAKE_TO_PLACE + INTAKE_TO_REVIEW):
+        review = i >= INTAKE_TO_PLACE
+        picks = rng.sample(categories, 3)
+        tickets.append(HotlineTicket(
+            source="bench", external_id=f"B{i:07d}", received_at=now - dt.timedelta(minutes=7 * i),
+            request_type="complaint", urgency=rng.choice(["normal"] * 8 + ["urgent", "hard"]),
+            text=f"基准测试工单{i}：门口有问题，影响大家生活。", address=f"海州区第{1 + i % 20}街道附近{i}号",
+            state=TicketState.OPEN if review else TicketState.UNPLACED, needs_review=review,
+            category=picks[0] if review else None, category_confidence=0.3, doubt=rng.random(),
+            suggestions=[{"kind": "category", "code": c.service_code, "name": c.name_zh, "confidence": 0.3,
+                          "words": ["门口"]} for c in picks]))
+    HotlineTicket.objects.bulk_create(tickets, batch_size=2000)
+    connection.close()
+
+
+def hotline_page_ready(port) -> dict[str, list[float]]:
+    """The intake queues' ready times in headless Chromium, signed in as the dispatcher."""
+    from playwright.sync_api import sync_playwright
+
+    chromium = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
+    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
+    base, out = f"http://127.0.0.1:{port}", {"unplaced": [], "review": []}
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
+        context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
+        context.add_cookies([{"name": k, "value": v, "url": base} for k, v in
+                             (part.split("=", 1) for part in session_cookie(port).split("; "))])
+        page = context.new_page()
+        for _ in range(6):
+            start = time.perf_counter()
+            page.goto(f"{base}/hotline/unplaced/")  # waits for the load event: every script ran
+            page.wait_for_selector("#place-map[data-grids]", timeout=30000)
+            out["unplaced"].append((time.perf_counter() - start) * 1000)
+            start = time.perf_counter()
+            page.goto(f"{base}/hotline/review/")
+            out["review"].append((time.perf_counter() - start) * 1000)
+        browser.close()
+    return {name: times[1:] for name, times in out.items()}  # the first warms the browser's caches
+
+
 def main() -> None:
     db = setup_django("bench_maps.sqlite3")
     to_wgs = build_city(db)
+    make_intake_queues()
     with serve(db, WORKERS, THREADS) as (_server, port):
         figures = layers(port, to_wgs)
         ready = page_ready(port)
         kpi_ready = kpi_page_ready(port)
+        intake = hotline_page_ready(port)
 
     def p95(layer):
         times = sorted(figures[(layer, "city")][0] + figures[(layer, "street")][0])
@@ -256,6 +318,9 @@ def main() -> None:
     print(f"  page ready: {', '.join(f'{t:.0f}' for t in ready)} ms; gunicorn {WORKERS} workers × {THREADS} threads")
     bench("page_ready_ms_kpi", statistics.median(kpi_ready), "ms")
     print(f"  /kpi/ ready: {', '.join(f'{t:.0f}' for t in kpi_ready)} ms")
+    for name, times in intake.items():
+        bench(f"page_ready_ms_hotline_{name}", statistics.median(times), "ms")
+        print(f"  /hotline/{name}/: {', '.join(f'{t:.0f}' for t in times)} ms")
 
 
 if __name__ == "__main__":

@@ -73,6 +73,9 @@ def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):
     assert "家附近的路口" in page.text_content("#place-ticket")
     page.wait_for_selector("#place-map[data-grids]")
     assert int(page.get_attribute("#place-map", "data-grids")) > 0
+    # The dispatch map's aggregated layer (streets, communities or, this close in a six-by-four
+    # city, unit grids), which names its level; not up to 2,000 raw grid polygons.
+    assert page.get_attribute("#place-map", "data-level") in ("street", "community", "grid")
     box = page.locator("#place-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
     page.click("#place-confirm")
@@ -90,7 +93,7 @@ def test_classify_a_ticket_from_the_review_list(browser, live_server, intake):
     assert ticket.needs_review
     page = open_page(browser, live_server, "/hotline/review/")
     line = page.locator(f"tr.review-row[data-ticket='{ticket.pk}']")
-    line.locator("select").select_option("E0102")
+    line.locator("input.category-search").fill("E0102 暴露垃圾")
     line.locator("button.classify").click()
     page.wait_for_selector(f"tr.review-row[data-ticket='{ticket.pk}'][data-done='1']")
     ticket.refresh_from_db()
@@ -113,7 +116,7 @@ def test_a_clerks_correction_in_the_browser_changes_the_next_suggestion(browser,
     page = open_page(browser, live_server, "/hotline/review/")
     line = page.locator(f"tr.review-row[data-ticket='{ticket.pk}']")
     assert line.locator("button.choice").count() >= 1  # the suggestions, one click each
-    line.locator("select").select_option("E0105")
+    line.locator("input.category-search").fill("E0105")
     line.locator("button.classify").click()
     page.wait_for_selector(f"tr.review-row[data-ticket='{ticket.pk}'][data-done='1']")
     import_rows([row("D2", text="小区门口的沟里长满绿藻，夏天臭得很", col=2.5, cell=1.5)], source="s",

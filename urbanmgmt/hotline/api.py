@@ -101,6 +101,12 @@ class CallbackForm(serializers.Serializer):
     satisfaction = serializers.CharField(allow_blank=True, required=False, default="", max_length=20,
                                          help_text="满意, 基本满意, 不满意, 未联系上")
     resolved = YesNo(allow_null=True, required=False, help_text="true / false (also 1 / 0, 是 / 否)")
+    note = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000,
+                                 help_text=_("what the citizen said"))
+
+
+class ReasonForm(serializers.Serializer):
+    reason = serializers.CharField(allow_blank=True, required=False, default="", max_length=2000)
 
 
 def _pushed_row(item) -> dict:
@@ -157,6 +163,7 @@ PUSH_ROW = {"type": "object", "additionalProperties": True,
     place=extend_schema(request=PlaceForm), classify=extend_schema(request=ClassifyForm),
     forward=extend_schema(request=ForwardForm),
     answer=extend_schema(request=AnswerForm), callback=extend_schema(request=CallbackForm),
+    set_aside=extend_schema(request=ReasonForm), take_back=extend_schema(request=ReasonForm),
 )
 class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     """12345 tickets; `?case=<id>`, `?state=unplaced`, `?needs_review=true`, `?in_scope=false`
@@ -245,7 +252,17 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
     def callback(self, request, pk=None):
         data = _valid(CallbackForm, request)
         return self._answer(services.record_callback(request.user, self.get_object(), data["satisfaction"],
-                                                     data.get("resolved")))
+                                                     data.get("resolved"), data["note"]))
+
+    @action(detail=True, methods=["post"], url_path="set-aside")
+    def set_aside(self, request, pk=None):
+        """Out of the placement queue: no place can be found for it, with the reason."""
+        return self._answer(services.set_aside(request.user, self.get_object(), _valid(ReasonForm, request)["reason"]))
+
+    @action(detail=True, methods=["post"], url_path="take-back")
+    def take_back(self, request, pk=None):
+        """A ticket set aside waits to be placed again."""
+        return self._answer(services.take_back(request.user, self.get_object(), _valid(ReasonForm, request)["reason"]))
 
 
 class ClassifierVersionSerializer(serializers.ModelSerializer):

@@ -300,7 +300,9 @@ class Importer:
                 t.state = TicketState.FORWARDED
                 continue
             if t.point is None:
-                t.state = TicketState.UNPLACED
+                # A question with no place is answered at first contact (知识库), not placed.
+                consultation = t.request_type == RequestType.CONSULTATION and not t.address.strip()
+                t.state = TicketState.TO_ANSWER if consultation else TicketState.UNPLACED
                 continue
             t.state = TicketState.OPEN
             match = self._match(p)

@@ -37,6 +37,8 @@ class TicketState(models.TextChoices):
     OPEN = "open", _("With a case")
     REPLIED = "replied", _("Replied to the citizen")
     FORWARDED = "forwarded", pgettext_lazy("ticket", "Forwarded to a bureau")
+    TO_ANSWER = "to_answer", _("Waiting for an answer")
+    SET_ASIDE = "set_aside", _("Set aside: cannot be placed")
 
 
 class Satisfaction(models.TextChoices):
@@ -155,6 +157,32 @@ class HotlineTicket(models.Model):
     def reference(self) -> str:
         """The ticket's key as cases know it (Case.external_ref of the case it made)."""
         return f"{self.source}:{self.external_id}"
+
+
+class TicketEvent(models.Model):
+    """A step in a ticket's own history (工单记录) that is neither a case event nor a learning
+    example: set aside as impossible to place, taken back, answered, called back. Appended,
+    never changed: the ticket page reads them beside its decisions and its case's events."""
+
+    class Kind(models.TextChoices):
+        SET_ASIDE = "set_aside", _("Set aside: cannot be placed")
+        TAKEN_BACK = "taken_back", _("Taken back into the queue")
+        ANSWERED = "answered", _("Answered the citizen")
+        CALLBACK = "callback", _("Callback recorded")
+
+    ticket = models.ForeignKey(HotlineTicket, models.CASCADE, related_name="events", verbose_name=_("12345 ticket"))
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
+    note = models.TextField(_("note"), blank=True)
+    # The callback's result (a Satisfaction value), so the history reads it in any language.
+    value = models.CharField(_("result"), max_length=12, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
+                              verbose_name=_("by"))
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("ticket event")
+        verbose_name_plural = _("ticket events")
+        ordering = ["at", "id"]
 
 
 class Place(models.Model):

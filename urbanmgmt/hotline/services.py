@@ -18,7 +18,7 @@ from urbanmgmt.grids.services import grid_for_point
 from urbanmgmt.hotline import training
 from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
-from urbanmgmt.hotline.models import Bureau, Decision, HotlineTicket, Satisfaction, TicketState
+from urbanmgmt.hotline.models import Bureau, Decision, HotlineTicket, Satisfaction, TicketEvent, TicketState
 from urbanmgmt.org import roles as R
 
 INTAKE = (R.DISPATCHER, R.ADMIN)
@@ -191,18 +191,55 @@ def answer(actor, ticket: HotlineTicket, text: str) -> HotlineTicket:
     ticket.answer = ticket.reply = text.strip()
     ticket.state, ticket.replied_at = TicketState.ANSWERED, now
     ticket.save(update_fields=["answer", "reply", "state", "replied_at", "updated_at"])
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ANSWERED, note=ticket.answer, actor=actor, at=now)
     return ticket
 
 
 @transaction.atomic
-def record_callback(actor, ticket: HotlineTicket, satisfaction: str, resolved: bool | None = None) -> HotlineTicket:
-    """The citizen's satisfaction callback (回访): 满意, 基本满意, 不满意 or 未联系上."""
+def record_callback(actor, ticket: HotlineTicket, satisfaction: str, resolved: bool | None = None,
+                    note: str = "") -> HotlineTicket:
+    """The citizen's satisfaction callback (回访): 满意, 基本满意, 不满意 or 未联系上, with what
+    the citizen said (`note`), kept in the ticket's history."""
     _intake(actor)
     if satisfaction not in Satisfaction.values:
         raise InvalidInput(_("Unknown callback result “%(value)s”."), value=satisfaction)
     ticket = _locked(ticket)
     ticket.satisfaction, ticket.resolved, ticket.satisfaction_at = satisfaction, resolved, clock.now()
     ticket.save(update_fields=["satisfaction", "resolved", "satisfaction_at", "updated_at"])
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.CALLBACK, actor=actor, at=ticket.satisfaction_at,
+                               value=satisfaction, note=(note or "").strip()[:4000])
+    return ticket
+
+
+@transaction.atomic
+def set_aside(actor, ticket: HotlineTicket, reason: str) -> HotlineTicket:
+    """Take a ticket out of the placement queue because no place can be found for it (too
+    vague, the caller unreachable), with the reason: it never makes a case, the decision is
+    in its history and `take_back` undoes it."""
+    _intake(actor)
+    if not (reason or "").strip():
+        raise InvalidInput(_("Say why the ticket cannot be placed."))
+    ticket = _locked(ticket)
+    if ticket.state != TicketState.UNPLACED:
+        raise ForbiddenTransition(_("Only a ticket waiting to be placed can be set aside."))
+    ticket.state = TicketState.SET_ASIDE
+    ticket.save(update_fields=["state", "updated_at"])
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.SET_ASIDE, note=reason.strip()[:4000],
+                               actor=actor, at=clock.now())
+    return ticket
+
+
+@transaction.atomic
+def take_back(actor, ticket: HotlineTicket, reason: str = "") -> HotlineTicket:
+    """Undo `set_aside`: the ticket waits to be placed again."""
+    _intake(actor)
+    ticket = _locked(ticket)
+    if ticket.state != TicketState.SET_ASIDE:
+        raise ForbiddenTransition(_("This ticket was not set aside."))
+    ticket.state = TicketState.UNPLACED
+    ticket.save(update_fields=["state", "updated_at"])
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.TAKEN_BACK, note=(reason or "").strip()[:4000],
+                               actor=actor, at=clock.now())
     return ticket
 
 

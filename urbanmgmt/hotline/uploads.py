@@ -9,7 +9,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.uploadhandler import SkipFile, TemporaryFileUploadHandler
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from urbanmgmt.errors import DomainError
@@ -58,7 +58,7 @@ def start(run: ImportRun, path: Path, actor) -> Job:
             except DomainError:
                 run.encoding = ""
         run.save(update_fields=["encoding"])
-    return import_upload.enqueue(f"run{run.pk}", started_by=actor, run_id=run.pk)
+    return import_upload.enqueue(f"run{run.pk}", started_by=actor, run_id=run.pk, language=translation.get_language())
 
 
 def job_of(run: ImportRun) -> Job | None:
@@ -81,10 +81,17 @@ def status(run: ImportRun) -> dict:
 
 
 @background()
-def import_upload(job: Job, run_id: int) -> dict:
+def import_upload(job: Job, run_id: int, language: str | None = None) -> dict:
     """Import the uploaded file of ImportRun `run_id`. Idempotent: a finished run is left as it
     is, and a run taken up again (its worker died, or an attempt failed) reads its file from
-    the start: the tickets already in are updated, never duplicated."""
+    the start: the tickets already in are updated, never duplicated. The notes, the error and
+    the refused rows' reasons are kept in the `language` of the person who uploaded it (the
+    one who reads them), or the city's."""
+    with translation.override(language or settings.LANGUAGE_CODE):
+        return _import_upload(job, run_id)
+
+
+def _import_upload(job: Job, run_id: int) -> dict:
     run = ImportRun.objects.get(pk=run_id)
     if run.finished:
         return {"run": run.pk, "again": True}

@@ -12,5 +12,7 @@ urlpatterns = [
     path("import/<int:pk>/results/", views.run_export, name="hotline-import-results"),
     path("unplaced/", views.unplaced, name="hotline-unplaced"),
     path("review/", views.review, name="hotline-review"),
+    path("tickets/", views.tickets, name="hotline-tickets"),
+    path("tickets/<int:pk>/", views.ticket_page, name="hotline-ticket"),
     path("classifier/", views.classifier_page, name="hotline-classifier"),
 ]

@@ -8,7 +8,6 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import FileResponse, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -17,17 +16,23 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.hotline import uploads
+from urbanmgmt.hotline import queues, uploads
 from urbanmgmt.hotline.api import precision_rows
 from urbanmgmt.hotline.export import FORMATS, tickets_of, write_results
 from urbanmgmt.hotline.mapping import Mapping, load_mapping
-from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, ImportRun, TicketState
+from urbanmgmt.hotline.models import (
+    Bureau,
+    ClassifierVersion,
+    HotlineTicket,
+    ImportRun,
+    Satisfaction,
+    TicketState,
+)
 from urbanmgmt.hotline.services import INTAKE
 from urbanmgmt.org.roles import MANAGER, require_role
 from urbanmgmt.uploads import UploadIncomplete, WholeBodyUploadHandler
 
 MAPPING_MAX_BYTES = 1 << 20
-QUEUE_SHOWN = 50
 
 
 def _map_config() -> dict:
@@ -152,28 +157,93 @@ def run_export(request, pk: int):
     return FileResponse(out, as_attachment=True, filename=f"{run.source}-results.{fmt}")
 
 
+def _next_of(listing: queues.Listing, current: HotlineTicket | None) -> str:
+    """The link to the ticket after `current` in the list (skip: no decision taken)."""
+    tickets = list(listing.page.object_list)
+    after = [t for t in tickets[tickets.index(current) + 1:]] if current in tickets else []
+    if after:
+        return "?" + listing.query(ticket=after[0].pk, page=listing.page.number)
+    if listing.page.has_next():
+        return "?" + listing.query(page=listing.page.next_page_number())
+    return ""
+
+
+def _selected(listing: queues.Listing, pk: str | None) -> HotlineTicket | None:
+    tickets = list(listing.page.object_list)
+    chosen = next((t for t in tickets if str(t.pk) == pk), None)
+    return chosen or (tickets[0] if tickets else None)
+
+
 @ensure_csrf_cookie
 @login_required
 def unplaced(request):
-    """The oldest unplaced ticket, with its address and text, on a map to click its place."""
+    """The tickets waiting for a place, as a list to search and order; the chosen one (the
+    first by default) on a map to click its place, skip, set aside or forward."""
     _intake(request)
-    queue = HotlineTicket.objects.filter(state=TicketState.UNPLACED).order_by("received_at", "id")
-    return render(request, "hotline/unplaced.html", {"ticket": queue.first(), "waiting": queue.count(),
-                                                     "map": _map_config()})
+    listing = queues.listing(HotlineTicket.objects.filter(state=TicketState.UNPLACED).select_related("case"),
+                             request.GET)
+    ticket = _selected(listing, request.GET.get("ticket"))
+    set_aside = HotlineTicket.objects.filter(state=TicketState.SET_ASIDE).count()
+    return render(request, "hotline/unplaced.html", {
+        "listing": listing, "ticket": ticket, "next": _next_of(listing, ticket), "orders": _orders("doubt"),
+        "districts": queues.districts(), "bureaus": Bureau.objects.filter(active=True), "set_aside": set_aside,
+        "map": _map_config()})
+
+
+def _orders(*left_out: str) -> list[tuple[str, str]]:
+    return [(key, label) for key, label in queues.ORDERS.items() if key not in left_out]
 
 
 @ensure_csrf_cookie
 @login_required
 def review(request):
-    """Tickets whose scope or category the classifier was unsure of, most likely wrong first:
-    pick one of its three suggestions, or another category."""
+    """Every ticket whose scope or category the classifier was unsure of, a page at a time
+    (most likely wrong first unless the clerk chooses): one click on one of its three
+    suggestions, or any category found by typing, or forwarded as not ours."""
     _intake(request)
-    queue = HotlineTicket.objects.filter(needs_review=True).select_related("category").order_by(
-        F("doubt").desc(nulls_last=True), "received_at", "id")
-    categories = Category.objects.filter(active=True).order_by("service_code")
-    return render(request, "hotline/review.html", {"tickets": queue[:QUEUE_SHOWN], "waiting": queue.count(),
-                                                   "categories": categories})
+    listing = queues.listing(HotlineTicket.objects.filter(needs_review=True).select_related("category", "case"),
+                             request.GET, default_order="doubt")
+    categories = Category.objects.filter(active=True).order_by("service_code").only("service_code", "name_zh")
+    return render(request, "hotline/review.html", {
+        "listing": listing, "orders": _orders(), "districts": queues.districts(), "categories": categories,
+        "bureaus": Bureau.objects.filter(active=True)})
 
+
+@login_required
+def tickets(request):
+    """Find a ticket by its number or its case's code (one exact match opens it), or list the
+    tickets of a state (set aside, waiting for an answer, …) with the queues' search."""
+    _intake(request)
+    q = request.GET.get("q", "").strip()
+    if q and not request.GET.get("page"):
+        found = list(queues.exact(q)[:2])
+        if len(found) == 1:
+            return redirect("hotline-ticket", found[0].pk)
+    state = request.GET.get("state", "")
+    queryset = HotlineTicket.objects.select_related("case")
+    if state in TicketState.values:
+        queryset = queryset.filter(state=state)
+    listing = queues.listing(queryset, request.GET)
+    return render(request, "hotline/tickets.html", {
+        "listing": listing, "state": state, "states": TicketState.choices, "orders": _orders("doubt"),
+        "districts": queues.districts()})
+
+
+@ensure_csrf_cookie
+@login_required
+def ticket_page(request, pk: int):
+    """One ticket: what the citizen asked, its case, its history; answer the citizen (答复)
+    and record the callback (回访)."""
+    _intake(request)
+    ticket = get_object_or_404(HotlineTicket.objects.select_related("case", "category", "bureau"), pk=pk)
+    return render(request, "hotline/ticket.html", {
+        "ticket": ticket, "history": queues.history(ticket), "satisfactions": Satisfaction.choices,
+        "categories": Category.objects.filter(active=True).order_by("service_code").only("service_code", "name_zh")
+        if ticket.state == TicketState.FORWARDED else (),
+        # Answered at intake: a question waiting for its answer, or one not yet placed that
+        # needs no case after all; an answered ticket is not offered a second answer.
+        "can_answer": ticket.case_id is None and ticket.state in (TicketState.TO_ANSWER, TicketState.UNPLACED),
+        "can_call_back": ticket.state in (TicketState.ANSWERED, TicketState.REPLIED, TicketState.OPEN)})
 
 
 @login_required

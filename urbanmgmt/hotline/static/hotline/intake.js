@@ -2,7 +2,7 @@
    Actions go to /api/v1/hotline/ with the session's CSRF token; nothing leaves the server. */
 (function () {
   "use strict";
-  const {api, errorText} = window.UM;
+  const {api, errorText, reveal} = window.UM;
 
   async function post(url, body) {
     const result = await api(url, {method: "POST", json: body});
@@ -53,6 +53,19 @@
     poll();
   }
 
+  /* An error where the user looks: under the button pressed, scrolled into view. */
+  function fail(node, message) {
+    node.textContent = message;
+    node.hidden = false;
+    reveal(node);
+  }
+
+  function formValues(form) {
+    const values = {};
+    new FormData(form).forEach((value, key) => { values[key] = typeof value === 'string' ? value.trim() : value; });
+    return values;
+  }
+
   // --- placing a ticket on the map --------------------------------------------------------
   const placing = document.getElementById("place-ticket");
   if (placing && window.L) {
@@ -62,24 +75,35 @@
       L.tileLayer(config.tiles, {attribution: config.attribution, maxZoom: 19}).addTo(map);
     }
     map.fitBounds([[config.bounds[1], config.bounds[0]], [config.bounds[3], config.bounds[2]]]);
-    const grids = L.geoJSON(null, {style: {color: "#3366aa", weight: 1, fillOpacity: 0.05}}).addTo(map);
+    // The dispatch map's aggregated layer: streets when far, communities, then unit grids
+    // (zoom 15 and closer), so the map draws tens of shapes, never thousands.
+    const grids = L.geoJSON(null, {
+      style: (f) => ({color: f.properties.level === "grid" ? "#3366aa" : "#1f3d66", weight: f.properties.level === "grid" ? 1 : 1.5,
+        fillOpacity: 0.04}),
+      onEachFeature: (f, layer) => layer.bindTooltip(f.properties.name, {sticky: true}),
+    }).addTo(map);
     let loaded = "";
     const loadGrids = async () => {
       const b = map.getBounds();
       const bbox = [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(",");
-      if (bbox === loaded) return;
-      loaded = bbox;
-      const answer = await api(`/api/v1/grids/?in_bbox=${bbox}&page_size=2000`);
+      const key = `${bbox}/${map.getZoom()}`;
+      if (key === loaded) return;
+      loaded = key;
+      const answer = await api(`/api/v1/map/grids/?bbox=${bbox}&zoom=${map.getZoom()}`);
       if (!answer.ok || !answer.data || !answer.data.features) return; // the grid layer is a help only
       grids.clearLayers();
       grids.addData(answer.data);
-      document.getElementById("place-map").dataset.grids = String(answer.data.features.length);
+      const box = document.getElementById("place-map");
+      box.dataset.level = answer.data.level || "";
+      box.dataset.grids = String(answer.data.features.length);
     };
     map.on("moveend", loadGrids);
     loadGrids();
     let marker = null;
     let picked = null;
     const confirm = document.getElementById("place-confirm");
+    const error = document.getElementById("place-error");
+    const next = () => { window.location.assign(placing.dataset.next || window.location.pathname); };
     map.on("click", (event) => {
       picked = event.latlng;
       if (marker) marker.setLatLng(picked); else marker = L.marker(picked).addTo(map);
@@ -87,58 +111,145 @@
       confirm.disabled = false;
     });
     confirm.addEventListener("click", async () => {
-      const error = document.getElementById("place-error");
       error.hidden = true;
       confirm.disabled = true;
       try {
         const ticket = await post(placing.dataset.place, {lon: picked.lng, lat: picked.lat});
         document.getElementById("place-picked").textContent = interpolate(gettext("Placed: case %s. Next ticket…"), [ticket.case_code || ""]);
-        setTimeout(() => window.location.reload(), 800);
+        setTimeout(next, 800);
       } catch (e) {
-        error.textContent = e.message;
-        error.hidden = false;
+        fail(error, e.message);
         confirm.disabled = false;
       }
+    });
+    // Cannot place (set aside, with the reason) or not ours (forwarded to a bureau, 转办).
+    [["set-aside-form", placing.dataset.setAside], ["forward-form", placing.dataset.forward]].forEach(([id, url]) => {
+      const form = document.getElementById(id);
+      form.addEventListener("submit", async (event) => {
+        event.preventDefault();
+        error.hidden = true;
+        const button = form.querySelector("button");
+        button.disabled = true;
+        try {
+          await post(url, formValues(form));
+          form.dataset.done = "1";
+          next();
+        } catch (e) {
+          fail(error, e.message);
+          button.disabled = false;
+        }
+      });
     });
   }
 
   // --- the review list -----------------------------------------------------------------------
   document.querySelectorAll("tr.review-row").forEach((row) => {
-    const button = row.querySelector("button.classify");
     const result = row.querySelector(".result");
-    // One click on a suggestion: a category files the ticket under it, a bureau forwards it (转办).
-    row.querySelectorAll("button.choice").forEach((choice) => {
-      choice.addEventListener("click", async () => {
-        const bureau = choice.dataset.kind === "bureau";
-        row.querySelectorAll("button").forEach((b) => { b.disabled = true; });
-        try {
-          await post(bureau ? row.dataset.forward : row.dataset.classify,
-            bureau ? {bureau: choice.dataset.code} : {category: choice.dataset.code});
-          result.textContent = bureau ? gettext("Forwarded.") : gettext("Saved.");
-          result.classList.add("done");
-          row.dataset.done = "1";
-        } catch (e) {
-          result.textContent = e.message;
-          row.querySelectorAll("button").forEach((b) => { b.disabled = false; });
-        }
-      });
-    });
-    button.addEventListener("click", async () => {
-      const code = row.querySelector("select").value;
-      if (!code) {
-        result.textContent = gettext("Choose a category first.");
-        return;
-      }
-      button.disabled = true;
+    const buttons = () => row.querySelectorAll("button");
+    const decide = async (url, body, done) => {
+      buttons().forEach((b) => { b.disabled = true; });
+      result.classList.remove("done", "error");
       try {
-        await post(row.dataset.classify, {category: code});
-        result.textContent = gettext("Saved.");
+        await post(url, body);
+        result.textContent = done;
         result.classList.add("done");
         row.dataset.done = "1";
       } catch (e) {
         result.textContent = e.message;
-        button.disabled = false;
+        result.classList.add("error");
+        reveal(result);
+        buttons().forEach((b) => { b.disabled = false; });
       }
+    };
+    // One click on a suggestion: a category files the ticket under it, a bureau forwards it (转办).
+    row.querySelectorAll("button.choice").forEach((choice) => {
+      choice.addEventListener("click", () => {
+        const bureau = choice.dataset.kind === "bureau";
+        decide(bureau ? row.dataset.forward : row.dataset.classify,
+          bureau ? {bureau: choice.dataset.code} : {category: choice.dataset.code},
+          bureau ? gettext("Forwarded.") : gettext("Saved."));
+      });
+    });
+    row.querySelector("button.classify").addEventListener("click", () => {
+      // The list's entries read "E0102 暴露垃圾": the code is the first word.
+      const code = row.querySelector("input.category-search").value.trim().split(/\s+/)[0];
+      if (!code) {
+        result.textContent = gettext("Choose a category first.");
+        result.classList.add("error");
+        reveal(result);
+        return;
+      }
+      decide(row.dataset.classify, {category: code}, gettext("Saved."));
+    });
+    row.querySelector("button.forward").addEventListener("click", () => {
+      const bureau = row.querySelector("select[name=bureau]").value;
+      if (!bureau) {
+        result.textContent = gettext("Choose the bureau to forward to.");
+        result.classList.add("error");
+        reveal(result);
+        return;
+      }
+      decide(row.dataset.forward, {bureau, reason: row.querySelector("input[name=reason]").value.trim()}, gettext("Forwarded."));
+    });
+    // Skip: no decision; the row folds away and the next one is where the eye goes.
+    row.querySelector("button.skip").addEventListener("click", () => {
+      row.dataset.skipped = "1";
+      row.hidden = true;
+      let next = row.nextElementSibling;
+      while (next && next.hidden) next = next.nextElementSibling;
+      if (next && next.querySelector("button")) next.querySelector("button").focus();
     });
   });
+
+  // --- one ticket: answer (答复), callback (回访), take back -----------------------------------
+  const page = document.getElementById("ticket");
+  if (page) {
+    const error = document.getElementById("ticket-error");
+    const done = document.getElementById("ticket-done");
+    // An error goes under the button pressed (the form's own line), where the user looks.
+    const errorOf = (button) => (button.form && button.form.querySelector(".error")) || error;
+    const act = async (url, body, button, message) => {
+      page.querySelectorAll(".error").forEach((node) => { node.hidden = true; });
+      button.disabled = true;
+      try {
+        await post(url, body);
+        done.textContent = message;
+        setTimeout(() => window.location.reload(), 600);
+      } catch (e) {
+        fail(errorOf(button), e.message);
+        button.disabled = false;
+      }
+    };
+    const answer = document.getElementById("answer-form");
+    if (answer) {
+      answer.addEventListener("submit", (event) => {
+        event.preventDefault();
+        act(`${page.dataset.api}answer/`, formValues(answer), answer.querySelector("button"), gettext("Answer sent."));
+      });
+    }
+    const callback = document.getElementById("callback-form");
+    if (callback) callback.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const values = formValues(callback);
+      if (!values.satisfaction) {
+        fail(errorOf(callback.querySelector("button")),
+          gettext("Choose what the citizen said: satisfied, basically satisfied, unsatisfied or not reached."));
+        return;
+      }
+      const body = {satisfaction: values.satisfaction, note: values.note || ""};
+      if (values.resolved) body.resolved = values.resolved;
+      act(`${page.dataset.api}callback/`, body, callback.querySelector("button"), gettext("Callback recorded."));
+    });
+    // A forwarded ticket taken back into city management (the clerk overrules the 转办).
+    const takeIn = document.getElementById("take-in-form");
+    if (takeIn) {
+      takeIn.addEventListener("submit", (event) => {
+        event.preventDefault();
+        const code = formValues(takeIn).category.split(/\s+/)[0];
+        act(takeIn.dataset.url, {category: code}, takeIn.querySelector("button"), gettext("Saved."));
+      });
+    }
+    const back = document.getElementById("take-back");
+    if (back) back.addEventListener("click", () => act(back.dataset.url, {}, back, gettext("Back in the placement queue.")));
+  }
 })();
