@@ -119,6 +119,20 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Many web nodes: a read replica for the managers' dashboards, reports and exports
+# (urbanmgmt/dbrouters.py). Reads under these paths go to it, writes always to the primary.
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=envint("CONN_MAX_AGE", 600),
+                                                 conn_health_checks=True)
+    DATABASES["replica"]["ENGINE"] = {"django.db.backends.postgresql": "django.contrib.gis.db.backends.postgis",
+                                      "django.contrib.gis.db.backends.spatialite": "urbanmgmt.spatialite"}.get(
+        DATABASES["replica"]["ENGINE"], DATABASES["replica"]["ENGINE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["urbanmgmt.dbrouters.ReplicaRouter"]
+DATABASE_REPLICA_PATHS = envlist("DATABASE_REPLICA_PATHS", "/kpi/,/api/v1/kpi/,/api/v1/map/export/")
+MIDDLEWARE.append("urbanmgmt.dbrouters.ReplicaMiddleware")  # last: the user is loaded from the primary first
+
 # --- Accounts: passwords, login throttling (django-axes), and the HTTPS switch. ---
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
