@@ -23,8 +23,8 @@ import requests
 from django.conf import settings
 
 from tests.hotline.helpers import row
-from tests.photos import now_local
-from tests.tasks.processes import database_env, free_port, kill, wait_until
+from tests.photos import jpeg, now_local
+from tests.tasks.processes import database_env, free_port, kill, start_worker, wait_until
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -45,7 +45,7 @@ def node(name: str, folder: Path, **env: str):
                                stdout=log.open("ab"), stderr=subprocess.STDOUT, start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     try:
-        wait_until(lambda: _healthy(url) or process.poll() is not None, 120, f"node {name} to answer", step=0.2)
+        wait_until(lambda: healthy(url) or process.poll() is not None, 120, f"node {name} to answer", step=0.2)
         if process.poll() is not None:
             raise AssertionError(f"node {name} did not start:\n{log.read_text(errors='replace')[-3000:]}")
         yield process, url
@@ -54,11 +54,45 @@ def node(name: str, folder: Path, **env: str):
             kill(process, signal.SIGTERM)
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
     try:
         return requests.get(f"{url}/healthz", timeout=2).ok
     except requests.RequestException:
         return False
+
+
+def ticket_file(numbers: list[str]) -> bytes:
+    """A 12345 CSV file of these ticket numbers, received an hour ago."""
+    lines = ["工单编号,受理时间,诉求类型,紧急程度,诉求内容,地址,联系电话"]
+    at = f"{now_local() - dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S}"
+    lines += [f"{n},{at},投诉举报,一般,路边垃圾堆放多日无人清理,新南街道{k % 9 + 1}号楼,13800000000"
+              for k, n in enumerate(numbers)]
+    return "\n".join(lines).encode("utf-8-sig")
+
+
+def session_of(user) -> str:
+    """A signed-in session of `user` in the database (the upload page's form needs one)."""
+    from django.contrib.sessions.backends.db import SessionStore
+
+    session = SessionStore()
+    session.update({"_auth_user_id": str(user.pk), "_auth_user_backend": "django.contrib.auth.backends.ModelBackend",
+                    "_auth_user_hash": user.get_session_auth_hash()})
+    session.create()
+    return session.session_key
+
+
+@contextlib.contextmanager
+def task_worker(folder: Path):
+    """One `manage.py tasks_worker` on the database queue, sharing the nodes' folders."""
+    log = folder / "worker.log"
+    process = start_worker(folder, log, REDIS_URL="", MEDIA_ROOT=str(folder / "media"))
+    try:
+        yield process
+    except BaseException:
+        print(f"--- the task worker's log ---\n{log.read_text(errors='replace')[-3000:]}")
+        raise
+    finally:
+        kill(process, signal.SIGTERM)
 
 
 @dataclass
@@ -70,6 +104,7 @@ class Acknowledged:
     tickets: set[str] = field(default_factory=set)  # 12345 ticket numbers pushed
     uploads: dict[str, list[str]] = field(default_factory=dict)  # upload source → its ticket numbers
     sent: int = 0
+    at_kill: int = 0  # reports and tickets acknowledged when the node was killed
     failed: int = 0  # no answer (the node died under it) or a 5xx
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -154,13 +189,9 @@ class Traffic:
 
     def upload(self, session: str, numbers: list[str], source: str) -> None:
         """A 12345 file through the upload page (imported by the task worker)."""
-        lines = ["工单编号,受理时间,诉求类型,紧急程度,诉求内容,地址,联系电话"]
-        at = f"{now_local() - dt.timedelta(hours=1):%Y-%m-%d %H:%M:%S}"
-        lines += [f"{n},{at},投诉举报,一般,路边垃圾堆放多日无人清理,新南街道{k % 9 + 1}号楼,13800000000"
-                  for k, n in enumerate(numbers)]
         token = uuid.uuid4().hex
         response = self.send("POST", "/hotline/import/", data={"csrfmiddlewaretoken": token, "source": source},
-                             files={"file": ("t.csv", "\n".join(lines).encode("utf-8-sig"), "text/csv")},
+                             files={"file": ("t.csv", ticket_file(numbers), "text/csv")},
                              cookies={"sessionid": session, "csrftoken": token})
         if response is not None and response.status_code == 302 and "/login" not in response.headers["Location"]:
             with self.acked.lock:
@@ -229,3 +260,28 @@ def lost_writes(acked: Acknowledged, media_root: Path) -> list[str]:
         if found != sorted(numbers):
             wrong.append(f"upload {source}: {len(found)} tickets of {len(numbers)} ({len(set(found))} distinct)")
     return wrong
+
+
+def run_measured(folder: Path, tokens: dict[str, str], dispatcher, point, *, before_s: float,
+                 after_s: float) -> tuple[list[str], Acknowledged]:
+    """The whole scenario in `folder` (shared by the nodes and the worker): a task worker, nodes
+    a and b, the traffic with a killed; waits for the uploaded files to be imported. Returns
+    (the acknowledged writes lost or doubled, what was acknowledged)."""
+    from urbanmgmt.hotline.models import ImportRun
+
+    folder.mkdir(parents=True, exist_ok=True)
+    session = session_of(dispatcher)
+    photo = jpeg(gps=(point.x, point.y), taken=now_local())
+    with task_worker(folder), node("a", folder) as (a, url_a), node("b", folder) as (b, url_b):
+        traffic = Traffic([url_a, url_b], tokens, photo, (point.x, point.y))
+        try:
+            acked = run(traffic, a, url_a, session, before_s=before_s, after_s=after_s)
+            assert a.returncode == -signal.SIGKILL and b.poll() is None, (a.returncode, b.poll())
+        except BaseException:
+            for name in ("a", "b"):
+                print(f"--- node {name}'s log ---\n{(folder / f'{name}.log').read_text(errors='replace')[-3000:]}")
+            raise
+        wait_until(lambda: ImportRun.objects.filter(finished_at__isnull=False).count() >= len(acked.uploads), 300,
+                   "the uploaded files to be imported", step=0.5)
+    acked.at_kill = traffic.at_kill
+    return lost_writes(acked, folder / "media"), acked
