@@ -262,6 +262,10 @@ TASKS_MAX_ATTEMPTS = envint("TASKS_MAX_ATTEMPTS", 3)
 TASKS_RETRY_BASE_S = envfloat("TASKS_RETRY_BASE_S", 10)
 TASKS_RETRY_MAX_S = envfloat("TASKS_RETRY_MAX_S", 600)
 TASKS_REDELIVER_S = envfloat("TASKS_REDELIVER_S", 600)  # queued this long unclaimed: the message was lost
+# On Redis, jobs enqueued faster than one message goes out share a message (at most TASKS_BATCH);
+# those still waiting when one runs past TASKS_BATCH_HOLD_S go back to the queue (jobs/redis.py).
+TASKS_BATCH = envint("TASKS_BATCH", 50)
+TASKS_BATCH_HOLD_S = envfloat("TASKS_BATCH_HOLD_S", 2)
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the
 # server's clock; the worker's model weights for `make run`'s demo (never downloaded here).
