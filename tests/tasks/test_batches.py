@@ -85,3 +85,14 @@ def test_a_message_of_several_jobs_runs_each_once(redis_queue):
     Job.objects.filter(pk=ids[1]).update(state=JobState.DONE)  # done already: a second delivery does nothing
     assert run_jobs.call(ids) == [JobState.DONE, "skipped", JobState.DONE]
     assert list(Job.objects.filter(pk__in=ids).values_list("attempts", flat=True).order_by("pk")) == [1, 0, 1]
+
+
+def test_when_a_job_cannot_even_start_the_jobs_behind_it_go_back_to_the_queue(redis_queue):
+    first, *behind = jobs(3)
+
+    def execute(job_id: int) -> str:
+        raise RuntimeError("database is locked")
+
+    with pytest.raises(RuntimeError):
+        BatchWatch().run([first, *behind], execute)
+    assert messages(redis_queue) == [behind]

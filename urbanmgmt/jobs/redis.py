@@ -102,12 +102,19 @@ class BatchWatch:
     def run(self, job_ids: list[int], execute: Callable[[int], str]) -> list[str]:
         self._start()
         states = []
-        for n, job_id in enumerate(job_ids):
+        try:
+            for n, job_id in enumerate(job_ids):
+                with self.lock:
+                    if n and self.current is None:  # handed back while the last one ran
+                        break
+                    self.current = (time.monotonic(), job_ids[n + 1:])
+                states.append(execute(job_id))
+        except Exception:  # the database gone or locked: the jobs after it must not wait for a sweep
             with self.lock:
-                if n and self.current is None:  # handed back while the last one ran
-                    break
-                self.current = (time.monotonic(), job_ids[n + 1:])
-            states.append(execute(job_id))
+                waiting, self.current = (self.current or (0, []))[1], None
+            if waiting:
+                outbox.send(waiting)
+            raise
         with self.lock:
             self.current = None
         return states
