@@ -11,7 +11,8 @@
   PostGIS (scripts/pgtest.sh), longer: two nodes, one killed with SIGKILL mid-traffic; the
   acknowledged writes not found exactly once (target 0). Skipped without PostgreSQL.
 
-BENCH_NODES_REUSE=1 measures an earlier run's city again (no new cases).
+BENCH_NODES_REUSE=1 measures an earlier run's city again (no new cases); --only-two-nodes runs
+the kill scenario alone.
 """
 
 import datetime as dt
@@ -96,8 +97,9 @@ def login(base: str, user: str):
     return session
 
 
-def traffic(base: str) -> dict[str, float]:
-    """The map, KPI, export and 12345 requests; seconds each kind took."""
+def traffic(base: str, peak) -> dict[str, float]:
+    """The map, KPI, export and 12345 requests; seconds each kind took. Prints `peak()`, the
+    workers' peak so far, after each export and each kind."""
     from tests.nodes.cluster import ticket_file
 
     manager, dispatcher = login(base, "bench_manager"), login(base, "bench_dispatcher")
@@ -120,8 +122,9 @@ def traffic(base: str) -> dict[str, float]:
                 size = sum(len(chunk) for chunk in answer.iter_content(2**16))
                 assert answer.status_code == 200, (path, answer.status_code)
                 if kind == "export":
-                    print(f"    {path}: {size / 2**20:.1f} MiB")
+                    print(f"    {path}: {size / 2**20:.1f} MiB, workers' peak {peak():.0f} MB")
         seconds[kind] = timer.seconds
+        print(f"  after the {kind} requests: workers' peak {peak():.0f} MB")
     numbers = [f"B{i:07d}" for i in range(TICKET_ROWS)]
     token = dispatcher.cookies["csrftoken"]
     with Timer() as timer:
@@ -131,6 +134,7 @@ def traffic(base: str) -> dict[str, float]:
         assert answer.status_code == 302, answer.status_code
         dispatcher.get(base + answer.headers["Location"])
     seconds["12345"] = timer.seconds
+    print(f"  after the 12345 upload: workers' peak {peak():.0f} MB")
     return seconds
 
 
@@ -152,7 +156,7 @@ def worker_rss(db) -> None:
         sampler.start()
         time.sleep(0.5)
         started = max(sampler.workers.values())
-        seconds = traffic(f"http://127.0.0.1:{port}")
+        seconds = traffic(f"http://127.0.0.1:{port}", lambda: max(sampler.workers.values()))
         sampler.stop.set()
         sampler.join()
     finally:
@@ -175,6 +179,10 @@ def two_nodes() -> None:
         print(f"  (no PostgreSQL here, no two_nodes_lost_writes: {getattr(exc, 'stderr', exc)})")
         return
     try:
+        import psycopg
+
+        with psycopg.connect(url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as server:
+            server.execute("CREATE DATABASE urbanmgmt")
         subprocess.run([sys.executable, __file__, "--two-nodes"], env={**env, "DATABASE_URL": url}, check=True)
     finally:
         subprocess.run([str(ROOT / "scripts" / "pgtest.sh"), "stop"], env=env, check=False)
@@ -212,6 +220,9 @@ def main() -> None:
     if "--two-nodes" in sys.argv:
         two_nodes_child()
         return
+    if "--only-two-nodes" in sys.argv:
+        two_nodes()
+        return
     if os.environ.get("BENCH_NODES_REUSE"):  # measure an earlier run's city again
         db = ROOT / "var" / "bench_nodes.sqlite3"
         sys.path.insert(0, str(ROOT))
@@ -225,7 +236,8 @@ def main() -> None:
         load_demo_city()
         build_year(random.Random(19))
     worker_rss(db)
-    two_nodes()
+    if "--only-rss" not in sys.argv:
+        two_nodes()
 
 
 if __name__ == "__main__":
