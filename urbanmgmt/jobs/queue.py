@@ -33,6 +33,7 @@ from django_tasks import task, task_backends
 
 from urbanmgmt.errors import DomainError
 from urbanmgmt.jobs.models import Job, JobState
+from urbanmgmt.jobs.redis import batch_watch, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +86,6 @@ def deliver(job: Job, run_after: dt.datetime | None = None) -> None:
     if _uses_the_database():
         send()
     elif run_after is None:
-        from urbanmgmt.jobs.redis import outbox
-
         transaction.on_commit(lambda: outbox.put(job.pk), robust=True)  # a lost message: sweep() again
     else:
         transaction.on_commit(send, robust=True)
@@ -96,6 +95,9 @@ def send_ids(job_ids: list[int]) -> None:
     """Deliver these jobs in one message (several: run_jobs) and note its id on them."""
     result = run_job.enqueue(job_ids[0]) if len(job_ids) == 1 else run_jobs.enqueue(job_ids)
     Job.objects.filter(pk__in=job_ids).update(task_id=str(result.id))
+
+
+outbox.sender = send_ids
 
 
 @task()
@@ -110,8 +112,6 @@ def run_jobs(job_ids: list[int]) -> list[str]:
     """Several jobs delivered in one message, run one after the other as run_job runs each.
     Jobs still waiting when one runs past TASKS_BATCH_HOLD_S are delivered again for other
     workers (urbanmgmt/jobs/redis.py): a long import never holds quick jobs back."""
-    from urbanmgmt.jobs.redis import batch_watch
-
     with translation.override(settings.LANGUAGE_CODE):
         return batch_watch.run(job_ids, execute)
 

@@ -46,6 +46,7 @@ class Outbox:
         self.ids: queue.SimpleQueue[int] = queue.SimpleQueue()
         self.lock = threading.Lock()
         self.pid = 0
+        self.sender: Callable[[list[int]], None] | None = None  # queue.send_ids (set there: no import cycle)
 
     def put(self, job_id: int) -> None:
         with self.lock:
@@ -68,10 +69,8 @@ class Outbox:
         return taken
 
     def send(self, job_ids: list[int]) -> None:
-        from urbanmgmt.jobs.queue import send_ids
-
         try:
-            send_ids(job_ids)
+            self.sender(job_ids)
         except Exception:  # Redis away: the jobs stay queued in the database and sweep() sends them again
             logger.exception("sending jobs %s to the queue", job_ids)
 
