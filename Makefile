@@ -9,9 +9,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 WORKERS ?= $(shell nproc)
-# Four threads a worker: a phone's keep-alive connection stays with the worker that took it,
-# so with two threads the worker holding more phones queued their reports (twice the latency
-# of the other's); slow mobile uploads also hold a thread each.
+# Four threads a worker (why: deploy/gunicorn.conf.py, which `make run` starts gunicorn with).
 THREADS ?= 4
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
 TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk redis-server
@@ -66,8 +64,8 @@ run: demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: /admin/, API docs: /api/docs/)"
 	@$(PY) manage.py tasks_worker & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT; \
-	  $(VENV)/bin/gunicorn urbanmgmt.wsgi:application --bind $(HOST):$(PORT) --workers $(WORKERS) \
-	    --threads $(THREADS) --access-logfile - --timeout 60 --preload
+	  HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) THREADS=$(THREADS) \
+	    $(VENV)/bin/gunicorn urbanmgmt.wsgi:application --config deploy/gunicorn.conf.py
 
 test: system-test setup
 	$(MAKE) --no-print-directory test-spatialite

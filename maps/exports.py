@@ -3,9 +3,11 @@
 child process, see there). Column names fit the Shapefile's ten characters in every format,
 so one export reads the same whichever format a GIS colleague asks for."""
 
+import json
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -15,7 +17,7 @@ from django.utils import timezone
 
 from maps.layers import counts_by_grid, filtered_cases, layer_cache
 from urbanmgmt.cases.models import is_overdue
-from urbanmgmt.grids.gisio import write_frame
+from urbanmgmt.grids.gisio import write_frames
 from urbanmgmt.grids.models import UnitGrid
 
 # format → (file suffix of the download, content type)
@@ -34,14 +36,36 @@ CASE_COLUMNS = {  # column → queryset field
     "tickets": "ticket_count",
 }
 TIME_COLUMNS = ("reported", "dispatched", "due", "closed")
+FRAME_ROWS = 10_000  # cases per frame of an export: ~10 MB in the worker
 
 
 def cases_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
+    """The cases under the filters as one frame (a large export uses case_frames)."""
+    return pd.concat(list(case_frames(user, params, bbox)), ignore_index=True)
+
+
+def case_frames(user, params, bbox=None) -> Iterator[gpd.GeoDataFrame]:
+    """The cases under the filters as frames of FRAME_ROWS cases (at least one, maybe empty),
+    read from the database a frame at a time: a year of a large city's cases is never in
+    memory at once."""
+    rows_per_frame = FRAME_ROWS
     cases = filtered_cases(user, params)
     if bbox is not None:
         cases = cases.in_grids(layer_cache().grids_in(bbox))
+    rows = []
+    sent = False
+    for row in cases.order_by("reported_at", "id").values_list(*CASE_COLUMNS.values(), "point").iterator(
+            chunk_size=rows_per_frame):
+        rows.append(row)
+        if len(rows) == rows_per_frame:
+            yield _case_frame(rows)
+            rows, sent = [], True
+    if rows or not sent:
+        yield _case_frame(rows)
+
+
+def _case_frame(rows: list[tuple]) -> gpd.GeoDataFrame:
     fields = list(CASE_COLUMNS.values())
-    rows = list(cases.order_by("reported_at", "id").values_list(*fields, "point"))
     frame = pd.DataFrame([row[:-1] for row in rows], columns=list(CASE_COLUMNS), dtype=object)
     now, due, state = timezone.now(), fields.index("due_at"), fields.index("state")
     frame["overdue"] = [is_overdue(r[state], r[due], now) for r in rows]
@@ -71,30 +95,46 @@ def grids_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
 
 
 def export(user, params, layer: str, fmt: str, bbox=None) -> tuple[Path, str]:
-    """Write the export to a temporary file; (its path, the suffix for the download's name)."""
-    frame = cases_frame(user, params, bbox) if layer == "cases" else grids_frame(user, params, bbox)
+    """Write the export to a temporary file, a frame of cases at a time; (its path, the
+    suffix for the download's name)."""
+    frames = case_frames(user, params, bbox) if layer == "cases" else iter([grids_frame(user, params, bbox)])
     folder = Path(tempfile.mkdtemp(prefix="urbanmgmt-export-"))
     suffix = FORMATS[fmt][0]
     if fmt == "csv":
         path = folder / f"{layer}.csv"
-        # With a BOM, so that Excel on a Chinese Windows opens it as UTF-8.
-        frame.drop(columns="geometry").assign(wkt=frame.geometry.to_wkt()).to_csv(path, index=False,
-                                                                                 encoding="utf-8-sig")
+        for n, frame in enumerate(frames):
+            # With a BOM, so that Excel on a Chinese Windows opens it as UTF-8.
+            frame.drop(columns="geometry").assign(wkt=frame.geometry.to_wkt()).to_csv(
+                path, index=False, mode="a" if n else "w", header=not n, encoding="utf-8" if n else "utf-8-sig")
     elif fmt == "geojson":
         path = folder / f"{layer}.geojson"
-        path.write_text(frame.to_json(ensure_ascii=False, drop_id=True), encoding="utf-8")
+        _write_geojson(frames, path)
     elif fmt == "gpkg":
         path = folder / f"{layer}.gpkg"
-        write_frame(frame, path, layer=layer, driver="GPKG")
+        write_frames(frames, path, layer=layer, driver="GPKG")
     else:
         shapes = folder / "shp"
         shapes.mkdir()
-        write_frame(frame, shapes / f"{layer}.shp", driver="ESRI Shapefile")
+        write_frames(frames, shapes / f"{layer}.shp", driver="ESRI Shapefile")
         path = folder / f"{layer}.shp.zip"
         with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
             for part in sorted(shapes.iterdir()):
                 archive.write(part, part.name)
     return path, suffix
+
+
+def _write_geojson(frames: Iterator[gpd.GeoDataFrame], path: Path) -> None:
+    """One FeatureCollection from several frames: the first frame's collection (its members
+    but the features), then every frame's features."""
+    with path.open("w", encoding="utf-8") as out:
+        for n, frame in enumerate(frames):
+            collection = json.loads(frame.to_json(ensure_ascii=False, drop_id=True))
+            features = collection.pop("features")
+            if not n:
+                out.write(json.dumps(collection, ensure_ascii=False)[:-1] + ', "features": [')
+            for k, feature in enumerate(features):
+                out.write(("," if n or k else "") + json.dumps(feature, ensure_ascii=False))
+        out.write("]}")
 
 
 class _Removing:

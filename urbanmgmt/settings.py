@@ -120,6 +120,20 @@ else:
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# --- Many web nodes: a read replica for the managers' dashboards, reports and exports
+# (urbanmgmt/dbrouters.py). Reads under these paths go to it, writes always to the primary.
+DATABASE_REPLICA_URL = envstr("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, conn_max_age=envint("CONN_MAX_AGE", 600),
+                                                 conn_health_checks=True)
+    DATABASES["replica"]["ENGINE"] = {"django.db.backends.postgresql": "django.contrib.gis.db.backends.postgis",
+                                      "django.contrib.gis.db.backends.spatialite": "urbanmgmt.spatialite"}.get(
+        DATABASES["replica"]["ENGINE"], DATABASES["replica"]["ENGINE"])
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["urbanmgmt.dbrouters.ReplicaRouter"]
+DATABASE_REPLICA_PATHS = envlist("DATABASE_REPLICA_PATHS", "/kpi/,/api/v1/kpi/,/api/v1/map/export/")
+MIDDLEWARE.append("urbanmgmt.dbrouters.ReplicaMiddleware")  # last: the user is loaded from the primary first
+
 # --- Accounts: passwords, login throttling (django-axes), and the HTTPS switch. ---
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -249,6 +263,10 @@ TASKS_MAX_ATTEMPTS = envint("TASKS_MAX_ATTEMPTS", 3)
 TASKS_RETRY_BASE_S = envfloat("TASKS_RETRY_BASE_S", 10)
 TASKS_RETRY_MAX_S = envfloat("TASKS_RETRY_MAX_S", 600)
 TASKS_REDELIVER_S = envfloat("TASKS_REDELIVER_S", 600)  # queued this long unclaimed: the message was lost
+# On Redis, jobs enqueued faster than one message goes out share a message (at most TASKS_BATCH);
+# those still waiting when one runs past TASKS_BATCH_HOLD_S go back to the queue (jobs/redis.py).
+TASKS_BATCH = envint("TASKS_BATCH", 50)
+TASKS_BATCH_HOLD_S = envfloat("TASKS_BATCH_HOLD_S", 2)
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the
 # server's clock; the worker's model weights for `make run`'s demo (never downloaded here).

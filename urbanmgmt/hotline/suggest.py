@@ -14,6 +14,7 @@ import zlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Max
 
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, any_of, classifier
@@ -181,7 +182,14 @@ class Suggester:
 
 
 TTL_S = 60.0
-_suggester = Reloading(Suggester, TTL_S)
+
+
+def _newest_version() -> int | None:
+    """What a retraining anywhere (a task worker, another node) changes: the newest version."""
+    return ClassifierVersion.objects.aggregate(newest=Max("version"))["newest"]
+
+
+_suggester = Reloading(Suggester, TTL_S, version=_newest_version)
 
 
 def suggester() -> Suggester:

@@ -33,6 +33,7 @@ from django_tasks import task, task_backends
 
 from urbanmgmt.errors import DomainError
 from urbanmgmt.jobs.models import Job, JobState
+from urbanmgmt.jobs.redis import batch_watch, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ def _uses_the_database() -> bool:
 def deliver(job: Job, run_after: dt.datetime | None = None) -> None:
     """Hand the job's id to the queue. In the database it goes in the same transaction as
     the job row; another queue gets it once the row is committed (a worker could not see
-    it before)."""
+    it before), through this process's outbox (urbanmgmt/jobs/redis.py) unless it waits."""
     def send() -> None:
         chosen = run_job if run_after is None else run_job.using(run_after=run_after)
         job.task_id = str(chosen.enqueue(job.pk).id)
@@ -84,8 +85,19 @@ def deliver(job: Job, run_after: dt.datetime | None = None) -> None:
 
     if _uses_the_database():
         send()
+    elif run_after is None:
+        transaction.on_commit(lambda: outbox.put(job.pk), robust=True)  # a lost message: sweep() again
     else:
-        transaction.on_commit(send, robust=True)  # a lost message is delivered again by sweep()
+        transaction.on_commit(send, robust=True)
+
+
+def send_ids(job_ids: list[int]) -> None:
+    """Deliver these jobs in one message (several: run_jobs) and note its id on them."""
+    result = run_job.enqueue(job_ids[0]) if len(job_ids) == 1 else run_jobs.enqueue(job_ids)
+    Job.objects.filter(pk__in=job_ids).update(task_id=str(result.id))
+
+
+outbox.sender = send_ids
 
 
 @task()
@@ -93,6 +105,15 @@ def run_job(job_id: int) -> str:
     """The queue's one task: run the job `job_id` once (see the module's docstring)."""
     with translation.override(settings.LANGUAGE_CODE):  # errors are kept in the city's language
         return execute(job_id)
+
+
+@task()
+def run_jobs(job_ids: list[int]) -> list[str]:
+    """Several jobs delivered in one message, run one after the other as run_job runs each.
+    Jobs still waiting when one runs past TASKS_BATCH_HOLD_S are delivered again for other
+    workers (urbanmgmt/jobs/redis.py): a long import never holds quick jobs back."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return batch_watch.run(job_ids, execute)
 
 
 def execute(job_id: int) -> str:
@@ -224,6 +245,9 @@ def _take_up_lost(job: Job, now: dt.datetime) -> int:
     logger.warning("job %s lost its worker on attempt %s: delivering it again", job.pk, job.attempts)
     _close_lost_delivery(job.task_id)
     deliver(job)
+    if job.task_id and not _uses_the_database():  # the jobs that waited behind it in the same message
+        for waiting in Job.objects.filter(task_id=job.task_id, state=JobState.QUEUED).exclude(pk=job.pk):
+            deliver(waiting)
     return 1
 
 
