@@ -3,10 +3,9 @@ published copies with people blurred; the frame strip kept for staff only."""
 
 import io
 
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from PIL import Image, ImageFilter
 
+from urbanmgmt import storage
 from urbanmgmt.cases.photos import Photo, read_photo
 
 
@@ -37,8 +36,7 @@ def snapshot_photo(data: bytes, people: list, frame_size) -> Photo:
 
 
 def store_original(photo: Photo) -> str:
-    """Only the original (for the staff-only strip)."""
+    """Only the original (for the staff-only strip), in the private store."""
     path = photo.paths()["file"]
-    if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(photo.original))
+    storage.write(path, photo.original, storage.PRIVATE)
     return path
