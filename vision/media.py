@@ -40,3 +40,17 @@ def store_original(photo: Photo) -> str:
     path = photo.paths()["file"]
     storage.write(path, photo.original, storage.PRIVATE)
     return path
+
+
+def candidate_media_names(names: list[str]) -> set[str]:
+    """The names among `names` that a candidate holds (for the orphan sweep)."""
+    from django.db.models import Q
+
+    from vision.models import CandidateEvent
+
+    columns = ("snapshot", "snapshot_display", "snapshot_thumb", "strip")
+    query = Q()
+    for column in columns:
+        query |= Q(**{f"{column}__in": names})
+    rows = CandidateEvent.objects.filter(query).values_list(*columns)
+    return {name for row in rows for name in row} & set(names)

@@ -55,6 +55,14 @@ class ObjectStorage(S3Storage):
             raise MediaUnavailable() from error
         return True
 
+    def listing(self, prefix: str):
+        """(name, last modified) of every object under `prefix`, a page of 1,000 at a time."""
+        try:
+            for item in self.bucket.objects.filter(Prefix=prefix):
+                yield item.key, item.last_modified
+        except FAILURES as error:
+            raise MediaUnavailable() from error
+
     def remove(self, names: list[str]) -> None:
         """Delete objects (a missing one is no error); MediaUnavailable if the store is down."""
         try:
