@@ -15,7 +15,7 @@ from urbanmgmt.cases.models import CaseMedia
 from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.storage import exports
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]  # against a moto server process
 
 
 def get(user, path: str):

@@ -11,7 +11,7 @@ from tests.photos import jpeg, now_local
 from tests.storage.conftest import S3Server, use_bucket
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]  # against a moto server process
 URL = "/api/v1/collect/reports/"
 
 

@@ -19,7 +19,7 @@ from urbanmgmt.storage import sweep
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(params=["disk", "s3"])
+@pytest.fixture(params=["disk", pytest.param("s3", marks=pytest.mark.slow)])
 def stored_names(request, city, settings, tmp_path):
     """Where the files go, and a function listing what is stored there."""
     settings.MEDIA_ROOT = str(tmp_path / "media")

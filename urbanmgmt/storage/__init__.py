@@ -43,19 +43,17 @@ def on_object_storage() -> bool:
     return bool(settings.MEDIA_S3_BUCKET)
 
 
-def write(name: str, content: bytes, alias: str = PRIVATE) -> bool:
-    """Store `content` under `name` once (an existing name already holds the same bytes, as
-    names are hashes or fresh); durable when this returns; True when newly written.
-    MediaUnavailable when the store cannot take it."""
+def write(name: str, content: bytes, alias: str = PRIVATE) -> None:
+    """Store `content` under `name` (an existing name already holds the same bytes, as names
+    are hashes or fresh); durable when this returns. MediaUnavailable when the store cannot
+    take it."""
     target = store(alias)
     if isinstance(target, FileSystemStorage):
-        return write_once(target, name, content)
-    if hasattr(target, "write_once"):
-        return target.write_once(name, content)
-    if target.exists(name):
-        return False
-    target.save(name, ContentFile(content))
-    return True
+        write_once(target, name, content)
+    elif hasattr(target, "put"):
+        target.put(name, content)
+    elif not target.exists(name):
+        target.save(name, ContentFile(content))
 
 
 def remove(names: list[str], alias: str = PRIVATE) -> None:
@@ -77,7 +75,7 @@ def redirect_url(name: str) -> str | None:
     return store(alias).url(name)
 
 
-def write_once(storage: FileSystemStorage, name: str, content: bytes) -> bool:
+def write_once(storage: FileSystemStorage, name: str, content: bytes) -> None:
     """One file on disk under its hash name, whole or not at all: written under a name of its
     own and renamed into place, so a crash mid-write leaves no partial file that would later
     pass for the stored photo, and two writers of the same hash (the same bytes) both succeed.
@@ -89,7 +87,7 @@ def write_once(storage: FileSystemStorage, name: str, content: bytes) -> bool:
     if os.path.exists(path):  # another writer's file: perhaps not yet on the disk
         _sync(path)
         _sync(folder)
-        return False
+        return
     part = f"{path}.{uuid.uuid4().hex}.part"
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     try:
@@ -111,7 +109,6 @@ def write_once(storage: FileSystemStorage, name: str, content: bytes) -> bool:
             os.unlink(part)
         raise
     _sync(folder)
-    return True
 
 
 def _make_folders(storage: FileSystemStorage, folder: str) -> None:

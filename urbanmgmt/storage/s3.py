@@ -44,16 +44,15 @@ class ObjectStorage(S3Storage):
         }
         super().__init__(**{**defaults, **options})
 
-    def write_once(self, name: str, content: bytes) -> bool:
-        """Store `content` under `name` unless the bucket already holds it; True when written.
-        The object is in the store when this returns (S3 acknowledges a PUT once it is durable)."""
+    def put(self, name: str, content: bytes) -> None:
+        """Store `content` under `name`; in the store when this returns (S3 acknowledges a PUT
+        once it is durable). Always one PUT, no HEAD first: a name holds the same bytes
+        whoever writes it, a duplicate photo is rare, and the round trip a HEAD costs every
+        report is more than the upload it would save now and then."""
         try:
-            if self.exists(name):
-                return False
             self.save(name, ContentFile(content))
         except FAILURES as error:
             raise MediaUnavailable() from error
-        return True
 
     def listing(self, prefix: str):
         """(name, last modified) of every object under `prefix`, a page of 1,000 at a time."""
