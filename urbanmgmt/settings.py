@@ -9,6 +9,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.env import envbool, envfloat, envint, envlist, envstr, secret_key
+from urbanmgmt.storage.config import object_storages
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(envstr("URBANMGMT_VAR_DIR", str(BASE_DIR / "var")))
@@ -209,6 +210,25 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# --- Media on object storage (urbanmgmt/storage/). With MEDIA_S3_BUCKET, photos, snapshots,
+# strips and exports go to that S3-compatible bucket (django-storages, boto3) instead of
+# MEDIA_ROOT: originals private, served after the access check by a signed URL living
+# MEDIA_S3_URL_MAX_AGE_S; display copies and thumbnails public-read if MEDIA_S3_PUBLIC_DISPLAY.
+MEDIA_S3_BUCKET = envstr("MEDIA_S3_BUCKET", "")
+MEDIA_S3_ENDPOINT_URL = envstr("MEDIA_S3_ENDPOINT_URL", "")  # empty: AWS itself
+MEDIA_S3_REGION = envstr("MEDIA_S3_REGION", "")
+MEDIA_S3_ACCESS_KEY = envstr("MEDIA_S3_ACCESS_KEY", "")
+MEDIA_S3_SECRET_KEY = envstr("MEDIA_S3_SECRET_KEY", "")
+MEDIA_S3_PUBLIC_DISPLAY = envbool("MEDIA_S3_PUBLIC_DISPLAY", False)
+MEDIA_S3_URL_MAX_AGE_S = envint("MEDIA_S3_URL_MAX_AGE_S", 300)
+MEDIA_S3_TIMEOUT_S = envfloat("MEDIA_S3_TIMEOUT_S", 5)  # connect and read; past it the upload is refused
+STORAGES["display"] = STORAGES["default"]
+if MEDIA_S3_BUCKET:
+    STORAGES.update(object_storages(MEDIA_S3_PUBLIC_DISPLAY))
+    # /media/ answers a redirect to the bucket: the pages may load images from there.
+    _bucket = urlsplit(MEDIA_S3_ENDPOINT_URL) if MEDIA_S3_ENDPOINT_URL else None
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["img-src"].append(
+        f"{_bucket.scheme}://{_bucket.netloc}" if _bucket else "https://*.amazonaws.com")
 
 # --- Geometry: stored in WGS84, measured in the city's UTM zone. ---
 METRIC_SRID = envint("METRIC_SRID", 32650)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -17,6 +17,7 @@ from urbanmgmt.cases.photos import media_signature_ok
 from urbanmgmt.grids.models import UnitGrid
 from urbanmgmt.kpi.api import MANAGERS
 from urbanmgmt.org.roles import ADMIN, ANALYST, DISPATCHER, HANDLER, INSPECTOR, MANAGER, ROLES, has_role, roles_of
+from urbanmgmt.storage import redirect_url
 
 
 @login_required
@@ -48,7 +49,8 @@ def protected_media(request, path):
     """Evidence is served only to whoever may see what it belongs to (cases/access.py: its
     case or candidate; originals, with their EXIF, to the command centre), or to the holder of
     a fresh signed URL, which is handed out only to such users; never public. Refused: 404,
-    whether or not the file exists."""
+    whether or not the file exists. On object storage the answer is a redirect to a URL of the
+    bucket that lives MEDIA_S3_URL_MAX_AGE_S (cached for less than that)."""
     signature = request.GET.get("sig")
     if signature:
         if not media_signature_ok(path, signature):
@@ -57,6 +59,11 @@ def protected_media(request, path):
         return redirect_to_login(request.get_full_path())
     elif not may_see_media(request.user, path):
         raise Http404("not yours to see")
+    target = redirect_url(path)
+    if target:
+        response = HttpResponseRedirect(target)
+        response["Cache-Control"] = f"private, max-age={settings.MEDIA_S3_URL_MAX_AGE_S // 2}"
+        return response
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -8,6 +8,9 @@ class VisionConfig(AppConfig):
 
     def ready(self):
         from urbanmgmt.cases.access import register_media_resolver
+        from urbanmgmt.storage.sweep import register_media_owner
         from vision.access import candidate_media_resolver
+        from vision.media import candidate_media_names
 
         register_media_resolver(candidate_media_resolver)
+        register_media_owner(candidate_media_names)

@@ -7,6 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from PIL import Image, ImageFilter
 
+from urbanmgmt import storage
 from urbanmgmt.cases.photos import Photo, read_photo
 
 
@@ -37,10 +38,9 @@ def snapshot_photo(data: bytes, people: list, frame_size) -> Photo:
 
 
 def store_original(photo: Photo) -> str:
-    """Only the original (for the staff-only strip)."""
+    """Only the original (for the staff-only strip), in the private store."""
     path = photo.paths()["file"]
-    if not default_storage.exists(path):
-        default_storage.save(path, ContentFile(photo.original))
+    storage.write(path, photo.original, storage.PRIVATE)
     return path
 
 
@@ -52,3 +52,17 @@ def keep_camera_still(camera, photo: Photo) -> None:
                                 ContentFile(photo.original))
     if not Camera.objects.filter(pk=camera.pk, snapshot="").update(snapshot=name):
         default_storage.delete(name)  # a racing candidate's frame won
+
+
+def candidate_media_names(names: list[str]) -> set[str]:
+    """The names among `names` that a candidate holds (for the orphan sweep)."""
+    from django.db.models import Q
+
+    from vision.models import CandidateEvent
+
+    columns = ("snapshot", "snapshot_display", "snapshot_thumb", "strip")
+    query = Q()
+    for column in columns:
+        query |= Q(**{f"{column}__in": names})
+    rows = CandidateEvent.objects.filter(query).values_list(*columns)
+    return {name for row in rows for name in row} & set(names)

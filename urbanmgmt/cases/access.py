@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from urbanmgmt.cases.models import Case
 from urbanmgmt.org.roles import may_see_originals
+from urbanmgmt.storage.exports import export_media_resolver
 
 ORIGINAL, DISPLAY, THUMBNAIL = "original", "display", "thumb"
 _EVIDENCE = re.compile(r"^evidence/(original|display|thumb)/[0-9a-f]{2}/([0-9a-f]{64})\.[a-z0-9]+$")
@@ -42,7 +43,7 @@ def may_see_media(user, path: str) -> bool:
     """Whether `user` may load the stored file at `path` (relative to MEDIA_ROOT)."""
     if user is None or not user.is_authenticated:
         return False
-    return any(resolver(user, path) for resolver in (case_media_resolver, *_resolvers))
+    return any(resolver(user, path) for resolver in (case_media_resolver, export_media_resolver, *_resolvers))
 
 
 def case_media_resolver(user, path: str) -> bool:

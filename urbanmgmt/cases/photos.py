@@ -6,23 +6,18 @@ phone's location and make), and a thumbnail. Files are stored under their hash, 
 the same photo twice writes nothing new and two reports sharing one photo can be found.
 """
 
-import contextlib
 import datetime as dt
 import hashlib
 import io
-import os
-import uuid
 import warnings
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.files.base import ContentFile
-from django.core.files.storage import FileSystemStorage, default_storage
 from django.core.signing import BadSignature, TimestampSigner
-from django.utils._os import safe_makedirs
 from django.utils.translation import gettext_lazy as _
 from PIL import ExifTags, Image, ImageOps, UnidentifiedImageError
 
+from urbanmgmt import storage
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.uploads import UploadIncomplete
 
@@ -56,81 +51,21 @@ class Photo:
                 "thumbnail": f"evidence/thumb/{h[:2]}/{h}.jpg"}
 
     def store(self) -> dict[str, str]:
-        """Write the three files (once: an existing path already holds the same bytes)."""
+        """Write the three files (once: an existing path already holds the same bytes): the
+        original to the private store, the copies to the display store; each is durable when
+        this returns. MediaUnavailable when the store cannot take them: the caller then
+        commits nothing, and what was written before the failure is left to the orphan sweep
+        (`manage.py sweep_media`), as another report may be about to name the same hash."""
         paths = self.paths()
-        for key, content in (("file", self.original), ("display", self.display), ("thumbnail", self.thumbnail)):
-            if isinstance(default_storage, FileSystemStorage):
-                _write_once(default_storage, paths[key], content)
-            elif not default_storage.exists(paths[key]):
-                default_storage.save(paths[key], ContentFile(content))
+        for key, content, alias in (("file", self.original, storage.PRIVATE),
+                                    ("display", self.display, storage.DISPLAY),
+                                    ("thumbnail", self.thumbnail, storage.DISPLAY)):
+            storage.write(paths[key], content, alias)
         return paths
 
     def metadata(self) -> dict:
         return {"format": self.format, "width": self.width, "height": self.height, "bytes": len(self.original),
                 "name": self.name[:200], "exif": self.exif}
-
-
-def _write_once(storage: FileSystemStorage, name: str, content: bytes) -> None:
-    """One file on disk under its hash name, whole or not at all: written under a name of its
-    own and renamed into place, so a crash mid-write leaves no partial file that would later
-    pass for the stored photo, and two writers of the same hash (the same bytes) both succeed.
-    The file and its directory entry are on the disk (fsync) when this returns, as the caller
-    then commits the rows that name it. One write call instead of the storage's 64 KiB chunks,
-    lock, stats and name search (about half the CPU of a 3 MB photo's storing)."""
-    path = storage.path(name)
-    folder = os.path.dirname(path)
-    if os.path.exists(path):  # another writer's file: perhaps not yet on the disk
-        _sync(path)
-        _sync(folder)
-        return
-    part = f"{path}.{uuid.uuid4().hex}.part"
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-    try:
-        fd = os.open(part, flags, 0o666)
-    except FileNotFoundError:
-        _make_folders(storage, folder)
-        fd = os.open(part, flags, 0o666)
-    try:
-        with open(fd, "wb", buffering=0) as out:
-            view = memoryview(content)
-            while view:
-                view = view[out.write(view):]
-            os.fsync(out.fileno())
-        if storage.file_permissions_mode is not None:
-            os.chmod(part, storage.file_permissions_mode)
-        os.replace(part, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(part)
-        raise
-    _sync(folder)
-
-
-def _make_folders(storage: FileSystemStorage, folder: str) -> None:
-    """The folder and any missing parent, each new entry synced into its parent."""
-    missing = []
-    probe = folder
-    while not os.path.isdir(probe) and probe != os.path.dirname(probe):
-        missing.append(probe)
-        probe = os.path.dirname(probe)
-    if storage.directory_permissions_mode is not None:
-        safe_makedirs(folder, storage.directory_permissions_mode, exist_ok=True)
-    else:
-        os.makedirs(folder, exist_ok=True)
-    for created in reversed(missing):
-        _sync(os.path.dirname(created))
-
-
-def _sync(path: str) -> None:
-    """fsync a file or a directory (a directory's entries; not possible on Windows)."""
-    directory = os.path.isdir(path)
-    if directory and not hasattr(os, "O_DIRECTORY"):
-        return
-    fd = os.open(path, os.O_RDONLY | (os.O_DIRECTORY if directory else 0))
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
 
 
 def signed_media_url(path: str) -> str:

@@ -1,4 +1,4 @@
-"""manage.py export_cases OUT [--format gpkg|shp|geojson|csv] [--layer cases|grids] [filters]"""
+"""manage.py export_cases OUT [--format gpkg|shp|geojson|csv] [--layer cases|grids] [--keep-for USER] [filters]"""
 
 import shutil
 from pathlib import Path
@@ -18,7 +18,9 @@ class Command(BaseCommand):
             "with the dispatch map's filters.")
 
     def add_arguments(self, parser):
-        parser.add_argument("out", help="the file to write")
+        parser.add_argument("out", help="the file to write (with --keep-for: its name in the media store)")
+        parser.add_argument("--keep-for", metavar="USERNAME",
+                            help="keep it in the media store (the S3 bucket if configured) for this person")
         parser.add_argument("--format", choices=list(FORMATS), help="default: from the file's suffix")
         parser.add_argument("--layer", choices=["cases", "grids"], default="cases")
         parser.add_argument("--state", help="states, comma-separated (default: the open ones)")
@@ -51,9 +53,28 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
         except ValidationError as error:
             raise CommandError(f"bad filter: {error.detail}") from error
-        shutil.move(path, out)
-        shutil.rmtree(path.parent, ignore_errors=True)
+        try:
+            if options["keep_for"]:
+                out = _keep(options["keep_for"], path, out.name)
+            else:
+                shutil.move(path, out)
+        finally:
+            shutil.rmtree(path.parent, ignore_errors=True)
         self.stdout.write(f"{out}: {options['layer']} as {fmt}")
+
+
+def _keep(username: str, path: Path, filename: str) -> str:
+    """The export in the media store, for `username` only (/media/ serves it to them)."""
+    from urbanmgmt.storage import exports
+
+    try:
+        owner = get_user_model().objects.get(username=username)
+    except get_user_model().DoesNotExist:
+        raise CommandError(f"no user {username}") from None
+    try:
+        return exports.keep(owner, path, filename)
+    except DomainError as error:
+        raise CommandError(str(error)) from error
 
 
 def _format_of(path: Path) -> str:

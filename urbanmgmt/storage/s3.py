@@ -1,0 +1,71 @@
+"""The S3-compatible media store (django-storages' S3 backend) as STORAGES names it when
+MEDIA_S3_BUCKET is set: its connection from the MEDIA_S3_* settings, its failures as one
+error the user can act on.
+
+Imported only in that configuration, so a machine that keeps media on its disk needs
+neither boto3 nor django-storages loaded."""
+
+from boto3.s3.transfer import TransferConfig
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+from django.core.files.base import ContentFile
+from storages.backends.s3 import S3Storage
+
+from urbanmgmt.storage import MediaUnavailable
+
+# What a store that is down, unreachable, slow or refusing raises through boto3.
+FAILURES = (BotoCoreError, ClientError)
+
+
+class ObjectStorage(S3Storage):
+    """A bucket of media; the OPTIONS of its STORAGES entry (its ACL, whether its URLs are
+    signed) override the MEDIA_S3_* settings."""
+
+    def __init__(self, **options):
+        timeout = settings.MEDIA_S3_TIMEOUT_S
+        defaults = {
+            "bucket_name": settings.MEDIA_S3_BUCKET,
+            "endpoint_url": settings.MEDIA_S3_ENDPOINT_URL or None,
+            "region_name": settings.MEDIA_S3_REGION or None,
+            "access_key": settings.MEDIA_S3_ACCESS_KEY or None,
+            "secret_key": settings.MEDIA_S3_SECRET_KEY or None,
+            "querystring_expire": settings.MEDIA_S3_URL_MAX_AGE_S,
+            "file_overwrite": True,  # names are hashes: the same name holds the same bytes
+            # A local server (MinIO, Ceph, a test's) knows no virtual-hosted bucket names.
+            "addressing_style": "path" if settings.MEDIA_S3_ENDPOINT_URL else None,
+            "signature_version": "s3v4",
+            # One PUT for a photo: s3transfer's thread pool only pays off for multipart uploads.
+            "transfer_config": TransferConfig(use_threads=False),
+            # A store that is down answers in seconds, not after boto3's 60 s and 5 attempts:
+            # the inspector's app keeps the report and sends it again.
+            "client_config": Config(connect_timeout=timeout, read_timeout=timeout, signature_version="s3v4",
+                                    retries={"max_attempts": 2, "mode": "standard"}),
+        }
+        super().__init__(**{**defaults, **options})
+
+    def put(self, name: str, content: bytes) -> None:
+        """Store `content` under `name`; in the store when this returns (S3 acknowledges a PUT
+        once it is durable). Always one PUT, no HEAD first: a name holds the same bytes
+        whoever writes it, a duplicate photo is rare, and the round trip a HEAD costs every
+        report is more than the upload it would save now and then."""
+        try:
+            self.save(name, ContentFile(content))
+        except FAILURES as error:
+            raise MediaUnavailable() from error
+
+    def listing(self, prefix: str):
+        """(name, last modified) of every object under `prefix`, a page of 1,000 at a time."""
+        try:
+            for item in self.bucket.objects.filter(Prefix=prefix):
+                yield item.key, item.last_modified
+        except FAILURES as error:
+            raise MediaUnavailable() from error
+
+    def remove(self, names: list[str]) -> None:
+        """Delete objects (a missing one is no error); MediaUnavailable if the store is down."""
+        try:
+            for name in names:
+                self.delete(name)
+        except FAILURES as error:
+            raise MediaUnavailable() from error
