@@ -4,9 +4,10 @@ Take and pick photos (a file that is no photo is refused when picked), find a ca
 searching, learn that the problem is already reported (已有人上报？) and add the photos to
 that case, report a new problem offline and see it sent once online, receive a check task
 (the badge), open it with the report's and the department's photos, confirm the check, and
-open my report. The service worker's own words follow the phone's language too. On every screen: no `[object`, no English left in the Chinese UI and no UI
-Chinese in the English one, every error inside the viewport. Screenshots under
-var/screenshots/inspector/ (a phone on UTC: every time shown must be the city's)."""
+open my report. The service worker's own words follow the phone's language too. On every
+screen: no `[object`, no English left in the Chinese UI and no UI Chinese in the English one,
+every error inside the viewport. Screenshots under var/screenshots/inspector/ (a phone on UTC:
+every time shown must be the city's)."""
 
 import re
 import zoneinfo
