@@ -10,6 +10,7 @@ drifts — is rendered with sensor noise and written as an MP4 that OpenCV reads
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from dataclasses import dataclass
 
@@ -20,9 +21,12 @@ SIZE = (640, 360)
 
 
 def assets() -> str:
-    import ultralytics
-
-    return os.path.join(os.path.dirname(ultralytics.__file__), "assets")
+    """ultralytics' sample photos, found without importing ultralytics (whose import replaces
+    Pillow's Image.open process-wide)."""
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("ultralytics is not installed: its sample photos are needed")
+    return os.path.join(spec.submodule_search_locations[0], "assets")
 
 
 def _read(name: str) -> np.ndarray:

@@ -153,13 +153,15 @@ def test_the_spool_writes_whole_items_and_keeps_them_until_done(tmp_path):
     assert spool.pending() == []
 
 
-def test_loading_the_detector_leaves_pillows_refusal_of_a_non_image_alone():
+def test_loading_the_detector_or_the_demo_scenes_leaves_pillows_refusal_of_a_non_image_alone():
     import io
 
     from PIL import Image, UnidentifiedImageError
 
+    from demo import synth
     from vision.worker import detect
 
-    detect.new_tracker()
-    with pytest.raises(UnidentifiedImageError):
-        Image.open(io.BytesIO(b"this is no photo"))
+    for load in (synth.background, detect.new_tracker):
+        load()
+        with pytest.raises(UnidentifiedImageError):
+            Image.open(io.BytesIO(b"this is no photo"))
