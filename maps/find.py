@@ -1,11 +1,13 @@
 """Find anything by its number (#15): a case by its code (or id), a 12345 ticket by its
-number, answered with the case each leads to and where it lies, for the map's search box,
-`/map/?case=` and the panel's "link a ticket" form."""
+number, a video candidate by its id (registered by the video channel), answered with the case
+each leads to and where it lies, for the map's search box, `/map/?case=` and the panel's
+"link a ticket" form."""
 
 from django.db.models import Q
 
 from urbanmgmt.cases.models import Case
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.numbers import find_registered
 from urbanmgmt.org import roles as R
 
 LIMIT = 10
@@ -15,11 +17,12 @@ MIN_PREFIX = 4  # shorter beginnings match too much to be a search by number
 def find(user, text: str) -> dict:
     """Cases whose code is `text` or begins with it (or whose id is `text`), exact ones
     first; tickets likewise by number, each with its case. Only what `user` may see: cases
-    visible to them, tickets of such cases (the command centre sees tickets without one)."""
+    visible to them, tickets of such cases (the command centre sees tickets without one); and
+    what the channels number themselves (urbanmgmt/numbers.py: the video candidates)."""
     text = text.strip()
     if not text:
-        return {"cases": [], "tickets": []}
-    return {"cases": _cases(user, text), "tickets": _tickets(user, text)}
+        return {"cases": [], "tickets": [], **{kind: [] for kind in find_registered(user, "")}}
+    return {"cases": _cases(user, text), "tickets": _tickets(user, text), **find_registered(user, text)}
 
 
 def _cases(user, text: str) -> list[dict]:

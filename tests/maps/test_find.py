@@ -41,5 +41,5 @@ def test_a_ticket_number_leads_to_its_case(people, category):
 def test_nothing_is_found_beyond_what_the_user_may_see(people, category):
     case = dispatched(people, category)
     assert find(people.handler, case.code)["cases"]
-    assert find(people.other_handler, case.code) == {"cases": [], "tickets": []}
-    assert find(people.dispatcher, "   ") == {"cases": [], "tickets": []}
+    assert find(people.other_handler, case.code) == {"cases": [], "tickets": [], "candidates": []}
+    assert find(people.dispatcher, "   ") == {"cases": [], "tickets": [], "candidates": []}

@@ -349,6 +349,7 @@
     const result = await api(`${MAP_API}find/?q=${encodeURIComponent(text)}`);
     if (!result.ok) { findResults.replaceChildren(el('li', { class: 'error', role: 'alert' }, errorText(result))); return; }
     const { cases, tickets } = result.data;
+    const candidates = result.data.candidates || [];
     const exact = cases.filter((c) => c.exact);
     const exactTickets = tickets.filter((t) => t.exact && t.case);
     if (exact.length === 1) { openAt(exact[0].id); return; }
@@ -358,7 +359,13 @@
       openAt(exactTickets[0].case);
       return;
     }
-    if (!cases.length && !tickets.length) {
+    if (!exact.length && !tickets.length && candidates.length === 1 && candidates[0].case) {
+      findResults.replaceChildren(el('li', { class: 'muted' }, interpolate(gettext('Video candidate #%s is on case %s.'),
+        [candidates[0].id, candidates[0].case_code])));
+      openAt(candidates[0].case);
+      return;
+    }
+    if (!cases.length && !tickets.length && !candidates.length) {
       findResults.replaceChildren(el('li', { class: 'error', role: 'alert' }, interpolate(gettext('Nothing numbered %s.'), [text])));
       return;
     }
@@ -366,6 +373,10 @@
       c.code), ' ', el('span', { class: 'tag' }, c.state_display), ' ', el('span', { class: 'muted' }, c.category_name || c.address || ''))),
     ...tickets.map((t) => el('li', {}, gettext('12345 ticket'), ' ', el('strong', {}, t.external_id), ' → ',
       t.case ? el('button', { type: 'button', class: 'link', onclick: () => openAt(t.case) }, t.case_code)
+        : el('span', { class: 'muted' }, gettext('no case yet')))),
+    ...candidates.map((v) => el('li', {}, gettext('Video candidate'), ' ', el('strong', {}, `#${v.id}`), ' ',
+      el('span', { class: 'tag' }, v.status_display), ' ', el('span', { class: 'muted' }, v.camera), ' → ',
+      v.case ? el('button', { type: 'button', class: 'link', onclick: () => openAt(v.case) }, v.case_code)
         : el('span', { class: 'muted' }, gettext('no case yet')))));
   }
   findForm.addEventListener('submit', (event) => { event.preventDefault(); find(findForm.elements.q.value.trim()); });
