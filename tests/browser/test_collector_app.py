@@ -155,8 +155,8 @@ def test_a_file_that_is_no_photo_is_refused_when_picked_and_a_refused_report_can
     page.wait_for_selector(f'#queue-list [data-uuid="{client_uuid}"] .thumb.is-bad[data-photo="1"]')
     assert item.locator(".thumb.is-bad").count() == 1
     item.locator('.thumb[data-photo="1"] .remove').click()
-    page.wait_for_selector(f'#queue-list [data-uuid="{client_uuid}"] .thumb[data-photo="0"]')
-    assert page.locator(f'#queue-list [data-uuid="{client_uuid}"] .thumb').count() == 1
+    thumbs = page.locator(f'#queue-list [data-uuid="{client_uuid}"] .thumb')
+    assert wait_for(lambda: thumbs.count() == 1, page=page), thumbs.count()
     page.locator(f'#queue-list [data-uuid="{client_uuid}"] .actions button').first.click()
     assert wait_for(lambda: Case.objects.filter(external_ref=client_uuid).exists(), 30, page=page)
     assert Case.objects.get(external_ref=client_uuid).media.count() == 1

@@ -126,6 +126,7 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     inspector.click("[data-task-id]")
     inspector.set_input_files("#task-photo", str(photo))
     inspector.click('#task-results button[data-result="fixed"]')
+    inspector.click("#task-confirm-yes")  # a result is sent only once confirmed
     ok = wait_for(lambda: state_of(case.pk) == "checked", seconds=SLOW, page=inspector)
     if not ok:
         print("APP", inspector.locator("body").inner_text())
