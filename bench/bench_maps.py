@@ -9,9 +9,6 @@ serves (a worker per core, four threads), over HTTP:
   (zoom 11–12) and street-level views (zoom 15–16) at random places, open and overdue;
 - map_page_ready_ms: in headless Chromium, from opening the login page to the map usable
   (grids, cases and panel script loaded), median of 5 logins;
-- page_ready_ms_kpi: the same for the managers' dashboard (/kpi/, this month, the whole
-  city) until every card shows its figures, after half the cases were made inspector
-  reports (filed, rejected or waiting) so that its tables have rows to count;
 - page_ready_ms_hotline_unplaced / _review: the 12345 intake queues with 3,000 tickets to
   place and 5,000 to review, signed in, from opening the page to the placement map's grid
   layer drawn (unplaced) or every script run (review), median of 5.
@@ -201,46 +198,6 @@ def page_ready(port) -> list[float]:
     return times[1:]  # the first start warms the browser's own caches
 
 
-def kpi_page_ready(port) -> list[float]:
-    """Open /kpi/ as the bench's dispatcher (a manager's view) until every card has its figures
-    (#kpi-dashboard[data-ready='1']); median of 5 after a first."""
-    from django.conf import settings
-    from django.contrib.auth.models import User
-    from django.db import connection
-    from playwright.sync_api import sync_playwright
-
-    from urbanmgmt.kpi.loader import load_quotas, load_schemes
-
-    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
-    load_schemes(settings.FIXTURES_DIR / "kpi" / "evaluation.json")
-    staff = User.objects.get(username="bench_dispatcher").pk
-    with connection.cursor() as cursor:  # half the set becomes inspector reports: filed, rejected, waiting
-        cursor.execute("UPDATE cases_case SET channel = 'inspector', reporter_id = %s WHERE id % 2 = 0", [staff])
-        cursor.execute("UPDATE cases_case SET filed_at = reported_at WHERE id % 2 = 0 AND state = 'dispatched'")
-        cursor.execute("UPDATE cases_case SET state = 'rejected' WHERE id % 2 = 0 AND id % 5 = 1")
-    connection.close()
-    chromium = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
-    args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-            "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"]
-    base = f"http://127.0.0.1:{port}"
-    times = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium, headless=True, args=args)
-        for _ in range(6):
-            context = browser.new_context(locale="zh-CN", viewport={"width": 1440, "height": 900})
-            page = context.new_page()
-            start = time.perf_counter()
-            page.goto(f"{base}/accounts/login/?next=/kpi/")
-            page.fill("input[name=username]", "bench_dispatcher")
-            page.fill("input[name=password]", "bench-dispatcher-pw")
-            page.click("button[type=submit]")
-            page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
-            times.append((time.perf_counter() - start) * 1000)
-            context.close()
-        browser.close()
-    return times[1:]  # the first start warms the browser's own caches and the stored days
-
-
 INTAKE_TO_PLACE, INTAKE_TO_REVIEW = 3000, 5000
 
 
@@ -305,7 +262,6 @@ def main() -> None:
     with serve(db, WORKERS, THREADS) as (_server, port):
         figures = layers(port, to_wgs)
         ready = page_ready(port)
-        kpi_ready = kpi_page_ready(port)
         intake = hotline_page_ready(port)
 
     def p95(layer):
@@ -316,8 +272,6 @@ def main() -> None:
     bench("map_case_layer_p95_ms", p95("cases"), "ms")
     bench("map_page_ready_ms", statistics.median(ready), "ms")
     print(f"  page ready: {', '.join(f'{t:.0f}' for t in ready)} ms; gunicorn {WORKERS} workers × {THREADS} threads")
-    bench("page_ready_ms_kpi", statistics.median(kpi_ready), "ms")
-    print(f"  /kpi/ ready: {', '.join(f'{t:.0f}' for t in kpi_ready)} ms")
     for name, times in intake.items():
         bench(f"page_ready_ms_hotline_{name}", statistics.median(times), "ms")
         print(f"  /hotline/{name}/: {', '.join(f'{t:.0f}' for t in times)} ms")

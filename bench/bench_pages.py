@@ -37,6 +37,8 @@ PAGES = [
     Page("m", "/m/", "inspector", "#view-main:not([hidden]) #tab-new", app_login=True),
     Page("workspace", "/workspace/", "handler", "body[data-ready='1']"),
     Page("vision", "/vision/", "analyst", "article.cand img"),
+    # the managers' dashboard (this month, the whole city) until every card shows its figures
+    Page("kpi", "/kpi/", "manager", "#kpi-dashboard[data-ready='1']"),
 ]
 
 
@@ -59,6 +61,25 @@ def people() -> dict[str, str]:
                                department=department if role == "handler" else None)
         out[role] = user.username
     return out
+
+
+def managers_figures() -> None:
+    """The quotas and schemes the dashboard counts against, and half the cases made inspector
+    reports (filed, rejected or waiting) so that its valid-rate tables have rows to count."""
+    from django.conf import settings
+    from django.db import connection
+
+    from urbanmgmt.kpi.loader import load_quotas, load_schemes
+
+    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
+    load_schemes(settings.FIXTURES_DIR / "kpi" / "evaluation.json")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id FROM auth_user WHERE username = 'bench_inspector'")
+        [staff] = cursor.fetchone()
+        cursor.execute("UPDATE cases_case SET channel = 'inspector', reporter_id = %s WHERE id % 2 = 0", [staff])
+        cursor.execute("UPDATE cases_case SET filed_at = reported_at WHERE id % 2 = 0 AND state = 'dispatched'")
+        cursor.execute("UPDATE cases_case SET state = 'rejected' WHERE id % 2 = 0 AND id % 5 = 1")
+    connection.close()
 
 
 def video_candidates() -> None:
@@ -133,6 +154,7 @@ def main() -> None:
     build_city(db)
     with Timer() as t:
         users = people()
+        managers_figures()
         video_candidates()
     print(f"  people and {CANDIDATES} candidates in {t.seconds:.0f} s")
     chromium = os.environ.get("CHROMIUM_PATH") or "/usr/bin/chromium"
