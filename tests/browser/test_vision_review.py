@@ -31,6 +31,9 @@ def test_the_analyst_confirms_one_candidate_into_a_case_and_rejects_another(page
     page.wait_for_selector(f"#candidate-{confirm_me.pk}")
     assert page.locator("article.cand").count() == 2
     # the snapshots are served (signed, protected media) and are real pictures
+    # (pictures below the first load lazily: bring the card into view first)
+    page.locator(f"#candidate-{confirm_me.pk} img").first.scroll_into_view_if_needed()
+    page.wait_for_function(f"document.querySelector('#candidate-{confirm_me.pk} img').complete")
     assert page.eval_on_selector(f"#candidate-{confirm_me.pk} img", "img => img.complete && img.naturalWidth") == 640
 
     card = page.locator(f"#candidate-{confirm_me.pk}")
