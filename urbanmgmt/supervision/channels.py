@@ -6,6 +6,7 @@ the classes in use; e-mail (Django's mail) is the first, and a webhook channel i
 the same two methods (its addresses are the subscribers' URLs)."""
 
 from collections.abc import Iterable
+from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -13,21 +14,19 @@ from django.core.mail import send_mail
 from django.utils.module_loading import import_string
 
 
-class Channel:
+class Channel(Protocol):
     """The interface an outbound channel implements."""
 
-    code = ""
+    code: str
 
     def addresses(self, user_ids: Iterable[int]) -> dict[int, str]:
         """Where each of these people is reached on this channel (people without one left out)."""
-        raise NotImplementedError
 
     def send(self, address: str, subject: str, body: str) -> None:
         """Send one message; raise when it did not go (the queue tries again later)."""
-        raise NotImplementedError
 
 
-class EmailChannel(Channel):
+class EmailChannel:
     """E-mail through Django's configured mail backend (EMAIL_BACKEND, EMAIL_HOST…)."""
 
     code = "email"
