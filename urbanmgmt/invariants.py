@@ -35,6 +35,36 @@ def run(connection: BaseDatabaseWrapper, statements: Iterable[str]) -> None:
             cursor.execute(sql)
 
 
+def append_only(prefix: str, table: str, parent: str, parent_column: str, what: str) -> tuple[dict[str, str], list[str]]:
+    """The triggers that keep a history table append-only: UPDATE always refused, DELETE while
+    the row it belongs to (`parent_column` → `parent`) exists. SQLite's as {name: CREATE …};
+    PostgreSQL's as the statements that create or replace its function and trigger."""
+    refused = f"{what} history is append-only"
+    sqlite = {
+        f"{prefix}_no_update": f"""CREATE TRIGGER {prefix}_no_update BEFORE UPDATE ON {table}
+       BEGIN SELECT RAISE(ABORT, '{refused}: UPDATE refused'); END""",
+        f"{prefix}_no_delete": f"""CREATE TRIGGER {prefix}_no_delete BEFORE DELETE ON {table}
+       WHEN EXISTS (SELECT 1 FROM {parent} WHERE id = OLD.{parent_column})
+       BEGIN SELECT RAISE(ABORT, '{refused}: DELETE refused'); END""",
+    }
+    postgres = [
+        f"""CREATE OR REPLACE FUNCTION {prefix}_append_only() RETURNS trigger AS $$
+       BEGIN
+         IF TG_OP = 'UPDATE' THEN
+           RAISE EXCEPTION '{refused}: UPDATE refused';
+         END IF;
+         IF EXISTS (SELECT 1 FROM {parent} WHERE id = OLD.{parent_column}) THEN
+           RAISE EXCEPTION '{refused}: DELETE refused';
+         END IF;
+         RETURN OLD;
+       END $$ LANGUAGE plpgsql""",
+        f"DROP TRIGGER IF EXISTS {prefix}_append_only ON {table}",
+        f"""CREATE TRIGGER {prefix}_append_only BEFORE UPDATE OR DELETE ON {table}
+       FOR EACH ROW EXECUTE FUNCTION {prefix}_append_only()""",
+    ]
+    return sqlite, postgres
+
+
 def drop_spatialite_triggers(connection: BaseDatabaseWrapper, table: str, column: str) -> None:
     """Drop SpatiaLite's triggers on a geometry column (nothing on PostGIS)."""
     if is_spatialite(connection):

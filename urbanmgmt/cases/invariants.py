@@ -15,30 +15,9 @@ project's SpatiaLite backend (urbanmgmt/spatialite/) rebuilds tables the way SQL
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from urbanmgmt.invariants import drop_spatialite_triggers, run
+from urbanmgmt.invariants import append_only, drop_spatialite_triggers, run
 
-SQLITE_HISTORY = {
-    "caseevent_no_update": """CREATE TRIGGER caseevent_no_update BEFORE UPDATE ON cases_caseevent
-       BEGIN SELECT RAISE(ABORT, 'case history is append-only: UPDATE refused'); END""",
-    "caseevent_no_delete": """CREATE TRIGGER caseevent_no_delete BEFORE DELETE ON cases_caseevent
-       WHEN EXISTS (SELECT 1 FROM cases_case WHERE id = OLD.case_id)
-       BEGIN SELECT RAISE(ABORT, 'case history is append-only: DELETE refused'); END""",
-}
-POSTGRES_HISTORY = [
-    """CREATE OR REPLACE FUNCTION caseevent_append_only() RETURNS trigger AS $$
-       BEGIN
-         IF TG_OP = 'UPDATE' THEN
-           RAISE EXCEPTION 'case history is append-only: UPDATE refused';
-         END IF;
-         IF EXISTS (SELECT 1 FROM cases_case WHERE id = OLD.case_id) THEN
-           RAISE EXCEPTION 'case history is append-only: DELETE refused';
-         END IF;
-         RETURN OLD;
-       END $$ LANGUAGE plpgsql""",
-    "DROP TRIGGER IF EXISTS caseevent_append_only ON cases_caseevent",
-    """CREATE TRIGGER caseevent_append_only BEFORE UPDATE OR DELETE ON cases_caseevent
-       FOR EACH ROW EXECUTE FUNCTION caseevent_append_only()""",
-]
+SQLITE_HISTORY, POSTGRES_HISTORY = append_only("caseevent", "cases_caseevent", "cases_case", "case_id", "case")
 # Every trigger install() makes, by table: what the tests check is there after a rebuild.
 TRIGGERS = {"sqlite": {"cases_caseevent": sorted(SQLITE_HISTORY)},
             "postgresql": {"cases_caseevent": ["caseevent_append_only"]}}

@@ -4,31 +4,11 @@ migration 0002 and again after every `migrate` (urbanmgmt/invariants.py)."""
 
 from django.db.backends.base.base import BaseDatabaseWrapper
 
-from urbanmgmt.invariants import run
+from urbanmgmt.invariants import append_only, run
 
 TABLE = "supervision_noticeevent"
-SQLITE = {
-    "noticeevent_no_update": f"""CREATE TRIGGER noticeevent_no_update BEFORE UPDATE ON {TABLE}
-       BEGIN SELECT RAISE(ABORT, 'supervision history is append-only: UPDATE refused'); END""",
-    "noticeevent_no_delete": f"""CREATE TRIGGER noticeevent_no_delete BEFORE DELETE ON {TABLE}
-       WHEN EXISTS (SELECT 1 FROM supervision_notice WHERE id = OLD.notice_id)
-       BEGIN SELECT RAISE(ABORT, 'supervision history is append-only: DELETE refused'); END""",
-}
-POSTGRES = [
-    """CREATE OR REPLACE FUNCTION noticeevent_append_only() RETURNS trigger AS $$
-       BEGIN
-         IF TG_OP = 'UPDATE' THEN
-           RAISE EXCEPTION 'supervision history is append-only: UPDATE refused';
-         END IF;
-         IF EXISTS (SELECT 1 FROM supervision_notice WHERE id = OLD.notice_id) THEN
-           RAISE EXCEPTION 'supervision history is append-only: DELETE refused';
-         END IF;
-         RETURN OLD;
-       END $$ LANGUAGE plpgsql""",
-    f"DROP TRIGGER IF EXISTS noticeevent_append_only ON {TABLE}",
-    f"""CREATE TRIGGER noticeevent_append_only BEFORE UPDATE OR DELETE ON {TABLE}
-       FOR EACH ROW EXECUTE FUNCTION noticeevent_append_only()""",
-]
+SQLITE, POSTGRES = append_only("noticeevent", TABLE, "supervision_notice", "notice_id",
+                               "supervision")
 
 
 def install(connection: BaseDatabaseWrapper) -> None:
