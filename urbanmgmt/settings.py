@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "urbanmgmt.kpi",
     "urbanmgmt.hotline",
     "urbanmgmt.supervision",
+    "urbanmgmt.patrols",
     "collectors_app",
     "vision",
     "maps",
@@ -324,6 +325,16 @@ EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBac
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "urbanmgmt@localhost")
+
+# --- Patrols (巡查, urbanmgmt/patrols/). Tracks are personal data: kept this many days, then
+# deleted by a periodic job. The phone records a point at most every PATROL_POINT_EVERY_S
+# seconds or PATROL_POINT_EVERY_M metres; the map calls an inspector on patrol idle after
+# PATROL_IDLE_MINUTES without moving, offline after PATROL_OFFLINE_MINUTES without a point.
+PATROL_TRACK_RETENTION_DAYS = envint("PATROL_TRACK_RETENTION_DAYS", 180)
+PATROL_POINT_EVERY_S = envint("PATROL_POINT_EVERY_S", 15)
+PATROL_POINT_EVERY_M = envint("PATROL_POINT_EVERY_M", 20)
+PATROL_IDLE_MINUTES = envint("PATROL_IDLE_MINUTES", 15)
+PATROL_OFFLINE_MINUTES = envint("PATROL_OFFLINE_MINUTES", 10)
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)
