@@ -14,6 +14,8 @@ day turns.
 import math
 from dataclasses import dataclass
 
+import jieba
+
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
@@ -23,7 +25,7 @@ from urbanmgmt.hotline.models import HotlineTicket, KnowledgeEntry
 from urbanmgmt.hotline.reloading import Reloading
 
 ANSWER_WEIGHT = 0.3  # a pair found only in the entry's answer
-MIN_SHARED = 2  # telling pairs of the question or tags in common, at least: one pair (垃圾) is chance
+MIN_SHARED = 1  # telling pairs in common with the question or tags, at least (停水 is enough; 怎么 is not)
 
 
 @dataclass
@@ -37,9 +39,28 @@ class Match:
     question: list[tuple[str, bool]]
 
 
+def stretches(text: str, found: set[str]) -> list[tuple[int, int]]:
+    """The stretches of `text` to mark for the features `found`: whole words (jieba's) whose
+    character pairs are all found, neighbours joined (预约 + 上门 + 清运), so that a found pair
+    across a word's edge (么预 of 怎么预约) marks no half word; the pairs' own stretches when
+    no whole word is found (违章 of 违章建筑)."""
+    out: list[tuple[int, int]] = []
+    at = 0
+    for word in jieba.lcut(text, HMM=False):
+        end = at + len(word)
+        pairs = features(word)
+        if len(word) > 1 and pairs and pairs <= found:
+            if out and out[-1][1] == at:
+                out[-1] = (out[-1][0], end)
+            else:
+                out.append((at, end))
+        at = end
+    return out or runs(text, found)
+
+
 def _parts(text: str, found: set[str]) -> list[tuple[str, bool]]:
     parts, at = [], 0
-    for start, end in runs(text, found):
+    for start, end in stretches(text, found):
         if start > at:
             parts.append((text[at:start], False))
         parts.append((text[start:end], True))
@@ -84,7 +105,7 @@ class Index:
         out = []
         for score, i, shared in scored[:n]:
             entry = self.entries[i]
-            words = list(dict.fromkeys(text[a:b] for a, b in runs(text, shared)))
+            words = list(dict.fromkeys(text[a:b] for a, b in stretches(text, shared)))
             out.append(Match(entry, round(score, 3), words, _parts(entry.question, shared)))
         return out
 

@@ -359,7 +359,7 @@ class KnowledgeEntry(models.Model):
 
     class Meta:
         verbose_name = _("knowledge base entry")
-        verbose_name_plural = _("knowledge base (知识库)")
+        verbose_name_plural = _("knowledge base")
         ordering = ["code"]
 
     def __str__(self) -> str:

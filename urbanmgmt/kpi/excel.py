@@ -79,12 +79,12 @@ def _loop_sheet(book, loop: dict) -> None:
         if key in loop:
             _append(sheet, [str(name), loop[key]["n"], loop[key]["d"], _percent(sheet, loop[key]["value"]),
                             _percent(sheet, loop["targets"].get(key))])
+    for label, n in knowledge_counts(loop):
+        _append(sheet, [label, n, None, None, None])
     for kind, value in loop["avg_handling_working_days"].items():
         _append(sheet, [_("Average working days to handle (%(kind)s)") % {
             "kind": pgettext_lazy("kpi", "consultations") if kind == "consultation" else pgettext_lazy("kpi", "others")},
             None, None, _number(sheet, value, "0.00"), None])
-    for label, n in knowledge_counts(loop):
-        _append(sheet, [label, n, None, None, None])
 
 
 def knowledge_counts(loop: dict) -> list[tuple[str, int]]:

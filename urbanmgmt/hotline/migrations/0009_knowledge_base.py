@@ -34,7 +34,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'knowledge base entry',
-                'verbose_name_plural': 'knowledge base (知识库)',
+                'verbose_name_plural': 'knowledge base',
                 'ordering': ['code'],
             },
         ),
