@@ -15,7 +15,6 @@ import math
 from dataclasses import dataclass
 
 import jieba
-
 from django.conf import settings
 from django.db.models import Count, Max
 from django.utils import timezone
