@@ -263,6 +263,11 @@ HOTLINE_DEPARTMENT_ABOVE = envfloat("HOTLINE_DEPARTMENT_ABOVE", 0.7)
 HOTLINE_SOURCE_CATEGORY_ODDS = envfloat("HOTLINE_SOURCE_CATEGORY_ODDS", 9.0)
 HOTLINE_RETRAIN_AFTER = envint("HOTLINE_RETRAIN_AFTER", 50)  # new intake decisions that retrain the classifier
 HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 500 * 2**20)
+# The knowledge base (知识库): entries offered per ticket; days after which an entry is due for
+# review; days before its end that an entry counts as expiring soon.
+HOTLINE_KB_MATCHES = envint("HOTLINE_KB_MATCHES", 3)
+HOTLINE_KB_REVIEW_DAYS = envint("HOTLINE_KB_REVIEW_DAYS", 180)
+HOTLINE_KB_EXPIRING_DAYS = envint("HOTLINE_KB_EXPIRING_DAYS", 30)
 # Open311: the jurisdiction this endpoint serves; a request naming another one is refused (404).
 OPEN311_JURISDICTION_ID = envstr("OPEN311_JURISDICTION_ID", "urbanmgmt")
 

@@ -105,7 +105,7 @@ def test_classify_a_ticket_from_the_review_list(browser, live_server, intake):
 
 def test_a_clerks_correction_in_the_browser_changes_the_next_suggestion(browser, live_server, intake, settings):
     """The classifier learns from the click: the next similar ticket is suggested the
-    category the clerk chose (retraining after one decision here)."""
+    category the clerk chose (retraining after one decision here, on the task queue)."""
     from urbanmgmt.hotline.bureaus import load_bureaus
 
     load_bureaus()
@@ -119,6 +119,9 @@ def test_a_clerks_correction_in_the_browser_changes_the_next_suggestion(browser,
     line.locator("input.category-search").fill("E0105")
     line.locator("button.classify").click()
     page.wait_for_selector(f"tr.review-row[data-ticket='{ticket.pk}'][data-done='1']")
+    from urbanmgmt.jobs.worker import drain
+
+    assert drain() == 1  # the task worker retrains (here: the queue drained in this process)
     import_rows([row("D2", text="小区门口的沟里长满绿藻，夏天臭得很", col=2.5, cell=1.5)], source="s",
                 actor=intake.dispatcher)
     similar = HotlineTicket.objects.get(external_id="D2")

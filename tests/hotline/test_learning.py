@@ -2,13 +2,16 @@
 the review queue ranked by doubt with three one-click choices and the words behind each."""
 
 import pytest
+from django.test import Client
 
 from tests.builders import client_for
 from tests.hotline.helpers import row
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.learning import Example, NaiveBayes
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
-from urbanmgmt.hotline.training import build, train
+from urbanmgmt.hotline.training import build, retrain, train
+from urbanmgmt.jobs.models import Job, JobState
+from urbanmgmt.jobs.worker import drain
 
 pytestmark = pytest.mark.django_db
 
@@ -31,12 +34,44 @@ def test_a_clerks_correction_changes_the_next_suggestion_for_a_similar_ticket(
         answer = client_for(people.dispatcher).post(f"/api/v1/hotline/tickets/{ticket.pk}/classify/",
                                                     {"category": "E0105"}, format="json")
     assert answer.status_code == 200, answer.content
+    assert drain() == 1  # the retraining runs on the queue
     assert ClassifierVersion.objects.get().decisions_seen == TicketDecision.objects.get().pk
     # The ticket waiting in the queue is scored again, and a new one is classified alike.
     assert top_of("D0")["code"] == "E0105" and "绿藻" in "".join(top_of("D0")["words"])
     import_rows([row("D2", col=2.5, cell=2.5, text="沟里的绿藻又长出来了，很臭")], source="s", actor=people.dispatcher)
     again = HotlineTicket.objects.get(external_id="D2")
     assert again.category.service_code == "E0105" and again.model_version == 1
+
+
+def test_a_decision_that_makes_retraining_due_queues_it_once_and_a_worker_trains(
+        people, gazetteer, bureaus, settings, django_capture_on_commit_callbacks):
+    settings.HOTLINE_RETRAIN_AFTER = 2
+    import_rows([row(f"G{i}", col=1.5 + i, cell=1.5, text=DITCH) for i in range(3)], source="s",
+                actor=people.dispatcher)
+    clerk = client_for(people.dispatcher)
+    for i in range(3):  # the second and third decisions both find retraining due
+        ticket = HotlineTicket.objects.get(external_id=f"G{i}")
+        with django_capture_on_commit_callbacks(execute=True):
+            answer = clerk.post(f"/api/v1/hotline/tickets/{ticket.pk}/classify/", {"category": "E0105"}, format="json")
+        assert answer.status_code == 200, answer.content
+    # The requests returned without training; one job waits for a worker.
+    assert not ClassifierVersion.objects.exists()
+    job = Job.objects.get(kind=retrain.kind)
+    assert job.state == JobState.QUEUED and job.started_by == people.dispatcher
+    browser = Client()
+    browser.force_login(people.manager)
+    page = browser.get("/hotline/classifier/")
+    assert page.status_code == 200 and 'data-state="queued"' in page.content.decode()
+    assert drain() == 1
+    job.refresh_from_db()
+    version = ClassifierVersion.objects.get()
+    assert job.state == JobState.DONE and job.result == {"version": 1}
+    assert version.decisions_seen == TicketDecision.objects.order_by("-pk").first().pk
+    assert 'data-state="done"' in browser.get("/hotline/classifier/").content.decode()
+    # Another process's suggester sees the new version (its version check), not only this one's.
+    from urbanmgmt.hotline.suggest import Suggester
+
+    assert Suggester().version == 1
 
 
 def test_the_review_queue_is_ranked_by_doubt_with_three_choices_and_their_words(people, gazetteer, bureaus):

@@ -82,7 +82,9 @@ def test_the_dashboard_in_chinese_keeps_its_terms(people, targets):
                  'label="街道"', ">监督员</button>", ">专业部门</button>", "导出 Excel", "昨日日报", 'data-loading="加载中…"'):
         assert term in page
     assert words["loop"] == {"on_time_signing": "按时签收率", "on_time_completion": "按时办结率",
-                             "dispatch_accuracy": "派遣准确率", "satisfaction": "满意率", "actual_resolution": "实际解决率"}
+                             "dispatch_accuracy": "派遣准确率", "satisfaction": "满意率", "actual_resolution": "实际解决率",
+                             "online_answer": "在线解答率", "online_answer_consultations": "咨询类在线解答率",
+                             "kb_upkeep": "知识库按期复核率"}
     assert words["by"]["month"] == "月份" and words["periods"]["month"] == "月" and words["channels"]["video"] == "视频采集"
     words = catalogue(signed_in(people))
     assert words["%(n)s case"] == ["%(n)s 件"] and words["Target valid-report rate %(target)s; the rows below it are "

@@ -1,6 +1,28 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.urls import path
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, ImportRun, Open311Client, Place, TicketDecision
+from urbanmgmt.errors import DomainError
+from urbanmgmt.hotline.knowledge_import import KnowledgeMapping, import_knowledge, template
+from urbanmgmt.hotline.mapping import parse_mapping
+from urbanmgmt.hotline.models import (
+    Bureau,
+    ClassifierVersion,
+    HotlineTicket,
+    ImportRun,
+    KnowledgeEntry,
+    Open311Client,
+    Place,
+    TicketDecision,
+)
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+KNOWLEDGE_MAX_BYTES = 20 * 2**20
 
 
 @admin.register(HotlineTicket)
@@ -50,3 +72,60 @@ class ClassifierVersionAdmin(admin.ModelAdmin):
     list_display = ("version", "trained_at", "examples", "held_out")
     exclude = ("weights",)
     readonly_fields = ("version", "trained_at", "examples", "held_out", "decisions_seen", "evaluation")
+
+
+@admin.register(KnowledgeEntry)
+class KnowledgeEntryAdmin(admin.ModelAdmin):
+    """The knowledge base (知识库): edited here, imported from a spreadsheet (the list's
+    "Import" button), reviewed with the list's action."""
+
+    list_display = ("code", "question", "department", "bureau", "valid_from", "valid_to", "reviewed_at", "active")
+    list_filter = ("active", "department", "bureau")
+    search_fields = ("code", "question", "answer", "tags")
+    raw_id_fields = ("reviewed_by",)
+    readonly_fields = ("created_at", "updated_at")
+    actions = ["mark_reviewed"]
+    change_list_template = "admin/hotline/knowledgeentry/change_list.html"
+
+    @admin.action(description=gettext_lazy("Mark as reviewed today"))
+    def mark_reviewed(self, request, queryset):
+        for entry in queryset:  # one by one: each save moves the index's version (knowledge.py)
+            entry.reviewed_at, entry.reviewed_by = timezone.localdate(), request.user
+            entry.save(update_fields=["reviewed_at", "reviewed_by", "updated_at"])
+        self.message_user(request, _("%(n)s entries marked as reviewed today.") % {"n": queryset.count()})
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [path("import/", wrap(self.import_view), name="hotline_knowledgeentry_import"),
+                path("template.xlsx", wrap(self.template_view), name="hotline_knowledgeentry_template"),
+                *super().get_urls()]
+
+    def template_view(self, request):
+        response = HttpResponse(template(), content_type=XLSX)
+        response["Content-Disposition"] = 'attachment; filename="knowledge-base-template.xlsx"'
+        return response
+
+    def import_view(self, request):
+        """GET: the form; POST: import the sheet, show what was taken and every refused row."""
+        if not self.has_add_permission(request) or not self.has_change_permission(request):
+            raise PermissionDenied
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta,
+                   "title": _("Import the knowledge base from a spreadsheet")}
+        upload = request.FILES.get("file") if request.method == "POST" else None
+        if request.method == "POST":
+            try:
+                context["summary"] = self._import(upload, request.FILES.get("mapping"))
+            except DomainError as exc:
+                context["error"] = str(exc)
+        return render(request, "admin/hotline/knowledgeentry/import.html", context)
+
+    def _import(self, upload, mapping_file):
+        if upload is None:
+            raise DomainError(_("Choose a spreadsheet (XLSX or CSV)."))
+        if upload.size > KNOWLEDGE_MAX_BYTES:
+            raise DomainError(_("The file is larger than 20 MB: a knowledge base sheet should be far smaller."))
+        mapping = KnowledgeMapping()
+        if mapping_file is not None:
+            mapping = parse_mapping(mapping_file.read(1 << 20).decode("utf-8", errors="replace"),
+                                    mapping_file.name.lower().endswith(".json"), KnowledgeMapping)
+        return import_knowledge(upload.file, upload.name, mapping)

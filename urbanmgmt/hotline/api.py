@@ -17,7 +17,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.hotline import services
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket
+from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, KnowledgeEntry
 from urbanmgmt.hotline.readers import ERROR
 from urbanmgmt.org import roles as R
 
@@ -90,6 +90,8 @@ class ForwardForm(serializers.Serializer):
 
 class AnswerForm(serializers.Serializer):
     answer = serializers.CharField(allow_blank=True, required=False, default="", max_length=4000)
+    entry = serializers.CharField(allow_blank=True, required=False, default="", max_length=40,
+                                  help_text=_("code of the knowledge base entry the answer came from (知识库)"))
 
 
 class YesNo(serializers.BooleanField):
@@ -246,7 +248,14 @@ class TicketViewSet(viewsets.ReadOnlyModelViewSet):
 
     @action(detail=True, methods=["post"])
     def answer(self, request, pk=None):
-        return self._answer(services.answer(request.user, self.get_object(), _valid(AnswerForm, request)["answer"]))
+        """Answer the citizen at intake, with the knowledge base entry the answer came from if any."""
+        data = _valid(AnswerForm, request)
+        entry = None
+        if data["entry"]:
+            entry = KnowledgeEntry.objects.filter(code=data["entry"]).first()
+            if entry is None:
+                raise InvalidInput(_("Unknown knowledge base entry “%(code)s”."), code=data["entry"])
+        return self._answer(services.answer(request.user, self.get_object(), data["answer"], entry))
 
     @action(detail=True, methods=["post"])
     def callback(self, request, pk=None):

@@ -22,6 +22,12 @@ class HotlineConfig(AppConfig):
         for signal in (post_save, post_delete):
             signal.connect(invalidate_suggester, sender=Bureau, dispatch_uid=f"hotline.bureaus.{signal}")
 
+        from urbanmgmt.hotline.knowledge import invalidate_index
+        from urbanmgmt.hotline.models import KnowledgeEntry
+
+        for signal in (post_save, post_delete):
+            signal.connect(invalidate_index, sender=KnowledgeEntry, dispatch_uid=f"hotline.knowledge.{signal}")
+
         from urbanmgmt.hotline.redaction import check_rules
 
         checks.register(check_rules)

@@ -39,6 +39,24 @@ def features(text: str) -> set[str]:
     return out
 
 
+def runs(text: str, found: Iterable[str]) -> list[tuple[int, int]]:
+    """The stretches [start, end) of `text` that the features `found` cover, where they
+    overlap joined into one (暴露 + 露垃 + 垃圾 → 暴露垃圾): the words to show a person."""
+    covered = set()
+    for pair in found:
+        k = text.find(pair)
+        while k >= 0:
+            covered.update(range(k, k + len(pair)))
+            k = text.find(pair, k + 1)
+    out: list[tuple[int, int]] = []
+    for k in sorted(covered):
+        if out and k == out[-1][1]:
+            out[-1] = (out[-1][0], k + 1)
+        else:
+            out.append((k, k + 1))
+    return out
+
+
 @dataclass
 class Example:
     text: str
@@ -128,20 +146,7 @@ class NaiveBayes:
                     weights[f] = w
                     break
         best = sorted(weights, key=lambda f: (-weights[f], f))[:n]
-        covered = set()
-        for pair in best:
-            k = text.find(pair)
-            while k >= 0:
-                covered.update((k, k + 1))
-                k = text.find(pair, k + 1)
-        words, run = [], []
-        for k in sorted(covered):
-            if run and k != run[-1] + 1:
-                words.append(text[run[0]:run[-1] + 1])
-                run = []
-            run.append(k)
-        if run:
-            words.append(text[run[0]:run[-1] + 1])
+        words = [text[a:b] for a, b in runs(text, best)]
         return list(dict.fromkeys(words))[:4] or sorted(best)[:4]
 
     def as_dict(self) -> dict:

@@ -67,12 +67,17 @@ DEFAULT_VALUES = {
 
 
 class Mapping:
+    """A ticket file's columns; another kind of file (the knowledge base's) subclasses it
+    with its own fields (COLUMNS, REQUIRED, FIELD_NAMES, VALUES)."""
+
+    COLUMNS, REQUIRED, FIELD_NAMES, VALUES = DEFAULT_COLUMNS, REQUIRED, FIELD_NAMES, DEFAULT_VALUES
+
     def __init__(self, data: dict | None = None):
         data = data or {}
         self.data = data  # as given (kept with an import run for the export back)
-        columns = {field: list(names) for field, names in DEFAULT_COLUMNS.items()}
+        columns = {field: list(names) for field, names in self.COLUMNS.items()}
         for field, names in (data.get("columns") or {}).items():
-            if field not in DEFAULT_COLUMNS:
+            if field not in self.COLUMNS:
                 raise InvalidInput(_("The mapping names an unknown field “%(field)s”."), field=field)
             columns[field] = [names] if isinstance(names, str) else list(names)
         self.columns = columns
@@ -80,10 +85,10 @@ class Mapping:
         if not isinstance(constants, dict):
             raise InvalidInput(_("The mapping's “constants” must name a value for each field."))
         for field in constants:
-            if field not in DEFAULT_COLUMNS:
+            if field not in self.COLUMNS:
                 raise InvalidInput(_("The mapping names an unknown field “%(field)s”."), field=field)
         self.constants = {field: str(value) for field, value in constants.items()}
-        self.values = {k: {**v, **(data.get("values") or {}).get(k, {})} for k, v in DEFAULT_VALUES.items()}
+        self.values = {k: {**v, **(data.get("values") or {}).get(k, {})} for k, v in self.VALUES.items()}
         self.datum = data.get("datum", "")
         self.time_format = data.get("time_format", "")
         self.encoding = data.get("encoding", "utf-8-sig")
@@ -103,7 +108,7 @@ class Mapping:
     def missing(self, headers: list[str]) -> list[str]:
         """The required fields that neither a column of `headers` nor a constant gives."""
         found = self.resolve(headers)
-        return [f for f in REQUIRED if f not in found and f not in self.constants]
+        return [f for f in self.REQUIRED if f not in found and f not in self.constants]
 
     def require(self, headers: list[str]) -> None:
         """Refuse a file whose header lacks a required field, once, naming the columns looked for."""
@@ -112,7 +117,7 @@ class Mapping:
             raise InvalidInput(
                 _("The file has no column for %(fields)s: name it in the mapping (“columns”), or give every row "
                   "the same value (“constants”). Columns looked for: %(names)s."),
-                fields=", ".join(FIELD_NAMES.get(f, f) for f in missing),
+                fields=", ".join(self.FIELD_NAMES.get(f, f) for f in missing),
                 names="; ".join(" / ".join(self.columns[f]) for f in missing))
 
     def value(self, field: str, raw):
@@ -125,11 +130,15 @@ def load_mapping(path: str | Path | None) -> Mapping:
     """A mapping from a YAML or JSON file (the default when no path)."""
     if not path:
         return Mapping()
-    text = Path(path).read_text(encoding="utf-8")
+    return parse_mapping(Path(path).read_text(encoding="utf-8"), str(path).endswith(".json"))
+
+
+def parse_mapping(text: str, is_json: bool, kind: type[Mapping] = Mapping) -> Mapping:
+    """A mapping of `kind` from the text of a YAML or JSON file."""
     try:
-        data = json.loads(text) if str(path).endswith(".json") else yaml.safe_load(text)
+        data = json.loads(text) if is_json else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as exc:
         raise InvalidInput(_("The mapping file cannot be read: %(error)s"), error=str(exc)) from None
     if not isinstance(data, dict):
         raise InvalidInput(_("The mapping file must hold a mapping with “columns”."))
-    return Mapping(data)
+    return kind(data)

@@ -173,6 +173,9 @@ class TicketEvent(models.Model):
     ticket = models.ForeignKey(HotlineTicket, models.CASCADE, related_name="events", verbose_name=_("12345 ticket"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     note = models.TextField(_("note"), blank=True)
+    # The knowledge base entry the answer came from: answered at first contact (在线解答).
+    entry = models.ForeignKey("KnowledgeEntry", models.PROTECT, null=True, blank=True, related_name="+",
+                              verbose_name=_("knowledge base entry"))
     # The callback's result (a Satisfaction value), so the history reads it in any language.
     value = models.CharField(_("result"), max_length=12, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
@@ -319,3 +322,50 @@ class ClassifierVersion(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version}"
+
+
+class KnowledgeQuerySet(models.QuerySet):
+    def valid_on(self, day) -> "KnowledgeQuerySet":
+        """Entries that may answer a citizen on `day`: active, and `day` within their validity."""
+        return self.filter(models.Q(valid_from__isnull=True) | models.Q(valid_from__lte=day),
+                           models.Q(valid_to__isnull=True) | models.Q(valid_to__gte=day), active=True)
+
+
+class KnowledgeEntry(models.Model):
+    """An entry of the knowledge base (知识库, "一号答"): a question citizens ask and the answer
+    the hotline gives at first contact, who is responsible for the matter, how long the answer
+    holds, and when someone last checked it. Kept in the admin, imported from a spreadsheet
+    (knowledge_import.py) by its code."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    question = models.CharField(_("question"), max_length=300)
+    answer = models.TextField(_("answer"))
+    department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="+",
+                                   verbose_name=_("responsible department"))
+    bureau = models.ForeignKey(Bureau, models.PROTECT, null=True, blank=True, related_name="+",
+                               verbose_name=_("responsible bureau"),
+                               help_text=_("When the matter is not city management: the bureau responsible."))
+    tags = models.JSONField(_("tags"), default=list, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    reviewed_at = models.DateField(_("reviewed on"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True,
+                                    related_name="+", verbose_name=_("reviewed by"))
+    active = models.BooleanField(_("active"), default=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = KnowledgeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("knowledge base entry")
+        verbose_name_plural = _("knowledge base")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.question}"
+
+    @property
+    def responsible(self) -> str:
+        """The name of the department or bureau responsible, or ""."""
+        return self.department.name if self.department_id else (self.bureau.name if self.bureau_id else "")

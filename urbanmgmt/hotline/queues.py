@@ -115,8 +115,11 @@ def history(ticket: HotlineTicket) -> list[Step]:
         target = d.category.name_zh if d.category else (d.bureau.name if d.bureau else "")
         note = ticket.forward_reason or "" if d.kind == Decision.FORWARDED else ""
         steps.append(Step(d.decided_at, _name(d.decided_by), f"{d.get_kind_display()}: {target}".rstrip(": "), note))
-    for e in TicketEvent.objects.filter(ticket=ticket).select_related("actor__profile"):
+    for e in TicketEvent.objects.filter(ticket=ticket).select_related("actor__profile", "entry"):
         what = e.get_kind_display()
+        if e.entry is not None:
+            what = _("%(what)s from the knowledge base: %(code)s %(question)s") % {
+                "what": what, "code": e.entry.code, "question": e.entry.question}
         if e.kind == TicketEvent.Kind.CALLBACK and e.value:
             what = f"{what}: {HotlineTicket(satisfaction=e.value).get_satisfaction_display()}"
         steps.append(Step(e.at, _name(e.actor), what, e.note))

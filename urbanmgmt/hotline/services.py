@@ -6,6 +6,7 @@ example that the classifier learns from (training.py)."""
 import datetime as dt
 
 from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import clock
@@ -18,7 +19,15 @@ from urbanmgmt.grids.services import grid_for_point
 from urbanmgmt.hotline import training
 from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
-from urbanmgmt.hotline.models import Bureau, Decision, HotlineTicket, Satisfaction, TicketEvent, TicketState
+from urbanmgmt.hotline.models import (
+    Bureau,
+    Decision,
+    HotlineTicket,
+    KnowledgeEntry,
+    Satisfaction,
+    TicketEvent,
+    TicketState,
+)
 from urbanmgmt.org import roles as R
 
 INTAKE = (R.DISPATCHER, R.ADMIN)
@@ -179,19 +188,25 @@ def unlink(actor, ticket: HotlineTicket, *, version: int, reason: str) -> Hotlin
 
 
 @transaction.atomic
-def answer(actor, ticket: HotlineTicket, text: str) -> HotlineTicket:
-    """Close a ticket at intake with the answer given (consultations): never dispatched."""
+def answer(actor, ticket: HotlineTicket, text: str, entry: KnowledgeEntry | None = None) -> HotlineTicket:
+    """Close a ticket at intake with the answer given (consultations): never dispatched.
+    With the knowledge base `entry` the answer came from (valid today), the entry is kept in
+    the ticket's history: the ticket was answered at first contact (在线解答)."""
     _intake(actor)
     ticket = _locked(ticket)
     if not (text or "").strip():
         raise InvalidInput(_("Write the answer given to the citizen."))
     if ticket.case_id is not None:
         raise ForbiddenTransition(_("This ticket has a case: it is answered when the case is closed."))
+    if entry is not None and not KnowledgeEntry.objects.valid_on(timezone.localdate(clock.now())).filter(pk=entry.pk).exists():
+        raise InvalidInput(_("The knowledge base entry %(code)s is not valid today: answer in your own words, or "
+                             "choose another entry."), code=entry.code)
     now = clock.now()
     ticket.answer = ticket.reply = text.strip()
     ticket.state, ticket.replied_at = TicketState.ANSWERED, now
     ticket.save(update_fields=["answer", "reply", "state", "replied_at", "updated_at"])
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ANSWERED, note=ticket.answer, actor=actor, at=now)
+    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ANSWERED, note=ticket.answer, actor=actor, at=now,
+                               entry=entry)
     return ticket
 
 

@@ -6,9 +6,11 @@ a model trained without it), precision per category kept with the version.
 Dispatchers' decisions are read from the case history (each dispatch of a ticket's case,
 the last one after an approved return), intake's from TicketDecision.
 
-Training runs from the `train_classifier` command, and after HOTLINE_RETRAIN_AFTER new
-decisions once the deciding request's transaction has committed (in that request: the
-project has no task queue yet; counting a few thousand examples takes a second or two).
+Training runs from the `train_classifier` command, and on the task queue after
+HOTLINE_RETRAIN_AFTER new decisions: the deciding request only counts them once its
+transaction has committed and queues the job (`retrain`), keyed by the newest version's last
+decision and the batch of decisions, so that clerks deciding at once queue one retraining.
+The new version reaches every process through the suggester's version check (suggest.py).
 """
 
 import json
@@ -25,6 +27,8 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.learning import BUREAU, Example, Models, NaiveBayes, fit_temperature_of
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.suggest import invalidate_suggester, suggester
+from urbanmgmt.jobs.models import Job
+from urbanmgmt.jobs.queue import background
 
 FOLDS = 5
 SEED_WEIGHT = 1.0
@@ -38,16 +42,43 @@ def record(ticket: HotlineTicket, kind: str, actor, *, in_scope: bool, category=
         ticket=ticket, text=f"{ticket.title} {ticket.text}".strip(), source_category=ticket.source_category,
         kind=kind, in_scope=in_scope, category=category, bureau=bureau, department=department,
         decided_by=actor if getattr(actor, "pk", None) else None)
-    transaction.on_commit(retrain_if_due)
+    transaction.on_commit(lambda: enqueue_retraining(decision.decided_by))
     return decision
+
+
+def _since_newest() -> tuple[int, int]:
+    """(the last decision the newest version learned, how many decisions came since)."""
+    seen = ClassifierVersion.objects.aggregate(m=Max("decisions_seen"))["m"] or 0
+    return seen, TicketDecision.objects.filter(pk__gt=seen).count()
+
+
+def enqueue_retraining(started_by=None) -> Job | None:
+    """Queue a retraining when HOTLINE_RETRAIN_AFTER decisions came since the newest version;
+    the same job for every trigger of one batch (see the module's docstring)."""
+    seen, new = _since_newest()
+    if new < settings.HOTLINE_RETRAIN_AFTER:
+        return None
+    return retrain.enqueue(f"after {seen} #{new // settings.HOTLINE_RETRAIN_AFTER}", started_by=started_by)
 
 
 def retrain_if_due() -> ClassifierVersion | None:
     """Train a new version when HOTLINE_RETRAIN_AFTER decisions came since the newest one."""
-    seen = ClassifierVersion.objects.aggregate(m=Max("decisions_seen"))["m"] or 0
-    if TicketDecision.objects.filter(pk__gt=seen).count() < settings.HOTLINE_RETRAIN_AFTER:
+    if _since_newest()[1] < settings.HOTLINE_RETRAIN_AFTER:
         return None
     return train()
+
+
+@background()
+def retrain(job: Job) -> dict:
+    """Train a new classifier version if it is still due (a version trained meanwhile, by
+    the command or another job, may have learned these decisions already)."""
+    stored = retrain_if_due()
+    return {"version": stored.version if stored else None}
+
+
+def retraining() -> Job | None:
+    """The latest retraining job (the classifier page shows its state)."""
+    return Job.objects.filter(kind=retrain.kind).order_by("-created_at", "-id").first()
 
 
 def seeds() -> list[Example]:

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect, ensure_csrf_
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.models import UnitGrid
-from urbanmgmt.hotline import queues, uploads
+from urbanmgmt.hotline import knowledge, queues, training, uploads
 from urbanmgmt.hotline.api import precision_rows
 from urbanmgmt.hotline.export import FORMATS, tickets_of, write_results
 from urbanmgmt.hotline.mapping import Mapping, load_mapping
@@ -232,12 +232,14 @@ def tickets(request):
 @ensure_csrf_cookie
 @login_required
 def ticket_page(request, pk: int):
-    """One ticket: what the citizen asked, its case, its history; answer the citizen (答复)
-    and record the callback (回访)."""
+    """One ticket: what the citizen asked, its case, its history, the knowledge base entries
+    that answer it best; answer the citizen (答复), from an entry in one click, and record the
+    callback (回访)."""
     _intake(request)
     ticket = get_object_or_404(HotlineTicket.objects.select_related("case", "category", "bureau"), pk=pk)
     return render(request, "hotline/ticket.html", {
         "ticket": ticket, "history": queues.history(ticket), "satisfactions": Satisfaction.choices,
+        "knowledge": knowledge.matches(ticket),
         "categories": Category.objects.filter(active=True).order_by("service_code").only("service_code", "name_zh")
         if ticket.state == TicketState.FORWARDED else (),
         # Answered at intake: a question waiting for its answer, or one not yet placed that
@@ -249,8 +251,9 @@ def ticket_page(request, pk: int):
 @login_required
 def classifier_page(request):
     """Managers and intake: the newest classifier version's precision per category and
-    bureau on decisions it did not learn from."""
+    bureau on decisions it did not learn from, and the state of the latest retraining."""
     require_role(request.user, MANAGER, *INTAKE, message=_("This page is for managers and intake staff."))
     version = ClassifierVersion.objects.defer("weights").order_by("-version").first()
     rows = precision_rows(version) if version else []
-    return render(request, "hotline/classifier.html", {"version": version, "rows": rows})
+    return render(request, "hotline/classifier.html", {"version": version, "rows": rows,
+                                                       "retraining": training.retraining()})

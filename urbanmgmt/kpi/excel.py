@@ -29,7 +29,10 @@ WHO_NAMES = {"inspector": pgettext_lazy("kpi", "Inspector"), "dispatcher": pgett
 LOOP_NAMES = {"on_time_signing": gettext_lazy("On-time signing rate"),
               "on_time_completion": gettext_lazy("On-time completion rate"),
               "dispatch_accuracy": gettext_lazy("Dispatch accuracy"), "satisfaction": gettext_lazy("Satisfaction rate"),
-              "actual_resolution": gettext_lazy("Actual resolution rate")}
+              "actual_resolution": gettext_lazy("Actual resolution rate"),
+              "online_answer": gettext_lazy("Online answer rate"),
+              "online_answer_consultations": gettext_lazy("Online answer rate of consultations"),
+              "kb_upkeep": gettext_lazy("Knowledge base reviewed in time")}
 METHODS = {"seasonal": gettext_lazy("seasonal (last year's months)"), "linear": gettext_lazy("linear (pace so far)")}
 RATE_COLUMNS = [pgettext_lazy("kpi", "Reports"), pgettext_lazy("kpi", "Filed"), pgettext_lazy("kpi", "Rejected"),
                 pgettext_lazy("kpi", "Awaiting intake"), gettext_lazy("Valid-report rate")]
@@ -73,12 +76,26 @@ def _loop_sheet(book, loop: dict) -> None:
     sheet = _sheet(book, _("12345 timeliness"), [_("Indicator"), _("Numerator"), _("Denominator"), _("Value"),
                                                     pgettext_lazy("kpi", "Target")], widths=[36, 12, 12, 12, 12])
     for key, name in LOOP_NAMES.items():
-        _append(sheet, [str(name), loop[key]["n"], loop[key]["d"], _percent(sheet, loop[key]["value"]),
-                        _percent(sheet, loop["targets"][key])])
+        if key in loop:
+            _append(sheet, [str(name), loop[key]["n"], loop[key]["d"], _percent(sheet, loop[key]["value"]),
+                            _percent(sheet, loop["targets"].get(key))])
+    for label, n in knowledge_counts(loop):
+        _append(sheet, [label, n, None, None, None])
     for kind, value in loop["avg_handling_working_days"].items():
         _append(sheet, [_("Average working days to handle (%(kind)s)") % {
             "kind": pgettext_lazy("kpi", "consultations") if kind == "consultation" else pgettext_lazy("kpi", "others")},
             None, None, _number(sheet, value, "0.00"), None])
+
+
+def knowledge_counts(loop: dict) -> list[tuple[str, int]]:
+    """The knowledge base's entries in force, past their end and ending soon, named (the
+    workbook's and the reports' lines)."""
+    kb = loop.get("knowledge_base")
+    if not kb:
+        return []
+    return [(_("Knowledge base entries in force"), kb["in_force"]),
+            (_("Knowledge base entries past their end, still in use"), kb["expired"]),
+            (_("Knowledge base entries ending within %(n)s days") % {"n": kb["expiring_days"]}, kb["expiring"])]
 
 
 def store_days(first: dt.date, last: dt.date) -> int:

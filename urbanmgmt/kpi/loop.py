@@ -1,6 +1,7 @@
 """12345 and closed-loop timeliness (DOMAIN §6): on-time signing and completion, dispatch
 accuracy, average handling time; satisfaction and actual resolution come from the 12345
-tickets' callbacks."""
+tickets' callbacks; the online answer rate and the knowledge base's upkeep from the
+knowledge base (kpi/knowledge.py)."""
 
 import datetime as dt
 
@@ -15,6 +16,7 @@ from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import CLOCK_STOPPED, Case, CaseEvent, Channel, RequestType, State
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.collection import cases_url
+from urbanmgmt.kpi.knowledge import knowledge_kpis
 
 TARGETS = {"on_time_signing": 0.98, "on_time_completion": 0.98, "dispatch_accuracy": 0.98, "satisfaction": 0.95,
            "actual_resolution": 0.95}
@@ -69,6 +71,7 @@ def loop_kpis(start: dt.datetime, end: dt.datetime, area: Area | None = None, ch
         "actual_resolution": _ratio(solved, asked, note="" if asked else NO_CALLBACKS),
         "avg_handling_working_days": handling_days(handling),
         "targets": TARGETS,
+        **(knowledge_kpis(start, end, area) if channel == Channel.HOTLINE else {}),
     }
 
 

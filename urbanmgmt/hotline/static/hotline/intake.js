@@ -222,9 +222,33 @@
     };
     const answer = document.getElementById("answer-form");
     if (answer) {
+      const send = answer.querySelector("button[type=submit]");
       answer.addEventListener("submit", (event) => {
         event.preventDefault();
-        act(`${page.dataset.api}answer/`, formValues(answer), answer.querySelector("button"), gettext("Answer sent."));
+        act(`${page.dataset.api}answer/`, formValues(answer), send, gettext("Answer sent."));
+      });
+      // A knowledge base entry (知识库): sent as it is in one click, or put in the form to edit;
+      // either way the entry goes with the answer.
+      const from = document.getElementById("answer-entry");
+      const choose = (item) => {
+        answer.elements.answer.value = item.querySelector(".kb-answer").textContent.trim();
+        answer.elements.entry.value = item.dataset.code;
+        from.querySelector("span").textContent = item.dataset.code;
+        from.hidden = false;
+      };
+      page.querySelectorAll(".kb-match").forEach((item) => {
+        item.querySelector(".kb-send").addEventListener("click", (event) => {
+          choose(item);
+          act(`${page.dataset.api}answer/`, formValues(answer), event.currentTarget, gettext("Answer sent."));
+        });
+        item.querySelector(".kb-use").addEventListener("click", () => {
+          choose(item);
+          answer.elements.answer.focus();
+        });
+      });
+      from.querySelector(".kb-drop").addEventListener("click", () => {
+        answer.elements.entry.value = "";
+        from.hidden = true;
       });
     }
     const callback = document.getElementById("callback-form");

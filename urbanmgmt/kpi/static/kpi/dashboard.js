@@ -593,7 +593,8 @@
 
   /* ---------- 3. 12345 and timeliness (12345 与处置时效) ---------- */
 
-  var HOTLINE_TILES = ["on_time_signing", "on_time_completion", "dispatch_accuracy", "satisfaction", "actual_resolution"]
+  var HOTLINE_TILES = ["on_time_signing", "on_time_completion", "dispatch_accuracy", "satisfaction", "actual_resolution",
+    "online_answer", "kb_upkeep"]
     .map(function (key) { return [key, (WORDS.loop || {})[key] || key]; });
 
   function loadHotline() {
@@ -626,8 +627,14 @@
     });
     var avg = d.avg_handling_working_days || {};
     var workingDays = function (v) { return isNum(v) ? fmt(gettext("%(n)s working days"), { n: dec1(v) }) : gettext("No data yet"); };
+    var kb = d.knowledge_base;
+    var consult = d.online_answer_consultations || {};
     fill(els.hotline, [
       h("div", { class: "kpi-tiles" }, tiles),
+      kb ? h("p", { class: "kpi-sub", id: "kb-facts" },
+        fmt(gettext("Consultations answered from the knowledge base: %(share)s · entries in force: %(n)s, past their end: %(expired)s, ending within %(days)s days: %(expiring)s"),
+          { share: isNum(consult.value) ? pct(consult.value) + " (" + int(consult.n) + " / " + int(consult.d) + ")" : gettext("No data yet"),
+            n: int(kb.in_force), expired: int(kb.expired), days: int(kb.expiring_days), expiring: int(kb.expiring) })) : null,
       h("div", { class: "kpi-avg" },
         h("h3", null, gettext("Average handling time (working days)")),
         h("dl", { class: "kpi-facts kpi-facts-inline" },
