@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "urbanmgmt.kpi",
     "urbanmgmt.hotline",
     "urbanmgmt.supervision",
+    "urbanmgmt.webhooks",
     "collectors_app",
     "vision",
     "maps",
@@ -324,6 +325,13 @@ EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBac
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "urbanmgmt@localhost")
+
+# --- Webhooks out (urbanmgmt/webhooks/): each POST waits this long for the receiver; a
+# delivery is tried this many times (the queue's backoff between tries); a subscription is
+# paused after this many deliveries failed in a row (0: never).
+WEBHOOK_TIMEOUT_S = envfloat("WEBHOOK_TIMEOUT_S", 5)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_PAUSE_AFTER_FAILURES = envint("WEBHOOK_PAUSE_AFTER_FAILURES", 50)
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)

@@ -20,6 +20,7 @@ from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
 from urbanmgmt.hotline.models import Bureau, Decision, HotlineTicket, Satisfaction, TicketEvent, TicketState
 from urbanmgmt.org import roles as R
+from urbanmgmt.webhooks import outbox as webhooks
 
 INTAKE = (R.DISPATCHER, R.ADMIN)
 
@@ -192,6 +193,7 @@ def answer(actor, ticket: HotlineTicket, text: str) -> HotlineTicket:
     ticket.state, ticket.replied_at = TicketState.ANSWERED, now
     ticket.save(update_fields=["answer", "reply", "state", "replied_at", "updated_at"])
     TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ANSWERED, note=ticket.answer, actor=actor, at=now)
+    webhooks.ticket_answered(ticket)
     return ticket
 
 
