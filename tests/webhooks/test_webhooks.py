@@ -187,15 +187,14 @@ def test_only_administrators_see_the_webhooks_in_the_admin(people):
 
 
 def test_nothing_is_recorded_or_sent_when_the_domain_write_rolls_back(people, category, receiver):
-    subscribe(receiver)
     case = report_case(people.inspector, category)
-    Event.objects.all().delete()
+    subscribe(receiver)
     with pytest.raises(RuntimeError), transaction.atomic():
         services.file(people.dispatcher, case, version=case.version)
+        assert Delivery.objects.count() == 1  # written with the step…
         raise RuntimeError("the caller's transaction fails after the step")
-    assert (Event.objects.count(), Delivery.objects.count()) == (0, 0)
-    assert drain() == 1  # the report's own job, whose event is gone: nothing to send
-    assert receiver.requests == []
+    assert (Event.objects.count(), Delivery.objects.count(), webhook_jobs().count()) == (0, 0, 0)  # …and gone with it
+    assert drain() == 0 and receiver.requests == []
 
 
 def test_without_subscriptions_a_case_write_records_nothing(people, category, receiver):
@@ -246,3 +245,29 @@ def test_the_admin_keeps_a_subscription_and_refuses_a_url_that_is_not_http(peopl
     assert refused.status_code == 200 and not Subscription.objects.exists()
     assert client.post("/admin/webhooks/subscription/add/", {**form, "url": receiver.url()}).status_code == 302
     assert Subscription.objects.get().events == ["case.created"]
+
+
+def test_a_paused_subscription_made_active_again_in_the_admin_gets_what_waited(people, category, receiver,
+                                                                              settings):
+    settings.TASKS_RETRY_BASE_S = 60
+    receiver.answers = [500]
+    subscription = subscribe(receiver)
+    report_case(people.inspector, category)
+    drain()
+    Subscription.objects.filter(pk=subscription.pk).update(active=False, paused_at=timezone.now(), failures=50)
+    move_time_to_the_retry()
+    drain()  # the retry leaves the paused subscription's delivery waiting
+    assert Delivery.objects.get().state == Delivery.State.PENDING and receiver.received == []
+    people.admin.is_staff = people.admin.is_superuser = True
+    people.admin.save()
+    client = Client()
+    client.force_login(people.admin)
+    form = {"name": subscription.name, "url": subscription.url, "secret": SECRET, "events": EventType.values,
+            "active": "on"}
+    assert client.post(f"/admin/webhooks/subscription/{subscription.pk}/change/", form).status_code == 302
+    drain()
+    subscription.refresh_from_db()
+    assert Delivery.objects.get().state == Delivery.State.DELIVERED and len(receiver.received) == 1
+    assert (subscription.active, subscription.failures, subscription.paused_at) == (True, 0, None)
+    assert client.get("/admin/webhooks/delivery/", {"q": "not-a-uuid"}).status_code == 200
+    assert client.get("/admin/webhooks/event/", {"q": str(receiver.ids()[0])}).status_code == 200
