@@ -328,10 +328,12 @@ DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "urbanmgmt@localhost")
 
 # --- Webhooks out (urbanmgmt/webhooks/): each POST waits this long for the receiver; a
 # delivery is tried this many times (the queue's backoff between tries); a subscription is
-# paused after this many deliveries failed in a row (0: never).
+# paused after this many deliveries failed in a row (0: never). A process that found no
+# subscription asks again after WEBHOOK_SUBSCRIPTIONS_TTL_S (one saving one forgets at once).
 WEBHOOK_TIMEOUT_S = envfloat("WEBHOOK_TIMEOUT_S", 5)
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_PAUSE_AFTER_FAILURES = envint("WEBHOOK_PAUSE_AFTER_FAILURES", 50)
+WEBHOOK_SUBSCRIPTIONS_TTL_S = envfloat("WEBHOOK_SUBSCRIPTIONS_TTL_S", 5)
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)

@@ -6,8 +6,9 @@ import datetime as dt
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -271,3 +272,13 @@ def test_a_paused_subscription_made_active_again_in_the_admin_gets_what_waited(p
     assert (subscription.active, subscription.failures, subscription.paused_at) == (True, 0, None)
     assert client.get("/admin/webhooks/delivery/", {"q": "not-a-uuid"}).status_code == 200
     assert client.get("/admin/webhooks/event/", {"q": str(receiver.ids()[0])}).status_code == 200
+
+
+def test_a_case_write_with_no_subscription_asks_nothing_of_the_webhooks_tables(people, category, receiver):
+    case = report_case(people.inspector, category)  # learns that there is none
+    with CaptureQueriesContext(connection) as queries:
+        case = services.file(people.dispatcher, case, version=case.version)
+    assert queries.captured_queries and not [q for q in queries.captured_queries if "webhooks_" in q["sql"]]
+    subscribe(receiver)  # saved in this process: known at once
+    services.dispatch(people.dispatcher, case, version=case.version, department=Department.objects.get(code="HZ-HWC"))
+    assert Delivery.objects.get().event.type == EventType.CASE_STATE_CHANGED

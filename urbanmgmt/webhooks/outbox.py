@@ -7,12 +7,15 @@ The events are told here from the one place each happens: case history rows as
 cases/rows.py inserts them (its `inserted_hooks`) and the 12345 answers a case's end
 writes (its `answered_hooks`), both registered in apps.py; a ticket answered at intake by
 hotline/services.py; a supervision notice raised or escalated by supervision/notify.py. With
-no subscription for the event the cost is one query on the (small) subscriptions table."""
+no subscription at all the cost is nothing most of the time (`subscribers`), with some but
+none for the event one query on the (small) subscriptions table."""
 
 import datetime as dt
 import json
+import time
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -26,13 +29,31 @@ from urbanmgmt.webhooks.sending import send_deliveries
 CASE_TYPES = {EventType.CASE_CREATED, EventType.CASE_STATE_CHANGED}
 
 
+class _NoneKnown:
+    """Until when this process knows there is no active subscription: a case write then asks
+    nothing of the database. Only the empty answer is kept, for WEBHOOK_SUBSCRIPTIONS_TTL_S;
+    saving or deleting a subscription here forgets it, another process's change is seen
+    within that time."""
+
+    until = 0.0
+
+
+def forget_subscribers(**kwargs) -> None:
+    """A subscription saved or deleted (signal receiver): ask the database next time."""
+    _NoneKnown.until = 0.0
+
+
 def subscribers() -> dict[str, list[int]]:
     """Event type → ids of the active subscriptions that want it. Asked on every case write:
-    one statement, without the ORM's making of a query (most of the cost of so small a
-    one), usually answered by an empty table."""
+    nothing while no subscription is known; else one statement, without the ORM's making of
+    a query (most of the cost of so small a one)."""
+    if time.monotonic() < _NoneKnown.until:
+        return {}
     with connection.cursor() as cursor:
         cursor.execute(_ACTIVE, [True])
         rows = cursor.fetchall()
+    if not rows:
+        _NoneKnown.until = time.monotonic() + settings.WEBHOOK_SUBSCRIPTIONS_TTL_S
     found: dict[str, list[int]] = {}
     for pk, types in rows:
         for kind in (json.loads(types) if isinstance(types, str) else types) or ():
