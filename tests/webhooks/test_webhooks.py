@@ -14,7 +14,7 @@ from django_tasks_db.models import DBTaskResult
 
 from tests.builders import point_in, report_case
 from tests.webhooks.receiver import Receiver
-from urbanmgmt.cases import services
+from urbanmgmt.cases import clock, services
 from urbanmgmt.cases.models import Channel, State
 from urbanmgmt.hotline import services as hotline
 from urbanmgmt.hotline.models import HotlineTicket
@@ -168,7 +168,7 @@ def test_the_admin_lists_the_deliveries_and_replays_them_with_the_same_event_id(
     client = Client()
     client.force_login(people.admin)
     page = client.get("/admin/webhooks/delivery/").content.decode()
-    assert str(delivery.event_id) in page and "已送达" in page
+    assert str(delivery.event_id) in page and "已送达" in page and "推送记录" in page
     answer = client.post("/admin/webhooks/delivery/", {"action": "replay_deliveries",
                                                        "_selected_action": [delivery.pk]})
     assert answer.status_code == 302
@@ -282,3 +282,18 @@ def test_a_case_write_with_no_subscription_asks_nothing_of_the_webhooks_tables(p
     subscribe(receiver)  # saved in this process: known at once
     services.dispatch(people.dispatcher, case, version=case.version, department=Department.objects.get(code="HZ-HWC"))
     assert Delivery.objects.get().event.type == EventType.CASE_STATE_CHANGED
+
+
+def test_a_notice_escalated_for_a_late_answer_is_raised_again_at_its_new_level(people, category, receiver):
+    subscribe(receiver, [EventType.NOTICE_RAISED])
+    case = report_case(people.inspector, category)
+    case = services.file(people.dispatcher, case, version=case.version)
+    case = services.dispatch(people.dispatcher, case, version=case.version,
+                             department=Department.objects.get(code="HZ-HWC"))
+    notice = supervision.raise_notice(people.dispatcher, supervision.Target(Subject.CASE, case_id=case.pk),
+                                      level=Level.REMIND, request="请尽快处置")
+    with clock.at(notice.answer_due_at + dt.timedelta(minutes=5)):
+        assert supervision.escalate_late() == 1
+    drain()
+    assert [(r.document["data"]["notice"]["action"], r.document["data"]["notice"]["level"])
+            for r in receiver.received] == [("raise", Level.REMIND), ("escalate", Level.SUPERVISE)]

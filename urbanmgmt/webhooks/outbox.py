@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterable
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from urbanmgmt.cases.models import Case, CaseEvent, State
@@ -70,13 +70,14 @@ def record(wanted: dict[str, list[int]], items: Iterable[tuple[str, dt.datetime,
     events = [Event(type=kind, occurred_at=at, data=data) for kind, at, data in items if wanted.get(kind)]
     if not events:
         return []
-    Event.objects.bulk_create(events)
-    deliveries = Delivery.objects.bulk_create(
-        [Delivery(event=event, subscription_id=pk) for event in events for pk in wanted[event.type]])
-    ids = [delivery.pk for delivery in deliveries]
-    job = send_deliveries.enqueue(f"events {events[0].pk}", ids=ids)
-    for part in filtered_in(Delivery.objects.all(), "pk", ids):
-        part.update(job=job)
+    with transaction.atomic():  # the caller's, or one of its own: all of the outbox or nothing
+        Event.objects.bulk_create(events)
+        deliveries = Delivery.objects.bulk_create(
+            [Delivery(event=event, subscription_id=pk) for event in events for pk in wanted[event.type]])
+        ids = [delivery.pk for delivery in deliveries]
+        job = send_deliveries.enqueue(f"events {events[0].pk}", ids=ids)
+        for part in filtered_in(Delivery.objects.all(), "pk", ids):
+            part.update(job=job)
     return events
 
 
