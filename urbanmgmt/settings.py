@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "urbanmgmt.hotline",
     "urbanmgmt.supervision",
     "urbanmgmt.patrols",
+    "urbanmgmt.webhooks",
     "collectors_app",
     "vision",
     "maps",
@@ -340,6 +341,15 @@ PATROL_POINT_EVERY_S = envint("PATROL_POINT_EVERY_S", 15)
 PATROL_POINT_EVERY_M = envint("PATROL_POINT_EVERY_M", 20)
 PATROL_IDLE_MINUTES = envint("PATROL_IDLE_MINUTES", 15)
 PATROL_OFFLINE_MINUTES = envint("PATROL_OFFLINE_MINUTES", 10)
+
+# --- Webhooks out (urbanmgmt/webhooks/): each POST waits this long for the receiver; a
+# delivery is tried this many times (the queue's backoff between tries); a subscription is
+# paused after this many deliveries failed in a row (0: never). A process that found no
+# subscription asks again after WEBHOOK_SUBSCRIPTIONS_TTL_S (one saving one forgets at once).
+WEBHOOK_TIMEOUT_S = envfloat("WEBHOOK_TIMEOUT_S", 5)
+WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
+WEBHOOK_PAUSE_AFTER_FAILURES = envint("WEBHOOK_PAUSE_AFTER_FAILURES", 50)
+WEBHOOK_SUBSCRIPTIONS_TTL_S = envfloat("WEBHOOK_SUBSCRIPTIONS_TTL_S", 5)
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)

@@ -116,9 +116,10 @@ class Ledger:
                 task.case = task.case  # its id, now that the case has one (the object stays cached)
             rows.insert_tasks(fresh)
             rows.finish_tasks([task for task in self._tasks if task not in fresh])
-            rows.insert_events([_event_row(*event) for event in self._events])
             changed, self._changed = self._changed, {}
             rows.update_cases([(case, names, stored) for case, names, stored in changed.values()])
+            # after the cases: what is told of new events (webhooks) reads the cases as they now are
+            rows.insert_events([_event_row(*event) for event in self._events])
             rows.answer_tickets(self._answers)
         self._events, self._tasks, self._answers = [], [], []
 

@@ -29,6 +29,7 @@ from urbanmgmt.hotline.models import (
     TicketState,
 )
 from urbanmgmt.org import roles as R
+from urbanmgmt.webhooks import outbox as webhooks
 
 INTAKE = (R.DISPATCHER, R.ADMIN)
 
@@ -207,6 +208,7 @@ def answer(actor, ticket: HotlineTicket, text: str, entry: KnowledgeEntry | None
     ticket.save(update_fields=["answer", "reply", "state", "replied_at", "updated_at"])
     TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ANSWERED, note=ticket.answer, actor=actor, at=now,
                                entry=entry)
+    webhooks.ticket_answered(ticket)
     return ticket
 
 

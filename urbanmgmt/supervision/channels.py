@@ -2,8 +2,10 @@
 
 A channel says where each person is reached (`addresses`) and sends one message
 (`send`), raising on failure so the queue retries it. settings.SUPERVISION_CHANNELS lists
-the classes in use; e-mail (Django's mail) is the first, and a webhook channel implements
-the same two methods (its addresses are the subscribers' URLs)."""
+the classes in use; e-mail (Django's mail) is the first. Other systems are not people: they
+hear of a notice raised or escalated once per notice, as the webhook event notice.raised
+(notify.py hands it to webhooks/outbox.py), signed, retried and replayable like every
+webhook, not once per person told through a channel here."""
 
 from collections.abc import Iterable
 from typing import Protocol

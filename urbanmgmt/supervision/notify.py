@@ -1,6 +1,7 @@
 """Who is told of a notice's step, recorded in the step's transaction: an in-app
 notification per person (the bell) and a delivery per person and outbound channel, sent by
-one queued job (outbound.send_deliveries), which the queue retries on failure."""
+one queued job (outbound.send_deliveries), which the queue retries on failure; and, for a
+raise or an escalation, the webhook event other systems subscribe to (webhooks/outbox.py)."""
 
 from collections import defaultdict
 
@@ -12,8 +13,12 @@ from urbanmgmt.org.models import Profile
 from urbanmgmt.supervision import channels
 from urbanmgmt.supervision.models import Delivery, NoticeEvent, Notification
 from urbanmgmt.supervision.outbound import send_deliveries
+from urbanmgmt.webhooks import outbox as webhooks
 
 TO_COMMAND_CENTRE = (NoticeEvent.Action.ANSWER,)
+# The steps other systems subscribe to (webhooks' notice.raised): once per notice and step,
+# not once per person told, so they are not an outbound channel of channels.py.
+RAISED = (NoticeEvent.Action.RAISE, NoticeEvent.Action.ESCALATE)
 
 
 def _handlers(department_ids: set[int]) -> dict[int, list[int]]:
@@ -62,4 +67,5 @@ def record(events: list[NoticeEvent]) -> list[Notification]:
     if deliveries:
         ids = [d.pk for d in deliveries]
         send_deliveries.enqueue(f"deliveries {ids[0]}-{ids[-1]}", ids=ids)
+    webhooks.notices_raised([event for event in events if event.action in RAISED])
     return notifications
