@@ -82,3 +82,14 @@ def test_only_who_may_dispatch_gets_a_selection(people, category, role):
     filed_at(people, category, 0.5, 0.5)
     assert client_for(getattr(people, role)).get(URL, {"state": "filed"}).status_code == 403
     assert Case.objects.count() == 1
+
+
+def test_the_map_offers_bulk_dispatch_only_to_who_may_dispatch(people, client):
+    client.force_login(people.dispatcher)
+    page = client.get("/map/").content.decode()
+    assert 'id="bulk-tools"' in page and 'id="bulk-panel"' in page and "maps/bulk.js" in page
+    assert "批量派遣" in page
+    client.force_login(people.manager)
+    page = client.get("/map/").content.decode()
+    assert client.get("/map/").status_code == 200
+    assert "bulk-tools" not in page and "bulk-panel" not in page and "bulk.js" not in page
