@@ -12,7 +12,7 @@ from django.db.models import IntegerField, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from maps.layers import filtered_cases, layer_cache
+from maps.layers import _NAME_GRIDS_BELOW, filtered_cases, layer_cache
 from urbanmgmt.cases.bulk_dispatch import MAX_CASES
 from urbanmgmt.cases.models import Case, State
 from urbanmgmt.cases.steps import STEPS, why_not
@@ -34,7 +34,9 @@ def parse_polygon(text: str):
         raise InvalidInput(_("polygon must be %(min)s to %(max)s corners as lon,lat,lon,lat,…"),
                            min=3, max=MAX_VERTICES)
     ring = [check_lon_lat(parts[i], parts[i + 1]) for i in range(0, len(parts), 2)]
-    shape = shapely.make_valid(shapely.Polygon(ring))
+    # Only the areas: a repaired ring may also hold the lines where the lasso doubled back.
+    shape = shapely.union_all([part for part in shapely.get_parts(shapely.make_valid(shapely.Polygon(ring)))
+                               if part.area > 0])
     if shape.is_empty or shape.area == 0:
         raise InvalidInput(_("The lasso encloses no area; draw around the cases."))
     return GEOSGeometry(shape.wkt, srid=4326), shape.bounds
@@ -56,7 +58,10 @@ def selection(user, params) -> dict:
         cases = filtered_cases(user, {k: v for k, v in params.items() if k not in ("polygon", "ids")})
     if params.get("polygon"):
         shape, bounds = parse_polygon(params["polygon"])
-        cases = cases.in_grids(layer_cache().grids_in(bounds)).filter(point__intersects=shape)
+        grids = layer_cache().grids_in(bounds)
+        if len(grids) < _NAME_GRIDS_BELOW:  # the (grid, state) index narrows the search first
+            cases = cases.in_grids(grids)
+        cases = cases.filter(point__intersects=shape)
     first = SqlCase(When(state=State.FILED, then=Value(0)), default=Value(1), output_field=IntegerField())
     rows = list(cases.select_related("category").only(*FIELDS).order_by(first, "reported_at", "id")[:MAX_CASES + 1])
     now = timezone.now()

@@ -93,3 +93,11 @@ def test_the_map_offers_bulk_dispatch_only_to_who_may_dispatch(people, client):
     page = client.get("/map/").content.decode()
     assert client.get("/map/").status_code == 200
     assert "bulk-tools" not in page and "bulk-panel" not in page and "bulk.js" not in page
+
+
+def test_a_lasso_that_doubles_back_on_itself_keeps_only_its_area(people, category):
+    inside = filed_at(people, category, 1.5, 1.5)
+    # out along a line and back the same way, then around the case
+    spiky = lasso((1, 1), (0, 0), (1, 1), (2, 1), (2, 2), (1, 2))
+    data = client_for(people.dispatcher).get(URL, {"polygon": spiky}).json()
+    assert [c["id"] for c in data["cases"]] == [inside.pk]
