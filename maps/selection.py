@@ -9,16 +9,16 @@ import shapely
 from django.contrib.gis.geos import GEOSGeometry
 from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from maps.layers import _NAME_GRIDS_BELOW, filtered_cases, layer_cache
+from urbanmgmt.cases import clock
 from urbanmgmt.cases.bulk_dispatch import MAX_CASES
-from urbanmgmt.cases.models import Case, State
+from urbanmgmt.cases.models import Case
 from urbanmgmt.cases.steps import STEPS, why_not
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.geo import check_lon_lat
-from urbanmgmt.org.services import suggest_department
+from urbanmgmt.org.services import suggest_departments
 
 MAX_VERTICES = 500
 MAX_IDS = MAX_CASES
@@ -62,23 +62,18 @@ def selection(user, params) -> dict:
         if len(grids) < _NAME_GRIDS_BELOW:  # the (grid, state) index narrows the search first
             cases = cases.in_grids(grids)
         cases = cases.filter(point__intersects=shape)
-    first = SqlCase(When(state=State.FILED, then=Value(0)), default=Value(1), output_field=IntegerField())
-    rows = list(cases.select_related("category").only(*FIELDS).order_by(first, "reported_at", "id")[:MAX_CASES + 1])
-    now = timezone.now()
     step = STEPS["dispatch"]
-    suggestions: dict[tuple, str | None] = {}
+    first = SqlCase(When(state__in=step.sources, then=Value(0)), default=Value(1), output_field=IntegerField())
+    rows = list(cases.select_related("category").only(*FIELDS).order_by(first, "reported_at", "id")[:MAX_CASES + 1])
+    now = clock.now()
+    shown = rows[:MAX_CASES]
+    refusals = [why_not(step, case, user, now) for case in shown]
+    suggested = iter(suggest_departments([case for case, why in zip(shown, refusals, strict=True) if why is None]))
     out = []
-    for case in rows[:MAX_CASES]:
-        why = why_not(step, case, user, now)
-        suggested = None
-        if why is None:
-            key = (case.category_id, case.grid_id)
-            if key not in suggestions:
-                department = suggest_department(case)
-                suggestions[key] = department.code if department else None
-            suggested = suggestions[key]
+    for case, why in zip(shown, refusals, strict=True):
+        department = next(suggested) if why is None else None
         out.append({"id": case.pk, "code": case.code, "state": case.state, "version": case.version,
                     "category": case.category.service_code if case.category_id else None,
                     "address": case.address, "lon": round(case.point.x, 6), "lat": round(case.point.y, 6),
-                    "selectable": why is None, "why": why or "", "suggested": suggested})
+                    "selectable": why is None, "why": why or "", "suggested": department.code if department else None})
     return {"cases": out, "truncated": len(rows) > MAX_CASES, "limit": MAX_CASES}

@@ -66,15 +66,18 @@
     const answer = await api(`${SELECTION}?${query}`);
     if (!answer.ok) { say(errorText(answer), true); return; }
     if (outline) outlines.addLayer(outline);
-    answer.data.cases.forEach(add);
-    render(answer.data.truncated ? format(gettext('Only the first %(max)s were taken; narrow the filters for the rest.'), { max: MAX }) : '');
+    const left = answer.data.cases.filter((c) => !add(c)).length; // past the limit of one dispatch
+    render(answer.data.truncated || left ? format(gettext('Only the first %(max)s were taken; narrow the filters for the rest.'), { max: MAX }) : '');
   }
 
+  /* Into the selection, or apart with why; false when the selection is already full. */
   function add(c) {
     chosen.delete(c.id);
     others.delete(c.id);
-    if (c.selectable && chosen.size < MAX) chosen.set(c.id, c);
-    else if (!c.selectable) others.set(c.id, c);
+    if (!c.selectable) others.set(c.id, c);
+    else if (chosen.size < MAX) chosen.set(c.id, c);
+    else return false;
+    return true;
   }
 
   /* Whether [x, y] lies inside a GeoJSON Polygon or MultiPolygon (even-odd over its rings). */
