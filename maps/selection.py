@@ -11,7 +11,7 @@ from django.db.models import Case as SqlCase
 from django.db.models import IntegerField, Value, When
 from django.utils.translation import gettext as _
 
-from maps.layers import _NAME_GRIDS_BELOW, filtered_cases, layer_cache
+from maps.layers import NAME_GRIDS_BELOW, filtered_cases, layer_cache
 from urbanmgmt.cases import clock
 from urbanmgmt.cases.bulk_dispatch import MAX_CASES
 from urbanmgmt.cases.models import Case
@@ -59,7 +59,7 @@ def selection(user, params) -> dict:
     if params.get("polygon"):
         shape, bounds = parse_polygon(params["polygon"])
         grids = layer_cache().grids_in(bounds)
-        if len(grids) < _NAME_GRIDS_BELOW:  # the (grid, state) index narrows the search first
+        if len(grids) < NAME_GRIDS_BELOW:  # the (grid, state) index narrows the search first
             cases = cases.in_grids(grids)
         cases = cases.filter(point__intersects=shape)
     step = STEPS["dispatch"]
