@@ -11,7 +11,9 @@ serves (a worker per core, four threads), over HTTP:
   (grids, cases and panel script loaded), median of 5 logins;
 - page_ready_ms_hotline_unplaced / _review: the 12345 intake queues with 3,000 tickets to
   place and 5,000 to review, signed in, from opening the page to the placement map's grid
-  layer drawn (unplaced) or every script run (review), median of 5.
+  layer drawn (unplaced) or every script run (review), median of 5;
+- bulk_dispatch_100_ms: POST /api/v1/cases/dispatch-many/ with 100 filed cases (each its
+  own transaction and version check), signed in as a dispatcher, median of 5 batches.
 """
 
 import datetime as dt
@@ -28,6 +30,7 @@ COLS, ROWS, SIZE = 200, 100, 100.0
 X0, Y0 = 690000.0, 3822000.0  # EPSG:32650, around Haizhou
 CASES = 100_000
 REQUESTS = 60  # per layer and view kind
+BULK, BULK_ROUNDS = 100, 5
 WORKERS, THREADS = os.cpu_count() or 2, 4
 
 
@@ -255,14 +258,49 @@ def hotline_page_ready(port) -> dict[str, list[float]]:
     return {name: times[1:] for name, times in out.items()}  # the first warms the browser's caches
 
 
+def filed_batches() -> list[list[tuple[int, int]]]:
+    """BULK_ROUNDS batches of BULK reported cases, filed through the services: (id, version)."""
+    from django.contrib.auth.models import User
+    from django.db import connection
+
+    from urbanmgmt.cases import services
+    from urbanmgmt.cases.models import Case
+
+    staff = User.objects.get(username="bench_dispatcher")
+    cases = list(Case.objects.filter(state="reported").order_by("id")[:BULK * BULK_ROUNDS])
+    filed = [services.file(staff, case, version=case.version) for case in cases]
+    connection.close()
+    return [[(c.pk, c.version) for c in filed[i:i + BULK]] for i in range(0, len(filed), BULK)]
+
+
+def bulk_dispatch(port, batches) -> list[float]:
+    """Each batch dispatched in one request to one department; all must be dispatched."""
+    cookie = session_cookie(port)
+    headers = {"Cookie": cookie, "X-CSRFToken": cookie.split("csrftoken=")[1], "Content-Type": "application/json",
+               "Accept": "application/json"}
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    times = []
+    for batch in batches:
+        body = json.dumps({"cases": [{"id": pk, "version": v} for pk, v in batch], "department": "HZ-HWC"})
+        start = time.perf_counter()
+        conn.request("POST", "/api/v1/cases/dispatch-many/", body, headers)
+        response = conn.getresponse()
+        data = json.loads(response.read())
+        times.append((time.perf_counter() - start) * 1000)
+        assert response.status == 200 and data["dispatched"] == len(batch), (response.status, str(data)[:300])
+    return times
+
+
 def main() -> None:
     db = setup_django("bench_maps.sqlite3")
     to_wgs = build_city(db)
     make_intake_queues()
+    batches = filed_batches()
     with serve(db, WORKERS, THREADS) as (_server, port):
         figures = layers(port, to_wgs)
         ready = page_ready(port)
         intake = hotline_page_ready(port)
+        bulk = bulk_dispatch(port, batches)
 
     def p95(layer):
         times = sorted(figures[(layer, "city")][0] + figures[(layer, "street")][0])
@@ -275,6 +313,8 @@ def main() -> None:
     for name, times in intake.items():
         bench(f"page_ready_ms_hotline_{name}", statistics.median(times), "ms")
         print(f"  /hotline/{name}/: {', '.join(f'{t:.0f}' for t in times)} ms")
+    bench("bulk_dispatch_100_ms", statistics.median(bulk), "ms")
+    print(f"  bulk dispatch of {BULK}: {', '.join(f'{t:.0f}' for t in bulk)} ms")
 
 
 if __name__ == "__main__":

@@ -15,7 +15,8 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from maps import exports, find, hotspots, layers, workspace
+from maps import exports, find, hotspots, layers, selection, workspace
+from urbanmgmt.cases.bulk_dispatch import check_role
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.geo import parse_bbox
 from urbanmgmt.org.roles import ADMIN, HANDLER, require_role
@@ -161,3 +162,18 @@ def find_by_number(request):
     """`cases` whose code (or id) is `q` or begins with it, `tickets` likewise by number with
     their case; exact matches first, each with where its case lies (`lon`, `lat`)."""
     return Response(find.find(request.user, request.query_params.get("q", "")[:64]))
+
+
+@extend_schema(parameters=[
+    OpenApiParameter("grid", OpenApiTypes.STR, description="a unit grid's code: its cases"),
+    OpenApiParameter("polygon", OpenApiTypes.STR, description="a lasso: lon,lat,lon,lat,… (3 to 500 corners, WGS84)"),
+    OpenApiParameter("ids", OpenApiTypes.STR, description="case ids, comma-separated (in any state; the filters are "
+                                                           "not applied)"),
+    *FILTERS], responses={200: OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def dispatch_selection(request):
+    """The cases a bulk dispatch would take from a grid, a lasso, the filtered list (neither
+    given) or a list of ids, dispatchable ones first (at most 500): each with `selectable`,
+    `why` not (in the user's language), `version` and the `suggested` department."""
+    check_role(request.user)
+    return Response(selection.selection(request.user, request.query_params.dict()))

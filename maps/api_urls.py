@@ -13,4 +13,5 @@ urlpatterns = [
     path("export/", api.export, name="map-export"),
     path("find/", api.find_by_number, name="map-find"),
     path("queue/", api.department_queue, name="department-queue"),
+    path("selection/", api.dispatch_selection, name="map-selection"),
 ]

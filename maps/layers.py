@@ -187,7 +187,7 @@ def counts_by_grid(cases, grid_ids: list[int] | None = None) -> dict[int, int]:
 
 
 # When a box holds fewer grids than this, the count query names them; above, it counts all.
-_NAME_GRIDS_BELOW = 3000
+NAME_GRIDS_BELOW = 3000
 
 
 # --- the grid layer ----------------------------------------------------------------------
@@ -197,7 +197,7 @@ def grid_layer(user, params, bbox, zoom: int) -> str:
     cache = layer_cache()
     level = level_for(zoom)
     grid_ids = cache.grids_in(bbox)
-    counts = counts_by_grid(filtered_cases(user, params), grid_ids if len(grid_ids) < _NAME_GRIDS_BELOW else None)
+    counts = counts_by_grid(filtered_cases(user, params), grid_ids if len(grid_ids) < NAME_GRIDS_BELOW else None)
     if level == "grid":
         ids = grid_ids
     else:
@@ -232,7 +232,7 @@ def case_layer(user, params, bbox, zoom: int) -> str:
     cursor = timezone.now()
     cases = filtered_cases(user, params)
     grid_ids = cache.grids_in(bbox)
-    named = grid_ids if len(grid_ids) < _NAME_GRIDS_BELOW else None
+    named = grid_ids if len(grid_ids) < NAME_GRIDS_BELOW else None
     limit = settings.MAP_MAX_POINTS
     counts = counts_by_grid(cases, named)
     level = level_for(zoom)

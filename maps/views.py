@@ -7,11 +7,12 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 
 from maps.builders import dispatch_map
 from urbanmgmt.cases.models import CaseMedia, Channel, RejectReason, State
-from urbanmgmt.cases.states import TRANSITIONS
+from urbanmgmt.cases.states import TRANSITIONS, allowed_roles
+from urbanmgmt.cases.steps import STEPS
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.org.models import Department
 from urbanmgmt.org.names import link_names
-from urbanmgmt.org.roles import ADMIN, DISPATCHER, HANDLER, MANAGER, ROLES, department_of, require_role
+from urbanmgmt.org.roles import ADMIN, DISPATCHER, HANDLER, MANAGER, ROLES, department_of, has_role, require_role
 
 MAP_ROLES = (DISPATCHER, MANAGER, ADMIN)
 
@@ -45,6 +46,7 @@ def dispatch(request):
         "config": {"names": built.names, "poll_s": settings.MAP_POLL_S, "choices": _choices(),
                    "api": "/api/v1/", "workspace": False, "link_names": link_names(request.GET)},
         "states": State.choices, "channels": Channel.choices, "map_tiles": bool(settings.MAP_TILE_URL),
+        "can_bulk": has_role(request.user, *allowed_roles(STEPS["dispatch"])),  # 批量派遣: who may dispatch
     }
     return render(request, "maps/dispatch.html", context)
 

@@ -10,11 +10,13 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from urbanmgmt.api_guards import CheckedInBBoxFilter, FeatureCollectionPagination
-from urbanmgmt.cases import services
+from urbanmgmt.cases import bulk_dispatch, services
 from urbanmgmt.cases.models import Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
 from urbanmgmt.cases.serializers import (
     TASK_STEPS,
+    BulkDispatchAnswerSerializer,
+    BulkDispatchSerializer,
     CaseCreateSerializer,
     CaseDetailSerializer,
     CaseFeatureSerializer,
@@ -122,6 +124,29 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
         _run_transition(request.user, case, action_name, data, _photos(request, action_name))
         fresh = self.get_queryset().get(pk=case.pk)
         return Response(CaseDetailSerializer(fresh, context=self.get_serializer_context()).data)
+
+    @extend_schema(request=BulkDispatchSerializer, responses=BulkDispatchAnswerSerializer,
+                   operation_id="v1_cases_dispatch_many")
+    @action(detail=False, methods=["post"], url_path="dispatch-many")
+    def dispatch_many(self, request):
+        """Dispatch up to 500 filed cases to one department (批量派遣), each through the
+        dispatch step in its own transaction with its own version check: the answer says per
+        case `dispatched`, `conflict` (changed by someone else; reload it) or `refused` (with
+        the reason). One case's conflict or refusal never undoes another's dispatch. The whole
+        request is refused (nothing dispatched) for a role that may not dispatch (403), an
+        empty or oversized list, a repeated case or an inactive department (400)."""
+        bulk_dispatch.check_role(request.user)  # before the body: a manager is told 403, not what is wrong in it
+        serializer = BulkDispatchSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        items = [(item["id"], item["version"]) for item in data["cases"]]
+        results = [r.as_dict() for r in bulk_dispatch.dispatch_each(request.user, items, data["department"],
+                                                                  data["reason"])]
+        counts = {outcome: sum(r["outcome"] == outcome for r in results)
+                  for outcome in (bulk_dispatch.DISPATCHED, bulk_dispatch.CONFLICT, bulk_dispatch.REFUSED)}
+        return Response(BulkDispatchAnswerSerializer({
+            "results": results, "dispatched": counts["dispatched"], "conflicts": counts["conflict"],
+            "refused": counts["refused"]}).data)
 
     @extend_schema(responses=inline_serializer("SuggestedDepartment", {
         "department": serializers.CharField(allow_null=True), "name": serializers.CharField(allow_null=True)}))

@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from urbanmgmt.api_guards import BoundedJSONField
+from urbanmgmt.cases.bulk_dispatch import MAX_CASES as BULK_MAX_CASES
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType, is_overdue
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.cases.steps import available
@@ -131,3 +132,49 @@ class TransitionSerializer(serializers.Serializer):
                                            required=False)
     inspector = serializers.SlugRelatedField(slug_field="username", queryset=get_user_model().objects.all(),
                                              required=False)
+
+
+class _BulkItems(serializers.ListSerializer):
+    default_error_messages = {
+        "max_length": _("At most {max_length} cases can be dispatched at once. Narrow the selection."),
+        "empty": _("Select at least one case to dispatch."),
+    }
+
+
+class BulkDispatchItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1)
+    version = serializers.IntegerField(min_value=1, help_text=_("The version of the case you saw."))
+
+    class Meta:
+        list_serializer_class = _BulkItems
+
+
+class BulkDispatchSerializer(serializers.Serializer):
+    """Many filed cases to one department: each case with the version the dispatcher saw,
+    the department, and a note for every case's history (the dispatch step's reason)."""
+
+    cases = BulkDispatchItemSerializer(many=True, allow_empty=False, max_length=BULK_MAX_CASES)
+    department = serializers.SlugRelatedField(slug_field="code", queryset=Department.objects.all())
+    reason = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class BulkDispatchResultSerializer(serializers.Serializer):
+    """One case's outcome: dispatched, conflict (changed by someone else: reload it) or
+    refused (the step does not allow it now; `detail` says why)."""
+
+    id = serializers.IntegerField()
+    outcome = serializers.ChoiceField(choices=["dispatched", "conflict", "refused"])
+    case_code = serializers.CharField(allow_blank=True)
+    code = serializers.CharField(allow_blank=True, help_text="stale_version, forbidden_transition, not_allowed, "
+                                                             "invalid or not_found")
+    detail = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(allow_null=True)
+    state = serializers.CharField(allow_null=True)
+    due_at = serializers.DateTimeField(allow_null=True)
+
+
+class BulkDispatchAnswerSerializer(serializers.Serializer):
+    results = BulkDispatchResultSerializer(many=True)
+    dispatched = serializers.IntegerField()
+    conflicts = serializers.IntegerField()
+    refused = serializers.IntegerField()

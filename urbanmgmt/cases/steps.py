@@ -459,15 +459,19 @@ def available(case: Case, user, now: dt.datetime | None = None) -> list[str]:
     (a pending extension, not yet signed, the return window…). What depends on arguments
     still to be given (a reason, a category, the days of an extension) is not judged."""
     now = now or clock.now()
-    out = []
-    for step in _STEPS:
-        if case.state not in step.sources or not R.roles_of(user) & {*step.roles, R.ADMIN}:
-            continue
-        try:
-            acting_role(user, step, case)
-            if step.guard:
-                step.guard(case, now)
-        except (NotAllowed, ForbiddenTransition):
-            continue
-        out.append(step.action)
-    return out
+    return [step.action for step in _STEPS if case.state in step.sources
+            and R.roles_of(user) & {*step.roles, R.ADMIN} and why_not(step, case, user, now) is None]
+
+
+def why_not(step: Step, case: Case, user, now: dt.datetime | None = None) -> str | None:
+    """Why `user` may not take `step` on `case` as it is now, in the user's language (the
+    refusal `decide` would raise: state, role, preconditions); None when they may. The
+    judgement of `available`, for one step, with its reason (the bulk dispatch's selection)."""
+    try:
+        check_step(step, case, case.version)
+        acting_role(user, step, case)
+        if step.guard:
+            step.guard(case, now or clock.now())
+    except (NotAllowed, ForbiddenTransition) as refusal:
+        return str(refusal)
+    return None

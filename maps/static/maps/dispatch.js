@@ -423,6 +423,8 @@
     findForm.elements.q.value = params.get('case');
     find(params.get('case').trim());
   }
+  // What bulk.js (the bulk dispatch) works with: the map, its grid layer, the filters, a reload.
+  window.UrbanMap = { map, gridLayer, filters, reload: () => { loadGrids(); loadCases(); } };
   loadGrids();
   loadCases().then(() => { document.body.dataset.ready = '1'; });
   loadRepeats();
