@@ -34,6 +34,12 @@ OBJECT_CLASSES = {
 }
 
 
+# Rules that assert a violation: what they raise is an alert (告警), for the analyst first; the
+# `present` rule only says an object is there (a detection), as does anything raised where no
+# case can be made (outside the service area). Frigate keeps its alerts apart the same way.
+ALERT_RULES = (Rule.ILLEGAL_PARKING, Rule.VENDING, Rule.BICYCLES)
+
+
 def object_class_label(name: str) -> str:
     """A detector class in the user's language (a class the mapping lacks, as the detector named it)."""
     return str(OBJECT_CLASSES.get(name, name))
@@ -182,6 +188,10 @@ class CandidateEvent(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", models.PROTECT, null=True, blank=True, related_name="candidates",
                              verbose_name=_("case"))
+    # The first candidate of the same object's visit (empty on that first one): the review item
+    # an analyst sees is the visit, whatever zones it crossed or however often it was raised.
+    visit = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="repeats",
+                              verbose_name=_("first candidate of the visit"))
 
     class Meta:
         verbose_name = _("candidate event")
@@ -197,6 +207,16 @@ class CandidateEvent(models.Model):
     @property
     def object_class_display(self) -> str:
         return object_class_label(self.object_class)
+
+    @property
+    def is_alert(self) -> bool:
+        """A violation rule raised it where a case can be made (else it is a detection)."""
+        return self.rule in ALERT_RULES and not self.outside_area
+
+    @staticmethod
+    def alerts_q() -> models.Q:
+        """`is_alert` as a query."""
+        return models.Q(rule__in=ALERT_RULES, outside_area=False)
 
 
 class CameraAlert(models.Model):
