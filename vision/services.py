@@ -222,6 +222,7 @@ def worker_config(worker: WorkerKey) -> dict:
     cameras = worker.camera_queryset().filter(active=True).prefetch_related("zones")
     return {"cameras": [{
         "code": c.code, "name": c.name, "source": c.stream_url, "sample_fps": c.sample_fps,
+        "record_source": c.record_url or None, "decode": c.decode,
         "homography": c.homography, "frame_size": [c.frame_width, c.frame_height] if c.frame_width else None,
         "zones": [{"id": z.pk, "name": z.name, "rule": z.rule, "polygon": z.polygon, "classes": z.classes,
                    "dwell_s": z.dwell_s, "inertia": z.inertia, "tolerance": z.tolerance, "min_count": z.min_count,
