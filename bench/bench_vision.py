@@ -18,8 +18,26 @@ with the real YOLO11n (OpenVINO int8, or VISION_WEIGHTS on VISION_DEVICE) on the
 - vision_event_recall: the share of the naive loop's stationary-vehicle events that the
   pipeline also raises (same zone, raised within 20 s of each other).
 - vision_cameras_per_node: cameras at 2 fps that one worker sustains: four cameras through
-  one worker (one batched model), sampled frames per second ÷ 2.
-- vision_worker_rss_mb: peak resident memory of this process (model, four cameras).
+  one worker (one batched model), sampled frames per second ÷ 2 (the generated street, 640 × 360).
+- vision_worker_rss_mb_4cams: peak resident memory of this process (model, four such cameras).
+
+Cameras as they are sold (issue #16): 25 fps H.264 streams with a keyframe every 50 frames,
+encoded (PyAV's libx264) from the real clip fixtures/video/parking_lot_passing.mp4 upscaled:
+a 1080p main stream and a 640 × 360 substream of the same 20 s, sampled at 2 fps. In CPU
+seconds (all threads of the process; the machine is shared, the wall clock is not ours):
+- vision_decode_ms_1080p_all / _1080p_keyframes / _360p_sub: CPU ms to decode one second of
+  one camera: the main stream whole (what sampling at 2 fps costs without help), its keyframes
+  only (one every 2 s), the substream whole; _1080p_keyframes_2fps: the keyframes only of a
+  main stream set to a keyframe every 12 frames (what a single main stream costs at 2 fps);
+- vision_record_ms_1080p: CPU ms a second to follow a main stream for snapshots (demultiplexed,
+  its last keyframes kept; one is decoded only when a candidate needs it);
+- vision_detect_ms_per_frame: CPU ms of the worker per sampled frame beyond decoding (motion
+  gate, detection where needed, tracking, rules, snapshots), on the substream;
+- vision_cameras_per_node_1080p: cameras that one 2-core node sustains, each a substream for
+  detection and its 1080p main stream followed for snapshots: N cameras run at once through
+  one worker (in a fresh process), 2 cores ÷ the CPU seconds each camera-second took; N is
+  first estimated from one camera's costs, then set to what that run sustains and run again;
+- vision_worker_rss_mb: that process's peak resident memory (model, N cameras, both streams).
 
 On each real labelled clip (fixtures/video/*.json, and ../data-local/video/*.json where
 present: clips whose licence keeps them out of the repository), with its zones, at 2 fps:
@@ -158,12 +176,113 @@ def main() -> None:
         line("vision_event_recall", recall(naive_events, events), "ratio", 3)
         multi_fps, _ = pipeline(video, Detector(WEIGHTS, device=DEVICE, classes=classes), cameras=4)
         line("vision_cameras_per_node", multi_fps / SAMPLE_FPS, "cameras")
-        line("vision_worker_rss_mb", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
+        line("vision_worker_rss_mb_4cams", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
+        cameras_as_sold(tmp)
         CPU.clear()
         real_clips(Detector(WEIGHTS, device=DEVICE, classes=classes))
         print(f"# events: pipeline {[(e['class'], e['started_at'][11:19], e['last_seen_at'][11:19]) for e in events]}, "
               f"naive {[(e['class'], round(e['raised'], 1)) for e in naive_events]}", file=sys.stderr)
 
 
+def sold_streams(folder: str, seconds: float = 20.0) -> dict[str, str]:
+    """The real clip as cameras sell it: a 1080p25 main stream with a keyframe every 50 frames,
+    its 640 × 360 substream, and a main stream of a camera set to a keyframe every 12 frames
+    (keyframes at 2 fps: keyframe-only decoding can sample it at 2 fps), 10 s of it."""
+    from demo import streams
+
+    clip = str(ROOT / "fixtures" / "video" / "parking_lot_passing.mp4")
+    paths = {name: os.path.join(folder, f"{name}.mp4") for name in ("main", "sub", "gop12")}
+    streams.encode(paths["main"], streams.clip_frames(clip, 25, seconds), (1920, 1080), gop=50)
+    streams.encode(paths["sub"], streams.clip_frames(clip, 25, seconds), (640, 360), gop=50)
+    streams.encode(paths["gop12"], streams.clip_frames(clip, 25, seconds / 2), (1920, 1080), gop=12)
+    return paths
+
+
+def decode_ms(path: str, decode: str, seconds: float) -> float:
+    """CPU ms to decode one second of `path` sampled at 2 fps the way `decode` says."""
+    cpu = time.process_time()
+    for _ in Source("D", path, SAMPLE_FPS, start_at=0.0, decode=decode).frames():
+        pass
+    return 1000 * (time.process_time() - cpu) / seconds
+
+
+def record_ms(path: str, seconds: float) -> float:
+    """CPU ms a second to follow a main stream for snapshots (its packets read, none decoded)."""
+    from vision.worker.decode import RecordStream
+
+    cpu = time.process_time()
+    record = RecordStream(path, start_at=0.0)
+    record.advance(seconds + 1)
+    return 1000 * (time.process_time() - cpu) / seconds
+
+
+def sold_zones(scale: float) -> list[Zone]:
+    clip = labels.load(str(ROOT / "fixtures" / "video" / "parking_lot_passing.json"))
+    return [Zone(z.id, tuple((x * scale, y * scale) for x, y in z.polygon), z.rule, dwell_s=z.dwell_s)
+            for z in clip.zones]
+
+
+def node(cameras: int, main: str, sub: str, record: bool = True) -> dict:
+    """N cameras through one worker, each its substream and (record) its main stream for
+    snapshots: CPU seconds, sampled frames and peak memory of this process."""
+    config = WorkerConfig(cameras=[CameraConfig(f"CAM{i}", sub, sold_zones(640 / 768), SAMPLE_FPS, start_at=0.0,
+                                                record_source=main if record else None) for i in range(cameras)],
+                          weights=WEIGHTS, device=DEVICE)
+    worker = Worker(config, lambda data, files, t: None)
+    worker.detector.detect([synth.background()])  # warm, as a running worker is
+    cpu = time.process_time()
+    stats = worker.run()
+    return {"cpu_s": time.process_time() - cpu, "frames": stats.frames, "detected": stats.detected,
+            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+
+
+def node_run(count: int, paths: dict) -> dict:
+    """`node` in a fresh process (its memory is the worker's alone)."""
+    import json
+    import subprocess
+
+    run = subprocess.run([sys.executable, __file__, "--node", str(count), paths["main"], paths["sub"]],
+                         capture_output=True, text=True, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def cameras_as_sold(folder: str, seconds: float = 20.0, cores: float = 2.0) -> None:
+    paths = sold_streams(folder, seconds)
+    full, keys, small = (decode_ms(paths["main"], "all", seconds), decode_ms(paths["main"], "keyframes", seconds),
+                         decode_ms(paths["sub"], "all", seconds))
+    keys12, record = decode_ms(paths["gop12"], "keyframes", seconds / 2), record_ms(paths["main"], seconds)
+    line("vision_decode_ms_1080p_all", full, "ms/s")
+    line("vision_decode_ms_1080p_keyframes", keys, "ms/s")
+    line("vision_decode_ms_1080p_keyframes_2fps", keys12, "ms/s")
+    line("vision_decode_ms_360p_sub", small, "ms/s")
+    line("vision_record_ms_1080p", record, "ms/s", 2)
+    one = node(1, paths["main"], paths["sub"], record=False)
+    detect = (1000 * one["cpu_s"] - small * seconds) / one["frames"]
+    line("vision_detect_ms_per_frame", detect, "ms")
+    per_frame = SAMPLE_FPS * detect
+    estimate = int(cores * 1000 / (small + record + per_frame))
+    print(f"# per camera-second: substream {small:.0f} + main stream followed {record:.1f} + pipeline {per_frame:.0f} "
+          f"ms ({one['detected']} of {one['frames']} frames detected): about {estimate} cameras on {cores:g} cores; "
+          f"a single 1080p main stream decoded whole: {int(cores * 1000 / (full + per_frame))}, keyframes only "
+          f"(keyframes at 2 fps): {int(cores * 1000 / (keys12 + per_frame))}", file=sys.stderr)
+    count, sustained, measured = max(estimate, 16), 0.0, {}
+    for _ in range(2):  # at the estimate, then at what that run says one node sustains
+        measured = node_run(count, paths)
+        sustained = cores / (measured["cpu_s"] / (count * seconds))  # CPU s per camera-second of video
+        print(f"# {count} cameras at once: {measured['cpu_s']:.1f} CPU s for {seconds:g} s of video each, "
+              f"{measured['frames']} frames, {measured['detected']} detected, {measured['rss_mb']:.0f} MB: "
+              f"{sustained:.1f} cameras sustained", file=sys.stderr)
+        if int(sustained) <= count:
+            break
+        count = int(sustained)
+    line("vision_cameras_per_node_1080p", min(sustained, count), "cameras")
+    line("vision_worker_rss_mb", measured["rss_mb"], "MB")
+
+
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--node"]:
+        import json
+
+        print(json.dumps(node(int(sys.argv[2]), sys.argv[3], sys.argv[4])))
+    else:
+        main()

@@ -8,7 +8,7 @@ import re
 BOTH = {"urbanmgmt", "English", "API", "CSV", "GBK", "UTF", "JSON", "Excel", "xlsx", "GeoJSON", "WGS84", "GCJ",
         "PNG", "JPEG", "WebP", "KPI", "OpenAPI", "Swagger", "Redoc", "GPS", "EXIF", "PWA", "SHA", "ID", "MB", "KB",
         "Django", "rtsp", "http", "https", "YOLO", "简体中文", "UTM", "JavaScript", "GeoPackage", "Shapefile",
-        "YAML", "Django-RQ", "COCO", "Control", "Command", "Mac"}
+        "YAML", "Django-RQ", "COCO", "Control", "Command", "Mac", "Esc"}
 # Names a third-party app gives itself as plain strings, beyond any catalogue.
 THIRD_PARTY = ("Tasks Database Backend", "Task results", "Task result", "Task Results", "Task Result")
 COMMAND = re.compile(r"manage\.py \w+")

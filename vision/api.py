@@ -6,7 +6,8 @@ JSON, `snapshot` and optional `strip` and `frame` (nothing drawn) JPEG/PNG files
 `worker/config/` (GET: their cameras and zones) and `health/` (POST JSON: a camera-health
 alert, 201 created, 200 already known). People use their session or token:
 `candidates/` (GET, filters `case`, `status`, `camera`), `candidates/{id}/confirm/` and
-`…/reject/` (POST, video analysts), `precision/` (GET: per camera and rule).
+`…/reject/` (POST, video analysts), `candidates/reject/` (POST
+{ids, reason, note}: several at once, each with its outcome), `precision/` (GET: per camera and rule).
 """
 
 from django.shortcuts import get_object_or_404
@@ -27,7 +28,7 @@ from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import InvalidInput, NotAllowed
 from urbanmgmt.org import roles as R
-from vision import services
+from vision import review, services
 from vision.access import VIEWERS, WATCHERS, visible_candidates
 from vision.models import CameraAlert, CandidateEvent, WorkerKey
 
@@ -120,7 +121,8 @@ def candidate_json(c: CandidateEvent, originals: bool) -> dict:
         "last_seen_at": timezone.localtime(c.last_seen_at).isoformat(), "score": c.score,
         "status": c.status, "status_display": c.get_status_display(), "reject_reason": c.reject_reason,
         "lon": c.point.x if c.point else None, "lat": c.point.y if c.point else None,
-        "outside_area": c.outside_area, "case": c.case_id,
+        "outside_area": c.outside_area, "case": c.case_id, "kind": "alerts" if c.is_alert else "detections",
+        "visit": c.visit_id,
         "snapshot_url": signed_media_url(c.snapshot_display), "thumbnail_url": signed_media_url(c.snapshot_thumb),
         "original_url": signed_media_url(c.snapshot) if originals else None,
         "strip_url": signed_media_url(c.strip) if originals and c.strip else None,
@@ -130,7 +132,8 @@ def candidate_json(c: CandidateEvent, originals: bool) -> dict:
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def candidates(request):
-    """Candidates, newest first: ?case=<id> (those behind a case), ?status=, ?camera=, ?limit=."""
+    """Candidates, newest first: ?case=<id> (those behind a case), ?status=, ?camera=, ?rule=,
+    ?kind=alerts|detections, ?limit=."""
     R.require_role(request.user, *VIEWERS)
     rows = visible_candidates(request.user, CandidateEvent.objects.select_related("camera", "zone"))
     case_id = request.query_params.get("case")
@@ -144,6 +147,11 @@ def candidates(request):
         rows = rows.filter(status=request.query_params["status"])
     if request.query_params.get("camera"):
         rows = rows.filter(camera__code=request.query_params["camera"])
+    if request.query_params.get("rule"):
+        rows = rows.filter(rule=request.query_params["rule"])
+    kind = request.query_params.get("kind")
+    if kind in review.KINDS:
+        rows = rows.filter(CandidateEvent.alerts_q()) if kind == "alerts" else rows.exclude(CandidateEvent.alerts_q())
     try:
         limit = min(max(int(request.query_params.get("limit", 100)), 1), 500)
     except ValueError:
@@ -187,6 +195,17 @@ def reject(request, pk: int):
     return Response({"candidate": candidate.pk, "status": candidate.status, "reason": candidate.reject_reason})
 
 
+@api_view(["POST"])
+@permission_classes([IsAuthenticated])
+def reject_many(request):
+    """Reject several review items with one reason; each is checked and written on its own, and
+    answered with its outcome (a stale one does not hold back the rest)."""
+    data = request.data if isinstance(request.data, dict) else {}
+    outcomes = review.reject_many(request.user, data.get("ids"), reason=str(data.get("reason") or ""),
+                                  note=str(data.get("note") or "")[:500])
+    return Response({"results": outcomes, "rejected": sum(1 for o in outcomes if o["ok"])})
+
+
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def precision(request):
@@ -213,7 +232,8 @@ CANDIDATE = inline_serializer("Candidate", {
     "started_at": _S.DateTimeField(), "last_seen_at": _S.DateTimeField(), "score": _S.FloatField(),
     "status": _S.CharField(), "status_display": _S.CharField(), "reject_reason": _S.CharField(),
     "lon": _S.FloatField(**_NULL), "lat": _S.FloatField(**_NULL), "outside_area": _S.BooleanField(),
-    "case": _S.IntegerField(**_NULL), "snapshot_url": _S.CharField(**_NULL), "thumbnail_url": _S.CharField(**_NULL),
+    "case": _S.IntegerField(**_NULL), "kind": _S.CharField(), "visit": _S.IntegerField(**_NULL),
+    "snapshot_url": _S.CharField(**_NULL), "thumbnail_url": _S.CharField(**_NULL),
     "original_url": _S.CharField(**_NULL), "strip_url": _S.CharField(**_NULL)}, many=True)
 STORED = inline_serializer("CandidateStored", {
     "id": _S.IntegerField(), "status": _S.CharField(), "outside_area": _S.BooleanField()})
@@ -223,12 +243,17 @@ ingest = extend_schema(request={"multipart/form-data": inline_serializer("Candid
     "frame": _S.FileField(required=False, help_text="the frame with nothing drawn: the camera's still if it has none"),
 })}, responses={200: STORED, 201: STORED})(ingest)
 worker_config = extend_schema(responses=OpenApiTypes.OBJECT)(worker_config)
-candidates = extend_schema(parameters=[OpenApiParameter(name, OpenApiTypes.INT if name in ("case", "limit") else
-                                                        OpenApiTypes.STR) for name in ("case", "status", "camera", "limit")],
+_INTS = ("case", "limit")
+candidates = extend_schema(parameters=[OpenApiParameter(name, OpenApiTypes.INT if name in _INTS else OpenApiTypes.STR)
+                                       for name in ("case", "status", "camera", "rule", "kind", "limit")],
                            responses=inline_serializer("Candidates", {"results": CANDIDATE}))(candidates)
 confirm = extend_schema(request=ConfirmForm, responses={201: inline_serializer("CandidateConfirmed", {
     "candidate": _S.IntegerField(), "case": _S.IntegerField(), "code": _S.CharField(), "state": _S.CharField()})})(confirm)
 reject = extend_schema(request=RejectForm, responses=inline_serializer("CandidateRejected", {
     "candidate": _S.IntegerField(), "status": _S.CharField(), "reason": _S.CharField()}))(reject)
+reject_many = extend_schema(operation_id="vision_candidates_reject_many", request=inline_serializer("CandidatesReject", {
+    "ids": _S.ListField(child=_S.IntegerField()), "reason": _S.ChoiceField(CandidateEvent.RejectReason.choices),
+    "note": _S.CharField(required=False)}), responses=inline_serializer("CandidatesRejected", {
+        "results": _S.ListField(child=_S.DictField()), "rejected": _S.IntegerField()}))(reject_many)
 precision = extend_schema(responses=inline_serializer("Precision", {
     "results": _S.ListField(child=_S.DictField())}))(precision)

@@ -34,6 +34,12 @@ OBJECT_CLASSES = {
 }
 
 
+# Rules that assert a violation: what they raise is an alert (告警), for the analyst first; the
+# `present` rule only says an object is there (a detection), as does anything raised where no
+# case can be made (outside the service area). Frigate keeps its alerts apart the same way.
+ALERT_RULES = (Rule.ILLEGAL_PARKING, Rule.VENDING, Rule.BICYCLES)
+
+
 def object_class_label(name: str) -> str:
     """A detector class in the user's language (a class the mapping lacks, as the detector named it)."""
     return str(OBJECT_CLASSES.get(name, name))
@@ -87,6 +93,12 @@ class Camera(models.Model):
     name = models.CharField(_("name"), max_length=100)
     stream_url = models.CharField(_("stream"), max_length=500, blank=True,
                                   help_text=_("rtsp://, http:// or a video file path on the worker's machine."))
+    record_url = models.CharField(_("main stream (for snapshots)"), max_length=500, blank=True,
+                                  help_text=_("When the stream above is the camera's low-resolution substream: its "
+                                              "main stream, read for the candidates' snapshots only."))
+    decode = models.CharField(_("decoding"), max_length=10, default="all", choices=[
+        ("all", _("every frame")), ("keyframes", _("keyframes only")),
+        ("auto", _("keyframes only when they come often enough"))])
     sample_fps = models.FloatField(_("frames analysed per second"), default=2.0)
     position = models.PointField(_("position"), srid=4326, null=True, blank=True)
     heading = models.FloatField(_("heading (degrees from north)"), null=True, blank=True)
@@ -182,6 +194,10 @@ class CandidateEvent(models.Model):
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     case = models.ForeignKey("cases.Case", models.PROTECT, null=True, blank=True, related_name="candidates",
                              verbose_name=_("case"))
+    # The first candidate of the same object's visit (empty on that first one): the review item
+    # an analyst sees is the visit, whatever zones it crossed or however often it was raised.
+    visit = models.ForeignKey("self", models.PROTECT, null=True, blank=True, related_name="repeats",
+                              verbose_name=_("first candidate of the visit"))
 
     class Meta:
         verbose_name = _("candidate event")
@@ -197,6 +213,16 @@ class CandidateEvent(models.Model):
     @property
     def object_class_display(self) -> str:
         return object_class_label(self.object_class)
+
+    @property
+    def is_alert(self) -> bool:
+        """A violation rule raised it where a case can be made (else it is a detection)."""
+        return self.rule in ALERT_RULES and not self.outside_area
+
+    @staticmethod
+    def alerts_q() -> models.Q:
+        """`is_alert` as a query."""
+        return models.Q(rule__in=ALERT_RULES, outside_area=False)
 
 
 class CameraAlert(models.Model):

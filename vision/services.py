@@ -28,8 +28,10 @@ from urbanmgmt.org import roles as R
 from vision import media
 from vision.models import Camera, CameraAlert, CandidateEvent, Rule, WorkerKey, Zone
 from vision.worker import geo
+from vision.worker.zones import box_iou
 
 REVIEWERS = (R.ANALYST, R.ADMIN)
+SAME_PLACE_IOU = 0.5  # the worker's own test of "where the raised object stood" (zones.near)
 
 
 # --- calibration ---------------------------------------------------------------------------
@@ -143,6 +145,20 @@ def _worker_post(worker: WorkerKey, raw: str | bytes | dict, not_json) -> tuple[
     return data, camera
 
 
+def visit_of(camera, zone, track_id: int, started_at: dt.datetime, last_seen_at: dt.datetime,
+             box: list[float]) -> int | None:
+    """The first candidate of the visit a new candidate continues: the same camera, the same
+    track where it stood (a worker restarted numbers its tracks afresh), raised at most the
+    zone's cooldown before the new one was first seen (its id); None when it starts a visit."""
+    earlier = (CandidateEvent.objects.filter(camera=camera, track_id=track_id, started_at__lte=last_seen_at,
+                                             last_seen_at__gte=started_at - dt.timedelta(seconds=zone.cooldown_s))
+               .order_by("-last_seen_at", "-id").only("pk", "visit_id", "box"))
+    for candidate in earlier[:5]:
+        if box_iou(candidate.box, box) >= SAME_PLACE_IOU:
+            return candidate.visit_id or candidate.pk
+    return None
+
+
 def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | None = None, *,
            frame: bytes | None = None) -> tuple[CandidateEvent, bool]:
     """Record a worker's candidate; returns (candidate, created). A resend returns the first.
@@ -174,7 +190,8 @@ def ingest(worker: WorkerKey, raw: str | dict, snapshot: bytes, strip: bytes | N
     clean = media.read_photo(frame, "frame.jpg") if frame and not camera.snapshot else None
     paths = photo.store()
     candidate = CandidateEvent(
-        camera=camera, zone=zone, worker=worker, rule=rule, object_class=str(data.get("class") or "")[:40],
+        camera=camera, zone=zone, worker=worker, rule=rule,
+        visit_id=visit_of(camera, zone, track_id, started_at, last_seen_at, box), object_class=str(data.get("class") or "")[:40],
         track_id=track_id, started_at=started_at, last_seen_at=last_seen_at,
         score=_number(data, "score", 0, 1), box=box, anchor=anchor, point=point,
         outside_area=not _in_service_area(point),
@@ -205,6 +222,7 @@ def worker_config(worker: WorkerKey) -> dict:
     cameras = worker.camera_queryset().filter(active=True).prefetch_related("zones")
     return {"cameras": [{
         "code": c.code, "name": c.name, "source": c.stream_url, "sample_fps": c.sample_fps,
+        "record_source": c.record_url or None, "decode": c.decode,
         "homography": c.homography, "frame_size": [c.frame_width, c.frame_height] if c.frame_width else None,
         "zones": [{"id": z.pk, "name": z.name, "rule": z.rule, "polygon": z.polygon, "classes": z.classes,
                    "dwell_s": z.dwell_s, "inertia": z.inertia, "tolerance": z.tolerance, "min_count": z.min_count,
@@ -214,7 +232,8 @@ def worker_config(worker: WorkerKey) -> dict:
 
 # --- review -------------------------------------------------------------------------------
 
-def _pending(candidate: CandidateEvent) -> CandidateEvent:
+def pending_for_review(candidate: CandidateEvent) -> CandidateEvent:
+    """The candidate's row, locked, if it still waits for review (ForbiddenTransition if not)."""
     current = CandidateEvent.objects.select_for_update().get(pk=candidate.pk)
     if current.status != CandidateEvent.Status.PENDING:
         raise ForbiddenTransition(_("This candidate was already reviewed (%(status)s)."),
@@ -235,7 +254,7 @@ def confirm(actor, candidate: CandidateEvent, *, category: Category | None = Non
                                  candidate.details.get("frame_size") or (candidate.camera.frame_width,
                                                                          candidate.camera.frame_height))
     with transaction.atomic():
-        current = _pending(candidate)
+        current = pending_for_review(candidate)
         case, _created = cases.report(
             actor, channel=Channel.VIDEO, point=current.point, category=category,
             description=description.strip() or _describe(current), external_ref=f"candidate:{current.pk}",
@@ -258,7 +277,7 @@ def reject(actor, candidate: CandidateEvent, *, reason: str, note: str = "") -> 
     if reason == CandidateEvent.RejectReason.OTHER and not note.strip():
         raise InvalidInput(_("Say why the candidate is rejected."))
     with transaction.atomic():
-        current = _pending(candidate)
+        current = pending_for_review(candidate)
         current.status, current.reject_reason, current.review_note = CandidateEvent.Status.REJECTED, reason, note.strip()
         current.reviewed_by, current.reviewed_at = actor, clock.now()
         current.save(update_fields=["status", "reject_reason", "review_note", "reviewed_by", "reviewed_at"])

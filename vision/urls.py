@@ -6,6 +6,6 @@ from vision import views
 
 urlpatterns = [
     path("", views.queue, name="vision-queue"),
-    path("candidates/<int:pk>/review/", views.review, name="vision-review"),
+    path("candidates/<int:pk>/review/", views.review_item, name="vision-review"),
     path("cameras/<int:pk>/", views.camera, name="vision-camera"),
 ]

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -10,51 +11,77 @@ from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.org import roles as R
-from vision import services, zoning
+from vision import review, services, zoning
 from vision.access import CAMERA_EDITORS
-from vision.models import Camera, CandidateEvent, Rule
+from vision.models import Camera, CameraAlert, CandidateEvent, Rule
 
 PAGE = 30
 
 
 @login_required
 def queue(request):
-    """Pending candidates newest first, with snapshot and strip; confirm or reject each."""
+    """The review (à la Frigate): alerts apart from detections, one item per object and visit
+    with its clip, filtered by camera, rule, state and day; confirm, reject, or reject several."""
     R.require_role(request.user, *services.REVIEWERS)
-    pending = (CandidateEvent.objects.filter(status=CandidateEvent.Status.PENDING)
-               .select_related("camera", "zone", "zone__category").order_by("-last_seen_at", "-id"))
-    if request.GET.get("camera"):
-        pending = pending.filter(camera__code=request.GET["camera"])
-    items = []
-    for c in pending[:PAGE]:
-        items.append({"c": c, "snapshot": signed_media_url(c.snapshot), "strip": signed_media_url(c.strip),
-                      "category": c.zone.default_category_code()})
+    filters = review.Filters.read(request.GET)
+    rows = (review.items(filters).select_related("camera", "zone", "zone__category", "case")
+            .prefetch_related("repeats__zone"))
+    items = [_item(c) for c in rows[:PAGE]]
     reviewed = (CandidateEvent.objects.exclude(status=CandidateEvent.Status.PENDING)
                 .select_related("camera", "case", "reviewed_by").order_by("-reviewed_at")[:15])
     return render(request, "vision/queue.html", {
-        "items": items, "pending_count": pending.count(), "reviewed": reviewed,
+        "items": items, "pending_count": review.items(review.Filters(kind=filters.kind)).count(),
+        "tabs": _tabs(request, filters), "filters": filters, "reviewed": reviewed, "here": request.get_full_path(),
         "categories": Category.objects.filter(active=True, family="event").order_by("code"),
         "reasons": CandidateEvent.RejectReason.choices, "table": services.precision_table(),
-        "cameras": Camera.objects.filter(active=True),
+        "cameras": Camera.objects.filter(active=True), "rules": Rule.choices,
+        "alerts": CameraAlert.objects.filter(resolved_at__isnull=True).select_related("camera")[:10],
     })
+
+
+def _tabs(request, filters: review.Filters) -> list[dict]:
+    """Alerts and detections, each with its count under the same filters and its link."""
+    labels = {"alerts": _("Alerts"), "detections": _("Detections")}
+    out = []
+    for kind in review.KINDS:
+        query = request.GET.copy()
+        query["kind"] = kind
+        out.append({"kind": kind, "label": labels[kind], "count": review.items(filters, kind).count(),
+                    "url": "?" + query.urlencode(), "current": kind == filters.kind})
+    return out
+
+
+def _item(lead: CandidateEvent) -> dict:
+    visit = [lead, *sorted(lead.repeats.all(), key=lambda c: (c.last_seen_at, c.id))]
+    clip = next((c for c in reversed(visit) if c.strip), lead)
+    width, height = lead.details.get("frame_size") or (lead.camera.frame_width or 16, lead.camera.frame_height or 9)
+    return {"c": lead, "visit": visit, "pending": [c for c in visit if c.status == CandidateEvent.Status.PENDING],
+            "rules": sorted({c.get_rule_display() for c in visit}), "zones": sorted({c.zone.name for c in visit}),
+            "last_seen_at": max(c.last_seen_at for c in visit), "snapshot": signed_media_url(lead.snapshot),
+            "strip": signed_media_url(clip.strip), "aspect": f"{width}x{height}",
+            "category": lead.zone.default_category_code()}
 
 
 @login_required
 @require_POST
-def review(request, pk: int):
-    candidate = get_object_or_404(CandidateEvent.objects.select_related("camera", "zone"), pk=pk)
+def review_item(request, pk: int):
+    """Confirm or reject one review item (an object's visit: its first candidate `pk`)."""
+    lead = get_object_or_404(CandidateEvent.objects.select_related("camera", "zone"), pk=pk)
     try:
         if request.POST.get("action") == "confirm":
             category = Category.objects.filter(service_code=request.POST.get("category") or "").first()
-            case = services.confirm(request.user, candidate, category=category,
-                                    description=request.POST.get("description", ""))
+            case = review.confirm_visit(request.user, lead, category=category,
+                                        description=request.POST.get("description", ""))
             messages.success(request, _("Candidate %(id)s confirmed: case %(code)s.") % {"id": pk, "code": case.code})
         else:
-            services.reject(request.user, candidate, reason=request.POST.get("reason", ""),
-                            note=request.POST.get("note", ""))
+            review.reject_visit(request.user, lead, reason=request.POST.get("reason", ""),
+                                note=request.POST.get("note", ""))
             messages.success(request, _("Candidate %(id)s rejected.") % {"id": pk})
     except DomainError as error:
         messages.error(request, _("Candidate %(id)s: %(error)s") % {"id": pk, "error": error})
+    back = request.POST.get("next", "")
+    if back.startswith("/vision/") and url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        return redirect(back)
     return redirect("vision-queue")
 
 

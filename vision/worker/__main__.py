@@ -32,6 +32,11 @@ def parse(argv=None) -> argparse.Namespace:
     p.add_argument("--spool", help="folder for candidates not yet sent")
     p.add_argument("--source", action="append", default=[], metavar="CODE=URL",
                    help="the stream or file of a camera (replaces the server's)")
+    p.add_argument("--record", action="append", default=[], metavar="CODE=URL",
+                   help="a camera's main stream, for snapshots, when its --source is the substream")
+    p.add_argument("--decode", choices=("all", "keyframes", "auto"),
+                   help="every frame; keyframes only; or keyframes only when they come often enough "
+                        "for the sampling rate (cameras whose config says nothing)")
     p.add_argument("--loop", action="store_true", help="replay files for ever (demos)")
     p.add_argument("--realtime", action="store_true", help="read files at their own pace")
     p.add_argument("--max-seconds", type=float, help="stop after this many seconds")
@@ -53,9 +58,14 @@ def build_config(args: argparse.Namespace) -> C.WorkerConfig:
             raise SystemExit("no cameras: give --config with cameras, or --server and --token")
         data["cameras"] = C.fetch_cameras(data["server"], data["token"])
     sources = dict(s.split("=", 1) for s in args.source)
+    records = dict(s.split("=", 1) for s in args.record)
     for camera in data["cameras"]:
         if camera["code"] in sources:
             camera["source"] = sources[camera["code"]]
+        if camera["code"] in records:
+            camera["record_source"] = records[camera["code"]]
+        if args.decode:
+            camera.setdefault("decode", args.decode)
         camera.setdefault("loop", args.loop)
         camera.setdefault("realtime", args.realtime)
     data["cameras"] = [c for c in data["cameras"] if c.get("source") or c.get("stream_url")]

@@ -4,7 +4,9 @@ Files are read as fast as the pipeline takes them (or at their own pace with `re
 their frames timed from `start_at` plus their position in the file, so a rerun of the same
 file gives the same times (and the same candidate keys); `loop` replays them for demos.
 Streams are timed by the clock; a dropped or unreachable stream is reopened with
-exponential backoff, for ever, until the worker stops.
+exponential backoff, for ever, until the worker stops. `decode` chooses how: every frame with
+OpenCV ("all"), or through PyAV the keyframes only ("keyframes"), or keyframes only when they
+come often enough for the sampling rate ("auto"; see decode.py).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from dataclasses import dataclass
 
 import cv2
 import numpy as np
+
+from vision.worker import decode as decoding
 
 log = logging.getLogger("vision.worker.capture")
 
@@ -39,7 +43,7 @@ class Source:
 
     def __init__(self, camera: str, source: str, sample_fps: float = 2.0, *, loop: bool = False,
                  start_at: float | None = None, realtime: bool = False, backoff: tuple[float, float] = (1.0, 30.0),
-                 opener: Callable[[str], cv2.VideoCapture] = cv2.VideoCapture,
+                 opener: Callable[[str], cv2.VideoCapture] | None = None, decode: str = "all",
                  stop: threading.Event | None = None):
         if sample_fps <= 0:
             raise ValueError("sample_fps must be positive")
@@ -49,7 +53,7 @@ class Source:
         self.loop = loop
         self.realtime = realtime
         self.backoff = backoff
-        self.opener = opener
+        self.opener = opener or decoding.opener(decode, sample_fps)
         self.stop = stop or threading.Event()
         self.stream = is_stream(self.source)
         if not self.stream and not os.path.exists(self.source):
@@ -73,22 +77,24 @@ class Source:
                 count = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0
                 self.start_at = os.path.getmtime(self.source) - count / fps
             step = max(1, round(fps / self.sample_fps))
-            position, wall0 = 0, time.monotonic()
+            position, due, wall0 = 0, 0, time.monotonic()
             try:
                 while not self.stop.is_set():
                     if not cap.grab():
                         break
                     self.decoded += 1
-                    if position % step == 0:
+                    index = getattr(cap, "index", position)  # a keyframe reader skips frames: it says where it is
+                    if index >= due:
+                        due = index + step
                         ok, image = cap.retrieve()
                         if not ok:
                             break
-                        video_t = position / fps
+                        video_t = index / fps
                         if self.realtime:
                             self.stop.wait(max(0.0, video_t - (time.monotonic() - wall0)))
                         self.sampled += 1
                         yield Frame(self.camera, self.sampled, self.start_at + offset + video_t, image)
-                    position += 1
+                    position = index + 1
             finally:
                 cap.release()
             if not self.loop:
@@ -141,7 +147,7 @@ class Reader(threading.Thread):
         import queue
 
         self.source = source
-        self.queue: queue.Queue = queue.Queue(maxsize=1 if source.stream else 8)
+        self.queue: queue.Queue = queue.Queue(maxsize=1 if source.stream else 2)
         self.finished = False
         self.error: Exception | None = None
 

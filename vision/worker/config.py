@@ -3,6 +3,7 @@
     {"server": "http://127.0.0.1:8000", "token": "…", "weights": "…/yolo11n_int8_openvino_model",
      "device": "cpu", "spool": "var/vision_spool",
      "cameras": [{"code": "HZ-CAM-01", "source": "rtsp://…" | "file.mp4", "sample_fps": 2,
+                  "record_source": "rtsp://…main stream" | null, "decode": "all" | "keyframes" | "auto",
                   "loop": false, "realtime": false, "start_at": null, "frame_size": [1280, 720],
                   "homography": [[…], […], […]],
                   "zones": [{"id": 1, "name": "…", "rule": "illegal_parking", "polygon": [[x, y], …],
@@ -11,6 +12,11 @@
 
 The server's `GET /api/v1/vision/worker/config/` answers the "cameras" part for the worker's
 token; a source given on the command line (`--source CODE=URL`) replaces a camera's stream.
+
+A camera sold with two streams gives its low-resolution substream as "source" (detection runs
+on it) and its main stream as "record_source" (read keyframes only, for the snapshot). A
+camera with one main stream may set "decode": "auto" (keyframes only when they come at least
+as often as "sample_fps") or "keyframes" (always; the sampling rate is then the keyframe rate).
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
+from vision.worker.decode import MODES
 from vision.worker.zones import Zone
 
 INGEST_PATH = "/api/v1/vision/ingest/"
@@ -35,10 +42,17 @@ class CameraConfig:
     realtime: bool = False
     start_at: float | None = None
     homography: list[list[float]] | None = None
+    record_source: str | None = None  # the main stream, for snapshots, when `source` is the substream
+    decode: str = "all"  # all, keyframes or auto (decode.py)
+
+    def __post_init__(self):
+        if self.decode not in MODES:
+            raise ValueError(f"camera {self.code}: decode {self.decode!r} is not one of {', '.join(MODES)}")
 
     @classmethod
     def from_dict(cls, data: dict) -> CameraConfig:
         return cls(code=str(data["code"]), source=str(data.get("source") or data.get("stream_url") or ""),
+                   record_source=data.get("record_source") or None, decode=str(data.get("decode") or "all"),
                    zones=[Zone.from_dict(z) for z in data.get("zones", [])],
                    sample_fps=float(data.get("sample_fps") or 2.0), loop=bool(data.get("loop", False)),
                    realtime=bool(data.get("realtime", False)), start_at=data.get("start_at"),
@@ -58,6 +72,7 @@ class WorkerConfig:
     recheck_s: float = 10.0  # objects standing still in a zone are looked at again this often (a departure is motion)
     settle_s: float = 3.0  # …once they have stood still this long
     max_region: float = 0.55  # a region larger than this share of the frame is detected whole (0: always whole)
+    max_batch: int = 4  # frames through the model at once (each costs ~33 MB of activations on the CPU)
     min_px: float = 96.0  # detect at a lower scale (to half) while the smallest moving or watched thing keeps this height
 
     @classmethod

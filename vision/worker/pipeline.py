@@ -26,6 +26,7 @@ import numpy as np
 from vision.worker import geo
 from vision.worker.capture import Frame, Reader, Source
 from vision.worker.config import CameraConfig, WorkerConfig
+from vision.worker.decode import RecordStream
 from vision.worker.detect import Detector, new_tracker, track
 from vision.worker.health import OK, CameraHealth
 from vision.worker.motion import MotionGate
@@ -67,6 +68,7 @@ class CameraPipeline:
         self.last_detection = float("-inf")
         self.ring = FrameRing()
         self.frame_size: tuple[int, int] | None = None
+        self.record = RecordStream(camera.record_source, camera.start_at) if camera.record_source else None
 
     def wants_detection(self, frame: Frame) -> bool:
         if self.gate is None:
@@ -174,6 +176,8 @@ class CameraPipeline:
 
     def _rules(self, frame: Frame) -> list[tuple[dict, dict]]:
         self.ring.add(frame.t, frame.image)
+        if self.record is not None:
+            self.record.advance(frame.t)  # a file's main stream keeps pace, as a live one does
         if not self.health.healthy:
             return []  # the zones are not in view: the rules wait (their clocks resume after)
         due = self.rules.update(self.tracks, frame.t)
@@ -208,12 +212,24 @@ class CameraPipeline:
         }
         label = f"{due.track.cls} #{due.track.id} {due.score:.2f}"
         # The frame as the camera saw it, nothing drawn: the server keeps one as the camera's
-        # still, for the analyst to draw zones on.
-        files = {"snapshot.jpg": snapshot(frame.image, due.box, due.zone.polygon, label), "frame.jpg": encode(frame.image)}
+        # still, for the analyst to draw zones on. From the main stream when there is one.
+        image, scale = self.sharpest(frame)
+        files = {"snapshot.jpg": snapshot(image, [v * scale for v in due.box], [(x * scale, y * scale) for x, y in
+                                                                              due.zone.polygon], label),
+                 "frame.jpg": encode(image)}
         frames = self.ring.pick(due.started_at, frame.t)
         if frames:
             files["strip.jpg"] = strip(frames)
         return data, files
+
+
+    def sharpest(self, frame: Frame) -> tuple[np.ndarray, float]:
+        """The picture of this moment for the snapshot: the main stream's nearest keyframe (and
+        its scale to the detect stream's pixels) when the camera has one, else the frame."""
+        found = self.record.at(frame.t) if self.record is not None else None
+        if found is None or abs(found[0] - frame.t) > 5.0:
+            return frame.image, 1.0
+        return found[1], found[1].shape[1] / float(frame.image.shape[1])
 
 
 @dataclass
@@ -251,7 +267,7 @@ class Worker:
         for camera in config.cameras:
             classes |= relatives(ZoneRules(list(camera.zones)).classes())
         self.detector = detector or Detector(config.weights, device=config.device, imgsz=config.imgsz,
-                                             conf=config.conf, classes=classes)
+                                             conf=config.conf, classes=classes, max_batch=config.max_batch)
         self.pipes = [CameraPipeline(c, self.detector.names, recheck_s=config.recheck_s, settle_s=config.settle_s,
                                      imgsz=config.imgsz, max_region=config.max_region, min_px=config.min_px)
                       for c in config.cameras]
@@ -261,7 +277,7 @@ class Worker:
 
     def sources(self) -> list[Source]:
         return [Source(c.code, c.source, c.sample_fps, loop=c.loop, start_at=c.start_at, realtime=c.realtime,
-                       stop=self.stop) for c in self.config.cameras]
+                       decode=c.decode, stop=self.stop) for c in self.config.cameras]
 
     def run(self, max_seconds: float | None = None) -> Stats:
         """Until every file has ended, `stop` is set, or `max_seconds` have passed."""
@@ -284,6 +300,9 @@ class Worker:
             self.stop.set()
             for reader in readers:
                 reader.join(timeout=5)
+            for pipe in self.pipes:
+                if pipe.record is not None:
+                    pipe.record.close()
         errors = [r.error for r in readers if r.error]
         if errors and len(errors) == len(readers):
             raise errors[0]

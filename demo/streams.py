@@ -1,0 +1,73 @@
+"""Camera streams as they are sold, made from real frames: H.264 at 25 fps with a fixed GOP (a
+keyframe every `gop` frames, no B-frames, as IP cameras send), at the main stream's size
+(1080p) or a substream's (640 × 360). Through PyAV's bundled libx264: no system ffmpeg.
+
+Used by the worker's tests (small clips) and bench/bench_vision.py (1080p from the committed
+real clip, fixtures/video/parking_lot_passing.mp4, upscaled).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import cv2
+import numpy as np
+
+
+def encode(path: str, frames: Iterable[np.ndarray], size: tuple[int, int], fps: int = 25, gop: int = 50,
+           bitrate: int | None = None) -> int:
+    """Write BGR frames (resized to `size`) as an H.264 MP4 with a keyframe every `gop` frames;
+    the number of frames written."""
+    import av
+
+    width, height = size
+    count = 0
+    with av.open(path, "w") as container:
+        stream = container.add_stream("libx264", rate=fps)
+        stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
+        stream.bit_rate = bitrate or int(width * height * fps * 0.08)  # ~4 Mbit/s at 1080p25
+        stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": "0",
+                          "preset": "veryfast", "tune": "zerolatency"}
+        for image in frames:
+            if image.shape[1::-1] != (width, height):
+                image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)
+            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(image), format="bgr24")
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            count += 1
+        for packet in stream.encode():
+            container.mux(packet)
+    return count
+
+
+def clip_frames(clip: str, fps: int = 25, seconds: float | None = None):
+    """The frames of a real clip at `fps` (each source frame repeated or dropped to keep its
+    timing), for `seconds` or the whole clip."""
+    cap = cv2.VideoCapture(clip)
+    source_fps = cap.get(cv2.CAP_PROP_FPS) or 25.0
+    wanted = int(seconds * fps) if seconds else None
+    out, image = 0, None
+    try:
+        while wanted is None or out < wanted:
+            t = out / fps
+            while image is None or cap.get(cv2.CAP_PROP_POS_FRAMES) / source_fps <= t:
+                ok, read = cap.read()
+                if not ok:
+                    return
+                image = read
+            yield image
+            out += 1
+    finally:
+        cap.release()
+
+
+def numbered(count: int, size: tuple[int, int] = (320, 180)):
+    """Frames that say their own number (a bright bar at a position per frame): a clip whose
+    decoded frames tests can tell apart."""
+    width, height = size
+    for i in range(count):
+        image = np.full((height, width, 3), 60, np.uint8)
+        x = int((i % 32) * width / 32)
+        cv2.rectangle(image, (x, 0), (x + width // 32, height), (240, 240, 240), -1)
+        cv2.putText(image, str(i), (8, height - 12), cv2.FONT_HERSHEY_SIMPLEX, 1.0, (0, 200, 255), 2)
+        yield image

@@ -1,0 +1,129 @@
+"""Cameras as they are sold: keyframe-only decoding of a main stream (always, or when the
+keyframes come often enough for the sampling rate), and a detect substream beside a record
+main stream whose keyframe gives the candidate's snapshot. Small H.264 clips made here."""
+
+import json
+
+import cv2
+import numpy as np
+import pytest
+
+from demo import streams, synth
+from vision.worker import __main__ as cli
+from vision.worker.capture import Source
+from vision.worker.config import CameraConfig
+from vision.worker.decode import KeyframeCapture, RecordStream
+from vision.worker.pipeline import CameraPipeline, frame_of
+from vision.worker.zones import Due, Track, Zone
+
+FRAMES = 75  # 3 s at 25 fps
+
+
+@pytest.fixture(scope="module")
+def gop12(tmp_path_factory) -> str:
+    """A keyframe every 12 frames (0.48 s): often enough for 2 fps."""
+    path = str(tmp_path_factory.mktemp("clips") / "gop12.mp4")
+    streams.encode(path, streams.numbered(FRAMES), (320, 180), gop=12)
+    return path
+
+
+@pytest.fixture(scope="module")
+def gop50(tmp_path_factory) -> str:
+    """A keyframe every 50 frames (2 s), as many cameras are set."""
+    path = str(tmp_path_factory.mktemp("clips") / "gop50.mp4")
+    streams.encode(path, streams.numbered(FRAMES), (320, 180), gop=50)
+    return path
+
+
+def sampled(path, decode, fps=2.0):
+    source = Source("C", path, fps, start_at=0.0, decode=decode)
+    frames = list(source.frames())
+    return source, [round(f.t, 2) for f in frames], [f.image for f in frames]
+
+
+def test_keyframes_only_decodes_a_twelfth_and_samples_the_same_frames_as_every_frame(gop12):
+    every, times, images = sampled(gop12, "all")
+    keys, key_times, key_images = sampled(gop12, "keyframes")
+    assert times == key_times == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88]
+    assert every.decoded == FRAMES and keys.decoded == 7
+    for a, b in zip(images, key_images, strict=True):
+        assert np.abs(a.astype(int) - b.astype(int)).mean() < 3  # the same pictures
+
+
+def test_auto_goes_keyframe_only_after_the_first_gop_when_keyframes_come_often_enough(gop12):
+    auto, times, _ = sampled(gop12, "auto")
+    assert times == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88]
+    assert auto.decoded < 12 + 2 + 7  # the first GOP whole, then keyframes only
+
+
+def test_auto_decodes_every_frame_when_keyframes_are_further_apart_than_the_sampling(gop50):
+    auto, times, _ = sampled(gop50, "auto")
+    assert auto.decoded == FRAMES
+    assert times == sampled(gop50, "all")[1] == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88]
+
+
+def test_forced_keyframes_sample_at_the_keyframe_rate(gop50):
+    keys, times, _ = sampled(gop50, "keyframes")
+    assert times == [0.0, 2.0] and keys.decoded == 2
+
+
+def test_an_unknown_decode_mode_is_refused():
+    with pytest.raises(ValueError, match="decode"):
+        CameraConfig.from_dict({"code": "C", "source": "x.mp4", "decode": "sometimes"})
+
+
+def test_the_command_line_gives_a_record_stream_and_a_decode_mode(tmp_path):
+    config = tmp_path / "w.json"
+    config.write_text(json.dumps({"cameras": [{"code": "C1", "source": "sub.mp4"}, {"code": "C2", "source": "main.mp4",
+                                                                                  "decode": "all"}]}))
+    built = cli.build_config(cli.parse(["--config", str(config), "--record", "C1=rtsp://cam/main", "--decode", "auto"]))
+    first, second = built.cameras
+    assert (first.record_source, first.decode) == ("rtsp://cam/main", "auto")
+    assert (second.record_source, second.decode) == (None, "all")  # its own config wins
+
+
+def test_the_snapshot_comes_from_the_main_streams_keyframe_at_full_size(tmp_path):
+    street = synth.background()
+    sub, main = str(tmp_path / "sub.mp4"), str(tmp_path / "main.mp4")
+    streams.encode(sub, [street] * 50, (640, 360), gop=25)
+    streams.encode(main, [street] * 50, (1280, 720), gop=25)
+    record = RecordStream(main, start_at=100.0)
+    t, image = record.at(101.1)
+    assert (t, image.shape[:2]) == (101.0, (720, 1280)) and record.keyframes == 2  # read up to the one after 101.1
+
+    camera = CameraConfig("C", sub, [Zone(1, synth.NO_PARKING)], start_at=100.0, record_source=main)
+    pipe = CameraPipeline(camera, {0: "car"})
+    frame = next(Source("C", sub, 2.0, start_at=100.0).frames())
+    pipe.frame_size = (640, 360)
+    box = (400.0, 180.0, 560.0, 290.0)
+    data, files = pipe.candidate(Due(zone=camera.zones[0], track=Track(7, "car", 0.9, box), started_at=100.0,
+                                     box=box, score=0.9), frame)
+    snap = cv2.imdecode(np.frombuffer(files["snapshot.jpg"], np.uint8), cv2.IMREAD_COLOR)
+    assert snap.shape[:2] == (720, 1280) and data["frame_size"] == [640, 360] and data["box"] == list(box)
+    # the box is drawn where the object is at the main stream's scale (red at 2×)
+    assert snap[int(box[1] * 2) + 1, int(box[0] + box[2]), 2] > 180
+    record.close()
+    pipe.record.close()
+
+
+def test_a_camera_without_a_record_stream_snapshots_its_own_frame(gop12):
+    pipe = CameraPipeline(CameraConfig("C", gop12, [Zone(1, synth.NO_PARKING)]), {0: "car"})
+    image = np.zeros((180, 320, 3), np.uint8)
+    assert pipe.sharpest(frame_of(image, 5.0))[1] == 1.0
+
+
+def test_a_stream_that_cannot_be_opened_says_so(tmp_path):
+    assert not KeyframeCapture(str(tmp_path / "missing.mp4")).isOpened()
+
+
+@pytest.mark.django_db
+def test_the_server_tells_the_worker_a_cameras_main_stream_and_decoding(zone, worker_key):
+    from rest_framework.test import APIClient
+
+    camera = zone.camera
+    camera.stream_url, camera.record_url, camera.decode = "rtsp://cam/sub", "rtsp://cam/main", "auto"
+    camera.save()
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {worker_key.plain_key}")
+    told = CameraConfig.from_dict(client.get("/api/v1/vision/worker/config/").json()["cameras"][0])
+    assert (told.source, told.record_source, told.decode) == ("rtsp://cam/sub", "rtsp://cam/main", "auto")

@@ -1,0 +1,229 @@
+"""Decoding a camera as it is sold: a 1080p or 4K main stream at 25 fps, and often a small
+substream beside it.
+
+Sampling a 25 fps stream at 2 fps still decodes every frame: each frame of a GOP depends on
+the ones before it. Two ways out (Frigate's advice): detect on the camera's low-resolution
+substream (cheap to decode whole) and take only the snapshot from the main stream; or, with a
+single main stream whose keyframes come at least as often as the worker samples, decode its
+keyframes only (FFmpeg's `skip_frame = NONKEY`, through PyAV) — a fraction of the cost.
+
+- `KeyframeCapture`: a cv2.VideoCapture look-alike over PyAV that decodes keyframes only
+  (mode "keyframes"), or decides from the stream's first two keyframes (mode "auto": only
+  when they come at least every 1/sample_fps seconds; every frame otherwise).
+- `RecordStream`: a camera's main stream for the snapshot of a candidate found on the
+  substream: its keyframe nearest the moment, at full resolution, decoded only then.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+
+import cv2
+import numpy as np
+
+log = logging.getLogger("vision.worker.decode")
+
+MODES = ("all", "keyframes", "auto")
+STREAM_OPTIONS = {"rtsp_transport": "tcp", "stimeout": "10000000", "timeout": "10000000"}
+
+
+def _av():
+    try:
+        import av
+    except ImportError:  # the worker runs without PyAV unless a camera asks for it
+        raise RuntimeError("keyframe decoding needs PyAV (pip install av, see requirements-vision.txt)") from None
+    return av
+
+
+def open_container(source: str):
+    """A PyAV container of a file or a stream (RTSP over TCP, with a timeout)."""
+    av = _av()
+    return av.open(source, options=STREAM_OPTIONS if "://" in source else None, timeout=10.0)
+
+
+class KeyframeCapture:
+    """What capture.Source asks of cv2.VideoCapture (isOpened, grab, retrieve, read, get,
+    release), decoding keyframes only. `index` is the frame number of the last frame grabbed
+    (the frames between keyframes are skipped, so it jumps a GOP at a time)."""
+
+    def __init__(self, source: str, mode: str = "keyframes", sample_fps: float = 2.0):
+        if mode not in ("keyframes", "auto"):
+            raise ValueError(f"decode mode {mode!r}: one of keyframes, auto")
+        self.mode, self.sample_fps = mode, sample_fps
+        self.index, self.keyframes_only, self.gop_s = -1, mode == "keyframes", None
+        self.frame = None  # the last grabbed (a PyAV frame)
+        self._key_times: list[float] = []
+        try:
+            self.container = open_container(source)
+            self.stream = self.container.streams.video[0]
+        except Exception as error:  # noqa: BLE001 - a camera that cannot be opened is retried by its Source
+            log.warning("cannot open %s: %s", source, error)
+            self.container = self.stream = None
+            return
+        # One thread: a keyframe every second or two needs no more, and each decoding thread
+        # keeps its own frames (measured: 19 MB a 1080p stream with FFmpeg's automatic threads, 12 MB with one).
+        self.stream.codec_context.thread_count = 1
+        if self.keyframes_only:
+            self.stream.codec_context.skip_frame = "NONKEY"
+        self.fps = float(self.stream.average_rate or 25)
+        self.frames = self.container.decode(self.stream)
+
+    def isOpened(self) -> bool:  # noqa: N802 - cv2's name
+        return self.container is not None
+
+    def get(self, prop: int) -> float:
+        if prop == cv2.CAP_PROP_FPS:
+            return self.fps
+        if prop == cv2.CAP_PROP_FRAME_COUNT:
+            return float(self.stream.frames or 0)
+        return 0.0
+
+    def grab(self) -> bool:
+        try:
+            frame = next(self.frames)
+        except (StopIteration, Exception):  # noqa: BLE001 - the end, or a dropped stream: reopened by the Source
+            return False
+        seconds = float(frame.time) if frame.time is not None else (self.index + 1) / self.fps
+        self.index = int(round(seconds * self.fps))
+        self.frame = frame
+        if frame.key_frame and not self.keyframes_only and self.mode == "auto":
+            self._decide(seconds)
+        return True
+
+    def _decide(self, seconds: float) -> None:
+        """Keyframes only from now on if they come at least every 1/sample_fps seconds."""
+        self._key_times.append(seconds)
+        if len(self._key_times) < 2:
+            return
+        self.gop_s = self._key_times[-1] - self._key_times[-2]
+        if self.gop_s <= 1.0 / self.sample_fps + 0.5 / self.fps:
+            self.keyframes_only = True
+            self.stream.codec_context.skip_frame = "NONKEY"
+        else:
+            self.mode = "all"  # decided: every frame (the keyframes are too far apart)
+        log.info("keyframes every %.2f s: decoding %s", self.gop_s, "keyframes only" if self.keyframes_only else "all")
+
+    def retrieve(self) -> tuple[bool, np.ndarray | None]:
+        if self.frame is None:
+            return False, None
+        return True, self.frame.to_ndarray(format="bgr24")
+
+    def read(self) -> tuple[bool, np.ndarray | None]:
+        return self.retrieve() if self.grab() else (False, None)
+
+    def release(self) -> None:
+        if self.container is not None:
+            self.container.close()
+            self.container = None
+
+
+def every_frame(source: str) -> cv2.VideoCapture:
+    """OpenCV's FFmpeg capture on one thread: the CPU time is the same, and each decoding
+    thread keeps its own frames (measured at 640 × 360: 6 MB a camera with FFmpeg's automatic
+    threads, 3.5 MB with one; tens of cameras share one worker)."""
+    return cv2.VideoCapture(source, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+
+
+def opener(mode: str, sample_fps: float):
+    """The capture opener of a decode mode ("all": OpenCV, every frame)."""
+    if mode not in MODES:
+        raise ValueError(f"decode mode {mode!r}: one of {', '.join(MODES)}")
+    if mode == "all":
+        return every_frame
+    _av()  # fail now, not in a reader thread
+    return lambda source: KeyframeCapture(source, mode, sample_fps)
+
+
+class RecordStream:
+    """A camera's main stream for snapshots: `at(t)` is its keyframe nearest to time `t`.
+
+    Nothing is decoded while the camera runs: the stream is only demultiplexed and its last
+    keyframe packets kept (a few hundred kB of H.264); the one a candidate needs is decoded on
+    its own (a keyframe needs no other frame) when the snapshot is taken. A file is read as the
+    detect stream's time advances (`advance(t)`, its times from `start_at` like the detect
+    stream's); a live stream by a thread, timed by the clock."""
+
+    def __init__(self, source: str, start_at: float | None = None, keep: int = 2):
+        self.source = source[len("file://"):] if source.startswith("file://") else source
+        self.live = "://" in self.source
+        self.start_at = start_at
+        self.recent: deque[tuple[float, object]] = deque(maxlen=keep)
+        self.keyframes = 0
+        self.container = self.stream = self.packets = None
+        self.stop = threading.Event()
+        if self.live:
+            threading.Thread(target=self._follow, name=f"record-{self.source[-20:]}", daemon=True).start()
+
+    def at(self, t: float) -> tuple[float, np.ndarray] | None:
+        """The main stream's keyframe nearest to `t`, decoded (None: none read yet)."""
+        self.advance(t)
+        if not self.recent:
+            return None
+        when, packet = min(self.recent, key=lambda item: abs(item[0] - t))
+        codec = _av().CodecContext.create(self.codec[0], "r")
+        codec.extradata = self.codec[1]
+        codec.thread_count = 1
+        frames = [*codec.decode(packet), *codec.decode(None)]
+        return (when, frames[0].to_ndarray(format="bgr24")) if frames else None
+
+    def _open(self) -> bool:
+        try:
+            self.container = open_container(self.source)
+        except Exception as error:  # noqa: BLE001 - a main stream that cannot be read: snapshots from the substream
+            log.warning("cannot open the main stream %s: %s", self.source, error)
+            return False
+        self.stream = self.container.streams.video[0]
+        self.codec = (self.stream.codec_context.name, self.stream.codec_context.extradata)
+        self.packets = self.container.demux(self.stream)
+        return True
+
+    def _next(self, base: float) -> float | None:
+        """Read one packet; its time (None: the stream ended)."""
+        try:
+            packet = next(self.packets)
+        except (StopIteration, Exception):  # noqa: BLE001 - the end, or a dropped stream
+            return None
+        if packet.pts is None:
+            return base
+        when = time.time() if self.live else base + float(packet.pts * packet.time_base)
+        if packet.is_keyframe:
+            self.keyframes += 1
+            self.recent.append((when, packet))
+        return when
+
+    def advance(self, t: float) -> None:
+        """Read a file up to the first packet at or after `t` (a live stream reads itself)."""
+        if self.live or self.stop.is_set():
+            return
+        if self.container is None:
+            if not self._open():
+                self.stop.set()
+                return
+            if self.start_at is None:
+                import os
+
+                self.start_at = os.path.getmtime(self.source) - float(self.stream.duration * self.stream.time_base
+                                                                      if self.stream.duration else 0.0)
+        while True:
+            when = self._next(self.start_at)
+            if when is None:
+                self.close()
+                return
+            if when >= t:
+                return
+
+    def _follow(self) -> None:
+        while not self.stop.is_set():
+            if self._open():
+                while not self.stop.is_set() and self._next(0.0) is not None:
+                    pass
+                self.container.close()
+            self.stop.wait(2.0)
+
+    def close(self) -> None:
+        self.stop.set()
+        if self.container is not None and not self.live:
+            self.container.close()
