@@ -335,6 +335,12 @@ PATROL_POINT_EVERY_S = envint("PATROL_POINT_EVERY_S", 15)
 PATROL_POINT_EVERY_M = envint("PATROL_POINT_EVERY_M", 20)
 PATROL_IDLE_MINUTES = envint("PATROL_IDLE_MINUTES", 15)
 PATROL_OFFLINE_MINUTES = envint("PATROL_OFFLINE_MINUTES", 10)
+# Idle: every point of the last PATROL_IDLE_MINUTES within this many metres of the last fix.
+PATROL_IDLE_RADIUS_M = envint("PATROL_IDLE_RADIUS_M", 30)
+# Attendance (在岗率, urbanmgmt/patrols/figures.py): patrol time within working hours on
+# working days ÷ those working hours; a working day counts as attended (出勤) with at least
+# PATROL_ATTENDANCE_MIN_MINUTES of patrol within its working hours.
+PATROL_ATTENDANCE_MIN_MINUTES = envint("PATROL_ATTENDANCE_MIN_MINUTES", 240)
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)
