@@ -9,40 +9,15 @@ on the holiday 14:00–15:00 in grid (0,2). The second inspector (the east stree
 never patrols.
 """
 
-import datetime as dt
-
 import pytest
 
-from tests.builders import make_person, point_in, report_case
-from tests.patrols.track import at, metres, patrol
-from urbanmgmt.cases import worktime
-from urbanmgmt.cases.models import WorkDay
-from urbanmgmt.grids.models import UnitGrid
+from tests.builders import point_in
+from tests.patrols.track import MON, TUE, at, metres, patrol
 from urbanmgmt.patrols import figures
-from urbanmgmt.patrols.models import GapReason
 
 pytestmark = pytest.mark.django_db
-MON, TUE = dt.date(2026, 11, 16), dt.date(2026, 11, 17)
+
 NOW = at("2026-11-18", "10:00")
-
-
-@pytest.fixture
-def example(people, category, settings):
-    settings.WORKING_HOURS = "08:30-12:00,13:30-17:30"
-    settings.PATROL_ATTENDANCE_MIN_MINUTES = 240
-    WorkDay.objects.create(date=TUE, is_workday=False, name="测试假日")
-    worktime.invalidate_calendar()
-    second = make_person("second", "inspector", grids=UnitGrid.objects.filter(street__code="320706010"))
-    d = MON.isoformat()
-    patrol(people.inspector, at(d, "08:00"), at(d, "12:30"),
-           points=[(at(d, "08:00"), 0.5, 0.5), (at(d, "09:00"), 1.5, 0.5), (at(d, "10:00"), 1.5, 1.5),
-                   (at(d, "12:30"), 4.5, 0.5)],
-           gaps=[(at(d, "10:00"), at(d, "12:30"), GapReason.HIDDEN)])
-    patrol(people.inspector, at(TUE.isoformat(), "14:00"), at(TUE.isoformat(), "15:00"),
-           points=[(at(TUE.isoformat(), "14:00"), 0.5, 2.5), (at(TUE.isoformat(), "15:00"), 0.6, 2.5)])
-    report_case(people.inspector, category, 1.5, 0.5, reported_at=at(d, "09:30"))
-    report_case(people.inspector, category, 1.5, 0.5, reported_at=at(d, "13:00"))  # after the patrol
-    return people.inspector, second
 
 
 def test_day_figures_by_hand(example):

@@ -9,6 +9,9 @@ from tests.builders import TO_UTM, point_in
 from urbanmgmt.patrols.models import Patrol, PatrolGap, PatrolPoint
 
 CITY = dt.timezone(dt.timedelta(hours=8))
+# The days of the hand-computed example (tests/patrols/conftest.py): a working Monday and a
+# Tuesday the example makes a holiday.
+MON, TUE = dt.date(2026, 11, 16), dt.date(2026, 11, 17)
 
 
 def at(day: str, hhmm: str) -> dt.datetime:
