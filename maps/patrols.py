@@ -24,6 +24,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Distance, Transform
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from urbanmgmt.grids.models import UnitGrid
 from urbanmgmt.kpi.scope import day_start
@@ -32,6 +33,8 @@ from urbanmgmt.org.roles import INSPECTOR
 from urbanmgmt.patrols.models import GapReason, Patrol, PatrolGap, PatrolPoint
 
 STATES = ("on_patrol", "idle", "offline", "off_duty")
+STATE_LABELS = {"on_patrol": pgettext_lazy("patrol state", "On patrol"), "idle": pgettext_lazy("patrol state", "Idle"),
+                "offline": pgettext_lazy("patrol state", "Offline"), "off_duty": pgettext_lazy("patrol state", "Off duty")}
 
 
 def _iso(value: dt.datetime | None) -> str | None:
