@@ -6,6 +6,7 @@ import math
 import uuid
 
 from tests.builders import TO_UTM, point_in
+from urbanmgmt.cases.compiled import inserted
 from urbanmgmt.patrols.models import Patrol, PatrolGap, PatrolPoint
 
 CITY = dt.timezone(dt.timedelta(hours=8))
@@ -33,7 +34,9 @@ def patrol(inspector, started_at, ended_at=None, points=(), gaps=()) -> Patrol:
         inspector=inspector, client_id=uuid.uuid4(), started_at=started_at, ended_at=ended_at,
         point_count=len(fixes), distance_m=distance, last_seq=len(fixes),
         last_point_at=fixes[-1][0] if fixes else None, last_position=fixes[-1][1] if fixes else None)
-    PatrolPoint.objects.bulk_create([PatrolPoint(patrol=made, seq=i, recorded_at=moment, position=point, accuracy_m=5,
-                                                 received_at=moment) for i, (moment, point) in enumerate(fixes, 1)])
+    stored = PatrolPoint.objects.bulk_create([PatrolPoint(patrol=made, seq=i, recorded_at=moment, position=point,
+                                                          accuracy_m=5, received_at=moment)
+                                              for i, (moment, point) in enumerate(fixes, 1)])
+    inserted(PatrolPoint, stored)  # as the ingest's INSERT does (the managers' stored days)
     PatrolGap.objects.bulk_create([PatrolGap(patrol=made, started_at=a, ended_at=b, reason=why) for a, b, why in gaps])
     return made

@@ -21,8 +21,9 @@ Over a period, per inspector (the definitions of docs/patrols.md):
   the working days, and any other day patrolled);
 - reports per patrol hour = reports ÷ patrol hours.
 
-Nothing is stored: every figure is computed from the patrol tables when asked, so a late
-batch of points (the phone offline for a day) is counted as soon as it arrives.
+Everything is computed from the patrol tables when asked but the grids visited of past days,
+which read every point and are kept per day (kpi/daily.py); a late batch of points (a phone
+offline for a day) marks its day through the insert hook and is counted at the next request.
 """
 
 import datetime as dt
@@ -36,6 +37,8 @@ from django.utils import timezone
 from urbanmgmt.cases import worktime
 from urbanmgmt.cases.models import Case, Channel
 from urbanmgmt.grids.models import UnitGrid
+from urbanmgmt.kpi import daily
+from urbanmgmt.kpi.models import DayFigure
 from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.kpi.sql import LocalDate
 from urbanmgmt.kpi.workcal import working_minutes_since
@@ -126,16 +129,45 @@ def _patrol_days(ids: dict[int, str], start: dt.datetime, end: dt.datetime, out:
         figures.distance_m += metres
 
 
-def _grids_visited(ids: dict[int, str], start: dt.datetime, end: dt.datetime, out: dict) -> None:
-    """Assigned grids with a point of the day, per (username, day): one spatial join."""
+GRIDS_METRIC = "patrol:grids"
+
+
+def _grid_counts(start: dt.datetime, end: dt.datetime, ids: dict[int, str] | None = None) -> dict:
+    """{(username, day): assigned grids a point fell in} over [start, end): one spatial join
+    (a point tested against its inspector's assigned grids only)."""
+    ids = ids if ids is not None else dict(inspectors().values_list("pk", "username"))
     own_grid = UnitGrid.objects.filter(inspectors__user=OuterRef("patrol__inspector"),
                                        geom__contains=OuterRef("position")).values("id")[:1]
     rows = (PatrolPoint.objects.filter(patrol__inspector_id__in=list(ids), recorded_at__gte=start, recorded_at__lt=end)
             .annotate(day=LocalDate("recorded_at"), grid=Subquery(own_grid))
             .values("patrol__inspector_id", "day").annotate(n=Count("grid", distinct=True)).order_by())
-    for row in rows:
-        if row["n"]:
-            out.setdefault((ids[row["patrol__inspector_id"]], row["day"]), DayFigures()).grids = row["n"]
+    return {(ids[r["patrol__inspector_id"]], r["day"]): r["n"] for r in rows if r["n"]}
+
+
+def _one_day(start: dt.datetime, end: dt.datetime) -> dict:
+    """kpi.daily's compute for one stored day: {username: (grids,)}."""
+    return {username: (n,) for (username, _day), n in _grid_counts(start, end).items()}
+
+
+def _grids_visited(ids: dict[int, str], start: dt.datetime, end: dt.datetime, out: dict) -> None:
+    """Grids visited per (username, day). The spatial join reads every point, so days before
+    today are counted once and kept by kpi/daily.py (GRIDS_METRIC); a point stored later for
+    such a day (an offline phone's batch) marks the day for a recount through the insert hook
+    (daily.MOMENTS["patrols.PatrolPoint"]). Today is counted on each request."""
+    zone = worktime.tz()
+    first, last = start.astimezone(zone).date(), (end - dt.timedelta(microseconds=1)).astimezone(zone).date()
+    stored_last = min(last, timezone.localdate() - dt.timedelta(days=1))
+    found: dict = {}
+    if first <= stored_last:
+        daily.settle(GRIDS_METRIC, _one_day, first, stored_last)
+        rows = DayFigure.objects.filter(metric=GRIDS_METRIC, day__gte=first, day__lte=stored_last,
+                                        subject__in=list(ids.values())).values_list("subject", "day", "v0")
+        found = {(username, day): int(n) for username, day, n in rows}
+        start = max(start, day_start(stored_last + dt.timedelta(days=1)))
+    if start < end:
+        found.update(_grid_counts(start, end, ids))
+    for key, n in found.items():
+        out.setdefault(key, DayFigures()).grids = n
 
 
 def _reports(ids: dict[int, str], start: dt.datetime, end: dt.datetime, out: dict) -> None:
