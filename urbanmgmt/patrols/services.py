@@ -21,9 +21,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from urbanmgmt.cases import clock
+from urbanmgmt.cases.compiled import RowInserter, Values, ewkt_point
 from urbanmgmt.errors import DomainError, InvalidInput, NotAllowed
 from urbanmgmt.patrols.models import Patrol, PatrolGap, PatrolPoint
 from urbanmgmt.patrols.track import Refusal, TrackGap, TrackPoint, Window, city_extent, gap_refusal, length_m, refusal
+
+_POINT_ROWS = RowInserter(PatrolPoint)
 
 
 class PatrolNotFound(DomainError):
@@ -163,10 +166,11 @@ def ingest(inspector, client_id: uuid.UUID, points: Sequence[TrackPoint], gaps: 
         result = IngestResult(patrol)
         fresh = _fresh_points(patrol, points, window, result)
         if fresh:
-            PatrolPoint.objects.bulk_create(
-                [PatrolPoint(patrol_id=patrol.pk, seq=p.seq, recorded_at=p.recorded_at, position=Point(p.lon, p.lat, srid=4326),
-                             accuracy_m=p.accuracy_m, received_at=now) for p in fresh],
-                ignore_conflicts=True, batch_size=500)
+            # The compiled INSERT of cases/compiled.py: bulk_create would build a model and a
+            # GEOS point a row, which costs more than SQLite takes to store it.
+            _POINT_ROWS.insert_many([Values(patrol_id=patrol.pk, seq=p.seq, recorded_at=p.recorded_at,
+                                            position=ewkt_point(p.lon, p.lat), accuracy_m=p.accuracy_m, received_at=now)
+                                     for p in fresh], ignore_conflicts=True)
             _move_totals(patrol, fresh)
         _store_gaps(patrol, gaps, window, result)
     return result
