@@ -9,6 +9,8 @@ on the holiday 14:00–15:00 in grid (0,2). The second inspector (the east stree
 never patrols.
 """
 
+import datetime as dt
+
 import pytest
 
 from tests.builders import point_in
@@ -52,3 +54,30 @@ def test_a_late_batch_counts_at_once(example, people):
     monday = figures.by_day(MON, MON, now=NOW)[("inspector", MON)]
     assert monday.grids == 4 and monday.working_s == 4.5 * 3600
     assert figures.period(MON, MON, now=NOW)[0].attended_days == 1  # 4.5 h ≥ 4 h
+
+
+def test_points_ingested_late_recount_a_stored_day(people):
+    """Through the recording side's services: yesterday's grids visited are kept once asked
+    for; a patrol whose points reach the server today marks yesterday for a recount."""
+    import uuid
+
+    from django.utils import timezone
+
+    from urbanmgmt.patrols import services
+    from urbanmgmt.patrols.track import TrackPoint
+
+    yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
+
+    def walk(hhmm: str, cells, minutes: int) -> None:
+        client = uuid.uuid4()
+        services.start(people.inspector, client, started_at=at(yesterday, hhmm))
+        fixes = [TrackPoint(i, at(yesterday, hhmm) + dt.timedelta(minutes=i), *point_in(*cell).coords, 5.0)
+                 for i, cell in enumerate(cells, 1)]
+        services.end(people.inspector, client, ended_at=at(yesterday, hhmm) + dt.timedelta(minutes=minutes))
+        assert services.ingest(people.inspector, client, fixes).stored == len(fixes)
+
+    day = dt.date.fromisoformat(yesterday)
+    walk("09:00", [(0.5, 0.5), (1.5, 0.5)], 30)
+    assert figures.by_day(day, day)[("inspector", day)].grids == 2
+    walk("14:00", [(2.5, 0.5), (2.5, 1.5)], 30)  # sent after the day was counted
+    assert figures.by_day(day, day)[("inspector", day)].grids == 4
