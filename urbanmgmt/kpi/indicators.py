@@ -33,7 +33,8 @@ class Indicator:
     higher_is_better: bool
     compute: Callable[[dt.datetime, dt.datetime], Counts]
     # False: computed per request, never stored per day (kpi/daily.py): its tables do not
-    # mark the days they change (the patrol figures: a late batch of points).
+    # mark the days they change (the patrol indicators, urbanmgmt/patrols/indicators.py,
+    # registered here by kpi's AppConfig.ready).
     stored: bool = True
 
 
@@ -157,20 +158,6 @@ def _area(num: Q, suspended: bool = False):
     return compute
 
 
-def _patrol(figure: str, parts: tuple[str, ...]):
-    """An inspector's patrol figure over the whole local days of [start, end) (patrols/figures.py)."""
-    def compute(start, end) -> Counts:
-        from urbanmgmt.cases.worktime import tz
-        from urbanmgmt.patrols import figures
-
-        first, last = start.astimezone(tz()).date(), (end - dt.timedelta(microseconds=1)).astimezone(tz()).date()
-        found = {p.username: p for p in figures.period(first, last, parts=parts)}
-        pairs = {name: {"attendance": p.attendance(), "coverage": p.coverage(),
-                        "days": (p.attended_days, p.working_days)}[figure] for name, p in found.items()}
-        return {name: (round(n), round(d)) for name, (n, d) in pairs.items() if d}
-    return compute
-
-
 CLOSED = Q(state=State.CLOSED)
 HANDLED_ON_TIME = Q(handled_at__isnull=False, handled_at__lte=F("due_at")) | Q(closed_at__isnull=False,
                                                                                closed_at__lte=F("due_at"))
@@ -184,14 +171,6 @@ INDICATORS = {i.key: i for i in [
     Indicator("missed_report_rate", _("Missed-report rate"), "inspector",
               _("filed from video and citizens' complaints and help requests ÷ filed in the grids "
                 "(consultations and suggestions left out)"), False, missed_report),
-    Indicator("patrol_attendance", _("Attendance rate (patrol)"), "inspector",
-              _("patrol time in working hours ÷ working hours"), True, _patrol("attendance", ("time",)), stored=False),
-    Indicator("patrol_days", _("Days on patrol"), "inspector",
-              _("working days with the minimum patrol time ÷ working days"), True, _patrol("days", ("time",)),
-              stored=False),
-    Indicator("patrol_grid_coverage", _("Grid coverage (patrol)"), "inspector",
-              _("assigned grids visited per day ÷ (assigned grids × days)"), True, _patrol("coverage", ("time", "grids")),
-              stored=False),
     Indicator("on_time_dispatch", _("On-time dispatch rate"), "dispatcher", _("dispatched on time ÷ dispatches"), True,
               dispatched_in_time),
     Indicator("dispatch_accuracy", _("Accurate dispatch rate"), "dispatcher", _("(dispatches − returns) ÷ dispatches"),

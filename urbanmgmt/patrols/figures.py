@@ -11,7 +11,7 @@ Per inspector and day (the city's days, settings.TIME_ZONE):
   in, one SQL spatial join (the point-in-polygon test runs in the database);
 - reports: the inspector's 城管通 reports made while one of their patrols ran.
 
-Over a period, per inspector (the definitions of docs/patrols.md):
+Over a period, per inspector (docs/patrol-figures.md says why these definitions):
 
 - 在岗率 (attendance) = patrol time in working hours ÷ the working hours of the period up
   to now: the 监督员 在岗率 of city assessment rules, "在岗时长 ÷ 应在岗时长";
