@@ -64,12 +64,14 @@ def state_of(patrol: dict | None, moved: dict[int, float], now: dt.datetime) -> 
 
 
 def _inspectors(user):
-    """The inspectors whose position `user` may see (Patrol.objects.visible_to's rule)."""
+    """The inspectors whose position `user` may see: Patrol.objects.visible_to's rule read as
+    people (off-duty inspectors have no patrol to filter): none, all, or a restriction, which
+    that rule makes only for an inspector (to themself)."""
     people = get_user_model().objects.filter(groups__name=INSPECTOR, is_active=True)
     visible = Patrol.objects.visible_to(user)
     if visible.query.is_empty():
         return people.none()
-    if visible.query.where:  # an inspector: themself only
+    if visible.query.where:
         return people.filter(pk=user.pk)
     return people
 
