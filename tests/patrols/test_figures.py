@@ -81,3 +81,12 @@ def test_points_ingested_late_recount_a_stored_day(people):
     assert figures.by_day(day, day)[("inspector", day)].grids == 2
     walk("14:00", [(2.5, 0.5), (2.5, 1.5)], 30)  # sent after the day was counted
     assert figures.by_day(day, day)[("inspector", day)].grids == 4
+
+
+def test_the_nightly_storage_keeps_the_grids_visited(example):
+    from urbanmgmt.kpi.excel import store_days
+    from urbanmgmt.kpi.models import DayFigure
+
+    store_days(MON, TUE)
+    kept = dict(DayFigure.objects.filter(metric=figures.GRIDS_METRIC, subject="inspector").values_list("day", "v0"))
+    assert kept == {MON: 3, TUE: 1}

@@ -149,6 +149,14 @@ def _one_day(start: dt.datetime, end: dt.datetime) -> dict:
     return {username: (n,) for (username, _day), n in _grid_counts(start, end).items()}
 
 
+def keep_days(first: dt.date, last: dt.date) -> None:
+    """Count and keep the grids visited of [first, last] (days before today only): the
+    nightly KPI storage does it (kpi.excel.store_days), so no manager's request pays for it."""
+    last = min(last, timezone.localdate() - dt.timedelta(days=1))
+    if first <= last:
+        daily.settle(GRIDS_METRIC, _one_day, first, last)
+
+
 def _grids_visited(ids: dict[int, str], start: dt.datetime, end: dt.datetime, out: dict) -> None:
     """Grids visited per (username, day). The spatial join reads every point, so days before
     today are counted once and kept by kpi/daily.py (GRIDS_METRIC); a point stored later for
