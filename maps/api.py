@@ -6,20 +6,22 @@ reported_after/before, overdue, …) and answers only with cases the user may se
 """
 
 import datetime as dt
+import json
 
-from django.http import FileResponse, HttpResponse
-from django.utils.dateparse import parse_datetime
+from django.http import FileResponse, Http404, HttpResponse
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from maps import exports, find, hotspots, layers, selection, workspace
+from maps import exports, find, hotspots, layers, patrols, selection, workspace
 from urbanmgmt.cases.bulk_dispatch import check_role
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.geo import parse_bbox
-from urbanmgmt.org.roles import ADMIN, HANDLER, require_role
+from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, INSPECTOR, require_role
 
 GEOJSON = "application/geo+json"
 
@@ -177,3 +179,37 @@ def dispatch_selection(request):
     `why` not (in the user's language), `version` and the `suggested` department."""
     check_role(request.user)
     return Response(selection.selection(request.user, request.query_params.dict()))
+
+
+TRACK_VIEWERS = (INSPECTOR, *COMMAND_CENTRE)  # who may see any track at all (Patrol.objects.visible_to)
+
+
+@extend_schema(responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def patrol_layer(request):
+    """Each inspector's last fix and state (`on_patrol`, `idle`, `offline`, `off_duty`), whether
+    it lies `outside` their grids, their name and the time of the last fix; `counts` per state.
+    An inspector sees only themself; the command centre sees everyone."""
+    require_role(request.user, *TRACK_VIEWERS)
+    return _geojson(json.dumps(patrols.inspector_layer(request.user), ensure_ascii=False))
+
+
+@extend_schema(parameters=[OpenApiParameter("inspector", OpenApiTypes.STR, required=True, description="username"),
+                           OpenApiParameter("day", OpenApiTypes.DATE, description="the city's day (default today)")],
+               responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+@api_view(["GET"])
+def patrol_track(request):
+    """One inspector's track on a day: runs of points (`kind: run`), gaps with their reason
+    (`kind: gap`), start and end markers; 404 for an inspector whose track one may not see."""
+    require_role(request.user, *TRACK_VIEWERS)
+    text = request.query_params.get("day") or ""
+    try:
+        day = parse_date(text) if text else timezone.localdate()
+    except ValueError:
+        day = None
+    if day is None:
+        raise InvalidInput(_("day must be a date, YYYY-MM-DD."))
+    found = patrols.day_track(request.user, request.query_params.get("inspector", ""), day)
+    if found is None:
+        raise Http404(_("No inspector by that name whose track you may see."))
+    return _geojson(json.dumps(found, ensure_ascii=False))

@@ -12,6 +12,8 @@ urlpatterns = [
     path("repeats/", api.repeat_grids, name="map-repeats"),
     path("export/", api.export, name="map-export"),
     path("find/", api.find_by_number, name="map-find"),
+    path("patrols/", api.patrol_layer, name="map-patrols"),
+    path("patrols/track/", api.patrol_track, name="map-patrol-track"),
     path("queue/", api.department_queue, name="department-queue"),
     path("selection/", api.dispatch_selection, name="map-selection"),
 ]

@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 
 from maps.builders import dispatch_map
+from maps.patrols import STATE_LABELS
 from urbanmgmt.cases.models import CaseMedia, Channel, RejectReason, State
 from urbanmgmt.cases.states import TRANSITIONS, allowed_roles
 from urbanmgmt.cases.steps import STEPS
@@ -47,6 +48,8 @@ def dispatch(request):
                    "api": "/api/v1/", "workspace": False, "link_names": link_names(request.GET)},
         "states": State.choices, "channels": Channel.choices, "map_tiles": bool(settings.MAP_TILE_URL),
         "can_bulk": has_role(request.user, *allowed_roles(STEPS["dispatch"])),  # 批量派遣: who may dispatch
+        "patrol_states": {key: str(label) for key, label in STATE_LABELS.items()},
+        "patrol_limits": {"idle": settings.PATROL_IDLE_MINUTES, "offline": settings.PATROL_OFFLINE_MINUTES},
     }
     return render(request, "maps/dispatch.html", context)
 

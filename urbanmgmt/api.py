@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include(router.urls)),
     path("auth/token/", obtain_auth_token, name="api-token"),
     path("kpi/", include("urbanmgmt.kpi.api_urls")),
+    path("patrols/", include("urbanmgmt.patrols.api_urls")),
 ]
 
 

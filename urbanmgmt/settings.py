@@ -341,6 +341,23 @@ PATROL_POINT_EVERY_S = envint("PATROL_POINT_EVERY_S", 15)
 PATROL_POINT_EVERY_M = envint("PATROL_POINT_EVERY_M", 20)
 PATROL_IDLE_MINUTES = envint("PATROL_IDLE_MINUTES", 15)
 PATROL_OFFLINE_MINUTES = envint("PATROL_OFFLINE_MINUTES", 10)
+# Idle: every point of the last PATROL_IDLE_MINUTES within this many metres of the last fix.
+PATROL_IDLE_RADIUS_M = envint("PATROL_IDLE_RADIUS_M", 30)
+# Attendance (在岗率, urbanmgmt/patrols/figures.py): patrol time within working hours on
+# working days ÷ those working hours; a working day counts as attended (出勤) with at least
+# PATROL_ATTENDANCE_MIN_MINUTES of patrol within its working hours.
+PATROL_ATTENDANCE_MIN_MINUTES = envint("PATROL_ATTENDANCE_MIN_MINUTES", 240)
+# What the point ingest refuses (urbanmgmt/patrols/services.py): a fix less accurate than
+# PATROL_ACCURACY_MAX_M, farther than PATROL_EXTENT_MARGIN_M outside the grid layer's extent,
+# more than PATROL_CLOCK_SKEW_S ahead of the server; a batch of more than PATROL_BATCH_MAX_POINTS.
+# A step implying more than PATROL_MAX_SPEED_MPS (a GPS jump) is kept but not counted as distance.
+PATROL_ACCURACY_MAX_M = envfloat("PATROL_ACCURACY_MAX_M", 100)
+PATROL_EXTENT_MARGIN_M = envfloat("PATROL_EXTENT_MARGIN_M", 2000)
+PATROL_CLOCK_SKEW_S = envint("PATROL_CLOCK_SKEW_S", 120)
+PATROL_BATCH_MAX_POINTS = envint("PATROL_BATCH_MAX_POINTS", 500)
+PATROL_MAX_SPEED_MPS = envfloat("PATROL_MAX_SPEED_MPS", 30)
+PATROL_RETENTION_SWEEP_S = envint("PATROL_RETENTION_SWEEP_S", 3600)
+PERIODIC_JOBS["urbanmgmt.patrols.tasks.prune_tracks"] = PATROL_RETENTION_SWEEP_S
 
 # --- Webhooks out (urbanmgmt/webhooks/): each POST waits this long for the receiver; a
 # delivery is tried this many times (the queue's backoff between tries); a subscription is

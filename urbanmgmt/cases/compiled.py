@@ -13,6 +13,7 @@ from operator import attrgetter
 from django.conf import settings
 from django.contrib.gis.geos import Point
 from django.db import connections
+from django.db.models.constants import OnConflict
 from django.db.models.sql.subqueries import InsertQuery
 from django.utils import timezone
 
@@ -49,7 +50,7 @@ class RowInserter:
         """INSERT of one row (a model instance, or `Values`); with `returning`, … RETURNING
         id, which sets its pk."""
         connection = connections[using]
-        key = using if returning else ("many", using)
+        key = using if returning else ("many", using, False)
         sql = self._sql.get(key) or self._compile(obj, using, returning)
         convert = self._single.get(using) or self._converters(using)
         now = timezone.now()
@@ -111,13 +112,15 @@ class RowInserter:
         self._single[using] = out
         return out
 
-    def insert_many(self, objs: list, using: str = "default") -> None:
+    def insert_many(self, objs: list, using: str = "default", ignore_conflicts: bool = False) -> None:
         """INSERT of many rows with one executemany, for bulk paths; the ids are not read
-        back (the caller finds the rows by a unique column when it needs them)."""
+        back (the caller finds the rows by a unique column when it needs them). With
+        `ignore_conflicts`, a row that breaks a unique constraint is skipped, as bulk_create's."""
         if not objs:
             return
         connection = connections[using]
-        sql = self._sql.get(("many", using)) or self._compile(objs[0], using, returning=False)
+        key = ("many", using, ignore_conflicts)
+        sql = self._sql.get(key) or self._compile(objs[0], using, returning=False, ignore_conflicts=ignore_conflicts)
         plan = self._plans.get(using) or self._plan(using)
         now = timezone.now()  # auto_now and auto_now_add: one time for the call (as pre_save would set each)
         rows = list(zip(*[column(objs, now) for column in plan], strict=True))
@@ -188,13 +191,13 @@ class RowInserter:
         self._plans[using] = plan
         return plan
 
-    def _compile(self, obj, using: str, returning: bool = True) -> str:
-        query = InsertQuery(self.model)
+    def _compile(self, obj, using: str, returning: bool = True, ignore_conflicts: bool = False) -> str:
+        query = InsertQuery(self.model, on_conflict=OnConflict.IGNORE if ignore_conflicts else None)
         query.insert_values(self.fields, [obj])
         compiler = query.get_compiler(using)
         if not returning:
             (sql, _params), = compiler.as_sql()
-            self._sql[("many", using)] = sql
+            self._sql[("many", using, ignore_conflicts)] = sql
             return sql
         compiler.returning_fields = [self.model._meta.pk]
         (sql, _params), = compiler.as_sql()

@@ -36,6 +36,9 @@ class KpiConfig(AppConfig):
         from urbanmgmt.invariants import keep
         from urbanmgmt.kpi import daily, invariants
         from urbanmgmt.org.models import Profile
+        from urbanmgmt.patrols.indicators import register
+
+        register()  # the patrol indicators (they read kpi.daily, which kpi.indicators may not)
 
         keep(self, "0007_invariants", invariants.install)
         for label in NAMING:

@@ -130,7 +130,8 @@ def _store(metric: str, day: dt.date, found: Figures) -> None:
 # The moments each table's rows are counted by (kpi/invariants.py names the same for its
 # UPDATE and DELETE triggers).
 MOMENTS = {"cases.Case": ("reported_at", "filed_at", "dispatched_at", "due_at", "handled_at", "closed_at"),
-           "cases.CaseEvent": ("at",), "cases.InspectionTask": ("due_at",), "hotline.HotlineTicket": ("satisfaction_at",)}
+           "cases.CaseEvent": ("at",), "cases.InspectionTask": ("due_at",), "hotline.HotlineTicket": ("satisfaction_at",),
+           "patrols.PatrolPoint": ("recorded_at",)}
 
 
 def rows_inserted(model, objs, using: str = "default") -> None:

@@ -15,7 +15,9 @@ from urbanmgmt.supervision.indicators import by_department
 
 def indicator_counts(key: str, start: dt.datetime, end: dt.datetime) -> Counts:
     """An indicator's {subject: (numerator, denominator)} over [start, end), from the stored
-    days where it can (kpi/daily.py)."""
+    days where it can (kpi/daily.py), or computed afresh for an indicator that is never stored."""
+    if not INDICATORS[key].stored:
+        return INDICATORS[key].compute(start, end)
     return daily.figures(f"indicator:{key}", INDICATORS[key].compute, start, end, 2)
 
 

@@ -101,7 +101,10 @@ def knowledge_counts(loop: dict) -> list[tuple[str, int]]:
 def store_days(first: dt.date, last: dt.date) -> int:
     """Store the per-day figures (kpi/daily.py) of [first, last] for every table of the
     workbook (the figures of the days before the live window); how many days are stored now."""
+    from urbanmgmt.patrols.figures import keep_days
+
     workbook(day_start(first), day_start(last + dt.timedelta(days=1)))
+    keep_days(first, last)  # the patrols' grids visited (not in this workbook: /kpi/patrols/)
     return DayDone.objects.filter(day__gte=first, day__lte=last).count()
 
 

@@ -32,6 +32,10 @@ class Indicator:
     formula: str
     higher_is_better: bool
     compute: Callable[[dt.datetime, dt.datetime], Counts]
+    # False: computed per request, never stored per day (kpi/daily.py): its tables do not
+    # mark the days they change (the patrol indicators, urbanmgmt/patrols/indicators.py,
+    # registered here by kpi's AppConfig.ready).
+    stored: bool = True
 
 
 def _pairs(rows, key: str, num: str, den: str) -> Counts:

@@ -13,6 +13,38 @@ from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from urbanmgmt.org import roles as R
+
+
+class PatrolQuerySet(models.QuerySet):
+    """`Patrol.objects`: who may see a patrol, written once for the map, the figures and the API."""
+
+    def visible_to(self, user) -> "PatrolQuerySet":
+        """The patrols `user` may see: an inspector their own, the command centre (dispatchers,
+        managers, admins) everyone's, anyone else none.
+
+        The org model has no per-inspector supervisor nor an area of a dispatcher or a manager:
+        the people who supervise inspectors are the command centre, which sees the whole city.
+        Handlers, video analysts and other inspectors see no track (personal data, DOMAIN §6a)."""
+        roles = R.roles_of(user)
+        if roles & set(R.COMMAND_CENTRE):
+            return self
+        if R.INSPECTOR in roles:
+            return self.filter(inspector=user)
+        return self.none()
+
+    def open(self) -> "PatrolQuerySet":
+        """Patrols still running (not ended)."""
+        return self.filter(ended_at__isnull=True)
+
+
+class TrackQuerySet(models.QuerySet):
+    """Points and gaps of a track: visible exactly when their patrol is."""
+
+    def visible_to(self, user) -> "TrackQuerySet":
+        """The points (or gaps) of the patrols `user` may see (`Patrol.objects.visible_to`)."""
+        return self.filter(patrol__in=Patrol.objects.visible_to(user))
+
 
 class Patrol(models.Model):
     """One patrol of one inspector; open while `ended_at` is empty (at most one per inspector).
@@ -32,6 +64,8 @@ class Patrol(models.Model):
     last_position = models.PointField(_("last position"), srid=4326, null=True, blank=True)
     last_seq = models.PositiveIntegerField(_("last point number"), default=0)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = PatrolQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("patrol")
@@ -60,6 +94,8 @@ class PatrolPoint(models.Model):
     accuracy_m = models.FloatField(_("accuracy (m)"), null=True, blank=True)
     received_at = models.DateTimeField(_("received at"))
 
+    objects = TrackQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("patrol point")
         verbose_name_plural = _("patrol points")
@@ -83,6 +119,8 @@ class PatrolGap(models.Model):
     started_at = models.DateTimeField(_("from"))
     ended_at = models.DateTimeField(_("to"))
     reason = models.CharField(_("reason"), max_length=16, choices=GapReason.choices)
+
+    objects = TrackQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("patrol gap")

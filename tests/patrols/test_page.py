@@ -1,0 +1,60 @@
+"""The managers' patrol page (/kpi/patrols/): the table per inspector, the days of one, the
+workbook, in Chinese by default and in English; only managers open it."""
+
+import io
+
+import pytest
+from django.test import Client
+from openpyxl import load_workbook
+
+from tests.patrols.track import MON, TUE
+
+pytestmark = pytest.mark.django_db
+PERIOD = {"start": MON.isoformat(), "end": TUE.isoformat()}
+
+
+def signed_in(user, language=None) -> Client:
+    client = Client(headers={"accept-language": language} if language else {})
+    client.force_login(user)
+    return client
+
+
+def test_table_per_inspector_in_chinese(example, people):
+    page = signed_in(people.manager).get("/kpi/patrols/", PERIOD)
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "在岗率" in text and "网格巡查覆盖率" in text
+    rows = {r["username"]: r for r in page.context["rows"]}
+    assert rows["inspector"]["attendance_pct"] == "46.7%" and rows["inspector"]["coverage_pct"] == "16.7%"
+    assert rows["second"]["attendance_pct"] == "0.0%"
+    assert 'data-inspector="inspector"' in text
+
+
+def test_drill_down_per_day_in_english(example, people):
+    page = signed_in(people.manager, "en").get("/kpi/patrols/", {**PERIOD, "inspector": "inspector"})
+    assert page.status_code == 200
+    days = page.context["days"]
+    assert [d["day"] for d in days] == [MON, TUE]
+    assert (days[0]["hours"], days[0]["grids"], days[0]["coverage_pct"]) == (4.5, 3, "25.0%")
+    assert days[1]["workday"] is False and days[1]["coverage_pct"] == "8.3%"
+    text = page.content.decode()
+    assert "Attendance rate (patrol)" not in text and "Grid coverage" in text and "在岗率" in text  # the definition names it
+    assert "#patrol=inspector&amp;day=2026-11-16" in text
+    assert signed_in(people.manager).get("/kpi/patrols/", {**PERIOD, "inspector": "nobody"}).status_code == 404
+
+
+def test_workbook(example, people):
+    answer = signed_in(people.manager).get("/kpi/patrols/export.xlsx", PERIOD)
+    assert answer.status_code == 200 and "urbanmgmt-patrols-2026-11-16-to-2026-11-17.xlsx" in answer["Content-Disposition"]
+    book = load_workbook(io.BytesIO(answer.content), read_only=True)
+    assert book.sheetnames == ["监督员巡查统计", "巡查按日统计"]
+    rows = list(book["监督员巡查统计"].iter_rows(values_only=True))
+    assert rows[0][0] == "监督员" and rows[1][0] == "inspector" and rows[1][7] == pytest.approx(12600 / 27000)
+    days = list(book["巡查按日统计"].iter_rows(values_only=True))
+    assert len(days) == 1 + 2 + 1  # the inspector's two days, the other's working day
+
+
+def test_only_managers(example, people):
+    for who in (people.inspector, people.handler, people.outsider):
+        assert signed_in(who).get("/kpi/patrols/", PERIOD).status_code == 403
+    assert signed_in(people.manager).get("/kpi/patrols/", {"start": "2026-11-17", "end": "2026-11-01"}).status_code == 400
