@@ -68,6 +68,14 @@ def test_a_batch_over_the_limit_is_a_clear_400(people, settings):
     assert not PatrolPoint.objects.exists()
 
 
+def test_a_body_that_is_no_batch_is_a_400(people):
+    patrol = started(people.inspector)
+    phone = client_for(people.inspector)
+    for body in ([], {"points": {"seq": 1}}, {"points": [], "gaps": "none"}, "points"):
+        answer = phone.post(f"{URL}{patrol.client_id}/points/", body, format="json")
+        assert answer.status_code == 400 and answer.json()["code"] == "invalid", body
+
+
 def test_only_the_inspector_themself_writes_their_patrol(people):
     patrol = started(people.inspector)
     other = make_person("inspector2", "inspector")
