@@ -11,7 +11,10 @@ def app(request):
     """The app shell; the hand-placement map's basemap tiles only when a setting names them
     (an offline city network has none: the inspector's grids are the base)."""
     return render(request, "collectors_app/app.html", {
-        "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION})
+        "map_tile_url": settings.MAP_TILE_URL, "map_tile_attribution": settings.MAP_TILE_ATTRIBUTION,
+        # How the phone records a patrol's track (patrol.js); the server checks the same limits.
+        "patrol": {"every_s": settings.PATROL_POINT_EVERY_S, "every_m": settings.PATROL_POINT_EVERY_M,
+                   "batch_max": settings.PATROL_BATCH_MAX_POINTS, "accuracy_max_m": settings.PATROL_ACCURACY_MAX_M}})
 
 
 @never_cache

@@ -68,6 +68,14 @@ def test_a_batch_over_the_limit_is_a_clear_400(people, settings):
     assert not PatrolPoint.objects.exists()
 
 
+def test_a_body_that_is_no_batch_is_a_400(people):
+    patrol = started(people.inspector)
+    phone = client_for(people.inspector)
+    for body in ([], {"points": {"seq": 1}}, {"points": [], "gaps": "none"}, "points"):
+        answer = phone.post(f"{URL}{patrol.client_id}/points/", body, format="json")
+        assert answer.status_code == 400 and answer.json()["code"] == "invalid", body
+
+
 def test_only_the_inspector_themself_writes_their_patrol(people):
     patrol = started(people.inspector)
     other = make_person("inspector2", "inspector")
@@ -100,3 +108,17 @@ def test_my_patrols_and_today_list_only_mine(people):
     assert [p["client_id"] for p in today["patrols"]] == [str(mine.client_id)]
     assert today["totals"]["duration_s"] >= 299
     assert client_for(people.dispatcher).get(URL).json()["results"] == []
+
+
+def test_the_lists_and_a_track_take_a_fixed_number_of_queries(people, django_assert_max_num_queries):
+    for _ in range(5):
+        patrol = started(people.inspector)
+        client_for(people.inspector).post(f"{URL}{patrol.client_id}/points/",
+                                          {"points": as_json(walk(30, patrol.started_at))}, format="json")
+    phone, centre = client_for(people.inspector), client_for(people.dispatcher)
+    with django_assert_max_num_queries(4):
+        assert len(phone.get(URL).json()["results"]) == 5
+    with django_assert_max_num_queries(5):
+        assert len(phone.get(f"{URL}today/").json()["patrols"]) == 5
+    with django_assert_max_num_queries(6):
+        assert len(centre.get(f"{URL}{patrol.client_id}/").json()["points"]) == 30

@@ -125,9 +125,10 @@ def points(request, client_id):
     """A batch of my patrol's points and gaps (at most settings.PATROL_BATCH_MAX_POINTS
     points); each point stored once by its seq, the implausible ones refused with a reason."""
     _inspector(request)
-    raw_points, raw_gaps = request.data.get("points", []), request.data.get("gaps", [])
-    if not isinstance(raw_points, list) or not isinstance(raw_gaps, list):
-        raise InvalidInput(_("“points” and “gaps” must be lists."))
+    body = request.data if isinstance(request.data, dict) else {}
+    raw_points, raw_gaps = body.get("points", []), body.get("gaps", [])
+    if not body or not isinstance(raw_points, list) or not isinstance(raw_gaps, list):
+        raise InvalidInput(_("Send an object whose “points” and “gaps” are lists."))
     if len(raw_points) > settings.PATROL_BATCH_MAX_POINTS:
         raise services.TooManyPoints(max=settings.PATROL_BATCH_MAX_POINTS, n=len(raw_points))
     track, bad, places = parse_points(raw_points)

@@ -190,8 +190,11 @@ async function idb(storeName, mode, fn) {
 const queueDb = {
   all: () => idb('queue', 'readonly', (s) => s.getAll()),
   count: () => idb('queue', 'readonly', (s) => s.count()),
+  /** How many items have an id starting with `prefix` (a patrol's points), without reading them. */
+  countPrefix: (prefix) => idb('queue', 'readonly', (s) => s.count(IDBKeyRange.bound(prefix, `${prefix}\uffff`))),
   put: (item) => idb('queue', 'readwrite', (s) => s.put(item)),
   remove: (id) => idb('queue', 'readwrite', (s) => s.delete(id)),
+  removeMany: (ids) => idb('queue', 'readwrite', (s) => { for (const id of ids) s.delete(id); }),
   /** Merge patch into an item; a deleted item stays deleted. */
   patch: (id, patch) => idb('queue', 'readwrite', (s) => {
     const get = s.get(id);
@@ -1143,6 +1146,18 @@ function resetReportForm() {
 
 const sender = { current: null, pending: null, timer: null, pausedUntil: 0, sent: [] };
 
+/*
+ * Other kinds of outbox items (a patrol's start, points, gaps and end: patrol.js) register
+ * here and go through the same queue, sender, backoff and retry as reports. A kind says:
+ * url(item) and body(batch) of its JSON POST; batch(item, all) the items sent with it
+ * (default: itself); waits(item, all) true while an item it depends on is still queued;
+ * done(batch, data) after the server took them; summary(items) a line of the outbox view
+ * for all its items (they are not listed one by one). An item of a kind not registered yet
+ * waits (the script registering it loads after this one).
+ */
+const outboxKinds = {};
+const isReport = (item) => !item.kind || item.kind === 'evidence';
+
 /**
  * Send what is due, one item at a time. Calls while a pass runs are merged into one more pass
  * after it, so the returned promise settles only when the caller's request has been served.
@@ -1184,16 +1199,18 @@ async function sendDue(force) {
     if (!state.token || !navigator.onLine) return;
     const now = Date.now();
     if (!force && sender.pausedUntil > now) return;
-    const due = (await queueDb.all())
+    const all = await queueDb.all();
+    const due = all
       .filter((it) => sameUser(it.owner, state.username) && it.state !== 'failed'
-        && !tried.has(it.client_uuid) && (force || (it.next_try_at || 0) <= now))
+        && !tried.has(it.client_uuid) && (force || (it.next_try_at || 0) <= now)
+        && (isReport(it) || (outboxKinds[it.kind] && !(outboxKinds[it.kind].waits || (() => false))(it, all))))
       // Fewest attempts first, so one item the server keeps refusing with 5xx starves no other.
       .sort((a, b) => (a.attempts || 0) - (b.attempts || 0) || a.created_at - b.created_at);
     if (!due.length) return;
     tried.add(due[0].client_uuid);
     let outcome;
     try {
-      outcome = await sendItem(due[0]);
+      outcome = isReport(due[0]) ? await sendItem(due[0]) : await sendKind(due[0], all, tried);
     } catch (e) {
       // Not the server's answer (e.g. a photo unreadable right now): keep the item, back off.
       await backoff(due[0], fmt(gettext('Error on the phone: %(error)s'), { error: e && e.message ? e.message : e }));
@@ -1285,6 +1302,35 @@ async function sendItem(item) {
   return 'stop';
 }
 
+/** Send an item of a registered kind with the items that go with it (sendItem's answers). */
+async function sendKind(item, all, tried) {
+  const spec = outboxKinds[item.kind];
+  const batch = spec.batch ? spec.batch(item, all) : [item];
+  for (const it of batch) tried.add(it.client_uuid);
+  let res;
+  try {
+    res = await api(spec.url(item), { method: 'POST', json: spec.body(batch), timeoutMs: 30000 });
+  } catch (e) {
+    await backoff(item, e.message || gettext('Network error'));
+    return 'stop';
+  }
+  if (res.status === 200 || res.status === 201) {
+    await queueDb.removeMany(batch.map((it) => it.client_uuid)); // only now: the server has them
+    if (spec.done) spec.done(batch, res.data);
+    refreshQueueBadge();
+    return 'ok';
+  }
+  if (res.status === 401) return 'stop';
+  // 404: what it belongs to has not arrived yet (sent from another outbox pass): try again later.
+  if (res.status === 404 || res.status === 408 || res.status === 429 || res.status >= 500) {
+    await backoff(item, fmt(gettext('The server cannot take it now (%(status)s)'), { status: res.status }), retryAfterMs(res.headers));
+    return 'stop';
+  }
+  const error = errorText(res.data, res.status);
+  for (const it of batch) await queueDb.patch(it.client_uuid, { state: 'failed', last_error: error, failed_at: Date.now() });
+  return 'ok';
+}
+
 function retryAfterMs(headers) {
   const raw = headers && headers.get('retry-after');
   if (!raw) return 0;
@@ -1317,7 +1363,7 @@ async function scheduleNextTry() {
 
 async function retryItem(id) {
   const item = (await queueDb.all()).find((it) => it.client_uuid === id);
-  if (item && !(item.photos || []).length) {
+  if (item && isReport(item) && !(item.photos || []).length) {
     toast(gettext('Add at least 1 photo, then send it again'), 'error');
     return undefined;
   }
@@ -1436,12 +1482,15 @@ async function editQueuedPhotos(id, change) {
 }
 
 async function renderQueue() {
-  const items = (await queueDb.all().catch(() => [])).sort((a, b) => a.created_at - b.created_at);
+  const everything = (await queueDb.all().catch(() => [])).sort((a, b) => a.created_at - b.created_at);
+  const items = everything.filter(isReport);
+  const summaries = Object.entries(outboxKinds).filter(([, spec]) => spec.summary)
+    .map(([kind, spec]) => spec.summary(everything.filter((it) => it.kind === kind))).filter(Boolean);
   await refreshQueueBadge();
   for (const url of queueUrls) URL.revokeObjectURL(url);
   queueUrls = [];
-  $('#queue-empty').hidden = items.length > 0;
-  $('#queue-list').replaceChildren(...items.map((item) => {
+  $('#queue-empty').hidden = everything.length > 0;
+  $('#queue-list').replaceChildren(...summaries, ...items.map((item) => {
     const first = item.photos && item.photos[0];
     let pic = h('div', { class: 'pic' });
     if (first && first.blob) {
@@ -1872,6 +1921,17 @@ window.collector = {
   flush: () => flush(true),
   refreshCounts: () => refreshCounts(),
   queueSize: () => queueDb.count(),
+  // What patrol.js builds on: the same outbox, the same words and helpers.
+  outbox: { kinds: outboxKinds, put: queueDb.put, all: queueDb.all, countPrefix: queueDb.countPrefix,
+    render: () => renderQueue(), retry: (id) => retryItem(id) },
+  kv,
+  api,
+  toast,
+  uuid,
+  metresBetween,
+  isoWithOffset,
+  state,
+  limits,
 };
 
 start();
