@@ -8,6 +8,13 @@ from tests import citycopy
 from tests.builders import People, grid_features, make_person, write_layer
 from urbanmgmt.cases.worktime import invalidate_calendar
 from urbanmgmt.grids.services import invalidate_grid_index
+from urbanmgmt.hotline.classify import invalidate_classifier
+from urbanmgmt.hotline.gazetteer import invalidate_gazetteer
+from urbanmgmt.hotline.suggest import invalidate_suggester
+
+# What a process keeps of the database's rows between requests.
+PROCESS_CACHES = (invalidate_grid_index, invalidate_layer_cache, invalidate_calendar, invalidate_gazetteer,
+                  invalidate_classifier, invalidate_suggester)
 
 
 def load_city(tmp_dir) -> None:
@@ -24,7 +31,7 @@ def load_city(tmp_dir) -> None:
     if UnitGrid.objects.exists():
         return
     if citycopy.restore():
-        for invalidate in (invalidate_grid_index, invalidate_layer_cache, invalidate_calendar):
+        for invalidate in PROCESS_CACHES:
             invalidate()
         return
     load_catalog(settings.FIXTURES_DIR / "catalog" / "categories.json")
@@ -61,13 +68,12 @@ def _fresh_caches(settings):
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # The map's layer cache follows the grid index's version, which a test city reloaded after
     # a flush repeats: without this, a later browser test's map finds the grids of an earlier one.
-    invalidate_grid_index()
-    invalidate_layer_cache()
-    invalidate_calendar()
+    # The 12345 caches hold ids of rows a test made and rolled back (tests/test_process_caches.py).
+    for invalidate in PROCESS_CACHES:
+        invalidate()
     yield
-    invalidate_grid_index()
-    invalidate_layer_cache()
-    invalidate_calendar()
+    for invalidate in PROCESS_CACHES:
+        invalidate()
 
 
 @pytest.fixture
