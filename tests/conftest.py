@@ -4,14 +4,23 @@ import pytest
 from django.conf import settings
 
 from maps.layers import invalidate_layer_cache
+from tests import citycopy
 from tests.builders import People, grid_features, make_person, write_layer
 from urbanmgmt.cases.worktime import invalidate_calendar
 from urbanmgmt.grids.services import invalidate_grid_index
+from urbanmgmt.hotline.classify import invalidate_classifier
+from urbanmgmt.hotline.gazetteer import invalidate_gazetteer
+from urbanmgmt.hotline.suggest import invalidate_suggester
+
+# What a process keeps of the database's rows between requests.
+PROCESS_CACHES = (invalidate_grid_index, invalidate_layer_cache, invalidate_calendar, invalidate_gazetteer,
+                  invalidate_classifier, invalidate_suggester)
 
 
 def load_city(tmp_dir) -> None:
     """The catalogue, a 6 × 4 test grid layer (through the real importer), departments and
-    ownership, the calendar of 2024–2026. Skipped when already there."""
+    ownership, the calendar of 2024–2026. Skipped when already there; put back from the
+    session's copy after a flush (tests/citycopy.py)."""
     from demo.city import load_departments
     from urbanmgmt.cases.calendar_seed import seed_calendar
     from urbanmgmt.cases.models import WorkDay
@@ -20,6 +29,10 @@ def load_city(tmp_dir) -> None:
     from urbanmgmt.grids.models import UnitGrid
 
     if UnitGrid.objects.exists():
+        return
+    if citycopy.restore():
+        for invalidate in PROCESS_CACHES:
+            invalidate()
         return
     load_catalog(settings.FIXTURES_DIR / "catalog" / "categories.json")
     report = import_grids(write_layer(tmp_dir / "grids.geojson", grid_features()))
@@ -32,7 +45,7 @@ def load_city(tmp_dir) -> None:
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
-        load_city(tmp_path_factory.mktemp("city"))
+        citycopy.load_and_keep(lambda: load_city(tmp_path_factory.mktemp("city")))
 
 
 @pytest.fixture(autouse=True)
@@ -55,13 +68,12 @@ def _fresh_caches(settings):
                          "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     # The map's layer cache follows the grid index's version, which a test city reloaded after
     # a flush repeats: without this, a later browser test's map finds the grids of an earlier one.
-    invalidate_grid_index()
-    invalidate_layer_cache()
-    invalidate_calendar()
+    # The 12345 caches hold ids of rows a test made and rolled back (tests/test_process_caches.py).
+    for invalidate in PROCESS_CACHES:
+        invalidate()
     yield
-    invalidate_grid_index()
-    invalidate_layer_cache()
-    invalidate_calendar()
+    for invalidate in PROCESS_CACHES:
+        invalidate()
 
 
 @pytest.fixture

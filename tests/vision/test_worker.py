@@ -9,6 +9,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -97,15 +98,37 @@ def test_the_cli_shows_progress_and_stops_cleanly_on_sigterm(live_server, camera
     process = subprocess.Popen(
         [sys.executable, "-m", "vision.worker", "--server", live_server.url, "--token", worker_key.plain_key,
          "--weights", WEIGHTS, "--spool", str(tmp_path / "spool"), "--source", f"CAM-T1={street}", "--loop",
-         "--realtime"], stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
+         "--realtime"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    lines: list[str] = []
     try:
-        time.sleep(12)
+        # Stopped once it shows its first progress (it has read frames for a second): running.
+        reader, progressed = _read_until_progress(process, lines, 120)
         process.send_signal(signal.SIGTERM)
-        _out, err = process.communicate(timeout=30)
+        process.wait(timeout=30)
+        reader.join(30)  # the rest of stderr: the final figures
     finally:
         process.kill()
+        process.wait()
+    err = "".join(lines)
+    assert progressed, err[-2000:]
     assert process.returncode == 0, err[-2000:]
     assert "[vision]" in err and "frames" in err
+
+
+def _read_until_progress(process: subprocess.Popen, lines: list[str], seconds: float) -> tuple[threading.Thread, bool]:
+    """The thread reading the worker's stderr into `lines` until it ends, and whether a
+    progress line came within `seconds`."""
+    seen = threading.Event()
+
+    def read():
+        for line in process.stderr:
+            lines.append(line)
+            if line.startswith("[vision]") and "frames" in line:
+                seen.set()
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    return reader, seen.wait(seconds)
 
 
 def test_the_demo_records_the_candidates_of_a_real_worker_run_once(city, settings, empty_history_after):
