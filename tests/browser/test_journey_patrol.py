@@ -11,13 +11,16 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.utils import timezone
 from rest_framework.test import APIClient
 
-from tests.browser.conftest import log_in_app, wait_for
+from tests.browser.conftest import log_in, log_in_app, wait_for
 from tests.builders import point_in
 from urbanmgmt.org.models import Profile
 from urbanmgmt.patrols.models import Patrol, PatrolGap, PatrolPoint
 
+User = get_user_model()
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SHOTS = settings.BASE_DIR / "var" / "screenshots" / "patrol"
@@ -137,7 +140,6 @@ def test_a_patrol_recorded_offline_reaches_the_server_once(browser, live_server,
 
     # What the command centre's map reads: the track once, in order, with its gap.
     patrol = Patrol.objects.get()
-    # TODO(coordinator, at merge): assert through the dispatch map's inspector layer too.
     dispatcher = APIClient()
     dispatcher.force_authenticate(inspector.dispatcher)
     track = dispatcher.get(f"/api/v1/patrols/{patrol.client_id}/").json()
@@ -147,3 +149,34 @@ def test_a_patrol_recorded_offline_reaches_the_server_once(browser, live_server,
     assert [g["reason"] for g in track["gaps"]] == ["hidden"]
     assert track["distance_m"] == pytest.approx(60 + 40, abs=2)  # the steps, and 1.2 → 1.6 across the gap
     context.close()
+    on_the_dispatchers_map(browser, live_server, patrol, locale)
+
+
+def on_the_dispatchers_map(browser, live_server, patrol, locale) -> None:
+    """The issue's end: the track recorded offline is on the dispatcher's map once, its gap
+    dashed, the inspector one dot in the layer."""
+    day = timezone.localdate(patrol.started_at).isoformat()
+    dispatcher = APIClient()
+    dispatcher.force_authenticate(User.objects.get(username="dispatcher"))
+    layer = dispatcher.get("/api/v1/map/patrols/").json()
+    assert [f["properties"]["username"] for f in layer["features"]].count("inspector") == 1
+    track = dispatcher.get("/api/v1/map/patrols/track/", {"inspector": "inspector", "day": day}).json()
+    assert [p["points"] for p in track["patrols"]] == [patrol.point_count]
+
+    desk = browser.new_context(locale=locale, timezone_id="UTC", viewport={"width": 1280, "height": 900})
+    page = desk.new_page()
+    log_in(page, live_server, "dispatcher", "pw-dispatcher", "/map/")
+    page.wait_for_selector(".leaflet-marker-pane .inspector-dot")
+    assert page.locator(".leaflet-marker-pane .inspector-dot").count() == 1
+    page.select_option("#track-inspector", "inspector")
+    page.fill("#track-day", day)
+    page.click("#track-form button[type=submit]")
+    page.wait_for_selector(f"#track-summary:has-text('{day}')")
+    summary = page.inner_text("#track-summary")
+    words = ("1 patrols", "1 gaps") if locale == "en-US" else ("巡查 1 次", "中断 1 处")
+    assert all(w in summary for w in words), summary
+    assert page.locator("path[stroke-dasharray='6 8']").count() == 1
+    page.wait_for_selector(".leaflet-zoom-anim", state="detached")  # the map done moving to the track
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SHOTS / f"06-on-the-dispatchers-map-{locale}.png"))
+    desk.close()
