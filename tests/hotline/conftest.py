@@ -1,19 +1,7 @@
 import pytest
 
-from urbanmgmt.hotline.classify import invalidate_classifier
-from urbanmgmt.hotline.gazetteer import invalidate_gazetteer, places_from_areas
+from urbanmgmt.hotline.gazetteer import places_from_areas
 from urbanmgmt.hotline.suggest import invalidate_suggester
-
-
-@pytest.fixture(autouse=True)
-def _fresh_hotline_caches():
-    invalidate_gazetteer()
-    invalidate_classifier()
-    invalidate_suggester()
-    yield
-    invalidate_gazetteer()
-    invalidate_classifier()
-    invalidate_suggester()
 
 
 @pytest.fixture
