@@ -27,6 +27,11 @@ def refuse(job) -> dict:
     raise DomainError("这个文件不是工单表。")
 
 
+@background(max_attempts=2)
+def unrecordable(job) -> dict:
+    return {"at": timezone.now()}  # a result JSON cannot hold: the database refuses the finish
+
+
 def queued_tasks() -> int:
     from django_tasks_db.models import DBTaskResult
 
@@ -68,6 +73,17 @@ def test_a_failing_job_is_retried_with_doubling_waits_then_succeeds():
     drain()
     job.refresh_from_db()
     assert (job.state, job.attempts, job.result, job.error) == (JobState.DONE, 3, {"attempt": 3}, "")
+
+
+def test_a_finish_the_database_refuses_fails_the_attempt_instead_of_leaving_the_job_running():
+    job = unrecordable.enqueue("unrecordable")
+    drain()
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.lease_until) == (JobState.RETRYING, 1, None) and "datetime" in job.error
+    time.sleep(max(0.0, (job.run_after - timezone.now()).total_seconds()))
+    drain()
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.FAILED, 2) and "datetime" in job.error
 
 
 def test_backoff_doubles_with_jitter_and_stops_growing(settings):
