@@ -10,7 +10,7 @@ import pytest
 
 from tests.hotline.helpers import csv_bytes, row
 from tests.hotline.test_intake_pages import named_file, signed_in
-from tests.tasks.processes import kill, redis_server, start_worker, wait_until
+from tests.tasks.processes import kill, queue_on, start_worker, wait_until
 from urbanmgmt.hotline import uploads
 from urbanmgmt.hotline.importer import BATCH_SIZE
 from urbanmgmt.hotline.models import HotlineTicket, ImportRun
@@ -23,13 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("queue", ["database", "r
 def queue_env(queue, settings, tmp_path):
     """The queue the test process enqueues to and the workers' environment for it."""
     settings.VAR_DIR = tmp_path
-    with contextlib.ExitStack() as stack:
-        env = {"REDIS_URL": ""}
-        if queue == "redis":
-            url = stack.enter_context(redis_server(tmp_path))
-            settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-            settings.CACHES = {**settings.CACHES, "tasks-redis": {**settings.CACHES["tasks-redis"], "LOCATION": url}}
-            env["REDIS_URL"] = url
+    with queue_on(queue, tmp_path, settings) as env:
         yield env
 
 
