@@ -23,6 +23,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("queue", ["database", "r
 def queue_env(queue, settings, tmp_path):
     """The queue the test process enqueues to and the workers' environment for it."""
     settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # the workers' (URBANMGMT_VAR_DIR/media)
     with queue_on(queue, tmp_path, settings) as env:
         yield env
 
@@ -64,7 +65,7 @@ def test_an_import_whose_worker_is_killed_mid_file_completes_exactly_once(queue_
     assert HotlineTicket.objects.filter(source="kill").count() == len(rows)
     assert (run.summary["total"], run.summary["created"], run.summary["updated"]) == (len(rows), 2500, BATCH_SIZE)
     assert any("中断" in note for note in run.summary["notes"])
-    assert not list((tmp_path / "hotline_imports").iterdir())
+    assert not list((tmp_path / "media" / "hotline_imports").iterdir())
 
 
 def test_a_failing_task_is_retried_by_a_worker_after_its_wait(queue_env, empty_history_after, tmp_path):

@@ -5,6 +5,7 @@ error the user can act on.
 Imported only in that configuration, so a machine that keeps media on its disk needs
 neither boto3 nor django-storages loaded."""
 
+from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
@@ -61,6 +62,17 @@ class ObjectStorage(S3Storage):
             self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=content,
                                                    **self._get_write_parameters(key))
         except FAILURES as error:
+            raise MediaUnavailable() from error
+
+    def put_file(self, name: str, path: str) -> None:
+        """Store the file at `path` under `name` (multipart above s3transfer's threshold)."""
+        key = self._normalize_name(clean_name(name))
+        try:
+            self.connection.meta.client.upload_file(path, self.bucket_name, key, Config=self.transfer_config,
+                                                    ExtraArgs=self._get_write_parameters(key))
+        except FAILURES as error:
+            raise MediaUnavailable() from error
+        except S3UploadFailedError as error:
             raise MediaUnavailable() from error
 
     def listing(self, prefix: str):
