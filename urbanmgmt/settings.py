@@ -294,6 +294,9 @@ TASKS_REDELIVER_S = envfloat("TASKS_REDELIVER_S", 600)  # queued this long uncla
 # those still waiting when one runs past TASKS_BATCH_HOLD_S go back to the queue (jobs/redis.py).
 TASKS_BATCH = envint("TASKS_BATCH", 50)
 TASKS_BATCH_HOLD_S = envfloat("TASKS_BATCH_HOLD_S", 2)
+# Finished jobs stay this many days for their starters and the admin, then a daily job prunes
+# them (the periodic ones alone make ~300 rows a day).
+TASKS_KEEP_DAYS = envint("TASKS_KEEP_DAYS", 30)
 
 # --- The video channel (vision/). A worker's candidate time may be this far ahead of the
 # server's clock; the worker's model weights for `make run`'s demo (never downloaded here).
@@ -326,6 +329,7 @@ SUPERVISION_ANSWER_WORKING_HOURS = {"remind": envfloat("SUPERVISION_REMIND_HOURS
                                     "listed": envfloat("SUPERVISION_LISTED_HOURS", 4)}
 SUPERVISION_SWEEP_S = envint("SUPERVISION_SWEEP_S", 300)
 PERIODIC_JOBS = {"urbanmgmt.supervision.tasks.sweep_supervision": SUPERVISION_SWEEP_S}
+PERIODIC_JOBS["urbanmgmt.jobs.periodic.prune_jobs"] = 24 * 3600
 SUPERVISION_CHANNELS = ["urbanmgmt.supervision.channels.EmailChannel"]
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")

@@ -21,6 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def inline_import(settings, tmp_path):
     settings.VAR_DIR = tmp_path
+    settings.MEDIA_ROOT = str(tmp_path / "media")
 
 
 def signed_in(user) -> Client:
@@ -61,7 +62,7 @@ def test_an_upload_imports_the_good_rows_and_keeps_the_refused_with_line_and_rea
     refused = list(csv.reader(io.StringIO(rejects.content.decode("utf-8-sig"))))
     assert refused[1][:2] == ["3", "U2"] and refused[1][2]
     assert set(HotlineTicket.objects.values_list("external_id", flat=True)) == {"U1", "U3"}
-    assert not list((tmp_path / "hotline_imports").iterdir())  # the uploaded file is gone
+    assert not list((tmp_path / "media" / "hotline_imports").iterdir())  # the uploaded file is gone
     page = client.get(f"/hotline/import/{run.pk}/")
     assert page.status_code == 200 and b"import-progress" in page.content
 
@@ -82,7 +83,10 @@ def test_an_import_whose_worker_died_is_taken_up_again_and_duplicates_nothing(pe
     """The worker was killed mid-import: the job is running with its lease run out, its file
     kept, two of its three tickets already in. The sweep delivers it again; it runs from the
     start of the file and updates the two."""
-    from urbanmgmt.hotline.uploads import import_upload, upload_dir
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    from urbanmgmt.hotline.uploads import import_upload, stored_name
     from urbanmgmt.jobs.models import Job, JobState
     from urbanmgmt.jobs.queue import sweep
 
@@ -90,7 +94,7 @@ def test_an_import_whose_worker_died_is_taken_up_again_and_duplicates_nothing(pe
     import_rows(rows[:2], source="hz12345", actor=people.dispatcher)
     run = ImportRun.objects.create(source="hz12345", filename="tickets.csv", started_by=people.dispatcher,
                                    file_format="csv", done=100, total=1000)
-    (upload_dir() / f"run{run.pk}.csv").write_bytes(csv_bytes(rows))
+    default_storage.save(stored_name(run), ContentFile(csv_bytes(rows)))
     gone = timezone.now() - dt.timedelta(seconds=1)
     Job.objects.create(kind=import_upload.kind, key=f"run{run.pk}", params={"run_id": run.pk}, attempts=1,
                        state=JobState.RUNNING, lease_until=gone, started_by=people.dispatcher)

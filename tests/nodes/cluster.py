@@ -82,10 +82,11 @@ def session_of(user) -> str:
 
 
 @contextlib.contextmanager
-def task_worker(folder: Path):
-    """One `manage.py tasks_worker` on the database queue, sharing the nodes' folders."""
+def task_worker(folder: Path, **env: str):
+    """One `manage.py tasks_worker` on the queue `env` names (the database by default),
+    sharing the nodes' folders."""
     log = folder / "worker.log"
-    process = start_worker(folder, log, REDIS_URL="", MEDIA_ROOT=str(folder / "media"))
+    process = start_worker(folder, log, **{"REDIS_URL": "", **env}, MEDIA_ROOT=str(folder / "media"))
     try:
         yield process
     except BaseException:
@@ -263,16 +264,18 @@ def lost_writes(acked: Acknowledged, media_root: Path) -> list[str]:
 
 
 def run_measured(folder: Path, tokens: dict[str, str], dispatcher, point, *, before_s: float,
-                 after_s: float) -> tuple[list[str], Acknowledged]:
+                 after_s: float, env: dict | None = None) -> tuple[list[str], Acknowledged]:
     """The whole scenario in `folder` (shared by the nodes and the worker): a task worker, nodes
-    a and b, the traffic with a killed; waits for the uploaded files to be imported. Returns
+    a and b, the traffic with a killed; waits for the uploaded files to be imported. `env`:
+    the queue's settings for the nodes and the worker (the database queue by default). Returns
     (the acknowledged writes lost or doubled, what was acknowledged)."""
     from urbanmgmt.hotline.models import ImportRun
 
     folder.mkdir(parents=True, exist_ok=True)
     session = session_of(dispatcher)
     photo = jpeg(gps=(point.x, point.y), taken=now_local())
-    with task_worker(folder), node("a", folder) as (a, url_a), node("b", folder) as (b, url_b):
+    env = env or {}
+    with task_worker(folder, **env), node("a", folder, **env) as (a, url_a), node("b", folder, **env) as (b, url_b):
         traffic = Traffic([url_a, url_b], tokens, photo, (point.x, point.y))
         try:
             acked = run(traffic, a, url_a, session, before_s=before_s, after_s=after_s)

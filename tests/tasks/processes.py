@@ -97,3 +97,18 @@ def _pings(client) -> bool:
         return client.ping()
     except Exception:
         return False
+
+
+@contextlib.contextmanager
+def queue_on(queue: str, directory: Path, settings):
+    """The queue `queue` ("database", or "redis": a redis-server of its own in `directory`)
+    for this process (pytest-django's `settings`) and for the children it starts: yields the
+    environment they need."""
+    with contextlib.ExitStack() as stack:
+        env = {"REDIS_URL": ""}
+        if queue == "redis":
+            url = stack.enter_context(redis_server(directory))
+            settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
+            settings.CACHES = {**settings.CACHES, "tasks-redis": {**settings.CACHES["tasks-redis"], "LOCATION": url}}
+            env["REDIS_URL"] = url
+        yield env

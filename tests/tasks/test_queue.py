@@ -27,6 +27,11 @@ def refuse(job) -> dict:
     raise DomainError("这个文件不是工单表。")
 
 
+@background(max_attempts=2)
+def unrecordable(job) -> dict:
+    return {"at": timezone.now()}  # a result JSON cannot hold: the database refuses the finish
+
+
 def queued_tasks() -> int:
     from django_tasks_db.models import DBTaskResult
 
@@ -51,23 +56,37 @@ def test_a_job_delivered_twice_runs_once():
     assert (job.state, job.attempts, job.result) == (JobState.DONE, 1, {"attempt": 1})
 
 
-def test_a_failing_job_is_retried_with_doubling_waits_then_succeeds():
+def test_a_failing_job_is_retried_with_doubling_waits_then_succeeds(settings):
+    # Long enough that a drain on a loaded machine ends before the retry is due.
+    settings.TASKS_RETRY_BASE_S = 0.5
     job = flaky.enqueue("flaky", fail_times=2)
     drain()
     job.refresh_from_db()
     assert (job.state, job.attempts) == (JobState.RETRYING, 1) and "attempt 1 breaks" in job.error
     first_wait = (job.run_after - job.started_at).total_seconds()
-    assert 0.0375 <= first_wait <= 0.0625 + 0.05  # 0.05 s ± 25 %
+    assert 0.375 <= first_wait <= 0.625 + 0.05  # 0.5 s ± 25 %
     assert drain() == 0  # not due yet: the retry waits
     time.sleep(first_wait)
     drain()
     job.refresh_from_db()
     second_wait = (job.run_after - job.started_at).total_seconds()
-    assert (job.state, job.attempts) == (JobState.RETRYING, 2) and 0.075 <= second_wait <= 0.125 + 0.05
+    assert (job.state, job.attempts) == (JobState.RETRYING, 2) and 0.75 <= second_wait <= 1.25 + 0.05
     time.sleep(second_wait)
     drain()
     job.refresh_from_db()
     assert (job.state, job.attempts, job.result, job.error) == (JobState.DONE, 3, {"attempt": 3}, "")
+
+
+def test_a_finish_the_database_refuses_fails_the_attempt_instead_of_leaving_the_job_running(settings):
+    settings.TASKS_RETRY_BASE_S = 0.5  # the first drain ends before the retry is due
+    job = unrecordable.enqueue("unrecordable")
+    drain()
+    job.refresh_from_db()
+    assert (job.state, job.attempts, job.lease_until) == (JobState.RETRYING, 1, None) and "datetime" in job.error
+    time.sleep(max(0.0, (job.run_after - timezone.now()).total_seconds()))
+    drain()
+    job.refresh_from_db()
+    assert (job.state, job.attempts) == (JobState.FAILED, 2) and "datetime" in job.error
 
 
 def test_backoff_doubles_with_jitter_and_stops_growing(settings):

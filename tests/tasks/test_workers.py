@@ -10,7 +10,7 @@ import pytest
 
 from tests.hotline.helpers import csv_bytes, row
 from tests.hotline.test_intake_pages import named_file, signed_in
-from tests.tasks.processes import kill, redis_server, start_worker, wait_until
+from tests.tasks.processes import kill, queue_on, start_worker, wait_until
 from urbanmgmt.hotline import uploads
 from urbanmgmt.hotline.importer import BATCH_SIZE
 from urbanmgmt.hotline.models import HotlineTicket, ImportRun
@@ -23,13 +23,8 @@ pytestmark = [pytest.mark.slow, pytest.mark.parametrize("queue", ["database", "r
 def queue_env(queue, settings, tmp_path):
     """The queue the test process enqueues to and the workers' environment for it."""
     settings.VAR_DIR = tmp_path
-    with contextlib.ExitStack() as stack:
-        env = {"REDIS_URL": ""}
-        if queue == "redis":
-            url = stack.enter_context(redis_server(tmp_path))
-            settings.TASKS = {"default": {"BACKEND": "django_tasks_rq.RQBackend", "QUEUES": ["default"]}}
-            settings.CACHES = {**settings.CACHES, "tasks-redis": {**settings.CACHES["tasks-redis"], "LOCATION": url}}
-            env["REDIS_URL"] = url
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # the workers' (URBANMGMT_VAR_DIR/media)
+    with queue_on(queue, tmp_path, settings) as env:
         yield env
 
 
@@ -70,7 +65,7 @@ def test_an_import_whose_worker_is_killed_mid_file_completes_exactly_once(queue_
     assert HotlineTicket.objects.filter(source="kill").count() == len(rows)
     assert (run.summary["total"], run.summary["created"], run.summary["updated"]) == (len(rows), 2500, BATCH_SIZE)
     assert any("中断" in note for note in run.summary["notes"])
-    assert not list((tmp_path / "hotline_imports").iterdir())
+    assert not list((tmp_path / "media" / "hotline_imports").iterdir())
 
 
 def test_a_failing_task_is_retried_by_a_worker_after_its_wait(queue_env, empty_history_after, tmp_path):

@@ -2,7 +2,6 @@
 place the unplaced tickets on a map, review the low-confidence categories, export the
 results back in the source's format. The pages' actions go through the ticket API."""
 
-import shutil
 import tempfile
 from pathlib import Path
 
@@ -30,6 +29,7 @@ from urbanmgmt.hotline.models import (
 )
 from urbanmgmt.hotline.services import INTAKE
 from urbanmgmt.org.roles import MANAGER, require_role
+from urbanmgmt.storage import MediaUnavailable
 from urbanmgmt.uploads import UploadIncomplete, WholeBodyUploadHandler
 
 MAPPING_MAX_BYTES = 1 << 20
@@ -94,9 +94,11 @@ def _receive(request, handler):
     source = (request.POST.get("source") or mapping.source or Path(name).stem).strip()[:40]
     run = ImportRun.objects.create(source=source, filename=name, started_by=request.user, total=upload.size,
                                    file_format=uploads.format_of(name), mapping=mapping.data)
-    target = uploads.upload_dir() / f"run{run.pk}{Path(name).suffix.lower()}"
-    shutil.move(upload.temporary_file_path(), target)
-    uploads.start(run, target, request.user)
+    try:
+        uploads.start(run, Path(upload.temporary_file_path()), request.user)
+    except MediaUnavailable as exc:  # nothing kept: no run waits for a file that is not there
+        run.delete()
+        return _upload_page(request, str(exc), status=exc.status)
     return redirect("hotline-import-run", run.pk)
 
 

@@ -12,7 +12,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from urbanmgmt.jobs.models import Job
+from urbanmgmt.jobs.models import Job, JobState
+from urbanmgmt.jobs.queue import background
 
 
 def slot_key(period_s: int, at: dt.datetime) -> str:
@@ -26,3 +27,14 @@ def schedule(at: dt.datetime | None = None) -> list[Job]:
     at = at or timezone.now()
     return [import_string(path).enqueue(slot_key(int(period_s), at))
             for path, period_s in getattr(settings, "PERIODIC_JOBS", {}).items()]
+
+
+@background()
+def prune_jobs(job: Job) -> dict:
+    """Delete the jobs that finished more than settings.TASKS_KEEP_DAYS ago (periodic by
+    itself, see settings.PERIODIC_JOBS); running, waiting and recent ones stay. A pruned
+    job's key may be enqueued again as new work, so the days kept should exceed the life of
+    any key that is enqueued twice on purpose (a 12345 import's key is its run's id, once)."""
+    before = timezone.now() - dt.timedelta(days=settings.TASKS_KEEP_DAYS)
+    deleted, _ = Job.objects.filter(state__in=[JobState.DONE, JobState.FAILED], finished_at__lt=before).delete()
+    return {"deleted": deleted}

@@ -24,14 +24,15 @@ from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tasks import task, task_backends
 
 from urbanmgmt.errors import DomainError
+from urbanmgmt.jobs import rows
 from urbanmgmt.jobs.models import Job, JobState
 from urbanmgmt.jobs.redis import batch_watch, outbox
 
@@ -53,13 +54,19 @@ class Background:
     def enqueue(self, key: str, *, started_by=None, **params: Any) -> Job:
         """The job of this kind and key, created and queued unless it already exists (then
         it is returned as it is: enqueueing is idempotent)."""
-        with transaction.atomic():  # one commit for the row and (on the database queue) its delivery
-            job, created = Job.objects.get_or_create(
-                kind=self.kind, key=key[:120],
-                defaults={"params": params, "started_by": started_by,
-                          "max_attempts": self.max_attempts or settings.TASKS_MAX_ATTEMPTS})
-            if created:
+        # The row first, the existing one on a conflict: a new job costs one INSERT, not a
+        # SELECT, a savepoint and an INSERT. One commit for the row and (on the database
+        # queue) its delivery; a conflict rolls back both.
+        try:
+            with transaction.atomic():
+                job = Job.objects.create(kind=self.kind, key=key[:120], params=params, started_by=started_by,
+                                         max_attempts=self.max_attempts or settings.TASKS_MAX_ATTEMPTS)
                 deliver(job)
+        except IntegrityError:
+            existing = Job.objects.filter(kind=self.kind, key=key[:120]).first()
+            if existing is None:  # another constraint (a user deleted meanwhile): not a second enqueue
+                raise
+            return existing
         return job
 
 
@@ -121,24 +128,23 @@ def execute(job_id: int) -> str:
     was not for this worker to run: finished or running elsewhere). A retry delivered a little
     early (clocks differ between machines) runs: waiting for a next delivery could wait long."""
     now = timezone.now()
-    claimed = Job.objects.filter(pk=job_id, state__in=[JobState.QUEUED, JobState.RETRYING]).update(
-        state=JobState.RUNNING, attempts=F("attempts") + 1, started_at=now, lease_until=now + _lease())
-    if not claimed:
+    job = rows.claim(job_id, now, now + _lease())
+    if job is None:
         return "skipped"
-    job = Job.objects.get(pk=job_id)
     renewed = not connection.in_atomic_block  # in a caller's transaction no other connection sees the job
     if renewed:
         _leases.hold(job)
     try:
         result = import_string(job.kind)(job, **job.params)
+        # The work is done but not yet recorded: a finish the database refuses (a result
+        # JSON cannot hold, a database locked past its timeout) is this attempt's failure,
+        # retried or reported, not a job left running until its lease runs out.
+        rows.finish(job, timezone.now(), result if isinstance(result, dict) else {})
     except Exception as exc:
         return _failed(job, exc)
     finally:
         if renewed:
             _leases.release(job)
-    Job.objects.filter(pk=job.pk, state=JobState.RUNNING, attempts=job.attempts).update(
-        state=JobState.DONE, finished_at=timezone.now(), lease_until=None, error="",
-        result=result if isinstance(result, dict) else {})
     return JobState.DONE
 
 
