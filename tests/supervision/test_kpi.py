@@ -8,7 +8,8 @@ from openpyxl import load_workbook
 from tests.supervision.conftest import MONDAY, dispatched_at
 from urbanmgmt.cases import clock
 from urbanmgmt.kpi import reports
-from urbanmgmt.kpi.evaluation import supervision_indicators
+from urbanmgmt.kpi.evaluation import evaluate, supervision_indicators
+from urbanmgmt.kpi.models import EvaluationScheme
 from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.supervision import services
 from urbanmgmt.supervision.models import Level, Subject
@@ -43,6 +44,20 @@ def test_a_department_is_evaluated_on_its_notices_answered_on_time(three_notices
     assert figures == {"HZ-HWC": {"notices": 3, "listed": 0, "escalated": 2, "answered_on_time": 1, "due": 3,
                                   "on_time_rate": 0.3333}}
     assert supervision_indicators(day_start(dt.date(2026, 10, 1)), day_start(dt.date(2026, 11, 1))) == {}
+
+
+def test_a_scheme_weighs_the_notices_answered_on_time(three_notices):
+    """督办 counts in the departments' score when the scheme gives it a weight."""
+    scheme = EvaluationScheme(version="sv.1", name="含督办", valid_from=dt.date(2000, 1, 1),
+                              config={"department": {"supervision_on_time": 100},
+                                      "grades": {"A": 90, "B": 75, "C": 60, "D": 40}})
+    scheme.full_clean()
+    scheme.save()
+    result = evaluate("department", day_start(dt.date(2026, 11, 1)), day_start(dt.date(2026, 12, 1)), scheme)
+    assert [i["name"] for i in result["indicators"]] == ["督办按时答复率"]
+    row = {r["subject"]: r for r in result["rows"]}["HZ-HWC"]
+    assert row["values"]["supervision_on_time"] == {"n": 1, "d": 3, "value": 0.3333}
+    assert row["score"] == 33.3
 
 
 def test_the_daily_and_monthly_reports_count_the_notices(three_notices):

@@ -36,9 +36,13 @@ class KpiConfig(AppConfig):
         from urbanmgmt.invariants import keep
         from urbanmgmt.kpi import daily, invariants
         from urbanmgmt.org.models import Profile
-        from urbanmgmt.patrols.indicators import register
+        from urbanmgmt.patrols import indicators as patrol_indicators
+        from urbanmgmt.supervision import indicators as supervision_indicators
 
-        register()  # the patrol indicators (they read kpi.daily, which kpi.indicators may not)
+        # Indicators whose modules kpi.indicators may not import (patrols read kpi.daily;
+        # supervision answers notices, not cases).
+        patrol_indicators.register()
+        supervision_indicators.register()
 
         keep(self, "0007_invariants", invariants.install)
         for label in NAMING:

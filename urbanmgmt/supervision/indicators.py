@@ -5,8 +5,10 @@ reports. SQL counts over the notices, grouped in the database."""
 import datetime as dt
 
 from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import clock
+from urbanmgmt.kpi.indicators import INDICATORS, Indicator
 from urbanmgmt.supervision.models import Level, Notice, NoticeEvent, NoticeState
 
 
@@ -22,6 +24,19 @@ def answered_on_time(start: dt.datetime, end: dt.datetime) -> dict[str, tuple[in
             .values("department__code")
             .annotate(n=Count("id", filter=Q(answered_on_time=True)), d=Count("id")).order_by())
     return {row["department__code"]: (row["n"], row["d"]) for row in rows}
+
+
+# A weight in the departments' evaluation scheme like any other indicator. Not stored per day:
+# a notice's answer changes its day's figure without a case write, which is what marks a day
+# for recount (kpi/daily.py).
+SUPERVISION_ON_TIME = Indicator("supervision_on_time", _("Supervision answered on time"), "department",
+                                _("notices answered on time ÷ notices whose answer is due"), True,
+                                answered_on_time, stored=False)
+
+
+def register() -> None:
+    """Add the supervision indicator to the evaluation's registry (idempotent)."""
+    INDICATORS.setdefault(SUPERVISION_ON_TIME.key, SUPERVISION_ON_TIME)
 
 
 def by_department(start: dt.datetime, end: dt.datetime) -> dict[str, dict]:
