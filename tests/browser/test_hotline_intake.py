@@ -31,6 +31,7 @@ def task_worker(settings, tmp_path):
 
     from tests.tasks.processes import kill, start_worker
 
+    settings.MEDIA_ROOT = str(tmp_path / "media")  # where the worker (URBANMGMT_VAR_DIR/media) reads the upload
     process = start_worker(tmp_path, tmp_path / "worker.log", REDIS_URL="")
     yield process
     kill(process, signal.SIGTERM)
