@@ -70,14 +70,19 @@ class Summary:
                 "notes": self.notes}
 
     def rejects_csv(self) -> str:
-        """Every refused row: its line number, its ticket id and the reason (UTF-8 with BOM,
-        so that Excel opens it)."""
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow([_("line"), _("ticket id"), _("reason")])
-        writer.writerows(self.rejected)
-        return out.getvalue()
+        """Every refused row: its line number, its ticket id and the reason."""
+        return refused_rows_csv(_("ticket id"), self.rejected)
+
+
+def refused_rows_csv(id_header: str, rows) -> str:
+    """Refused rows of an import as (line, the row's id, reason), a CSV in UTF-8 with a BOM so
+    that Excel opens it."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out)
+    writer.writerow([_("line"), id_header, _("reason")])
+    writer.writerows(rows)
+    return out.getvalue()
 
 
 class TicketRow:

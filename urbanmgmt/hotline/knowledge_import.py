@@ -4,7 +4,6 @@ its line and the reason, as ticket files are; an entry is known by its code, so 
 sheet again updates the entries it names and changes nothing else. The template sheet
 (`template()`) names the columns read by default."""
 
-import csv
 import datetime as dt
 import io
 import re
@@ -15,6 +14,7 @@ from django.utils.translation import gettext as _
 from openpyxl import Workbook
 
 from urbanmgmt.errors import InvalidInput
+from urbanmgmt.hotline.importer import refused_rows_csv
 from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import Bureau, KnowledgeEntry
 from urbanmgmt.hotline.readers import ERROR, read
@@ -57,13 +57,8 @@ class KnowledgeSummary:
     notes: list[str] = field(default_factory=list)
 
     def rejects_csv(self) -> str:
-        """Every refused row: its line, the entry's code and the reason (UTF-8 with BOM, for Excel)."""
-        out = io.StringIO()
-        out.write("\ufeff")
-        writer = csv.writer(out)
-        writer.writerow([_("line"), _("code"), _("reason")])
-        writer.writerows(self.rejected)
-        return out.getvalue()
+        """Every refused row: its line, the entry's code and the reason."""
+        return refused_rows_csv(_("code"), self.rejected)
 
 
 class Responsible:
