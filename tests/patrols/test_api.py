@@ -122,3 +122,24 @@ def test_the_lists_and_a_track_take_a_fixed_number_of_queries(people, django_ass
         assert len(phone.get(f"{URL}today/").json()["patrols"]) == 5
     with django_assert_max_num_queries(6):
         assert len(centre.get(f"{URL}{patrol.client_id}/").json()["points"]) == 30
+
+
+def test_each_refused_gap_is_named_by_its_place_in_the_batch(people):
+    """A malformed gap before one outside the patrol must not shift the latter's index."""
+    patrol = started(people.inspector)
+    after = lambda minutes: (patrol.started_at + dt.timedelta(minutes=minutes)).isoformat()  # noqa: E731
+    gaps = [{"from": after(1), "to": after(2), "reason": "hidden"},
+            {"from": "yesterday", "to": after(3), "reason": "hidden"},
+            {"from": after(-30), "to": after(-20), "reason": "no_fix"},  # before the patrol started
+            {"from": after(4), "to": after(5), "reason": "no_fix"}]
+    body = client_for(people.inspector).post(f"{URL}{patrol.client_id}/points/", {"points": [], "gaps": gaps},
+                                             format="json").json()
+    assert body["gaps_stored"] == 2
+    assert [(r["index"], r["code"]) for r in body["gaps_refused"]] == [(1, "invalid"), (2, "outside_patrol")]
+
+
+def test_a_number_too_large_for_a_float_is_refused_not_a_500(people):
+    patrol = started(people.inspector)
+    point = {"seq": 1, "t": timezone.now().isoformat(), "lon": 10**400, "lat": 34.6, "accuracy_m": 5}
+    answer = client_for(people.inspector).post(f"{URL}{patrol.client_id}/points/", {"points": [point]}, format="json")
+    assert answer.status_code == 200 and [r["code"] for r in answer.json()["refused"]] == ["invalid"]

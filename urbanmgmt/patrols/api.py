@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from urbanmgmt.api_guards import whole_number
 from urbanmgmt.cases import clock
 from urbanmgmt.errors import InvalidInput
+from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.moments import MomentField
 from urbanmgmt.org.roles import INSPECTOR, require_role
 from urbanmgmt.patrols import services
@@ -83,7 +84,7 @@ def patrols(request):
 @api_view(["GET"])
 def today(request):
     """My patrols of today (city time), the open one, and the day's totals."""
-    start_of_day = timezone.make_aware(dt.datetime.combine(timezone.localdate(clock.now()), dt.time()))
+    start_of_day = day_start(timezone.localdate(clock.now()))
     rows = list(Patrol.objects.filter(inspector=request.user, started_at__gte=start_of_day)
                 .select_related("inspector__profile").order_by("started_at"))
     open_one = Patrol.objects.filter(inspector=request.user).open().select_related("inspector__profile").first()
@@ -132,13 +133,15 @@ def points(request, client_id):
     if len(raw_points) > settings.PATROL_BATCH_MAX_POINTS:
         raise services.TooManyPoints(max=settings.PATROL_BATCH_MAX_POINTS, n=len(raw_points))
     track, bad, places = parse_points(raw_points)
-    gaps, bad_gaps = parse_gaps(raw_gaps)
+    gaps, bad_gaps, gap_places = parse_gaps(raw_gaps)
     result = services.ingest(request.user, client_id, track, gaps)
     refused = sorted(bad + [replace(r, index=places[r.index]) for r in result.refused], key=lambda r: r.index)
+    gaps_refused = sorted(bad_gaps + [replace(r, index=gap_places[r.index]) for r in result.gaps_refused],
+                          key=lambda r: r.index)
     result.patrol.inspector = request.user  # the summary names them: no query for it
     return Response({
         "stored": result.stored, "duplicates": result.duplicates, "refused": _refusals(refused),
-        "gaps_stored": result.gaps_stored, "gaps_refused": _refusals(bad_gaps + result.gaps_refused),
+        "gaps_stored": result.gaps_stored, "gaps_refused": _refusals(gaps_refused),
         "patrol": summary(result.patrol),
     })
 

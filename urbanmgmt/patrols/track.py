@@ -67,7 +67,10 @@ def _moment(value) -> dt.datetime | None:
 def _number(value) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float):
         return None
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # a JSON integer of hundreds of digits
+        return None
     return value if math.isfinite(value) else None
 
 
@@ -91,9 +94,10 @@ def parse_points(raw: Iterable) -> tuple[list[TrackPoint], list[Refusal], list[i
     return points, refused, places
 
 
-def parse_gaps(raw: Iterable) -> tuple[list[TrackGap], list[Refusal]]:
-    """The gaps of a batch as sent in JSON ({from, to, reason})."""
-    gaps, refused = [], []
+def parse_gaps(raw: Iterable) -> tuple[list[TrackGap], list[Refusal], list[int]]:
+    """The gaps of a batch as sent in JSON ({from, to, reason}); third, as for the points:
+    each gap's place in the batch."""
+    gaps, refused, places = [], [], []
     for index, item in enumerate(raw):
         item = item if isinstance(item, dict) else {}
         start_at, end_at, reason = _moment(item.get("from")), _moment(item.get("to")), item.get("reason")
@@ -103,7 +107,8 @@ def parse_gaps(raw: Iterable) -> tuple[list[TrackGap], list[Refusal]]:
                 % {"reasons": ", ".join(GapReason.values)}))
             continue
         gaps.append(TrackGap(start_at, end_at, reason))
-    return gaps, refused
+        places.append(index)
+    return gaps, refused, places
 
 
 _extent_cache: dict = {}
