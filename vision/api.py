@@ -178,8 +178,10 @@ def confirm(request, pk: int):
     candidate = get_object_or_404(CandidateEvent.objects.select_related("camera", "zone"), pk=pk)
     form = ConfirmForm(data=request.data)
     form.is_valid(raise_exception=True)
-    case = services.confirm(request.user, candidate, category=form.validated_data.get("category"),
-                            description=form.validated_data["description"])
+    # One object's visit is one review item (vision/review.py): confirming any of its
+    # candidates confirms the visit, so the API cannot make a second case of the same object.
+    case = review.confirm_visit(request.user, candidate.visit or candidate, category=form.validated_data.get("category"),
+                                description=form.validated_data["description"])
     return Response({"candidate": candidate.pk, "case": case.pk, "code": case.code, "state": case.state},
                     status=status.HTTP_201_CREATED)
 
@@ -191,7 +193,8 @@ def reject(request, pk: int):
     candidate = get_object_or_404(CandidateEvent, pk=pk)
     form = RejectForm(data=request.data)
     form.is_valid(raise_exception=True)
-    candidate = services.reject(request.user, candidate, **form.validated_data)
+    review.reject_visit(request.user, candidate.visit or candidate, **form.validated_data)
+    candidate.refresh_from_db()
     return Response({"candidate": candidate.pk, "status": candidate.status, "reason": candidate.reject_reason})
 
 

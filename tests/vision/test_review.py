@@ -63,6 +63,25 @@ def test_a_parked_car_raised_again_is_one_review_item_confirmed_into_one_case(an
     assert item_ids(analyst_client.get("/vision/")) == [other.pk]
 
 
+def test_the_api_confirms_and_rejects_a_whole_visit_too(zone, worker_key, people):
+    """Through the API as on the page: a repeat confirmed makes no second case of its object,
+    and a visit rejected by its repeat leaves nothing of it pending."""
+    first = raise_(worker_key, zone, track_id=7, key="a", started_at=at(700), last_seen_at=at(640))
+    again = raise_(worker_key, zone, track_id=7, key="b", started_at=at(100), last_seen_at=at(5), box=[403, 182, 562, 291])
+    analyst = api_as(people.analyst)
+    assert analyst.post(f"/api/v1/vision/candidates/{again.pk}/confirm/", {"category": "E0505"},
+                        format="json").status_code == 201
+    first.refresh_from_db(), again.refresh_from_db()
+    assert first.status == again.status == "confirmed" and first.case_id == again.case_id
+    assert Case.objects.count() == 1
+    third = raise_(worker_key, zone, track_id=9, key="c", started_at=at(700), last_seen_at=at(640), box=[100, 200, 220, 295])
+    repeat = raise_(worker_key, zone, track_id=9, key="d", started_at=at(100), last_seen_at=at(5), box=[100, 200, 220, 295])
+    assert repeat.visit_id == third.pk
+    answer = analyst.post(f"/api/v1/vision/candidates/{repeat.pk}/reject/", {"reason": "false_detection"}, format="json")
+    assert answer.status_code == 200 and answer.json()["status"] == "rejected"
+    assert set(CandidateEvent.objects.filter(pk__in=[third.pk, repeat.pk]).values_list("status", flat=True)) == {"rejected"}
+
+
 def test_another_car_at_another_place_or_later_than_the_cooldown_is_its_own_visit(zone, worker_key):
     first = raise_(worker_key, zone, track_id=7, key="a", started_at=at(2000), last_seen_at=at(1900))
     later = raise_(worker_key, zone, track_id=7, key="b", started_at=at(100), last_seen_at=at(5))  # 1,800 s after
