@@ -20,7 +20,6 @@ import datetime as dt
 
 import numpy as np
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.contrib.gis.db.models.functions import Distance, Transform
 from django.db.models import Exists, F, Max, OuterRef, Q
 from django.utils import timezone
@@ -29,8 +28,7 @@ from django.utils.translation import pgettext_lazy
 from urbanmgmt.grids.models import UnitGrid
 from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.org.names import person_names
-from urbanmgmt.org.roles import INSPECTOR
-from urbanmgmt.patrols.models import GapReason, Patrol, PatrolGap, PatrolPoint
+from urbanmgmt.patrols.models import GapReason, Patrol, PatrolGap, PatrolPoint, inspectors_visible_to
 
 STATES = ("on_patrol", "idle", "offline", "off_duty")
 STATE_LABELS = {"on_patrol": pgettext_lazy("patrol state", "On patrol"), "idle": pgettext_lazy("patrol state", "Idle"),
@@ -63,24 +61,11 @@ def state_of(patrol: dict | None, moved: dict[int, float], now: dt.datetime) -> 
     return "on_patrol"
 
 
-def _inspectors(user):
-    """The inspectors whose position `user` may see: Patrol.objects.visible_to's rule read as
-    people (off-duty inspectors have no patrol to filter): none, all, or a restriction, which
-    that rule makes only for an inspector (to themself)."""
-    people = get_user_model().objects.filter(groups__name=INSPECTOR, is_active=True)
-    visible = Patrol.objects.visible_to(user)
-    if visible.query.is_empty():
-        return people.none()
-    if visible.query.where:
-        return people.filter(pk=user.pk)
-    return people
-
-
 def inspector_layer(user, now: dt.datetime | None = None) -> dict:
     """GeoJSON: each visible inspector's last fix (null geometry when off duty with no patrol
     today), state, whether outside their grids, name and time of the last fix."""
     now = now or timezone.now()
-    inspectors = list(_inspectors(user).order_by("username").values_list("pk", "username"))
+    inspectors = list(inspectors_visible_to(user).order_by("username").values_list("pk", "username"))
     ids = [pk for pk, _name in inspectors]
     in_own_grid = UnitGrid.objects.filter(inspectors__user=OuterRef("inspector"), geom__contains=OuterRef("last_position"))
     has_grids = UnitGrid.objects.filter(inspectors__user=OuterRef("inspector"))
@@ -154,7 +139,7 @@ def day_track(user, username: str, day: dt.date) -> dict | None:
     """GeoJSON: one inspector's patrols on a local day as lines cut at the gaps, the gaps with
     their reason, start and end markers; None when `user` may not see that inspector's track."""
     start, end = day_start(day), day_start(day + dt.timedelta(days=1))
-    inspector = _inspectors(user).filter(username=username).values_list("pk", flat=True).first()
+    inspector = inspectors_visible_to(user).filter(username=username).values_list("pk", flat=True).first()
     if inspector is None:
         return None
     patrols = list(Patrol.objects.visible_to(user).filter(inspector_id=inspector, started_at__lt=end)

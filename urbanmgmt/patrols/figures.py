@@ -30,7 +30,6 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Exists, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -43,8 +42,7 @@ from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.kpi.sql import LocalDate
 from urbanmgmt.kpi.workcal import working_minutes_since
 from urbanmgmt.org.models import Profile
-from urbanmgmt.org.roles import INSPECTOR
-from urbanmgmt.patrols.models import Patrol, PatrolPoint
+from urbanmgmt.patrols.models import Patrol, PatrolPoint, active_inspectors
 
 
 @dataclass
@@ -93,7 +91,7 @@ class Period:
 
 def inspectors(usernames=None):
     """The active inspectors (all, or those named)."""
-    people = get_user_model().objects.filter(groups__name=INSPECTOR, is_active=True)
+    people = active_inspectors()
     return people.filter(username__in=list(usernames)) if usernames is not None else people
 
 

@@ -9,11 +9,34 @@ settings.PATROL_TRACK_RETENTION_DAYS and visible only to the inspector, their su
 and the command centre."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.gis.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.org import roles as R
+
+
+def track_scope(user) -> str:
+    """Whose tracks `user` may see: "all" (the command centre), "own" (an inspector) or "none"
+    (see PatrolQuerySet.visible_to for why)."""
+    roles = R.roles_of(user)
+    if roles & set(R.COMMAND_CENTRE):
+        return "all"
+    return "own" if R.INSPECTOR in roles else "none"
+
+
+def active_inspectors():
+    """The people who patrol: active users in the inspectors' group."""
+    return get_user_model().objects.filter(groups__name=R.INSPECTOR, is_active=True)
+
+
+def inspectors_visible_to(user):
+    """The inspectors whose position and track `user` may see, off-duty ones included (the
+    people behind PatrolQuerySet.visible_to)."""
+    scope = track_scope(user)
+    people = active_inspectors()
+    return people if scope == "all" else people.filter(pk=user.pk) if scope == "own" else people.none()
 
 
 class PatrolQuerySet(models.QuerySet):
@@ -26,12 +49,8 @@ class PatrolQuerySet(models.QuerySet):
         The org model has no per-inspector supervisor nor an area of a dispatcher or a manager:
         the people who supervise inspectors are the command centre, which sees the whole city.
         Handlers, video analysts and other inspectors see no track (personal data, DOMAIN §6a)."""
-        roles = R.roles_of(user)
-        if roles & set(R.COMMAND_CENTRE):
-            return self
-        if R.INSPECTOR in roles:
-            return self.filter(inspector=user)
-        return self.none()
+        scope = track_scope(user)
+        return self if scope == "all" else self.filter(inspector=user) if scope == "own" else self.none()
 
     def open(self) -> "PatrolQuerySet":
         """Patrols still running (not ended)."""
