@@ -371,6 +371,9 @@ WEBHOOK_TIMEOUT_S = envfloat("WEBHOOK_TIMEOUT_S", 5)
 WEBHOOK_MAX_ATTEMPTS = envint("WEBHOOK_MAX_ATTEMPTS", 8)
 WEBHOOK_PAUSE_AFTER_FAILURES = envint("WEBHOOK_PAUSE_AFTER_FAILURES", 50)
 WEBHOOK_SUBSCRIPTIONS_TTL_S = envfloat("WEBHOOK_SUBSCRIPTIONS_TTL_S", 5)
+# Events whose every delivery is done (delivered or failed) are deleted after this many days.
+WEBHOOK_KEEP_DAYS = envint("WEBHOOK_KEEP_DAYS", 90)
+PERIODIC_JOBS["urbanmgmt.webhooks.sending.prune_events"] = 24 * 3600
 
 # --- Photos as evidence. ---
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)

@@ -297,3 +297,23 @@ def test_a_notice_escalated_for_a_late_answer_is_raised_again_at_its_new_level(p
     drain()
     assert [(r.document["data"]["notice"]["action"], r.document["data"]["notice"]["level"])
             for r in receiver.received] == [("raise", Level.REMIND), ("escalate", Level.SUPERVISE)]
+
+
+def test_old_events_done_with_are_pruned_and_those_still_tried_stay(db, settings):
+    """The event tables do not grow for ever: a daily job deletes events past
+    WEBHOOK_KEEP_DAYS whose deliveries are all done; one still pending stays, as do recent ones."""
+    from urbanmgmt.jobs.periodic import schedule
+
+    hook = Subscription.objects.create(name="区平台", url="http://127.0.0.1:9/hook", events=list(EventType.values))
+    old = timezone.now() - dt.timedelta(days=settings.WEBHOOK_KEEP_DAYS + 1)
+    states = {"done-old": (old, Delivery.State.DELIVERED), "failed-old": (old, Delivery.State.FAILED),
+              "pending-old": (old, Delivery.State.PENDING), "done-new": (timezone.now(), Delivery.State.DELIVERED)}
+    events = {}
+    for name, (at, state) in states.items():
+        events[name] = Event.objects.create(type=EventType.values[0], occurred_at=at, data={"name": name})
+        Delivery.objects.create(event=events[name], subscription=hook, state=state)
+    assert any(j.kind.endswith("prune_events") for j in schedule())
+    drain()
+    left = set(Event.objects.values_list("data__name", flat=True))
+    assert left == {"pending-old", "done-new"}
+    assert Delivery.objects.count() == 2

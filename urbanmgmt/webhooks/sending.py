@@ -13,6 +13,7 @@ The signature (X-Urbanmgmt-Signature: sha256=<hex>) is HMAC-SHA256 with the subs
 secret over `<timestamp>.<body>`, the timestamp (unix seconds) sent in X-Urbanmgmt-Timestamp,
 so a receiver can refuse an old message replayed by someone else."""
 
+import datetime as dt
 import hashlib
 import hmac
 import json
@@ -22,7 +23,7 @@ import uuid
 import requests
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -134,3 +135,14 @@ def replay(ids: list[int], user=None) -> Job | None:
         for part in filtered_in(Delivery.objects.all(), "pk", ids):
             part.update(job=job)
     return job
+
+
+@background()
+def prune_events(job: Job) -> dict:
+    """Delete the events older than settings.WEBHOOK_KEEP_DAYS whose every delivery is done
+    (delivered or failed), with their deliveries; one still being tried stays (periodic, see
+    settings.PERIODIC_JOBS)."""
+    before = timezone.now() - dt.timedelta(days=settings.WEBHOOK_KEEP_DAYS)
+    waiting = Delivery.objects.filter(event=OuterRef("pk"), state=Delivery.State.PENDING)
+    deleted, _counts = Event.objects.filter(occurred_at__lt=before).exclude(Exists(waiting)).delete()
+    return {"deleted": deleted}
