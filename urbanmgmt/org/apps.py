@@ -12,7 +12,9 @@ class OrgConfig(AppConfig):
     def ready(self):
         from urbanmgmt.org.roles import sync_role_groups
 
-        post_migrate.connect(sync_role_groups, sender=self)
+        # Once per migrate, after the last app: every app's permissions exist by then (each
+        # app's are created by its own post_migrate, and apps after org come later).
+        post_migrate.connect(sync_role_groups, dispatch_uid="urbanmgmt.org.sync_role_groups")
         from urbanmgmt.org import lockout  # noqa: F401  (connects the API's lockout answer)
 
 

@@ -6,6 +6,7 @@ department's cases, an inspector only its own reports and the cases of its grids
 analyst the video channel, dispatchers, managers and admins everything.
 """
 
+from django.apps import apps
 from django.contrib.auth.models import Group, Permission
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -38,8 +39,11 @@ ROLE_PERMISSIONS = {
 }
 
 
-def sync_role_groups(**kwargs) -> None:
-    """Create the role groups and give them their permissions (after every migrate)."""
+def sync_role_groups(app_config=None, **kwargs) -> None:
+    """Create the role groups and give them their permissions (after every migrate, once the
+    last app's permissions exist; called without an app, at once)."""
+    if app_config is not None and app_config is not _last_migrated_app():
+        return
     all_perms = Permission.objects.all()
     by_name = {f"{p.content_type.app_label}.{p.codename}": p for p in all_perms.select_related("content_type")}
     for role in ROLES:
@@ -48,6 +52,11 @@ def sync_role_groups(**kwargs) -> None:
             group.permissions.set(all_perms)
         else:
             group.permissions.set([by_name[n] for n in ROLE_PERMISSIONS[role] if n in by_name])
+
+
+def _last_migrated_app():
+    """The last app `migrate` sends post_migrate for (those with models, in INSTALLED_APPS order)."""
+    return [config for config in apps.get_app_configs() if config.models_module is not None][-1]
 
 
 def roles_of(user) -> frozenset[str]:
