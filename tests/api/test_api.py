@@ -139,6 +139,32 @@ def test_a_missing_version_or_argument_is_a_400(people, category):
     assert client.post(f"/api/v1/cases/{case.pk}/fly/", {"version": 1}, format="json").status_code == 400
 
 
+def test_a_step_refused_for_its_arguments_says_why_in_the_users_language(people, category):
+    case = report_case(people.inspector, category)
+    client = client_for(people.dispatcher)
+    missing = client.post(f"/api/v1/cases/{case.pk}/reject/", {"version": 1, "reason": "x"}, format="json",
+                          HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert missing.status_code == 400 and "需要" in missing.data["detail"] and "reason_code" in missing.data["detail"]
+    unknown = client.post(f"/api/v1/cases/{case.pk}/fly/", {"version": 1}, format="json", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert "未知" in unknown.data["detail"] and "dispatch" in unknown.data["detail"]
+    task = client.post(f"/api/v1/cases/{case.pk}/check_pass/", {"version": 1}, format="json",
+                       HTTP_ACCEPT_LANGUAGE="en")
+    assert task.status_code == 400 and "inspection task" in task.data["detail"]
+    assert Case.objects.get(pk=case.pk).version == 1
+
+
+def test_each_step_of_the_api_takes_what_its_service_takes():
+    from urbanmgmt.cases.api import _arguments
+    from urbanmgmt.cases.serializers import TASK_STEPS, TransitionSerializer
+    from urbanmgmt.cases.states import TRANSITIONS
+
+    body = set(TransitionSerializer().fields)
+    for action in set(TRANSITIONS) - TASK_STEPS:
+        assert set(_arguments(action)) <= body, action  # every argument can be sent
+    assert _arguments("dispatch") == {"department": True, "reason": False}
+    assert _arguments("handle") == {"reply": True}
+
+
 def test_a_handler_cannot_see_another_departments_case(people, category):
     case = report_case(people.inspector, category)
     assert client_for(people.other_handler).get(f"/api/v1/cases/{case.pk}/").status_code == 404

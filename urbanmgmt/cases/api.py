@@ -1,5 +1,7 @@
 """The case API: GeoJSON list with filters, detail with history, report, one POST per step."""
 
+import inspect
+
 import django_filters
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -116,7 +118,8 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
     def transition(self, request, pk=None, action_name=None):
         """Move the case one step; 409 on a stale version or a step its state does not allow."""
         if action_name not in TRANSITIONS:
-            raise InvalidInput(f"unknown action {action_name}; one of: {', '.join(TRANSITIONS)}")
+            raise InvalidInput(_("Unknown step %(action)s; one of: %(steps)s."), action=action_name,
+                               steps=", ".join(TRANSITIONS))
         case = self.get_object()
         serializer = TransitionSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
@@ -158,16 +161,22 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
                          "name": department.name if department else None})
 
 
-_ARGUMENTS = {
-    "file": ("category", "reason"), "reject": ("reason_code", "reason"), "void": ("reason",),
-    "request_verification": ("inspector", "reason"),
-    "dispatch": ("department", "reason"), "sign": (), "return": ("reason",), "approve_return": ("reason",),
-    "deny_return": ("reason",), "request_extension": ("days", "reason"), "approve_extension": ("reason",),
-    "deny_extension": ("reason",), "handle": ("reply",), "send_for_check": ("checker", "reason"),
-    "check_pass": ("reason",), "check_fail": ("reason",), "close": ("reason",), "suspend": ("reason",),
-    "resume": ("reason",),
-}
 _FUNCTIONS = {"return": services.return_case}
+# What the API fills itself rather than takes from the client's body.
+_NOT_FROM_BODY = frozenset({"version", "evidence", "site"})
+_TEXTS = frozenset({"reason", "reply"})  # absent is empty: the step says itself when one is needed
+
+
+def _function(action_name: str):
+    return _FUNCTIONS.get(action_name) or getattr(services, action_name)
+
+
+def _arguments(action_name: str) -> dict[str, bool]:
+    """The arguments a step takes from the request body (its service's keyword-only
+    parameters), each with whether it must be given."""
+    parameters = inspect.signature(_function(action_name)).parameters.values()
+    return {p.name: p.default is inspect.Parameter.empty for p in parameters
+            if p.kind is inspect.Parameter.KEYWORD_ONLY and p.name not in _NOT_FROM_BODY}
 
 
 def _photos(request, action_name: str) -> list:
@@ -183,20 +192,19 @@ def _photos(request, action_name: str) -> list:
 
 def _run_transition(user, case: Case, action_name: str, data: dict, photos=()) -> Case:
     if action_name in TASK_STEPS:
-        raise InvalidInput(f"“{action_name}” is done by completing the inspection task: "
-                           "POST /api/v1/collect/tasks/{id}/complete/")
-    function = _FUNCTIONS.get(action_name) or getattr(services, action_name)
-    kwargs = {name: data.get(name) for name in _ARGUMENTS[action_name]}
-    for required in ("department", "reason_code", "days"):
-        if required in kwargs and kwargs[required] is None:
-            raise InvalidInput(f"“{action_name}” needs “{required}”.")
-    if "reason" in kwargs:
-        kwargs["reason"] = kwargs["reason"] or ""
-    if "reply" in kwargs:
-        kwargs["reply"] = kwargs["reply"] or ""
+        raise InvalidInput(_("“%(action)s” is done by completing the inspection task: "
+                             "POST /api/v1/collect/tasks/{id}/complete/"), action=action_name)
+    kwargs = {}
+    for name, required in _arguments(action_name).items():
+        value = data.get(name)
+        if name in _TEXTS:
+            value = value or ""
+        elif required and value is None:
+            raise InvalidInput(_("“%(action)s” needs “%(field)s”."), action=action_name, field=name)
+        kwargs[name] = value
     if photos:
         kwargs["evidence"] = [services.Evidence(photo=photo, kind=CaseMedia.Kind.AFTER) for photo in photos]
-    return function(user, case, version=data["version"], **kwargs)
+    return _function(action_name)(user, case, version=data["version"], **kwargs)
 
 
 __all__ = ["CaseViewSet", "Channel", "State"]
