@@ -330,6 +330,7 @@ SUPERVISION_ANSWER_WORKING_HOURS = {"remind": envfloat("SUPERVISION_REMIND_HOURS
 SUPERVISION_SWEEP_S = envint("SUPERVISION_SWEEP_S", 300)
 PERIODIC_JOBS = {"urbanmgmt.supervision.tasks.sweep_supervision": SUPERVISION_SWEEP_S}
 PERIODIC_JOBS["urbanmgmt.jobs.periodic.prune_jobs"] = 24 * 3600
+PERIODIC_JOBS["urbanmgmt.hotline.uploads.prune_upload_files"] = 24 * 3600
 SUPERVISION_CHANNELS = ["urbanmgmt.supervision.channels.EmailChannel"]
 EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")

@@ -7,8 +7,10 @@ reads) and queues its import (urbanmgmt/jobs); a worker imports it and records t
 refused rows (CSV) are kept with the run, and the file is removed."""
 
 import contextlib
+import datetime as dt
 import logging
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -31,6 +33,8 @@ from urbanmgmt.jobs.models import Job, JobState
 from urbanmgmt.jobs.queue import background
 
 UPLOAD_DIR = "hotline_imports"  # in the private media store
+_STORED = re.compile(r"^run(\d+)\.[a-z0-9]+$")
+_LIVE = (JobState.QUEUED, JobState.RUNNING, JobState.RETRYING)
 logger = logging.getLogger(__name__)
 
 
@@ -193,3 +197,25 @@ def run_import(run: ImportRun, path: Path, mapping: Mapping, actor, job: Job) ->
     run.finished_at = timezone.now()
     run.save()
     return run
+
+
+@background()
+def prune_upload_files(job: Job) -> dict:
+    """Remove the kept files that no import will read again (daily, settings.PERIODIC_JOBS):
+    a run finished or deleted, or a run older than a day with no import queued, running or
+    waiting to retry (its worker died each time, or the page died between keeping the file
+    and queueing it). A finished import removes its file itself; this catches the rest."""
+    try:
+        _dirs, files = storage.store().listdir(UPLOAD_DIR)
+    except FileNotFoundError:  # nothing was ever uploaded here
+        return {"removed": 0}
+    ids = {int(m.group(1)): name for name in files if (m := _STORED.match(name))}
+    runs = {run.pk: run for run in ImportRun.objects.filter(pk__in=ids)}
+    live = set(Job.objects.filter(kind=import_upload.kind, state__in=_LIVE,
+                                  key__in=[f"run{pk}" for pk in ids]).values_list("key", flat=True))
+    day_ago = timezone.now() - dt.timedelta(days=1)
+    gone = [f"{UPLOAD_DIR}/{name}" for pk, name in ids.items()
+            if pk not in runs or runs[pk].finished
+            or (f"run{pk}" not in live and runs[pk].started_at < day_ago)]
+    storage.remove(gone)
+    return {"removed": len(gone)}
