@@ -1,0 +1,47 @@
+"""More real footage for the worker (#16, point 3): a second committed clip of the car park
+(fixtures/video/parking_lot_people_bicycles.json: cars turning through, cyclists riding
+across, a man walking; nothing stops), run with the real YOLO11n against its labels."""
+
+import os
+
+import pytest
+
+from tests.vision.conftest import WEIGHTS
+from tests.vision.test_real_clips import COMMITTED, run
+from vision.worker import labels
+
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(not os.path.isdir(WEIGHTS), reason="the shared YOLO11n weights are not here")]
+
+
+@pytest.fixture(scope="module")
+def people_bicycles():
+    clip = labels.load(os.path.join(COMMITTED, "parking_lot_people_bicycles.json"))
+    stats, score = run(clip)
+    return clip, stats, score
+
+
+def test_cars_turning_and_cyclists_crossing_a_car_park_raise_nothing_in_either_zone(people_bicycles):
+    clip, stats, score = people_bicycles
+    assert {z.rule for z in clip.zones} == {"illegal_parking", "bicycles"} and clip.parked == []
+    assert stats.events == [], [(e["zone"], e["class"], e["box"], e["last_seen_at"]) for e in stats.events]
+    assert score.false == 0
+    # The detector did look at what passed (two cars, two cyclists): nothing was raised
+    # because nothing stopped, not because nothing was seen.
+    assert stats.detected >= 10, (stats.detected, stats.frames)
+
+
+def test_the_detector_idles_while_the_car_park_is_empty(people_bicycles):
+    _, stats, _ = people_bicycles
+    idle = [(4.5, 8.5), (15.0, 24.0), (36.0, 38.0)]  # the car park empty (labels): nothing moves
+    empty_frames = sum(int((b - a) * 2) for a, b in idle)
+    assert stats.detected <= stats.frames - empty_frames + 2, (stats.detected, stats.frames)
+
+
+@pytest.mark.xfail(strict=True, reason="#16: the health reference is the first frame, taken while a white car "
+                   "filled a quarter of the view; once it has driven out, the empty asphalt's sharpness is 0.13 of "
+                   "the reference's, so the camera is 'blurred' from 4 s (alert at 14 s) and the rules and the "
+                   "detector stop until a car drives in again (29.5 s)")
+def test_a_car_driving_out_of_view_is_not_a_blurred_camera(people_bicycles):
+    _, stats, _ = people_bicycles
+    assert stats.alerts == [], stats.alerts
