@@ -62,6 +62,26 @@ def test_a_camera_covered_blurred_or_moved_raises_one_alert_after_it_lasts(chang
     assert states[-5:] == [OK] * 5  # the view is back
 
 
+def quarter(pattern):
+    """The street with its top-left quarter replaced by `pattern(height, width)`."""
+    def change(base):
+        changed = base.copy()
+        h, w = base.shape[0] // 2, base.shape[1] // 2
+        changed[:h, :w] = pattern(h, w)[..., None]
+        return changed
+    return change
+
+
+def test_a_sharp_car_leaving_the_first_view_is_not_a_blurred_camera():
+    # The reference starts from the first frame, where a car's sharp edges (a black and
+    # white check) fill a quarter of the view; it drives out and leaves smooth asphalt there:
+    # the whole view's sharpness falls to 0.06 of the reference's, no tile but those changes.
+    car = quarter(lambda h, w: (np.indices((h, w)) // 12).sum(axis=0) % 2 * 255)
+    asphalt = quarter(lambda h, w: np.full((h, w), 90))
+    states, alerts = run(street(4, car) + street(40, asphalt))
+    assert alerts == [] and BLURRED not in states
+
+
 def test_a_short_trouble_raises_nothing():
     states, alerts = run(street(10) + street(8, lambda b: np.full_like(b, 40)) + street(10))  # 4 s covered
     assert alerts == [] and COVERED not in states

@@ -6,9 +6,12 @@
 - A camera that is turned away, covered or out of focus no longer shows its zones: the
   worker raises one camera-health alert per such episode (for the analyst) and no candidates
   while it lasts. The frame is compared with a reference view built while the camera is
-  healthy: its structure (normalised correlation, which light and IR do not change), its
+  healthy: its structure (normalised correlation, which light and IR do not change; tile by
+  tile, so that a bus passing or a car leaving is not a turned camera), its
   contrast (covered: almost uniform) and its sharpness (blurred: the Laplacian's variance
-  falls). A problem must last `alert_after_s` (a bus filling the view is not a moved camera).
+  falls in most of the view, tile by tile, so a sharp car that leaves the reference's view
+  is not a blur). A problem must last `alert_after_s` (a bus filling the view is not a moved
+  camera).
 """
 
 from __future__ import annotations
@@ -24,6 +27,25 @@ MOVED = "moved"
 COVERED = "covered"
 BLURRED = "blurred"
 PROBLEMS = (MOVED, COVERED, BLURRED)
+
+
+def _tiles(grey: np.ndarray, tiles: int = 4) -> np.ndarray:
+    """The view cut into tiles × tiles parts: an array (part, rows, columns)."""
+    h, w = (grey.shape[0] // tiles) * tiles, (grey.shape[1] // tiles) * tiles
+    parts = grey[:h, :w].reshape(tiles, h // tiles, tiles, w // tiles).swapaxes(1, 2)
+    return parts.reshape(tiles * tiles, h // tiles, w // tiles)
+
+
+def tile_correlation(grey: np.ndarray, reference: np.ndarray, structure: float = 4.0) -> float:
+    """The structure's correlation with the reference's, tile by tile: the median over the
+    tiles where the reference has structure (grey-level deviation above `structure`); the
+    whole view's correlation where too few do. A turned camera changes every tile; a bus
+    passing or a car leaving, only those it covers."""
+    parts, refs = _tiles(grey), _tiles(reference)
+    structured = [i for i, part in enumerate(refs) if part.std() > structure]
+    if len(structured) < len(refs) // 2:
+        return correlation(grey, reference)
+    return float(np.median([correlation(parts[i], refs[i]) for i in structured]))
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
@@ -45,6 +67,19 @@ def sway(reference: np.ndarray, grey: np.ndarray, most: float = 0.08) -> tuple[f
 
 def sharpness(grey: np.ndarray) -> float:
     return float(cv2.Laplacian(grey, cv2.CV_32F).var())
+
+
+def tile_sharpness(grey: np.ndarray) -> np.ndarray:
+    """The Laplacian's variance in each tile of the view."""
+    return _tiles(cv2.Laplacian(grey, cv2.CV_32F)).var(axis=(1, 2))
+
+
+def sharpness_ratio(grey: np.ndarray, reference: np.ndarray) -> float:
+    """How sharp the view is against the reference: the median over tiles of their ratio. A
+    blur lowers every tile; a sharp object leaving (or entering) changes only the tiles it
+    covered, which the median leaves out."""
+    eps = 1e-3
+    return float(np.median((tile_sharpness(grey) + eps) / (tile_sharpness(reference) + eps)))
 
 
 @dataclass
@@ -74,9 +109,9 @@ class CameraHealth:
         ref = self.reference
         if grey.std() < max(3.0, self.covered_below * ref.std()):
             return COVERED
-        if sharpness(grey) < self.blurred_below * sharpness(ref):
+        if sharpness_ratio(grey, ref) < self.blurred_below:
             return BLURRED
-        if correlation(grey, ref) < self.moved_below:
+        if tile_correlation(grey, ref) < self.moved_below:
             return MOVED
         return None
 
@@ -98,9 +133,9 @@ class CameraHealth:
         elif t - self.since >= self.alert_after_s and not self.alerted:
             self.alerted = True
             self.alert = {"state": problem, "since": self.since, "at": t,
-                          "correlation": round(correlation(grey, self.reference), 3),
+                          "correlation": round(tile_correlation(grey, self.reference), 3),
                           "contrast": round(float(grey.std() / max(1e-6, self.reference.std())), 3),
-                          "sharpness": round(sharpness(grey) / max(1e-6, sharpness(self.reference)), 3)}
+                          "sharpness": round(sharpness_ratio(grey, self.reference), 3)}
         if self.alerted:
             return problem
         return SCENE_CHANGE if changed >= self.skip_fraction else OK  # (a problem not yet lasting: as usual)
