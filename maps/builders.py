@@ -65,25 +65,28 @@ def dispatch_map() -> BuiltMap:
     centre, fit = _view()
     # maxZoom/minZoom as map options (folium's max_zoom only reaches a tile layer, and the
     # cluster plugin needs the map's own).
-    m = _local(folium.Map(location=centre, zoom_start=13, tiles=None, control_scale=True, prefer_canvas=True,
+    m = _local(folium.Map(location=centre, zoom_start=13, tiles=None, prefer_canvas=True,
                           maxZoom=19, minZoom=9),
                js=[("leaflet", LEAFLET + "leaflet.js")], css=[("leaflet_css", LEAFLET + "leaflet.css")])
     if settings.MAP_TILE_URL:
         folium.TileLayer(tiles=settings.MAP_TILE_URL, attr=settings.MAP_TILE_ATTRIBUTION or " ",
                          name=_("Base map"), max_zoom=19).add_to(m)
+    # The outlines are drawn only (interactive=False): on the canvas the topmost layer whose
+    # area holds the point takes a click or a hover, fill or none, so an outline drawn above the
+    # grid layer would swallow the grids' clicks and tooltips (dispatch.js).
     folium.GeoJson(_boundaries("district"), name=_("District boundaries"), control=True,
                    style_function=lambda _f: {"color": "#263238", "weight": 4, "fill": False},
-                   ).add_to(m)
+                   interactive=False).add_to(m)
     # Without a tile server the names of the city's own areas are what a dispatcher reads the
     # map by: the streets' always, the communities' when close enough (dispatch.js hides them
     # further out).
     folium.GeoJson(_boundaries("street"), name=_("Street boundaries"), control=True,
                    style_function=lambda _f: {"color": "#37474f", "weight": 2.5, "fill": False, "dashArray": "6 4"},
-                   tooltip=_label("street-label"),
+                   tooltip=_label("street-label"), interactive=False,
                    ).add_to(m)
     folium.GeoJson(_boundaries("community"), name=_("Community names"), control=True,
                    style_function=lambda _f: {"color": "#78909c", "weight": 0.8, "fill": False, "opacity": 0.6},
-                   tooltip=_label("community-label"),
+                   tooltip=_label("community-label"), interactive=False,
                    ).add_to(m)
     cluster = _local(MarkerCluster(name=_("Cases"), options={"chunkedLoading": True, "maxClusterRadius": 40,
                                                               "showCoverageOnHover": False}),

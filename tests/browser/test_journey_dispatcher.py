@@ -25,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 HAN = re.compile(r"[\u4e00-\u9fff]")
 # What the Chinese UI may write in Latin letters: the product's and the map library's names,
 # file formats, units, a setting's name, EXIF, the language switch, and codes (HZ-HWC, GD-…).
-LATIN_ALLOWED = re.compile(r"urbanmgmt|Leaflet|GeoPackage|Shapefile|GeoJSON|CSV|EXIF|MAP_TILE_URL|English|\bft\b|\bkm\b|"
+LATIN_ALLOWED = re.compile(r"urbanmgmt|Leaflet|GeoPackage|Shapefile|GeoJSON|CSV|EXIF|MAP_TILE_URL|English|\bkm\b|"
                            r"\b[A-Z]{2,}(?:-[A-Z0-9]+)+\b|\b[A-Z]\d{4}\b")
 # The UI's own words: headings, labels, buttons, tags, messages (not the cases' data).
 CHROME = ("h1, h2, h3, h4, dt, th, legend, button, label > span, .tag, .notice, .form-status, [role=alert], "

@@ -94,8 +94,8 @@
     return hit;
   }
 
-  // The map's click, not the grid layer's: the area boundaries drawn above the grids take
-  // the canvas's clicks first.
+  // The map's click, not the grid layer's: it also answers where the grid layer has no grid
+  // (zoomed out, or outside the city), with a hint.
   map.on('click', (e) => {
     if (mode !== 'grid') return;
     const found = [];

@@ -121,6 +121,9 @@
     return params;
   }
 
+  // Metres and kilometres only: the city measures in them (folium's scale bar adds feet).
+  L.control.scale({ imperial: false }).addTo(map);
+
   /* --- the grid layer ----------------------------------------------------------------- */
   const RAMP = ['#f1f8e9', '#fff59d', '#ffcc80', '#ff8a65', '#e53935', '#8e0000'];
   let gridMax = 0;
@@ -240,7 +243,8 @@
         bubble.bindTooltip(() => el('span', {}, `${p.name} · ${p.n}`));
         clusterLayer.addLayer(bubble);
       });
-      say(interpolate(gettext('%s cases in view (counted by area; zoom in).'), [data.total]));
+      say(interpolate(ngettext('%s case in view (counted by area; zoom in).', '%s cases in view (counted by area; zoom in).',
+        data.total), [data.total]));
     }
   }
 

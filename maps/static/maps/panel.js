@@ -76,6 +76,9 @@
   /* A category's name, and its major class's, in the page's language where the catalogue has it. */
   function categoryName(k) { return (ENGLISH && k.name_en) || k.name_zh; }
   function majorName(k) { return (ENGLISH && k.major__name_en) || k.major__name_zh; }
+  /* A major class's heading with its family (部件 · 市容环境, 事件 · 市容环境): both families
+   * have majors of the same name, which one list would otherwise merge or show twice alike. */
+  function majorLabel(k, families) { return `${(families || {})[k.family] || k.family} · ${majorName(k)}`; }
 
   function CasePanel(root, config, hooks) {
     this.root = root;
@@ -234,10 +237,10 @@
           el('span', {}, ticket.title || ''), ' ',
           el('span', { class: 'muted' }, when(ticket.received_at)),
           el('div', { class: 'muted' }, this.linkReason(ticket)),
-          this.mayLink() ? el('button', { type: 'button', class: 'small', onclick: () => this.unlink(ticket) }, gettext('Unlink')) : null);
+          this.mayLink('unlink', c) ? el('button', { type: 'button', class: 'small', onclick: () => this.unlink(ticket) }, gettext('Unlink')) : null);
       })));
     }
-    if (this.mayLink()) {
+    if (this.mayLink('link', c)) {
       const input = el('input', { name: 'ticket', placeholder: gettext('Ticket number'), 'aria-label': gettext('Ticket number'), size: 12 });
       rows.push(el('form', { class: 'inline', onsubmit: (e) => { e.preventDefault(); this.link(input.value.trim()); } },
         input, el('button', { type: 'submit', class: 'small' }, gettext('Link ticket'))));
@@ -245,7 +248,11 @@
     box.replaceChildren(el('h3', {}, gettext('Linked 12345 tickets')), ...rows);
   };
 
-  CasePanel.prototype.mayLink = function () { return !this.config.workspace; };
+  /* Whether the page's user may link (or unlink) a ticket on case `c` now: the step's roles
+   * and states as the server gave them (maps/views.py, from steps.STEPS), the API's rule. */
+  CasePanel.prototype.mayLink = function (action, c) {
+    return ((this.config.ticket_steps || {})[action] || []).includes(c.state);
+  };
 
   /* Why a ticket sits on this case: its own, or linked by distance, time, category, text. */
   CasePanel.prototype.linkReason = function (ticket) {
@@ -359,7 +366,7 @@
       const shown = all.filter((k) => !words || [k.service_code, k.name_zh, k.name_en, k.major__name_zh, k.major__name_en]
         .some((v) => (v || '').toLowerCase().includes(words)));
       const groups = new Map();
-      shown.forEach((k) => { const g = majorName(k); if (!groups.has(g)) groups.set(g, []); groups.get(g).push(k); });
+      shown.forEach((k) => { const g = majorLabel(k, this.V.families); if (!groups.has(g)) groups.set(g, []); groups.get(g).push(k); });
       const keep = select.value;
       select.replaceChildren(el('option', { value: '' }, interpolate(gettext('keep the category (%s)'), [this.categoryOf(c) || '—'])),
         ...Array.from(groups, ([major, list]) => el('optgroup', { label: major },
