@@ -5,6 +5,7 @@ from urbanmgmt.kpi import patrols, views
 urlpatterns = [
     path("", views.dashboard, name="kpi-dashboard"),
     path("export.xlsx", views.export, name="kpi-export"),
+    path("export/", views.ask_export, name="kpi-ask-export"),
     path("patrols/", patrols.page, name="kpi-patrols"),
     path("patrols/export.xlsx", patrols.export, name="kpi-patrols-export"),
     path("report/daily/", views.report, {"kind": "daily"}, name="kpi-daily"),
