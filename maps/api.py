@@ -132,7 +132,7 @@ def repeat_grids(request):
                            OpenApiParameter("layer", OpenApiTypes.STR, enum=["cases", "grids"]), BBOX, *FILTERS],
                responses={(200, mime.split(";")[0]): OpenApiTypes.OBJECT if fmt == "geojson" else OpenApiTypes.BINARY
                           for fmt, (_ext, mime) in exports.FORMATS.items()})
-@extend_schema(methods=["POST"], responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
+@extend_schema(methods=["POST"], request=None, responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
 @api_view(["GET", "POST"])
 def export(request):
     """The cases (or the grids with their counts) under the current filters as GeoPackage,
