@@ -111,6 +111,7 @@ def login(base: str, user: str):
 
     session = requests.Session()
     page = session.get(f"{base}/accounts/login/")
+    assert 'name="csrfmiddlewaretoken"' in page.text, (page.status_code, page.text[:500])
     token = page.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     answer = session.post(f"{base}/accounts/login/", data={"username": user, "password": f"{user}-pw",
                                                           "csrfmiddlewaretoken": token}, allow_redirects=False)

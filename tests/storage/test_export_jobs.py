@@ -173,3 +173,20 @@ def test_the_years_workbook_is_made_in_the_background_with_its_sheets(people, ca
     assert {"年度指标", "有效上报率-监督员", "12345时效"} <= set(book.sheetnames), book.sheetnames
     short = client.post(f"/kpi/export/?start={year}-01-01&end={year}-01-31")
     assert short.status_code == 200 and short.json()["download"].startswith("/kpi/export.xlsx?")
+
+
+def test_the_monthly_report_as_excel_is_made_in_the_background(people, category, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    report_case(people.inspector, category)
+    month = timezone.localdate().isoformat()[:7]
+    client = signed_in(people.manager)
+    status = ask(client, f"/kpi/report/monthly/export/?month={month}")
+    assert status["title"] == f"月报 {month}"
+    assert ask(client, f"/kpi/report/monthly/export/?month={month}")["id"] == status["id"]
+    assert client.post("/kpi/report/monthly/export/?month=13").status_code == 400
+    drain()
+    status = client.get(status["status_url"]).json()
+    assert (status["state"], status["done"], status["total"], status["filename"]) == (
+        JobState.DONE, 2, 2, f"urbanmgmt-monthly-{month}.xlsx")
+    book = load_workbook(io.BytesIO(downloaded(client, status)))
+    assert book.sheetnames[:3] == ["概况", "来源渠道", "办理情况"] and book["概况"]["B1"].value == status["title"]

@@ -58,3 +58,27 @@ def make_workbook(job: Job, user_id: int, language: str, title: str, period: dic
         return path
 
     return exports.make(job, user_id, language, name, build)
+
+
+@background()
+def make_report(job: Job, user_id: int, language: str, title: str, kind: str, value: str, area: str = "") -> dict:
+    """The daily or monthly report (`kind`, its day or month `value`, an area's code or the
+    city) as Excel, made in the background and kept for the user `user_id`; its progress:
+    the figures counted, then the workbook written."""
+    from urbanmgmt.grids.models import Area
+    from urbanmgmt.kpi.reports import summary
+    from urbanmgmt.kpi.reports import workbook as report_workbook
+    from urbanmgmt.storage import exports
+
+    name = f"urbanmgmt-{kind}-{value}.xlsx"
+
+    def build(user, folder):
+        progress(job, 0, 2)
+        data = summary(kind, value, Area.objects.filter(code=area).first() if area else None)
+        progress(job, 1, 2)
+        path = folder / name
+        path.write_bytes(report_workbook(data))
+        progress(job, 2, 2)
+        return path
+
+    return exports.make(job, user_id, language, name, build)

@@ -10,4 +10,6 @@ urlpatterns = [
     path("patrols/export.xlsx", patrols.export, name="kpi-patrols-export"),
     path("report/daily/", views.report, {"kind": "daily"}, name="kpi-daily"),
     path("report/monthly/", views.report, {"kind": "monthly"}, name="kpi-monthly"),
+    path("report/daily/export/", views.ask_report, {"kind": "daily"}, name="kpi-daily-export"),
+    path("report/monthly/export/", views.ask_report, {"kind": "monthly"}, name="kpi-monthly-export"),
 ]

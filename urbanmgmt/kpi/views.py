@@ -16,9 +16,9 @@ from rest_framework.exceptions import ValidationError
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import BY_NAMES, LOOP_NAMES, WHO_NAMES, workbook
-from urbanmgmt.kpi.reports import CHANNELS, summary
+from urbanmgmt.kpi.reports import CHANNELS, period_for, summary
 from urbanmgmt.kpi.reports import workbook as report_workbook
-from urbanmgmt.kpi.tasks import make_workbook
+from urbanmgmt.kpi.tasks import make_report, make_workbook
 from urbanmgmt.kpi.xlsx import file_name
 from urbanmgmt.org.roles import require_role
 from urbanmgmt.storage import exports
@@ -98,6 +98,29 @@ def ask_export(request):
     title = _("KPI workbook, %(first)s to %(last)s, %(area)s") % {
         "first": start.date().isoformat(), "last": last.isoformat(), "area": area.name if area else _("Whole city")}
     job = exports.ask(make_workbook, request.user, title, period=period)
+    return JsonResponse(exports.status(job, request.user), status=202, json_dumps_params={"ensure_ascii": False})
+
+
+@require_POST
+@login_required
+def ask_report(request, kind: str):
+    """The report's "Export to Excel": 202 with the job making the workbook of the day
+    (?date=) or month (?month=) in the background; one job while it is made."""
+    require_role(request.user, *MANAGERS)
+    value = request.GET.get("date" if kind == "daily" else "month") or ""
+    area_code = request.GET.get("area") or ""
+    try:
+        period_for(kind, value)
+    except ValueError:
+        return JsonResponse({"detail": _("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report).")},
+                            status=400)
+    area = Area.objects.filter(code=area_code).first() if area_code else None
+    if area_code and area is None:
+        return JsonResponse({"detail": _("No area with the code %(code)s.") % {"code": area_code}}, status=404)
+    title = (_("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")) % {"value": value}
+    if area is not None:
+        title = f"{title} · {area.name}"
+    job = exports.ask(make_report, request.user, title, kind=kind, value=value, area=area_code)
     return JsonResponse(exports.status(job, request.user), status=202, json_dumps_params={"ensure_ascii": False})
 
 

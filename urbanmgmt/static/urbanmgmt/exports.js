@@ -98,6 +98,16 @@
     });
   }
 
+  /* A link with data-export-ask (and data-export-panel, the id of its panel) asks on click;
+   * its href stays the plain download for a page without this script. */
+  function askOnClick(event) {
+    const link = event.target.closest && event.target.closest('a[data-export-ask]');
+    if (!link) return;
+    event.preventDefault();
+    ask(link.dataset.exportAsk, document.getElementById(link.dataset.exportPanel));
+  }
+
   root.UMExports = { ask, follow };
   document.addEventListener('DOMContentLoaded', watchList);
+  document.addEventListener('click', askOnClick);
 }(window));
