@@ -3,10 +3,12 @@
 - web_worker_rss_mb: gunicorn started as `make run` starts it (deploy/gunicorn.conf.py, two
   workers × four threads) on a SpatiaLite city of 100,000 cases of a year (the demo city's
   grids, made through the bulk report service); then the map's layers, the KPI dashboard's
-  year view, the KPI workbook of the year, the monthly report as Excel, the year of cases as
-  GeoPackage and CSV, and a 12345 upload of 50,000 rows, over HTTP; the peak resident set of
-  a web worker (psutil, sampled every 50 ms). GIS files are written by a short-lived child
-  of the worker (urbanmgmt/grids/gisio.py): its peak is printed apart.
+  year view, the monthly report as Excel, the KPI workbook of the year and the year of cases
+  as GeoPackage and CSV (asked for as the pages ask: a POST, the job followed, the file
+  downloaded; made by the task worker `make run` starts beside gunicorn), and a 12345 upload
+  of 50,000 rows, over HTTP; the peak resident set of a web worker (psutil, sampled every
+  50 ms). GIS files are written by a short-lived child of the process making them
+  (urbanmgmt/grids/gisio.py); the task worker's peak and its child's are printed apart.
 - two_nodes_lost_writes: the kill test of tests/nodes/test_two_nodes.py on a throw-away
   PostGIS (scripts/pgtest.sh), longer: two nodes, one killed with SIGKILL mid-traffic; the
   acknowledged writes not found exactly once (target 0). Skipped without PostgreSQL.
@@ -57,6 +59,25 @@ class PeakRss(threading.Thread):
                 continue
 
 
+class TaskWorkerRss(PeakRss):
+    """The task worker's own peak (it is the process itself, not a master of workers)."""
+
+    def run(self) -> None:
+        import psutil
+
+        while not self.stop.wait(0.05):
+            try:
+                self.workers[self.master.pid] = max(self.workers.get(self.master.pid, 0.0),
+                                                    self.master.memory_info().rss / 2**20)
+                for helper in self.master.children(recursive=True):
+                    self.helpers = max(self.helpers, helper.memory_info().rss / 2**20)
+            except psutil.Error:
+                continue
+
+    def peak(self) -> float:
+        return max(self.workers.values(), default=0.0)
+
+
 def build_year(rng: random.Random):
     from django.contrib.auth.models import Group, User
     from django.contrib.gis.geos import Point
@@ -90,11 +111,25 @@ def login(base: str, user: str):
 
     session = requests.Session()
     page = session.get(f"{base}/accounts/login/")
+    assert 'name="csrfmiddlewaretoken"' in page.text, (page.status_code, page.text[:500])
     token = page.text.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
     answer = session.post(f"{base}/accounts/login/", data={"username": user, "password": f"{user}-pw",
                                                           "csrfmiddlewaretoken": token}, allow_redirects=False)
     assert answer.status_code == 302, answer.status_code
     return session
+
+
+def asked_export(session, base: str, path: str):
+    """An export asked for as the pages ask: a POST answering a download at once (small) or the
+    job making it, polled until done; the file's response (streamed)."""
+    answer = session.post(base + path, headers={"X-CSRFToken": session.cookies["csrftoken"]})
+    assert answer.status_code in (200, 202), (path, answer.status_code, answer.text[:300])
+    job = answer.json()
+    while "id" in job and not job["finished"]:
+        time.sleep(0.5)
+        job = session.get(base + job["status_url"]).json()
+    assert job.get("download"), job
+    return session.get(base + job["download"], stream=True)
 
 
 def traffic(base: str, peak) -> dict[str, float]:
@@ -110,7 +145,8 @@ def traffic(base: str, peak) -> dict[str, float]:
         "kpi": [(manager, f"/kpi/?{period}"), (manager, f"/api/v1/kpi/valid-rate/?{period}&by=channel"),
                 (manager, f"/kpi/report/monthly/?month={YEAR}-10"),
                 (manager, f"/kpi/report/monthly/?month={YEAR}-10&format=xlsx")],
-        "export": [(manager, f"/kpi/export.xlsx?{period}"), (manager, "/api/v1/map/export/?layer=cases&as=gpkg&open=all"),
+        # As the pages ask for them: a POST, then the job followed until its file can be downloaded.
+        "export": [(manager, f"/kpi/export/?{period}"), (manager, "/api/v1/map/export/?layer=cases&as=gpkg&open=all"),
                    (manager, "/api/v1/map/export/?layer=cases&as=csv&open=all"),
                    (manager, "/api/v1/map/export/?layer=grids&as=gpkg")],
     }
@@ -118,7 +154,7 @@ def traffic(base: str, peak) -> dict[str, float]:
     for kind, requests_ in steps.items():
         with Timer() as timer:
             for session, path in requests_:
-                answer = session.get(base + path, stream=True)
+                answer = asked_export(session, base, path) if kind == "export" else session.get(base + path, stream=True)
                 size = sum(len(chunk) for chunk in answer.iter_content(2**16))
                 assert answer.status_code == 200, (path, answer.status_code)
                 if kind == "export":
@@ -150,19 +186,29 @@ def worker_rss(db) -> None:
     command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "urbanmgmt.wsgi:application", "--config",
                str(ROOT / "deploy" / "gunicorn.conf.py")]
     server = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    # The task worker `make run` starts beside gunicorn: the large exports are made there.
+    worker = subprocess.Popen([sys.executable, "manage.py", "tasks_worker"], cwd=ROOT, env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until(lambda: healthy(f"http://127.0.0.1:{port}"), 120, "gunicorn", step=0.2)
         sampler = PeakRss(server.pid)
         sampler.start()
+        tasks = TaskWorkerRss(worker.pid)
+        tasks.start()
         time.sleep(0.5)
         started = max(sampler.workers.values())
         seconds = traffic(f"http://127.0.0.1:{port}", lambda: max(sampler.workers.values()))
         sampler.stop.set()
         sampler.join()
+        tasks.stop.set()
+        tasks.join()
     finally:
         server.terminate()
         server.wait(30)
+        worker.terminate()
+        worker.wait(60)
     bench("web_worker_rss_mb", max(sampler.workers.values()), "MB")
+    print(f"  (task worker peak {tasks.peak():.0f} MB, its GIS writer child {tasks.helpers:.0f} MB)")
     print(f"  (workers at start {started:.0f} MB, peaks {', '.join(f'{v:.0f}' for v in sampler.workers.values())} MB; "
           f"GIS writer child peak {sampler.helpers:.0f} MB; "
           f"{', '.join(f'{k} {v:.1f} s' for k, v in seconds.items())})")

@@ -5,9 +5,10 @@ Every endpoint takes the case API's filters (state, channel, category, departmen
 reported_after/before, overdue, …) and answers only with cases the user may see.
 """
 
-import datetime as dt
 import json
+from urllib.parse import urlencode
 
+from django.conf import settings
 from django.http import FileResponse, Http404, HttpResponse
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -22,8 +23,10 @@ from urbanmgmt.cases.bulk_dispatch import check_role
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.geo import parse_bbox
 from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, INSPECTOR, require_role
+from urbanmgmt.storage import exports as kept
 
 GEOJSON = "application/geo+json"
+FORMAT_NAMES = {"gpkg": "GeoPackage", "shp": "Shapefile", "geojson": "GeoJSON", "csv": "CSV"}
 
 BBOX = OpenApiParameter("bbox", OpenApiTypes.STR, description="west,south,east,north in WGS84 degrees")
 ZOOM = OpenApiParameter("zoom", OpenApiTypes.INT, description="the map's zoom (0–22); it sets the level of detail")
@@ -129,10 +132,14 @@ def repeat_grids(request):
                            OpenApiParameter("layer", OpenApiTypes.STR, enum=["cases", "grids"]), BBOX, *FILTERS],
                responses={(200, mime.split(";")[0]): OpenApiTypes.OBJECT if fmt == "geojson" else OpenApiTypes.BINARY
                           for fmt, (_ext, mime) in exports.FORMATS.items()})
-@api_view(["GET"])
+@extend_schema(methods=["POST"], request=None, responses={200: OpenApiTypes.OBJECT, 202: OpenApiTypes.OBJECT})
+@api_view(["GET", "POST"])
 def export(request):
     """The cases (or the grids with their counts) under the current filters as GeoPackage,
-    Shapefile (zipped), GeoJSON or CSV."""
+    Shapefile (zipped), GeoJSON or CSV. GET answers the file, up to EXPORT_IMMEDIATE_MAX_ROWS
+    cases; POST (the same query) answers `download`, that GET's address, for such a small
+    export, else 202 with the job making it in the background (its `status_url` to poll,
+    its `download` once done; one job however often the same export is asked for)."""
     params = request.query_params
     fmt = params.get("as", "gpkg")
     layer = params.get("layer", "cases")
@@ -141,10 +148,32 @@ def export(request):
     if layer not in ("cases", "grids"):
         raise InvalidInput(_("layer must be cases or grids."))
     bbox = parse_bbox(params.get("bbox")) if params.get("bbox") else None
-    path, name = exports.export(request.user, params, layer, fmt, bbox)
-    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M")
-    return FileResponse(exports.opened(path), as_attachment=True, filename=f"urbanmgmt-{layer}-{stamp}{name}",
-                        content_type=exports.FORMATS[fmt][1])
+    rows = exports.case_count(request.user, params, bbox) if layer == "cases" else 0
+    large = rows > settings.EXPORT_IMMEDIATE_MAX_ROWS
+    if request.method == "POST":
+        return _ask_export(request, layer, fmt, large)
+    if large:
+        raise kept.TooLargeForNow(_(
+            "These are %(n)s cases, more than the %(max)s exported at once: ask for the export on the map (or POST "
+            "this address); it is made in the background and kept under My exports.") % {
+                "n": rows, "max": settings.EXPORT_IMMEDIATE_MAX_ROWS})
+    path, _suffix = exports.export(request.user, params, layer, fmt, bbox)
+    return FileResponse(exports.opened(path), as_attachment=True, content_type=exports.FORMATS[fmt][1],
+                        filename=exports.download_name(layer, fmt, timezone.now()))
+
+
+def _ask_export(request, layer: str, fmt: str, large: bool) -> Response:
+    if not large:
+        return Response({"download": f"{request.path}?{request.META.get('QUERY_STRING', '')}"})
+    query = request.query_params.copy()
+    bbox = query.pop("bbox", [""])[-1]
+    for name in ("as", "layer"):
+        query.pop(name, None)
+    title = _("%(layer)s as %(format)s") % {"layer": _("Cases") if layer == "cases" else _("Grids"),
+                                           "format": FORMAT_NAMES[fmt]}
+    job = kept.ask(exports.make_export, request.user, title, query=urlencode(sorted(query.lists()), doseq=True),
+                   layer=layer, fmt=fmt, bbox=bbox)
+    return Response(kept.status(job, request.user), status=202)
 
 
 @extend_schema(responses={200: OpenApiTypes.OBJECT})

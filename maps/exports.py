@@ -3,22 +3,30 @@
 child process, see there). Column names fit the Shapefile's ten characters in every format,
 so one export reads the same whichever format a GIS colleague asks for."""
 
+import datetime as dt
 import json
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
 import shapely
+from django.conf import settings
+from django.db.models import Q
+from django.http import QueryDict
 from django.utils import timezone
 
 from maps.layers import counts_by_grid, filtered_cases, layer_cache
 from urbanmgmt.cases.models import is_overdue
+from urbanmgmt.grids.geo import parse_bbox
 from urbanmgmt.grids.gisio import write_frames
 from urbanmgmt.grids.models import UnitGrid
+from urbanmgmt.jobs.models import Job
+from urbanmgmt.jobs.queue import background, progress
+from urbanmgmt.storage import exports as kept
 
 # format → (file suffix of the download, content type)
 FORMATS = {
@@ -36,7 +44,6 @@ CASE_COLUMNS = {  # column → queryset field
     "tickets": "ticket_count",
 }
 TIME_COLUMNS = ("reported", "dispatched", "due", "closed")
-FRAME_ROWS = 2_000  # cases per frame of an export: 10,000 made a 100,000-case GeoPackage add ~50 MB to the worker, 2,000 ~10 MB
 
 
 def cases_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
@@ -44,24 +51,36 @@ def cases_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
     return pd.concat(list(case_frames(user, params, bbox)), ignore_index=True)
 
 
-def case_frames(user, params, bbox=None) -> Iterator[gpd.GeoDataFrame]:
-    """The cases under the filters as frames of FRAME_ROWS cases (at least one, maybe empty),
-    read from the database a frame at a time: a year of a large city's cases is never in
-    memory at once."""
-    rows_per_frame = FRAME_ROWS
+def _cases(user, params, bbox=None):
     cases = filtered_cases(user, params)
-    if bbox is not None:
-        cases = cases.in_grids(layer_cache().grids_in(bbox))
-    rows = []
-    sent = False
-    for row in cases.order_by("reported_at", "id").values_list(*CASE_COLUMNS.values(), "point").iterator(
-            chunk_size=rows_per_frame):
-        rows.append(row)
-        if len(rows) == rows_per_frame:
-            yield _case_frame(rows)
-            rows, sent = [], True
-    if rows or not sent:
-        yield _case_frame(rows)
+    return cases if bbox is None else cases.in_grids(layer_cache().grids_in(bbox))
+
+
+def case_count(user, params, bbox=None) -> int:
+    """How many cases an export of the cases under the filters holds."""
+    return _cases(user, params, bbox).count()
+
+
+def case_frames(user, params, bbox=None) -> Iterator[gpd.GeoDataFrame]:
+    """The cases under the filters as frames of EXPORT_FRAME_ROWS cases (at least one, maybe
+    empty), in the order they were reported, read from the database a frame at a time: a year
+    of a large city's cases is never in memory at once."""
+    # 10,000 rows a frame made a 100,000-case GeoPackage add ~50 MB to the worker, 2,000 ~10 MB.
+    rows_per_frame = settings.EXPORT_FRAME_ROWS
+    cases = _cases(user, params, bbox).order_by("reported_at", "id")
+    columns = (*CASE_COLUMNS.values(), "point", "reported_at", "id")
+    after, first = Q(), True
+    while True:
+        # A query per frame, each after the last row of the one before: no cursor stays open
+        # while the frame is written and the job's progress recorded (SQLite would lock).
+        rows = list(cases.filter(after).values_list(*columns)[:rows_per_frame])
+        if rows or first:
+            yield _case_frame([row[:-2] for row in rows])
+        first = False
+        if len(rows) < rows_per_frame:
+            return
+        at, last = rows[-1][-2:]
+        after = Q(reported_at__gt=at) | Q(reported_at=at, id__gt=last)
 
 
 def _case_frame(rows: list[tuple]) -> gpd.GeoDataFrame:
@@ -94,11 +113,21 @@ def grids_frame(user, params, bbox=None) -> gpd.GeoDataFrame:
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
 
 
-def export(user, params, layer: str, fmt: str, bbox=None) -> tuple[Path, str]:
-    """Write the export to a temporary file, a frame of cases at a time; (its path, the
-    suffix for the download's name)."""
-    frames = case_frames(user, params, bbox) if layer == "cases" else iter([grids_frame(user, params, bbox)])
-    folder = Path(tempfile.mkdtemp(prefix="urbanmgmt-export-"))
+Progress = Callable[[int, int], None]  # (rows written, rows in all)
+
+
+def export(user, params, layer: str, fmt: str, bbox=None, folder: Path | None = None,
+           progress: Progress | None = None) -> tuple[Path, str]:
+    """Write the export to a file in `folder` (a temporary one by default), a frame of cases at
+    a time, telling `progress` how many rows are written after each; (its path, the suffix for
+    the download's name)."""
+    if layer == "cases":
+        frames = case_frames(user, params, bbox)
+        if progress is not None:
+            frames = _counted(frames, case_count(user, params, bbox), progress)
+    else:
+        frames = iter([grids_frame(user, params, bbox)])
+    folder = folder or Path(tempfile.mkdtemp(prefix="urbanmgmt-export-"))
     suffix = FORMATS[fmt][0]
     if fmt == "csv":
         path = folder / f"{layer}.csv"
@@ -123,6 +152,16 @@ def export(user, params, layer: str, fmt: str, bbox=None) -> tuple[Path, str]:
     return path, suffix
 
 
+def _counted(frames: Iterator[gpd.GeoDataFrame], total: int, progress: Progress) -> Iterator[gpd.GeoDataFrame]:
+    """The frames as they are; `progress` hears of each once the writer asks for the next."""
+    done = 0
+    progress(0, total)
+    for frame in frames:
+        yield frame
+        done += len(frame)
+        progress(done, max(total, done))
+
+
 def _write_geojson(frames: Iterator[gpd.GeoDataFrame], path: Path) -> None:
     """One FeatureCollection from several frames: the first frame's collection (its members
     but the features), then every frame's features."""
@@ -135,6 +174,26 @@ def _write_geojson(frames: Iterator[gpd.GeoDataFrame], path: Path) -> None:
             for k, feature in enumerate(features):
                 out.write(("," if n or k else "") + json.dumps(feature, ensure_ascii=False))
         out.write("]}")
+
+
+def download_name(layer: str, fmt: str, at: dt.datetime) -> str:
+    """urbanmgmt-cases-20261203-0930.gpkg: the layer and the city's time it was asked at."""
+    return f"urbanmgmt-{layer}-{timezone.localtime(at):%Y%m%d-%H%M}{FORMATS[fmt][0]}"
+
+
+@background()
+def make_export(job: Job, user_id: int, language: str, title: str, query: str, layer: str, fmt: str,
+                bbox: str = "") -> dict:
+    """A large export in the background: the cases (or grids) the user `user_id` sees under
+    the filters of `query` (the map's query string), kept for them in the media store; the
+    job's progress counts the rows written. Idempotent: an attempt writes the whole file
+    again, over the same name (storage/exports.py)."""
+    def build(user, folder: Path) -> Path:
+        box = parse_bbox(bbox) if bbox else None
+        return export(user, QueryDict(query), layer, fmt, box, folder,
+                      lambda done, total: progress(job, done, total))[0]
+
+    return kept.make(job, user_id, language, download_name(layer, fmt, job.created_at), build)
 
 
 class _Removing:

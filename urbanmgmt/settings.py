@@ -453,3 +453,9 @@ SILENCED_SYSTEM_CHECKS = ["gis.W001"]
 # Who issues the daily and monthly reports (kpi/reports.py); empty: the command centre of the
 # first district in the area data.
 REPORT_ISSUER = envstr("URBANMGMT_REPORT_ISSUER", "")
+# Exports answered at once, in the request: the map's cases up to this many rows, the managers'
+# workbook up to this many days. Larger ones are made by the task worker and kept under /exports/.
+EXPORT_IMMEDIATE_MAX_ROWS = envint("EXPORT_IMMEDIATE_MAX_ROWS", 5000)
+EXPORT_IMMEDIATE_MAX_DAYS = envint("EXPORT_IMMEDIATE_MAX_DAYS", 31)
+# Cases per frame of a GIS export (maps/exports.py): what its writer holds in memory at once.
+EXPORT_FRAME_ROWS = envint("EXPORT_FRAME_ROWS", 2000)

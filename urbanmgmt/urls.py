@@ -37,6 +37,7 @@ urlpatterns = [
     path("api/v1/", include("urbanmgmt.api")),
     path("m/", include("collectors_app.urls")),
     path("kpi/", include("urbanmgmt.kpi.urls")),
+    path("", include("urbanmgmt.export_views")),  # the exports made in the background: /exports/
     path("vision/", include("vision.urls")),
     path("", include("maps.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

@@ -15,8 +15,8 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 
 @pytest.fixture
-def five_cases(people, category, monkeypatch):
-    monkeypatch.setattr(exports, "FRAME_ROWS", 2)
+def five_cases(people, category, settings):
+    settings.EXPORT_FRAME_ROWS = 2
     for i in range(5):
         report_case(people.inspector, category, 0.5 + i, 0.5, description=f"第{i}件 路边垃圾")
 

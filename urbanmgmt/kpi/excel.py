@@ -2,6 +2,7 @@
 
 import datetime as dt
 import io
+from collections.abc import Callable
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -41,23 +42,46 @@ RATE_COLUMNS = [pgettext_lazy("kpi", "Reports"), pgettext_lazy("kpi", "Filed"), 
 def workbook(start: dt.datetime, end: dt.datetime, area=None) -> bytes:
     """The workbook for [start, end) in an area (None: the city), in the active language:
     rates as percentages, a frozen heading row, columns wide enough for their words."""
+    out = io.BytesIO()
+    write_workbook(out, start, end, area)
+    return out.getvalue()
+
+
+def sheet_count() -> int:
+    """How many sheets the workbook has (the progress of its making counts them)."""
+    return 3 + len(BREAKDOWNS) + len(WHO)
+
+
+def write_workbook(target, start: dt.datetime, end: dt.datetime, area=None,
+                   on_sheet: Callable[[int, int], None] | None = None) -> None:
+    """Write the workbook (see `workbook`) to `target`, a path or a binary file, telling
+    `on_sheet` (sheets made, sheets in all) after each sheet."""
     book = Workbook(write_only=True)
+    total = sheet_count()
+
+    def made() -> None:
+        if on_sheet is not None:
+            on_sheet(len(book.worksheets), total)
+
     last_day = (end - dt.timedelta(days=1)).date()
     _quota_sheet(book, last_day.year, area, min(timezone.localdate(), last_day))
+    made()
     for by in BREAKDOWNS:
         _rate_sheet(book, by, valid_rates(start, end, by, area))
+        made()
     _loop_sheet(book, loop_kpis(start, end, area))
+    made()
     sheet = _sheet(book, _("Special campaigns"), [pgettext_lazy("kpi", "Name"), pgettext_lazy("kpi", "Starts"),
                                                   pgettext_lazy("kpi", "Ends"), pgettext_lazy("kpi", "Target"),
                                                   _("Collected"), _("Completion")], widths=[30, 12, 12, 10, 10, 10])
     for row in campaign_progress(start, end, area):
         _append(sheet, [row["name"], row["starts_on"], row["ends_on"], row["target_count"], row["count"],
                         _percent(sheet, row["share"])])
+    made()
     for who in WHO:
         _evaluation_sheet(book, who, start, end)
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        made()
+    book.save(target)
 
 
 def _rate_sheet(book, by: str, rows: list[dict]) -> None:

@@ -2,21 +2,26 @@
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
+from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import BY_NAMES, LOOP_NAMES, WHO_NAMES, workbook
-from urbanmgmt.kpi.reports import CHANNELS, summary
+from urbanmgmt.kpi.reports import CHANNELS, period_for, summary
 from urbanmgmt.kpi.reports import workbook as report_workbook
+from urbanmgmt.kpi.tasks import make_report, make_workbook
 from urbanmgmt.kpi.xlsx import file_name
 from urbanmgmt.org.roles import require_role
+from urbanmgmt.storage import exports
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -54,15 +59,77 @@ def dashboard(request):
 
 @login_required
 def export(request):
+    """The workbook of the period, at once for up to EXPORT_IMMEDIATE_MAX_DAYS days; a longer
+    period is asked for with a POST to /kpi/export/ (`ask_export`) and made in the background."""
     require_role(request.user, *MANAGERS)
     try:
         start, end, area = period_of(request.GET)
     except ValidationError as error:
         return HttpResponse(f"{error.detail}", status=400, content_type="text/plain; charset=utf-8")
+    if _days(start, end) > settings.EXPORT_IMMEDIATE_MAX_DAYS:
+        return HttpResponse(_("A workbook of more than %(n)s days is made in the background: ask for it on the "
+                              "dashboard, it is kept under My exports.") % {"n": settings.EXPORT_IMMEDIATE_MAX_DAYS},
+                            status=400, content_type="text/plain; charset=utf-8")
     name = file_name("urbanmgmt-kpi", start.date(), (end - dt.timedelta(days=1)).date())
     response = HttpResponse(workbook(start, end, area), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _days(start: dt.datetime, end: dt.datetime) -> int:
+    return (end.date() - start.date()).days
+
+
+@require_POST
+@login_required
+def ask_export(request):
+    """The dashboard's "Export to Excel": JSON with `download` (the workbook at once) for a
+    short period, else 202 with the job making it in the background (one job however often
+    the same workbook is asked for while it is made)."""
+    require_role(request.user, *MANAGERS)
+    try:
+        start, end, area = period_of(request.GET)
+    except ValidationError as error:
+        return JsonResponse({"detail": " ".join(map(str, _messages(error.detail)))}, status=400)
+    if _days(start, end) <= settings.EXPORT_IMMEDIATE_MAX_DAYS:
+        return JsonResponse({"download": f"{reverse('kpi-export')}?{request.META.get('QUERY_STRING', '')}"})
+    period = {key: request.GET[key] for key in ("start", "end", "area") if request.GET.get(key)}
+    last = (end - dt.timedelta(days=1)).date()
+    title = _("KPI workbook, %(first)s to %(last)s, %(area)s") % {
+        "first": start.date().isoformat(), "last": last.isoformat(), "area": area.name if area else _("Whole city")}
+    job = exports.ask(make_workbook, request.user, title, period=period)
+    return JsonResponse(exports.status(job, request.user), status=202, json_dumps_params={"ensure_ascii": False})
+
+
+@require_POST
+@login_required
+def ask_report(request, kind: str):
+    """The report's "Export to Excel": 202 with the job making the workbook of the day
+    (?date=) or month (?month=) in the background; one job while it is made."""
+    require_role(request.user, *MANAGERS)
+    value = request.GET.get("date" if kind == "daily" else "month") or ""
+    area_code = request.GET.get("area") or ""
+    try:
+        period_for(kind, value)
+    except ValueError:
+        return JsonResponse({"detail": _("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report).")},
+                            status=400)
+    area = Area.objects.filter(code=area_code).first() if area_code else None
+    if area_code and area is None:
+        return JsonResponse({"detail": _("No area with the code %(code)s.") % {"code": area_code}}, status=404)
+    title = (_("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")) % {"value": value}
+    if area is not None:
+        title = f"{title} · {area.name}"
+    job = exports.ask(make_report, request.user, title, kind=kind, value=value, area=area_code)
+    return JsonResponse(exports.status(job, request.user), status=202, json_dumps_params={"ensure_ascii": False})
+
+
+def _messages(detail) -> list:
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in _messages(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in _messages(value)]
+    return [detail]
 
 
 @login_required

@@ -386,6 +386,8 @@
   findForm.addEventListener('submit', (event) => { event.preventDefault(); find(findForm.elements.q.value.trim()); });
 
   /* --- exports --------------------------------------------------------------------------- */
+  // Asked for with a POST: a small export downloads at once, a large one is made in the
+  // background and followed in #export-job (urbanmgmt/static/urbanmgmt/exports.js).
   function exportLink(event) {
     const link = event.currentTarget;
     const params = filters();
@@ -393,6 +395,9 @@
     params.set('layer', link.dataset.layer);
     if (document.getElementById('export-view').checked) params.set('bbox', bboxParams().get('bbox'));
     link.href = `${MAP_API}export/?${params}`;
+    if (!window.UMExports) return;
+    event.preventDefault();
+    window.UMExports.ask(link.href, document.getElementById('export-job'));
   }
   document.querySelectorAll('a[data-format]').forEach((a) => a.addEventListener('click', exportLink));
 

@@ -14,6 +14,7 @@
 
   var API = root.getAttribute("data-api") || "/api/v1/kpi/";
   var EXPORT_URL = root.getAttribute("data-export") || "/kpi/export.xlsx";
+  var ASK_EXPORT_URL = root.getAttribute("data-ask-export") || "/kpi/export/";
   var TODAY = parseDate(root.getAttribute("data-today")) || parseDate(UM.cityToday()); // the city's day
   var DEFAULT_TARGET = 0.95;
 
@@ -755,6 +756,14 @@
     track([loadEvaluation()]);
   });
   evTabs.addEventListener("keydown", function (ev) { tabKeys(ev, "data-who"); });
+
+  // The workbook is asked for: at once for a short period, else made in the background
+  // while its progress shows below the button (urbanmgmt/static/urbanmgmt/exports.js).
+  els.exportLink.addEventListener("click", function (ev) {
+    if (!window.UMExports) return; // the plain link still answers a short period
+    ev.preventDefault();
+    window.UMExports.ask(buildUrl(ASK_EXPORT_URL, periodParams()), document.getElementById("export-job"));
+  });
 
   var resizeTimer = null;
   window.addEventListener("resize", function () {

@@ -1,0 +1,196 @@
+"""Large exports go through the task queue (issue #19): the map's cases above
+EXPORT_IMMEDIATE_MAX_ROWS and the managers' workbook above EXPORT_IMMEDIATE_MAX_DAYS are
+asked for with a POST, made by a worker (here: the database queue drained in this process)
+a frame or a sheet at a time with the job's progress, and kept in the media store (the disk,
+or a bucket on a moto server) for their maker alone; one job however often they are asked
+for while they are made; a failure says why in the asker's language and offers no file."""
+
+import datetime as dt
+import io
+
+import pytest
+import requests
+from django.test import Client
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from maps import exports as map_exports
+from tests.builders import report_case
+from tests.storage.conftest import use_bucket
+from urbanmgmt.grids.gisio import read_frame
+from urbanmgmt.jobs.models import Job, JobState
+from urbanmgmt.jobs.worker import drain
+from urbanmgmt.kpi.excel import sheet_count
+
+pytestmark = pytest.mark.django_db
+
+MAP_EXPORT = "/api/v1/map/export/?layer=cases&as=csv&open=all"
+GEOPACKAGE = "/api/v1/map/export/?layer=cases&as=gpkg&open=all"
+
+
+def signed_in(user, language="zh-hans") -> Client:
+    client = Client(HTTP_ACCEPT_LANGUAGE=language)
+    client.force_login(user)
+    return client
+
+
+@pytest.fixture
+def five_cases(people, category, settings, tmp_path):
+    """Five cases, above a threshold of two rows exported at once, in frames of two."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EXPORT_IMMEDIATE_MAX_ROWS = 2
+    settings.EXPORT_FRAME_ROWS = 2
+    for i in range(5):
+        report_case(people.inspector, category, 0.5 + i, 0.5, description=f"第{i}件 路边垃圾")
+
+
+@pytest.fixture
+def watched_progress(monkeypatch):
+    """The job's (done, total) as the database holds it after each progress the export tells."""
+    seen = []
+    told = map_exports.progress
+
+    def progress(job, done, total):
+        told(job, done, total)
+        seen.append(tuple(Job.objects.filter(pk=job.pk).values_list("done", "total").get()))
+
+    monkeypatch.setattr(map_exports, "progress", progress)
+    return seen
+
+
+def ask(client, path=MAP_EXPORT) -> dict:
+    answer = client.post(path)
+    assert answer.status_code == 202, answer.content
+    return answer.json()
+
+
+def downloaded(client, status: dict) -> bytes:
+    answer = client.get(status["download"])
+    if answer.status_code == 302:  # on S3: a signed URL of the bucket
+        return requests.get(answer["Location"], timeout=10).content
+    assert answer.status_code == 200
+    return b"".join(answer.streaming_content)
+
+
+def test_a_large_map_export_is_refused_in_the_request_and_made_by_the_queue(people, five_cases, watched_progress,
+                                                                            tmp_path):
+    client = signed_in(people.manager)
+    refused = client.get(GEOPACKAGE)
+    assert refused.status_code == 400 and refused.json()["code"] == "export_in_background"
+    assert "后台" in refused.json()["detail"]
+    status = ask(client, GEOPACKAGE)
+    assert status["state"] == JobState.QUEUED and status["download"] is None and status["title"] == "案件 GeoPackage"
+    assert drain() == 1
+    assert watched_progress == [(0, 5), (2, 5), (4, 5), (5, 5)]  # a frame of two rows at a time
+    status = client.get(status["status_url"]).json()
+    assert (status["state"], status["done"], status["total"]) == (JobState.DONE, 5, 5)
+    assert status["filename"].startswith("urbanmgmt-cases-") and status["filename"].endswith(".gpkg")
+    path = tmp_path / "cases.gpkg"
+    path.write_bytes(downloaded(client, status))
+    assert status["size"] == path.stat().st_size
+    assert sorted(read_frame(path)["descr"]) == [f"第{i}件 路边垃圾" for i in range(5)]
+
+
+def test_a_second_click_or_tab_gets_the_same_job_and_a_later_ask_a_fresh_one(people, five_cases):
+    first, second = signed_in(people.manager), signed_in(people.manager)
+    job = ask(first)
+    assert ask(first)["id"] == job["id"] == ask(second)["id"]
+    assert ask(signed_in(people.dispatcher))["id"] != job["id"]  # someone else's is theirs
+    other_filters = ask(first, MAP_EXPORT + "&channel=inspector")["id"]
+    assert other_filters != job["id"] and Job.objects.count() == 3
+    drain()
+    again = ask(first)  # asked after it was made: the cases may have changed since
+    assert again["id"] not in (job["id"], other_filters) and again["state"] == JobState.QUEUED
+
+
+def test_an_export_job_and_its_file_are_its_makers_only(people, five_cases):
+    maker = signed_in(people.manager)
+    status = ask(maker)
+    drain()
+    status = maker.get(status["status_url"]).json()
+    for someone in (people.dispatcher, people.handler, people.outsider):
+        assert signed_in(someone).get(status["status_url"]).status_code == 404
+        assert signed_in(someone).get(status["download"]).status_code == 404
+        assert status["title"] not in signed_in(someone).get("/exports/").content.decode()
+    admin = signed_in(people.admin).get(status["status_url"]).json()
+    assert admin["state"] == JobState.DONE and admin["download"] is None
+    page = maker.get("/exports/").content.decode()
+    assert "案件 CSV" in page and status["download"] in page and "已完成" in page
+    assert timezone.localtime(Job.objects.get().created_at).strftime("%Y-%m-%d %H:%M") in page  # the city's time
+
+
+def test_a_small_export_stays_immediate(people, five_cases, settings):
+    settings.EXPORT_IMMEDIATE_MAX_ROWS = 5
+    client = signed_in(people.manager)
+    answer = client.post(MAP_EXPORT)
+    assert answer.status_code == 200 and answer.json()["download"] == MAP_EXPORT
+    assert client.get(MAP_EXPORT).status_code == 200 and not Job.objects.exists()
+
+
+def test_an_export_on_object_storage_is_one_private_object(people, five_cases, settings, s3_server, tmp_path):
+    bucket = use_bucket(settings, s3_server)
+    client = signed_in(people.manager)
+    status = ask(client, GEOPACKAGE)
+    drain()
+    status = client.get(status["status_url"]).json()
+    key = status["download"].removeprefix("/media/")
+    assert bucket.keys() == {key} and key.startswith(f"exports/{people.manager.pk}/")
+    assert bucket.anonymous_get(key).status_code == 403
+    assert signed_in(people.dispatcher).get(status["download"]).status_code == 404
+    path = tmp_path / "from-bucket.gpkg"
+    path.write_bytes(downloaded(client, status))
+    assert len(read_frame(path)) == 5
+
+
+@pytest.mark.parametrize("language, words", [("en", "file store cannot be reached"), ("zh-hans", "文件存储")])
+def test_a_failing_export_says_why_in_the_askers_language_and_offers_no_file(people, five_cases, settings, s3_server,
+                                                                             language, words):
+    bucket = use_bucket(settings, s3_server)
+    settings.MEDIA_S3_BUCKET = "no-such-bucket"  # the store refuses every file
+    settings.TASKS_MAX_ATTEMPTS = 1
+    client = signed_in(people.manager, language)
+    status = ask(client)
+    drain()
+    status = client.get(status["status_url"]).json()
+    assert status["state"] == JobState.FAILED and words in status["error"] and status["download"] is None
+    assert bucket.keys() == set()
+    assert words in client.get("/exports/").content.decode()
+
+
+def test_a_long_periods_workbook_is_made_in_the_background_with_its_sheets(people, category, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EXPORT_IMMEDIATE_MAX_DAYS = 7  # a year's, as users ask, is the browser journey's (the days take long)
+    report_case(people.inspector, category)
+    last = timezone.localdate().replace(day=1) - dt.timedelta(days=1)
+    first = last.replace(day=1)
+    period = f"start={first}&end={last}"
+    client = signed_in(people.manager)
+    assert client.get(f"/kpi/export.xlsx?{period}").status_code == 400
+    status = ask(client, f"/kpi/export/?{period}")
+    assert ask(client, f"/kpi/export/?{period}")["id"] == status["id"]
+    drain()
+    status = client.get(status["status_url"]).json()
+    assert (status["state"], status["done"], status["total"]) == (JobState.DONE, sheet_count(), sheet_count())
+    assert status["filename"] == f"urbanmgmt-kpi-{first}-to-{last}.xlsx"
+    book = load_workbook(io.BytesIO(downloaded(client, status)))
+    assert len(book.sheetnames) == sheet_count()
+    assert {"年度指标", "有效上报率-监督员", "12345时效"} <= set(book.sheetnames), book.sheetnames
+    short = client.post(f"/kpi/export/?start={first}&end={first}")
+    assert short.status_code == 200 and short.json()["download"].startswith("/kpi/export.xlsx?")
+
+
+def test_the_monthly_report_as_excel_is_made_in_the_background(people, category, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    report_case(people.inspector, category)
+    month = timezone.localdate().isoformat()[:7]
+    client = signed_in(people.manager)
+    status = ask(client, f"/kpi/report/monthly/export/?month={month}")
+    assert status["title"] == f"月报 {month}"
+    assert ask(client, f"/kpi/report/monthly/export/?month={month}")["id"] == status["id"]
+    assert client.post("/kpi/report/monthly/export/?month=13").status_code == 400
+    drain()
+    status = client.get(status["status_url"]).json()
+    assert (status["state"], status["done"], status["total"], status["filename"]) == (
+        JobState.DONE, 2, 2, f"urbanmgmt-monthly-{month}.xlsx")
+    book = load_workbook(io.BytesIO(downloaded(client, status)))
+    assert book.sheetnames[:3] == ["概况", "来源渠道", "办理情况"] and book["概况"]["B1"].value == status["title"]
