@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import jieba
 
 from urbanmgmt.catalog.models import Category
+from urbanmgmt.hotline.keywords import Keywords
 from urbanmgmt.hotline.reloading import Reloading
 
 jieba.setLogLevel(60)
@@ -94,13 +95,14 @@ class Classifier:
         return Classified(best, round(confidence, 3), method), choices
 
 
-    def hits(self, title: str, text: str, pattern: re.Pattern | None = None) -> list[tuple[str, float]]:
-        """The keywords of `pattern` (the catalogue's) in the title (weighing 1.5) and the text."""
+    def hits(self, title: str, text: str, pattern: re.Pattern | Keywords | None = None) -> list[tuple[str, float]]:
+        """The keywords of `pattern` (the catalogue's; a regular expression or a
+        keywords.Keywords) in the title (weighing 1.5) and the text."""
         pattern = pattern or self.pattern
         if pattern is None:
             return []
-        return [(match.group(), weight) for part, weight in ((title or "", 1.5), (text or "", 1.0))
-                for match in pattern.finditer(part)]
+        return [(word, weight) for part, weight in ((title or "", 1.5), (text or "", 1.0))
+                for word in pattern.findall(part)]
 
 
 def _words(text: str) -> list[str]:

@@ -30,6 +30,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import metric_transformer
 from urbanmgmt.hotline.classify import GENERIC, classifier
 from urbanmgmt.hotline.gazetteer import gazetteer
+from urbanmgmt.hotline.keywords import Keywords
 
 CELL_M = 100.0
 EPOCH, MICROSECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(microseconds=1)
@@ -65,8 +66,8 @@ def current_words() -> dict:
     cache = _cache
     if cache.get("of") != (places, names) or len(cache) > WORDS_CACHE:
         cache = {"of": (places, names), "concept": {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()},
-                 # The keywords as one group: split() gives the text between them and the keywords at once.
-                 "split": re.compile(f"({names.pattern.pattern})") if names.pattern is not None else None}
+                 # The keywords (keywords.Keywords): split() gives the text between them and the keywords at once.
+                 "split": Keywords(names.keyword_to) if names.keyword_to else None}
         _cache = cache
     return cache
 

@@ -17,7 +17,8 @@ from django.conf import settings
 from django.db.models import Max
 
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.hotline.classify import Classifier, any_of, classifier
+from urbanmgmt.hotline.classify import Classifier, classifier
+from urbanmgmt.hotline.keywords import Keywords
 from urbanmgmt.hotline.learning import BUREAU, Models, NaiveBayes, features
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
@@ -95,7 +96,7 @@ class Suggester:
             # One scan of a ticket for both: the longest word at each place wins, 暖气管爆了 (a
             # category's) over 暖气 (the gas company's); a long complaint is read once.
             both = {*self.catalogue.keyword_to, *self.bureau_words}
-            self.pattern = any_of(sorted(both, key=len, reverse=True))
+            self.pattern = Keywords(both)
 
     def verdict(self, title: str, text: str, source_category: str = "") -> Verdict:
         """Scope, category, bureau, department and the three best choices for a ticket."""

@@ -1,0 +1,72 @@
+"""keywords.Keywords (how the importer finds the catalogue's and the bureaus' words in long
+complaints) finds what classify.any_of's regular expression finds, so that no suggestion, scope
+decision or link changes with it."""
+
+import random
+import re
+
+import pytest
+
+from urbanmgmt.hotline import linking
+from urbanmgmt.hotline.classify import any_of
+from urbanmgmt.hotline.keywords import Keywords
+from urbanmgmt.hotline.suggest import Suggester
+
+
+def test_the_longest_word_at_each_place_as_the_regular_expression_finds_it():
+    rng = random.Random(17)
+    alphabet = "垃圾堆暴露路灯不亮占道经营新海社区a.*(|"
+    for _ in range(1000):
+        words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))) for _ in range(rng.randint(1, 25))}
+        trie, found = any_of(words), Keywords(words)
+        grouped = re.compile(f"({trie.pattern})")
+        for _ in range(10):
+            text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
+            assert found.findall(text) == trie.findall(text), (words, text)
+            assert found.split(text) == grouped.split(text), (words, text)
+    assert Keywords(["垃圾", "垃圾堆"]).findall("垃圾堆旁垃圾") == ["垃圾堆", "垃圾"]
+    assert not Keywords([]) and Keywords([]).findall("垃圾") == []
+
+
+def complaints(words: list[str], n: int, rng: random.Random) -> list[str]:
+    """Long complaints: the catalogue's and the bureaus' words among everyday characters,
+    punctuation, house numbers and halves of words (a word cut across a comma)."""
+    filler = "我是附近的居民这个问题已经存在很长时间了希望有关部门能够重视尽快派人过来看一下小区门口路边"
+    out = []
+    for _ in range(n):
+        parts = []
+        for _ in range(rng.randint(1, 60)):
+            kind = rng.random()
+            word = rng.choice(words)
+            if kind < 0.3:
+                parts.append(word)
+            elif kind < 0.4:
+                cut = rng.randint(1, len(word) - 1)
+                parts.append(f"{word[:cut]}，{word[cut:]}")
+            elif kind < 0.5:
+                parts.append(f"{rng.randint(1, 40)}号楼")
+            else:
+                start = rng.randrange(len(filler))
+                parts.append(filler[start:start + rng.randint(1, 12)] + rng.choice(["", "，", "。", " "]))
+        out.append("".join(parts))
+    return out
+
+
+@pytest.mark.django_db
+def test_suggestions_and_linking_words_are_those_of_the_regular_expression(gazetteer, bureaus):
+    suggester = Suggester()
+    both = sorted({*suggester.catalogue.keyword_to, *suggester.bureau_words}, key=len, reverse=True)
+    texts = complaints(both, 300, random.Random(351))
+    assert isinstance(suggester.pattern, Keywords)
+    fast = [suggester.verdict(text[:20], text) for text in texts]
+    suggester.pattern = any_of(both)
+    assert fast == [suggester.verdict(text[:20], text) for text in texts]
+    assert {v.in_scope for v in fast} == {True, False}
+
+    cache = linking.current_words()
+    places, names = cache["of"]
+    assert isinstance(cache["split"], Keywords)
+    grouped = re.compile(f"({names.pattern.pattern})")
+    for text in texts:
+        assert (linking._words(text, places, cache["split"], cache["concept"])
+                == linking._words(text, places, grouped, cache["concept"]))
