@@ -98,3 +98,16 @@ def test_the_worker_process_runs_without_torch_or_ultralytics():
     answer = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True,
                             env={**os.environ, "DJANGO_SETTINGS_MODULE": ""})
     assert answer.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_the_detector_falls_back_to_ultralytics_on_request_with_the_same_rows(real_frames, monkeypatch):
+    from vision.worker.detect import Detector
+
+    direct = Detector(WEIGHTS, classes={"car", "person"})
+    monkeypatch.setenv("VISION_RUNTIME", "ultralytics")
+    fallback = Detector(WEIGHTS, classes={"car", "person"})
+    assert direct.runtime is not None and fallback.runtime is None and direct.names == fallback.names
+    images = real_frames[:4]
+    for a, b in zip(direct.detect(images), fallback.detect(images), strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(ordered(a), ordered(b), atol=0.01)
