@@ -13,7 +13,6 @@ the way to run other weights (a .pt on a GPU).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import cv2
@@ -59,12 +58,9 @@ class OpenVinoYolo:
             raise ValueError(f"{weights} is not an OpenVINO export")
         self.names = read_names(xml)
         core = ov.Core()
-        # The CPU plugin keeps compiled kernels for every input shape it has seen; the worker
-        # feeds a handful (CROP_SIZES × batch sizes), so a small cache holds them all.
-        config = {"PERFORMANCE_HINT": "LATENCY"}
-        if device.upper() == "CPU":
-            config["CPU_RUNTIME_CACHE_CAPACITY"] = int(os.environ.get("VISION_OV_CACHE", "64"))
-        self.model = core.compile_model(core.read_model(str(xml)), device.upper(), config)
+        # The CPU plugin's default runtime cache: one of 64 entries (about 19 MB less) made every
+        # call at a shape not seen last time a quarter slower (38.5 against 31 ms a call).
+        self.model = core.compile_model(core.read_model(str(xml)), device.upper(), {"PERFORMANCE_HINT": "LATENCY"})
         self.request = self.model.create_infer_request()
 
     def predict(self, images: list[np.ndarray], imgsz: int, conf: float,
