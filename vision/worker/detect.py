@@ -35,7 +35,7 @@ class Detector:
     """A YOLO model that detects a batch of frames, keeping only the classes the rules need."""
 
     def __init__(self, weights: str | None, *, device: str = "cpu", imgsz: int = 640, conf: float = 0.1,
-                 classes: set[str] | None = None, max_batch: int = 4):
+                 classes: set[str] | None = None, max_batch: int = 1):
         if weights and not os.path.exists(weights):
             raise FileNotFoundError(f"no model weights at {weights}")
         self.runtime = None
@@ -57,9 +57,10 @@ class Detector:
         if unknown:
             raise ValueError(f"the model does not know the classes {sorted(unknown)}")
         self.class_ids = sorted(i for i, n in self.names.items() if n in wanted) if wanted else None
-        # The model is reshaped to each batch's size and keeps that many images' activations:
-        # about 33 MB an image at 640 with OpenVINO on the CPU, so 26 cameras in one batch cost
-        # 850 MB more than batches of 4, for little speed.
+        # On the CPU a batch gains nothing (an image at 288: 16.0 ms alone, 17.1 in fours) and
+        # each batch size is one more set of input shapes whose kernels and activations the
+        # CPU plugin keeps: every shape the worker uses at batches of 1 to 4 grew the process
+        # to 780 MB, at 1 to 337 MB. A GPU wants batches: set max_batch there.
         self.max_batch = max(1, max_batch)
         self.frames = 0
         self.pixels = 0
