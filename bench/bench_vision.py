@@ -19,7 +19,8 @@ with the real YOLO11n (OpenVINO int8, or VISION_WEIGHTS on VISION_DEVICE) on the
   pipeline also raises (same zone, raised within 20 s of each other).
 - vision_cameras_per_node: cameras at 2 fps that one worker sustains: four cameras through
   one worker (one batched model), sampled frames per second ÷ 2 (the generated street, 640 × 360).
-- vision_worker_rss_mb_4cams: peak resident memory of this process (model, four such cameras).
+- vision_worker_rss_mb_4cams: peak resident memory of this process (model, four such cameras,
+  and the naive loop's ultralytics and torch).
 
 Cameras as they are sold (issue #16): 25 fps H.264 streams with a keyframe every 50 frames,
 encoded (PyAV's libx264) from the real clip fixtures/video/parking_lot_passing.mp4 upscaled:
@@ -37,7 +38,8 @@ seconds (all threads of the process; the machine is shared, the wall clock is no
   detection and its 1080p main stream followed for snapshots: N cameras run at once through
   one worker (in a fresh process), 2 cores ÷ the CPU seconds each camera-second took; N is
   first estimated from one camera's costs, then set to what that run sustains and run again;
-- vision_worker_rss_mb: that process's peak resident memory (model, N cameras, both streams).
+- vision_worker_rss_mb: that process's peak resident memory (model, N cameras, both streams;
+  the worker runs the OpenVINO export without torch or ultralytics, vision/worker/runtime.py).
 
 On each real labelled clip (fixtures/video/*.json, and ../data-local/video/*.json where
 present: clips whose licence keeps them out of the repository), with its zones, at 2 fps:
@@ -50,7 +52,6 @@ present: clips whose licence keeps them out of the repository), with its zones, 
 """
 
 import os
-import resource
 import sys
 import tempfile
 import time
@@ -176,7 +177,7 @@ def main() -> None:
         line("vision_event_recall", recall(naive_events, events), "ratio", 3)
         multi_fps, _ = pipeline(video, Detector(WEIGHTS, device=DEVICE, classes=classes), cameras=4)
         line("vision_cameras_per_node", multi_fps / SAMPLE_FPS, "cameras")
-        line("vision_worker_rss_mb_4cams", resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "MB")
+        line("vision_worker_rss_mb_4cams", peak_rss_mb(), "MB")
         cameras_as_sold(tmp)
         CPU.clear()
         real_clips(Detector(WEIGHTS, device=DEVICE, classes=classes))
@@ -233,7 +234,14 @@ def node(cameras: int, main: str, sub: str, record: bool = True) -> dict:
     cpu = time.process_time()
     stats = worker.run()
     return {"cpu_s": time.process_time() - cpu, "frames": stats.frames, "detected": stats.detected,
-            "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+            "rss_mb": peak_rss_mb()}
+
+
+def peak_rss_mb() -> float:
+    """This process's own peak resident memory. Not getrusage's ru_maxrss: Linux carries it over
+    fork and exec, so a child started by a larger parent reports the parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as status:
+        return next(int(row.split()[1]) for row in status if row.startswith("VmHWM:")) / 1024
 
 
 def node_run(count: int, paths: dict) -> dict:

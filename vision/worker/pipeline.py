@@ -159,7 +159,7 @@ class CameraPipeline:
             if carried:
                 detections = np.array([d for d in detections if not cut(d, square, carried)], np.float32).reshape(-1, 6)
                 detections = np.vstack([detections, np.array(carried, np.float32)])
-        self.raw = track(self.tracker, detections, frame.image, self.names)
+        self.raw = track(self.tracker, detections, self.names)
         dx, dy = self.health.offset
         self.tracks = self.places.update(self.raw, frame.image, frame.t, looked=square,
                                          offset=(dx / self.gate.scale, dy / self.gate.scale))
