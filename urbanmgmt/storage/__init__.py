@@ -11,7 +11,9 @@ S3, redirects to a URL that lives MEDIA_S3_URL_MAX_AGE_S.
 
 import contextlib
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
@@ -22,6 +24,8 @@ from django.utils.translation import gettext_lazy as _
 from urbanmgmt.errors import DomainError
 
 PRIVATE, DISPLAY = "default", "display"
+# A worker's request threads (gunicorn's four) each send up to two files at once beside their own.
+_PUT_THREADS = 8
 
 
 class MediaUnavailable(DomainError):
@@ -54,6 +58,40 @@ def write(name: str, content: bytes, alias: str = PRIVATE) -> None:
         target.put(name, content)
     elif not target.exists(name):
         target.save(name, ContentFile(content))
+
+
+def write_all(items: list[tuple[str, bytes, str]]) -> None:
+    """Store several files, each (name, content, alias) as `write` does; all of them durable
+    when this returns, else MediaUnavailable (what was written before the failure is the orphan
+    sweep's). On object storage the PUTs overlap: the first in this thread, the others on a
+    small pool of the process, all joined here, so no PUT is still under way when the caller
+    commits or refuses. On disk one after the other (the kernel's work: no wait to overlap)."""
+    if len(items) < 2 or not on_object_storage():
+        for item in items:
+            write(*item)
+        return
+    futures = [_put_pool().submit(write, *item) for item in items[1:]]
+    try:
+        write(*items[0])
+    finally:
+        wait(futures)
+    for future in futures:
+        future.result()  # the first failure, as it was raised
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _put_pool() -> ThreadPoolExecutor:
+    """The threads that send a submission's other files while its request thread sends the
+    first; made on first use (in the web worker, after gunicorn's fork), as many as a worker's
+    request threads can keep busy."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_PUT_THREADS, thread_name_prefix="media-put")
+        return _pool
 
 
 def write_file(name: str, path: str, alias: str = PRIVATE) -> None:
