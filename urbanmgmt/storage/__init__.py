@@ -25,7 +25,7 @@ from urbanmgmt.errors import DomainError
 
 PRIVATE, DISPLAY = "default", "display"
 # One a request thread of a gunicorn worker (four): each thread of the pool opens its own
-# connection to the store (django-storages keeps one a thread), about 50 ms of CPU once.
+# connection to the store (django-storages keeps one a thread), about 0.1 s of CPU once.
 _PUT_THREADS = 4
 
 
