@@ -57,10 +57,9 @@ class Photo:
         commits nothing, and what was written before the failure is left to the orphan sweep
         (`manage.py sweep_media`), as another report may be about to name the same hash."""
         paths = self.paths()
-        for key, content, alias in (("file", self.original, storage.PRIVATE),
-                                    ("display", self.display, storage.DISPLAY),
-                                    ("thumbnail", self.thumbnail, storage.DISPLAY)):
-            storage.write(paths[key], content, alias)
+        storage.write_all([(paths["file"], self.original, storage.PRIVATE),
+                           (paths["display"], self.display, storage.DISPLAY),
+                           (paths["thumbnail"], self.thumbnail, storage.DISPLAY)])
         return paths
 
     def metadata(self) -> dict:
@@ -129,7 +128,8 @@ def _copies(image: Image.Image, size: int) -> tuple[bytes, bytes]:
     # (about 2 ms of 35 for a 3 MB photo). A truncated file still ends in "image file is truncated".
     image.decodermaxblock = max(image.decodermaxblock, size)
     image.load()
-    upright = ImageOps.exif_transpose(image) or image
+    ImageOps.exif_transpose(image, in_place=True)  # turned if it must be; otherwise not copied (0.4 ms)
+    upright = image
     if upright.mode != "RGB":
         upright = upright.convert("RGB")
     upright.thumbnail((edge, edge))

@@ -11,7 +11,9 @@ S3, redirects to a URL that lives MEDIA_S3_URL_MAX_AGE_S.
 
 import contextlib
 import os
+import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
 from django.core.files.base import ContentFile, File
@@ -22,6 +24,9 @@ from django.utils.translation import gettext_lazy as _
 from urbanmgmt.errors import DomainError
 
 PRIVATE, DISPLAY = "default", "display"
+# One a request thread of a gunicorn worker (four): each thread of the pool opens its own
+# connection to the store (django-storages keeps one a thread), about 0.1 s of CPU once.
+_PUT_THREADS = 4
 
 
 class MediaUnavailable(DomainError):
@@ -54,6 +59,44 @@ def write(name: str, content: bytes, alias: str = PRIVATE) -> None:
         target.put(name, content)
     elif not target.exists(name):
         target.save(name, ContentFile(content))
+
+
+def write_all(items: list[tuple[str, bytes, str]]) -> None:
+    """Store several files, each (name, content, alias) as `write` does; all of them durable
+    when this returns, else MediaUnavailable (what was written before the failure is the orphan
+    sweep's). On object storage the first (a photo's original, the big one) is sent from this
+    thread while one thread of a small pool of the process sends the others, joined here, so no
+    PUT is still under way when the caller commits or refuses. On disk one after the other:
+    writing the three before their fsyncs measured no faster."""
+    if len(items) < 2 or not on_object_storage():
+        for item in items:
+            write(*item)
+        return
+    rest = _put_pool().submit(_write_each, items[1:])
+    try:
+        write(*items[0])
+    finally:
+        wait([rest])
+    rest.result()  # its failure, as it was raised
+
+
+def _write_each(items: list[tuple[str, bytes, str]]) -> None:
+    for item in items:
+        write(*item)
+
+
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _put_pool() -> ThreadPoolExecutor:
+    """The threads that send a submission's other files while its request thread sends the
+    first; made on first use (in the web worker, after gunicorn's fork)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=_PUT_THREADS, thread_name_prefix="media-put")
+        return _pool
 
 
 def write_file(name: str, path: str, alias: str = PRIVATE) -> None:
