@@ -255,6 +255,9 @@ MAP_POLL_S = envint("MAP_POLL_S", 5)
 HOTLINE_LINK_WINDOWS = {"component": (50.0, 30.0), "event": (50.0, 7.0), "E05": (50.0, 2.0), "E04": (80.0, 2.0)}
 HOTLINE_LINK_THRESHOLD = envfloat("HOTLINE_LINK_THRESHOLD", 0.6)  # score (0..1) above which a ticket is linked
 HOTLINE_REVIEW_BELOW = envfloat("HOTLINE_REVIEW_BELOW", 0.6)  # category confidence under which intake reviews
+# A trained version files without review only from the confidence at which its held-out
+# tickets were right this often (training.file_above); below, intake reviews.
+HOTLINE_FILE_PRECISION = envfloat("HOTLINE_FILE_PRECISION", 0.9)
 HOTLINE_PLACE_MIN_CONFIDENCE = envfloat("HOTLINE_PLACE_MIN_CONFIDENCE", 0.5)  # below: the unplaced queue
 # Confidence thresholds per outcome: out of scope at or above this is forwarded (转办) without
 # review; a learned department at or above this is suggested; a source's own classification

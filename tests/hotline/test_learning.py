@@ -7,7 +7,7 @@ from django.test import Client
 from tests.builders import client_for
 from tests.hotline.helpers import row
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.learning import Example, NaiveBayes
+from urbanmgmt.hotline.learning import Example, Linear
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.training import build, retrain, train
 from urbanmgmt.jobs.models import Job, JobState
@@ -113,6 +113,7 @@ def test_a_version_keeps_its_held_out_precision_per_category_and_managers_see_it
     browser.force_login(people.manager)
     page = browser.get("/hotline/classifier/").content.decode()
     assert 'data-code="E0101"' in page and 'data-code="bureau:RSJ"' in page
+    assert 'id="file-above"' in page and version.evaluation["file_above"] == 0.0  # too few to tell
 
 
 def test_evaluation_never_scores_an_example_the_model_learned():
@@ -121,7 +122,7 @@ def test_evaluation_never_scores_an_example_the_model_learned():
     examples = [Example("彩钢棚违建", "A"), Example("彩钢棚加盖", "A"), Example("独一无二的词语", "B")]
     _model, evaluation = build([], examples, folds=3)
     assert evaluation["per_label"]["B"]["right"] == 0
-    assert NaiveBayes.fit(examples).labels == ["A", "B"]
+    assert Linear.fit(examples).labels == ["A", "B"]
 
 
 def _category(code: str) -> int:
@@ -155,3 +156,47 @@ def test_the_department_a_tickets_case_went_to_last_is_learned_from_the_history(
     outcomes, departments, _last = decided()
     assert [(e.label, "暴露垃圾" in e.text) for e in departments] == [("HZ-HWC", True)]
     assert [e.label for e in outcomes] == ["E0102"]
+
+
+@pytest.mark.parametrize("labels", [("A", "B"), ("A", "B", "C")])
+def test_the_linear_models_kept_weights_score_as_the_trained_machine_does(labels):
+    """Serving reads the weights kept with a version, not the library: for two labels (one
+    row of weights) as for more (one row per label), the kept weights rank the labels of a
+    text the machine was not trained on as its own decision function does."""
+    from sklearn.svm import LinearSVC
+
+    from urbanmgmt.hotline.learning import features
+
+    texts = {"A": ["楼顶彩钢棚越盖越大", "院子里违建彩钢棚", "楼顶加盖一层违建"],
+             "B": ["老板拖欠工资不给", "工地拖欠农民工工资", "公司欠薪三个月"],
+             "C": ["路灯不亮好几天了", "小区门口路灯坏了", "晚上路灯全黑"]}
+    examples = [Example(text, label) for label in labels for text in texts[label]]
+    model = Linear.from_dict(Linear.fit(examples).as_dict())
+    assert model.labels == list(labels)
+    unseen = "楼顶又加盖了彩钢棚，老板说工资下月给"
+    kept = model.scores(features(unseen))
+    names = sorted({f for e in examples for f in e.words()})
+    rows = [[1.0 if f in e.words() else 0.0 for f in names] for e in examples]
+    machine = LinearSVC(C=0.5).fit(rows, [labels.index(e.label) for e in examples])
+    decision = machine.decision_function([[1.0 if f in features(unseen) else 0.0 for f in names]])[0]
+    decision = [0.0, decision] if len(labels) == 2 else list(decision)
+    # Scores count up to a shift common to all labels (the softmax and the ranking ignore it).
+    assert [k - kept[0] for k in kept] == pytest.approx([d - decision[0] for d in decision], abs=0.02)
+
+
+def test_a_version_files_without_review_only_from_where_its_held_out_filings_were_precise(settings):
+    """Abstaining: the threshold a version files from is the lowest confidence at which the
+    tickets it would have filed, held out, were right HOTLINE_FILE_PRECISION of the time; with
+    too few held-out tickets to tell, the setting alone decides."""
+    from urbanmgmt.hotline.suggest import Verdict
+    from urbanmgmt.hotline.training import file_above
+
+    settings.HOTLINE_FILE_PRECISION, settings.HOTLINE_REVIEW_BELOW = 0.9, 0.6
+    # 20 sure and right, then 10 at 0.75 of which half wrong, then 10 at 0.65 all wrong.
+    held_out = [(0.95, True)] * 20 + [(0.75, k % 2 == 0) for k in range(10)] + [(0.65, False)] * 10
+    assert file_above(held_out) == 0.95  # with the 0.75s it would be 25 of 30 right: not enough
+    assert file_above(held_out[:19]) == 0.0
+    assert file_above([(0.9, False)] * 30) == 1.0
+    unsure = Verdict(True, 0.99, category_id=1, confidence=0.8, file_above=0.95)
+    assert not unsure.filed and Verdict(True, 0.99, category_id=1, confidence=0.8).filed
+    assert not Verdict(False, 0.99, category_id=1, confidence=0.99).filed

@@ -395,7 +395,7 @@ class Importer:
             t.needs_review = not v.forward
             t.forward_reason = _forward_reason(v)
         else:
-            t.needs_review = v.confidence < settings.HOTLINE_REVIEW_BELOW
+            t.needs_review = not v.filed
 
     def _due(self, at: dt.datetime, days: float) -> dt.datetime:
         """worktime.add_working_days(at, days), computed once per minute of arrival: within a

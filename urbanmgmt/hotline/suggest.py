@@ -19,7 +19,7 @@ from django.db.models import Max
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, classifier
 from urbanmgmt.hotline.keywords import Keywords
-from urbanmgmt.hotline.learning import BUREAU, Models, NaiveBayes, features
+from urbanmgmt.hotline.learning import BUREAU, Linear, Models, features
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
 
@@ -52,11 +52,19 @@ class Verdict:
     department_id: int | None = None
     choices: list[Choice] = field(default_factory=list)
     version: int | None = None
+    file_above: float = 0.0  # the version's own threshold (training.file_above)
 
     @property
     def forward(self) -> bool:
         """Out of scope and sure enough to forward without review."""
         return not self.in_scope and self.scope_confidence >= settings.HOTLINE_FORWARD_ABOVE
+
+    @property
+    def filed(self) -> bool:
+        """In scope and sure enough of its category to be filed without review: above the
+        setting HOTLINE_REVIEW_BELOW and above the confidence from which the version's
+        held-out filings were right HOTLINE_FILE_PRECISION of the time."""
+        return self.in_scope and self.confidence >= max(settings.HOTLINE_REVIEW_BELOW, self.file_above)
 
     @property
     def doubt(self) -> float:
@@ -82,7 +90,7 @@ class Suggester:
             data = json.loads(zlib.decompress(bytes(latest.weights)))
             self.model = Models.from_dict(data["outcomes"])
             if data.get("departments"):
-                self.departments = NaiveBayes.from_dict(data["departments"])
+                self.departments = Linear.from_dict(data["departments"])
             from urbanmgmt.org.models import Department
 
             self.department_ids = dict(Department.objects.filter(active=True).values_list("code", "id"))
@@ -154,7 +162,8 @@ class Suggester:
             ranked = sorted(((label, p * (odds if k == hinted else 1.0) / total) for k, (label, p) in
                              enumerate(ranked)), key=lambda item: -item[1])
         out = sum(p for label, p in ranked if label.startswith(BUREAU))
-        verdict = Verdict(out < 0.5, round(max(out, 1 - out), 4), version=self.version, method="learned")
+        verdict = Verdict(out < 0.5, round(max(out, 1 - out), 4), version=self.version, method="learned",
+                          file_above=self.model.file_above)
         category = next(((label, p) for label, p in ranked if label in self.categories), None)
         if category is not None:
             verdict.category_id, verdict.confidence = self.categories[category[0]].id, round(category[1], 4)

@@ -24,7 +24,7 @@ from django.db.models import Max
 from urbanmgmt.cases import clock
 from urbanmgmt.cases.models import CaseEvent, Channel
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.hotline.learning import BUREAU, Example, Models, NaiveBayes, fit_temperature_of
+from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, fit_temperature_of
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.suggest import invalidate_suggester, suggester
 from urbanmgmt.jobs.models import Job
@@ -156,7 +156,9 @@ def build(seed: list[Example], examples: list[Example], folds: int = FOLDS) -> t
             if getattr(fold, part) is not None:
                 getattr(fold, part).temperature = getattr(models, part).temperature
         predictions.append((fold.outcomes(row["found"]), row["truth"]))
-    return models, evaluate(predictions)
+    evaluation = evaluate(predictions)
+    models.file_above = evaluation["file_above"]
+    return models, evaluation
 
 
 PARTS = ("scope", "categories", "bureaus")
@@ -184,12 +186,14 @@ def cross_validate(seed: list[Example], examples: list[Example], folds: int = FO
 
 
 def evaluate(predictions: list[tuple[list[tuple[str, float]], str]]) -> dict:
-    """Held-out figures: accuracy, scope accuracy, precision per predicted label, and the
-    share and precision of in-scope tickets that the review threshold lets through."""
+    """Held-out figures: accuracy, scope accuracy, precision per predicted label, the
+    confidence from which filing without review was right HOTLINE_FILE_PRECISION of the time
+    (`file_above`), and the share and precision of in-scope tickets filed without review."""
     per_label: dict[str, dict] = {}
-    right = scope_right = auto = auto_right = in_scope = 0
+    right = scope_right = 0
+    filed: list[tuple[float, bool, bool]] = []  # (confidence, right, truly in scope) of those predicted in
     for ranked, truth in predictions:
-        label, p = ranked[0]
+        label = ranked[0][0]
         out_p = sum(q for name, q in ranked if name.startswith(BUREAU))
         predicted_out, truly_out = out_p >= 0.5, truth.startswith(BUREAU)
         scope_right += predicted_out == truly_out
@@ -199,18 +203,38 @@ def evaluate(predictions: list[tuple[list[tuple[str, float]], str]]) -> dict:
         row["right"] += label == truth
         per_label.setdefault(truth, {"predicted": 0, "right": 0}).setdefault("support", 0)
         per_label[truth]["support"] = per_label[truth].get("support", 0) + 1
-        if not truly_out:
-            in_scope += 1
-            if not predicted_out and p >= settings.HOTLINE_REVIEW_BELOW:
-                auto += 1
-                auto_right += label == truth
-    n = len(predictions)
+        category = next(((name, q) for name, q in ranked if not name.startswith(BUREAU)), None)
+        if not predicted_out and category is not None:
+            filed.append((category[1], category[0] == truth, not truly_out))
+    n, in_scope = len(predictions), sum(1 for _r, truth in predictions if not truth.startswith(BUREAU))
     for row in per_label.values():
         row["precision"] = round(row["right"] / row["predicted"], 4) if row["predicted"] else None
+    above = file_above([(p, ok) for p, ok, _inside in filed])
+    auto = [ok for p, ok, inside in filed if inside and p >= max(above, settings.HOTLINE_REVIEW_BELOW)]
     return {"n": n, "accuracy": round(right / n, 4) if n else None,
-            "scope_accuracy": round(scope_right / n, 4) if n else None,
-            "auto_rate": round(auto / in_scope, 4) if in_scope else None,
-            "auto_precision": round(auto_right / auto, 4) if auto else None, "per_label": per_label}
+            "scope_accuracy": round(scope_right / n, 4) if n else None, "file_above": above,
+            "auto_rate": round(len(auto) / in_scope, 4) if in_scope else None,
+            "auto_precision": round(sum(auto) / len(auto), 4) if auto else None, "per_label": per_label}
+
+
+FILE_LEAST = 20  # held-out tickets below which a version cannot tell its own threshold
+
+
+def file_above(held_out: list[tuple[float, bool]], least: int = FILE_LEAST) -> float:
+    """The lowest confidence from which the held-out tickets a version would file without
+    review were right at least HOTLINE_FILE_PRECISION of the time: (confidence, right) of
+    each ticket predicted in scope. 1.0 (review all) when no confidence reaches it; 0.0 (the
+    setting HOTLINE_REVIEW_BELOW alone decides) with fewer than `least` such tickets."""
+    if len(held_out) < least:
+        return 0.0
+    ranked = sorted(held_out, key=lambda item: -item[0])
+    best, right = 1.0, 0
+    for n, (p, ok) in enumerate(ranked, 1):
+        right += ok
+        last_of_its_confidence = n == len(ranked) or ranked[n][0] < p  # a threshold files all its ties
+        if last_of_its_confidence and n >= least and right / n >= settings.HOTLINE_FILE_PRECISION:
+            best = p
+    return round(best, 4)
 
 
 def train(log: Callable[[str], None] | None = None) -> ClassifierVersion | None:
@@ -221,7 +245,7 @@ def train(log: Callable[[str], None] | None = None) -> ClassifierVersion | None:
     models, evaluation = build(seed, outcomes)
     weights = {"outcomes": models.as_dict()}
     if departments:
-        weights["departments"] = NaiveBayes.fit(departments, prior=True).as_dict()
+        weights["departments"] = Linear.fit(departments).as_dict()
     version = (ClassifierVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1
     try:
         with transaction.atomic():
