@@ -161,16 +161,30 @@ class Linear:
 
     def scores(self, found: set[str]) -> list[float]:
         """Log-likelihood of each label (before the temperature)."""
-        scores = [0.0] * len(self.labels)
-        known = 0
-        table = self.table
-        for f in found:
-            row = table.get(f)
-            if row is not None:
-                known += 1
-                for i, w in row:
-                    scores[i] += w
-        return [p + known * a + s for p, a, s in zip(self.prior, self.absent, scores, strict=True)]
+        ids, indptr, label_of, weight = self._compiled()
+        rows = np.fromiter((i for i in map(ids.get, found) if i is not None), dtype=np.int64)
+        starts = indptr[rows]
+        lengths = indptr[rows + 1] - starts
+        # Every (label, weight) of the rows found, gathered at once: a ticket's few hundred
+        # pairs cost a few array operations instead of thousands of Python additions.
+        at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
+        summed = np.bincount(label_of[at], weight[at], minlength=len(self.labels))
+        known = len(rows)
+        return [p + known * a + float(s) for p, a, s in zip(self.prior, self.absent, summed, strict=True)]
+
+    def _compiled(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
+        """The table as arrays (pair → row; each row's labels and weights), made once."""
+        compiled = getattr(self, "_arrays", None)
+        if compiled is None:
+            ids = {f: n for n, f in enumerate(self.table)}
+            lengths = np.fromiter((len(row) for row in self.table.values()), dtype=np.int64, count=len(ids))
+            indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
+            label_of = np.fromiter((i for row in self.table.values() for i, _w in row), dtype=np.int64,
+                                   count=int(indptr[-1]))
+            weight = np.fromiter((w for row in self.table.values() for _i, w in row), dtype=np.float64,
+                                 count=int(indptr[-1]))
+            compiled = self._arrays = (ids, indptr, label_of, weight)
+        return compiled
 
     def probabilities(self, found: set[str], temperature: float | None = None) -> list[float]:
         t = temperature or self.temperature
