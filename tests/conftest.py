@@ -1,5 +1,7 @@
 """Shared fixtures: a small test city loaded once per database, personas for every role."""
 
+import os
+
 import pytest
 from django.conf import settings
 
@@ -40,6 +42,15 @@ def load_city(tmp_dir) -> None:
     load_departments(settings.FIXTURES_DIR / "demo" / "departments.json")
     if not WorkDay.objects.exists():
         seed_calendar(range(2024, 2027))
+
+
+def pytest_collection_modifyitems(config, items):
+    """Under pytest-xdist (`make test`), the files with slow or browser tests are handed out
+    first: a process that takes a long file last would run alone while the other waits."""
+    if not os.environ.get("PYTEST_XDIST_WORKER"):
+        return
+    heavy = {item.path for item in items if item.get_closest_marker("slow") or item.get_closest_marker("browser")}
+    items.sort(key=lambda item: item.path not in heavy)  # stable: a file's tests keep their order
 
 
 @pytest.fixture(scope="session")
