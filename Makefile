@@ -14,6 +14,11 @@ THREADS ?= 4
 RUN_DEBS := libsqlite3-mod-spatialite gdal-bin python3-venv gettext
 TEST_DEBS := $(RUN_DEBS) postgresql postgresql-15-postgis-3 chromium fonts-noto-cjk redis-server
 PYTEST_ARGS ?=
+# The suite runs in XDIST processes (pytest-xdist), a test file to each at a time: a file's
+# tests share their process, in order (tests/test_process_caches.py needs it). Each process has
+# its own test database and Chromium. XDIST=0 runs it in this process, one test after another.
+XDIST ?= 2
+PARALLEL := $(if $(filter-out 0,$(XDIST)),-n $(XDIST) --dist loadfile)
 # Which benchmarks `make bench` and `make bench-compare` run (e.g. BENCHES=bench_core); all by default.
 BENCHES ?=
 
@@ -77,21 +82,21 @@ test: system-test setup
 # is missing, never installs a Debian package.
 test-fast: $(VENV)/.installed
 	@$(PY) manage.py compilemessages --ignore=$(VENV) -v0
-	env -u DATABASE_URL $(PY) -m pytest -m "not browser and not slow" $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest -m "not browser and not slow" $(PARALLEL) $(PYTEST_ARGS)
 
 test-spatialite:
 	@echo "=== test suite on SpatiaLite ==="
-	env -u DATABASE_URL $(PY) -m pytest $(PYTEST_ARGS)
+	env -u DATABASE_URL $(PY) -m pytest $(PARALLEL) $(PYTEST_ARGS)
 
 # A throw-away PostgreSQL/PostGIS cluster under var/ on a free port, unless DATABASE_URL is set.
 test-postgis:
 	@echo "=== test suite on PostGIS ==="
 	@if [ -n "$$DATABASE_URL" ]; then \
-	  $(PY) -m pytest $(PYTEST_ARGS); \
+	  $(PY) -m pytest $(PARALLEL) $(PYTEST_ARGS); \
 	else \
 	  url=$$(scripts/pgtest.sh start) || exit 1; \
 	  trap 'scripts/pgtest.sh stop' EXIT; \
-	  DATABASE_URL=$$url $(PY) -m pytest $(PYTEST_ARGS); \
+	  DATABASE_URL=$$url $(PY) -m pytest $(PARALLEL) $(PYTEST_ARGS); \
 	fi
 
 # Each figure is appended to bench/history.jsonl with the commit, the date and the machine.
@@ -114,4 +119,4 @@ lint: setup
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) var/static var/test_*.sqlite3
+	rm -rf $(VENV) var/static var/test_*.sqlite3*
