@@ -127,7 +127,7 @@ def repeat_grids(request):
     return Response(hotspots.repeat_grids(request.user, params, parse_days(params.get("days")), minimum))
 
 
-@extend_schema(parameters=[OpenApiParameter("as", OpenApiTypes.STR, enum=list(exports.FORMATS),
+@extend_schema(methods=["GET"], parameters=[OpenApiParameter("as", OpenApiTypes.STR, enum=list(exports.FORMATS),
                                             description="the file format (`format` is DRF's own parameter)"),
                            OpenApiParameter("layer", OpenApiTypes.STR, enum=["cases", "grids"]), BBOX, *FILTERS],
                responses={(200, mime.split(";")[0]): OpenApiTypes.OBJECT if fmt == "geojson" else OpenApiTypes.BINARY

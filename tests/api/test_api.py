@@ -154,15 +154,15 @@ def test_a_step_refused_for_its_arguments_says_why_in_the_users_language(people,
 
 
 def test_each_step_of_the_api_takes_what_its_service_takes():
-    from urbanmgmt.cases.api import _arguments
+    from urbanmgmt.cases.api import step_arguments
     from urbanmgmt.cases.serializers import TASK_STEPS, TransitionSerializer
     from urbanmgmt.cases.states import TRANSITIONS
 
     body = set(TransitionSerializer().fields)
     for action in set(TRANSITIONS) - TASK_STEPS:
-        assert set(_arguments(action)) <= body, action  # every argument can be sent
-    assert _arguments("dispatch") == {"department": True, "reason": False}
-    assert _arguments("handle") == {"reply": True}
+        assert set(step_arguments(action)) <= body, action  # every argument can be sent
+    assert step_arguments("dispatch") == {"department": True, "reason": False}
+    assert step_arguments("handle") == {"reply": True}
 
 
 def test_a_handler_cannot_see_another_departments_case(people, category):

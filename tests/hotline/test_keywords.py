@@ -68,5 +68,5 @@ def test_suggestions_and_linking_words_are_those_of_the_regular_expression(gazet
     assert isinstance(cache["split"], Keywords)
     grouped = re.compile(f"({names.pattern.pattern})")
     for text in texts:
-        assert (linking._words(text, places, cache["split"], cache["concept"])
-                == linking._words(text, places, grouped, cache["concept"]))
+        assert (linking.text_words(text, places, cache["split"], cache["concept"])
+                == linking.text_words(text, places, grouped, cache["concept"]))

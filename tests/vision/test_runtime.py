@@ -65,9 +65,9 @@ def test_the_runtime_finds_what_ultralytics_finds_on_real_frames_whole_cropped_a
 def test_bytetrack_gives_the_ids_and_boxes_of_ultralytics_bytetracker_on_real_detections(real_frames):
     from ultralytics.engine.results import Boxes
 
-    from vision.worker.detect import _import_ultralytics
+    from vision.worker.detect import import_ultralytics
 
-    _import_ultralytics()
+    import_ultralytics()
     from ultralytics.trackers.byte_tracker import BYTETracker
     from ultralytics.utils import YAML, IterableSimpleNamespace
     from ultralytics.utils.checks import check_yaml

@@ -161,7 +161,7 @@ def test_loading_the_detector_or_the_demo_scenes_leaves_pillows_refusal_of_a_non
     from demo import synth
     from vision.worker import detect
 
-    for load in (synth.background, detect._import_ultralytics):  # the fallback path and the demo load ultralytics
+    for load in (synth.background, detect.import_ultralytics):  # the fallback path and the demo load ultralytics
         load()
         with pytest.raises(UnidentifiedImageError):
             Image.open(io.BytesIO(b"this is no photo"))

@@ -171,7 +171,7 @@ def _function(action_name: str):
     return _FUNCTIONS.get(action_name) or getattr(services, action_name)
 
 
-def _arguments(action_name: str) -> dict[str, bool]:
+def step_arguments(action_name: str) -> dict[str, bool]:
     """The arguments a step takes from the request body (its service's keyword-only
     parameters), each with whether it must be given."""
     parameters = inspect.signature(_function(action_name)).parameters.values()
@@ -195,7 +195,7 @@ def _run_transition(user, case: Case, action_name: str, data: dict, photos=()) -
         raise InvalidInput(_("“%(action)s” is done by completing the inspection task: "
                              "POST /api/v1/collect/tasks/{id}/complete/"), action=action_name)
     kwargs = {}
-    for name, required in _arguments(action_name).items():
+    for name, required in step_arguments(action_name).items():
         value = data.get(name)
         if name in _TEXTS:
             value = value or ""

@@ -83,11 +83,11 @@ def remembered(text: str, cache: dict) -> frozenset[str]:
     tickets)."""
     found = cache.get(text)
     if found is None:
-        found = cache[text] = _words(text, cache["of"][0], cache["split"], cache["concept"])
+        found = cache[text] = text_words(text, cache["of"][0], cache["split"], cache["concept"])
     return found
 
 
-def _words(text: str, places, split, concept_of: dict) -> frozenset[str]:
+def text_words(text: str, places, split, concept_of: dict) -> frozenset[str]:
     text = _NUMBERS.sub("|", places.without_areas(_PUNCT.sub("", text or "")))
     concepts = set()
     if split is not None:

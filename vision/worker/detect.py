@@ -21,7 +21,7 @@ from vision.worker.zones import Track
 os.environ.setdefault("YOLO_OFFLINE", "1")
 
 
-def _import_ultralytics() -> None:
+def import_ultralytics() -> None:
     """Import ultralytics, keeping Pillow's own Image.open: ultralytics replaces it process-wide
     with one that, on an unreadable file, tries to pip-install pi-heif and then raises
     ModuleNotFoundError, so a process that also checks uploaded photos would answer 500."""
@@ -44,7 +44,7 @@ class Detector:
             self.runtime = runtime.OpenVinoYolo(weights)
             self.names: dict[int, str] = dict(self.runtime.names)
         else:
-            _import_ultralytics()
+            import_ultralytics()
             from ultralytics import YOLO
 
             self.model = YOLO(weights or "yolo11n.pt", task="detect")
