@@ -16,19 +16,22 @@ from vision.worker.capture import Source
 from vision.worker.runtime import OpenVinoYolo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-CLIPS = [os.path.join(ROOT, "fixtures", "video", "parking_lot_passing.mp4"),
-         os.path.normpath(os.path.join(ROOT, "..", "data-local", "video", "omotesando_street.mp4"))]
+# (clip, stretches of frames at 2 a second): the committed clip's stretches where cars, cyclists and
+# people cross, and the Omotesando street where it is present (it is not committed: its licence)
+CLIPS = [(os.path.join(ROOT, "fixtures", "video", "parking_lot_people_bicycles.mp4"), [(4, 8), (19, 28), (50, 68)]),
+         (os.path.normpath(os.path.join(ROOT, "..", "data-local", "video", "omotesando_street.mp4")), [(0, 12)])]
 VEHICLES_AND_PEOPLE = [0, 1, 2, 3, 5, 7, 8]
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.isdir(WEIGHTS), reason="the shared YOLO11n weights are not here")]
 
 
-def frames(path: str, count: int) -> list[np.ndarray]:
+def frames(path: str, stretches: list[tuple[int, int]]) -> list[np.ndarray]:
     out = []
-    for frame in Source("T", path, 2.0, start_at=0.0).frames():
-        out.append(frame.image)
-        if len(out) == count:
+    for i, frame in enumerate(Source("T", path, 2.0, start_at=0.0).frames()):
+        if any(start <= i < end for start, end in stretches):
+            out.append(frame.image)
+        if i >= max(end for _, end in stretches):
             break
     return out
 
@@ -39,8 +42,7 @@ def ordered(rows: np.ndarray) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def real_frames():
-    found = [p for p in CLIPS if os.path.exists(p)]
-    return [image for path in found for image in frames(path, 12)]
+    return [image for path, stretches in CLIPS if os.path.exists(path) for image in frames(path, stretches)]
 
 
 def test_the_runtime_finds_what_ultralytics_finds_on_real_frames_whole_cropped_and_batched(real_frames):
@@ -85,7 +87,7 @@ def test_bytetrack_gives_the_ids_and_boxes_of_ultralytics_bytetracker_on_real_de
         if len(got):
             np.testing.assert_allclose(got[:, :7], expected[:, :7], atol=1e-3)
             ids |= set(got[:, 4].astype(int))
-    assert len(ids) > 10
+    assert len(ids) > 6  # tracks born, lost and found again: 9 on the committed clip alone
 
 
 def test_the_worker_process_runs_without_torch_or_ultralytics():
