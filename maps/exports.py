@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from maps.layers import counts_by_grid, filtered_cases, layer_cache
 from urbanmgmt.cases.models import is_overdue
+from urbanmgmt.catalog.models import category_names
 from urbanmgmt.grids.geo import parse_bbox
 from urbanmgmt.grids.gisio import write_frames
 from urbanmgmt.grids.models import UnitGrid
@@ -91,6 +92,8 @@ def _case_frame(rows: list[tuple]) -> gpd.GeoDataFrame:
     for column in TIME_COLUMNS:
         frame[column] = [timezone.localtime(v).strftime("%Y-%m-%d %H:%M:%S") if v else None for v in frame[column]]
     frame["descr"] = [(text or "")[:254] for text in frame["descr"]]
+    names = category_names()  # the export's language (an English one says so)
+    frame["category"] = [names.get(code, name) for code, name in zip(frame["cat_code"], frame["category"], strict=True)]
     lons = [row[-1].x for row in rows]
     lats = [row[-1].y for row in rows]
     frame["lon"], frame["lat"] = lons, lats

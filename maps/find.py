@@ -32,9 +32,10 @@ def _cases(user, text: str) -> list[dict]:
     if text.isascii() and text.isdigit() and len(text) <= 18:
         wanted |= Q(pk=int(text))
     rows = (Case.objects.visible_to(user).filter(wanted).select_related("category")
-            .only("id", "code", "state", "address", "point", "category__name_zh").order_by("-reported_at", "-id")[:LIMIT])
+            .only("id", "code", "state", "address", "point", "category__name_zh", "category__name_en")
+            .order_by("-reported_at", "-id")[:LIMIT])
     found = [{"id": c.pk, "code": c.code, "state": c.state, "state_display": c.get_state_display(),
-              "category_name": c.category.name_zh if c.category else "", "address": c.address,
+              "category_name": c.category.name if c.category else "", "address": c.address,
               "lon": c.point.x, "lat": c.point.y, "exact": c.code == text or str(c.pk) == text} for c in rows]
     return sorted(found, key=lambda row: not row["exact"])
 

@@ -7,6 +7,7 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from maps.layers import counts_by_grid, filtered_cases, layer_cache
+from urbanmgmt.catalog.models import in_language
 
 
 def _recent(user, params, days: int):
@@ -32,7 +33,7 @@ def repeat_grids(user, params, days: int, minimum: int, limit: int = 100) -> dic
     """Grid × category pairs with at least `minimum` cases in the last `days` days."""
     cases, since = _recent(user, params, days)
     rows = (cases.exclude(category=None).order_by().values("grid_id", "grid__code", "category__service_code",
-                                                           "category__name_zh")
+                                                           "category__name_zh", "category__name_en")
             .annotate(n=Count("id"), first=Min("reported_at"), last=Max("reported_at"))
             .filter(n__gte=minimum).order_by("-n", "grid__code")[:limit])
     cache = layer_cache()
@@ -44,7 +45,7 @@ def repeat_grids(user, params, days: int, minimum: int, limit: int = 100) -> dic
         out.append({
             "grid": row["grid__code"], "community": community.name if community else "",
             "street": street.name if street else "", "category": row["category__service_code"],
-            "category_name": row["category__name_zh"], "count": row["n"],
+            "category_name": in_language(row["category__name_zh"], row["category__name_en"] or ""), "count": row["n"],
             "first": timezone.localtime(row["first"]).isoformat(), "last": timezone.localtime(row["last"]).isoformat(),
             "lon": grid.lon if grid else None, "lat": grid.lat if grid else None,
         })

@@ -30,6 +30,7 @@ from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.cases.api import CaseFilter
 from urbanmgmt.cases.models import Case, Channel, State, is_overdue
+from urbanmgmt.catalog.models import in_language
 from urbanmgmt.errors import InvalidInput
 from urbanmgmt.grids.models import Area
 from urbanmgmt.grids.services import grid_index
@@ -222,7 +223,8 @@ def _collection(features: list[str], meta: dict) -> str:
 # --- the case layer ----------------------------------------------------------------------
 
 # What a marker and its popup need; the panel asks for the rest.
-POINT_FIELDS = ("id", "code", "state", "channel", "urgency", "category__name_zh", "description", "address",
+POINT_FIELDS = ("id", "code", "state", "channel", "urgency", "category__name_zh", "category__name_en", "description",
+                "address",
                 "reported_at", "due_at", "version", "ticket_count", "point")
 
 
@@ -261,10 +263,11 @@ def case_layer(user, params, bbox, zoom: int) -> str:
 
 def point_feature(row, now: dt.datetime) -> dict:
     """One case of POINT_FIELDS as a GeoJSON feature (`now` decides whether it is overdue)."""
-    (pk, code, state, channel, urgency, category, description, address, reported_at, due_at, version,
+    (pk, code, state, channel, urgency, category, category_en, description, address, reported_at, due_at, version,
      tickets, point) = row
     properties = {
-        "id": pk, "code": code, "state": state, "channel": channel, "urgency": urgency, "category": category or "",
+        "id": pk, "code": code, "state": state, "channel": channel, "urgency": urgency,
+        "category": in_language(category or "", category_en or ""),
         "description": (description or "")[:120], "address": address, "reported_at": _iso(reported_at),
         "due_at": _iso(due_at), "overdue": is_overdue(state, due_at, now),
         "version": version, "tickets": tickets,

@@ -22,7 +22,7 @@ TASK_STEPS = frozenset({"verify", "check_pass", "check_fail"})
 
 class CaseFeatureSerializer(GeoFeatureModelSerializer):
     category = serializers.CharField(source="category.service_code", default=None, read_only=True, allow_null=True)
-    category_name = serializers.CharField(source="category.name_zh", default="", read_only=True)
+    category_name = serializers.CharField(source="category.name", default="", read_only=True)
     department = serializers.CharField(source="department.code", default=None, read_only=True, allow_null=True)
     department_name = serializers.CharField(source="department.name", default="", read_only=True)
     grid = serializers.CharField(source="grid.code", read_only=True)

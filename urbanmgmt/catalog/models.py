@@ -1,8 +1,8 @@
 """The category catalogue (CJ/T 214 / GB/T 30428.2 style): components and events."""
 
 from django.db import models
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 
 class Family(models.TextChoices):
@@ -18,6 +18,17 @@ class DeadlineUnit(models.TextChoices):
 class Urgency(models.TextChoices):
     NORMAL = "normal", _("Normal")
     URGENT = "urgent", _("Urgent")
+
+
+def english() -> bool:
+    """Whether the active language is English (the catalogue's other language)."""
+    return (get_language() or "").startswith("en")
+
+
+def in_language(name_zh: str, name_en: str) -> str:
+    """A catalogue name in the active language: the English one in an English UI where the
+    catalogue has it, else the Chinese one (the catalogue's own)."""
+    return (name_en or name_zh) if english() else name_zh
 
 
 class MajorClass(models.Model):
@@ -36,6 +47,12 @@ class MajorClass(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_family_display()} {self.code} {self.name_zh}"
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (`in_language`); a Chinese page never reads `name_en`,
+        which a query may have left deferred."""
+        return (self.name_en or self.name_zh) if english() else self.name_zh
 
 
 class Category(models.Model):
@@ -72,3 +89,14 @@ class Category(models.Model):
     def save(self, *args, **kwargs):
         self.service_code = ("C" if self.family == Family.COMPONENT else "E") + self.code
         super().save(*args, **kwargs)
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (`in_language`); a Chinese page never reads `name_en`,
+        which a query may have left deferred."""
+        return (self.name_en or self.name_zh) if english() else self.name_zh
+
+
+def category_names() -> dict[str, str]:
+    """Every category's name in the active language, by its service code."""
+    return {code: in_language(zh, en) for code, zh, en in Category.objects.values_list("service_code", "name_zh", "name_en")}

@@ -289,7 +289,7 @@ class ClassifierVersionSerializer(serializers.ModelSerializer):
 
 def precision_rows(version: ClassifierVersion) -> list[dict]:
     """The version's held-out precision per outcome with its name, worst first."""
-    names = {c.service_code: c.name_zh for c in Category.objects.only("service_code", "name_zh")}
+    names = {c.service_code: c.name for c in Category.objects.only("service_code", "name_zh", "name_en")}
     names.update({f"bureau:{b.code}": b.name for b in Bureau.objects.all()})
     rows = [{"code": code, "name": names.get(code, code), "predicted": row.get("predicted", 0),
              "right": row.get("right", 0), "precision": row.get("precision"), "support": row.get("support", 0)}

@@ -112,7 +112,7 @@ def history(ticket: HotlineTicket) -> list[Step]:
     steps = [Step(ticket.received_at, "", str(_("Received (%(channel)s)") % {
         "channel": ticket.get_intake_channel_display()}))]
     for d in TicketDecision.objects.filter(ticket=ticket).select_related("category", "bureau", "decided_by__profile"):
-        target = d.category.name_zh if d.category else (d.bureau.name if d.bureau else "")
+        target = d.category.name if d.category else (d.bureau.name if d.bureau else "")
         note = ticket.forward_reason or "" if d.kind == Decision.FORWARDED else ""
         steps.append(Step(d.decided_at, _name(d.decided_by), f"{d.get_kind_display()}: {target}".rstrip(": "), note))
     for e in TicketEvent.objects.filter(ticket=ticket).select_related("actor__profile", "entry"):

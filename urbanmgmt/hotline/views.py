@@ -205,7 +205,12 @@ def review(request):
     _intake(request)
     listing = queues.listing(HotlineTicket.objects.filter(needs_review=True).select_related("category", "case"),
                              request.GET, default_order="doubt")
-    categories = Category.objects.filter(active=True).order_by("service_code").only("service_code", "name_zh")
+    categories = list(Category.objects.filter(active=True).order_by("service_code")
+                      .only("service_code", "name_zh", "name_en"))
+    names = {c.service_code: c.name for c in categories}
+    for ticket in listing.page:  # the stored suggestions name categories in Chinese
+        ticket.suggestions = [{**s, "name": names.get(s["code"], s["name"])} if s.get("kind") == "category" else s
+                              for s in ticket.suggestions or []]
     return render(request, "hotline/review.html", {
         "listing": listing, "orders": _orders(), "districts": queues.districts(), "categories": categories,
         "bureaus": Bureau.objects.filter(active=True)})
@@ -242,7 +247,8 @@ def ticket_page(request, pk: int):
     return render(request, "hotline/ticket.html", {
         "ticket": ticket, "history": queues.history(ticket), "satisfactions": Satisfaction.choices,
         "knowledge": knowledge.matches(ticket),
-        "categories": Category.objects.filter(active=True).order_by("service_code").only("service_code", "name_zh")
+        "categories": Category.objects.filter(active=True).order_by("service_code")
+        .only("service_code", "name_zh", "name_en")
         if ticket.state == TicketState.FORWARDED else (),
         # Answered at intake: a question waiting for its answer, or one not yet placed that
         # needs no case after all; an answered ticket is not offered a second answer.

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
 
 from urbanmgmt.cases.models import Case, CaseEvent, Channel
+from urbanmgmt.catalog.models import in_language
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi import xlsx
 from urbanmgmt.kpi.collection import COUNTS, next_month, quota_progress, rate
@@ -102,8 +103,9 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
                  pgettext("kpi", "Returned"): done.get("return", 0), pgettext("kpi", "Reworked"): done.get("check_fail", 0)},
         "open_at_end": open_cases.count(),
         "overdue_at_end": open_cases.overdue(at_end).count(),
-        "top_categories": list(came.filter(category__isnull=False).values("category__name_zh")
-                               .annotate(n=Count("id")).order_by("-n", "category__name_zh")[:10]),
+        "top_categories": [{"name": in_language(row["category__name_zh"], row["category__name_en"]), "n": row["n"]}
+                           for row in came.filter(category__isnull=False).values("category__name_zh", "category__name_en")
+                           .annotate(n=Count("id")).order_by("-n", "category__name_zh")[:10]],
         "top_streets": list(came.values("street__name").annotate(n=Count("id"), filed=Count("id", filter=Q(
             filed_at__isnull=False))).order_by("-n", "street__name")[:10]),
         "hotline": loop_kpis(start, end, area),
@@ -139,7 +141,7 @@ def workbook(data: dict) -> bytes:
         xlsx.append(sheet, [name, n])
     sheet = xlsx.sheet(book, _("Frequent problems"), [_("Category"), pgettext("kpi", "Count")], widths=[30, 10])
     for row in data["top_categories"]:
-        xlsx.append(sheet, [row["category__name_zh"], row["n"]])
+        xlsx.append(sheet, [row["name"], row["n"]])
     sheet = xlsx.sheet(book, pgettext("kpi", "Streets"), [pgettext("kpi", "Street"), pgettext("kpi", "Reports"),
                                                           pgettext("kpi", "Filed")], widths=[24, 10, 10])
     for row in data["top_streets"]:
