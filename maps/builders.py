@@ -55,12 +55,6 @@ def _view() -> tuple[list[float], list[list[float]] | None]:
     return [(south + north) / 2, (west + east) / 2], [[south, west], [north, east]]
 
 
-def _label(css_class: str) -> folium.GeoJsonTooltip:
-    """An area's name written on the map at its centre, not only on hover."""
-    return folium.GeoJsonTooltip(fields=["name"], labels=False, permanent=True, direction="center",
-                                 class_name=css_class, sticky=False)
-
-
 def dispatch_map() -> BuiltMap:
     centre, fit = _view()
     # maxZoom/minZoom as map options (folium's max_zoom only reaches a tile layer, and the
@@ -78,16 +72,17 @@ def dispatch_map() -> BuiltMap:
                    style_function=lambda _f: {"color": "#263238", "weight": 4, "fill": False},
                    interactive=False).add_to(m)
     # Without a tile server the names of the city's own areas are what a dispatcher reads the
-    # map by: the streets' always, the communities' when close enough (dispatch.js hides them
-    # further out).
-    folium.GeoJson(_boundaries("street"), name=_("Street boundaries"), control=True,
-                   style_function=lambda _f: {"color": "#37474f", "weight": 2.5, "fill": False, "dashArray": "6 4"},
-                   tooltip=_label("street-label"), interactive=False,
-                   ).add_to(m)
-    folium.GeoJson(_boundaries("community"), name=_("Community names"), control=True,
-                   style_function=lambda _f: {"color": "#78909c", "weight": 0.8, "fill": False, "opacity": 0.6},
-                   tooltip=_label("community-label"), interactive=False,
-                   ).add_to(m)
+    # map by: the streets' always, the communities' when close enough. labels.js writes them,
+    # each in the part of its area in view (a tooltip bound by folium to the whole layer is one
+    # label for all its areas, at one area's centre).
+    streets = folium.GeoJson(_boundaries("street"), name=_("Street boundaries"), control=True,
+                             style_function=lambda _f: {"color": "#37474f", "weight": 2.5, "fill": False,
+                                                        "dashArray": "6 4"},
+                             interactive=False).add_to(m)
+    communities = folium.GeoJson(_boundaries("community"), name=_("Community names"), control=True,
+                                 style_function=lambda _f: {"color": "#78909c", "weight": 0.8, "fill": False,
+                                                            "opacity": 0.6},
+                                 interactive=False).add_to(m)
     cluster = _local(MarkerCluster(name=_("Cases"), options={"chunkedLoading": True, "maxClusterRadius": 40,
                                                               "showCoverageOnHover": False}),
                      js=[("markercluster", VENDOR + "markercluster/leaflet.markercluster.js")],
@@ -97,7 +92,9 @@ def dispatch_map() -> BuiltMap:
     heat = _local(HeatMap([], name=_("Heat (last days)"), show=False, radius=22, blur=18, min_opacity=0.35),
                   js=[("leaflet_heat", VENDOR + "leaflet-heat/leaflet-heat.js")])
     heat.add_to(m)
-    control = folium.LayerControl(collapsed=False)
+    # Collapsed to its button: open, its list covered the map's status line and, on a narrow
+    # map beside the case panel, most of the map.
+    control = folium.LayerControl(collapsed=True)
     control.add_to(m)
     if fit:
         m.fit_bounds(fit)
@@ -106,5 +103,5 @@ def dispatch_map() -> BuiltMap:
     return BuiltMap(
         header=figure.header.render(), html=figure.html.render(), script=figure.script.render(),
         names={"map": m.get_name(), "cluster": cluster.get_name(), "heat": heat.get_name(),
-               "control": control.get_name()},
+               "control": control.get_name(), "streets": streets.get_name(), "communities": communities.get_name()},
     )

@@ -409,9 +409,11 @@
 
   // Community names only when close enough to read them (street names always).
   const COMMUNITY_NAMES_ZOOM = 14;
-  const farOut = () => map.getContainer().classList.toggle('far-out', map.getZoom() < COMMUNITY_NAMES_ZOOM);
-  map.on('zoomend', farOut);
-  farOut();
+  window.UrbanLabels.follow(map, window.UM_LAYERS.streets, window.UM_LAYERS.communities, COMMUNITY_NAMES_ZOOM);
+  // Leaflet's layer button is titled in English.
+  const layersButton = control.getContainer().querySelector('.leaflet-control-layers-toggle');
+  layersButton.title = gettext('Map layers');
+  layersButton.setAttribute('aria-label', gettext('Map layers'));
 
   let moveTimer = null;
   map.on('moveend', () => {
