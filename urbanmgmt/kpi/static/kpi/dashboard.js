@@ -57,6 +57,15 @@
     evaluation: document.getElementById("evaluation-card")
   };
 
+  // The controls stay at the top (position: sticky): a card scrolled to (a link to #hotline-card,
+  // the keyboard's focus) must stop below them, however many lines they wrap to.
+  (function keepCardsBelowTheControls() {
+    var bar = document.getElementById("kpi-controls");
+    var fit = function () { document.documentElement.style.setProperty("--kpi-bar", bar.offsetHeight + "px"); };
+    fit();
+    if (window.ResizeObserver) new ResizeObserver(fit).observe(bar);
+  }());
+
   var state = {
     start: null, // Date
     end: null, // Date
