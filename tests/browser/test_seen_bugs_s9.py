@@ -9,7 +9,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.browser.conftest import log_in, watched_page
-from tests.browser.test_journey_dispatcher import named, open_as, shot  # noqa: F401
+from tests.browser.test_journey_dispatcher import named, open_as, shot, shots_dir  # noqa: F401
 from tests.builders import point_in, report_case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.models import HotlineTicket, TicketState
@@ -143,5 +143,67 @@ def test_the_dashboards_12345_card_shows_below_the_sticky_controls(browser, live
         bar, title = page.evaluate(BOXES, ["#kpi-controls", "#hotline-title"])
         assert title["top"] >= bar["bottom"] and title["bottom"] <= 800, (go, bar, title)
     shot(page, JOURNEY, language, f"05-dashboard-12345-{width}")
+    assert page.errors == [] and page.foreign_requests == []
+    page.context.close()
+
+
+def lines_of(page, selector: str) -> list[int]:
+    """How many lines each visible element matching `selector` takes (its text's line boxes)."""
+    return page.evaluate("""(selector) => [...document.querySelectorAll(selector)].filter((n) => n.offsetParent !== null)
+        .map((n) => { const tops = [];
+          const walk = document.createTreeWalker(n, NodeFilter.SHOW_TEXT);
+          for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+            const r = document.createRange(); r.selectNodeContents(t);
+            [...r.getClientRects()].filter((b) => b.width > 1).forEach((b) => tops.push(b.top));
+          }
+          tops.sort((a, b) => a - b);
+          return tops.filter((top, i) => !i || top - tops[i - 1] > 6).length; })""",
+                         selector)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_intake_list_keeps_numbers_and_times_whole(browser, live_server, named, language):  # noqa: F811
+    for n in range(3):
+        HotlineTicket.objects.create(source="12345", external_id=f"2026120400{326 + n}", received_at=timezone.now(),
+                                     request_type="complaint", title="占压盲道", text="菜市场旁边盲道上停车",
+                                     address="墟沟街道海棠新村", state=TicketState.UNPLACED, link_reason={})
+    page = opened(browser, live_server, "dispatcher", language, "/hotline/unplaced/")
+    shot(page, JOURNEY, language, "06-intake-unplaced")
+    # The ticket's number and the time it came in, each on one line (they broke mid-number).
+    assert set(lines_of(page, "#unplaced-list tr.queue-row td:nth-child(1) a, "
+                              "#unplaced-list tr.queue-row td:nth-child(2)")) == {1}
+    # The links above: no line of them starts with a separator (the last one wrapped, "· Import…").
+    starts = page.evaluate("""() => { const form = document.querySelector('form.find'); const out = [];
+        const walk = document.createTreeWalker(form, NodeFilter.SHOW_TEXT);
+        const left = (n) => { const r = document.createRange(); r.selectNodeContents(n);
+          const b = r.getClientRects()[0]; return b ? b.left : null; };
+        const links = [...form.querySelectorAll('a')].map((a) => a.getBoundingClientRect());
+        for (let n = walk.nextNode(); n; n = walk.nextNode()) {
+          if (n.textContent.trim() !== '·') continue;
+          const x = left(n);
+          if (!links.some((b) => b.right <= x + 1 && b.right > x - 40)) out.push(x);
+        }
+        return out; }""")
+    assert starts == []
+    assert page.errors == [] and page.foreign_requests == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_dashboards_row_names_stay_on_one_line_on_a_phone(browser, live_server, empty_history_after, city, people,
+                                                              category, language):
+    from urbanmgmt.cases import services
+
+    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
+    load_schemes(settings.FIXTURES_DIR / "kpi" / "evaluation.json")
+    case = report_case(people.inspector, category)
+    services.file(people.dispatcher, case, version=case.version)
+    page = opened(browser, live_server, "manager", language, "/kpi/", viewport={"width": 390, "height": 844},
+                  is_mobile=True, has_touch=True)
+    page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
+    page.locator("#valid-rate-card tbody tr").first.wait_for()
+    page.locator("#valid-rate-card").screenshot(path=str(shots_dir(JOURNEY) / f"{language}-07-valid-rate-390.png"))
+    # "监督员上报" took three lines of two characters; the table scrolls sideways instead.
+    assert set(lines_of(page, "#valid-rate-card tbody tr > :first-child")) == {1}
     assert page.errors == [] and page.foreign_requests == []
     page.context.close()
