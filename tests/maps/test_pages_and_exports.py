@@ -116,9 +116,10 @@ def test_without_tiles_the_map_says_so_and_writes_the_areas_names(people, client
     settings.MAP_TILE_URL = ""
     html = signed_in(client, people.dispatcher).get("/map/").content.decode()
     assert 'class="map-note' in html and "无底图" in html
-    # The streets' names drawn on the map itself (a permanent label at each street), the
-    # communities' too, since no tile server draws any.
-    assert "street-label" in html and "community-label" in html and '"permanent": true' in html
+    # The streets' names drawn on the map itself (labels.js: a label in each street's part in
+    # view), the communities' too, since no tile server draws any; the browser tests see them
+    # (tests/browser/test_seen_bugs_s9.py).
+    assert "maps/labels.js" in html and "streets: " in html and "communities: " in html
     assert "新海街道" in html or json.dumps("新海街道") in html
     settings.MAP_TILE_URL = "/tiles/{z}/{x}/{y}.png"
     assert 'class="map-note' not in signed_in(client, people.dispatcher).get("/map/").content.decode()
