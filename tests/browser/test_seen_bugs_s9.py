@@ -53,6 +53,8 @@ def test_the_layer_control_covers_neither_the_status_nor_a_panel(browser, live_s
     for other in (status, panel, side, note):
         assert other is None or not overlap(control, other), (control, other)
     assert main["left"] <= control["left"] and control["right"] <= main["right"]
+    # The panel's "Link ticket" button on one line (it wrapped beside its input).
+    assert set(lines_of(page, "#case-panel form.inline button")) == {1}
     # Its button speaks the page's language, and opens the list of layers.
     title = page.get_attribute(".leaflet-control-layers-toggle", "title")
     assert title == ("图层" if language == "zh-hans" else "Map layers")
@@ -142,7 +144,7 @@ def test_the_dashboards_12345_card_shows_below_the_sticky_controls(browser, live
         page.wait_for_timeout(300)
         bar, title = page.evaluate(BOXES, ["#kpi-controls", "#hotline-title"])
         assert title["top"] >= bar["bottom"] and title["bottom"] <= 800, (go, bar, title)
-    shot(page, JOURNEY, language, f"05-dashboard-12345-{width}")
+    page.screenshot(path=str(shots_dir(JOURNEY) / f"{language}-05-dashboard-12345-{width}.png"))  # as scrolled
     assert page.errors == [] and page.foreign_requests == []
     page.context.close()
 
