@@ -44,7 +44,7 @@ def orphans(grace: dt.timedelta) -> Iterator[str]:
     """Evidence files older than `grace` that no row names, in both stores."""
     cutoff = timezone.now() - grace
     for target in _distinct(storage.store(alias) for alias in (storage.PRIVATE, storage.DISPLAY)):
-        old = [name for name, modified in _listing(target) if modified < cutoff]
+        old = [name for name, modified in listing(target, PREFIX) if modified < cutoff]
         for start in range(0, len(old), _BATCH):
             batch = old[start:start + _BATCH]
             named = set().union(*(owner(batch) for owner in (case_media_names, *_owners)))
@@ -67,16 +67,16 @@ def _distinct(targets: Iterable) -> list:
     return list(places.values())
 
 
-def _listing(target) -> Iterable[tuple[str, dt.datetime]]:
-    """(name, last modified) of every file under PREFIX."""
+def listing(target, prefix: str) -> Iterable[tuple[str, dt.datetime]]:
+    """(name, last modified) of every file under `prefix` (a folder, with its slash) of a store."""
     if isinstance(target, FileSystemStorage):
-        return _disk_listing(target)
-    return target.listing(PREFIX)
+        return _disk_listing(target, prefix)
+    return target.listing(prefix)
 
 
-def _disk_listing(target: FileSystemStorage) -> Iterator[tuple[str, dt.datetime]]:
+def _disk_listing(target: FileSystemStorage, prefix: str) -> Iterator[tuple[str, dt.datetime]]:
     root = target.path("")
-    for folder, _dirs, files in os.walk(os.path.join(root, PREFIX)):
+    for folder, _dirs, files in os.walk(os.path.join(root, prefix)):
         for file in files:
             path = os.path.join(folder, file)
             modified = dt.datetime.fromtimestamp(os.path.getmtime(path), tz=dt.UTC)
