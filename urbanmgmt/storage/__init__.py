@@ -10,10 +10,11 @@ S3, redirects to a URL that lives MEDIA_S3_URL_MAX_AGE_S.
 """
 
 import contextlib
+import datetime as dt
 import os
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor, wait
 
 from django.conf import settings
@@ -119,6 +120,22 @@ def remove(names: list[str], alias: str = PRIVATE) -> None:
         return
     for name in names:
         target.delete(name)
+
+
+def listing(target: Storage, prefix: str) -> Iterable[tuple[str, dt.datetime]]:
+    """(name, last modified) of every file under `prefix` (a folder, with its slash) of a store."""
+    if isinstance(target, FileSystemStorage):
+        return _disk_listing(target, prefix)
+    return target.listing(prefix)
+
+
+def _disk_listing(target: FileSystemStorage, prefix: str) -> Iterator[tuple[str, dt.datetime]]:
+    root = target.path("")
+    for folder, _dirs, files in os.walk(os.path.join(root, prefix)):
+        for file in files:
+            path = os.path.join(folder, file)
+            modified = dt.datetime.fromtimestamp(os.path.getmtime(path), tz=dt.UTC)
+            yield os.path.relpath(path, root).replace(os.sep, "/"), modified
 
 
 def redirect_url(name: str) -> str | None:

@@ -224,13 +224,11 @@ def sweep_files(now: dt.datetime) -> list[str]:
     (settings.TASKS_KEEP_DAYS) that no export job still kept then names: those of the jobs
     prune_jobs deletes (in either order on the same day), the orphans of jobs deleted by
     hand, a kept file with no job, the partial copies of killed attempts. The names deleted."""
-    from urbanmgmt.storage.sweep import listing
-
     cutoff = now - dt.timedelta(days=settings.TASKS_KEEP_DAYS)
     kept_jobs = Job.objects.filter(key__startswith=KEY_PREFIX).exclude(state__in=FINISHED, finished_at__lt=cutoff)
     tokens = {job_token(job) for job in kept_jobs.only("pk")}
     target = storage.store(storage.PRIVATE)
-    gone = [name for name, modified in listing(target, FOLDER)
+    gone = [name for name, modified in storage.listing(target, FOLDER)
             if modified < cutoff and _token(name) not in tokens]
     storage.remove(gone)
     if isinstance(target, FileSystemStorage):
@@ -240,8 +238,8 @@ def sweep_files(now: dt.datetime) -> list[str]:
 
 def _token(name: str) -> str | None:
     """The token folder of a stored export's name (of its partial copy too)."""
-    parts = name.split("/")
-    return parts[2] if len(parts) == 4 and re.fullmatch(r"[0-9a-f]{32}", parts[2]) else None
+    match = _EXPORT.match(name)
+    return match.group(2) if match else None
 
 
 def _remove_empty_folders(root: Path, folders: set[Path]) -> None:
