@@ -139,7 +139,9 @@ def export(request):
     Shapefile (zipped), GeoJSON or CSV. GET answers the file, up to EXPORT_IMMEDIATE_MAX_ROWS
     cases; POST (the same query) answers `download`, that GET's address, for such a small
     export, else 202 with the job making it in the background (its `status_url` to poll,
-    its `download` once done; one job however often the same export is asked for)."""
+    its `download` once done; one job however often the same export is asked for). For those
+    who may export (storage/exports.py), of the cases they see."""
+    kept.require_exporter(request.user)
     params = request.query_params
     fmt = params.get("as", "gpkg")
     layer = params.get("layer", "cases")

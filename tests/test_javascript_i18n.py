@@ -94,3 +94,10 @@ def test_chengguantong_is_english_for_an_english_phone():
     assert HAN.findall(body) == []
     chinese = Client().get("/m/").content.decode()
     assert ">待发送<" in chinese and '<html lang="zh-hans"' in chinese
+
+
+@pytest.mark.parametrize("path", SCRIPTS, ids=lambda p: p.name)
+def test_a_script_writes_a_files_size_through_the_catalogue(path):
+    # "1.2 MB" is words of the UI too: the unit is in the catalogue's string, never the code's.
+    code = CALL.sub("", code_of(path))
+    assert re.findall(r".*\d\s*[KMG]B\b.*|.*[}'\"`]\s*[KMG]B\b.*", code) == []

@@ -462,3 +462,7 @@ EXPORT_IMMEDIATE_MAX_ROWS = envint("EXPORT_IMMEDIATE_MAX_ROWS", 5000)
 EXPORT_IMMEDIATE_MAX_DAYS = envint("EXPORT_IMMEDIATE_MAX_DAYS", 31)
 # Cases per frame of a GIS export (maps/exports.py): what its writer holds in memory at once.
 EXPORT_FRAME_ROWS = envint("EXPORT_FRAME_ROWS", 2000)
+# Where a background export is written before it is kept (a folder per job): on the disk, not
+# in a /tmp that may be memory (tmpfs). Kept exports go when their jobs are pruned.
+EXPORT_WORK_DIR = Path(envstr("EXPORT_WORK_DIR", str(VAR_DIR / "export-work")))
+PERIODIC_JOBS["urbanmgmt.storage.exports.prune_files"] = 24 * 3600

@@ -12,6 +12,12 @@ department's cases; a video analyst the video channel; the command centre (dispa
 manager, admin) every case. Photos follow their case; originals (GPS EXIF) are the command
 centre's; the camera's unblurred pictures (a snapshot's original, the frame strip) are for
 the video channel's watchers (analysts and the command centre).
+
+Exports (urbanmgmt/storage/exports.py) are the command centre's and the departments': each
+holds the cases its maker sees. An export job's "own" side is the persona's own job, "other"
+another persona's (world.OTHER); the inspectors', the analyst's and the outsider's jobs were
+made when they still had a role that exports. Its status, its line in "my exports" and its
+file are its maker's; an administrator follows anyone's status, without the file.
 """
 
 import hashlib
@@ -23,7 +29,7 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.test import Client
 
-from tests.access.world import ROLES, SIDES, World
+from tests.access.world import OTHER, ROLES, SIDES, World
 
 POLICY = """
 kind               inspector inspector_b analyst dispatcher handler handler_b manager admin outsider anonymous
@@ -32,7 +38,10 @@ case_list          YN        NY          NN      YY         YN      NY        YY
 video_case_detail  YN        NY          YY      YY         YN      NY        YY      YY    NN       NN
 map_layer          YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
 map_changes        YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
-map_export         YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
+map_export         NN        NN          NN      YY         YN      NY        YY      YY    NN       NN
+export_status      NN        NN          NN      YN         YN      YN        YN      YY    NN       NN
+export_list        NN        NN          NN      YN         YN      YN        YN      YN    NN       NN
+export_file        NN        NN          NN      YN         YN      YN        YN      YN    NN       NN
 department_queue   NN        NN          NN      NN         YN      NY        NN      YY    NN       NN
 kpi_figures        NN        NN          NN      YY         NN      NN        YY      YY    NN       NN
 kpi_drill          YN        NY          NN      YY         YN      NY        YY      YY    NN       NN
@@ -109,8 +118,8 @@ def sessions(world: World) -> dict[str, requests.Session]:
 class Probe:
     """Asks the server for each kind of object as one persona; answers (status, object came back)."""
 
-    def __init__(self, base_url: str, http: requests.Session, world: World, drill: dict):
-        self.base, self.http, self.world, self.drill = base_url, http, world, drill
+    def __init__(self, base_url: str, http: requests.Session, world: World, drill: dict, role: str = "anonymous"):
+        self.base, self.http, self.world, self.drill, self.role = base_url, http, world, drill, role
         self._cache: dict[str, requests.Response] = {}
 
     def get(self, path: str) -> requests.Response:
@@ -166,6 +175,19 @@ class Probe:
 
     def map_export(self, s, side):
         return self._contains("/api/v1/map/export/?as=csv", s.case.code.encode())
+
+    def _export_job(self, side):
+        return self.world.exports[self.role if side == "own" else OTHER[self.role]]
+
+    def export_status(self, s, side):
+        job = self._export_job(side)
+        return self._json(f"/exports/{job.pk}/", lambda d: d.get("id") == job.pk)
+
+    def export_list(self, s, side):
+        return self._contains("/exports/", self._export_job(side).params["title"].encode())
+
+    def export_file(self, s, side):
+        return self._file(self._export_job(side).result["file"])
 
     def kpi_figures(self, s, side):
         return self._json(self.drill["figures"], lambda d: any(r["key"] == self.drill[side][0] for r in d["results"]))
@@ -254,7 +276,7 @@ def run_matrix(world: World, base_url: str) -> list[Cell]:
     drill = drill_urls(world, base_url, http["admin"])
     cells = []
     for role in ROLES:
-        probe = Probe(base_url, http[role], world, drill)
+        probe = Probe(base_url, http[role], world, drill, role)
         for kind, row in table.items():
             letters = row[role]
             for side, letter in zip(SIDES, letters, strict=False):

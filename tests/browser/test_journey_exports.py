@@ -14,6 +14,7 @@ from openpyxl import load_workbook
 from tests.browser.conftest import log_in, watched_page
 from tests.browser.test_journey_manager import check_words, ready, task_worker  # noqa: F401
 from tests.builders import report_case
+from urbanmgmt.jobs.models import Job
 from urbanmgmt.kpi.excel import sheet_count
 from urbanmgmt.kpi.loader import load_quotas, load_schemes
 from urbanmgmt.org.models import Profile
@@ -76,4 +77,14 @@ def test_a_manager_asks_for_the_years_workbook_and_downloads_it(browser, live_se
     assert page.locator("#my-exports tbody a[download]").count() == 1
     check_words(page, language)
     shot(page, "03-my-exports", language)
+
+    # A month's report is small: its Excel comes at once, no job (EXPORT_IMMEDIATE_MAX_DAYS).
+    month = timezone.localdate().isoformat()[:7]
+    page.goto(f"{live_server.url}/kpi/report/monthly/?month={month}")
+    with page.expect_download(timeout=60000) as download:
+        page.click("#report-export")
+    assert download.value.suggested_filename == f"urbanmgmt-monthly-{month}.xlsx"
+    assert load_workbook(io.BytesIO(download.value.path().read_bytes())).sheetnames[0] == ("Overview" if language == "en" else "概况")
+    shot(page, "04-monthly-report-at-once", language)
+    assert not Job.objects.filter(kind="urbanmgmt.kpi.tasks.make_report").exists()
     assert errors == [] and page.foreign_requests == []

@@ -7,6 +7,7 @@ for while they are made; a failure says why in the asker's language and offers n
 
 import datetime as dt
 import io
+import os
 
 import pytest
 import requests
@@ -17,10 +18,15 @@ from openpyxl import load_workbook
 from maps import exports as map_exports
 from tests.builders import report_case
 from tests.storage.conftest import use_bucket
+from urbanmgmt.cases import services
+from urbanmgmt.cases.models import Case
 from urbanmgmt.grids.gisio import read_frame
 from urbanmgmt.jobs.models import Job, JobState
+from urbanmgmt.jobs.periodic import schedule
 from urbanmgmt.jobs.worker import drain
 from urbanmgmt.kpi.excel import sheet_count
+from urbanmgmt.org.models import Profile
+from urbanmgmt.storage import exports
 
 pytestmark = pytest.mark.django_db
 
@@ -181,6 +187,7 @@ def test_a_long_periods_workbook_is_made_in_the_background_with_its_sheets(peopl
 
 def test_the_monthly_report_as_excel_is_made_in_the_background(people, category, settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.EXPORT_IMMEDIATE_MAX_DAYS = 7  # a month is longer
     report_case(people.inspector, category)
     month = timezone.localdate().isoformat()[:7]
     client = signed_in(people.manager)
@@ -194,3 +201,81 @@ def test_the_monthly_report_as_excel_is_made_in_the_background(people, category,
         JobState.DONE, 2, 2, f"urbanmgmt-monthly-{month}.xlsx")
     book = load_workbook(io.BytesIO(downloaded(client, status)))
     assert book.sheetnames[:3] == ["概况", "来源渠道", "办理情况"] and book["概况"]["B1"].value == status["title"]
+
+
+@pytest.mark.parametrize("kind, field, value", [("daily", "date", "2026-11-30"), ("monthly", "month", "2026-11")])
+def test_a_days_or_a_months_report_is_answered_at_once_as_a_download(people, category, settings, kind, field, value):
+    settings.EXPORT_IMMEDIATE_MAX_DAYS = 31
+    client = signed_in(people.manager)
+    answer = client.post(f"/kpi/report/{kind}/export/?{field}={value}&area=320706006")
+    assert answer.status_code == 200, answer.content
+    download = answer.json()["download"]
+    assert download == f"/kpi/report/{kind}/?{field}={value}&area=320706006&format=xlsx" and not Job.objects.exists()
+    book = client.get(download)
+    assert book.status_code == 200 and book["Content-Disposition"].endswith(f'urbanmgmt-{kind}-{value}.xlsx"')
+    assert load_workbook(io.BytesIO(book.content)).sheetnames[0] == "概况"
+
+
+def test_who_may_export_is_one_rule_for_asking_following_and_downloading(people, five_cases):
+    for someone in (people.inspector, people.analyst, people.outsider):
+        client = signed_in(someone)
+        refused = client.post(MAP_EXPORT)
+        assert refused.status_code == 403 and "导出仅限指挥中心和专业部门" in refused.json()["detail"]
+        assert client.get(MAP_EXPORT).status_code == 403 and client.get("/exports/").status_code == 404
+    department = people.handler.profile.department
+    theirs = []
+    for case in Case.objects.order_by("pk")[:3]:
+        case = services.file(people.dispatcher, case, version=case.version)
+        theirs.append(services.dispatch(people.dispatcher, case, version=case.version, department=department).code)
+    handler = signed_in(people.handler)
+    status = ask(handler)  # three of the five cases: above the two made at once
+    drain()
+    status = handler.get(status["status_url"]).json()
+    rows = downloaded(handler, status).decode("utf-8-sig").splitlines()[1:]
+    assert sorted(row.split(",")[0] for row in rows) == sorted(theirs)  # their department's, none other
+    assert status["title"] in handler.get("/exports/").content.decode()
+    Profile.objects.filter(user=people.handler).update(department=people.other_handler.profile.department)
+    moved = signed_in(people.handler)  # now sees the other department's cases: not this file's
+    assert moved.get(status["status_url"]).status_code == 404 and moved.get(status["download"]).status_code == 404
+    assert status["title"] not in moved.get("/exports/").content.decode()
+
+
+def test_an_exports_file_goes_with_its_job_and_an_orphan_after_the_days_kept(people, five_cases, settings, tmp_path):
+    settings.TASKS_KEEP_DAYS = 30
+    client = signed_in(people.manager)
+    old, recent = ask(client), ask(client, MAP_EXPORT + "&channel=inspector")
+    drain()
+    old, recent = Job.objects.get(pk=old["id"]), Job.objects.get(pk=recent["id"])
+    month_ago = timezone.now() - dt.timedelta(days=31)
+    Job.objects.filter(pk=old.pk).update(finished_at=month_ago)  # pruned today; `recent` finished today
+    stray = exports.keep(people.manager, b"code\n", "stray.csv")  # the command's, kept with no job
+    young = exports.keep(people.manager, b"code\n", "young.csv")
+    part = f"{stray.rsplit('/', 2)[0]}/{'a' * 32}/cases.csv.{'b' * 32}.part"  # a killed copy of a job long gone
+    media = tmp_path / "media"
+    (media / part).parent.mkdir(parents=True)
+    (media / part).write_bytes(b"code\n")
+    for name in (old.result["file"], recent.result["file"], stray, part):
+        os.utime(media / name, (month_ago.timestamp(), month_ago.timestamp()))
+    prune = {job.kind: job for job in schedule()}
+    assert "urbanmgmt.storage.exports.prune_files" in prune
+    while drain():
+        pass
+    assert not Job.objects.filter(pk=old.pk).exists()
+    left = {str(path.relative_to(media)) for path in (media / "exports").rglob("*") if path.is_file()}
+    assert left == {recent.result["file"], young}
+    folders = {str(path.relative_to(media)) for path in (media / "exports").rglob("*") if path.is_dir()}
+    assert folders == {f"exports/{people.manager.pk}"} | {name.rsplit("/", 1)[0] for name in left}
+
+
+def test_on_object_storage_an_exports_object_goes_with_its_job(people, five_cases, settings, s3_server):
+    bucket = use_bucket(settings, s3_server)
+    settings.TASKS_KEEP_DAYS = 30
+    client = signed_in(people.manager)
+    old, recent = ask(client), ask(client, MAP_EXPORT + "&channel=inspector")
+    drain()
+    old, recent = Job.objects.get(pk=old["id"]), Job.objects.get(pk=recent["id"])
+    stray = exports.keep(people.manager, b"code\n", "stray.csv")
+    later = timezone.now() + dt.timedelta(days=31)  # the objects cannot be made older: the sweep runs later
+    Job.objects.filter(pk=recent.pk).update(finished_at=later - dt.timedelta(days=1))
+    assert sorted(exports.sweep_files(later)) == sorted([old.result["file"], stray])
+    assert bucket.keys() == {recent.result["file"]}

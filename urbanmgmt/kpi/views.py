@@ -1,6 +1,7 @@
 """The managers' dashboard page, its Excel export, and the daily and monthly reports."""
 
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -66,7 +67,7 @@ def export(request):
         start, end, area = period_of(request.GET)
     except ValidationError as error:
         return HttpResponse(f"{error.detail}", status=400, content_type="text/plain; charset=utf-8")
-    if _days(start, end) > settings.EXPORT_IMMEDIATE_MAX_DAYS:
+    if not at_once(start.date(), (end - dt.timedelta(days=1)).date()):
         return HttpResponse(_("A workbook of more than %(n)s days is made in the background: ask for it on the "
                               "dashboard, it is kept under My exports.") % {"n": settings.EXPORT_IMMEDIATE_MAX_DAYS},
                             status=400, content_type="text/plain; charset=utf-8")
@@ -76,8 +77,10 @@ def export(request):
     return response
 
 
-def _days(start: dt.datetime, end: dt.datetime) -> int:
-    return (end.date() - start.date()).days
+def at_once(first: dt.date, last: dt.date) -> bool:
+    """Whether a workbook or report of the days [first, last] is made in the request (up to
+    settings.EXPORT_IMMEDIATE_MAX_DAYS days), not by the task worker."""
+    return (last - first).days + 1 <= settings.EXPORT_IMMEDIATE_MAX_DAYS
 
 
 @require_POST
@@ -91,10 +94,10 @@ def ask_export(request):
         start, end, area = period_of(request.GET)
     except ValidationError as error:
         return JsonResponse({"detail": " ".join(map(str, _messages(error.detail)))}, status=400)
-    if _days(start, end) <= settings.EXPORT_IMMEDIATE_MAX_DAYS:
+    last = (end - dt.timedelta(days=1)).date()
+    if at_once(start.date(), last):
         return JsonResponse({"download": f"{reverse('kpi-export')}?{request.META.get('QUERY_STRING', '')}"})
     period = {key: request.GET[key] for key in ("start", "end", "area") if request.GET.get(key)}
-    last = (end - dt.timedelta(days=1)).date()
     title = _("KPI workbook, %(first)s to %(last)s, %(area)s") % {
         "first": start.date().isoformat(), "last": last.isoformat(), "area": area.name if area else _("Whole city")}
     job = exports.ask(make_workbook, request.user, title, period=period)
@@ -104,19 +107,25 @@ def ask_export(request):
 @require_POST
 @login_required
 def ask_report(request, kind: str):
-    """The report's "Export to Excel": 202 with the job making the workbook of the day
-    (?date=) or month (?month=) in the background; one job while it is made."""
+    """The report's "Export to Excel" of the day (?date=) or month (?month=): JSON with
+    `download` (the report's own ?format=xlsx, made at once) for a period of up to
+    EXPORT_IMMEDIATE_MAX_DAYS days, as `ask_export`; else 202 with the job making it in the
+    background, one job while it is made."""
     require_role(request.user, *MANAGERS)
-    value = request.GET.get("date" if kind == "daily" else "month") or ""
+    field = "date" if kind == "daily" else "month"
+    value = request.GET.get(field) or ""
     area_code = request.GET.get("area") or ""
     try:
-        period_for(kind, value)
+        first, last, _before, _end_before = period_for(kind, value)
     except ValueError:
         return JsonResponse({"detail": _("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report).")},
                             status=400)
     area = Area.objects.filter(code=area_code).first() if area_code else None
     if area_code and area is None:
         return JsonResponse({"detail": _("No area with the code %(code)s.") % {"code": area_code}}, status=404)
+    if at_once(first, last):
+        query = urlencode({field: value, **({"area": area_code} if area_code else {}), "format": "xlsx"})
+        return JsonResponse({"download": f"{reverse(f'kpi-{kind}')}?{query}"})
     title = (_("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")) % {"value": value}
     if area is not None:
         title = f"{title} · {area.name}"

@@ -6,17 +6,27 @@ A large export is background work (urbanmgmt/jobs/queue.py): `ask()` gives the j
 (one per person and parameters while it runs, however often they click), `make()` runs the
 export's own writer into a folder of its own and keeps the finished file; the job's result
 names it. A file is named after its job, so a job taken up again after its worker died
-writes the same name over: one file per job, and none before the whole of it is written."""
+writes the same name over: one file per job, and none before the whole of it is written.
 
+Who may export (one rule, `may_export`, for asking, listing, following and downloading): the
+command centre, every case; a department's handlers, their department's cases, as the map and
+the case list show them. Inspectors and video analysts work in their own apps and export
+nothing. An export holds only what Case.objects.visible_to gives its maker, and its job and file
+are theirs while they still see the same cases (`scope_of`: a handler moved to another
+department no longer downloads the old one's). An administrator follows anyone's job, without
+its file.
+
+A file lives as long as its job: `prune_files`, daily, deletes the files of the jobs that
+prune_jobs deletes (finished more than TASKS_KEEP_DAYS ago), any file under exports/ that no
+job keeps once it is as old, and the working folders the dead attempts left."""
+
+import datetime as dt
 import hashlib
 import hmac
 import json
-import os
 import re
 import secrets
 import shutil
-import tempfile
-import uuid
 from collections.abc import Callable
 from pathlib import Path
 
@@ -31,12 +41,17 @@ from django.utils.translation import gettext as _
 from urbanmgmt import storage
 from urbanmgmt.errors import DomainError
 from urbanmgmt.jobs.models import Job, JobState
-from urbanmgmt.jobs.queue import Background
-from urbanmgmt.org.roles import ADMIN, has_role
+from urbanmgmt.jobs.queue import Background, background
+from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, department_of, has_role, require_role
 
-_EXPORT = re.compile(r"^exports/(\d+)/[0-9a-f]{32}/[^/]+$")
+FOLDER = "exports/"
+_EXPORT = re.compile(r"^exports/(\d+)/([0-9a-f]{32})/[^/]+$")
 KEY_PREFIX = "export/"
 FINISHED = (JobState.DONE, JobState.FAILED)
+EXPORTERS = (*COMMAND_CENTRE, HANDLER)
+# A working folder no job is running in is left this long (another instance on this machine
+# may share EXPORT_WORK_DIR), then removed.
+_WORK_GRACE = dt.timedelta(days=1)
 
 
 class TooLargeForNow(DomainError):
@@ -51,35 +66,47 @@ def keep(user, source: Path | bytes, filename: str, token: str | None = None) ->
     `token` (32 hex digits; a fresh one by default); its stored name, to hand to
     `signed_media_url`. Durable and whole in the store when this returns; MediaUnavailable
     otherwise."""
-    name = f"exports/{user.pk}/{token or secrets.token_hex(16)}/{Path(filename).name}"
+    name = f"{FOLDER}{user.pk}/{token or secrets.token_hex(16)}/{Path(filename).name}"
     if isinstance(source, bytes):
         storage.write(name, source, storage.PRIVATE)
         return name
     target = storage.store(storage.PRIVATE)
     if isinstance(target, FileSystemStorage):
-        _copy_whole(source, Path(target.path(name)))
+        storage.write_once(target, name, source)
     else:  # one object, visible only once its (multipart) upload completes
         storage.write_file(name, str(source), storage.PRIVATE)
     return name
 
 
-def _copy_whole(source: Path, path: Path) -> None:
-    """Copy under a name of its own, then rename into place: never a half file under the name."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_name(f"{path.name}.{uuid.uuid4().hex}.part")
-    try:
-        shutil.copyfile(source, part)
-        with part.open("rb") as copied:
-            os.fsync(copied.fileno())
-        os.replace(part, path)
-    finally:
-        part.unlink(missing_ok=True)
+def may_export(user) -> bool:
+    """Whether `user` may ask for an export, and list, follow and download theirs."""
+    return has_role(user, *EXPORTERS)
+
+
+def require_exporter(user) -> None:
+    """PermissionDenied (403) unless `user` may export."""
+    require_role(user, *EXPORTERS, message=_("Exports are for the command centre and the departments."))
+
+
+def scope_of(user) -> str:
+    """Which cases an export of `user` holds: "all" for the command centre, "dept<id>" for a
+    department's handler (as Case.objects.visible_to gives them)."""
+    return "all" if has_role(user, *COMMAND_CENTRE) else f"dept{department_of(user) or 0}"
+
+
+def _prefix(user) -> str:
+    """The key prefix of the export jobs `user` asks for while they see what they see now."""
+    return f"{KEY_PREFIX}{user.pk}/{scope_of(user)}/"
 
 
 def export_media_resolver(user, path: str) -> bool:
-    """A kept export is its maker's only."""
+    """A kept export is its maker's only, while they may still export the cases in it (the
+    job that made it says which; a file the command kept for them has none)."""
     match = _EXPORT.match(path)
-    return bool(match) and int(match.group(1)) == user.pk
+    if not match or int(match.group(1)) != user.pk or not may_export(user):
+        return False
+    key = Job.objects.filter(key__startswith=KEY_PREFIX, result__file=path).values_list("key", flat=True).first()
+    return key is None or key.startswith(_prefix(user))
 
 
 def job_token(job: Job) -> str:
@@ -90,10 +117,12 @@ def job_token(job: Job) -> str:
 def ask(work: Background, user, title: str, **params) -> Job:
     """The job making this export for `user`: the one under way for the same person and
     parameters (a double click, a second tab), else a new one. `title` says what it is, in
-    the asker's language; the job runs in that language too."""
+    the asker's language; the job runs in that language too. PermissionDenied for someone
+    who may not export."""
+    require_exporter(user)
     params = {**params, "user_id": user.pk, "language": translation.get_language() or settings.LANGUAGE_CODE}
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:24]
-    prefix = f"{KEY_PREFIX}{user.pk}/{digest}/"
+    prefix = f"{_prefix(user)}{digest}/"
     same = Job.objects.filter(kind=work.kind, key__startswith=prefix)
     running = same.exclude(state__in=FINISHED).order_by("-pk").first()
     if running is not None:
@@ -105,13 +134,17 @@ def ask(work: Background, user, title: str, **params) -> Job:
 
 
 def make(job: Job, user_id: int, language: str, filename: str, build: Callable[..., Path]) -> dict:
-    """Run `build(user, folder)`, which writes the whole export into `folder` and returns its
-    path, and keep the file for the user as `filename`: the job's result. The job's error is
-    in the user's `language`; a store that is down is tried again while attempts remain."""
+    """Run `build(user, folder)`, which writes the whole export into `folder` (the job's own,
+    emptied first: an attempt after a killed one starts clean) and returns its path, and keep
+    the file for the user as `filename`: the job's result. The job's error is in the user's
+    `language`; a store that is down is tried again while attempts remain."""
     user = get_user_model().objects.get(pk=user_id)
-    folder = Path(tempfile.mkdtemp(prefix="urbanmgmt-export-"))
+    folder = work_folder(job)
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
     with translation.override(language):
         try:
+            _clear_parts(user, job)
             path = build(user, folder)
             size = path.stat().st_size
             name = keep(user, path, filename, token=job_token(job))
@@ -132,15 +165,34 @@ def make(job: Job, user_id: int, language: str, filename: str, build: Callable[.
     return {"file": name, "filename": Path(filename).name, "size": size}
 
 
+def work_folder(job: Job) -> Path:
+    """The job's working folder under settings.EXPORT_WORK_DIR, the same on every attempt:
+    named by its id and the instant it was made (another instance's job of the same id never
+    shares it)."""
+    return Path(settings.EXPORT_WORK_DIR) / f"job-{job.pk}-{int(job.created_at.timestamp() * 1e6)}"
+
+
+def _clear_parts(user, job: Job) -> None:
+    """Remove the partial copies a killed attempt left in the job's folder on disk (on object
+    storage an unfinished upload is no object)."""
+    target = storage.store(storage.PRIVATE)
+    if isinstance(target, FileSystemStorage):
+        for part in Path(target.path(f"{FOLDER}{user.pk}/{job_token(job)}")).glob("*.part"):
+            part.unlink(missing_ok=True)
+
+
 def visible_to(user) -> QuerySet[Job]:
-    """The export jobs `user` may follow: their own; an administrator's, everyone's."""
+    """The export jobs `user` may follow: their own, asked while they saw the cases they see
+    now; an administrator's, everyone's; none for someone who may not export."""
     jobs = Job.objects.filter(key__startswith=KEY_PREFIX)
-    return jobs if has_role(user, ADMIN) else jobs.filter(started_by=user)
+    if not may_export(user):
+        return jobs.none()
+    return jobs if has_role(user, ADMIN) else jobs.filter(key__startswith=_prefix(user), started_by=user)
 
 
 def recent(user, limit: int = 50) -> list[dict]:
     """The user's own latest exports, newest first, as `status` describes them."""
-    jobs = Job.objects.filter(key__startswith=f"{KEY_PREFIX}{user.pk}/", started_by=user).order_by("-pk")[:limit]
+    jobs = visible_to(user).filter(started_by=user).order_by("-pk")[:limit]
     return [status(job, user) for job in jobs]
 
 
@@ -148,7 +200,7 @@ def status(job: Job, user) -> dict:
     """What the page shows of an export: the job's state and progress, what it is, when, its
     size and, for its maker once done, where to download it."""
     result = job.result or {}
-    mine = job.started_by_id == user.pk
+    mine = job.started_by_id == user.pk and job.key.startswith(_prefix(user))
     local = timezone.localtime
     return {**job.as_status(), "title": job.params.get("title", ""),
             "created_at": local(job.created_at).isoformat(),
@@ -158,3 +210,60 @@ def status(job: Job, user) -> dict:
             "download": reverse("media", kwargs={"path": result["file"]})
             if mine and job.state == JobState.DONE and result.get("file") else None,
             "status_url": reverse("export-status", kwargs={"pk": job.pk})}
+
+
+@background()
+def prune_files(job: Job) -> dict:
+    """Delete the export files no job keeps any more (daily, settings.PERIODIC_JOBS), in the
+    store exports are kept in, and the working folders of attempts that died."""
+    return {"removed": len(sweep_files(timezone.now())), "folders": len(sweep_work_folders(timezone.now()))}
+
+
+def sweep_files(now: dt.datetime) -> list[str]:
+    """Delete the files under exports/ last written before the days jobs are kept
+    (settings.TASKS_KEEP_DAYS) that no export job still kept then names: those of the jobs
+    prune_jobs deletes (in either order on the same day), the orphans of jobs deleted by
+    hand, a kept file with no job, the partial copies of killed attempts. The names deleted."""
+    cutoff = now - dt.timedelta(days=settings.TASKS_KEEP_DAYS)
+    kept_jobs = Job.objects.filter(key__startswith=KEY_PREFIX).exclude(state__in=FINISHED, finished_at__lt=cutoff)
+    tokens = {job_token(job) for job in kept_jobs.only("pk")}
+    target = storage.store(storage.PRIVATE)
+    gone = [name for name, modified in storage.listing(target, FOLDER)
+            if modified < cutoff and _token(name) not in tokens]
+    storage.remove(gone)
+    if isinstance(target, FileSystemStorage):
+        _remove_empty_folders(Path(target.path(FOLDER)), {Path(target.path(name)).parent for name in gone})
+    return gone
+
+
+def _token(name: str) -> str | None:
+    """The token folder of a stored export's name (of its partial copy too)."""
+    match = _EXPORT.match(name)
+    return match.group(2) if match else None
+
+
+def _remove_empty_folders(root: Path, folders: set[Path]) -> None:
+    """Remove the folders emptied on disk (and their user's folder, once empty), not `root`."""
+    for folder in sorted(folders, key=lambda f: len(f.parts), reverse=True):
+        while folder != root and root in folder.parents:
+            try:
+                folder.rmdir()
+            except OSError:  # not empty, or already gone
+                break
+            folder = folder.parent
+
+
+def sweep_work_folders(now: dt.datetime) -> list[Path]:
+    """Remove the working folders no live export job is using that were last changed more than
+    a day before `now` (an attempt killed with its worker cannot remove its own)."""
+    root = Path(settings.EXPORT_WORK_DIR)
+    if not root.is_dir():
+        return []
+    live = Job.objects.filter(key__startswith=KEY_PREFIX).exclude(state__in=FINISHED)
+    names = {work_folder(job).name for job in live.only("pk", "created_at")}
+    old = (now - _WORK_GRACE).timestamp()
+    gone = [folder for folder in root.iterdir()
+            if folder.name.startswith("job-") and folder.name not in names and folder.stat().st_mtime < old]
+    for folder in gone:
+        shutil.rmtree(folder, ignore_errors=True)
+    return gone

@@ -8,10 +8,8 @@ garbage for good. Owners of stored files register what they name (`register_medi
 as the video channel does in its AppConfig.ready; the core knows only its case media."""
 
 import datetime as dt
-import os
 from collections.abc import Callable, Iterable, Iterator
 
-from django.core.files.storage import FileSystemStorage
 from django.utils import timezone
 
 from urbanmgmt import storage
@@ -44,7 +42,7 @@ def orphans(grace: dt.timedelta) -> Iterator[str]:
     """Evidence files older than `grace` that no row names, in both stores."""
     cutoff = timezone.now() - grace
     for target in _distinct(storage.store(alias) for alias in (storage.PRIVATE, storage.DISPLAY)):
-        old = [name for name, modified in _listing(target) if modified < cutoff]
+        old = [name for name, modified in storage.listing(target, PREFIX) if modified < cutoff]
         for start in range(0, len(old), _BATCH):
             batch = old[start:start + _BATCH]
             named = set().union(*(owner(batch) for owner in (case_media_names, *_owners)))
@@ -65,19 +63,3 @@ def _distinct(targets: Iterable) -> list:
     for target in targets:
         places.setdefault(getattr(target, "bucket_name", None) or target.location, target)
     return list(places.values())
-
-
-def _listing(target) -> Iterable[tuple[str, dt.datetime]]:
-    """(name, last modified) of every file under PREFIX."""
-    if isinstance(target, FileSystemStorage):
-        return _disk_listing(target)
-    return target.listing(PREFIX)
-
-
-def _disk_listing(target: FileSystemStorage) -> Iterator[tuple[str, dt.datetime]]:
-    root = target.path("")
-    for folder, _dirs, files in os.walk(os.path.join(root, PREFIX)):
-        for file in files:
-            path = os.path.join(folder, file)
-            modified = dt.datetime.fromtimestamp(os.path.getmtime(path), tz=dt.UTC)
-            yield os.path.relpath(path, root).replace(os.sep, "/"), modified

@@ -18,10 +18,6 @@
     return UM().format(gettext('%(done)s of %(total)s done'), { done: job.done, total: job.total });
   }
 
-  function size(bytes) {
-    return bytes < 1048576 ? `${(bytes / 1024).toFixed(1)} KB` : UM().megabytes(bytes);
-  }
-
   function render(panel, job) {
     const { el } = UM();
     panel.replaceChildren();
@@ -37,7 +33,7 @@
     if (job.state === 'failed') panel.append(el('p', { class: 'error', role: 'alert' }, job.error));
     if (job.download) {
       panel.append(el('p', {}, el('a', { href: job.download, download: job.filename || '', class: 'export-download' },
-        gettext('Download')), ' ', el('span', { class: 'muted' }, size(job.size || 0))));
+        gettext('Download')), ' ', el('span', { class: 'muted' }, UM().fileSize(job.size || 0))));
     }
     panel.append(el('p', { class: 'muted' }, el('a', { href: '/exports/' }, gettext('My exports'))));
   }

@@ -133,7 +133,10 @@
     return v.toLocaleString(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d });
   }
   const percent = (v, digits) => (isNum(v) ? `${(v * 100).toFixed(digits === undefined ? 1 : digits)}%` : '—');
-  const megabytes = (bytes) => `${(bytes / 1048576).toFixed(1)} MB`;
+  const megabytes = (bytes) => format(gettext('%(size)s MB'), { size: (bytes / 1048576).toFixed(1) });
+  /* A file's size: in KB below a megabyte, else in MB. */
+  const fileSize = (bytes) => (bytes < 1048576
+    ? format(gettext('%(size)s KB'), { size: (bytes / 1024).toFixed(1) }) : megabytes(bytes));
 
   /* --- times, in the city's zone --------------------------------------------------------- */
   const pad = (n) => String(n).padStart(2, '0');
@@ -180,7 +183,7 @@
 
   root.UM = {
     el, append, api, errorText, describe, reveal, cookie, format,
-    isNum, number, percent, megabytes, pad,
+    isNum, number, percent, megabytes, fileSize, pad,
     TIME_ZONE, LOCALE, cityParts, when, shortWhen, clock, cityDate, cityToday, cityMidnight,
   };
 }(window));
