@@ -62,7 +62,8 @@ class CameraPipeline:
         self.min_px = min_px
         self.region: tuple[int, int, int] | None = None
         self.size = imgsz
-        self.last_blobs: list[tuple[float, float, float, float]] = []
+        self.last_blobs: list[tuple[tuple[float, float, float, float], float]] = []  # (box, since)
+        self.hold_s = 10.0
         self.confirm: list[tuple[float, float, float, float]] = []  # where motion ended and something was found
         self.ending: list[tuple[float, float, float, float]] = []
         self.fresh = True
@@ -90,8 +91,7 @@ class CameraPipeline:
             self.region = None  # a scene-wide change, or a camera that no longer shows its zones
             return False
         blobs = list(self.gate.blobs)
-        ended = [b for b in self.last_blobs if self.gate.still(b)]
-        self.last_blobs = blobs
+        ended = self._ended(blobs, frame.t)
         watched = self.rules.watched(self.tracks)
         since = frame.t - self.last_detection
         if self.fresh:
@@ -106,6 +106,20 @@ class CameraPipeline:
             return False
         self.region = self._region(boxes)
         return True
+
+    def _ended(self, blobs: list, t: float) -> list[tuple[float, float, float, float]]:
+        """Where motion in a zone ended: blobs of earlier frames whose box is still now, with no
+        blob near (not a thing moving on). One that something in a zone still moves over (a
+        person walking past) waits, up to `hold_s`, until it is still."""
+        ended, waiting = [], []
+        for box, since in self.last_blobs:
+            if self.gate.still(box):
+                if not any(overlap(grow(box, 1.0), n) for n in blobs):
+                    ended.append(box)
+            elif t - since < self.hold_s:
+                waiting.append((box, since))
+        self.last_blobs = waiting + [(b, t) for b in blobs]
+        return ended
 
     def _region(self, boxes: list) -> tuple[int, int, int] | None:
         """The square of the frame to detect in, (left, top, side) in frame pixels, of a side
