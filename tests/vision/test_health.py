@@ -82,6 +82,20 @@ def test_a_sharp_car_leaving_the_first_view_is_not_a_blurred_camera():
     assert alerts == [] and BLURRED not in states
 
 
+def test_a_blur_is_seen_in_a_view_that_is_mostly_flat_sky():
+    """The street fills the bottom quarter of the view; the rest is an overcast sky with
+    nothing to see. Its flat tiles are as flat blurred as sharp: they must not outvote the
+    street's tiles, which lose all their detail."""
+    def sky(b):
+        b = b.copy()
+        b[:270] = 170.0
+        return b
+
+    states, alerts = run(street(10, sky) + street(30, lambda b: cv2.GaussianBlur(sky(b), (0, 0), 6)))
+    assert [a["state"] for a in alerts] == [BLURRED], alerts
+    assert states[:10] == [OK] * 10
+
+
 def test_a_short_trouble_raises_nothing():
     states, alerts = run(street(10) + street(8, lambda b: np.full_like(b, 40)) + street(10))  # 4 s covered
     assert alerts == [] and COVERED not in states

@@ -26,9 +26,9 @@ def test_cars_turning_and_cyclists_crossing_a_car_park_raise_nothing_in_either_z
     assert {z.rule for z in clip.zones} == {"illegal_parking", "bicycles"} and clip.parked == []
     assert stats.events == [], [(e["zone"], e["class"], e["box"], e["last_seen_at"]) for e in stats.events]
     assert score.false == 0
-    # The detector did look at what passed (two cars, two cyclists): nothing was raised
-    # because nothing stopped, not because nothing was seen.
-    assert stats.detected >= 10, (stats.detected, stats.frames)
+    # The detector did look where what passed (two cars, two cyclists, a man) stopped moving in
+    # view or left it: nothing was raised because nothing stayed, not because nothing was looked at.
+    assert stats.detected >= 4, (stats.detected, stats.frames)
 
 
 def test_the_detector_idles_while_the_car_park_is_empty(people_bicycles):

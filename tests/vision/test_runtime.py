@@ -113,3 +113,62 @@ def test_the_detector_falls_back_to_ultralytics_on_request_with_the_same_rows(re
     for a, b in zip(direct.detect(images), fallback.detect(images), strict=True):
         assert a.shape == b.shape
         np.testing.assert_allclose(ordered(a), ordered(b), atol=0.01)
+
+
+def static_copy(folder, batch: int = 1, size: int = 640) -> str:
+    """The shared export with its input fixed at (batch, 3, size, size) and its metadata saying
+    `dynamic: false`: what `yolo export format=openvino` gives without dynamic=True."""
+    import shutil
+
+    import openvino as ov
+    import yaml
+
+    folder = folder / "yolo11n_static_openvino_model"  # ultralytics knows an export by its folder's name
+    folder.mkdir()
+    core = ov.Core()
+    model = core.read_model(os.path.join(WEIGHTS, "yolo11n.xml"))
+    model.reshape([batch, 3, size, size])
+    ov.save_model(model, str(folder / "yolo11n.xml"), compress_to_fp16=False)
+    shutil.copy(os.path.join(WEIGHTS, "metadata.yaml"), folder / "metadata.yaml")
+    meta = yaml.safe_load((folder / "metadata.yaml").read_text())
+    meta.update(batch=batch, imgsz=[size, size], args={**meta["args"], "dynamic": False, "batch": batch})
+    (folder / "metadata.yaml").write_text(yaml.safe_dump(meta))
+    return str(folder)
+
+
+def test_a_static_export_is_letterboxed_to_its_own_size_as_ultralytics_runs_it(real_frames, tmp_path):
+    from ultralytics import YOLO
+
+    static = static_copy(tmp_path)
+    ours, theirs = OpenVinoYolo(static), YOLO(static, task="detect")
+    seen = 0
+    for image in real_frames[::4]:  # 640 × 360 and 960 × 540 frames: no multiple of 32 fits them at 640
+        expected = theirs.predict([image], imgsz=640, conf=0.1, classes=VEHICLES_AND_PEOPLE, verbose=False)[0]
+        expected = expected.boxes.data.numpy()
+        got = ours.predict([image], 640, 0.1, VEHICLES_AND_PEOPLE)[0]
+        assert got.shape == expected.shape
+        np.testing.assert_allclose(ordered(got), ordered(expected), atol=0.01)
+        seen += len(got)
+    assert seen > 10 and ours.fixed == (1, 640, 640)
+
+
+def test_a_static_export_takes_crops_of_any_size_and_batches_of_any_length(real_frames, tmp_path):
+    from vision.worker.detect import Detector
+
+    detector = Detector(static_copy(tmp_path, batch=2), classes={"car", "person"}, max_batch=3)
+    crops = []
+    for image in real_frames:  # a 224 square around the first thing the whole frame shows
+        rows = detector.detect([image])[0]
+        assert (rows[:, [0, 2]] <= image.shape[1]).all() and (rows[:, [1, 3]] <= image.shape[0]).all()
+        if len(rows):
+            cx, cy = int(rows[0, 0] + rows[0, 2]) // 2, int(rows[0, 1] + rows[0, 3]) // 2
+            left, top = min(max(0, cx - 112), image.shape[1] - 224), min(max(0, cy - 112), image.shape[0] - 224)
+            crops.append(np.ascontiguousarray(image[top:top + 224, left:left + 224]))
+        if len(crops) == 3:
+            break
+    alone = [detector.detect([crop], imgsz=224)[0] for crop in crops]
+    together = detector.detect(crops, imgsz=224)  # three in a batch of two: one full, one padded
+    assert len(together) == 3
+    for a, b in zip(alone, together, strict=True):
+        np.testing.assert_allclose(ordered(a), ordered(b), atol=0.01)
+    assert all(len(rows) for rows in alone)

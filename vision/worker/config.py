@@ -70,7 +70,7 @@ class WorkerConfig:
     token: str | None = None
     spool: str = "var/vision_spool"
     recheck_s: float = 10.0  # objects standing still in a zone are looked at again this often (a departure is motion)
-    settle_s: float = 3.0  # …once they have stood still this long
+    moving_s: float = 2.0  # things moving in a zone are detected at most this often (and half the least dwell)
     max_region: float = 0.55  # a region larger than this share of the frame is detected whole (0: always whole)
     max_batch: int = 1  # frames through the model at once: 1 on the CPU (detect.py); more on a GPU
     min_px: float = 96.0  # detect at a lower scale (to half) while the smallest moving or watched thing keeps this height

@@ -36,13 +36,21 @@ def _tiles(grey: np.ndarray, tiles: int = 4) -> np.ndarray:
     return parts.reshape(tiles * tiles, h // tiles, w // tiles)
 
 
-def tile_correlation(grey: np.ndarray, reference: np.ndarray, structure: float = 4.0) -> float:
+STRUCTURE = 4.0  # grey-level deviation of a tile with something to see (not sky, not bare road)
+
+
+def structured_tiles(reference: np.ndarray, structure: float = STRUCTURE) -> list[int]:
+    """The tiles of the reference view that show structure: only they can tell a turned or
+    blurred camera (a flat tile is as flat turned and blurred)."""
+    return [i for i, part in enumerate(_tiles(reference)) if part.std() > structure]
+
+
+def tile_correlation(grey: np.ndarray, reference: np.ndarray, structure: float = STRUCTURE) -> float:
     """The structure's correlation with the reference's, tile by tile: the median over the
-    tiles where the reference has structure (grey-level deviation above `structure`); the
-    whole view's correlation where too few do. A turned camera changes every tile; a bus
-    passing or a car leaving, only those it covers."""
+    tiles where the reference has structure; the whole view's correlation where too few do.
+    A turned camera changes every tile; a bus passing or a car leaving, only those it covers."""
     parts, refs = _tiles(grey), _tiles(reference)
-    structured = [i for i, part in enumerate(refs) if part.std() > structure]
+    structured = structured_tiles(reference, structure)
     if len(structured) < len(refs) // 2:
         return correlation(grey, reference)
     return float(np.median([correlation(parts[i], refs[i]) for i in structured]))
@@ -74,12 +82,16 @@ def tile_sharpness(grey: np.ndarray) -> np.ndarray:
     return _tiles(cv2.Laplacian(grey, cv2.CV_32F)).var(axis=(1, 2))
 
 
-def sharpness_ratio(grey: np.ndarray, reference: np.ndarray) -> float:
-    """How sharp the view is against the reference: the median over tiles of their ratio. A
-    blur lowers every tile; a sharp object leaving (or entering) changes only the tiles it
-    covered, which the median leaves out."""
+def sharpness_ratio(grey: np.ndarray, reference: np.ndarray, least: int = 3) -> float:
+    """How sharp the view is against the reference: the median of the tiles' ratios over the
+    tiles where the reference has structure (at least `least` of them; else over all). A blur
+    lowers every structured tile; a sharp object leaving (or entering) changes only the tiles
+    it covered, which the median leaves out. Flat tiles (sky, bare road) keep their ratio near
+    1 blurred or not: counted, they would hide a blur of a view that is mostly sky."""
     eps = 1e-3
-    return float(np.median((tile_sharpness(grey) + eps) / (tile_sharpness(reference) + eps)))
+    ratios = (tile_sharpness(grey) + eps) / (tile_sharpness(reference) + eps)
+    structured = structured_tiles(reference)
+    return float(np.median(ratios[structured] if len(structured) >= least else ratios))
 
 
 @dataclass

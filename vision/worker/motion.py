@@ -46,6 +46,7 @@ class MotionGate:
         self.last_fraction = 0.0
         self.whole_fraction = 0.0  # share of the whole frame that changed: a scene-wide change
         self.blobs: list[tuple[float, float, float, float]] = []  # the moving blobs that stand in a zone
+        self.moving = np.zeros((self.size[1], self.size[0]), np.uint8)  # this frame's motion in the zones, small
 
     def _mask(self, polygons, margin: float) -> np.ndarray:
         """The zones, grown by `margin` of the frame width (an object's foot is caught as it steps in)."""
@@ -72,23 +73,39 @@ class MotionGate:
         previous, self.previous = self.previous, grey
         if previous is None:
             self.last_fraction = self.whole_fraction = 1.0
+            self.moving = np.ones_like(self.moving)
             return True
         previous = steadied(previous, grey)
         mean_now = float(grey[self.watched].mean())
         if mean_now > 1:
             grey = grey * (float(previous[self.watched].mean()) / mean_now)  # exposure changes are not motion
-        moving = (cv2.absdiff(grey, previous) > self.threshold).astype(np.uint8)
+        moving = self.moving = (cv2.absdiff(grey, previous) > self.threshold).astype(np.uint8)
         self.last_fraction = float(moving[self.watched].sum()) / max(1, int(self.watched.sum()))
         self.whole_fraction = float(moving.mean())
         if not moving.any():
+            self.moving = moving
             return False
         joined = cv2.dilate(moving, np.ones((3, 3), np.uint8))  # one blob per object, not its speckles
         count, labels, stats, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
+        kept = []
         for i in range(1, count):
             x, y, w, h, area = (int(v) for v in stats[i])
             if area < self.min_pixels:
                 continue
             foot = slice(y + h - max(1, h // 4), y + h), slice(x, x + w)
             if ((labels[foot] == i) & (moving[foot] > 0) & self.watched[foot]).any():
+                kept.append(i)
                 self.blobs.append((x / self.scale, y / self.scale, (x + w) / self.scale, (y + h) / self.scale))
+        # What moves in the zones only: traffic in the lane in front and people on the pavement
+        # behind cross a zone's image area without standing in it.
+        self.moving = (np.isin(labels, kept) & (moving > 0)).astype(np.uint8)
         return bool(self.blobs)
+
+    def still(self, box, most: float = 0.02) -> bool:
+        """Whether nothing that stands in a zone moves now inside `box` (frame pixels): at most
+        `most` of it. A blob of an earlier frame that is still now is where something stopped
+        (or that it left)."""
+        x1, y1 = max(0, int(box[0] * self.scale)), max(0, int(box[1] * self.scale))
+        x2, y2 = int(np.ceil(box[2] * self.scale)), int(np.ceil(box[3] * self.scale))
+        part = self.moving[y1:y2, x1:x2]
+        return part.size == 0 or float(part.mean()) <= most

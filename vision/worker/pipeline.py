@@ -1,15 +1,23 @@
 """The worker's loop: capture → motion gate → (batched) detection and tracking → zone rules →
 candidates (snapshot, strip, ground point) → a sink (the spool and its sender).
 
-Detection runs for a camera's frame only when something moved inside (or next to) one of its
-zones, or when objects stand in a zone that have not yet settled; objects that stand still
-are looked at again every `recheck_s` (Frigate's stationary objects). It looks only at the
-region that needs it (Frigate's regions): the moving blobs that stand in a zone and the
-tracked objects they touch, or on a recheck the objects in the zones, cropped at the scale
-the whole frame would have; the tracks outside the region are carried to the tracker as they
-were (nothing moved there). A region larger than `max_region` of the frame, or the first
-frame, is detected whole. The frames that need the detector, from every camera of the
-worker, go through the model in batches: whole frames together, crops of one size together.
+The detector is the cost (a whole frame costs what the naive loop pays per frame), so it runs
+only where the motion gate says something may have changed in a zone:
+
+- where motion ended (a moving blob of the last frame with no blob near it now): whatever
+  stopped there is what may park; looked at twice when something is found, so that a new
+  ByteTrack track is confirmed (it wants two hits in a row);
+- where a watched object (in or over a zone) moves, or something moves over it, at most every
+  `moving_s` (and half the least dwell): its box and the rules' stationary clock follow it;
+  a thing that only passes, touching nothing watched, is not looked at while it moves;
+- on the objects in the zones every `recheck_s` (Frigate's stationary objects);
+- the whole first frame.
+
+It looks only at the region that needs it (Frigate's regions), cropped at the scale the whole
+frame would have; the tracks outside the region are carried to the tracker as they were
+(nothing moved there). A region larger than `max_region` of the frame, or the first frame, is
+detected whole. The frames that need the detector, from every camera of the worker, go
+through the model in batches: whole frames together, crops of one size together.
 """
 
 from __future__ import annotations
@@ -44,8 +52,8 @@ WHOLE_SIZES = (320, 480)
 class CameraPipeline:
     """One camera's state: its motion gate, tracker, zone rules and recent frames."""
 
-    def __init__(self, camera: CameraConfig, names: dict[int, str], *, recheck_s: float = 5.0, settle_s: float = 3.0,
-                 imgsz: int = 640, max_region: float = 0.55, min_px: float = 96.0):
+    def __init__(self, camera: CameraConfig, names: dict[int, str], *, recheck_s: float = 5.0,
+                 imgsz: int = 640, max_region: float = 0.55, min_px: float = 96.0, moving_s: float = 2.0):
         self.camera = camera
         self.names = names
         self.ids = {name: i for i, name in names.items()}
@@ -54,10 +62,13 @@ class CameraPipeline:
         self.min_px = min_px
         self.region: tuple[int, int, int] | None = None
         self.size = imgsz
-        self.moving = False
-        self.last_blobs: list[tuple[float, float, float, float]] = []
+        self.last_blobs: list[tuple[tuple[float, float, float, float], float]] = []  # (box, since)
+        self.hold_s = 10.0
+        self.confirm: list[tuple[float, float, float, float]] = []  # where motion ended and something was found
+        self.ending: list[tuple[float, float, float, float]] = []
+        self.fresh = True
+        self.moving_s = min([moving_s] + [z.dwell_s / 2 for z in camera.zones])
         self.recheck_s = recheck_s
-        self.settle_s = settle_s
         self.rules = ZoneRules(list(camera.zones))
         self.tracker = new_tracker()
         self.gate: MotionGate | None = None
@@ -75,31 +86,46 @@ class CameraPipeline:
             h, w = frame.image.shape[:2]
             self.frame_size = (w, h)
             self.gate = MotionGate((w, h), [z.polygon for z in self.camera.zones])
-        moved = self.gate.moved(frame.image)
+        self.gate.moved(frame.image)
         if self.health.observe(self.gate.previous, self.gate.whole_fraction, frame.t) != OK:
-            self.moving = False  # a scene-wide change, or a camera that no longer shows its zones
-            self.region = None
+            self.region = None  # a scene-wide change, or a camera that no longer shows its zones
             return False
-        settling, self.moving = self.moving and not moved, moved
+        blobs = list(self.gate.blobs)
+        ended = self._ended(blobs, frame.t)
         watched = self.rules.watched(self.tracks)
-        if moved or not (watched or self.rules.alive()):
-            wanted = moved or settling  # and once when the motion ends: the scene as it stays
+        since = frame.t - self.last_detection
+        if self.fresh:
+            self.fresh, boxes = False, []
+        elif ended or self.confirm:  # motion stopped there: what stays there (twice: a new track is confirmed)
+            boxes, self.ending = ended + self.confirm, ended
+        elif since >= self.moving_s and any(overlap(b, t.box) for b in blobs for t in watched):
+            boxes = blobs  # a watched object moves (or something moves over it): looked at now and then
+        elif watched and since >= self.recheck_s:  # objects standing in the zones: a recheck
+            boxes = [t.box for t in watched]
         else:
-            wanted = not self.rules.settled(frame.t, self.settle_s) or frame.t - self.last_detection >= self.recheck_s
-        self.region = self._region(moved, settling, watched) if wanted else None
-        return wanted
+            return False
+        self.region = self._region(boxes)
+        return True
 
-    def _region(self, moved: bool, settling: bool, watched: list[Track]) -> tuple[int, int, int] | None:
+    def _ended(self, blobs: list, t: float) -> list[tuple[float, float, float, float]]:
+        """Where motion in a zone ended: blobs of earlier frames whose box is still now, with no
+        blob near (not a thing moving on). One that something in a zone still moves over (a
+        person walking past) waits, up to `hold_s`, until it is still."""
+        ended, waiting = [], []
+        for box, since in self.last_blobs:
+            if self.gate.still(box):
+                if not any(overlap(grow(box, 1.0), n) for n in blobs):
+                    ended.append(box)
+            elif t - since < self.hold_s:
+                waiting.append((box, since))
+        self.last_blobs = waiting + [(b, t) for b in blobs]
+        return ended
+
+    def _region(self, boxes: list) -> tuple[int, int, int] | None:
         """The square of the frame to detect in, (left, top, side) in frame pixels, of a side
         that the model sees at one of a few fixed sizes (None: the whole frame)."""
         w, h = self.frame_size
-        if moved:
-            boxes = list(self.gate.blobs)
-            self.last_blobs = boxes
-        elif settling:  # the motion ended: where it was, and the objects in the zones, as they stay
-            boxes = self.last_blobs + [t.box for t in watched]
-        else:  # a recheck of the objects in the zones
-            boxes = [t.box for t in watched]
+        watched = self.rules.watched(self.tracks)
         self.size = self.imgsz
         if not boxes:  # the first frame
             return None
@@ -159,6 +185,7 @@ class CameraPipeline:
             if carried:
                 detections = np.array([d for d in detections if not cut(d, square, carried)], np.float32).reshape(-1, 6)
                 detections = np.vstack([detections, np.array(carried, np.float32)])
+        self.confirm, self.ending = (self.ending if len(detections) else []), []
         self.raw = track(self.tracker, detections, self.names)
         dx, dy = self.health.offset
         self.tracks = self.places.update(self.raw, frame.image, frame.t, looked=square,
@@ -268,8 +295,9 @@ class Worker:
             classes |= relatives(ZoneRules(list(camera.zones)).classes())
         self.detector = detector or Detector(config.weights, device=config.device, imgsz=config.imgsz,
                                              conf=config.conf, classes=classes, max_batch=config.max_batch)
-        self.pipes = [CameraPipeline(c, self.detector.names, recheck_s=config.recheck_s, settle_s=config.settle_s,
-                                     imgsz=config.imgsz, max_region=config.max_region, min_px=config.min_px)
+        self.pipes = [CameraPipeline(c, self.detector.names, recheck_s=config.recheck_s,
+                                     imgsz=config.imgsz, max_region=config.max_region, min_px=config.min_px,
+                                     moving_s=config.moving_s)
                       for c in config.cameras]
         self.progress = progress
         self.status = status

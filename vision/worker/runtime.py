@@ -4,10 +4,13 @@ suppression out, in numpy, without torch or ultralytics in the process.
 torch and ultralytics take about 480 MB of a worker's resident memory before a frame is
 seen, and ultralytics' predictor adds a few milliseconds of bookkeeping to each call, which
 counts when the worker detects small crops. The exported model is all the worker runs, so it
-runs it itself, the way ultralytics' predictor does for a dynamic OpenVINO export (letterbox
-to the least multiple of the stride, grey 114, RGB in [0, 1]; best class per box over
-`conf`, then the wanted classes, then per-class NMS at IoU 0.7, at most 300 boxes): the same
-boxes to within rounding (tests/vision/test_runtime.py). ultralytics stays the exporter and
+runs it itself, the way ultralytics' predictor does (letterbox to the least multiple of the
+stride for a dynamic export, to the export's own size for a static one, grey 114, RGB in
+[0, 1]; best class per box over `conf`, then the wanted classes, then per-class NMS at IoU
+0.7, at most 300 boxes): the same boxes to within rounding (tests/vision/test_runtime.py).
+A static export (`dynamic: false`, or an input of fixed shape) is run as ultralytics runs it:
+every image letterboxed to the export's size whatever size was asked (smaller crops then cost
+as much as a whole frame), batches split or zero-padded to the export's batch. ultralytics stays the exporter and
 the way to run other weights (a .pt on a GPU).
 """
 
@@ -35,16 +38,30 @@ def model_file(weights: str) -> Path | None:
     return None
 
 
-def read_names(xml: Path) -> dict[int, str]:
-    """The class names of an ultralytics export (its metadata.yaml beside the model)."""
+def read_metadata(xml: Path) -> dict:
+    """The metadata of an ultralytics export (its metadata.yaml beside the model)."""
     import yaml
 
     meta = xml.parent / "metadata.yaml"
     if not meta.is_file():
         raise FileNotFoundError(f"no metadata.yaml beside {xml}: not an ultralytics export")
     with open(meta, encoding="utf-8") as handle:
-        names = yaml.safe_load(handle)["names"]
-    return {int(k): str(v) for k, v in names.items()}
+        return yaml.safe_load(handle)
+
+
+def fixed_input(model, meta: dict) -> tuple[int, int, int] | None:
+    """(batch, height, width) of a static export (None: a dynamic one). The input's own shape
+    decides where it is fixed; an export that says `dynamic: false` with a dynamic-looking
+    input is taken at its metadata size and batch, as ultralytics takes it."""
+    shape = model.inputs[0].get_partial_shape()
+    if shape.rank.is_static and shape.rank.get_length() == 4 and shape[2].is_static and shape[3].is_static:
+        batch = shape[0].get_length() if shape[0].is_static else 1
+        return batch, shape[2].get_length(), shape[3].get_length()
+    if meta.get("dynamic", meta.get("args", {}).get("dynamic")) is False:
+        size = meta.get("imgsz", [640, 640])
+        height, width = (size, size) if isinstance(size, int) else size
+        return int(meta.get("batch", 1)), int(height), int(width)
+    return None
 
 
 class OpenVinoYolo:
@@ -56,11 +73,14 @@ class OpenVinoYolo:
         xml = model_file(weights)
         if xml is None:
             raise ValueError(f"{weights} is not an OpenVINO export")
-        self.names = read_names(xml)
+        meta = read_metadata(xml)
+        self.names = {int(k): str(v) for k, v in meta["names"].items()}
         core = ov.Core()
+        model = core.read_model(str(xml))
+        self.fixed = fixed_input(model, meta)
         # The CPU plugin's default runtime cache: one of 64 entries (about 19 MB less) made every
         # call at a shape not seen last time a quarter slower (38.5 against 31 ms a call).
-        self.model = core.compile_model(core.read_model(str(xml)), device.upper(), {"PERFORMANCE_HINT": "LATENCY"})
+        self.model = core.compile_model(model, device.upper(), {"PERFORMANCE_HINT": "LATENCY"})
         self.request = self.model.create_infer_request()
 
     def predict(self, images: list[np.ndarray], imgsz: int, conf: float,
@@ -72,23 +92,34 @@ class OpenVinoYolo:
         shape = images[0].shape[:2]
         if any(image.shape[:2] != shape for image in images):  # ultralytics pads each to the square then
             return [self.predict([image], imgsz, conf, classes)[0] for image in images]
-        boxed = [letterbox(image, imgsz) for image in images]
+        if self.fixed is not None and len(images) > self.fixed[0]:
+            return [rows for start in range(0, len(images), self.fixed[0])
+                    for rows in self.predict(images[start:start + self.fixed[0]], imgsz, conf, classes)]
+        boxed = [letterbox(image, imgsz, self.fixed[1:] if self.fixed else None) for image in images]
         batch = np.stack([b[0] for b in boxed])[..., ::-1].transpose(0, 3, 1, 2)
         tensor = np.ascontiguousarray(batch, dtype=np.float32)
         tensor *= 1.0 / 255.0
-        output = self.request.infer([tensor])[0]
+        if self.fixed is not None and len(images) < self.fixed[0]:  # a static batch refuses a short one
+            tensor = np.concatenate([tensor, np.zeros((self.fixed[0] - len(images), *tensor.shape[1:]), np.float32)])
+        output = self.request.infer([tensor])[0][:len(images)]
         wanted = np.array(classes if classes is not None else [], np.float32)
         return [unbox(nms(rows, conf, wanted if classes is not None else None), *b[1:], shape)
                 for rows, b in zip(output, boxed, strict=True)]
 
 
-def letterbox(image: np.ndarray, imgsz: int) -> tuple[np.ndarray, float, float, int, int]:
+def letterbox(image: np.ndarray, imgsz: int, fixed: tuple[int, int] | None = None
+              ) -> tuple[np.ndarray, float, float, int, int]:
     """The image scaled to fit imgsz, padded to the least multiple of the stride (ultralytics'
-    LetterBox with auto=True); the gains and the left and top padding."""
+    LetterBox with auto=True), or to exactly `fixed` (height, width) for a static export
+    (auto=False); the gains and the left and top padding."""
     h, w = image.shape[:2]
-    r = min(imgsz / h, imgsz / w)
+    out_h, out_w = fixed or (imgsz, imgsz)
+    r = min(out_h / h, out_w / w)
     new_w, new_h = max(round(w * r), 1), max(round(h * r), 1)
-    dw, dh = (imgsz - new_w) % STRIDE / 2, (imgsz - new_h) % STRIDE / 2
+    dw, dh = out_w - new_w, out_h - new_h
+    if fixed is None:
+        dw, dh = dw % STRIDE, dh % STRIDE
+    dw, dh = dw / 2, dh / 2
     if (new_w, new_h) != (w, h):
         image = cv2.resize(image, (new_w, new_h), interpolation=cv2.INTER_LINEAR)
     top, bottom, left, right = round(dh - 0.1), round(dh + 0.1), round(dw - 0.1), round(dw + 0.1)

@@ -375,7 +375,3 @@ class ZoneRules:
     def alive(self) -> bool:
         """Whether any tracked object is in a zone now (the motion gate keeps watching it)."""
         return bool(self.presences)
-
-    def settled(self, t: float, settle_s: float) -> bool:
-        """Every object in a zone has stood still for settle_s (or was already raised)."""
-        return all(p.stationary_s(t) >= settle_s or p.raised for p in self.presences.values())
