@@ -102,7 +102,7 @@ def reports(request):
         description=data["description"], address=data["address"], external_ref=str(data["client_uuid"]),
         reported_at=data["captured_at"],
         payload={"accuracy_m": data.get("accuracy_m"), "placed_by_hand": data["placed_by_hand"]},
-        evidence=evidence,
+        evidence=evidence, reference_checked=True,
     )
     if not created:  # a racing resend stored its photos first: its case, its flags
         return Response(_report_answer(case.pk), status=status.HTTP_200_OK)

@@ -224,6 +224,9 @@ MEDIA_S3_SECRET_KEY = envstr("MEDIA_S3_SECRET_KEY", "")
 MEDIA_S3_PUBLIC_DISPLAY = envbool("MEDIA_S3_PUBLIC_DISPLAY", False)
 MEDIA_S3_URL_MAX_AGE_S = envint("MEDIA_S3_URL_MAX_AGE_S", 300)
 MEDIA_S3_TIMEOUT_S = envfloat("MEDIA_S3_TIMEOUT_S", 5)  # connect and read; past it the upload is refused
+# Threads a web worker has to send a photo's copies while the request sends the original: one
+# a request thread (gunicorn's THREADS, deploy/gunicorn.conf.py), as each waits for its own.
+MEDIA_PUT_THREADS = envint("MEDIA_PUT_THREADS", envint("THREADS", 4))
 STORAGES["display"] = STORAGES["default"]
 if MEDIA_S3_BUCKET:
     STORAGES.update(object_storages(MEDIA_S3_PUBLIC_DISPLAY))

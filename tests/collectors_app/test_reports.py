@@ -231,3 +231,14 @@ def test_originals_are_for_staff_and_display_copies_for_the_reporter_too(people)
     assert inspector.get(f"/media/{media.display.name}").status_code == 200
     assert inspector.get(f"/media/{media.file.name}").status_code == 404
     assert dispatcher.get(f"/media/{media.file.name}").status_code == 200
+
+
+def test_a_new_report_looks_its_client_uuid_up_once(people):
+    from django.test.utils import CaptureQueriesContext
+
+    data = form()
+    with CaptureQueriesContext(connection) as queries:
+        assert post(client_for(people.inspector), data).status_code == 201
+    lookups = [q["sql"] for q in queries.captured_queries
+               if q["sql"].lstrip().upper().startswith("SELECT") and data["client_uuid"] in q["sql"]]
+    assert len(lookups) == 1, lookups

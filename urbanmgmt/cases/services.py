@@ -54,17 +54,19 @@ class Evidence:
 def report(actor, *, channel: str, point: Point, category: Category | None = None, description: str = "",
            address: str = "", request_type: str = "", external_ref: str | None = None,
            reported_at: dt.datetime | None = None, payload: dict | None = None,
-           evidence: list[Evidence] = (), tickets: int = 0) -> tuple[Case, bool]:
+           evidence: list[Evidence] = (), tickets: int = 0, reference_checked: bool = False) -> tuple[Case, bool]:
     """Create a case in state `reported` from any channel; returns (case, created).
 
     The point is placed in its unit grid (OutsideServiceArea when it lies in none). With an
     `external_ref` (a client UUID, a ticket id) the call is idempotent: a resend returns the
     case made the first time, also when two resends race. Photos are stored with the case in
     the same transaction (their files, named by hash, before it). `tickets`: the 12345
-    tickets the case is made from (1 for a case a ticket makes).
+    tickets the case is made from (1 for a case a ticket makes). `reference_checked`: the caller
+    has just looked `external_ref` up and found no case, so it is not asked again (a racing
+    resend is still caught, by the unique index).
     """
     check_reporter(actor, channel, request_type)
-    if external_ref:
+    if external_ref and not reference_checked:
         existing = _by_reference(channel, external_ref)
         if existing:
             return existing, False

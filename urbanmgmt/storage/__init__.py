@@ -26,9 +26,6 @@ from django.utils.translation import gettext_lazy as _
 from urbanmgmt.errors import DomainError
 
 PRIVATE, DISPLAY = "default", "display"
-# One a request thread of a gunicorn worker (four): each thread of the pool opens its own
-# connection to the store (django-storages keeps one a thread), about 0.1 s of CPU once.
-_PUT_THREADS = 4
 
 
 class MediaUnavailable(DomainError):
@@ -88,17 +85,31 @@ def _write_each(items: list[tuple[str, bytes, str]]) -> None:
 
 
 _pool: ThreadPoolExecutor | None = None
+_pool_owner: tuple[int, int] = (0, 0)  # the process that made it, its size
 _pool_lock = threading.Lock()
 
 
 def _put_pool() -> ThreadPoolExecutor:
     """The threads that send a submission's other files while its request thread sends the
-    first; made on first use (in the web worker, after gunicorn's fork)."""
-    global _pool
+    first (settings.MEDIA_PUT_THREADS: one a request thread, as each waits for its own);
+    made on first use in each process. A pool inherited through a fork (gunicorn's preloaded
+    master, a test) has no threads in the child, where a submitted PUT would never run."""
+    global _pool, _pool_owner
+    owner = (os.getpid(), settings.MEDIA_PUT_THREADS)
     with _pool_lock:
-        if _pool is None:
-            _pool = ThreadPoolExecutor(max_workers=_PUT_THREADS, thread_name_prefix="media-put")
+        if _pool is None or _pool_owner != owner:
+            _pool = ThreadPoolExecutor(max_workers=owner[1], thread_name_prefix="media-put")
+            _pool_owner = owner
         return _pool
+
+
+def _new_lock_in_child() -> None:
+    # A lock some thread of the parent held at the fork stays held in the child for ever.
+    global _pool_lock
+    _pool_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_new_lock_in_child)
 
 
 def write_file(name: str, path: str, alias: str = PRIVATE) -> None:
