@@ -168,13 +168,20 @@ STORY = [*FILLERS, "我是附近的居民", "这个问题已经存在很长时�
 
 
 def timed_import(dispatcher, data: bytes, name: str) -> None:
+    from django.db import connection
+
     from urbanmgmt.hotline.importer import import_rows
     from urbanmgmt.hotline.mapping import Mapping
     from urbanmgmt.hotline.readers import read
 
-    mapping, notes = Mapping(), []
+    mapping, notes, statements = Mapping(), [], [0]
+
+    def counted(execute, sql, params, many, context):
+        statements[0] += 1
+        return execute(sql, params, many, context)
+
     cpu = time.process_time()
-    with Timer() as timer:
+    with Timer() as timer, connection.execute_wrapper(counted):
         summary = import_rows(read(io.BytesIO(data), "bench.csv", mapping, notes), source=name, actor=dispatcher,
                               mapping=mapping)
     cpu = time.process_time() - cpu
@@ -182,7 +189,8 @@ def timed_import(dispatcher, data: bytes, name: str) -> None:
     # On a shared machine the wall time depends on the others' load: the CPU time is this process's own.
     bench(name.replace("_per_s", "_per_cpu_s"), N_TICKETS / cpu, "tickets/s")
     print(f"  ({summary.as_dict()}, {len(data) / 2**20:.1f} MB CSV, {timer.seconds:.1f} s wall, {cpu:.1f} s CPU, "
-          f"load average {os.getloadavg()[0]:.2f})")
+          f"load average {os.getloadavg()[0]:.2f}; {1000 * statements[0] / N_TICKETS:.1f} SQL statements per 1,000 "
+          "tickets)")
 
 
 def other_words(rng, category, avoid: str) -> str:

@@ -29,17 +29,20 @@ def refusal(moment: dt.datetime, now: dt.datetime | None = None) -> str | None:
     when it is accepted. `now`: the time the caller acts at (the clock's by default)."""
     if timezone.is_naive(moment):
         moment = timezone.make_aware(moment)
-    shown = moment.isoformat(sep=" ", timespec="minutes")
     try:
         too_early = moment < earliest()
     except OverflowError:  # year 1 in a time zone east of UTC lies before datetime.min in UTC
         too_early = True
     if too_early:
         return _("The time %(moment)s lies before %(earliest)s, the earliest day the platform accepts.") % {
-            "moment": shown, "earliest": settings.EARLIEST_DAY.isoformat()}
+            "moment": _shown(moment), "earliest": settings.EARLIEST_DAY.isoformat()}
     if moment > (now or clock.now()) + CLOCK_SKEW:
-        return _("The time %(moment)s lies in the future: check the sending clock.") % {"moment": shown}
+        return _("The time %(moment)s lies in the future: check the sending clock.") % {"moment": _shown(moment)}
     return None
+
+
+def _shown(moment: dt.datetime) -> str:
+    return moment.isoformat(sep=" ", timespec="minutes")
 
 
 def check_moment(moment: dt.datetime, now: dt.datetime | None = None) -> dt.datetime:

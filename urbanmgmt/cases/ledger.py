@@ -8,7 +8,9 @@ takes the step of the services function of that name with its arguments, through
 `steps.begin` and `steps.decide` as services.py (states, roles, versions, preconditions,
 fields, event payloads, tasks, answers to 12345 tickets); each call changes the case object
 in memory and queues what to write, and `flush()` writes the new cases, the events, the
-tasks and the changed fields with a few batched statements, every changed case
+tasks and the changed fields with a few batched statements (a field a step sets to the
+value it holds is left out: the managers' triggers fire on an UPDATE OF state, and a link
+keeps the state), every changed case
 compared-and-set on the version its row had when the ledger first touched it (StaleVersion,
 and nothing written, when another writer moved it meanwhile). A replay through `ServicePath`
 (one service call per step) gives the same rows: tests/kpi/test_simulate.py compares both.
@@ -65,11 +67,14 @@ class Ledger:
         args = steps.begin(step, reason, args)
         now = clock.now()
         outcome = steps.decide(step, actor, case, version, args, now)
-        stored = case.version
+        stored, changed = case.version, []
         for name, value in outcome.fields.items():
-            setattr(case, name, _as_read(value))
+            value = _as_read(value)
+            if case.__dict__.get(name, _UNREAD) != value:
+                changed.append(name)
+            setattr(case, name, value)
         if case.pk is not None:
-            self._changed.setdefault(id(case), [case, set(), stored])[1].update(outcome.fields)
+            self._changed.setdefault(id(case), [case, set(), stored])[1].update(changed)
         self._events.append((case, now, actor, outcome.role, action, outcome.from_state, case.state, args["reason"],
                              outcome.payload, case.version))
         if step.task:
@@ -132,6 +137,10 @@ class Ledger:
         for case, moment in zip(new, moments, strict=True):
             case.updated_at = moment
             self._changed[id(case)] = [case, {"updated_at"}, case.version]
+
+
+# A field the ledger has not read (deferred, or a relation held by its id): always written.
+_UNREAD = object()
 
 
 def _as_read(value):

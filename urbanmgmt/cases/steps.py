@@ -364,8 +364,11 @@ def check_reporter(actor, channel: str, request_type: str) -> None:
     check_request_type(request_type)
 
 
+_REQUEST_TYPES = frozenset(RequestType.values)  # (the enum builds its list again at each .values)
+
+
 def check_request_type(request_type: str) -> None:
-    if request_type and request_type not in RequestType.values:
+    if request_type and request_type not in _REQUEST_TYPES:
         raise InvalidInput(_("Unknown request type %(type)s."), type=request_type)
 
 

@@ -28,6 +28,7 @@ from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.geo import to_metric
 from urbanmgmt.grids.services import grid_index
 from urbanmgmt.hotline.coords import datum_of, to_wgs84
+from urbanmgmt.hotline.departments import Owners, suggest_for
 from urbanmgmt.hotline.gazetteer import gazetteer
 from urbanmgmt.hotline.linking import Candidate, OpenCases
 from urbanmgmt.hotline.mapping import Mapping
@@ -113,6 +114,7 @@ class Parsed:
     line: int
     ticket: TicketRow
     lonlat: tuple[float, float] | None = None
+    place: object = None  # its grids.services.GridPlace once placed
 
 
 class Importer:
@@ -125,6 +127,7 @@ class Importer:
         self.index_since: dt.datetime | None = None
         self.categories = {c.id: c for c in Category.objects.select_related("major")}
         self.suggest = suggester()
+        self.owners = Owners()
         self.tz = timezone.get_current_timezone()
         self.seen: dict[str, int] = {}
         self.resolved: dict[tuple, dict] = {}  # the columns of each header seen
@@ -292,6 +295,8 @@ class Importer:
         for p in parsed:
             self._classify(p.ticket)
         placed = self._place(parsed)
+        suggest_for([p.ticket for p in placed], [self.categories.get(p.ticket.category_id) for p in placed],
+                    [p.place for p in placed], self.owners)
         self._ensure_index(min(p.ticket.received_at for p in placed) if placed else None)
         new_cases, links, pending = [], [], {}
         for p in placed:
@@ -380,7 +385,7 @@ class Importer:
                 continue
             p.ticket.point = ewkt_point(*p.lonlat)  # text, not GEOS: written as it is (cases.rows)
             p.ticket.grid_id = place.grid_id
-            p.community_id = place.community_id
+            p.community_id, p.place = place.community_id, place
         return [p for p in out if p.line not in outside]
 
     def _classify(self, t: TicketRow) -> None:

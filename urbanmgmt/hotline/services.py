@@ -15,8 +15,9 @@ from urbanmgmt.cases.models import Case, Channel, RejectReason, State
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed
 from urbanmgmt.grids.geo import parse_lon_lat, to_metric
-from urbanmgmt.grids.services import grid_for_point
+from urbanmgmt.grids.services import grid_for_point, grid_index
 from urbanmgmt.hotline import training
+from urbanmgmt.hotline.departments import suggest_for
 from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
 from urbanmgmt.hotline.models import (
@@ -51,8 +52,10 @@ def place(actor, ticket: HotlineTicket, lon, lat) -> HotlineTicket:
     if ticket.state != TicketState.UNPLACED:
         raise ForbiddenTransition(_("This ticket is already placed."))
     point = parse_lon_lat(lon, lat)
-    ticket.grid_id = grid_for_point(point).grid_id
+    where = grid_for_point(point)
+    ticket.grid_id = where.grid_id
     ticket.point, ticket.place_method, ticket.place_confidence = point, "hand", 1.0
+    suggest_for([ticket], [ticket.category], [where])
     return _to_case(actor, ticket)
 
 
@@ -70,12 +73,16 @@ def classify(actor, ticket: HotlineTicket, category: Category) -> HotlineTicket:
     training.record(ticket, kind, actor, in_scope=True, category=category)
     if was_out:
         ticket.in_scope, ticket.scope_confidence, ticket.bureau, ticket.forward_reason = True, 1.0, None, ""
+    if ticket.point is not None:  # the register's department, now that the category is known
+        suggest_for([ticket], [category], [grid_index().lookup(ticket.point.x, ticket.point.y)])
+    if was_out:
         if ticket.point is None:
             ticket.state = TicketState.UNPLACED
             ticket.save()
             return ticket
         return _to_case(actor, ticket)
-    ticket.save(update_fields=["category", "category_confidence", "category_method", "needs_review", "updated_at"])
+    ticket.save(update_fields=["category", "category_confidence", "category_method", "needs_review", "department",
+                               "updated_at"])
     case = ticket.case
     if ticket.owns_case and case.state == State.REPORTED and case.category_id != category.pk:
         cases.recategorize(actor, case, version=case.version, category=category,

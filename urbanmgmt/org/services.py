@@ -22,7 +22,11 @@ def suggest_departments(cases) -> list[Department | None]:
     the rules of their categories and major classes, each with the cases' grids it names."""
     cases = list(cases)
     rules, hits = _candidates(cases)
-    return [_best(case, rules, hits) for case in cases]
+    of: dict[tuple, list[OwnershipRule]] = {}  # a case weighs only its category's and its major class's rules
+    for rule in rules:
+        of.setdefault(("category", rule.category_id) if rule.category_id else ("major", rule.major_id), []).append(rule)
+    return [_best(case, of.get(("category", case.category_id), []) + of.get(("major", case.category.major_id), []),
+                  hits) if case.category_id is not None else None for case in cases]
 
 
 def _candidates(cases) -> tuple[list[OwnershipRule], dict[int, set[int]]]:
