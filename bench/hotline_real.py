@@ -164,6 +164,27 @@ def score(items: list[dict], truth: dict, verdicts: dict, suffix: str) -> None:
         good = sum(1 for i in sure if code_of(verdicts[i["id"]], names) == truth[i["id"]])
         curve.append(f"{threshold}: {len(sure)} filed, {100 * good / max(1, len(sure)):.0f} % right")
     print("  (review threshold → " + "; ".join(curve) + ")")
+    auto_rate_curve(items, truth, verdicts, names, suffix)
+
+
+def auto_rate_curve(items: list[dict], truth: dict, verdicts: dict, names, suffix: str) -> None:
+    """The trade-off the filing threshold makes, on all labelled complaints: the surest
+    tickets predicted in scope filed until 20, 40, 60 % of the in-scope ones are, and the
+    share of those filed whose category is right (out-of-scope ones filed count as wrong)."""
+    inside = sum(1 for i in items if i["scope"] == "in")
+    ranked = sorted((i for i in items if verdicts[i["id"]].in_scope), key=lambda i: -verdicts[i["id"]].confidence)
+    for rate in (20, 40, 60):
+        filed, reached = [], 0
+        for i in ranked:
+            if reached >= rate * inside / 100:
+                break
+            filed.append(i)
+            reached += i["scope"] == "in"
+        right = sum(1 for i in filed if code_of(verdicts[i["id"]], names) == truth[i["id"]])
+        label = f"ticket_category_precision_at_auto_{rate}{suffix}"
+        if reached < rate * inside / 100:
+            print(f"  ({label}: only {100 * reached / inside:.0f} % of in-scope tickets are predicted in scope)")
+        bench(label, 100 * right / max(1, len(filed)), "%")
 
 
 def dispatch_breakdown(items: list[dict], where: dict) -> None:

@@ -162,10 +162,13 @@ def test_the_department_a_tickets_case_went_to_last_is_learned_from_the_history(
 def test_the_linear_models_kept_weights_score_as_the_trained_machine_does(labels):
     """Serving reads the weights kept with a version, not the library: for two labels (one
     row of weights) as for more (one row per label), the kept weights rank the labels of a
-    text the machine was not trained on as its own decision function does."""
+    text the machine was not trained on as scikit-learn's TfidfVectorizer(sublinear_tf) and
+    LinearSVC do, a pair said twice counting more than once (the features were present or
+    not before: a repeated pair counted once)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.svm import LinearSVC
 
-    from urbanmgmt.hotline.learning import features
+    from urbanmgmt.hotline.learning import counted
 
     texts = {"A": ["楼顶彩钢棚越盖越大", "院子里违建彩钢棚", "楼顶加盖一层违建"],
              "B": ["老板拖欠工资不给", "工地拖欠农民工工资", "公司欠薪三个月"],
@@ -173,15 +176,28 @@ def test_the_linear_models_kept_weights_score_as_the_trained_machine_does(labels
     examples = [Example(text, label) for label in labels for text in texts[label]]
     model = Linear.from_dict(Linear.fit(examples).as_dict())
     assert model.labels == list(labels)
-    unseen = "楼顶又加盖了彩钢棚，老板说工资下月给"
-    kept = model.scores(features(unseen))
-    names = sorted({f for e in examples for f in e.words()})
-    rows = [[1.0 if f in e.words() else 0.0 for f in names] for e in examples]
+    unseen = "楼顶又加盖了彩钢棚，彩钢棚，老板说工资下月给，工资"
+    kept = model.scores(counted(unseen))
+    vectorizer = TfidfVectorizer(analyzer=lambda text: [f for f, n in counted(text).items() for _k in range(n)],
+                                 sublinear_tf=True)
+    rows = vectorizer.fit_transform([e.text for e in examples])
     machine = LinearSVC(C=0.5).fit(rows, [labels.index(e.label) for e in examples])
-    decision = machine.decision_function([[1.0 if f in features(unseen) else 0.0 for f in names]])[0]
+    decision = machine.decision_function(vectorizer.transform([unseen]))[0]
     decision = [0.0, decision] if len(labels) == 2 else list(decision)
     # Scores count up to a shift common to all labels (the softmax and the ranking ignore it).
     assert [k - kept[0] for k in kept] == pytest.approx([d - decision[0] for d in decision], abs=0.02)
+
+
+def test_a_version_stored_before_tf_idf_scores_its_features_as_present_or_not():
+    """A version stored without idf (trained before TF-IDF) is served as it was trained: each
+    feature found adds its weight once, however often the text repeats it."""
+    from urbanmgmt.hotline.learning import counted
+
+    stored = {"labels": ["A", "B"], "prior": [0.0, 0.1], "absent": [0.0, 0.0], "temperature": 1.0,
+              "table": {"垃圾": [[0, 0.5]], "工资": [[1, 0.4]]}}
+    model = Linear.from_dict(stored)
+    assert model.scores(counted("垃圾垃圾垃圾，工资")) == pytest.approx([0.5, 0.5])
+    assert model.scores(counted("垃圾")) == model.scores({"垃圾"})
 
 
 def test_a_version_files_without_review_only_from_where_its_held_out_filings_were_precise(settings):

@@ -2,9 +2,10 @@
 
 Why these features: Chinese has no spaces; character pairs (bigrams) catch words and their
 variants without a segmenter (jieba cuts 垃圾堆 where a keyword has 垃圾 and costs ten times
-as much on a 350-character complaint). A pair counts once per text, so that a long complaint
-does not outweigh a short one. The weight of each pair for each outcome says which words led
-to a suggestion.
+as much on a 350-character complaint). The linear models weigh a pair by TF-IDF (see
+`tf_idf`), so that a long complaint's ordinary pairs do not outweigh its telling ones and a
+long complaint does not outweigh a short one. The weight of each pair for each outcome says
+which words led to a suggestion.
 
 The model's scores are divided by a temperature fitted on examples it did not learn from,
 so that a confidence of 0.9 is right about nine times in ten, which is what the thresholds
@@ -29,17 +30,23 @@ _RUN = re.compile(r"§\S+|[\u4e00-\u9fff]+|[A-Za-z0-9]+")
 
 def features(text: str) -> set[str]:
     """The character pairs of the Chinese runs of `text`, and its Latin words and numbers."""
-    out: set[str] = set()
+    return set(counted(text))
+
+
+def counted(text: str) -> dict[str, int]:
+    """The features of `text` (see `features`) with how often each occurs."""
+    out: dict[str, int] = {}
     for run in _RUN.findall(text):
         if run[0] == "§":
-            out.add(run)
+            found = [run]
         elif run.isascii():
-            if len(run) > 1 and not run.isdigit():
-                out.add(run.lower())
+            found = [run.lower()] if len(run) > 1 and not run.isdigit() else []
         elif len(run) == 1:
-            out.add(run)
+            found = [run]
         else:
-            out.update([run[i:i + 2] for i in range(len(run) - 1)])
+            found = [run[i:i + 2] for i in range(len(run) - 1)]
+        for f in found:
+            out[f] = out.get(f, 0) + 1
     return out
 
 
@@ -67,11 +74,12 @@ class Example:
     label: str
     weight: float = 1.0
     seed: bool = False  # the catalogue's own words: they teach words, not how often a label comes
-    found: set[str] | None = None
+    found: dict[str, int] | None = None
 
-    def words(self) -> set[str]:
+    def words(self) -> dict[str, int]:
+        """The example's features with their counts (a set of them where only presence counts)."""
         if self.found is None:
-            self.found = features(self.text)
+            self.found = counted(self.text)
         return self.found
 
 
@@ -88,9 +96,10 @@ class Linear:
     hundred dictionary look-ups per ticket, as the importer's budget asks."""
 
     def __init__(self, labels: list[str], prior: list[float], absent: list[float],
-                 table: dict[str, list[tuple[int, float]]], temperature: float = 1.0):
+                 table: dict[str, list[tuple[int, float]]], temperature: float = 1.0,
+                 idf: dict[str, float] | None = None):
         self.labels, self.prior, self.absent, self.table = labels, prior, absent, table
-        self.temperature = temperature
+        self.temperature, self.idf = temperature, idf
 
     @classmethod
     def naive_bayes(cls, examples: Iterable[Example], alpha: float = ALPHA, prior: bool = False) -> "Linear":
@@ -135,15 +144,7 @@ class Linear:
         labels = list(dict.fromkeys(e.label for e in examples))
         if len(labels) < 2:
             return cls(labels, [0.0] * len(labels), [0.0] * len(labels), {})
-        vocabulary: dict[str, int] = {}
-        rows, columns = [], []
-        for n, example in enumerate(examples):
-            for f in example.words():
-                rows.append(n)
-                columns.append(vocabulary.setdefault(f, len(vocabulary)))
-        x = csr_matrix((np.ones(len(rows)), (np.array(rows, dtype=np.int32), np.array(columns, dtype=np.int32))),
-                       shape=(len(examples), len(vocabulary)))
-        x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)
+        x, vocabulary, idf = tf_idf(examples)
         svm = LinearSVC(C=c).fit(x, [labels.index(e.label) for e in examples],
                                  sample_weight=[e.weight for e in examples])
         # Two labels: one row of weights for the second against the first (whose score stays 0).
@@ -157,36 +158,51 @@ class Linear:
         for i, row in enumerate(coef):
             for j in np.flatnonzero(np.abs(row) >= WEIGHT_MIN):
                 table.setdefault(names[j], []).append((i, round(float(row[j]), 4)))
-        return cls(labels, [float(b) for b in intercept], [0.0] * len(labels), table)
+        return cls(labels, [float(b) for b in intercept], [0.0] * len(labels), table,
+                   idf={f: round(float(v), 4) for f, v in zip(names, idf, strict=True)})
 
-    def scores(self, found: set[str]) -> list[float]:
-        """Log-likelihood of each label (before the temperature)."""
-        ids, indptr, label_of, weight = self._compiled()
-        rows = np.fromiter((i for i in map(ids.get, found) if i is not None), dtype=np.int64)
+    def scores(self, found: set[str] | dict[str, int]) -> list[float]:
+        """Log-likelihood of each label (before the temperature); `found`: the text's features,
+        with their counts where the model weighs them (see `tf_idf`)."""
+        ids, indptr, label_of, weight, idf = self._compiled()
+        keys = [f for f in found if f in ids]
+        rows = np.fromiter(map(ids.__getitem__, keys), dtype=np.int64, count=len(keys))
         starts = indptr[rows]
         lengths = indptr[rows + 1] - starts
         # Every (label, weight) of the rows found, gathered at once: a ticket's few hundred
         # pairs cost a few array operations instead of thousands of Python additions.
         at = np.repeat(starts - np.cumsum(lengths) + lengths, lengths) + np.arange(int(lengths.sum()))
-        summed = np.bincount(label_of[at], weight[at], minlength=len(self.labels))
+        if idf is None:
+            gathered = weight[at]
+        else:
+            counts = (np.fromiter(map(found.__getitem__, keys), dtype=np.float64, count=len(keys))
+                      if isinstance(found, dict) else np.ones(len(keys)))
+            value = (1.0 + np.log(counts)) * idf[rows]
+            value /= float(np.sqrt(value @ value)) or 1.0
+            gathered = weight[at] * np.repeat(value, lengths)
+        summed = np.bincount(label_of[at], gathered, minlength=len(self.labels))
         known = len(rows)
         return [p + known * a + float(s) for p, a, s in zip(self.prior, self.absent, summed, strict=True)]
 
-    def _compiled(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray]:
-        """The table as arrays (pair → row; each row's labels and weights), made once."""
+    def _compiled(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
+        """The table as arrays (feature → row; each row's labels and weights; each row's idf,
+        where the model has one: the features without weights too, which a text's norm counts),
+        made once."""
         compiled = getattr(self, "_arrays", None)
         if compiled is None:
-            ids = {f: n for n, f in enumerate(self.table)}
-            lengths = np.fromiter((len(row) for row in self.table.values()), dtype=np.int64, count=len(ids))
+            names = [*self.table, *(f for f in self.idf or () if f not in self.table)]
+            ids = {f: n for n, f in enumerate(names)}
+            lengths = np.fromiter((len(self.table.get(f, ())) for f in names), dtype=np.int64, count=len(ids))
             indptr = np.concatenate([[0], np.cumsum(lengths)]).astype(np.int64)
             label_of = np.fromiter((i for row in self.table.values() for i, _w in row), dtype=np.int64,
                                    count=int(indptr[-1]))
             weight = np.fromiter((w for row in self.table.values() for _i, w in row), dtype=np.float64,
                                  count=int(indptr[-1]))
-            compiled = self._arrays = (ids, indptr, label_of, weight)
+            idf = None if self.idf is None else np.array([self.idf.get(f, 0.0) for f in names])
+            compiled = self._arrays = (ids, indptr, label_of, weight, idf)
         return compiled
 
-    def probabilities(self, found: set[str], temperature: float | None = None) -> list[float]:
+    def probabilities(self, found: set[str] | dict[str, int], temperature: float | None = None) -> list[float]:
         t = temperature or self.temperature
         scores = self.scores(found)
         top = max(scores) if scores else 0.0
@@ -194,7 +210,7 @@ class Linear:
         total = sum(exps)
         return [e / total for e in exps]
 
-    def evidence(self, text: str, label: str, found: set[str] | None = None, n: int = 6) -> list[str]:
+    def evidence(self, text: str, label: str, found: set[str] | dict[str, int] | None = None, n: int = 6) -> list[str]:
         """The words of `text` that speak most for `label`: its pairs of most weight for the
         label, joined where they overlap in the text (暴露 + 露垃 + 垃圾 → 暴露垃圾)."""
         i = self.labels.index(label)
@@ -210,12 +226,37 @@ class Linear:
 
     def as_dict(self) -> dict:
         return {"labels": self.labels, "prior": self.prior, "absent": self.absent, "temperature": self.temperature,
-                "table": self.table}
+                "table": self.table, "idf": self.idf}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Linear":
         table = {f: [(int(i), float(w)) for i, w in row] for f, row in data["table"].items()}
-        return cls(data["labels"], data["prior"], data["absent"], table, data.get("temperature", 1.0))
+        return cls(data["labels"], data["prior"], data["absent"], table, data.get("temperature", 1.0), data.get("idf"))
+
+
+def tf_idf(examples: list[Example]) -> tuple[csr_matrix, dict[str, int], np.ndarray]:
+    """The examples' features weighted as scikit-learn's TfidfVectorizer(sublinear_tf=True)
+    does: (1 + log count) × idf, idf = log((1 + n) / (1 + examples with it)) + 1, each row
+    scaled to length 1. Why: on the real sample of issue #17 (5 folds, near-duplicates in one
+    fold) this chose the right category for 61 % of in-scope complaints against 56 % with
+    features present or not, and its surest fifth was right 97 % of the time against 85 %: a
+    long complaint's many ordinary pairs no longer outweigh its few telling ones."""
+    vocabulary: dict[str, int] = {}
+    rows, columns, counts = [], [], []
+    for n, example in enumerate(examples):
+        found = example.words()
+        for f in found:
+            rows.append(n)
+            columns.append(vocabulary.setdefault(f, len(vocabulary)))
+            counts.append(found[f] if isinstance(found, dict) else 1)
+    columns = np.array(columns, dtype=np.int32)
+    idf = np.log((1 + len(examples)) / (1 + np.bincount(columns, minlength=len(vocabulary)))) + 1.0
+    values = (1.0 + np.log(np.array(counts, dtype=np.float64))) * idf[columns]
+    x = csr_matrix((values, (np.array(rows, dtype=np.int32), columns)), shape=(len(examples), len(vocabulary)))
+    norms = np.sqrt(np.asarray(x.multiply(x).sum(axis=1)).ravel())
+    x = csr_matrix(x.multiply(1.0 / np.where(norms > 0, norms, 1.0)[:, None]))
+    x.indices, x.indptr = x.indices.astype(np.int32), x.indptr.astype(np.int32)
+    return x, vocabulary, idf
 
 
 def fit_temperature_of(held_out: list[tuple[list[float], list[str], str]]) -> float:
@@ -258,12 +299,12 @@ class Models:
         outside = [e for e in examples if e.label.startswith(BUREAU)]
         return cls(scope, Linear.fit(inside) if inside else None, Linear.fit(outside) if outside else None)
 
-    def out_of_scope(self, found: set[str]) -> float:
+    def out_of_scope(self, found: set[str] | dict[str, int]) -> float:
         if "out" not in self.scope.labels:
             return 0.0
         return self.scope.probabilities(found)[self.scope.labels.index("out")]
 
-    def outcomes(self, found: set[str]) -> list[tuple[str, float]]:
+    def outcomes(self, found: set[str] | dict[str, int]) -> list[tuple[str, float]]:
         """Every category and bureau with its probability, likeliest first."""
         p_out = self.out_of_scope(found)
         ranked = []
@@ -273,7 +314,7 @@ class Models:
                                                                   strict=True)]
         return sorted(ranked, key=lambda item: -item[1])
 
-    def evidence(self, text: str, label: str, found: set[str] | None = None) -> list[str]:
+    def evidence(self, text: str, label: str, found: set[str] | dict[str, int] | None = None) -> list[str]:
         model = self.bureaus if label.startswith(BUREAU) else self.categories
         return model.evidence(text, label, found) if model is not None and label in model.labels else []
 

@@ -19,7 +19,7 @@ from django.db.models import Max
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, classifier
 from urbanmgmt.hotline.keywords import Keywords
-from urbanmgmt.hotline.learning import BUREAU, Linear, Models, features
+from urbanmgmt.hotline.learning import BUREAU, Linear, Models, counted
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
 
@@ -151,9 +151,9 @@ class Suggester:
     # --- a trained classifier -------------------------------------------------------------------
     def _learned(self, title: str, text: str, source_category: str) -> Verdict:
         whole = f"{title} {text}"
-        found = features(whole)
+        found = counted(whole)
         if source_category:
-            found.add("§" + source_category)
+            found["§" + source_category] = 1
         ranked = self.model.outcomes(found)
         hinted = next((k for k, (label, _p) in enumerate(ranked) if label == source_category), None)
         if hinted is not None:  # the source's own classification, mapped to ours as data
@@ -183,7 +183,7 @@ class Suggester:
             verdict.department_id = self._department(found)
         return verdict
 
-    def _department(self, found: set[str]) -> int | None:
+    def _department(self, found: dict[str, int]) -> int | None:
         probabilities = self.departments.probabilities(found)
         best = max(range(len(probabilities)), key=probabilities.__getitem__)
         if probabilities[best] < settings.HOTLINE_DEPARTMENT_ABOVE:
