@@ -279,3 +279,14 @@ def test_on_object_storage_an_exports_object_goes_with_its_job(people, five_case
     Job.objects.filter(pk=recent.pk).update(finished_at=later - dt.timedelta(days=1))
     assert sorted(exports.sweep_files(later)) == sorted([old.result["file"], stray])
     assert bucket.keys() == {recent.result["file"]}
+
+
+def test_an_attempt_after_a_killed_one_keeps_its_own_file_under_the_jobs_name(people, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    token = "ab" * 16
+    for attempt, body in (1, b"id,state\n1,old\n"), (2, b"id,state\n1,reported\n2,dispatched\n"):
+        source = tmp_path / f"attempt-{attempt}.csv"
+        source.write_bytes(body)
+        name = exports.keep(people.manager, source, "cases.csv", token=token)
+    with open(os.path.join(settings.MEDIA_ROOT, name), "rb") as kept:
+        assert kept.read() == b"id,state\n1,reported\n2,dispatched\n"  # the second attempt's, not the killed one's

@@ -39,6 +39,6 @@ def test_a_forked_worker_sends_the_copies_on_a_pool_of_its_own(bucket):
 
 def test_the_pool_has_the_threads_the_settings_give_it(bucket, settings):
     settings.MEDIA_PUT_THREADS = 3
-    assert storage._put_pool()._max_workers == 3
+    assert storage.put_pool()._max_workers == 3
     settings.MEDIA_PUT_THREADS = 1
-    assert storage._put_pool()._max_workers == 1
+    assert storage.put_pool()._max_workers == 1

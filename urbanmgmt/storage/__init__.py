@@ -71,7 +71,7 @@ def write_all(items: list[tuple[str, bytes, str]]) -> None:
         for item in items:
             write(*item)
         return
-    rest = _put_pool().submit(_write_each, items[1:])
+    rest = put_pool().submit(_write_each, items[1:])
     try:
         write(*items[0])
     finally:
@@ -89,7 +89,7 @@ _pool_owner: tuple[int, int] = (0, 0)  # the process that made it, its size
 _pool_lock = threading.Lock()
 
 
-def _put_pool() -> ThreadPoolExecutor:
+def put_pool() -> ThreadPoolExecutor:
     """The threads that send a submission's other files while its request thread sends the
     first (settings.MEDIA_PUT_THREADS: one a request thread, as each waits for its own);
     made on first use in each process. A pool inherited through a fork (gunicorn's preloaded

@@ -72,6 +72,7 @@ def keep(user, source: Path | bytes, filename: str, token: str | None = None) ->
         return name
     target = storage.store(storage.PRIVATE)
     if isinstance(target, FileSystemStorage):
+        target.delete(name)  # an earlier attempt's, killed before its job was done: this one's stands
         storage.write_once(target, name, source)
     else:  # one object, visible only once its (multipart) upload completes
         storage.write_file(name, str(source), storage.PRIVATE)
@@ -263,7 +264,15 @@ def sweep_work_folders(now: dt.datetime) -> list[Path]:
     names = {work_folder(job).name for job in live.only("pk", "created_at")}
     old = (now - _WORK_GRACE).timestamp()
     gone = [folder for folder in root.iterdir()
-            if folder.name.startswith("job-") and folder.name not in names and folder.stat().st_mtime < old]
+            if folder.name.startswith("job-") and folder.name not in names and _changed_before(folder, old)]
     for folder in gone:
         shutil.rmtree(folder, ignore_errors=True)
     return gone
+
+
+def _changed_before(folder: Path, moment: float) -> bool:
+    """Whether `folder` was last changed before `moment` (False once its job removed it)."""
+    try:
+        return folder.stat().st_mtime < moment
+    except FileNotFoundError:
+        return False
