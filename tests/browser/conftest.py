@@ -6,6 +6,7 @@ import shutil
 import time
 
 import pytest
+from django.conf import settings as dj_settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH") or shutil.which("chromium") or "/usr/bin/chromium"
 # Flags for a closed network and a root user (as in CI): no sandbox, no background traffic.
@@ -52,6 +53,17 @@ def log_in(page, live_server, username, password, next_path=""):
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
+
+
+def signed_in_page(browser, live_server, username: str, language: str, path: str, **options):
+    """A watched page (its script errors in `page.errors`) signed in as `username` (password
+    pw-<username>) in `language`, sent on to `path`; the caller waits for what it needs."""
+    page = watched_page(browser, live_server, **options)
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.context.add_cookies([{"name": dj_settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    log_in(page, live_server, username, f"pw-{username}", path)
+    return page
 
 
 def log_in_app(page, live_server, username, password):

@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.browser.conftest import log_in, watched_page
+from tests.browser.conftest import signed_in_page
 from tests.builders import point_in, report_case
 from tests.cases.test_step_contract import long_dispatched
 from urbanmgmt.cases import services
@@ -94,11 +94,7 @@ def take(page, action: str, fill=None) -> None:
 
 
 def open_as(browser, live_server, username: str, language: str, path: str, **options):
-    page = watched_page(browser, live_server, **options)
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
-    log_in(page, live_server, username, f"pw-{username}", path)
+    page = signed_in_page(browser, live_server, username, language, path, **options)
     page.wait_for_selector("body[data-ready='1']", timeout=20000)
     return page
 

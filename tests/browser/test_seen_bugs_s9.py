@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.browser.conftest import log_in, watched_page
+from tests.browser.conftest import signed_in_page
 from tests.browser.test_journey_dispatcher import named, open_as, shot, shots_dir  # noqa: F401
 from tests.builders import point_in, report_case
 from urbanmgmt.catalog.models import Category
@@ -30,11 +30,7 @@ def overlap(a, b) -> bool:
 
 def opened(browser, live_server, username: str, language: str, path: str, **options):
     """A page of `path` signed in as `username`, in `language`, once its requests are done."""
-    page = watched_page(browser, live_server, **options)
-    page.errors = []
-    page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
-    log_in(page, live_server, username, f"pw-{username}", path)
+    page = signed_in_page(browser, live_server, username, language, path, **options)
     page.wait_for_load_state("networkidle")
     return page
 
