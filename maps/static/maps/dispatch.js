@@ -407,9 +407,6 @@
     status.classList.toggle('error', Boolean(error));
   }
 
-  // Community names only when close enough to read them (street names always).
-  const COMMUNITY_NAMES_ZOOM = 14;
-  window.UrbanLabels.follow(map, window.UM_LAYERS.streets, window.UM_LAYERS.communities, COMMUNITY_NAMES_ZOOM);
   // Leaflet's layer button is titled in English.
   const layersButton = control.getContainer().querySelector('.leaflet-control-layers-toggle');
   layersButton.title = gettext('Map layers');
@@ -421,6 +418,10 @@
     moveTimer = setTimeout(() => { loadGrids(); loadCases(); }, 150);
   });
   map.on('overlayadd', (e) => { if (e.layer === heat) loadHeat(); });
+  // Community names only when close enough to read them (street names always); after the data's
+  // own moveend, so that the names never stand between a move and the layers it loads.
+  const COMMUNITY_NAMES_ZOOM = 14;
+  window.UrbanLabels.follow(map, window.UM_LAYERS.streets, window.UM_LAYERS.communities, COMMUNITY_NAMES_ZOOM);
   form.addEventListener('change', (event) => {
     const custom = form.querySelector('[name=period]').value === 'custom';
     document.getElementById('custom-period').hidden = !custom;
