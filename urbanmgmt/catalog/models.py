@@ -31,7 +31,16 @@ def in_language(name_zh: str, name_en: str) -> str:
     return (name_en or name_zh) if english() else name_zh
 
 
-class MajorClass(models.Model):
+class NamedInLanguage:
+    """A catalogue entry's `name` in the active language (`in_language`); a Chinese page never
+    reads `name_en`, which a query may have left deferred."""
+
+    @property
+    def name(self) -> str:
+        return (self.name_en or self.name_zh) if english() else self.name_zh
+
+
+class MajorClass(NamedInLanguage, models.Model):
     """A major class (大类) of one family, e.g. component 01 公用设施."""
 
     family = models.CharField(_("family"), max_length=16, choices=Family.choices)
@@ -48,14 +57,8 @@ class MajorClass(models.Model):
     def __str__(self) -> str:
         return f"{self.get_family_display()} {self.code} {self.name_zh}"
 
-    @property
-    def name(self) -> str:
-        """The name in the active language (`in_language`); a Chinese page never reads `name_en`,
-        which a query may have left deferred."""
-        return (self.name_en or self.name_zh) if english() else self.name_zh
 
-
-class Category(models.Model):
+class Category(NamedInLanguage, models.Model):
     """A minor class (小类): what a case is about, with its default deadline and mappings.
 
     `service_code` (C0101 for components, E0101 for events) is unique across families; it
@@ -89,12 +92,6 @@ class Category(models.Model):
     def save(self, *args, **kwargs):
         self.service_code = ("C" if self.family == Family.COMPONENT else "E") + self.code
         super().save(*args, **kwargs)
-
-    @property
-    def name(self) -> str:
-        """The name in the active language (`in_language`); a Chinese page never reads `name_en`,
-        which a query may have left deferred."""
-        return (self.name_en or self.name_zh) if english() else self.name_zh
 
 
 def category_names() -> dict[str, str]:
