@@ -18,7 +18,7 @@ case "${1:-}" in
     as_owner "$BIN/initdb" -D "$DIR/data" -U urbanmgmt --auth=trust -E UTF8 --no-locale >"$DIR/initdb.log" 2>&1 \
       || { cat "$DIR/initdb.log" >&2; exit 1; }
     as_owner "$BIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-      -o "-p $port -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off" \
+      -o "-p $port -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c client_connection_check_interval=2s" \
       start >/dev/null || { cat "$DIR/server.log" >&2; exit 1; }
     echo "$port" > "$DIR/port"
     echo "postgres://urbanmgmt@127.0.0.1:$port/urbanmgmt"

@@ -54,6 +54,20 @@ def test_a_second_import_updates_and_never_duplicates(people, gazetteer):
     assert HotlineTicket.objects.get().satisfaction == "satisfied"
 
 
+def test_a_second_import_stamps_the_tickets_it_updates_and_leaves_the_others(people, gazetteer):
+    rows = [row(f"U{i}", col=1.5, cell=1.5, text=f"小区门口暴露垃圾没人清理 {i}") for i in range(3)]
+    run_file(csv_bytes(rows), "u.csv", people.dispatcher)
+    before = dict(HotlineTicket.objects.values_list("external_id", "updated_at"))
+    rows[1].update(满意度="不满意", 诉求内容="小区门口暴露垃圾还是没人清理")
+    summary = run_file(csv_bytes(rows[1:2]), "u.csv", people.dispatcher)
+    assert (summary.created, summary.updated) == (0, 1)
+    after = {t.external_id: t for t in HotlineTicket.objects.all()}
+    assert after["U1"].updated_at > before["U1"]
+    assert (after["U1"].satisfaction, after["U1"].text) == ("unsatisfied", "小区门口暴露垃圾还是没人清理")
+    assert after["U1"].raw["满意度"] == "不满意"
+    assert [after[n].updated_at for n in ("U0", "U2")] == [before["U0"], before["U2"]]
+
+
 def test_bad_rows_are_refused_with_line_and_reason_and_good_rows_go_in(people, gazetteer):
     rows = [row("OK1", col=0.5, cell=0.5), row("OK1", col=0.5, cell=0.5), row("BADTIME", at="yesterday"),
             row("FAR", lon_override=True), row("DATUM", col=0.5, cell=0.5, 坐标系="UTM"), row("", col=0.5, cell=0.5),

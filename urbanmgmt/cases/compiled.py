@@ -249,11 +249,38 @@ _SETTERS: dict = {}
 
 def cas_statement(model, names: tuple[str, ...], using: str) -> tuple[str, list]:
     """The compare-and-set UPDATE of these fields (compiled once), and how each value is
-    made ready for the database: a related instance by its pk, an aware time adapted, the
-    plain types as they are, anything else through its field."""
+    made ready for the database (`_adapters`)."""
     key = (model, names, using)
-    if key in _SETTERS:
-        return _SETTERS[key]
+    if key not in _SETTERS:
+        sql, adapters = _update_statement(model, names, using)
+        _SETTERS[key] = (f"{sql} AND {connections[using].ops.quote_name('version')} = %s", adapters)
+    return _SETTERS[key]
+
+
+def update_many(objs: list, names: tuple[str, ...], using: str = "default") -> None:
+    """Write these plain (not geometry) fields of many rows of one model, as they are on
+    the objects: one
+    executemany of `UPDATE … SET … WHERE pk = %s`. Linear in the rows, where the ORM's
+    bulk_update sends one CASE per field with a branch per row (each row then searches
+    every branch: 5,000 tickets in one statement took minutes on PostgreSQL)."""
+    if not objs:
+        return
+    model = type(objs[0])
+    key = (model, names, using, "many")
+    if key not in _SETTERS:
+        _SETTERS[key] = _update_statement(model, names, using)
+    sql, adapters = _SETTERS[key]
+    attnames = [model._meta.get_field(name).attname for name in names]
+    rows = [[adapt(obj.__dict__[name]) for adapt, name in zip(adapters, attnames, strict=True)] + [obj.pk]
+            for obj in objs]
+    with connections[using].cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _update_statement(model, names: tuple[str, ...], using: str) -> tuple[str, list]:
+    """`UPDATE <table> SET <names> WHERE <pk> = %s`, and how each value is made ready for the
+    database: a related instance by its pk, an aware time adapted, the plain types as they
+    are, anything else through its field."""
     connection = connections[using]
     quote, moment = connection.ops.quote_name, moment_adapter(connection)
     fields = [model._meta.get_field(name) for name in names]
@@ -271,8 +298,7 @@ def cas_statement(model, names: tuple[str, ...], using: str) -> tuple[str, list]
             return field.get_db_prep_save(value, connection)
         adapters.append(adapt)
     sql = (f"UPDATE {quote(model._meta.db_table)} SET {', '.join(f'{quote(f.column)} = %s' for f in fields)} "
-           f"WHERE {quote(model._meta.pk.column)} = %s AND {quote('version')} = %s")
-    _SETTERS[key] = (sql, adapters)
+           f"WHERE {quote(model._meta.pk.column)} = %s")
     return sql, adapters
 
 

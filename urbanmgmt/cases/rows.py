@@ -18,6 +18,7 @@ from urbanmgmt.cases.compiled import (  # noqa: F401 (re-exported)
     ewkt_point,
     inserted,
     inserted_hooks,
+    update_many,
 )
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, InspectionTask
 from urbanmgmt.sqlchunks import filtered_in
@@ -177,5 +178,4 @@ def answer_tickets(answers: list[tuple]) -> None:
 
 def set_handling_minutes(changed: dict[int, float | None]) -> None:
     """Case.handling_minutes of many cases ({id: minutes}), counted again."""
-    Case.objects.bulk_update([Case(pk=pk, handling_minutes=m) for pk, m in changed.items()], ["handling_minutes"],
-                             batch_size=1000)
+    update_many([Case(pk=pk, handling_minutes=m) for pk, m in changed.items()], ("handling_minutes",))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.cases.models import Channel, RequestType
-from urbanmgmt.cases.rows import RowInserter, ewkt_point
+from urbanmgmt.cases.rows import RowInserter, ewkt_point, update_many
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.geo import to_metric
@@ -268,7 +268,7 @@ class Importer:
                     self.summary.rejected.append((one.line, one.ticket.external_id, str(exc)))
 
     def _update(self, known: dict[str, HotlineTicket], parsed: list[Parsed]) -> None:
-        changed = []
+        changed, now = [], clock.now()
         for p in parsed:
             ticket = known[p.ticket.external_id]
             for name in UPDATABLE:
@@ -276,9 +276,9 @@ class Importer:
                 if value not in ("", None):
                     setattr(ticket, name, value)
             ticket.raw = p.ticket.raw
+            ticket.updated_at = now
             changed.append(ticket)
-        if changed:
-            HotlineTicket.objects.bulk_update(changed, [*UPDATABLE, "raw", "updated_at"])
+        update_many(changed, (*UPDATABLE, "raw", "updated_at"))
         self.summary.updated += len(changed)
 
     def _insert(self, parsed: list[Parsed]) -> None:

@@ -23,6 +23,7 @@ from django.db.models import Max
 
 from urbanmgmt.cases import clock
 from urbanmgmt.cases.models import CaseEvent, Channel
+from urbanmgmt.cases.rows import update_many
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, fit_temperature_of
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, TicketDecision
@@ -272,5 +273,5 @@ def rescore_queue() -> int:
         verdict = s.verdict(ticket.title, ticket.text, ticket.source_category)
         ticket.suggestions = [c.as_dict() for c in verdict.choices]
         ticket.doubt, ticket.model_version = verdict.doubt, verdict.version
-    HotlineTicket.objects.bulk_update(queue, ["suggestions", "doubt", "model_version"], batch_size=500)
+    update_many(queue, ("suggestions", "doubt", "model_version"))
     return len(queue)
