@@ -1,8 +1,12 @@
 """The real-text figures of bench_hotline.py (issue #17): scope, category, filing without
-review and dispatch on hand-labelled real citizens' complaints, which stay outside the
-repository (their licence is unknown): HOTLINE_REAL_DIR names the folder holding
-all_labelled.jsonl (the message and its label per line: scope, category_key, department,
-bureau, set); without it the figures are skipped with a message."""
+review and dispatch on hand-labelled real citizens' complaints. Our labels are committed
+(fixtures/hotline/real_labels.jsonl: id, scope, category_key, department, bureau, set, note);
+the complaints' text stays outside the repository (its licence is unknown): HOTLINE_REAL_DIR
+(default /work/data-local/hotline-real, else ../data-local/hotline-real beside the checkout)
+holds messages.jsonl (id, title, text, platform_category), rebuilt by
+fixtures/hotline/build_real_messages.py. An older all_labelled.jsonl there (message and label
+per line) is still read when messages.jsonl is absent; without either the figures are
+skipped with a message."""
 
 import json
 import os
@@ -11,19 +15,39 @@ from pathlib import Path
 
 from common import ROOT, bench
 
-# --- real citizens' text (issue #17): a labelled sample kept outside the repository ---------------
+# --- real citizens' text (issue #17): committed labels, text kept outside the repository ---------
 
-REAL_DIR = Path(os.environ.get("HOTLINE_REAL_DIR", "/work/data-local/hotline-real"))
+LABELS = ROOT / "fixtures" / "hotline" / "real_labels.jsonl"
+REAL_DIRS = [Path(os.environ["HOTLINE_REAL_DIR"])] if os.environ.get("HOTLINE_REAL_DIR") else [
+    Path("/work/data-local/hotline-real"), ROOT.parent / "data-local" / "hotline-real"]
 RANDOM_SETS = ("sample", "sample_random3")  # random draws (the supplement is chosen by words)
 FOLDS = 5
 
 
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
 def real_labelled() -> list[dict] | None:
-    """The hand-labelled real complaints (message and label per line), or None when absent."""
-    for folder in (REAL_DIR, ROOT / "shared" / "data" / "hotline-real"):
-        path = folder / "all_labelled.jsonl"
-        if path.exists():
-            return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """The hand-labelled real complaints (message and label per item), or None when the text
+    is absent: the committed labels joined by id with the local messages.jsonl, else an older
+    all_labelled.jsonl (both in one of REAL_DIRS or shared/data/hotline-real)."""
+    folders = [*REAL_DIRS, ROOT / "shared" / "data" / "hotline-real"]
+    for folder in folders:
+        if (folder / "messages.jsonl").exists():
+            messages = {m["id"]: m for m in read_jsonl(folder / "messages.jsonl")}
+            labels = read_jsonl(LABELS)
+            missing = [label["id"] for label in labels if label["id"] not in messages]
+            if missing:
+                print(f"  {len(missing)} of {len(labels)} labelled ids are not in {folder / 'messages.jsonl'} "
+                      f"(e.g. {missing[:3]}): rebuild it with fixtures/hotline/build_real_messages.py")
+            print(f"  (real text: {LABELS.relative_to(ROOT)} joined with {folder / 'messages.jsonl'})")
+            return [{**{key: messages[label["id"]].get(key, "") for key in ("title", "text", "platform_category")},
+                     **label} for label in labels if label["id"] in messages] or None
+    for folder in folders:
+        if (folder / "all_labelled.jsonl").exists():
+            print(f"  (real text: {folder / 'all_labelled.jsonl'})")
+            return read_jsonl(folder / "all_labelled.jsonl")
     return None
 
 
@@ -33,8 +57,9 @@ def real_text() -> None:
     fifths and measured on the fifth left out (5-fold, each ticket measured once)."""
     items = real_labelled()
     if items is None:
-        print(f"  real-text figures skipped: no all_labelled.jsonl in HOTLINE_REAL_DIR={REAL_DIR} "
-              "(nor shared/data/hotline-real); see issue #17 for the labelled sample")
+        print(f"  real-text figures skipped: the labels are in {LABELS.relative_to(ROOT)}, but their text "
+              f"(messages.jsonl) is in none of {', '.join(str(f) for f in REAL_DIRS)} (HOTLINE_REAL_DIR) nor "
+              "shared/data/hotline-real; fixtures/hotline/README.md says how to rebuild it")
         return
     from urbanmgmt.hotline.learning import Example
     from urbanmgmt.hotline.models import Bureau
