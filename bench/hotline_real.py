@@ -20,7 +20,7 @@ from common import ROOT, bench
 LABELS = ROOT / "fixtures" / "hotline" / "real_labels.jsonl"
 REAL_DIRS = [Path(os.environ["HOTLINE_REAL_DIR"])] if os.environ.get("HOTLINE_REAL_DIR") else [
     Path("/work/data-local/hotline-real"), ROOT.parent / "data-local" / "hotline-real"]
-RANDOM_SETS = ("sample", "sample_random3")  # random draws (the supplement is chosen by words)
+RANDOM_SETS = ("sample", "sample_random2", "sample_random3")  # random draws (the supplement is chosen by words)
 FOLDS = 5
 
 
