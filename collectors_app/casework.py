@@ -12,7 +12,6 @@ from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.db.models import Prefetch, Q
 from django.shortcuts import get_object_or_404
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -45,8 +44,7 @@ def category_name(category: Category | None) -> str:
     """A category's name in the user's language (the Chinese one when it has no other)."""
     if category is None:
         return ""
-    english = (get_language() or "").startswith("en")
-    return (category.name_en if english and category.name_en else category.name_zh) or category.service_code
+    return category.name or category.service_code
 
 
 def photos_of(media) -> list[dict]:

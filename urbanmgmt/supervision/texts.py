@@ -1,15 +1,8 @@
 """What a notice and its steps are called, in the reader's language (pages, bell, e-mail)."""
 
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from urbanmgmt.supervision.models import Notice, NoticeEvent, RuleKind, Subject
-
-
-def category_name(category) -> str:
-    """A category's name in the active language (the Chinese one where no English is kept)."""
-    english = (translation.get_language() or "").startswith("en")
-    return category.name_en if english and category.name_en else category.name_zh
 
 
 def subject_label(notice: Notice) -> str:
@@ -19,7 +12,7 @@ def subject_label(notice: Notice) -> str:
     if notice.subject == Subject.DEPARTMENT:
         return _("Department %(name)s") % {"name": notice.department.name}
     place = notice.grid.code if notice.grid_id else notice.area.name
-    return _("%(category)s in %(place)s") % {"category": category_name(notice.category), "place": place}
+    return _("%(category)s in %(place)s") % {"category": notice.category.name, "place": place}
 
 
 def reason(notice: Notice) -> str:
