@@ -6,11 +6,13 @@ or a bucket on a moto server) for their maker alone; one job however often they 
 for while they are made; a failure says why in the asker's language and offers no file."""
 
 import datetime as dt
+import importlib
 import io
 import os
 
 import pytest
 import requests
+from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -290,3 +292,36 @@ def test_an_attempt_after_a_killed_one_keeps_its_own_file_under_the_jobs_name(pe
         name = exports.keep(people.manager, source, "cases.csv", token=token)
     with open(os.path.join(settings.MEDIA_ROOT, name), "rb") as kept:
         assert kept.read() == b"id,state\n1,reported\n2,dispatched\n"  # the second attempt's, not the killed one's
+
+
+def test_an_export_asked_before_keys_carried_their_scope_is_its_makers_again(people, five_cases):
+    """Jobs keyed export/<id>/<digest>/<n> (before the rule of who exports) were hidden from
+    their makers, files included; the migration gives them the rule's key: the maker follows
+    and downloads theirs, someone who may no longer export still does not."""
+    made = {}
+    for someone in (people.manager, people.handler, people.inspector):
+        # As it was asked and kept then: keyed by its maker's id and the digest of its parameters.
+        job = Job.objects.create(kind="maps.exports.make_export", key=f"export/{someone.pk}/{'c0ffee' * 4}/0",
+                                 started_by=someone, state=JobState.DONE, finished_at=timezone.now(),
+                                 params={"title": f"案件 {someone.username}"})
+        name = exports.keep(someone, b"code\n1\n", "cases.csv", token=exports.job_token(job))
+        Job.objects.filter(pk=job.pk).update(result={"file": name, "filename": "cases.csv", "size": 7})
+        made[someone.username] = job.pk
+    for someone in (people.manager, people.handler):
+        assert signed_in(someone).get(f"/exports/{made[someone.username]}/").status_code == 404  # as it was
+    migration = importlib.import_module("urbanmgmt.jobs.migrations.0003_export_keys_carry_their_scope")
+    migration.scope_legacy_keys(django_apps, None)
+    for someone in (people.manager, people.handler):
+        client = signed_in(someone)
+        status = client.get(f"/exports/{made[someone.username]}/").json()
+        assert status["download"] and downloaded(client, status) == b"code\n1\n"
+        assert status["title"] in client.get("/exports/").content.decode()
+    inspector = signed_in(people.inspector)
+    job = Job.objects.get(pk=made["inspector"])
+    assert inspector.get(f"/exports/{job.pk}/").status_code == 404
+    assert inspector.get(f"/media/{job.result['file']}").status_code == 404
+    # Moved to another department, the handler no longer downloads the old one's file.
+    Profile.objects.filter(user=people.handler).update(department=people.other_handler.profile.department)
+    assert signed_in(people.handler).get(f"/exports/{made['handler']}/").status_code == 404
+    # The key is one ask() never makes: asking the same export again makes a fresh job.
+    assert Job.objects.get(pk=made["manager"]).key.startswith(f"export/{people.manager.pk}/all/{'c0ffee' * 4}/legacy-")

@@ -42,11 +42,12 @@ from urbanmgmt import storage
 from urbanmgmt.errors import DomainError
 from urbanmgmt.jobs.models import Job, JobState
 from urbanmgmt.jobs.queue import Background, background
-from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, department_of, has_role, require_role
+from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, department_of, has_role, require_role, roles_of
 
 FOLDER = "exports/"
 _EXPORT = re.compile(r"^exports/(\d+)/([0-9a-f]{32})/[^/]+$")
 KEY_PREFIX = "export/"
+_LEGACY_KEY = re.compile(r"^export/(\d+)/([0-9a-f]{24})/(\d+)$")
 FINISHED = (JobState.DONE, JobState.FAILED)
 EXPORTERS = (*COMMAND_CENTRE, HANDLER)
 # A working folder no job is running in is left this long (another instance on this machine
@@ -92,7 +93,23 @@ def require_exporter(user) -> None:
 def scope_of(user) -> str:
     """Which cases an export of `user` holds: "all" for the command centre, "dept<id>" for a
     department's handler (as Case.objects.visible_to gives them)."""
-    return "all" if has_role(user, *COMMAND_CENTRE) else f"dept{department_of(user) or 0}"
+    return scope(roles_of(user), department_of(user))
+
+
+def scope(roles, department_id: int | None) -> str:
+    """`scope_of` a person with these role names and department (the key of their jobs)."""
+    return "all" if set(roles) & set(COMMAND_CENTRE) else f"dept{department_id or 0}"
+
+
+def legacy_key(key: str, roles, department_id: int | None) -> str | None:
+    """The key an export job asked before keys carried their maker's scope
+    (export/<id>/<digest>/<n>) has under the access rule, given its maker's roles and department
+    now; None for any other key. Never one `ask()` makes (those end in a number)."""
+    match = _LEGACY_KEY.match(key)
+    if match is None:
+        return None
+    maker, digest, n = match.groups()
+    return f"{KEY_PREFIX}{maker}/{scope(roles, department_id)}/{digest}/legacy-{n}"
 
 
 def _prefix(user) -> str:
