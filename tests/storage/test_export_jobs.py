@@ -9,6 +9,7 @@ import datetime as dt
 import importlib
 import io
 import os
+import threading
 
 import pytest
 import requests
@@ -325,3 +326,46 @@ def test_an_export_asked_before_keys_carried_their_scope_is_its_makers_again(peo
     assert signed_in(people.handler).get(f"/exports/{made['handler']}/").status_code == 404
     # The key is one ask() never makes: asking the same export again makes a fresh job.
     assert Job.objects.get(pk=made["manager"]).key.startswith(f"export/{people.manager.pk}/all/{'c0ffee' * 4}/legacy-")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_attempt_of_an_export_writes_in_a_folder_of_its_own(people, settings, tmp_path):
+    """An attempt taken up again after the first one's lease ran out runs beside it: each
+    writes, keeps and cleans up its own folder, whichever ends first."""
+    settings.MEDIA_ROOT, settings.EXPORT_WORK_DIR = str(tmp_path / "media"), str(tmp_path / "work")
+    job = Job.objects.create(kind="test.export", key=f"export/{people.manager.pk}/all/{'d' * 24}/0",
+                             started_by=people.manager, attempts=1, state=JobState.RUNNING)
+    retry = Job.objects.get(pk=job.pk)
+    retry.attempts = 2  # the queue gave the job to another worker meanwhile
+    first_half, retry_half, first_done = threading.Event(), threading.Event(), threading.Event()
+    folders, results = {}, {}
+
+    def writer(attempt, text, mine, theirs):
+        def build(user, folder):
+            folders[attempt] = folder
+            path = folder / "cases.csv"
+            path.write_text(f"code\n{text} half")
+            mine.set()
+            assert theirs.wait(10)
+            with path.open("a") as rest:
+                rest.write(f", {text} whole\n")
+            return path
+        return build
+
+    def run(attempt_job, build, done=None):
+        try:
+            results[attempt_job.attempts] = exports.make(attempt_job, people.manager.pk, "zh-hans", "cases.csv", build)
+        finally:
+            if done is not None:
+                done.set()
+
+    first = threading.Thread(target=run, args=(job, writer(1, "first", first_half, retry_half), first_done))
+    first.start()
+    assert first_half.wait(10)  # the first attempt has half its file when the retry starts
+    run(retry, writer(2, "retry", retry_half, first_done))  # …and the first ends while the retry writes
+    first.join(10)
+    assert results[1]["size"] == len("code\nfirst half, first whole\n")
+    assert results[2]["size"] == len("code\nretry half, retry whole\n")
+    with open(os.path.join(settings.MEDIA_ROOT, results[2]["file"]), "rb") as kept:
+        assert kept.read() == b"code\nretry half, retry whole\n"
+    assert folders[1] != folders[2] and [path for path in (tmp_path / "work").rglob("*")] == []

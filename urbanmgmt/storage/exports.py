@@ -152,20 +152,24 @@ def ask(work: Background, user, title: str, **params) -> Job:
 
 
 def make(job: Job, user_id: int, language: str, filename: str, build: Callable[..., Path]) -> dict:
-    """Run `build(user, folder)`, which writes the whole export into `folder` (the job's own,
-    emptied first: an attempt after a killed one starts clean) and returns its path, and keep
-    the file for the user as `filename`: the job's result. The job's error is in the user's
-    `language`; a store that is down is tried again while attempts remain."""
+    """Run `build(user, folder)`, which writes the whole export into `folder` (this attempt's
+    own: an attempt taken up again after its lease ran out may still be writing in its own)
+    and returns its path, and keep the file for the user as `filename`: the job's result. The
+    folder goes when the attempt ends, those of earlier attempts (killed) when one keeps the
+    file or the last fails. The job's error is in the user's `language`; a store that is down
+    is tried again while attempts remain."""
     user = get_user_model().objects.get(pk=user_id)
     folder = work_folder(job)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    kept_file = False
     with translation.override(language):
         try:
             _clear_parts(user, job)
             path = build(user, folder)
             size = path.stat().st_size
             name = keep(user, path, filename, token=job_token(job))
+            kept_file = True
         except storage.MediaUnavailable as error:
             if not job.last_attempt:
                 raise RuntimeError(str(error)) from error
@@ -180,13 +184,30 @@ def make(job: Job, user_id: int, language: str, filename: str, build: Callable[.
                                 "tell the administrator.") % {"error": error}) from error
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            if kept_file or job.last_attempt:
+                _remove_earlier_attempts(job)
     return {"file": name, "filename": Path(filename).name, "size": size}
 
 
+def _remove_earlier_attempts(job: Job) -> None:
+    """Remove the working folders the job's earlier attempts left (killed with their worker),
+    then the job's folder once empty; never a later attempt's."""
+    for attempt in range(1, job.attempts):
+        shutil.rmtree(job_folder(job) / f"attempt-{attempt}", ignore_errors=True)
+    try:
+        job_folder(job).rmdir()
+    except OSError:  # a later attempt's folder is in it, or it is gone already
+        pass
+
+
 def work_folder(job: Job) -> Path:
-    """The job's working folder under settings.EXPORT_WORK_DIR, the same on every attempt:
-    named by its id and the instant it was made (another instance's job of the same id never
-    shares it)."""
+    """The working folder of the job's attempt running now, in the job's folder (`job_folder`)."""
+    return job_folder(job) / f"attempt-{job.attempts}"
+
+
+def job_folder(job: Job) -> Path:
+    """The job's folder of working folders under settings.EXPORT_WORK_DIR: named by its id and
+    the instant it was made (another instance's job of the same id never shares it)."""
     return Path(settings.EXPORT_WORK_DIR) / f"job-{job.pk}-{int(job.created_at.timestamp() * 1e6)}"
 
 
@@ -278,7 +299,7 @@ def sweep_work_folders(now: dt.datetime) -> list[Path]:
     if not root.is_dir():
         return []
     live = Job.objects.filter(key__startswith=KEY_PREFIX).exclude(state__in=FINISHED)
-    names = {work_folder(job).name for job in live.only("pk", "created_at")}
+    names = {job_folder(job).name for job in live.only("pk", "created_at")}
     old = (now - _WORK_GRACE).timestamp()
     gone = [folder for folder in root.iterdir()
             if folder.name.startswith("job-") and folder.name not in names and _changed_before(folder, old)]
