@@ -4,8 +4,10 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 
+from maps.api import FORMAT_NAMES
 from maps.builders import dispatch_map
 from maps.patrols import STATE_LABELS
 from urbanmgmt.cases.models import CaseMedia, Channel, RejectReason, State
@@ -15,6 +17,7 @@ from urbanmgmt.catalog.models import Category, Family
 from urbanmgmt.org.models import Department
 from urbanmgmt.org.names import link_names
 from urbanmgmt.org.roles import ADMIN, DISPATCHER, HANDLER, MANAGER, ROLES, department_of, has_role, require_role
+from urbanmgmt.storage import exports as kept
 
 MAP_ROLES = (DISPATCHER, MANAGER, ADMIN)
 
@@ -87,4 +90,7 @@ def workspace(request):
     department = Department.objects.filter(pk=department_of(request.user)).first()
     config = {"api": "/api/v1/", "choices": _choices(), "workspace": True,
               "department": department.code if department else None}
-    return render(request, "maps/workspace.html", {"department": department, "config": config})
+    return render(request, "maps/workspace.html", {
+        "department": department, "config": config, "can_export": kept.may_export(request.user),
+        "export_scopes": [("", _("Open cases:")), ("&open=all", _("All cases, closed ones too:"))],
+        "export_formats": FORMAT_NAMES.items()})

@@ -48,6 +48,7 @@ urlpatterns = [
     path("api/redoc/", csp_replace({"style-src": [SELF, UNSAFE_INLINE], "worker-src": [SELF, "blob:"]})(
         SpectacularRedocView.as_view(url_name="schema")), name="api-redoc"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     # Evidence goes only to whoever may see its case or candidate (cases/access.py), never public.
     path("media/<path:path>", views.protected_media, name="media"),
 ]

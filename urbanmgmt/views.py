@@ -6,6 +6,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.db import connection
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.static import serve
@@ -37,6 +38,14 @@ def home(request):
         "can_collect": has_role(request.user, INSPECTOR),  # 城管通 signs in inspectors only
     }
     return render(request, "home.html", context)
+
+
+def favicon(request):
+    """/favicon.ico, asked for by browsers on the pages that name no icon (the admin, the API
+    docs): the platform's own, from the static files."""
+    response = HttpResponseRedirect(static("urbanmgmt/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def healthz(request):

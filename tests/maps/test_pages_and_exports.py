@@ -59,6 +59,20 @@ def test_workspace_is_for_departments(people, client):
     assert page.status_code == 200 and "HZ-HWC" in page.content.decode()
 
 
+def test_a_handler_asks_for_their_departments_export_in_the_workspace(people, category, client):
+    """The rule of who exports lets handlers export their department's cases: the workspace
+    offers it (open cases, or all), asked with a POST that the exports script follows."""
+    _cases(people, category)
+    page = signed_in(client, people.handler).get("/workspace/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    asks = re.findall(r'data-export-ask="([^"]+)"', page)
+    assert "导出本部门的案件" in page and "urbanmgmt/exports" in page and len(asks) == 8
+    for url in asks:
+        answer = client.post(url.replace("&amp;", "&"))
+        assert answer.status_code == 200 and answer.json()["download"], url
+    english = signed_in(client, people.handler).get("/workspace/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Export your department" in english and "All cases, closed ones too:" in english
+
+
 def _cases(people, category):
     report_case(people.inspector, category, 0.5, 0.5, description="路边垃圾, \"引号\" <b>粗</b>")
     report_case(people.inspector, category, 3.5, 2.5)

@@ -6,11 +6,14 @@ or a bucket on a moto server) for their maker alone; one job however often they 
 for while they are made; a failure says why in the asker's language and offers no file."""
 
 import datetime as dt
+import importlib
 import io
 import os
+import threading
 
 import pytest
 import requests
+from django.apps import apps as django_apps
 from django.test import Client
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -290,3 +293,79 @@ def test_an_attempt_after_a_killed_one_keeps_its_own_file_under_the_jobs_name(pe
         name = exports.keep(people.manager, source, "cases.csv", token=token)
     with open(os.path.join(settings.MEDIA_ROOT, name), "rb") as kept:
         assert kept.read() == b"id,state\n1,reported\n2,dispatched\n"  # the second attempt's, not the killed one's
+
+
+def test_an_export_asked_before_keys_carried_their_scope_is_its_makers_again(people, five_cases):
+    """Jobs keyed export/<id>/<digest>/<n> (before the rule of who exports) were hidden from
+    their makers, files included; the migration gives them the rule's key: the maker follows
+    and downloads theirs, someone who may no longer export still does not."""
+    made = {}
+    for someone in (people.manager, people.handler, people.inspector):
+        # As it was asked and kept then: keyed by its maker's id and the digest of its parameters.
+        job = Job.objects.create(kind="maps.exports.make_export", key=f"export/{someone.pk}/{'c0ffee' * 4}/0",
+                                 started_by=someone, state=JobState.DONE, finished_at=timezone.now(),
+                                 params={"title": f"案件 {someone.username}"})
+        name = exports.keep(someone, b"code\n1\n", "cases.csv", token=exports.job_token(job))
+        Job.objects.filter(pk=job.pk).update(result={"file": name, "filename": "cases.csv", "size": 7})
+        made[someone.username] = job.pk
+    for someone in (people.manager, people.handler):
+        assert signed_in(someone).get(f"/exports/{made[someone.username]}/").status_code == 404  # as it was
+    migration = importlib.import_module("urbanmgmt.jobs.migrations.0003_export_keys_carry_their_scope")
+    migration.scope_legacy_keys(django_apps, None)
+    for someone in (people.manager, people.handler):
+        client = signed_in(someone)
+        status = client.get(f"/exports/{made[someone.username]}/").json()
+        assert status["download"] and downloaded(client, status) == b"code\n1\n"
+        assert status["title"] in client.get("/exports/").content.decode()
+    inspector = signed_in(people.inspector)
+    job = Job.objects.get(pk=made["inspector"])
+    assert inspector.get(f"/exports/{job.pk}/").status_code == 404
+    assert inspector.get(f"/media/{job.result['file']}").status_code == 404
+    # Moved to another department, the handler no longer downloads the old one's file.
+    Profile.objects.filter(user=people.handler).update(department=people.other_handler.profile.department)
+    assert signed_in(people.handler).get(f"/exports/{made['handler']}/").status_code == 404
+    # The key is one ask() never makes: asking the same export again makes a fresh job.
+    assert Job.objects.get(pk=made["manager"]).key.startswith(f"export/{people.manager.pk}/all/{'c0ffee' * 4}/legacy-")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_each_attempt_of_an_export_writes_in_a_folder_of_its_own(people, settings, tmp_path):
+    """An attempt taken up again after the first one's lease ran out runs beside it: each
+    writes, keeps and cleans up its own folder, whichever ends first."""
+    settings.MEDIA_ROOT, settings.EXPORT_WORK_DIR = str(tmp_path / "media"), str(tmp_path / "work")
+    job = Job.objects.create(kind="test.export", key=f"export/{people.manager.pk}/all/{'d' * 24}/0",
+                             started_by=people.manager, attempts=1, state=JobState.RUNNING)
+    retry = Job.objects.get(pk=job.pk)
+    retry.attempts = 2  # the queue gave the job to another worker meanwhile
+    first_half, retry_half, first_done = threading.Event(), threading.Event(), threading.Event()
+    folders, results = {}, {}
+
+    def writer(attempt, text, mine, theirs):
+        def build(user, folder):
+            folders[attempt] = folder
+            path = folder / "cases.csv"
+            path.write_text(f"code\n{text} half")
+            mine.set()
+            assert theirs.wait(10)
+            with path.open("a") as rest:
+                rest.write(f", {text} whole\n")
+            return path
+        return build
+
+    def run(attempt_job, build, done=None):
+        try:
+            results[attempt_job.attempts] = exports.make(attempt_job, people.manager.pk, "zh-hans", "cases.csv", build)
+        finally:
+            if done is not None:
+                done.set()
+
+    first = threading.Thread(target=run, args=(job, writer(1, "first", first_half, retry_half), first_done))
+    first.start()
+    assert first_half.wait(10)  # the first attempt has half its file when the retry starts
+    run(retry, writer(2, "retry", retry_half, first_done))  # …and the first ends while the retry writes
+    first.join(10)
+    assert results[1]["size"] == len("code\nfirst half, first whole\n")
+    assert results[2]["size"] == len("code\nretry half, retry whole\n")
+    with open(os.path.join(settings.MEDIA_ROOT, results[2]["file"]), "rb") as kept:
+        assert kept.read() == b"code\nretry half, retry whole\n"
+    assert folders[1] != folders[2] and [path for path in (tmp_path / "work").rglob("*")] == []

@@ -42,11 +42,12 @@ from urbanmgmt import storage
 from urbanmgmt.errors import DomainError
 from urbanmgmt.jobs.models import Job, JobState
 from urbanmgmt.jobs.queue import Background, background
-from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, department_of, has_role, require_role
+from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, department_of, has_role, require_role, roles_of
 
 FOLDER = "exports/"
 _EXPORT = re.compile(r"^exports/(\d+)/([0-9a-f]{32})/[^/]+$")
 KEY_PREFIX = "export/"
+_LEGACY_KEY = re.compile(r"^export/(\d+)/([0-9a-f]{24})/(\d+)$")
 FINISHED = (JobState.DONE, JobState.FAILED)
 EXPORTERS = (*COMMAND_CENTRE, HANDLER)
 # A working folder no job is running in is left this long (another instance on this machine
@@ -92,7 +93,23 @@ def require_exporter(user) -> None:
 def scope_of(user) -> str:
     """Which cases an export of `user` holds: "all" for the command centre, "dept<id>" for a
     department's handler (as Case.objects.visible_to gives them)."""
-    return "all" if has_role(user, *COMMAND_CENTRE) else f"dept{department_of(user) or 0}"
+    return scope(roles_of(user), department_of(user))
+
+
+def scope(roles, department_id: int | None) -> str:
+    """`scope_of` a person with these role names and department (the key of their jobs)."""
+    return "all" if set(roles) & set(COMMAND_CENTRE) else f"dept{department_id or 0}"
+
+
+def legacy_key(key: str, roles, department_id: int | None) -> str | None:
+    """The key an export job asked before keys carried their maker's scope
+    (export/<id>/<digest>/<n>) has under the access rule, given its maker's roles and department
+    now; None for any other key. Never one `ask()` makes (those end in a number)."""
+    match = _LEGACY_KEY.match(key)
+    if match is None:
+        return None
+    maker, digest, n = match.groups()
+    return f"{KEY_PREFIX}{maker}/{scope(roles, department_id)}/{digest}/legacy-{n}"
 
 
 def _prefix(user) -> str:
@@ -135,20 +152,24 @@ def ask(work: Background, user, title: str, **params) -> Job:
 
 
 def make(job: Job, user_id: int, language: str, filename: str, build: Callable[..., Path]) -> dict:
-    """Run `build(user, folder)`, which writes the whole export into `folder` (the job's own,
-    emptied first: an attempt after a killed one starts clean) and returns its path, and keep
-    the file for the user as `filename`: the job's result. The job's error is in the user's
-    `language`; a store that is down is tried again while attempts remain."""
+    """Run `build(user, folder)`, which writes the whole export into `folder` (this attempt's
+    own: an attempt taken up again after its lease ran out may still be writing in its own)
+    and returns its path, and keep the file for the user as `filename`: the job's result. The
+    folder goes when the attempt ends, those of earlier attempts (killed) when one keeps the
+    file or the last fails. The job's error is in the user's `language`; a store that is down
+    is tried again while attempts remain."""
     user = get_user_model().objects.get(pk=user_id)
     folder = work_folder(job)
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
+    kept_file = False
     with translation.override(language):
         try:
             _clear_parts(user, job)
             path = build(user, folder)
             size = path.stat().st_size
             name = keep(user, path, filename, token=job_token(job))
+            kept_file = True
         except storage.MediaUnavailable as error:
             if not job.last_attempt:
                 raise RuntimeError(str(error)) from error
@@ -163,13 +184,30 @@ def make(job: Job, user_id: int, language: str, filename: str, build: Callable[.
                                 "tell the administrator.") % {"error": error}) from error
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+            if kept_file or job.last_attempt:
+                _remove_earlier_attempts(job)
     return {"file": name, "filename": Path(filename).name, "size": size}
 
 
+def _remove_earlier_attempts(job: Job) -> None:
+    """Remove the working folders the job's earlier attempts left (killed with their worker),
+    then the job's folder once empty; never a later attempt's."""
+    for attempt in range(1, job.attempts):
+        shutil.rmtree(job_folder(job) / f"attempt-{attempt}", ignore_errors=True)
+    try:
+        job_folder(job).rmdir()
+    except OSError:  # a later attempt's folder is in it, or it is gone already
+        pass
+
+
 def work_folder(job: Job) -> Path:
-    """The job's working folder under settings.EXPORT_WORK_DIR, the same on every attempt:
-    named by its id and the instant it was made (another instance's job of the same id never
-    shares it)."""
+    """The working folder of the job's attempt running now, in the job's folder (`job_folder`)."""
+    return job_folder(job) / f"attempt-{job.attempts}"
+
+
+def job_folder(job: Job) -> Path:
+    """The job's folder of working folders under settings.EXPORT_WORK_DIR: named by its id and
+    the instant it was made (another instance's job of the same id never shares it)."""
     return Path(settings.EXPORT_WORK_DIR) / f"job-{job.pk}-{int(job.created_at.timestamp() * 1e6)}"
 
 
@@ -261,7 +299,7 @@ def sweep_work_folders(now: dt.datetime) -> list[Path]:
     if not root.is_dir():
         return []
     live = Job.objects.filter(key__startswith=KEY_PREFIX).exclude(state__in=FINISHED)
-    names = {work_folder(job).name for job in live.only("pk", "created_at")}
+    names = {job_folder(job).name for job in live.only("pk", "created_at")}
     old = (now - _WORK_GRACE).timestamp()
     gone = [folder for folder in root.iterdir()
             if folder.name.startswith("job-") and folder.name not in names and _changed_before(folder, old)]

@@ -159,11 +159,19 @@
     }
     if (c.extension_requested_until) facts.push([gettext('Extension asked until'), when(c.extension_requested_until), 'extension']);
     if (c.handled_at) facts.push([gettext('Replied at'), when(c.handled_at), 'handled']);
-    facts.push([gettext('12345 tickets'), String(c.ticket_count || 0), 'tickets'], [gettext('Version'), String(c.version)]);
+    facts.push([gettext('12345 tickets'), String(c.ticket_count || 0), 'tickets']);
+    const changed = lastChange(c.events || []);
+    if (changed) facts.push([gettext('Last changed'), when(changed), 'changed']);
     if (c.reject_reason) facts.push([gettext('Rejection reason'), V.reject_reasons[c.reject_reason] || c.reject_reason]);
     if (c.reply) facts.push([gettext('Department reply'), c.reply, 'reply']);
     return facts;
   };
+
+  /* When the case last changed (the time of its latest step), or null. */
+  function lastChange(events) {
+    const times = events.map((e) => e.at).filter(Boolean);
+    return times.length ? times.reduce((a, b) => (Date.parse(b) > Date.parse(a) ? b : a)) : null;
+  }
 
   /* The case's category and department by their names in the page's language. */
   CasePanel.prototype.categoryOf = function (c) {
