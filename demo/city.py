@@ -14,6 +14,7 @@ from django.core.management import call_command
 from django.db import connection, transaction
 
 from demo.cameras import load_vision_demo
+from demo.simulate import DEMO_INSPECTOR
 from demo.tickets import load_hotline_demo
 from urbanmgmt import dbstats
 from urbanmgmt.cases.calendar_seed import seed_calendar
@@ -31,7 +32,7 @@ DEMO = settings.FIXTURES_DIR / "demo"
 ACCOUNTS = [
     ("admin", R.ADMIN, "系统管理员", None, 0),
     ("dispatcher", R.DISPATCHER, "王派遣", None, 0),
-    ("inspector", R.INSPECTOR, "李巡查", None, 60),
+    (DEMO_INSPECTOR, R.INSPECTOR, "李巡查", None, 60),
     ("analyst", R.ANALYST, "赵视频", None, 0),
     ("handler", R.HANDLER, "陈城管", "HZ-CGJ", 0),
     ("handler_szc", R.HANDLER, "周市政", "HZ-SZC", 0),

@@ -360,6 +360,9 @@ def _person(username: str, role: str, name: str, department=None, grids=None):
     return user
 
 
+DEMO_INSPECTOR = "inspector"
+
+
 def _people() -> dict:
     """Simulation staff (unusable passwords): 12 inspectors sharing the grids, an analyst, a
     dispatcher, an administrator (checks where no inspector is assigned), handlers on demand."""
@@ -368,9 +371,16 @@ def _people() -> dict:
     grids = list(UnitGrid.objects.order_by("code").values_list("id", flat=True))
     inspectors, by_grid = [], {}
     share = max(1, len(grids) // 12)
+    # The demo's own inspector account (demo/city.py), where it exists, walks the first beat:
+    # whoever signs in to 城管通 as it finds their reports, tasks and patrols of the two months.
+    demo = get_user_model().objects.filter(username=DEMO_INSPECTOR, groups__name=R.INSPECTOR).first()
     for i in range(12):
         mine = grids[i * share:(i + 1) * share] if i < 11 else grids[11 * share:]
-        user = _person(f"sim_inspector_{i + 1:02d}", R.INSPECTOR, INSPECTOR_NAMES[i], grids=mine)
+        if i == 0 and demo is not None:
+            user = demo
+            Profile.objects.get_or_create(user=user)[0].grids.set(mine)
+        else:
+            user = _person(f"sim_inspector_{i + 1:02d}", R.INSPECTOR, INSPECTOR_NAMES[i], grids=mine)
         inspectors.append(user)
         for grid_id in mine:
             by_grid[grid_id] = user

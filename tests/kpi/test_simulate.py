@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.contrib.auth.models import User
 from django.db.models import Count
 from django.utils import timezone
 
@@ -30,6 +31,18 @@ def test_a_simulated_week_obeys_the_rules(city):
     # The simulated staff have names for the evaluation to show, not their logins (#15).
     names = person_names(Case.objects.filter(reporter__isnull=False).values_list("reporter__username", flat=True))
     assert names and not [name for name in names.values() if name.startswith("sim_")]
+
+
+def test_the_demo_inspector_walks_the_first_beat_of_the_simulation(city, people):
+    from demo.simulate import DEMO_INSPECTOR
+
+    demo = people.inspector
+    assert demo.username == DEMO_INSPECTOR
+    today = timezone.localdate()
+    Simulator(Scale(5_000, 9_000), seed=7).run(today - dt.timedelta(days=6), today)
+    assert Case.objects.filter(reporter=demo).exists()  # 城管通 shows whoever signs in as it their work
+    assert demo.profile.grids.exists()
+    assert not User.objects.filter(username="sim_inspector_01").exists()
 
 
 class _Rollback(Exception):
