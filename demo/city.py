@@ -15,7 +15,7 @@ from django.db import connection, transaction
 
 from demo.cameras import load_vision_demo
 from demo.simulate import DEMO_INSPECTOR
-from demo.tickets import load_hotline_demo
+from demo.tickets import load_hotline_demo, load_knowledge
 from urbanmgmt import dbstats
 from urbanmgmt.cases.calendar_seed import seed_calendar
 from urbanmgmt.cases.models import Case, WorkDay
@@ -57,6 +57,7 @@ def load_demo(log=print) -> list[tuple[str, str, str]]:
     log(f"departments: {departments}, ownership rules: {OwnershipRule.objects.count()}")
     accounts = ensure_accounts()
     load_vision_demo(log)
+    load_knowledge()  # before the simulation: its call takers answer from it
     if not Case.objects.exists():
         log("simulating the last two months of the demo city through the case services (once, about a minute)…")
         call_command("simulate_year", scale="demo", months=2, stdout=_Log(log))

@@ -77,6 +77,7 @@ class Simulator:
         self.order = itertools.count()
         self.callbacks: list = []  # (time, order, ticket id, satisfaction, resolved)
         self.intended: dict[str, Category] = {}  # ticket id → the category the citizen meant
+        self.knowledge = _knowledge_codes()  # the entries a call taker answers from (在线解答), if any
         self.tickets_of: dict[str, list[str]] = {}  # case code → its tickets' ids
         self.live: dict[str, Case] = {}  # case code → the case, while its life is played
         self.departments: dict[tuple, Department] = {}
@@ -169,6 +170,8 @@ class Simulator:
                "经度": round(point.x, 6), "纬度": round(point.y, 6), "坐标系": "WGS84"}
         if kind == "咨询" and self.rng.random() < 0.9:
             row["答复内容"] = "已当场答复政策咨询"
+            if self.knowledge:
+                row["知识库编号"] = self.rng.choice(self.knowledge)
         self.intended[row["工单编号"]] = category
         return row
 
@@ -361,6 +364,12 @@ def _person(username: str, role: str, name: str, department=None, grids=None):
 
 
 DEMO_INSPECTOR = "inspector"
+
+
+def _knowledge_codes() -> list[str]:
+    from urbanmgmt.hotline.models import KnowledgeEntry
+
+    return list(KnowledgeEntry.objects.filter(active=True).order_by("code").values_list("code", flat=True))
 
 
 def _people() -> dict:

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.cases.models import Channel, RequestType
@@ -32,7 +33,7 @@ from urbanmgmt.hotline.departments import Owners, suggest_for
 from urbanmgmt.hotline.gazetteer import gazetteer
 from urbanmgmt.hotline.linking import Candidate, OpenCases
 from urbanmgmt.hotline.mapping import Mapping
-from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, Satisfaction, TicketState, Urgency
+from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, KnowledgeEntry, Satisfaction, TicketEvent, TicketState, Urgency
 from urbanmgmt.hotline.readers import ERROR, parse_time
 from urbanmgmt.hotline.suggest import suggester
 from urbanmgmt.moments import refusal
@@ -115,6 +116,7 @@ class Parsed:
     ticket: TicketRow
     lonlat: tuple[float, float] | None = None
     place: object = None  # its grids.services.GridPlace once placed
+    entry: str = ""  # the code of the knowledge base entry its answer came from, if the row names one
 
 
 class Importer:
@@ -185,7 +187,7 @@ class Importer:
             ticket.satisfaction_at = self._time_or_none(get("callback_at")) or clock.now()
         lonlat = self._coordinates(get, ticket)
         self.seen[external_id] = line
-        return Parsed(line, ticket, lonlat)
+        return Parsed(line, ticket, lonlat, entry=str(get("knowledge_entry") or "").strip())
 
     def _getter(self, row: dict) -> Callable[[str], object]:
         keys = tuple(row)
@@ -344,6 +346,8 @@ class Importer:
                 raise DomainError(_("The case this ticket was linked to was closed meanwhile; import it again."))
         tickets = [p.ticket for p in parsed if p.line not in dropped]
         _TICKET_ROWS.insert_many(tickets)
+        self._answered_from_entries([p for p in parsed if p.line not in dropped and p.entry
+                                     and p.ticket.state == TicketState.ANSWERED])
         self.summary.created += len(tickets)
         self.summary.cases_created += len(new_cases)
         self.summary.linked += len(links)
@@ -351,6 +355,35 @@ class Importer:
         self.summary.answered += sum(1 for t in tickets if t.state == TicketState.ANSWERED)
         self.summary.unplaced += sum(1 for t in tickets if t.state == TicketState.UNPLACED)
         self.summary.forwarded += sum(1 for t in tickets if t.state == TicketState.FORWARDED and not t.needs_review)
+
+    def _answered_from_entries(self, parsed: list[Parsed]) -> None:
+        """The answers at first contact that name their knowledge base entry, in the tickets'
+        histories as answers given from it (the 在线解答率 counts them, kpi/knowledge.py). An
+        entry unknown, or not valid on the day the ticket came, leaves the answer without
+        it, said once in the run's notes."""
+        if not parsed:
+            return
+        codes = sorted({p.entry for p in parsed})
+        valid: dict[tuple, KnowledgeEntry] = {}
+        for day in sorted({timezone.localdate(p.ticket.received_at) for p in parsed}):
+            for entry in KnowledgeEntry.objects.valid_on(day).filter(code__in=codes):
+                valid[(day, entry.code)] = entry
+        ids = {}
+        for found in filtered_in(HotlineTicket.objects.filter(source=self.source), "external_id",
+                                 [p.ticket.external_id for p in parsed]):
+            ids.update(found.values_list("external_id", "id"))
+        events = [TicketEvent(ticket_id=ids[p.ticket.external_id], kind=TicketEvent.Kind.ANSWERED,
+                              note=p.ticket.answer, actor=self.actor, at=p.ticket.received_at,
+                              entry=valid.get((timezone.localdate(p.ticket.received_at), p.entry)))
+                  for p in parsed]
+        TicketEvent.objects.bulk_create(events)
+        missing = sum(1 for e in events if e.entry is None)
+        if missing:
+            self.summary.notes.append(ngettext(
+                "%(n)s answer named a knowledge base entry that is unknown or was not valid that day: "
+                "it is kept without the entry.",
+                "%(n)s answers named a knowledge base entry that is unknown or was not valid that day: "
+                "they are kept without the entry.", missing) % {"n": missing})
 
     # --- the steps ---------------------------------------------------------------------------
     def _place(self, parsed: list[Parsed]) -> list[Parsed]:

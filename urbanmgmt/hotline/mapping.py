@@ -33,6 +33,8 @@ DEFAULT_COLUMNS = {
     "contact_name": ["来电人", "联系人", "市民姓名", "姓名", "contact_name"],
     "contact_phone": ["联系电话", "来电号码", "电话", "contact_phone"],
     "answer": ["答复内容", "直接答复", "即时答复", "answer"],
+    # The knowledge base entry (知识库) an answer at first contact came from, by its code.
+    "knowledge_entry": ["知识库编号", "知识编号", "知识库条目", "knowledge_entry"],
     "reply": ["办理结果", "回复内容", "reply"],
     "satisfaction": ["满意度", "回访结果", "满意度评价", "satisfaction"],
     "resolved": ["是否解决", "实际解决", "resolved"],
