@@ -57,7 +57,7 @@ class Photo:
         commits nothing, and what was written before the failure is left to the orphan sweep
         (`manage.py sweep_media`), as another report may be about to name the same hash."""
         paths = self.paths()
-        storage.write_all([(paths["file"], self.original, storage.PRIVATE),
+        storage.write_all([(paths["file"], self.original, storage.PRIVATE, self.sha256),
                            (paths["display"], self.display, storage.DISPLAY),
                            (paths["thumbnail"], self.thumbnail, storage.DISPLAY)])
         return paths

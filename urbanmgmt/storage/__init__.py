@@ -47,21 +47,22 @@ def on_object_storage() -> bool:
     return bool(settings.MEDIA_S3_BUCKET)
 
 
-def write(name: str, content: bytes, alias: str = PRIVATE) -> None:
+def write(name: str, content: bytes, alias: str = PRIVATE, sha256: str | None = None) -> None:
     """Store `content` under `name` (an existing name already holds the same bytes, as names
     are hashes or fresh); durable when this returns. MediaUnavailable when the store cannot
-    take it."""
+    take it. `sha256`: the content's SHA-256 in hex, when the caller has it (object storage
+    checks the bytes against it)."""
     target = store(alias)
     if isinstance(target, FileSystemStorage):
         write_once(target, name, content)
     elif hasattr(target, "put"):
-        target.put(name, content)
+        target.put(name, content, sha256)
     elif not target.exists(name):
         target.save(name, ContentFile(content))
 
 
-def write_all(items: list[tuple[str, bytes, str]]) -> None:
-    """Store several files, each (name, content, alias) as `write` does; all of them durable
+def write_all(items: list[tuple]) -> None:
+    """Store several files, each (name, content, alias[, sha256]) as `write` does; all of them durable
     when this returns, else MediaUnavailable (what was written before the failure is the orphan
     sweep's). On object storage the first (a photo's original, the big one) is sent from this
     thread while one thread of a small pool of the process sends the others, joined here, so no
@@ -79,7 +80,7 @@ def write_all(items: list[tuple[str, bytes, str]]) -> None:
     rest.result()  # its failure, as it was raised
 
 
-def _write_each(items: list[tuple[str, bytes, str]]) -> None:
+def _write_each(items: list[tuple]) -> None:
     for item in items:
         write(*item)
 

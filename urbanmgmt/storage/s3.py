@@ -5,6 +5,9 @@ error the user can act on.
 Imported only in that configuration, so a machine that keeps media on its disk needs
 neither boto3 nor django-storages loaded."""
 
+import base64
+import hashlib
+
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
@@ -51,15 +54,30 @@ class ObjectStorage(S3Storage):
         }
         super().__init__(**{**defaults, **options})
 
-    def put(self, name: str, content: bytes) -> None:
+    @property
+    def connection(self):
+        connection = getattr(self._connections, "connection", None)
+        if connection is None:  # a new client (one a thread): the hook below on it
+            connection = super().connection
+            client = connection.meta.client
+            client.meta.events.register("before-sign.s3.PutObject", _checksum_instead_of_signed_body(client.meta.config))
+        return connection
+
+    def put(self, name: str, content: bytes, sha256: str | None = None) -> None:
         """Store `content` under `name`; in the store when this returns (S3 acknowledges a PUT
         once it is durable). Always one PUT, no HEAD first: a name holds the same bytes
         whoever writes it, a duplicate photo is rare, and the round trip a HEAD costs every
         report is more than the upload it would save now and then. The client's put_object,
-        not s3transfer's upload machinery (made for multipart uploads; ~1.5 ms of CPU a file)."""
+        not s3transfer's upload machinery (made for multipart uploads; ~1.5 ms of CPU a file).
+        The PUT carries the bytes' SHA-256 (`sha256` in hex when the caller has it already,
+        as a photo's identity) as S3's checksum, which the store verifies before it keeps
+        the object."""
         key = self._normalize_name(clean_name(name))
+        digest = bytes.fromhex(sha256) if sha256 else hashlib.sha256(content).digest()
         try:
             self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=content,
+                                                   ChecksumAlgorithm="SHA256",
+                                                   ChecksumSHA256=base64.b64encode(digest).decode(),
                                                    **self._get_write_parameters(key))
         except FAILURES as error:
             raise MediaUnavailable() from error
@@ -90,3 +108,17 @@ class ObjectStorage(S3Storage):
                 self.delete(name)
         except FAILURES as error:
             raise MediaUnavailable() from error
+
+
+def _checksum_instead_of_signed_body(config: Config):
+    """A hook for a client with `config`: a PUT that carries its SHA-256 as S3's checksum
+    header (signed with the other headers, verified by the store) is not hashed a second time
+    for the signature; its payload goes as UNSIGNED-PAYLOAD, as boto3 itself sends a
+    checksummed body over TLS. Without the header the body stays signed."""
+    unsigned = config.merge(Config(s3={**(config.s3 or {}), "payload_signing_enabled": False}))
+
+    def hook(request, **kwargs) -> None:
+        if "x-amz-checksum-sha256" in request.headers:
+            request.context["client_config"] = unsigned
+
+    return hook
