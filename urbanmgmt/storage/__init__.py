@@ -87,7 +87,7 @@ def _write_each(items: list[tuple]) -> None:
 
 _pool: ThreadPoolExecutor | None = None
 _pool_owner: tuple[int, int] = (0, 0)  # the process that made it, its size
-_pool_lock = threading.Lock()
+_process_lock = threading.Lock()
 
 
 def put_pool() -> ThreadPoolExecutor:
@@ -97,17 +97,23 @@ def put_pool() -> ThreadPoolExecutor:
     master, a test) has no threads in the child, where a submitted PUT would never run."""
     global _pool, _pool_owner
     owner = (os.getpid(), settings.MEDIA_PUT_THREADS)
-    with _pool_lock:
+    with process_lock():
         if _pool is None or _pool_owner != owner:
             _pool = ThreadPoolExecutor(max_workers=owner[1], thread_name_prefix="media-put")
             _pool_owner = owner
         return _pool
 
 
+def process_lock() -> threading.Lock:
+    """The lock that guards what each process makes once for its threads (the put pool, the
+    object store's client); a new one in a forked child."""
+    return _process_lock
+
+
 def _new_lock_in_child() -> None:
     # A lock some thread of the parent held at the fork stays held in the child for ever.
-    global _pool_lock
-    _pool_lock = threading.Lock()
+    global _process_lock
+    _process_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_new_lock_in_child)

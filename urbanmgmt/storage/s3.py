@@ -7,6 +7,7 @@ neither boto3 nor django-storages loaded."""
 
 import base64
 import hashlib
+import os
 
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
@@ -16,7 +17,7 @@ from django.conf import settings
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
-from urbanmgmt.storage import MediaUnavailable
+from urbanmgmt.storage import MediaUnavailable, process_lock
 
 # What a store that is down, unreachable, slow or refusing raises through boto3.
 FAILURES = (BotoCoreError, ClientError)
@@ -45,23 +46,40 @@ class ObjectStorage(S3Storage):
             # the inspector's app keeps the report and sends it again.
             # Checksums only where S3 requires them (botocore's default before 1.36): the
             # default since computes and sends a CRC32 trailer with every PUT, ~4 ms of CPU for
-            # a 3 MB photo, which several S3-compatible servers refuse; the signed payload
-            # (plain HTTP) or TLS already guards the bytes in transit.
+            # a 3 MB photo, which several S3-compatible servers refuse; `put` sends the
+            # SHA-256 it has as a header instead.
+            # One client serves the request threads and the put pool's (see `client`).
             "client_config": Config(connect_timeout=timeout, read_timeout=timeout, signature_version="s3v4",
                                     retries={"max_attempts": 2, "mode": "standard"},
                                     request_checksum_calculation="when_required",
-                                    response_checksum_validation="when_required"),
+                                    response_checksum_validation="when_required",
+                                    max_pool_connections=max(10, 2 * settings.MEDIA_PUT_THREADS)),
         }
         super().__init__(**{**defaults, **options})
 
     @property
-    def connection(self):
-        connection = getattr(self._connections, "connection", None)
-        if connection is None:  # a new client (one a thread): the hook below on it
-            connection = super().connection
-            client = connection.meta.client
-            client.meta.events.register("before-sign.s3.PutObject", _checksum_instead_of_signed_body(client.meta.config))
-        return connection
+    def client(self):
+        """The low-level client that every thread of this process sends files with. boto3's
+        clients are thread-safe (its sessions and resources are not); django-storages'
+        `connection` makes a session and a resource in each thread that uses it, ~70 ms of
+        CPU each time. Made again in a forked child (gunicorn's preloaded master forks)."""
+        made = self.__dict__.get("_shared_client")
+        if made is None or made[0] != os.getpid():
+            with process_lock():
+                made = self.__dict__.get("_shared_client")
+                if made is None or made[0] != os.getpid():
+                    client = self._create_session().client(
+                        "s3", region_name=self.region_name, use_ssl=self.use_ssl, endpoint_url=self.endpoint_url,
+                        config=self.client_config, verify=self.verify)
+                    client.meta.events.register("before-sign.s3.PutObject",
+                                                _checksum_instead_of_signed_body(client.meta.config))
+                    made = self._shared_client = (os.getpid(), client)
+        return made[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_shared_client", None)
+        return state
 
     def put(self, name: str, content: bytes, sha256: str | None = None) -> None:
         """Store `content` under `name`; in the store when this returns (S3 acknowledges a PUT
@@ -75,7 +93,7 @@ class ObjectStorage(S3Storage):
         key = self._normalize_name(clean_name(name))
         digest = bytes.fromhex(sha256) if sha256 else hashlib.sha256(content).digest()
         try:
-            self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=content,
+            self.client.put_object(Bucket=self.bucket_name, Key=key, Body=content,
                                                    ChecksumAlgorithm="SHA256",
                                                    ChecksumSHA256=base64.b64encode(digest).decode(),
                                                    **self._get_write_parameters(key))
@@ -86,7 +104,7 @@ class ObjectStorage(S3Storage):
         """Store the file at `path` under `name` (multipart above s3transfer's threshold)."""
         key = self._normalize_name(clean_name(name))
         try:
-            self.connection.meta.client.upload_file(path, self.bucket_name, key, Config=self.transfer_config,
+            self.client.upload_file(path, self.bucket_name, key, Config=self.transfer_config,
                                                     ExtraArgs=self._get_write_parameters(key))
         except FAILURES as error:
             raise MediaUnavailable() from error
