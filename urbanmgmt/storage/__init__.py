@@ -62,12 +62,12 @@ def write(name: str, content: bytes, alias: str = PRIVATE, sha256: str | None = 
 
 
 def write_all(items: list[tuple]) -> None:
-    """Store several files, each (name, content, alias[, sha256]) as `write` does; all of them durable
-    when this returns, else MediaUnavailable (what was written before the failure is the orphan
-    sweep's). On object storage the first (a photo's original, the big one) is sent from this
-    thread while one thread of a small pool of the process sends the others, joined here, so no
-    PUT is still under way when the caller commits or refuses. On disk one after the other:
-    writing the three before their fsyncs measured no faster."""
+    """Store several files, each (name, content, alias[, sha256]) as `write` does; all of them
+    durable when this returns, else MediaUnavailable (what was written before the failure is
+    the orphan sweep's). On object storage the first (a photo's original, the big one) is sent
+    from this thread while one thread of a small pool of the process sends the others, joined
+    here, so no PUT is still under way when the caller commits or refuses. On disk one after
+    the other: writing the three before their fsyncs measured no faster."""
     if len(items) < 2 or not on_object_storage():
         for item in items:
             write(*item)

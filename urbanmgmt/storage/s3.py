@@ -61,8 +61,8 @@ class ObjectStorage(S3Storage):
     def client(self):
         """The low-level client that every thread of this process sends files with. boto3's
         clients are thread-safe (its sessions and resources are not); django-storages'
-        `connection` makes a session and a resource in each thread that uses it, ~70 ms of
-        CPU each time. Made again in a forked child (gunicorn's preloaded master forks)."""
+        `connection` makes a session and a resource, which load the whole S3 model, in each
+        thread that uses it. Made again in a forked child (gunicorn's preloaded master forks)."""
         made = self.__dict__.get("_shared_client")
         if made is None or made[0] != os.getpid():
             with process_lock():
@@ -93,10 +93,9 @@ class ObjectStorage(S3Storage):
         key = self._normalize_name(clean_name(name))
         digest = bytes.fromhex(sha256) if sha256 else hashlib.sha256(content).digest()
         try:
-            self.client.put_object(Bucket=self.bucket_name, Key=key, Body=content,
-                                                   ChecksumAlgorithm="SHA256",
-                                                   ChecksumSHA256=base64.b64encode(digest).decode(),
-                                                   **self._get_write_parameters(key))
+            self.client.put_object(Bucket=self.bucket_name, Key=key, Body=content, ChecksumAlgorithm="SHA256",
+                                   ChecksumSHA256=base64.b64encode(digest).decode(),
+                                   **self._get_write_parameters(key))
         except FAILURES as error:
             raise MediaUnavailable() from error
 
@@ -105,7 +104,7 @@ class ObjectStorage(S3Storage):
         key = self._normalize_name(clean_name(name))
         try:
             self.client.upload_file(path, self.bucket_name, key, Config=self.transfer_config,
-                                                    ExtraArgs=self._get_write_parameters(key))
+                                    ExtraArgs=self._get_write_parameters(key))
         except FAILURES as error:
             raise MediaUnavailable() from error
         except S3UploadFailedError as error:
