@@ -19,14 +19,14 @@ def puts(monkeypatch):
     while the original's began)."""
     notes, copy_started, real_put = [], threading.Event(), ObjectStorage.put
 
-    def put(self, name, content):
+    def put(self, name, content, sha256=None):
         if "/original/" in name:
             # Sequential sending would only start a copy after this returns: never within 5 s.
             notes.append((name, threading.current_thread().name, copy_started.wait(5)))
         else:
             copy_started.set()
             notes.append((name, threading.current_thread().name, None))
-        real_put(self, name, content)
+        real_put(self, name, content, sha256)
 
     monkeypatch.setattr(ObjectStorage, "put", put)
     return notes

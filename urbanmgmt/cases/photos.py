@@ -57,7 +57,7 @@ class Photo:
         commits nothing, and what was written before the failure is left to the orphan sweep
         (`manage.py sweep_media`), as another report may be about to name the same hash."""
         paths = self.paths()
-        storage.write_all([(paths["file"], self.original, storage.PRIVATE),
+        storage.write_all([(paths["file"], self.original, storage.PRIVATE, self.sha256),
                            (paths["display"], self.display, storage.DISPLAY),
                            (paths["thumbnail"], self.thumbnail, storage.DISPLAY)])
         return paths
@@ -227,5 +227,14 @@ def read_uploads(request, *, required: int = 1) -> list[Photo]:
         if upload.size > settings.PHOTO_MAX_BYTES:
             raise InvalidInput(_("%(name)s is larger than %(mb)s MB."), name=upload.name,
                                mb=settings.PHOTO_MAX_BYTES // 2**20)
-        photos.append(read_photo(upload.read(), upload.name or ""))
+        photos.append(read_photo(_content(upload), upload.name or ""))
     return photos
+
+
+def _content(upload) -> bytes:
+    """An upload's bytes. One kept in memory hands over its buffer, where reading it would
+    copy the whole photo into fresh memory."""
+    if isinstance(upload.file, io.BytesIO):
+        return upload.file.getvalue()
+    upload.seek(0)
+    return upload.read()

@@ -47,26 +47,27 @@ def on_object_storage() -> bool:
     return bool(settings.MEDIA_S3_BUCKET)
 
 
-def write(name: str, content: bytes, alias: str = PRIVATE) -> None:
+def write(name: str, content: bytes, alias: str = PRIVATE, sha256: str | None = None) -> None:
     """Store `content` under `name` (an existing name already holds the same bytes, as names
     are hashes or fresh); durable when this returns. MediaUnavailable when the store cannot
-    take it."""
+    take it. `sha256`: the content's SHA-256 in hex, when the caller has it (object storage
+    checks the bytes against it)."""
     target = store(alias)
     if isinstance(target, FileSystemStorage):
         write_once(target, name, content)
     elif hasattr(target, "put"):
-        target.put(name, content)
+        target.put(name, content, sha256)
     elif not target.exists(name):
         target.save(name, ContentFile(content))
 
 
-def write_all(items: list[tuple[str, bytes, str]]) -> None:
-    """Store several files, each (name, content, alias) as `write` does; all of them durable
-    when this returns, else MediaUnavailable (what was written before the failure is the orphan
-    sweep's). On object storage the first (a photo's original, the big one) is sent from this
-    thread while one thread of a small pool of the process sends the others, joined here, so no
-    PUT is still under way when the caller commits or refuses. On disk one after the other:
-    writing the three before their fsyncs measured no faster."""
+def write_all(items: list[tuple]) -> None:
+    """Store several files, each (name, content, alias[, sha256]) as `write` does; all of them
+    durable when this returns, else MediaUnavailable (what was written before the failure is
+    the orphan sweep's). On object storage the first (a photo's original, the big one) is sent
+    from this thread while one thread of a small pool of the process sends the others, joined
+    here, so no PUT is still under way when the caller commits or refuses. On disk one after
+    the other: writing the three before their fsyncs measured no faster."""
     if len(items) < 2 or not on_object_storage():
         for item in items:
             write(*item)
@@ -79,14 +80,14 @@ def write_all(items: list[tuple[str, bytes, str]]) -> None:
     rest.result()  # its failure, as it was raised
 
 
-def _write_each(items: list[tuple[str, bytes, str]]) -> None:
+def _write_each(items: list[tuple]) -> None:
     for item in items:
         write(*item)
 
 
 _pool: ThreadPoolExecutor | None = None
 _pool_owner: tuple[int, int] = (0, 0)  # the process that made it, its size
-_pool_lock = threading.Lock()
+_process_lock = threading.Lock()
 
 
 def put_pool() -> ThreadPoolExecutor:
@@ -96,17 +97,23 @@ def put_pool() -> ThreadPoolExecutor:
     master, a test) has no threads in the child, where a submitted PUT would never run."""
     global _pool, _pool_owner
     owner = (os.getpid(), settings.MEDIA_PUT_THREADS)
-    with _pool_lock:
+    with process_lock():
         if _pool is None or _pool_owner != owner:
             _pool = ThreadPoolExecutor(max_workers=owner[1], thread_name_prefix="media-put")
             _pool_owner = owner
         return _pool
 
 
+def process_lock() -> threading.Lock:
+    """The lock that guards what each process makes once for its threads (the put pool, the
+    object store's client); a new one in a forked child."""
+    return _process_lock
+
+
 def _new_lock_in_child() -> None:
     # A lock some thread of the parent held at the fork stays held in the child for ever.
-    global _pool_lock
-    _pool_lock = threading.Lock()
+    global _process_lock
+    _process_lock = threading.Lock()
 
 
 os.register_at_fork(after_in_child=_new_lock_in_child)

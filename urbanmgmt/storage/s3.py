@@ -5,6 +5,10 @@ error the user can act on.
 Imported only in that configuration, so a machine that keeps media on its disk needs
 neither boto3 nor django-storages loaded."""
 
+import base64
+import hashlib
+import os
+
 from boto3.exceptions import S3UploadFailedError
 from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
@@ -13,7 +17,7 @@ from django.conf import settings
 from storages.backends.s3 import S3Storage
 from storages.utils import clean_name
 
-from urbanmgmt.storage import MediaUnavailable
+from urbanmgmt.storage import MediaUnavailable, process_lock
 
 # What a store that is down, unreachable, slow or refusing raises through boto3.
 FAILURES = (BotoCoreError, ClientError)
@@ -42,25 +46,56 @@ class ObjectStorage(S3Storage):
             # the inspector's app keeps the report and sends it again.
             # Checksums only where S3 requires them (botocore's default before 1.36): the
             # default since computes and sends a CRC32 trailer with every PUT, ~4 ms of CPU for
-            # a 3 MB photo, which several S3-compatible servers refuse; the signed payload
-            # (plain HTTP) or TLS already guards the bytes in transit.
+            # a 3 MB photo, which several S3-compatible servers refuse; `put` sends the
+            # SHA-256 it has as a header instead.
+            # One client serves the request threads and the put pool's (see `client`).
             "client_config": Config(connect_timeout=timeout, read_timeout=timeout, signature_version="s3v4",
                                     retries={"max_attempts": 2, "mode": "standard"},
                                     request_checksum_calculation="when_required",
-                                    response_checksum_validation="when_required"),
+                                    response_checksum_validation="when_required",
+                                    max_pool_connections=max(10, 2 * settings.MEDIA_PUT_THREADS)),
         }
         super().__init__(**{**defaults, **options})
 
-    def put(self, name: str, content: bytes) -> None:
+    @property
+    def client(self):
+        """The low-level client that every thread of this process sends files with. boto3's
+        clients are thread-safe (its sessions and resources are not); django-storages'
+        `connection` makes a session and a resource, which load the whole S3 model, in each
+        thread that uses it. Made again in a forked child (gunicorn's preloaded master forks)."""
+        made = self.__dict__.get("_shared_client")
+        if made is None or made[0] != os.getpid():
+            with process_lock():
+                made = self.__dict__.get("_shared_client")
+                if made is None or made[0] != os.getpid():
+                    client = self._create_session().client(
+                        "s3", region_name=self.region_name, use_ssl=self.use_ssl, endpoint_url=self.endpoint_url,
+                        config=self.client_config, verify=self.verify)
+                    client.meta.events.register("before-sign.s3.PutObject",
+                                                _checksum_instead_of_signed_body(client.meta.config))
+                    made = self._shared_client = (os.getpid(), client)
+        return made[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_shared_client", None)
+        return state
+
+    def put(self, name: str, content: bytes, sha256: str | None = None) -> None:
         """Store `content` under `name`; in the store when this returns (S3 acknowledges a PUT
         once it is durable). Always one PUT, no HEAD first: a name holds the same bytes
         whoever writes it, a duplicate photo is rare, and the round trip a HEAD costs every
         report is more than the upload it would save now and then. The client's put_object,
-        not s3transfer's upload machinery (made for multipart uploads; ~1.5 ms of CPU a file)."""
+        not s3transfer's upload machinery (made for multipart uploads; ~1.5 ms of CPU a file).
+        The PUT carries the bytes' SHA-256 (`sha256` in hex when the caller has it already,
+        as a photo's identity) as S3's checksum, which the store verifies before it keeps
+        the object."""
         key = self._normalize_name(clean_name(name))
+        digest = bytes.fromhex(sha256) if sha256 else hashlib.sha256(content).digest()
         try:
-            self.connection.meta.client.put_object(Bucket=self.bucket_name, Key=key, Body=content,
-                                                   **self._get_write_parameters(key))
+            self.client.put_object(Bucket=self.bucket_name, Key=key, Body=content, ChecksumAlgorithm="SHA256",
+                                   ChecksumSHA256=base64.b64encode(digest).decode(),
+                                   **self._get_write_parameters(key))
         except FAILURES as error:
             raise MediaUnavailable() from error
 
@@ -68,8 +103,8 @@ class ObjectStorage(S3Storage):
         """Store the file at `path` under `name` (multipart above s3transfer's threshold)."""
         key = self._normalize_name(clean_name(name))
         try:
-            self.connection.meta.client.upload_file(path, self.bucket_name, key, Config=self.transfer_config,
-                                                    ExtraArgs=self._get_write_parameters(key))
+            self.client.upload_file(path, self.bucket_name, key, Config=self.transfer_config,
+                                    ExtraArgs=self._get_write_parameters(key))
         except FAILURES as error:
             raise MediaUnavailable() from error
         except S3UploadFailedError as error:
@@ -90,3 +125,17 @@ class ObjectStorage(S3Storage):
                 self.delete(name)
         except FAILURES as error:
             raise MediaUnavailable() from error
+
+
+def _checksum_instead_of_signed_body(config: Config):
+    """A hook for a client with `config`: a PUT that carries its SHA-256 as S3's checksum
+    header (signed with the other headers, verified by the store) is not hashed a second time
+    for the signature; its payload goes as UNSIGNED-PAYLOAD, as boto3 itself sends a
+    checksummed body over TLS. Without the header the body stays signed."""
+    unsigned = config.merge(Config(s3={**(config.s3 or {}), "payload_signing_enabled": False}))
+
+    def hook(request, **kwargs) -> None:
+        if "x-amz-checksum-sha256" in request.headers:
+            request.context["client_config"] = unsigned
+
+    return hook
