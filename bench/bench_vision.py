@@ -41,8 +41,9 @@ seconds (all threads of the process; the machine is shared, the wall clock is no
 - vision_worker_rss_mb: that process's peak resident memory (model, N cameras, both streams;
   the worker runs the OpenVINO export without torch or ultralytics, vision/worker/runtime.py).
 
-On each real labelled clip (fixtures/video/*.json, and ../data-local/video/*.json where
-present: clips whose licence keeps them out of the repository), with its zones, at 2 fps:
+On each real labelled clip (fixtures/video/*.json; a clip whose licence keeps it out of the
+repository is looked for in ../data-local/video/ and /work/data-local/video/, and skipped where
+absent), with its zones, at 2 fps:
 - vision_real_found_<clip> / vision_real_required_<clip>: labelled parked objects raised;
 - vision_real_false_<clip>: candidates that are no labelled parked object;
 - vision_real_duplicates_<clip>: second and later candidates of one object;
@@ -131,18 +132,28 @@ def recall(reference: list[dict], found: list[dict]) -> float:
     return hits / len(reference)
 
 
-def clips() -> list[str]:
-    """The labelled real clips here: committed ones, then those kept outside the repository."""
+LOCAL_CLIPS = tuple(dict.fromkeys((ROOT.parent / "data-local" / "video", Path("/work/data-local/video"))))
+
+
+def clips() -> list[labels.Clip]:
+    """The labelled real clips (fixtures/video/*.json) whose video is here: beside its labels,
+    or, for a clip whose licence keeps it out of the repository, in one of LOCAL_CLIPS."""
     found = []
-    for folder in (ROOT / "fixtures" / "video", ROOT.parent / "data-local" / "video"):
-        found += sorted(str(p) for p in folder.glob("*.json")) if folder.is_dir() else []
+    for path in sorted((ROOT / "fixtures" / "video").glob("*.json")):
+        clip = labels.load(str(path))
+        video = Path(clip.path)
+        there = [p for p in (video, *(folder / video.name for folder in LOCAL_CLIPS)) if p.exists()]
+        if there:
+            clip.path = str(there[0])
+            found.append(clip)
+        else:
+            print(f"# {video.name}: not here (nor in {', '.join(map(str, LOCAL_CLIPS))}), skipped", file=sys.stderr)
     return found
 
 
 def real_clips(detector: Detector) -> None:
-    for path in clips():
-        clip = labels.load(path)
-        name = Path(path).stem
+    for clip in clips():
+        name = Path(clip.path).stem
         runs = [(pipeline(clip.path, detector, zoning=clip.zones), naive(clip.path, clip.zones)) for _ in range(2)]
         (_, events), _ = runs[-1]
         score = labels.score(clip, events, 0.0)

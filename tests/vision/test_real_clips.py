@@ -1,6 +1,7 @@
 """The worker with the real YOLO11n on real street footage, against an analyst's labels
-(fixtures/video/, and ../data-local/video/ for clips that may not be committed): every
-labelled parked object raised once, within 5 s of stopped + dwell, nothing else (#16)."""
+(fixtures/video/; a clip whose licence keeps it out of the repository lies in
+../data-local/video/ beside the checkout, or /work/data-local/video/): every labelled parked
+object raised once, within 5 s of stopped + dwell, nothing else (#16)."""
 
 import os
 
@@ -13,7 +14,7 @@ from vision.worker.pipeline import Worker
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 COMMITTED = os.path.join(ROOT, "fixtures", "video")
-LOCAL = os.path.normpath(os.path.join(ROOT, "..", "data-local", "video"))
+LOCAL = tuple(dict.fromkeys((os.path.normpath(os.path.join(ROOT, "..", "data-local", "video")), "/work/data-local/video")))
 
 pytestmark = [pytest.mark.slow,
               pytest.mark.skipif(not os.path.isdir(WEIGHTS), reason="the shared YOLO11n weights are not here")]
@@ -27,10 +28,15 @@ def run(clip: labels.Clip):
 
 
 def local(name: str) -> labels.Clip:
-    path = os.path.join(LOCAL, name)
-    if not os.path.exists(path):
-        pytest.skip(f"{name} is kept outside the repository (its licence): not here")
-    return labels.load(path)
+    """The committed labels `name` with their clip, which is kept outside the repository."""
+    clip = labels.load(os.path.join(COMMITTED, name))
+    video = os.path.basename(clip.path)
+    for folder in LOCAL:
+        if os.path.exists(os.path.join(folder, video)):
+            clip.path = os.path.join(folder, video)
+            return clip
+    pytest.skip(f"{video} may not be committed (its licence) and is in none of {', '.join(LOCAL)}: "
+                f"see fixtures/video/README.md for where to get it")
 
 
 def test_a_street_with_parked_cars_and_a_swaying_camera_raises_each_parked_car_once_on_time():

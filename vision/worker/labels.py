@@ -4,7 +4,10 @@ A clip's labels are a JSON file beside it (see fixtures/video/README.md): its zo
 objects an analyst saw park in them (`parked`: zone, box at the time it stood, when it stopped
 and left, in seconds from the clip's start; `required`: false for one too small or too hidden
 to insist on). A candidate is an object's when it is in that object's zone and its box
-overlaps the labelled box (IoU ≥ `match_iou`: the camera may sway).
+overlaps the labelled box (IoU ≥ `match_iou`). A camera on a swaying mount (`sway_px`: how far,
+across and up or down, its view strays from the labelled frame) moves all its boxes at once: the
+candidates raised at one moment are matched after the one shift of the whole view, within that
+range, that lines them up best with the labels; no box is moved on its own.
 """
 
 from __future__ import annotations
@@ -59,13 +62,11 @@ def score(clip: Clip, candidates: list[dict], start_at: float, match_iou: float 
     dwell = {z.id: z.dwell_s for z in clip.zones}
     out = Score(required=sum(1 for p in clip.parked if p.get("required", True)))
     hits: dict[int, list[float]] = {}
+    shifts = {moment: view_shift(clip, [c for c in candidates if c["last_seen_at"] == moment], match_iou)
+              for moment in {c["last_seen_at"] for c in candidates}}
     for c in candidates:
         raised = seconds(c["last_seen_at"], start_at)
-        best, best_iou = None, match_iou
-        for i, p in enumerate(clip.parked):
-            overlap = iou(c["box"], p["box"])
-            if p["zone"] == c["zone"] and overlap >= best_iou:
-                best, best_iou = i, overlap
+        best, best_iou = closest(clip, c, shifts[c["last_seen_at"]], match_iou)
         if best is None:
             out.false += 1
             out.unmatched.append({k: c[k] for k in ("zone", "class", "box", "last_seen_at")})
@@ -81,3 +82,32 @@ def score(clip: Clip, candidates: list[dict], start_at: float, match_iou: float 
         elif p.get("required", True):
             out.missed.append(p["what"])
     return out
+
+
+def shifted(box, shift: tuple[int, int]) -> list[float]:
+    return [box[0] + shift[0], box[1] + shift[1], box[2] + shift[0], box[3] + shift[1]]
+
+
+def closest(clip: Clip, candidate: dict, shift: tuple[int, int], match_iou: float) -> tuple[int | None, float]:
+    """The labelled object of the candidate's zone its box overlaps most (at least `match_iou`)
+    in the view shifted by `shift`, and that overlap."""
+    best, best_iou = None, match_iou
+    for i, p in enumerate(clip.parked):
+        overlap = iou(candidate["box"], shifted(p["box"], shift))
+        if p["zone"] == candidate["zone"] and overlap >= best_iou:
+            best, best_iou = i, overlap
+    return best, best_iou
+
+
+def view_shift(clip: Clip, moment: list[dict], match_iou: float) -> tuple[int, int]:
+    """The shift of the whole labelled view, within the clip's `sway_px`, under which the
+    candidates raised at one moment overlap their labelled objects most (no shift without a
+    sway, nor on a tie with no shift)."""
+    across, up_down = clip.data.get("sway_px", (0, 0))
+
+    def overlap(shift: tuple[int, int]) -> float:
+        return sum(best_iou for best, best_iou in (closest(clip, c, shift, match_iou) for c in moment)
+                   if best is not None)
+
+    shifts = [(dx, dy) for dx in range(-across, across + 1) for dy in range(-up_down, up_down + 1)]
+    return max(shifts, key=lambda shift: (overlap(shift), shift == (0, 0)))
