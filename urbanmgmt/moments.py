@@ -7,6 +7,8 @@ importer take their moments through this one rule.
 """
 
 import datetime as dt
+import functools
+import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -20,15 +22,21 @@ CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's or a partner system's clock ru
 
 
 def earliest() -> dt.datetime:
-    """The first moment accepted: the start of settings.EARLIEST_DAY, local time."""
-    return timezone.make_aware(dt.datetime.combine(settings.EARLIEST_DAY, dt.time()))
+    """The first moment accepted: the start of settings.EARLIEST_DAY, local time (the
+    platform's zone: no request activates another)."""
+    return _start_of(settings.EARLIEST_DAY, settings.TIME_ZONE)
+
+
+@functools.lru_cache(maxsize=4)
+def _start_of(day: dt.date, zone: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(zone))
 
 
 def refusal(moment: dt.datetime, now: dt.datetime | None = None) -> str | None:
     """Why `moment` (aware, or naive in local time) is refused, in the user's language; None
     when it is accepted. `now`: the time the caller acts at (the clock's by default)."""
     if timezone.is_naive(moment):
-        moment = timezone.make_aware(moment)
+        moment = moment.replace(tzinfo=timezone.get_default_timezone())
     try:
         too_early = moment < earliest()
     except OverflowError:  # year 1 in a time zone east of UTC lies before datetime.min in UTC

@@ -4,7 +4,7 @@ regular expression finds them, in a fraction of its time on a real complaint.
 Python's engine tries the trie's top alternatives one after another at every character that
 may start a word; the catalogue's and the bureaus' words start with some 380 characters, so a
 350-character complaint costs tens of thousands of branch tests. Here the character pairs of
-the text are made at once (in C), the pairs that begin a word are picked out with one set
+the text are made at once (in C) and the pairs that begin a word picked out of them by one set
 intersection, and only their places are looked at: most complaints have a handful.
 """
 
@@ -25,6 +25,7 @@ class Keywords:
                 lengths.setdefault(word[:2], set()).add(len(word))
         # The lengths of the words that begin with each pair, longest first (the longest wins).
         self.heads = {head: sorted(n, reverse=True) for head, n in lengths.items()}
+        self.head_set = frozenset(self.heads)
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -63,9 +64,9 @@ class Keywords:
 
     def _places(self, text: str) -> list[int]:
         """Where a word may begin: each place of a pair that begins one, or of a one-character word."""
-        starts = set(map(add, text, text[1:])) & self.heads.keys() if len(text) > 1 else set()
+        starts = self.head_set.intersection(map(add, text, text[1:]))
         if self.singles:
-            starts |= set(text) & self.singles
+            starts |= self.singles.intersection(text)
         places = []
         for head in starts:
             k = text.find(head)
