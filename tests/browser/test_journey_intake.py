@@ -49,7 +49,7 @@ def data_strings() -> list[str]:
     for t in HotlineTicket.objects.all():
         words |= {t.title, t.text, t.address, t.place_match, t.forward_reason or "", t.answer, t.contact_name}
         words |= {s.get("name", "") for s in t.suggestions or []} | {w for s in t.suggestions or [] for w in s["words"]}
-    words |= set(Category.objects.values_list("name_zh", flat=True)) | set(Bureau.objects.values_list("name", flat=True))
+    words |= set(Category.objects.values_list("name_zh", flat=True))  # bureaus have their English names
     words |= set(Area.objects.values_list("name", flat=True)) | set(Profile.objects.values_list("display_name", flat=True))
     words |= set(TicketEvent.objects.values_list("note", flat=True)) | {"morning.csv", "hz12345"}
     # Numbers and codes: ticket numbers, case codes, category and bureau codes.

@@ -55,9 +55,9 @@ class ImportRunAdmin(admin.ModelAdmin):
 
 @admin.register(Bureau)
 class BureauAdmin(admin.ModelAdmin):
-    list_display = ("code", "name", "description", "active")
+    list_display = ("code", "name_zh", "name_en", "description", "active")
     list_filter = ("active",)
-    search_fields = ("code", "name", "keywords")
+    search_fields = ("code", "name_zh", "name_en", "keywords")
 
 
 @admin.register(TicketDecision)

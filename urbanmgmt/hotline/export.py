@@ -67,7 +67,7 @@ class Results:
         out[c["case_code"]] = ticket.case.code if ticket.case_id else ""
         out[c["case_state"]] = self.states.get(ticket.case.state, "") if ticket.case_id else ""
         forwarded = ticket.state == TicketState.FORWARDED and ticket.bureau_id is not None and not ticket.needs_review
-        out[c["forwarded_to"]] = ticket.bureau.name if forwarded else ""
+        out[c["forwarded_to"]] = ticket.bureau.name_zh if forwarded else ""
         out[c["forward_reason"]] = ticket.forward_reason if forwarded else ""
         if self.public:
             caller = (ticket.contact_name, ticket.contact_phone)

@@ -66,7 +66,7 @@ class Responsible:
 
     def __init__(self):
         self.departments = {key: d.pk for d in Department.objects.all() for key in (d.code, d.name)}
-        self.bureaus = {key: b.pk for b in Bureau.objects.all() for key in (b.code, b.name)}
+        self.bureaus = {key: b.pk for b in Bureau.objects.all() for key in (b.code, b.name_zh, b.name_en) if key}
 
     def find(self, name: str) -> tuple[int | None, int | None]:
         if not name:

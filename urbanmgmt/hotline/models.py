@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from urbanmgmt.cases.models import RequestType
+from urbanmgmt.catalog.models import NamedInLanguage
 
 
 class IntakeChannel(models.TextChoices):
@@ -48,13 +49,15 @@ class Satisfaction(models.TextChoices):
     UNREACHABLE = "unreachable", pgettext_lazy("satisfaction", "Not reached")
 
 
-class Bureau(models.Model):
+class Bureau(NamedInLanguage, models.Model):
     """A body outside city management that out-of-scope tickets are forwarded to (转办单位):
     a bureau, a utility, a township. Loaded from fixtures/hotline/bureaus.json, editable in the
-    admin; its keywords seed the scope classifier."""
+    admin; its keywords seed the scope classifier. `name` is in the page's language; what goes
+    back to the 12345 platform names it in Chinese (`name_zh`)."""
 
     code = models.CharField(_("code"), max_length=20, unique=True)
-    name = models.CharField(_("name"), max_length=100)
+    name_zh = models.CharField(_("Chinese name"), max_length=100, db_column="name")
+    name_en = models.CharField(_("English name"), max_length=150, blank=True)
     description = models.CharField(_("what it handles"), max_length=300, blank=True)
     keywords = models.JSONField(_("keywords"), default=list, blank=True,
                                 help_text=_("Words in 12345 text that point to this bureau."))
@@ -66,7 +69,7 @@ class Bureau(models.Model):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.name_zh
 
 
 class HotlineTicket(models.Model):
