@@ -102,6 +102,51 @@ def test_not_ours_forwards_the_ticket_out_of_the_queue_and_says_so_in_history(pe
     assert numbers(client.get("/hotline/unplaced/").content.decode()) == ["N000"]
 
 
+def test_the_pager_counts_one_ticket_as_one(people, gazetteer):
+    unplaced_tickets(people, 1)
+    assert "Page 1 of 1 (1 ticket)" in signed_in(people.dispatcher, "en").get("/hotline/unplaced/").content.decode()
+    assert "第 1 页，共 1 页（1 件工单）" in signed_in(people.dispatcher).get("/hotline/unplaced/").content.decode()
+    unplaced_tickets(people, 2)  # N000 again and N001
+    assert "Page 1 of 1 (2 tickets)" in signed_in(people.dispatcher, "en").get("/hotline/unplaced/").content.decode()
+
+
+def test_the_recent_imports_count_one_row_as_one(people, gazetteer, inline_import):  # noqa: F811
+    client = signed_in(people.dispatcher, "en")
+    upload(client, csv_bytes([row("R1", col=1.5, cell=1.5)]))
+    assert "1 row, 0 refused" in client.get("/hotline/import/").content.decode()
+    upload(client, csv_bytes([row("R2", col=1.5, cell=1.5), row("R3", col=2.5, cell=1.5)]))
+    assert "2 rows, 0 refused" in client.get("/hotline/import/").content.decode()
+    assert "1 行，拒收 0 行" in signed_in(people.dispatcher).get("/hotline/import/").content.decode()
+
+
+def test_bureaus_are_named_in_the_pages_language_and_in_chinese_back_to_the_source(people, gazetteer, bureaus,
+                                                                                   tmp_path):
+    import io
+
+    from django.core.management import call_command
+    from django.utils import translation
+
+    from urbanmgmt.hotline.models import Bureau
+
+    unplaced_tickets(people, 1)
+    ticket = HotlineTicket.objects.get()
+    bureau = Bureau.objects.get(code="RSJ")
+    assert (bureau.name_zh, bureau.name_en) == ("人力资源和社会保障局", "Human Resources and Social Security Bureau")
+    assert not Bureau.objects.filter(name_en="").exists()  # every bureau of the list has its English name
+    english, chinese = signed_in(people.dispatcher, "en"), signed_in(people.dispatcher)
+    assert '<option value="RSJ">Human Resources and Social Security Bureau</option>' in english.get(
+        "/hotline/unplaced/").content.decode()
+    assert '<option value="RSJ">人力资源和社会保障局</option>' in chinese.get("/hotline/unplaced/").content.decode()
+    english.post(f"/api/v1/hotline/tickets/{ticket.pk}/forward/", {"bureau": "RSJ", "reason": "拖欠工资"},
+                 content_type="application/json")
+    assert "Human Resources and Social Security Bureau: 拖欠工资" in english.get(
+        f"/hotline/tickets/{ticket.pk}/").content.decode()
+    path = tmp_path / "back.csv"
+    with translation.override("en"):
+        call_command("export_tickets", str(path), "--source", "s", stdout=io.StringIO())
+    assert "人力资源和社会保障局" in path.read_bytes().decode("utf-8-sig")  # the 12345 platform reads Chinese
+
+
 def test_the_review_queue_shows_every_ticket_a_page_at_a_time_with_a_searchable_list(people, gazetteer):
     rows = [row(f"V{i:02d}", text=f"门口这块有问题{i}，影响大家生活。", col=1.5 + i % 4, cell=0.5 + i % 3) for i in range(60)]
     import_rows(rows, source="s", actor=people.dispatcher)
