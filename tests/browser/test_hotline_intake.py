@@ -4,7 +4,7 @@ one from the review list. No request leaves the server."""
 
 import pytest
 
-from tests.browser.conftest import log_in, wait_for, watched_page
+from tests.browser.conftest import log_in, signed_in_page, wait_for, watched_page
 from tests.hotline.helpers import csv_bytes, row
 from urbanmgmt.hotline.classify import invalidate_classifier
 from urbanmgmt.hotline.gazetteer import invalidate_gazetteer, places_from_areas
@@ -42,6 +42,16 @@ def open_page(browser, live_server, path):
     log_in(page, live_server, "dispatcher", "pw-dispatcher", path)
     page.wait_for_load_state("networkidle")
     return page
+
+
+def test_a_one_row_upload_is_counted_as_one_row_in_english(browser, live_server, intake, task_worker):
+    page = signed_in_page(browser, live_server, "dispatcher", "en", "/hotline/import/")
+    page.set_input_files("input[name=file]", files=[{"name": "one.csv", "mimeType": "text/csv",
+                                                     "buffer": csv_bytes([row("S1", col=1.5, cell=1.5)])}])
+    page.fill("input[name=source]", "hz12345")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-summary:not([hidden])", timeout=30000)
+    assert page.text_content("#import-count") == "Finished: 1 row." and page.errors == []
 
 
 def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server, intake, task_worker):

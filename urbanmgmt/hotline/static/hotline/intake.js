@@ -24,7 +24,8 @@
       }
       const s = answer.data;
       bar.value = s.total ? Math.round(100 * s.done / s.total) : 0;
-      count.textContent = s.waiting || interpolate(gettext("%s rows read…"), [(s.summary && (s.summary.rows || s.summary.total)) || 0]);
+      const read = (s.summary && (s.summary.rows || s.summary.total)) || 0;
+      count.textContent = s.waiting || interpolate(ngettext("%s row read…", "%s rows read…", read), [read]);
       if (!s.finished) {
         setTimeout(poll, 700);
         return;
@@ -38,7 +39,7 @@
         count.textContent = gettext("The import stopped.");
         return;
       }
-      count.textContent = interpolate(gettext("Finished: %s rows."), [s.summary.total]);
+      count.textContent = interpolate(ngettext("Finished: %s row.", "Finished: %s rows.", s.summary.total), [s.summary.total]);
       const summary = document.getElementById("import-summary");
       summary.querySelectorAll("[data-key]").forEach((cell) => { cell.textContent = s.summary[cell.dataset.key]; });
       const notes = document.getElementById("import-notes");
