@@ -23,6 +23,7 @@ from sklearn.svm import LinearSVC
 
 ALPHA = 0.3  # naive Bayes' additive smoothing
 C = 0.5  # the support vector machine's regularisation (less: smoother weights)
+C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)  # the regularisations `choose_scope` tries
 WEIGHT_MIN = 3e-3  # smaller weights are not kept: they change 2 % of decisions, and cost time
 # "§word": a source's own classification, one feature whole (suggest.py adds it).
 _RUN = re.compile(r"§\S+|[\u4e00-\u9fff]+|[A-Za-z0-9]+")
@@ -105,9 +106,9 @@ class Linear:
     def naive_bayes(cls, examples: Iterable[Example], alpha: float = ALPHA, prior: bool = False) -> "Linear":
         """Complement naive Bayes (Rennie et al. 2003) by counting the examples: each label's
         share (`prior`: of the examples that are not seeds) and the weight of each pair under
-        each label. For scope: the share of out-of-scope tickets comes from the decisions, not
-        from the seeds, and a single decision already counts (the linear model would need
-        many), at the same held-out accuracy on the real sample (90 %)."""
+        each label. For scope while decisions are few (see `choose_scope`): the share of
+        out-of-scope tickets comes from the decisions, not from the seeds, and a single
+        decision already counts, where the support vector machine would need many."""
         index: dict[str, int] = {}
         docs: list[float] = []
         counts: dict[str, dict[int, float]] = {}
@@ -134,7 +135,6 @@ class Linear:
         table = {f: [(i, math.log(per_pair[f] + alpha) - math.log(per_pair[f] - n + alpha)) for i, n in row.items()]
                  for f, row in counts.items()}
         return cls(list(index), priors, absent, table)
-
 
     @classmethod
     def fit(cls, examples: Iterable[Example], c: float = C) -> "Linear":
@@ -259,6 +259,39 @@ def tf_idf(examples: list[Example]) -> tuple[csr_matrix, dict[str, int], np.ndar
     return x, vocabulary, idf
 
 
+def choose_scope(examples: list[Example], grid: Iterable[float] = C_GRID, folds: int = 5) -> "Linear":
+    """The scope model ("in"/"out") that was right most often on the decisions it did not
+    learn (k-fold over the examples that are not seeds; the seeds are always learned): naive
+    Bayes, or the support vector machine with one of the regularisations of `grid`, naive
+    Bayes on a tie and with fewer than two decisions per fold (it counts from the first
+    one), the smoother machine on a tie. Chosen on the examples a model learns from, so
+    that a measure on others stays honest."""
+    grid = sorted(grid)
+    asked = [n for n, e in enumerate(examples) if not e.seed]
+    if len(asked) < 2 * folds or len({examples[n].label for n in asked}) < 2:
+        return Linear.naive_bayes(examples, prior=True)
+    x, _vocabulary, _idf = tf_idf(examples)
+    labels = list(dict.fromkeys(e.label for e in examples))
+    y = np.array([labels.index(e.label) for e in examples])
+    weight = np.array([e.weight for e in examples])
+    right = dict.fromkeys([None, *grid], 0)  # None: naive Bayes
+    for k in range(folds):
+        held = asked[k::folds]
+        learned = np.ones(len(examples), dtype=bool)
+        learned[held] = False
+        bayes = Linear.naive_bayes([e for e, keep in zip(examples, learned, strict=True) if keep], prior=True)
+        for n in held:
+            scores = bayes.scores(examples[n].words())
+            right[None] += bayes.labels[scores.index(max(scores))] == examples[n].label
+        if len(set(y[learned])) < 2:
+            continue
+        for c in grid:
+            svm = LinearSVC(C=c).fit(x[learned], y[learned], sample_weight=weight[learned])
+            right[c] += int((svm.predict(x[held]) == y[held]).sum())
+    best = max(right, key=lambda c: (right[c], c is None, -(c or 0)))
+    return Linear.naive_bayes(examples, prior=True) if best is None else Linear.fit(examples, best)
+
+
 def fit_temperature_of(held_out: list[tuple[list[float], list[str], str]]) -> float:
     """The temperature that makes held-out examples' true labels likeliest: (scores, the
     model's labels, the true label) each, from models that did not learn them. A grid
@@ -284,7 +317,8 @@ BUREAU = "bureau:"  # a label that is a bureau to forward to (转办), not a cat
 class Models:
     """Scope first ("in"/"out"), then the category among categories or the bureau among
     bureaus: each question learns from all the examples that bear on it (a flat model over
-    165 labels left most categories a handful of examples against 21 bureaus' hundreds)."""
+    165 labels left most categories a handful of examples against 21 bureaus' hundreds).
+    Scope: the model `choose_scope` finds right most often on decisions it did not learn."""
 
     scope: Linear
     categories: Linear | None
@@ -293,8 +327,9 @@ class Models:
 
     @classmethod
     def fit(cls, examples: list[Example]) -> "Models":
-        scope = Linear.naive_bayes([Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight,
-                                            e.seed, e.words()) for e in examples], prior=True)
+        scoped = [Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight, e.seed, e.words())
+                  for e in examples]
+        scope = choose_scope(scoped)
         inside = [e for e in examples if not e.label.startswith(BUREAU)]
         outside = [e for e in examples if e.label.startswith(BUREAU)]
         return cls(scope, Linear.fit(inside) if inside else None, Linear.fit(outside) if outside else None)
