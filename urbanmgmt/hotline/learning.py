@@ -23,6 +23,7 @@ from sklearn.svm import LinearSVC
 
 ALPHA = 0.3  # naive Bayes' additive smoothing
 C = 0.5  # the support vector machine's regularisation (less: smoother weights)
+C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)  # the regularisations `choose_scope` tries
 WEIGHT_MIN = 3e-3  # smaller weights are not kept: they change 2 % of decisions, and cost time
 # "§word": a source's own classification, one feature whole (suggest.py adds it).
 _RUN = re.compile(r"§\S+|[\u4e00-\u9fff]+|[A-Za-z0-9]+")
@@ -105,9 +106,9 @@ class Linear:
     def naive_bayes(cls, examples: Iterable[Example], alpha: float = ALPHA, prior: bool = False) -> "Linear":
         """Complement naive Bayes (Rennie et al. 2003) by counting the examples: each label's
         share (`prior`: of the examples that are not seeds) and the weight of each pair under
-        each label. For scope: the share of out-of-scope tickets comes from the decisions, not
-        from the seeds, and a single decision already counts (the linear model would need
-        many), at the same held-out accuracy on the real sample (90 %)."""
+        each label. For scope while decisions are few (see `choose_scope`): the share of
+        out-of-scope tickets comes from the decisions, not from the seeds, and a single
+        decision already counts, where the support vector machine would need many."""
         index: dict[str, int] = {}
         docs: list[float] = []
         counts: dict[str, dict[int, float]] = {}
@@ -134,7 +135,6 @@ class Linear:
         table = {f: [(i, math.log(per_pair[f] + alpha) - math.log(per_pair[f] - n + alpha)) for i, n in row.items()]
                  for f, row in counts.items()}
         return cls(list(index), priors, absent, table)
-
 
     @classmethod
     def fit(cls, examples: Iterable[Example], c: float = C) -> "Linear":
@@ -203,12 +203,7 @@ class Linear:
         return compiled
 
     def probabilities(self, found: set[str] | dict[str, int], temperature: float | None = None) -> list[float]:
-        t = temperature or self.temperature
-        scores = self.scores(found)
-        top = max(scores) if scores else 0.0
-        exps = [math.exp((s - top) / t) for s in scores]
-        total = sum(exps)
-        return [e / total for e in exps]
+        return softmax(self.scores(found), temperature or self.temperature)
 
     def evidence(self, text: str, label: str, found: set[str] | dict[str, int] | None = None, n: int = 6) -> list[str]:
         """The words of `text` that speak most for `label`: its pairs of most weight for the
@@ -232,6 +227,13 @@ class Linear:
     def from_dict(cls, data: dict) -> "Linear":
         table = {f: [(int(i), float(w)) for i, w in row] for f, row in data["table"].items()}
         return cls(data["labels"], data["prior"], data["absent"], table, data.get("temperature", 1.0), data.get("idf"))
+
+
+def softmax(scores: list[float], temperature: float) -> list[float]:
+    top = max(scores) if scores else 0.0
+    exps = [math.exp((s - top) / temperature) for s in scores]
+    total = sum(exps)
+    return [e / total for e in exps]
 
 
 def tf_idf(examples: list[Example]) -> tuple[csr_matrix, dict[str, int], np.ndarray]:
@@ -259,6 +261,38 @@ def tf_idf(examples: list[Example]) -> tuple[csr_matrix, dict[str, int], np.ndar
     return x, vocabulary, idf
 
 
+def choose_scope(examples: list[Example], grid: Iterable[float] = C_GRID, folds: int = 5) -> float | None:
+    """The scope model ("in"/"out") that was right most often on the decisions it did not
+    learn (k-fold over the examples that are not seeds; the seeds are always learned): naive
+    Bayes (None), or the support vector machine with one of the regularisations of `grid`
+    (that C); naive Bayes on a tie and with fewer than two decisions per fold (it counts
+    from the first one), the smoother machine on a tie. Chosen on the examples a model
+    learns from, so that a measure on others stays honest."""
+    grid = sorted(grid)
+    asked = [n for n, e in enumerate(examples) if not e.seed]
+    if len(asked) < 2 * folds or len({examples[n].label for n in asked}) < 2:
+        return None
+    x, _vocabulary, _idf = tf_idf(examples)
+    labels = list(dict.fromkeys(e.label for e in examples))
+    y = np.array([labels.index(e.label) for e in examples])
+    weight = np.array([e.weight for e in examples])
+    right = dict.fromkeys([None, *grid], 0)  # None: naive Bayes
+    for k in range(folds):
+        held = asked[k::folds]
+        learned = np.ones(len(examples), dtype=bool)
+        learned[held] = False
+        bayes = Linear.naive_bayes([e for e, keep in zip(examples, learned, strict=True) if keep], prior=True)
+        for n in held:
+            scores = bayes.scores(examples[n].words())
+            right[None] += bayes.labels[scores.index(max(scores))] == examples[n].label
+        if len(set(y[learned])) < 2:
+            continue
+        for c in grid:
+            svm = LinearSVC(C=c).fit(x[learned], y[learned], sample_weight=weight[learned])
+            right[c] += int((svm.predict(x[held]) == y[held]).sum())
+    return max(right, key=lambda c: (right[c], c is None, -(c or 0)))
+
+
 def fit_temperature_of(held_out: list[tuple[list[float], list[str], str]]) -> float:
     """The temperature that makes held-out examples' true labels likeliest: (scores, the
     model's labels, the true label) each, from models that did not learn them. A grid
@@ -284,25 +318,45 @@ BUREAU = "bureau:"  # a label that is a bureau to forward to (转办), not a cat
 class Models:
     """Scope first ("in"/"out"), then the category among categories or the bureau among
     bureaus: each question learns from all the examples that bear on it (a flat model over
-    165 labels left most categories a handful of examples against 21 bureaus' hundreds)."""
+    165 labels left most categories a handful of examples against 21 bureaus' hundreds).
+    Scope: the model `choose_scope` finds right most often on decisions it did not learn;
+    where that is the support vector machine, its margin plus the flat model's (`flat`: every
+    category and bureau against all the others, at the categories' regularisation; its best
+    bureau's score less its best category's), two views of one question: whether a complaint
+    reads most like a bureau's."""
 
     scope: Linear
     categories: Linear | None
     bureaus: Linear | None
     file_above: float = 0.0  # the confidence from which its held-out filings were precise enough
+    flat: Linear | None = None
 
     @classmethod
     def fit(cls, examples: list[Example]) -> "Models":
-        scope = Linear.naive_bayes([Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight,
-                                            e.seed, e.words()) for e in examples], prior=True)
+        scoped = [Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight, e.seed, e.words())
+                  for e in examples]
+        c = choose_scope(scoped)
+        scope = Linear.naive_bayes(scoped, prior=True) if c is None else Linear.fit(scoped, c)
         inside = [e for e in examples if not e.label.startswith(BUREAU)]
         outside = [e for e in examples if e.label.startswith(BUREAU)]
-        return cls(scope, Linear.fit(inside) if inside else None, Linear.fit(outside) if outside else None)
+        flat = Linear.fit(examples) if c is not None and inside and outside else None
+        return cls(scope, Linear.fit(inside) if inside else None, Linear.fit(outside) if outside else None,
+                   flat=flat)
+
+    def scope_scores(self, found: set[str] | dict[str, int]) -> list[float]:
+        """The scope model's scores (see the class), before its temperature."""
+        scores = self.scope.scores(found)
+        if self.flat is not None and "out" in self.scope.labels:
+            flat = self.flat.scores(found)
+            outside = [s for label, s in zip(self.flat.labels, flat, strict=True) if label.startswith(BUREAU)]
+            inside = [s for label, s in zip(self.flat.labels, flat, strict=True) if not label.startswith(BUREAU)]
+            scores[self.scope.labels.index("out")] += max(outside) - max(inside)
+        return scores
 
     def out_of_scope(self, found: set[str] | dict[str, int]) -> float:
         if "out" not in self.scope.labels:
             return 0.0
-        return self.scope.probabilities(found)[self.scope.labels.index("out")]
+        return softmax(self.scope_scores(found), self.scope.temperature)[self.scope.labels.index("out")]
 
     def outcomes(self, found: set[str] | dict[str, int]) -> list[tuple[str, float]]:
         """Every category and bureau with its probability, likeliest first."""
@@ -320,9 +374,13 @@ class Models:
 
     def as_dict(self) -> dict:
         return {"file_above": self.file_above, **{part: getattr(self, part).as_dict() if getattr(self, part) else None
-                                                  for part in ("scope", "categories", "bureaus")}}
+                                                  for part in MODEL_PARTS}}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Models":
-        return cls(*(Linear.from_dict(data[part]) if data.get(part) else None
-                     for part in ("scope", "categories", "bureaus")), data.get("file_above", 0.0))
+        """A stored version's models (one stored before `flat` has none: its scope alone)."""
+        return cls(**{part: Linear.from_dict(data[part]) if data.get(part) else None for part in MODEL_PARTS},
+                   file_above=data.get("file_above", 0.0))
+
+
+MODEL_PARTS = ("scope", "categories", "bureaus", "flat")

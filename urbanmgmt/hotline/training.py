@@ -177,7 +177,7 @@ def cross_validate(seed: list[Example], examples: list[Example], folds: int = FO
         for e in examples[k::folds]:
             found, outside = e.words(), e.label.startswith(BUREAU)
             row = {"fold": fold, "found": found, "truth": e.label,
-                   "scope": (fold.scope.scores(found), fold.scope.labels, "out" if outside else "in")}
+                   "scope": (fold.scope_scores(found), fold.scope.labels, "out" if outside else "in")}
             part = "bureaus" if outside else "categories"
             model = getattr(fold, part)
             if model is not None:
