@@ -66,7 +66,7 @@ def real_text() -> None:
     from urbanmgmt.hotline.suggest import BUREAU, Suggester
     from urbanmgmt.hotline.training import build, seeds
 
-    codes = {b.name: b.code for b in Bureau.objects.all()}
+    codes = {b.name_zh: b.code for b in Bureau.objects.all()}
     truth = {i["id"]: i["category_key"] if i["scope"] == "in" else BUREAU + codes.get(i["bureau"], "QT")
              for i in items}
     before = Suggester()

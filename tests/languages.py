@@ -36,7 +36,7 @@ def data_names() -> list[str]:
     names += list(Department.objects.values_list("code", flat=True)) + list(Camera.objects.values_list("code", flat=True))
     names += list(Camera.objects.values_list("name", flat=True)) + list(Zone.objects.values_list("name", flat=True))
     for model, fields in ((Category, ("name_en",)), (MajorClass, ("name_zh", "name_en")), (WorkDay, ("name", "source")),
-                          (Bureau, ("code", "name", "description"))):
+                          (Bureau, ("code", "name_zh", "name_en", "description"))):
         for field in fields:
             names += list(model.objects.values_list(field, flat=True))
     return sorted({n for n in names if n}, key=len, reverse=True)
