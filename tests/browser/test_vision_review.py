@@ -66,6 +66,7 @@ def test_the_analyst_draws_a_zone_on_the_camera_picture(page, live_server, camer
     camera.save()
     log_in(page, live_server, "analyst", "pw-analyst", f"/vision/cameras/{camera.pk}/")
     canvas = page.wait_for_selector("#zone-canvas")
+    page.wait_for_load_state("load")  # the canvas may be parsed before camera.js listens for clicks
     box = canvas.bounding_box()
     corners = [(100, 200), (300, 200), (300, 330), (100, 330)]  # frame pixels
     for x, y in corners:
