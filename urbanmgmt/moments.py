@@ -7,8 +7,6 @@ importer take their moments through this one rule.
 """
 
 import datetime as dt
-import functools
-import zoneinfo
 
 from django.conf import settings
 from django.utils import timezone
@@ -24,12 +22,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)  # a phone's or a partner system's clock ru
 def earliest() -> dt.datetime:
     """The first moment accepted: the start of settings.EARLIEST_DAY, local time (the
     platform's zone: no request activates another)."""
-    return _start_of(settings.EARLIEST_DAY, settings.TIME_ZONE)
-
-
-@functools.lru_cache(maxsize=4)
-def _start_of(day: dt.date, zone: str) -> dt.datetime:
-    return dt.datetime.combine(day, dt.time(), tzinfo=zoneinfo.ZoneInfo(zone))
+    return dt.datetime.combine(settings.EARLIEST_DAY, dt.time(), tzinfo=timezone.get_default_timezone())
 
 
 def refusal(moment: dt.datetime, now: dt.datetime | None = None) -> str | None:

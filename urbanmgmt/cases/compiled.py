@@ -259,10 +259,9 @@ def cas_statement(model, names: tuple[str, ...], using: str) -> tuple[str, list]
 
 def update_many(objs: list, names: tuple[str, ...], using: str = "default") -> None:
     """Write these plain (not geometry) fields of many rows of one model, as they are on
-    the objects: one
-    executemany of `UPDATE … SET … WHERE pk = %s`. Linear in the rows, where the ORM's
-    bulk_update sends one CASE per field with a branch per row (each row then searches
-    every branch: 5,000 tickets in one statement took minutes on PostgreSQL)."""
+    the objects: one executemany of `UPDATE … SET … WHERE pk = %s`. Linear in the rows,
+    where the ORM's bulk_update sends one CASE per field with a branch per row (each row then
+    searches every branch: 5,000 tickets in one statement took minutes on PostgreSQL)."""
     if not objs:
         return
     model = type(objs[0])

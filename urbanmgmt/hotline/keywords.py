@@ -25,7 +25,6 @@ class Keywords:
                 lengths.setdefault(word[:2], set()).add(len(word))
         # The lengths of the words that begin with each pair, longest first (the longest wins).
         self.heads = {head: sorted(n, reverse=True) for head, n in lengths.items()}
-        self.head_set = frozenset(self.heads)
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -64,7 +63,7 @@ class Keywords:
 
     def _places(self, text: str) -> list[int]:
         """Where a word may begin: each place of a pair that begins one, or of a one-character word."""
-        starts = self.head_set.intersection(map(add, text, text[1:]))
+        starts = self.heads.keys() & map(add, text, text[1:])
         if self.singles:
             starts |= self.singles.intersection(text)
         places = []
