@@ -133,12 +133,14 @@ def test_a_ticket_answered_from_an_entry_that_later_gets_a_case_is_not_counted(e
 def test_an_imported_answer_naming_its_entry_counts_as_answered_at_first_contact(entries, people):
     start = timezone.now() - dt.timedelta(days=1)
     end = timezone.now() + dt.timedelta(minutes=1)
-    change("ZSK-002", valid_to=timezone.localdate() - dt.timedelta(days=1))
+    received = timezone.localtime() - dt.timedelta(hours=1)
+    at = f"{received:%Y-%m-%d %H:%M:%S}"
+    change("ZSK-002", valid_to=received.date() - dt.timedelta(days=1))  # ended the day before the calls
     answered = "可拨打12319预约，两个工作日内上门。"
-    summary = import_rows([row("I1", kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="ZSK-001"),
-                           row("I2", kind="咨询", text=BULKY, 答复内容=answered),  # the call taker's own words
-                           row("I3", kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="ZSK-002"),  # ended
-                           row("I4", kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="NOPE")],
+    summary = import_rows([row("I1", at=at, kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="ZSK-001"),
+                           row("I2", at=at, kind="咨询", text=BULKY, 答复内容=answered),  # the call taker's own words
+                           row("I3", at=at, kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="ZSK-002"),  # ended
+                           row("I4", at=at, kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="NOPE")],
                           source="s", actor=people.dispatcher)
     assert summary.created == 4 and summary.answered == 4
     events = {e.ticket.external_id: e for e in TicketEvent.objects.select_related("ticket", "entry")}
@@ -147,6 +149,6 @@ def test_an_imported_answer_naming_its_entry_counts_as_answered_at_first_contact
     assert events["I3"].entry is None and events["I4"].entry is None
     assert summary.notes == ["2 条答复所注知识库条目不存在或当日不在有效期内：答复已保留，未关联条目。"]
     assert loop_kpis(start, end)["online_answer"] == {"n": 1, "d": 4, "value": 0.25}
-    again = import_rows([row("I1", kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="ZSK-001")],
+    again = import_rows([row("I1", at=at, kind="咨询", text=BULKY, 答复内容=answered, 知识库编号="ZSK-001")],
                         source="s", actor=people.dispatcher)
     assert again.updated == 1 and TicketEvent.objects.filter(ticket__external_id="I1").count() == 1

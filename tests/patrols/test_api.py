@@ -9,6 +9,8 @@ from rest_framework.test import APIClient
 
 from tests.builders import make_person
 from tests.patrols.tracks import as_json, started, walk
+from urbanmgmt.cases import clock
+from urbanmgmt.patrols import services
 from urbanmgmt.patrols.models import Patrol, PatrolPoint
 
 URL = "/api/v1/patrols/"
@@ -110,18 +112,42 @@ def test_my_patrols_and_today_list_only_mine(people):
     assert client_for(people.dispatcher).get(URL).json()["results"] == []
 
 
+def city_time(day: dt.date, hhmm: str) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.fromisoformat(hhmm), tzinfo=timezone.get_default_timezone())
+
+
+def test_today_lists_a_night_patrol_across_midnight_on_the_new_day(people):
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    phone = client_for(people.inspector)
+    with clock.at(city_time(yesterday, "22:00")):
+        earlier = started(people.inspector, minutes_ago=60)
+        services.end(people.inspector, earlier.client_id)
+    with clock.at(city_time(yesterday, "23:40")):
+        night = started(people.inspector, minutes_ago=0)
+    with clock.at(city_time(yesterday, "23:59")):
+        assert [p["client_id"] for p in phone.get(f"{URL}today/").json()["patrols"]] == [str(earlier.client_id),
+                                                                                       str(night.client_id)]
+    with clock.at(city_time(timezone.localdate(), "00:10")):
+        today = phone.get(f"{URL}today/").json()
+    assert [p["client_id"] for p in today["patrols"]] == [str(night.client_id)]
+    assert today["open"]["client_id"] == str(night.client_id) and today["totals"]["duration_s"] >= 30 * 60
+
+
 def test_the_lists_and_a_track_take_a_fixed_number_of_queries(people, django_assert_max_num_queries):
-    for _ in range(5):
-        patrol = started(people.inspector)
-        client_for(people.inspector).post(f"{URL}{patrol.client_id}/points/",
-                                          {"points": as_json(walk(30, patrol.started_at))}, format="json")
-    phone, centre = client_for(people.inspector), client_for(people.dispatcher)
-    with django_assert_max_num_queries(4):
-        assert len(phone.get(URL).json()["results"]) == 5
-    with django_assert_max_num_queries(5):
-        assert len(phone.get(f"{URL}today/").json()["patrols"]) == 5
-    with django_assert_max_num_queries(6):
-        assert len(centre.get(f"{URL}{patrol.client_id}/").json()["points"]) == 30
+    morning = city_time(timezone.localdate() - dt.timedelta(days=1), "09:00")  # one day, whatever the hour now
+    for i in range(5):
+        with clock.at(morning + dt.timedelta(minutes=10 * i + 6)):
+            patrol = started(people.inspector, minutes_ago=6)
+            client_for(people.inspector).post(f"{URL}{patrol.client_id}/points/",
+                                              {"points": as_json(walk(30, patrol.started_at))}, format="json")
+    with clock.at(morning + dt.timedelta(hours=1)):
+        phone, centre = client_for(people.inspector), client_for(people.dispatcher)
+        with django_assert_max_num_queries(4):
+            assert len(phone.get(URL).json()["results"]) == 5
+        with django_assert_max_num_queries(5):
+            assert len(phone.get(f"{URL}today/").json()["patrols"]) == 5
+        with django_assert_max_num_queries(6):
+            assert len(centre.get(f"{URL}{patrol.client_id}/").json()["points"]) == 30
 
 
 def test_each_refused_gap_is_named_by_its_place_in_the_batch(people):

@@ -3,9 +3,8 @@
 import datetime as dt
 import uuid
 
-from django.utils import timezone
-
 from tests.builders import TO_WGS, X0, Y0
+from urbanmgmt.cases import clock
 from urbanmgmt.patrols import services
 from urbanmgmt.patrols.track import TrackPoint
 
@@ -28,4 +27,4 @@ def as_json(points: list[TrackPoint]) -> list[dict]:
 
 def started(inspector, minutes_ago: float = 30):
     """A patrol of `inspector` that started `minutes_ago`."""
-    return services.start(inspector, uuid.uuid4(), timezone.now() - dt.timedelta(minutes=minutes_ago)).patrol
+    return services.start(inspector, uuid.uuid4(), clock.now() - dt.timedelta(minutes=minutes_ago)).patrol

@@ -10,6 +10,7 @@ import datetime as dt
 from dataclasses import replace
 
 from django.conf import settings
+from django.db.models import Q
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -83,9 +84,11 @@ def patrols(request):
 
 @api_view(["GET"])
 def today(request):
-    """My patrols of today (city time), the open one, and the day's totals."""
+    """My patrols that ran today (city time): started today, ended today or still running, so
+    a night patrol across midnight is listed on the new day too; the open one; their totals."""
     start_of_day = day_start(timezone.localdate(clock.now()))
-    rows = list(Patrol.objects.filter(inspector=request.user, started_at__gte=start_of_day)
+    ran_today = Q(started_at__gte=start_of_day) | Q(ended_at__gte=start_of_day) | Q(ended_at__isnull=True)
+    rows = list(Patrol.objects.filter(ran_today, inspector=request.user)
                 .select_related("inspector__profile").order_by("started_at"))
     open_one = Patrol.objects.filter(inspector=request.user).open().select_related("inspector__profile").first()
     now = clock.now()
