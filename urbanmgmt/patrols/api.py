@@ -86,12 +86,12 @@ def patrols(request):
 def today(request):
     """My patrols that ran today (city time): started today, ended today or still running, so
     a night patrol across midnight is listed on the new day too; the open one; their totals."""
-    start_of_day = day_start(timezone.localdate(clock.now()))
+    now = clock.now()
+    start_of_day = day_start(timezone.localdate(now))
     ran_today = Q(started_at__gte=start_of_day) | Q(ended_at__gte=start_of_day) | Q(ended_at__isnull=True)
     rows = list(Patrol.objects.filter(ran_today, inspector=request.user)
                 .select_related("inspector__profile").order_by("started_at"))
-    open_one = Patrol.objects.filter(inspector=request.user).open().select_related("inspector__profile").first()
-    now = clock.now()
+    open_one = next((p for p in reversed(rows) if p.ended_at is None), None)  # still running: among them
     items = [summary(p, now) for p in rows]
     return Response({
         "patrols": items, "open": summary(open_one, now) if open_one else None,
