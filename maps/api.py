@@ -77,7 +77,9 @@ def grid_layer(request):
     return _geojson(layers.grid_layer(request.user, params, parse_bbox(params.get("bbox")), parse_zoom(params.get("zoom"))))
 
 
-@extend_schema(parameters=[BBOX, ZOOM, *FILTERS], responses={(200, GEOJSON): OpenApiTypes.OBJECT})
+@extend_schema(parameters=[BBOX, ZOOM, OpenApiParameter("fit", OpenApiTypes.BOOL,
+                                                         description="true: also the extent of all matching cases"),
+                           *FILTERS], responses={(200, GEOJSON): OpenApiTypes.OBJECT})
 @api_view(["GET"])
 def case_layer(request):
     """Matching cases in the box: single cases (`mode: points`) when close enough or few

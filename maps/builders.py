@@ -97,7 +97,11 @@ def dispatch_map() -> BuiltMap:
     control = folium.LayerControl(collapsed=True)
     control.add_to(m)
     if fit:
-        m.fit_bounds(fit)
+        # At once, not animated: while a zoom animates the map still reports the old zoom to
+        # the first requests, and ignores the view a link's cases ask for (dispatch.js).
+        first_view = folium.map.FitBounds(fit)
+        first_view.options["animate"] = False
+        first_view.add_to(m)
     figure = m.get_root()
     figure.render()
     return BuiltMap(

@@ -4,6 +4,7 @@ inspector's check (in 城管通) passes; the dispatcher closes it. Hostile descr
 text; a stale second dispatcher sees the conflict; no request leaves the server."""
 
 import pytest
+from django.conf import settings
 
 from tests.browser.conftest import log_in, log_in_app, wait_for, watched_page
 from tests.builders import make_person, report_case
@@ -162,3 +163,25 @@ def test_a_dashboard_drill_down_opens_the_map_with_its_filters(browser, live_ser
     assert page.locator(f'.case-marker[title="{kept.code}"]').count() == 1
     assert page.locator("#fixed-filters").is_hidden() and page.foreign_requests == []
     page.context.close()
+
+
+def test_a_link_that_names_its_cases_opens_the_map_on_them(browser, live_server, empty_history_after, city, people,
+                                                           category):
+    """A figure's link (here: one inspector's reports) in a small window, where the city's
+    outline alone is drawn at the scale of communities: the map asks where the cases are and
+    opens close enough to show each one."""
+    far = report_case(people.inspector, category, 3.5, 2.5)
+    page = watched_page(browser, live_server, viewport={"width": 660, "height": 360})
+    errors, answers = [], []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("response", lambda r: answers.append(r) if "/api/v1/map/cases/" in r.url else None)
+    log_in(page, live_server, "dispatcher", "pw-dispatcher", f"/map/?reporter={people.inspector.username}")
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    first, last = answers[0].json(), answers[-1].json()
+    assert "fit=true" in answers[0].url and first["mode"] == "clusters", first
+    assert last["mode"] == "points" and [f["properties"]["id"] for f in last["features"]] == [far.pk]
+    assert page.evaluate("window.UrbanMap.map.getZoom()") >= 16
+    assert errors == [] and page.foreign_requests == []
+    shots = settings.BASE_DIR / "var" / "screenshots" / "dispatcher"
+    shots.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shots / "link-opens-on-its-cases.png"))

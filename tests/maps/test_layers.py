@@ -94,6 +94,23 @@ def test_case_layer_points_and_clusters(people, category):
     assert sorted(f["properties"]["n"] for f in clusters["features"]) == [1, 2]
 
 
+def test_fit_gives_the_extent_of_every_matching_case_in_the_box_or_not(people, category):
+    client = client_for(people.dispatcher)
+    cases = [report_case(people.inspector, category, col, row) for col, row in ((0.5, 0.5), (3.5, 2.5))]
+    corner = bbox_of(-1, -1, 1, 1)  # holds the first case only
+    answer = client.get("/api/v1/map/cases/", {"bbox": corner, "zoom": 16, "fit": "true"}).json()
+    assert answer["total"] == 1
+    west, south, east, north = answer["extent"]
+    south_west, north_east = (c.point for c in cases)
+    assert (west, south) == pytest.approx((south_west.x, south_west.y))
+    assert (east, north) == pytest.approx((north_east.x, north_east.y))
+    one = client.get("/api/v1/map/cases/", {"bbox": WHOLE, "zoom": 12, "fit": "true", "reporter": "nobody"}).json()
+    assert one["mode"] == "clusters" and one["extent"] is None
+    assert "extent" not in client.get("/api/v1/map/cases/", {"bbox": corner, "zoom": 16}).json()
+    refused = client.get("/api/v1/map/cases/", {"bbox": corner, "zoom": 16, "fit": "yes"})
+    assert refused.status_code == 400 and "fit" in refused.json()["detail"]
+
+
 def test_case_layer_clusters_by_grid_when_too_many(people, category, settings):
     settings.MAP_MAX_POINTS = 2
     client = client_for(people.dispatcher)

@@ -438,6 +438,21 @@
   // What bulk.js (the bulk dispatch) works with: the map, its grid layer, the filters, a reload.
   window.UrbanMap = { map, gridLayer, filters, reload: () => { loadGrids(); loadCases(); } };
   loadGrids();
-  loadCases().then(() => { document.body.dataset.ready = '1'; });
+  // A link that names its cases (a figure of the managers' dashboard) opens the map on them,
+  // close enough to show each one, unless the first view already does.
+  async function firstLoad() {
+    if (!params.get('case') && Array.from(params.keys()).length) {
+      const asked = await api(`${MAP_API}cases/?${bboxParams({ fit: 'true' })}`);
+      const extent = asked.ok && asked.data.extent;
+      if (extent) {
+        const bounds = L.latLngBounds([extent[1], extent[0]], [extent[3], extent[2]]);
+        if (asked.data.mode !== 'points' || !map.getBounds().contains(bounds)) {
+          map.fitBounds(bounds.pad(0.2), { maxZoom: POINT_ZOOM, animate: false });
+        }
+      }
+    }
+    await loadCases();
+  }
+  firstLoad().then(() => { document.body.dataset.ready = '1'; });
   loadRepeats();
 }());
