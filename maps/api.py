@@ -86,7 +86,11 @@ def case_layer(request):
     enough, else counts per grid, community or street (`mode: clusters`). `cursor` is where
     the change feed takes over."""
     params = request.query_params
-    return _geojson(layers.case_layer(request.user, params, parse_bbox(params.get("bbox")), parse_zoom(params.get("zoom"))))
+    fit = params.get("fit") or "false"
+    if fit not in ("true", "false"):
+        raise InvalidInput(_("fit must be true or false."))
+    return _geojson(layers.case_layer(request.user, params, parse_bbox(params.get("bbox")), parse_zoom(params.get("zoom")),
+                                      fit=fit == "true"))
 
 
 @extend_schema(parameters=[OpenApiParameter("cursor", OpenApiTypes.DATETIME, required=True), *FILTERS],

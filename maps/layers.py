@@ -229,19 +229,17 @@ POINT_FIELDS = ("id", "code", "state", "channel", "urgency", "category__name_zh"
                 "reported_at", "due_at", "version", "ticket_count", "point")
 
 
-def case_layer(user, params, bbox, zoom: int) -> str:
+def case_layer(user, params, bbox, zoom: int, fit: bool = False) -> str:
     """GeoJSON text: single cases when few or close, else counts per grid, community or street.
-    With `fit=true`, also the `extent` [west, south, east, north] of every matching case, in
-    the box or not (null when none): a link that names its cases opens the map on them."""
+    With `fit`, also the `extent` [west, south, east, north] of every matching case, in the
+    box or not (null when none): a link that names its cases opens the map on them."""
     cache = layer_cache()
     cursor = timezone.now()
     cases = filtered_cases(user, params)
-    if (params.get("fit") or "false") not in ("true", "false"):
-        raise InvalidInput(_("fit must be true or false."))
-    fit = {}
-    if params.get("fit") == "true":
-        extent = cases.aggregate(extent=Extent("point"))["extent"]
-        fit = {"extent": [round(v, 7) for v in extent] if extent else None}
+    extent = {}
+    if fit:
+        found = cases.aggregate(extent=Extent("point"))["extent"]
+        extent = {"extent": [round(v, 7) for v in found] if found else None}
     grid_ids = cache.grids_in(bbox)
     named = grid_ids if len(grid_ids) < NAME_GRIDS_BELOW else None
     limit = settings.MAP_MAX_POINTS
@@ -253,7 +251,7 @@ def case_layer(user, params, bbox, zoom: int) -> str:
             rows = list(cases.in_grids(grid_ids).order_by("-reported_at").values_list(*POINT_FIELDS)[:limit])
             features = [json.dumps(point_feature(row, cursor), ensure_ascii=False) for row in rows]
             return _collection(features, {"mode": "points", "cursor": cursor.isoformat(), "truncated": total > limit,
-                                          "total": total, **fit})
+                                          "total": total, **extent})
     rolled = cache.roll_up(level, counts)
     ids = grid_ids if level == "grid" else cache.areas_in(level, bbox)
     features = []
@@ -267,7 +265,7 @@ def case_layer(user, params, bbox, zoom: int) -> str:
         features.append(f'{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{place.lon},{place.lat}]}},'
                         f'"properties":{properties}}}')
     return _collection(features, {"mode": "clusters", "level": level, "cursor": cursor.isoformat(),
-                                  "total": sum(rolled.get(i, 0) for i in ids), **fit})
+                                  "total": sum(rolled.get(i, 0) for i in ids), **extent})
 
 
 def point_feature(row, now: dt.datetime) -> dict:

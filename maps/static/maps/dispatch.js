@@ -217,11 +217,13 @@
   }
 
   let caseRequest = 0;
-  async function loadCases() {
+  /* The cases in view (`extra`: more of the query); gives the answer drawn, or nothing when
+   * it failed or a later request overtook it. */
+  async function loadCases(extra) {
     const mine = ++caseRequest;
-    const result = await api(`${MAP_API}cases/?${bboxParams()}`);
-    if (mine !== caseRequest) return;
-    if (!result.ok) { say(errorText(result), true); return; }
+    const result = await api(`${MAP_API}cases/?${bboxParams(extra)}`);
+    if (mine !== caseRequest) return undefined;
+    if (!result.ok) { say(errorText(result), true); return undefined; }
     const data = result.data;
     cursor = cursor || data.cursor;
     mode = data.mode;
@@ -246,6 +248,7 @@
       say(interpolate(ngettext('%s case in view (counted by area; zoom in).', '%s cases in view (counted by area; zoom in).',
         data.total), [data.total]));
     }
+    return data;
   }
 
   /* --- live: changes since the cursor ---------------------------------------------------- */
@@ -441,16 +444,15 @@
   // A link that names its cases (a figure of the managers' dashboard) opens the map on them,
   // close enough to show each one, unless the first view already does.
   async function firstLoad() {
-    if (!params.get('case') && Array.from(params.keys()).length) {
-      const asked = await api(`${MAP_API}cases/?${bboxParams({ fit: 'true' })}`);
-      const extent = asked.ok && asked.data.extent;
-      if (extent) {
-        const bounds = L.latLngBounds([extent[1], extent[0]], [extent[3], extent[2]]);
-        if (asked.data.mode !== 'points' || !map.getBounds().contains(bounds)) {
-          map.fitBounds(bounds.pad(0.2), { maxZoom: POINT_ZOOM, animate: false });
-        }
-      }
-    }
+    const named = !params.get('case') && Array.from(params.keys()).length > 0;
+    const data = await loadCases(named ? { fit: 'true' } : undefined);
+    const extent = data && data.extent;
+    if (!extent) return;
+    const bounds = L.latLngBounds([extent[1], extent[0]], [extent[3], extent[2]]);
+    if (data.mode === 'points' && map.getBounds().contains(bounds)) return;
+    map.fitBounds(bounds.pad(0.2), { maxZoom: POINT_ZOOM, animate: false });
+    clearTimeout(moveTimer); // the move's own reload, done here before the page says it is ready
+    loadGrids();
     await loadCases();
   }
   firstLoad().then(() => { document.body.dataset.ready = '1'; });
