@@ -40,6 +40,19 @@ def test_a_gcj02_ticket_becomes_a_hotline_case_at_its_wgs84_point(people, gazett
     assert ticket.reply_due_at is not None and ticket.state == TicketState.OPEN
 
 
+def test_an_import_runs_with_the_cyclic_collector_paused_and_restores_it(people, gazetteer):
+    import gc
+
+    was, states = gc.isenabled(), []
+    gc.enable()
+    try:
+        import_rows([row(f"P{i}", col=1.5, cell=1.5) for i in range(3)], source="hz12345", actor=people.dispatcher,
+                    progress=lambda done: states.append(gc.isenabled()))
+        assert states == [False] and gc.isenabled()
+    finally:
+        (gc.enable if was else gc.disable)()
+
+
 def test_gbk_csv_is_read(people, gazetteer):
     summary = run_file(csv_bytes([row("G1", col=0.5, cell=0.5)], encoding="gbk"), "t.csv", people.dispatcher)
     assert summary.created == 1

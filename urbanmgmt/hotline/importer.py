@@ -25,6 +25,7 @@ from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.cases.models import Channel, RequestType
 from urbanmgmt.cases.rows import RowInserter, ewkt_point, update_many
 from urbanmgmt.catalog.models import Category
+from urbanmgmt.collector import collector_paused
 from urbanmgmt.errors import DomainError
 from urbanmgmt.grids.geo import to_metric
 from urbanmgmt.grids.services import grid_index
@@ -228,6 +229,10 @@ class Importer:
 
     # --- a batch ---------------------------------------------------------------------------
     def run(self, rows: Iterable, progress: Callable[[int], None] | None = None) -> Summary:
+        with collector_paused():
+            return self._run(rows, progress)
+
+    def _run(self, rows: Iterable, progress: Callable[[int], None] | None) -> Summary:
         batch: list[tuple[int, dict]] = []
         for number, item in enumerate(rows, start=1):
             batch.append(item if isinstance(item, tuple) else (number, item))
