@@ -1,6 +1,7 @@
-"""keywords.Keywords (how the importer finds the catalogue's and the bureaus' words in long
-complaints) finds what classify.any_of's regular expression finds, so that no suggestion, scope
-decision or link changes with it."""
+"""keywords.Keywords (how the classifier, the gazetteer and linking find the catalogue's and
+the bureaus' words, place names and generic words in long complaints) finds what the regular
+expression of the same words, longest first, finds, so that no suggestion, scope decision,
+place or link depends on how the words are found."""
 
 import random
 import re
@@ -8,24 +9,31 @@ import re
 import pytest
 
 from urbanmgmt.hotline import linking
-from urbanmgmt.hotline.classify import any_of
 from urbanmgmt.hotline.keywords import Keywords
 from urbanmgmt.hotline.suggest import Suggester
 
 
+def alternation(words) -> re.Pattern:
+    """The rule itself: the words as one regular expression, longest first."""
+    return re.compile("|".join(map(re.escape, sorted(words, key=len, reverse=True))))
+
+
 def test_the_longest_word_at_each_place_as_the_regular_expression_finds_it():
     rng = random.Random(17)
-    alphabet = "垃圾堆暴露路灯不亮占道经营新海社区a.*(|"
+    alphabet = "垃圾堆暴露路灯不亮占道经营新海社区a.*(|🚗𠀀"
     for _ in range(1000):
         words = {"".join(rng.choice(alphabet) for _ in range(rng.randint(1, 5))) for _ in range(rng.randint(1, 25))}
-        trie, found = any_of(words), Keywords(words)
-        grouped = re.compile(f"({trie.pattern})")
+        found, plain = Keywords(words), alternation(words)
+        grouped = re.compile(f"({plain.pattern})")
         for _ in range(10):
             text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 40)))
-            assert found.findall(text) == trie.findall(text), (words, text)
+            assert found.spans(text) == [m.span() for m in plain.finditer(text)], (words, text)
+            assert found.findall(text) == plain.findall(text), (words, text)
             assert found.split(text) == grouped.split(text), (words, text)
+            assert found.sub("|", text) == plain.sub("|", text), (words, text)
     assert Keywords(["垃圾", "垃圾堆"]).findall("垃圾堆旁垃圾") == ["垃圾堆", "垃圾"]
-    assert not Keywords([]) and Keywords([]).findall("垃圾") == []
+    assert Keywords(["垃圾堆", "ab"]).spans("🚗é垃圾堆x𠀀ab") == [(2, 5), (7, 9)]  # offsets in characters
+    assert not Keywords([]) and Keywords([]).findall("垃圾") == [] and Keywords(["", ""]).split("垃圾") == ["垃圾"]
 
 
 def complaints(words: list[str], n: int, rng: random.Random) -> list[str]:
@@ -59,14 +67,14 @@ def test_suggestions_and_linking_words_are_those_of_the_regular_expression(gazet
     texts = complaints(both, 300, random.Random(351))
     assert isinstance(suggester.pattern, Keywords)
     fast = [suggester.verdict(text[:20], text) for text in texts]
-    suggester.pattern = any_of(both)
+    suggester.pattern = alternation(both)
     assert fast == [suggester.verdict(text[:20], text) for text in texts]
     assert {v.in_scope for v in fast} == {True, False}
 
     cache = linking.current_words()
     places, names = cache["of"]
     assert isinstance(cache["split"], Keywords)
-    grouped = re.compile(f"({names.pattern.pattern})")
+    grouped = re.compile(f"({alternation(names.keyword_to).pattern})")
     for text in texts:
         assert (linking.text_words(text, places, cache["split"], cache["concept"])
                 == linking.text_words(text, places, grouped, cache["concept"]))

@@ -1,8 +1,8 @@
 """A catalogue category for a ticket from its title and text, with a confidence.
 
 Two signals, both from the catalogue itself (Category.keywords and names, data editable in
-the admin): the catalogue's keywords found literally in the text (one regular expression
-over all of them, longest first; a hit in the title counts more), and the overlap of the
+the admin): the catalogue's keywords found literally in the text (keywords.Keywords: the
+longest at each place; a hit in the title counts more), and the overlap of the
 ticket's jieba words with each category's words (keywords and name segmented the same way,
 each word weighted by how few categories share it), which catches a paraphrase that uses
 no keyword verbatim. The confidence is the winner's strength times its margin over the
@@ -56,8 +56,7 @@ class Classifier:
         for cid, words in words_of.items():
             for word in words:
                 self.word_to.setdefault(word, []).append(cid)
-        keys = sorted(self.keyword_to, key=len, reverse=True)
-        self.pattern = any_of(keys)
+        self.pattern = Keywords(self.keyword_to)
 
     def classify(self, title: str, text: str) -> Classified:
         return self.ranked(title, text)[0]
@@ -95,11 +94,11 @@ class Classifier:
         return Classified(best, round(confidence, 3), method), choices
 
 
-    def hits(self, title: str, text: str, pattern: re.Pattern | Keywords | None = None) -> list[tuple[str, float]]:
-        """The keywords of `pattern` (the catalogue's; a regular expression or a
-        keywords.Keywords) in the title (weighing 1.5) and the text."""
+    def hits(self, title: str, text: str, pattern: Keywords | None = None) -> list[tuple[str, float]]:
+        """The keywords of `pattern` (the catalogue's, or those given: a keywords.Keywords or
+        anything with its `findall`) in the title (weighing 1.5) and the text."""
         pattern = pattern or self.pattern
-        if pattern is None:
+        if not pattern:
             return []
         return [(word, weight) for part, weight in ((title or "", 1.5), (text or "", 1.0))
                 for word in pattern.findall(part)]
@@ -115,29 +114,6 @@ def _words(text: str) -> list[str]:
 
 
 _CJK = re.compile(r"[\u4e00-\u9fff]{2}")
-
-
-def any_of(words) -> re.Pattern | None:
-    """A regular expression that finds the longest of `words` at each place, as the
-    alternation of them longest first would, but written as a trie (one branch per next
-    character), which Python's engine walks far faster than hundreds of alternatives."""
-    trie: dict = {}
-    for word in words:
-        if word:
-            node = trie
-            for char in word:
-                node = node.setdefault(char, {})
-            node[""] = True
-    return re.compile(_trie(trie)) if trie else None
-
-
-def _trie(node: dict) -> str:
-    branches = [re.escape(char) + _trie(child) for char, child in sorted(node.items()) if char]
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else f"(?:{'|'.join(branches)})"
-    # A word may end here: the longer words through a branch first, then none (greedy "?").
-    return f"(?:{body})?" if "" in node else body
 
 
 TTL_S = 60.0

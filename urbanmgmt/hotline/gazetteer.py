@@ -21,7 +21,7 @@ from django.contrib.gis.geos import GEOSGeometry, MultiPolygon
 from django.db import transaction
 
 from urbanmgmt.grids.models import Area
-from urbanmgmt.hotline.classify import any_of
+from urbanmgmt.hotline.keywords import Keywords
 from urbanmgmt.hotline.models import Place
 from urbanmgmt.hotline.reloading import Reloading
 
@@ -99,8 +99,8 @@ class Gazetteer:
                     self.by_name.setdefault(key, []).append(place.id)
                     if len(stem(key)) >= 2 and stem(key) != key:
                         self.by_stem.setdefault(stem(key), []).append(place.id)
-        self.pattern = any_of(self.by_name)  # the longest name at each place
-        self.areas = any_of({name for name, ids in self.by_name.items()
+        self.pattern = Keywords(self.by_name)  # the longest name at each place
+        self.areas = Keywords({name for name, ids in self.by_name.items()
                              if any(self.entries[i].kind in AREA_KINDS for i in ids)} | set(PREFIXES))
 
     def without_areas(self, text: str) -> str:
@@ -118,9 +118,9 @@ class Gazetteer:
     def locate(self, address: str) -> Located | None:
         """Where an address lies, or None when it names no known place."""
         text = normalise(address)
-        if not text or self.pattern is None:
+        if not text or not self.pattern:
             return None
-        mentions = [self.by_name[m.group()] for m in self.pattern.finditer(text)]
+        mentions = [self.by_name[name] for name in self.pattern.findall(text)]
         factor = 1.0
         if not mentions:
             mentions, factor = self._by_segments(text), 0.7

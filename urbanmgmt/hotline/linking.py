@@ -104,7 +104,7 @@ _cache: dict = {}
 
 # classify.GENERIC less the words of place (小区门口, 路边): those tell two places apart.
 PLACE_WORDS = {"小区", "门口", "楼下", "路边", "附近", "马路", "路上", "周边", "旁边", "对面"}
-_GENERIC = re.compile("|".join(sorted(map(re.escape, GENERIC - PLACE_WORDS), key=len, reverse=True)))
+_GENERIC = Keywords(GENERIC - PLACE_WORDS)
 
 
 def covered(part: frozenset, whole: frozenset) -> float:
