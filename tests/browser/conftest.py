@@ -25,8 +25,24 @@ def browser():
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        LAUNCHED.append(browser)
         yield browser
+        LAUNCHED.clear()
         browser.close()
+
+
+LAUNCHED = []  # the session's browser, once a test has asked for it
+
+
+@pytest.fixture(autouse=True)
+def pages_closed_after_each_test():
+    """Every page a test opened is closed when it ends, passed or failed: a dispatch map left
+    open keeps asking the live server for changes (refused once its user is gone) and takes
+    the machine's time from the tests after it."""
+    yield
+    for browser in LAUNCHED:
+        for context in browser.contexts:
+            context.close()
 
 
 def watched_page(browser, live_server, **options):

@@ -44,7 +44,13 @@ def app_page(browser, live_server, accuracy):
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()  # now controlled by the service worker
     page.wait_for_selector("#tab-new")
+    # As an inspector opens the app online once before a day out of coverage: the catalogue
+    # kept on the phone (the first load's download may be cut short by the reload).
+    assert wait_for(lambda: page.evaluate(STORED_CATEGORIES) > 0, 30)
     return context, page
+
+
+STORED_CATEGORIES = "async () => ((await window.collector.kv.get('categories')) || []).length"
 
 
 def fill_report(page, photo, description):
