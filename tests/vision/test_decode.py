@@ -67,6 +67,22 @@ def test_forced_keyframes_sample_at_the_keyframe_rate(gop50):
     assert times == [0.0, 2.0] and keys.decoded == 2
 
 
+def test_sampling_skips_the_b_frames_between_samples_and_samples_the_same_pictures(tmp_path):
+    clip = str(tmp_path / "bframes.mp4")
+    streams.encode(clip, streams.numbered(FRAMES), (320, 180), gop=50, bframes=3)
+    every, times, images = sampled(clip, "all")
+    fewer, fewer_times, fewer_images = sampled(clip, "sampled")
+    assert fewer_times == times == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88]
+    assert every.decoded == FRAMES and fewer.decoded < FRAMES * 0.8
+    assert all((a == b).all() for a, b in zip(images, fewer_images, strict=True))
+
+
+def test_sampling_a_stream_without_b_frames_decodes_every_frame(gop50):
+    whole, times, images = sampled(gop50, "sampled")
+    assert whole.decoded == FRAMES and times == sampled(gop50, "all")[1]
+    assert CameraConfig.from_dict({"code": "C", "source": "x.mp4"}).decode == "sampled"  # the default
+
+
 def test_an_unknown_decode_mode_is_refused():
     with pytest.raises(ValueError, match="decode"):
         CameraConfig.from_dict({"code": "C", "source": "x.mp4", "decode": "sometimes"})
