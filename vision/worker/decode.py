@@ -7,7 +7,8 @@ substream (cheap to decode whole) and take only the snapshot from the main strea
 single main stream whose keyframes come at least as often as the worker samples, decode its
 keyframes only (FFmpeg's `skip_frame = NONKEY`, through PyAV) — a fraction of the cost.
 A stream with B-frames has frames that no other frame is predicted from: those between two
-samples need not be decoded at all (`skip_frame = NONREF` for them, mode "sampled").
+samples need not be decoded at all (`skip_frame = NONREF` for them, mode "sampled"), nor the
+frames of a GOP after its last sample when the next GOP starts afresh.
 
 - `KeyframeCapture`: a cv2.VideoCapture look-alike over PyAV that decodes keyframes only
   (mode "keyframes"), or decides from the stream's first two keyframes (mode "auto": only
@@ -106,13 +107,37 @@ class KeyframeCapture:
 
     def _sampled(self):
         """The frames in order, those between samples decoded only where another frame needs
-        them (the decoder drops a frame that no other is predicted from: FFmpeg's NONREF)."""
-        codec, step, first = self.stream.codec_context, sample_step(self.fps, self.sample_fps), None
+        them: the decoder drops a frame that no other is predicted from (FFmpeg's NONREF), and
+        the frames of a GOP after its last sample are not decoded at all when the next GOP
+        needs none of them (it starts afresh: no frame shown before its keyframe). A GOP is
+        decoded once the next one is read (a file's packets; a few MB)."""
+        codec, step = self.stream.codec_context, sample_step(self.fps, self.sample_fps)
+        first, held, gop, flush = None, None, [], []
         for packet in self.container.demux(self.stream):
-            if packet.pts is not None:  # the last packet, empty, flushes the frames held back
-                index = round(float(packet.pts * packet.time_base) * self.fps)
-                first = index if first is None else first
-                codec.skip_frame = "DEFAULT" if (index - first) % step == 0 else "NONREF"
+            if packet.pts is None:  # the last packet, empty: flushes the frames held back
+                flush.append(packet)
+                continue
+            index = round(float(packet.pts * packet.time_base) * self.fps)
+            first = index if first is None else first
+            if packet.is_keyframe and gop:
+                if held is not None:
+                    yield from self._decode(held, codec, step, first, whole=_leads(gop))
+                held, gop = gop, []
+            gop.append((index, packet))
+        if held is not None:
+            yield from self._decode(held, codec, step, first, whole=_leads(gop))
+        yield from self._decode(gop, codec, step, first, whole=False)
+        for packet in flush:
+            yield from packet.decode()
+
+    @staticmethod
+    def _decode(gop, codec, step: int, first: int, whole: bool):
+        """One GOP's frames the samples need (`whole`: up to its end, as the next GOP refers
+        back into it)."""
+        samples = [i for i, (index, _) in enumerate(gop) if (index - first) % step == 0]
+        last = len(gop) - 1 if whole else max(samples, default=-1)
+        for index, packet in gop[:last + 1]:
+            codec.skip_frame = "DEFAULT" if (index - first) % step == 0 else "NONREF"
             yield from packet.decode()
 
     def _decide(self, seconds: float) -> None:
@@ -140,6 +165,12 @@ class KeyframeCapture:
         if self.container is not None:
             self.container.close()
             self.container = None
+
+
+def _leads(gop) -> bool:
+    """Whether a GOP (its packets in decoding order, with their frame numbers) shows frames
+    before its keyframe: an open GOP, whose first frames refer to the GOP before it."""
+    return any(index < gop[0][0] for index, _ in gop[1:])
 
 
 def every_frame(source: str) -> cv2.VideoCapture:
