@@ -134,6 +134,26 @@ def test_the_snapshot_comes_from_the_main_streams_keyframe_at_full_size(tmp_path
     pipe.record.close()
 
 
+def test_the_candidates_raised_on_one_frame_share_its_picture_and_strips_not_their_snapshots():
+    street = synth.background()
+    pipe = CameraPipeline(CameraConfig("C", "street.mp4", [Zone(1, synth.NO_PARKING)]), {0: "car"})
+    for t in (0.0, 5.0, 10.0):
+        pipe.ring.add(t, street)
+
+    def raise_(box, started_at, frame):
+        due = Due(zone=pipe.camera.zones[0], track=Track(1, "car", 0.9, box), started_at=started_at, box=box, score=0.9)
+        return pipe.candidate(due, frame)[1]
+
+    frame = frame_of(street, 10.0)
+    boxes = [(100.0, 200.0, 200.0, 280.0), (300.0, 200.0, 400.0, 280.0), (400.0, 180.0, 560.0, 290.0)]
+    first, second, third = (raise_(b, s, frame) for b, s in zip(boxes, (0.0, 0.0, 5.0), strict=True))
+    assert first["frame.jpg"] is second["frame.jpg"] is third["frame.jpg"]  # encoded once
+    assert first["strip.jpg"] is second["strip.jpg"] and third["strip.jpg"] != first["strip.jpg"]  # its own start
+    assert len({first["snapshot.jpg"], second["snapshot.jpg"], third["snapshot.jpg"]}) == 3  # each its own box
+    darker = raise_(boxes[0], 0.0, frame_of(street // 2, 10.5))  # the next frame: its own picture
+    assert darker["frame.jpg"] != first["frame.jpg"]
+
+
 def test_a_camera_without_a_record_stream_snapshots_its_own_frame(gop12):
     pipe = CameraPipeline(CameraConfig("C", gop12, [Zone(1, synth.NO_PARKING)]), {0: "car"})
     image = np.zeros((180, 320, 3), np.uint8)
