@@ -15,9 +15,11 @@ import numpy as np
 
 
 def encode(path: str, frames: Iterable[np.ndarray], size: tuple[int, int], fps: int = 25, gop: int = 50,
-           bitrate: int | None = None) -> int:
-    """Write BGR frames (resized to `size`) as an H.264 MP4 with a keyframe every `gop` frames;
-    the number of frames written."""
+           bitrate: int | None = None, bframes: int = 0, open_gop: bool = False) -> int:
+    """Write BGR frames (resized to `size`) as an H.264 MP4 with a keyframe every `gop` frames
+    and up to `bframes` B-frames in a row (cameras send none; web video does), its GOPs open
+    (B-frames shown before a keyframe, predicted from the GOP before it) or closed; the number
+    of frames written."""
     import av
 
     width, height = size
@@ -26,8 +28,9 @@ def encode(path: str, frames: Iterable[np.ndarray], size: tuple[int, int], fps: 
         stream = container.add_stream("libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
         stream.bit_rate = bitrate or int(width * height * fps * 0.08)  # ~4 Mbit/s at 1080p25
-        stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": "0",
-                          "preset": "veryfast", "tune": "zerolatency"}
+        stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": str(bframes),
+                          "preset": "veryfast", **({} if bframes else {"tune": "zerolatency"}),
+                          **({"x264-params": "open-gop=1"} if open_gop else {})}
         for image in frames:
             if image.shape[1::-1] != (width, height):
                 image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)

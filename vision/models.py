@@ -96,9 +96,9 @@ class Camera(models.Model):
     record_url = models.CharField(_("main stream (for snapshots)"), max_length=500, blank=True,
                                   help_text=_("When the stream above is the camera's low-resolution substream: its "
                                               "main stream, read for the candidates' snapshots only."))
-    decode = models.CharField(_("decoding"), max_length=10, default="all", choices=[
-        ("all", _("every frame")), ("keyframes", _("keyframes only")),
-        ("auto", _("keyframes only when they come often enough"))])
+    decode = models.CharField(_("decoding"), max_length=10, default="sampled", choices=[
+        ("sampled", _("the frames the sampling needs")), ("all", _("every frame")),
+        ("keyframes", _("keyframes only")), ("auto", _("keyframes only when they come often enough"))])
     sample_fps = models.FloatField(_("frames analysed per second"), default=2.0)
     position = models.PointField(_("position"), srid=4326, null=True, blank=True)
     heading = models.FloatField(_("heading (degrees from north)"), null=True, blank=True)

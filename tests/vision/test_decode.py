@@ -67,6 +67,34 @@ def test_forced_keyframes_sample_at_the_keyframe_rate(gop50):
     assert times == [0.0, 2.0] and keys.decoded == 2
 
 
+def test_sampling_skips_the_b_frames_between_samples_and_samples_the_same_pictures(tmp_path):
+    clip = str(tmp_path / "bframes.mp4")
+    streams.encode(clip, streams.numbered(FRAMES), (320, 180), gop=20, bframes=3)
+    every, times, images = sampled(clip, "all")
+    fewer, fewer_times, fewer_images = sampled(clip, "sampled")
+    assert fewer_times == times == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88]
+    assert every.decoded == FRAMES and fewer.decoded < FRAMES * 0.6  # the B-frames and the GOPs' tails
+    assert all((a == b).all() for a, b in zip(images, fewer_images, strict=True))
+
+
+def test_sampling_an_open_gop_decodes_what_the_next_gop_refers_back_to(tmp_path):
+    # A keyframe every 20 frames, the two B-frames before each shown after it and predicted
+    # from the GOP before; sampled every 19th frame, frames 19 and 38 are such B-frames.
+    clip = str(tmp_path / "open.mp4")
+    streams.encode(clip, streams.numbered(FRAMES), (320, 180), gop=20, bframes=3, open_gop=True)
+    _, times, images = sampled(clip, "all", fps=25 / 19)
+    fewer, fewer_times, fewer_images = sampled(clip, "sampled", fps=25 / 19)
+    assert fewer_times == times == [0.0, 0.76, 1.52, 2.28]
+    assert fewer.decoded < FRAMES
+    assert all((a == b).all() for a, b in zip(images, fewer_images, strict=True))
+
+
+def test_sampling_a_stream_without_b_frames_decodes_every_frame(gop50):
+    whole, times, images = sampled(gop50, "sampled")
+    assert whole.decoded == FRAMES and times == sampled(gop50, "all")[1]
+    assert CameraConfig.from_dict({"code": "C", "source": "x.mp4"}).decode == "sampled"  # the default
+
+
 def test_an_unknown_decode_mode_is_refused():
     with pytest.raises(ValueError, match="decode"):
         CameraConfig.from_dict({"code": "C", "source": "x.mp4", "decode": "sometimes"})
@@ -104,6 +132,26 @@ def test_the_snapshot_comes_from_the_main_streams_keyframe_at_full_size(tmp_path
     assert snap[int(box[1] * 2) + 1, int(box[0] + box[2]), 2] > 180
     record.close()
     pipe.record.close()
+
+
+def test_the_candidates_raised_on_one_frame_share_its_picture_and_strips_not_their_snapshots():
+    street = synth.background()
+    pipe = CameraPipeline(CameraConfig("C", "street.mp4", [Zone(1, synth.NO_PARKING)]), {0: "car"})
+    for t in (0.0, 5.0, 10.0):
+        pipe.ring.add(t, street)
+
+    def raise_(box, started_at, frame):
+        due = Due(zone=pipe.camera.zones[0], track=Track(1, "car", 0.9, box), started_at=started_at, box=box, score=0.9)
+        return pipe.candidate(due, frame)[1]
+
+    frame = frame_of(street, 10.0)
+    boxes = [(100.0, 200.0, 200.0, 280.0), (300.0, 200.0, 400.0, 280.0), (400.0, 180.0, 560.0, 290.0)]
+    first, second, third = (raise_(b, s, frame) for b, s in zip(boxes, (0.0, 0.0, 5.0), strict=True))
+    assert first["frame.jpg"] is second["frame.jpg"] is third["frame.jpg"]  # encoded once
+    assert first["strip.jpg"] is second["strip.jpg"] and third["strip.jpg"] != first["strip.jpg"]  # its own start
+    assert len({first["snapshot.jpg"], second["snapshot.jpg"], third["snapshot.jpg"]}) == 3  # each its own box
+    darker = raise_(boxes[0], 0.0, frame_of(street // 2, 10.5))  # the next frame: its own picture
+    assert darker["frame.jpg"] != first["frame.jpg"]
 
 
 def test_a_camera_without_a_record_stream_snapshots_its_own_frame(gop12):

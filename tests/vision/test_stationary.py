@@ -86,6 +86,18 @@ def test_the_next_car_at_the_spot_under_a_new_id_is_not_the_old_place_and_a_move
     assert places.places == []  # its own track away from the place: it moved
 
 
+def test_a_second_box_that_fits_the_place_a_little_better_does_not_end_its_visit():
+    # A van seen as a truck and a car at once (the Omotesando clip, with the detector on parts
+    # of the view): the box under a new id lies nearer the place than the one it is known under.
+    places, image = Places(), parked(street(), BOX)
+    settle(places, image)
+    known = Track(1, "truck", 0.6, (95.0, 90.0, 215.0, 165.0))  # IoU 0.67 with the place
+    second = Track(14, "car", 0.7, (100.0, 100.0, 200.0, 180.0))  # IoU 0.75
+    assert [t.id for t in places.update([known, second], image, 5.0)] == [1]
+    assert [p.id for p in places.places] == [1] and places.places[0].since == 0.0  # the same visit
+    assert places.stops == {}  # the second box starts no visit of its own
+
+
 def test_families_and_signatures():
     assert family("boat") == family("truck") == "vehicle" and family("person") == "person"
     assert {"boat", "truck", "car", "person"} <= relatives({"car", "person"})

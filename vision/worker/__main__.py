@@ -18,6 +18,7 @@ import sys
 import threading
 
 from vision.worker import config as C
+from vision.worker.decode import MODES
 from vision.worker.output import Sender, Spool
 from vision.worker.pipeline import Worker, stderr_progress
 
@@ -34,9 +35,10 @@ def parse(argv=None) -> argparse.Namespace:
                    help="the stream or file of a camera (replaces the server's)")
     p.add_argument("--record", action="append", default=[], metavar="CODE=URL",
                    help="a camera's main stream, for snapshots, when its --source is the substream")
-    p.add_argument("--decode", choices=("all", "keyframes", "auto"),
-                   help="every frame; keyframes only; or keyframes only when they come often enough "
-                        "for the sampling rate (cameras whose config says nothing)")
+    p.add_argument("--decode", choices=MODES,
+                   help="every frame; the frames the sampling needs (a file's B-frames between samples "
+                        "skipped); keyframes only; or keyframes only when they come often enough for the "
+                        "sampling rate (cameras whose config says nothing)")
     p.add_argument("--loop", action="store_true", help="replay files for ever (demos)")
     p.add_argument("--realtime", action="store_true", help="read files at their own pace")
     p.add_argument("--max-seconds", type=float, help="stop after this many seconds")

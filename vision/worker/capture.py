@@ -5,7 +5,8 @@ their frames timed from `start_at` plus their position in the file, so a rerun o
 file gives the same times (and the same candidate keys); `loop` replays them for demos.
 Streams are timed by the clock; a dropped or unreachable stream is reopened with
 exponential backoff, for ever, until the worker stops. `decode` chooses how: every frame with
-OpenCV ("all"), or through PyAV the keyframes only ("keyframes"), or keyframes only when they
+OpenCV ("all"), the frames the sampling needs ("sampled": a file's B-frames between samples are
+not decoded), or through PyAV the keyframes only ("keyframes"), or keyframes only when they
 come often enough for the sampling rate ("auto"; see decode.py).
 """
 
@@ -76,7 +77,7 @@ class Source:
             if self.start_at is None:  # the file ends when it was written
                 count = cap.get(cv2.CAP_PROP_FRAME_COUNT) or 0
                 self.start_at = os.path.getmtime(self.source) - count / fps
-            step = max(1, round(fps / self.sample_fps))
+            step = decoding.sample_step(fps, self.sample_fps)
             position, due, wall0 = 0, 0, time.monotonic()
             try:
                 while not self.stop.is_set():

@@ -3,7 +3,7 @@
     {"server": "http://127.0.0.1:8000", "token": "…", "weights": "…/yolo11n_int8_openvino_model",
      "device": "cpu", "spool": "var/vision_spool",
      "cameras": [{"code": "HZ-CAM-01", "source": "rtsp://…" | "file.mp4", "sample_fps": 2,
-                  "record_source": "rtsp://…main stream" | null, "decode": "all" | "keyframes" | "auto",
+                  "record_source": "rtsp://…main stream" | null, "decode": "sampled" | "all" | "keyframes" | "auto",
                   "loop": false, "realtime": false, "start_at": null, "frame_size": [1280, 720],
                   "homography": [[…], […], […]],
                   "zones": [{"id": 1, "name": "…", "rule": "illegal_parking", "polygon": [[x, y], …],
@@ -17,6 +17,8 @@ A camera sold with two streams gives its low-resolution substream as "source" (d
 on it) and its main stream as "record_source" (read keyframes only, for the snapshot). A
 camera with one main stream may set "decode": "auto" (keyframes only when they come at least
 as often as "sample_fps") or "keyframes" (always; the sampling rate is then the keyframe rate).
+By default ("sampled") a file's B-frames between two samples are not decoded; "all" decodes
+every frame.
 """
 
 from __future__ import annotations
@@ -43,7 +45,7 @@ class CameraConfig:
     start_at: float | None = None
     homography: list[list[float]] | None = None
     record_source: str | None = None  # the main stream, for snapshots, when `source` is the substream
-    decode: str = "all"  # all, keyframes or auto (decode.py)
+    decode: str = "sampled"  # sampled, all, keyframes or auto (decode.py)
 
     def __post_init__(self):
         if self.decode not in MODES:
@@ -52,7 +54,7 @@ class CameraConfig:
     @classmethod
     def from_dict(cls, data: dict) -> CameraConfig:
         return cls(code=str(data["code"]), source=str(data.get("source") or data.get("stream_url") or ""),
-                   record_source=data.get("record_source") or None, decode=str(data.get("decode") or "all"),
+                   record_source=data.get("record_source") or None, decode=str(data.get("decode") or "sampled"),
                    zones=[Zone.from_dict(z) for z in data.get("zones", [])],
                    sample_fps=float(data.get("sample_fps") or 2.0), loop=bool(data.get("loop", False)),
                    realtime=bool(data.get("realtime", False)), start_at=data.get("start_at"),

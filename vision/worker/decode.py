@@ -6,10 +6,15 @@ the ones before it. Two ways out (Frigate's advice): detect on the camera's low-
 substream (cheap to decode whole) and take only the snapshot from the main stream; or, with a
 single main stream whose keyframes come at least as often as the worker samples, decode its
 keyframes only (FFmpeg's `skip_frame = NONKEY`, through PyAV) — a fraction of the cost.
+A stream with B-frames has frames that no other frame is predicted from: those between two
+samples need not be decoded at all (`skip_frame = NONREF` for them, mode "sampled"), nor the
+frames of a GOP after its last sample when the next GOP starts afresh.
 
 - `KeyframeCapture`: a cv2.VideoCapture look-alike over PyAV that decodes keyframes only
   (mode "keyframes"), or decides from the stream's first two keyframes (mode "auto": only
-  when they come at least every 1/sample_fps seconds; every frame otherwise).
+  when they come at least every 1/sample_fps seconds; every frame otherwise), or decodes the
+  frames the sampling needs (mode "sampled": every reference frame, and the others only
+  where a sample falls; the sampled pictures are those of every frame decoded).
 - `RecordStream`: a camera's main stream for the snapshot of a candidate found on the
   substream: its keyframe nearest the moment, at full resolution, decoded only then.
 """
@@ -26,7 +31,7 @@ import numpy as np
 
 log = logging.getLogger("vision.worker.decode")
 
-MODES = ("all", "keyframes", "auto")
+MODES = ("all", "sampled", "keyframes", "auto")
 STREAM_OPTIONS = {"rtsp_transport": "tcp", "stimeout": "10000000", "timeout": "10000000"}
 
 
@@ -38,6 +43,11 @@ def _av():
     return av
 
 
+def sample_step(fps: float, sample_fps: float) -> int:
+    """Every how many frames of a file a sample falls."""
+    return max(1, round(fps / sample_fps))
+
+
 def open_container(source: str):
     """A PyAV container of a file or a stream (RTSP over TCP, with a timeout)."""
     av = _av()
@@ -47,11 +57,13 @@ def open_container(source: str):
 class KeyframeCapture:
     """What capture.Source asks of cv2.VideoCapture (isOpened, grab, retrieve, read, get,
     release), decoding keyframes only. `index` is the frame number of the last frame grabbed
-    (the frames between keyframes are skipped, so it jumps a GOP at a time)."""
+    (the frames between keyframes are skipped, so it jumps a GOP at a time). In mode "sampled"
+    (a file) a frame is a sample when its number is a multiple of `sample_step` past the first,
+    as capture.Source samples a file."""
 
     def __init__(self, source: str, mode: str = "keyframes", sample_fps: float = 2.0):
-        if mode not in ("keyframes", "auto"):
-            raise ValueError(f"decode mode {mode!r}: one of keyframes, auto")
+        if mode not in ("keyframes", "auto", "sampled"):
+            raise ValueError(f"decode mode {mode!r}: one of keyframes, auto, sampled")
         self.mode, self.sample_fps = mode, sample_fps
         self.index, self.keyframes_only, self.gop_s = -1, mode == "keyframes", None
         self.frame = None  # the last grabbed (a PyAV frame)
@@ -69,7 +81,7 @@ class KeyframeCapture:
         if self.keyframes_only:
             self.stream.codec_context.skip_frame = "NONKEY"
         self.fps = float(self.stream.average_rate or 25)
-        self.frames = self.container.decode(self.stream)
+        self.frames = self.container.decode(self.stream) if mode != "sampled" else self._sampled()
 
     def isOpened(self) -> bool:  # noqa: N802 - cv2's name
         return self.container is not None
@@ -92,6 +104,41 @@ class KeyframeCapture:
         if frame.key_frame and not self.keyframes_only and self.mode == "auto":
             self._decide(seconds)
         return True
+
+    def _sampled(self):
+        """The frames in order, those between samples decoded only where another frame needs
+        them: the decoder drops a frame that no other is predicted from (FFmpeg's NONREF), and
+        the frames of a GOP after its last sample are not decoded at all when the next GOP
+        needs none of them (it starts afresh: no frame shown before its keyframe). A GOP is
+        decoded once the next one is read (a file's packets; a few MB)."""
+        codec, step = self.stream.codec_context, sample_step(self.fps, self.sample_fps)
+        first, held, gop, flush = None, None, [], []
+        for packet in self.container.demux(self.stream):
+            if packet.pts is None:  # the last packet, empty: flushes the frames held back
+                flush.append(packet)
+                continue
+            index = round(float(packet.pts * packet.time_base) * self.fps)
+            first = index if first is None else first
+            if packet.is_keyframe and gop:
+                if held is not None:
+                    yield from self._decode(held, codec, step, first, whole=_leads(gop))
+                held, gop = gop, []
+            gop.append((index, packet))
+        if held is not None:
+            yield from self._decode(held, codec, step, first, whole=_leads(gop))
+        yield from self._decode(gop, codec, step, first, whole=False)
+        for packet in flush:
+            yield from packet.decode()
+
+    @staticmethod
+    def _decode(gop, codec, step: int, first: int, whole: bool):
+        """One GOP's frames the samples need (`whole`: up to its end, as the next GOP refers
+        back into it)."""
+        samples = [i for i, (index, _) in enumerate(gop) if (index - first) % step == 0]
+        last = len(gop) - 1 if whole else max(samples, default=-1)
+        for index, packet in gop[:last + 1]:
+            codec.skip_frame = "DEFAULT" if (index - first) % step == 0 else "NONREF"
+            yield from packet.decode()
 
     def _decide(self, seconds: float) -> None:
         """Keyframes only from now on if they come at least every 1/sample_fps seconds."""
@@ -120,11 +167,34 @@ class KeyframeCapture:
             self.container = None
 
 
+def _leads(gop) -> bool:
+    """Whether a GOP (its packets in decoding order, with their frame numbers) shows frames
+    before its keyframe: an open GOP, whose first frames refer to the GOP before it."""
+    return any(index < gop[0][0] for index, _ in gop[1:])
+
+
 def every_frame(source: str) -> cv2.VideoCapture:
     """OpenCV's FFmpeg capture on one thread: the CPU time is the same, and each decoding
     thread keeps its own frames (measured at 640 × 360: 6 MB a camera with FFmpeg's automatic
     threads, 3.5 MB with one; tens of cameras share one worker)."""
     return cv2.VideoCapture(source, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
+
+
+def sampled(source: str, sample_fps: float):
+    """The capture of mode "sampled": a file with B-frames through PyAV, skipping those between
+    samples; a stream without B-frames (nothing to skip: OpenCV turns a frame into BGR in half
+    PyAV's time), a live stream (sampled by the clock as frames come) or a worker without PyAV
+    through OpenCV, every frame."""
+    if "://" not in source:
+        try:
+            _av()
+        except RuntimeError:
+            return every_frame(source)
+        capture = KeyframeCapture(source, "sampled", sample_fps)
+        if capture.isOpened() and capture.stream.codec_context.has_b_frames:
+            return capture
+        capture.release()
+    return every_frame(source)
 
 
 def opener(mode: str, sample_fps: float):
@@ -133,6 +203,8 @@ def opener(mode: str, sample_fps: float):
         raise ValueError(f"decode mode {mode!r}: one of {', '.join(MODES)}")
     if mode == "all":
         return every_frame
+    if mode == "sampled":
+        return lambda source: sampled(source, sample_fps)
     _av()  # fail now, not in a reader thread
     return lambda source: KeyframeCapture(source, mode, sample_fps)
 

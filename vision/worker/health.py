@@ -39,10 +39,10 @@ def _tiles(grey: np.ndarray, tiles: int = 4) -> np.ndarray:
 STRUCTURE = 4.0  # grey-level deviation of a tile with something to see (not sky, not bare road)
 
 
-def structured_tiles(reference: np.ndarray, structure: float = STRUCTURE) -> list[int]:
+def structured_tiles(reference: np.ndarray, structure: float = STRUCTURE) -> np.ndarray:
     """The tiles of the reference view that show structure: only they can tell a turned or
     blurred camera (a flat tile is as flat turned and blurred)."""
-    return [i for i, part in enumerate(_tiles(reference)) if part.std() > structure]
+    return np.flatnonzero(_tiles(reference).std(axis=(1, 2)) > structure)
 
 
 def tile_correlation(grey: np.ndarray, reference: np.ndarray, structure: float = STRUCTURE) -> float:
@@ -53,15 +53,22 @@ def tile_correlation(grey: np.ndarray, reference: np.ndarray, structure: float =
     structured = structured_tiles(reference, structure)
     if len(structured) < len(refs) // 2:
         return correlation(grey, reference)
-    return float(np.median([correlation(parts[i], refs[i]) for i in structured]))
+    return float(np.median(correlations(parts[structured], refs[structured])))
+
+
+def correlations(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Normalised correlation of each pair of grey images along the first axis (1: the same
+    structure, whatever the light; 0 where one is flat)."""
+    axes = tuple(range(1, a.ndim))
+    a = a - a.mean(axis=axes, keepdims=True)
+    b = b - b.mean(axis=axes, keepdims=True)
+    den = np.sqrt((a * a).sum(axis=axes) * (b * b).sum(axis=axes))
+    return np.where(den > 1e-6, (a * b).sum(axis=axes) / np.maximum(den, 1e-6), 0.0)
 
 
 def correlation(a: np.ndarray, b: np.ndarray) -> float:
     """Normalised correlation of two grey frames (1: same structure, whatever the light)."""
-    a = a - a.mean()
-    b = b - b.mean()
-    den = float(np.sqrt((a * a).sum() * (b * b).sum()))
-    return float((a * b).sum()) / den if den > 1e-6 else 0.0
+    return float(correlations(a[None], b[None])[0])
 
 
 def sway(reference: np.ndarray, grey: np.ndarray, most: float = 0.08) -> tuple[float, float]:

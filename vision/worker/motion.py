@@ -38,6 +38,11 @@ class MotionGate:
         w, h = frame_size
         self.scale = width / float(w)
         self.size = (width, max(1, round(h * self.scale)))
+        # OpenCV averages areas fast only at a whole factor (768 → 160: 0.6 ms a frame, against
+        # 0.15 for 960 → 160): a frame whose width is no multiple of `width` is first shrunk
+        # by the whole factor below, then the rest of the way.
+        factor = int(w // width)
+        self.first = (w // factor, h // factor) if factor > 1 and w != factor * width else None
         self.threshold = threshold
         self.min_pixels = max(4, int(min_area * self.size[0] * self.size[1]))
         self.mask = self._mask(polygons, margin)
@@ -62,6 +67,8 @@ class MotionGate:
 
     def small(self, frame: np.ndarray) -> np.ndarray:
         grey = frame if frame.ndim == 2 else cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+        if self.first is not None:
+            grey = cv2.resize(grey, self.first, interpolation=cv2.INTER_AREA)
         grey = cv2.resize(grey, self.size, interpolation=cv2.INTER_AREA)
         return cv2.GaussianBlur(grey, (5, 5), 0).astype(np.float32)
 

@@ -80,6 +80,7 @@ class CameraPipeline:
         self.ring = FrameRing()
         self.frame_size: tuple[int, int] | None = None
         self.record = RecordStream(camera.record_source, camera.start_at) if camera.record_source else None
+        self.shared: tuple[Frame | None, dict] = (None, {})  # what the candidates of one frame share
 
     def wants_detection(self, frame: Frame) -> bool:
         if self.gate is None:
@@ -240,15 +241,28 @@ class CameraPipeline:
         label = f"{due.track.cls} #{due.track.id} {due.score:.2f}"
         # The frame as the camera saw it, nothing drawn: the server keeps one as the camera's
         # still, for the analyst to draw zones on. From the main stream when there is one.
-        image, scale = self.sharpest(frame)
+        image, scale = self._once(frame, "picture", lambda: self.sharpest(frame))
         files = {"snapshot.jpg": snapshot(image, [v * scale for v in due.box], [(x * scale, y * scale) for x, y in
                                                                               due.zone.polygon], label),
-                 "frame.jpg": encode(image)}
-        frames = self.ring.pick(due.started_at, frame.t)
-        if frames:
-            files["strip.jpg"] = strip(frames)
+                 "frame.jpg": self._once(frame, "frame.jpg", lambda: encode(image))}
+        made = self._once(frame, ("strip", due.started_at), lambda: self._strip(due.started_at, frame.t))
+        if made is not None:
+            files["strip.jpg"] = made
         return data, files
 
+    def _once(self, frame: Frame, key, make: Callable):
+        """`make()` once for all the candidates raised on one frame: its picture, its JPEG, the
+        strip from one start (ten cars found standing at once are one frame encoded, not ten)."""
+        if self.shared[0] is not frame:
+            self.shared = (frame, {})
+        made = self.shared[1]
+        if key not in made:
+            made[key] = make()
+        return made[key]
+
+    def _strip(self, start: float, end: float) -> bytes | None:
+        frames = self.ring.pick(start, end)
+        return strip(frames) if frames else None
 
     def sharpest(self, frame: Frame) -> tuple[np.ndarray, float]:
         """The picture of this moment for the snapshot: the main stream's nearest keyframe (and

@@ -191,15 +191,21 @@ class Places:
         return out + [track for track in free if track.id not in listed]
 
     def _match(self, place: Place, tracks: list[Track], taken: dict, image: np.ndarray) -> Track | None:
-        best, best_iou = None, self.iou
+        best, best_iou, known = None, self.iou, None
         for track in tracks:
             if id(track) in taken or family(track.cls) != place.family:
                 continue
             score = iou(self.steady(track.box), place.origin)
             if score >= best_iou:
                 best, best_iou = track, score
-        if best is None or best.id in place.known_as:
-            return best
+            if score >= self.iou and track.id in place.known_as and (known is None or score > known[1]):
+                known = track, score
+        # A track it was known under, on it: the object, even beside a second box that fits a
+        # little better (a van seen as a truck and a car at once).
+        if known is not None:
+            return known[0]
+        if best is None:
+            return None
         # Another id: the same object only if it stands just where it stood and looks like it
         # (not a vehicle passing over the spot, nor the next car parking there).
         if best_iou < self.still_iou:
