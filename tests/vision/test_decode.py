@@ -175,3 +175,19 @@ def test_the_server_tells_the_worker_a_cameras_main_stream_and_decoding(zone, wo
     client.credentials(HTTP_AUTHORIZATION=f"Bearer {worker_key.plain_key}")
     told = CameraConfig.from_dict(client.get("/api/v1/vision/worker/config/").json()["cameras"][0])
     assert (told.source, told.record_source, told.decode) == ("rtsp://cam/sub", "rtsp://cam/main", "auto")
+
+
+def test_a_reader_says_at_once_that_its_file_has_ended(gop50):
+    """The pipeline waits for a camera's next frame; after a file's last sample the reader
+    still reads to the end, then queues END, so that nobody waits for a frame that will
+    not come (nor for a timeout)."""
+    from vision.worker.capture import END, Reader
+
+    reader = Reader(Source("C", gop50, 2.0, start_at=0.0))
+    reader.start()
+    items = []
+    while not items or items[-1] is not END:
+        items.append(reader.queue.get(timeout=30))  # raises Empty, failing, without END
+    reader.join(5)
+    assert [round(f.t, 2) for f in items[:-1]] == sampled(gop50, "all")[1]
+    assert reader.done() and reader.next(0.01) is None

@@ -136,11 +136,16 @@ class Source:
             delay = min(delay * 2, self.backoff[1])
 
 
+END = object()  # what a Reader queues after a source's last frame
+
+
 class Reader(threading.Thread):
     """Reads one camera in its own thread so a slow or dead stream never holds up the others.
 
     A file's frames all reach the pipeline (the queue blocks); a live stream keeps only the
-    newest frame (an old frame of a live camera is worth nothing).
+    newest frame (an old frame of a live camera is worth nothing). When the source ends, END
+    follows its last frame, so that the pipeline waiting for the next frame learns at once
+    that none will come (a file's last frames after its last sample are read, not queued).
     """
 
     def __init__(self, source: Source):
@@ -153,31 +158,37 @@ class Reader(threading.Thread):
         self.error: Exception | None = None
 
     def run(self) -> None:
-        import queue
-
         try:
             for frame in self.source.frames():
-                while not self.source.stop.is_set():
-                    try:
-                        if self.source.stream and self.queue.full():
-                            self.queue.get_nowait()
-                        self.queue.put(frame, timeout=0.2)
-                        break
-                    except (queue.Full, queue.Empty):
-                        continue
+                self._put(frame)
         except Exception as error:  # noqa: BLE001 - reported to the worker, which stops the camera
             self.error = error
             log.error("camera %s: %s", self.source.camera, error)
         finally:
-            self.finished = True
+            self.finished = True  # before END: once END is taken, done() holds
+            self._put(END)
+
+    def _put(self, item) -> None:
+        import queue
+
+        while not self.source.stop.is_set():
+            try:
+                if self.source.stream and self.queue.full():
+                    self.queue.get_nowait()
+                self.queue.put(item, timeout=0.2)
+                return
+            except (queue.Full, queue.Empty):
+                continue
 
     def next(self, timeout: float) -> Frame | None:
+        """The next frame, or None when none came within `timeout` or the source has ended."""
         import queue
 
         try:
-            return self.queue.get(timeout=timeout)
+            item = self.queue.get(timeout=timeout)
         except queue.Empty:
             return None
+        return None if item is END else item
 
     def done(self) -> bool:
         return self.finished and self.queue.empty()
