@@ -38,9 +38,8 @@ class MotionGate:
         w, h = frame_size
         self.scale = width / float(w)
         self.size = (width, max(1, round(h * self.scale)))
-        # OpenCV averages areas fast only at a whole factor (768 → 160: 0.6 ms a frame, against
-        # 0.15 for 960 → 160): a frame whose width is no multiple of `width` is first shrunk
-        # by the whole factor below, then the rest of the way.
+        # OpenCV averages areas fast only at a whole factor: a frame whose width is no multiple
+        # of `width` is first shrunk by the whole factor below, then the rest of the way.
         factor = int(w // width)
         self.first = (w // factor, h // factor) if factor > 1 and w != factor * width else None
         self.threshold = threshold
