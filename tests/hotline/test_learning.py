@@ -114,6 +114,14 @@ def test_a_version_keeps_its_held_out_precision_per_category_and_managers_see_it
     page = browser.get("/hotline/classifier/").content.decode()
     assert 'data-code="E0101"' in page and 'data-code="bureau:RSJ"' in page
     assert 'id="file-above"' in page and version.evaluation["file_above"] == 0.0  # too few to tell
+    assert "在7个未学习过的决定上评估" in page
+    english = Client(headers={"accept-language": "en"})
+    english.force_login(people.manager)
+    said = english.get("/hotline/classifier/").content.decode()
+    assert f"on {version.examples} examples." in said and "Measured on 7 decisions it did not learn from." in said
+    ClassifierVersion.objects.filter(pk=version.pk).update(examples=1, held_out=1)
+    said = english.get("/hotline/classifier/").content.decode()
+    assert "on 1 example." in said and "Measured on 1 decision it did not learn from." in said
 
 
 def test_evaluation_never_scores_an_example_the_model_learned():

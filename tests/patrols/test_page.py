@@ -43,6 +43,15 @@ def test_drill_down_per_day_in_english(example, people):
     assert signed_in(people.manager).get("/kpi/patrols/", {**PERIOD, "inspector": "nobody"}).status_code == 404
 
 
+def test_the_rule_reads_right_in_english_for_one_minute_and_for_many(example, people, settings):
+    rule = "A working day counts as on duty with at least {} of patrol within working hours."
+    assert rule.format(f"{settings.PATROL_ATTENDANCE_MIN_MINUTES} minutes") in signed_in(
+        people.manager, "en").get("/kpi/patrols/", PERIOD).content.decode()
+    settings.PATROL_ATTENDANCE_MIN_MINUTES = 1
+    assert rule.format("1 minute") in signed_in(people.manager, "en").get("/kpi/patrols/", PERIOD).content.decode()
+    assert "巡查不少于 1 分钟" in signed_in(people.manager).get("/kpi/patrols/", PERIOD).content.decode()
+
+
 def test_workbook(example, people):
     answer = signed_in(people.manager).get("/kpi/patrols/export.xlsx", PERIOD)
     assert answer.status_code == 200 and "urbanmgmt-patrols-2026-11-16-to-2026-11-17.xlsx" in answer["Content-Disposition"]
