@@ -156,6 +156,7 @@ class OpenCases:
     cells: dict = field(default_factory=dict)  # (cell x, cell y, major class) → candidates
     by_community: dict = field(default_factory=dict)  # (community, category) → candidates
     windows: dict = field(default_factory=dict, repr=False)  # category id → window(category), for this index's life
+    words: dict | None = field(default=None, repr=False)  # the remembered words its searches compare (current_words)
 
     @classmethod
     def load(cls, since: dt.datetime, until: dt.datetime | None = None, categories=None) -> "OpenCases":
@@ -178,6 +179,15 @@ class OpenCases:
             index.add(Candidate(row[0], float(x), float(y), row[3], row[4], row[5], row[6], f"{row[7]} {row[8]}",
                                 tickets=row[9]))
         return index
+
+    def remembered_words(self) -> dict:
+        """The words of the gazetteer and the classifier as they were at this index's first
+        search, for as long as it lives (an import's): every ticket of an import is compared
+        in the same words, and a gazetteer or classifier built again meanwhile (their TTL)
+        does not make it find the words of every case again. Taken afresh when full."""
+        if self.words is None or len(self.words) > WORDS_CACHE:
+            self.words = current_words()
+        return self.words
 
     def add(self, candidate: Candidate) -> None:
         key = (int(candidate.x // CELL_M), int(candidate.y // CELL_M), candidate.major_id)
@@ -207,7 +217,7 @@ class OpenCases:
             near.append((c, distance, seconds / 3600))
         if not near:
             return None
-        cache = current_words()
+        cache = self.remembered_words()
         mine = remembered(text, cache)
         scored = []
         for c, distance, hours in near:
