@@ -101,7 +101,7 @@ class Gazetteer:
                         self.by_stem.setdefault(stem(key), []).append(place.id)
         self.pattern = Keywords(self.by_name)  # the longest name at each place
         self.areas = Keywords({name for name, ids in self.by_name.items()
-                             if any(self.entries[i].kind in AREA_KINDS for i in ids)} | set(PREFIXES))
+                               if any(self.entries[i].kind in AREA_KINDS for i in ids)} | set(PREFIXES))
 
     def without_areas(self, text: str) -> str:
         """The text less the names of districts, streets and communities (and the city's),
