@@ -17,8 +17,18 @@
 
   const form = document.getElementById('map-filters');
   const status = document.getElementById('map-status');
+  // The panel takes a column of the page (beside the map, or below it in a narrow window):
+  // the map is told its new size, and a case it shows is kept in view.
   const panel = new CasePanel(document.getElementById('case-panel'), CONFIG, {
     changed: () => { refreshCounts(); pollNow(); },
+    shown: (feature) => {
+      map.invalidateSize();
+      const g = feature.geometry;
+      if (g && g.coordinates && !map.getBounds().pad(-0.1).contains([g.coordinates[1], g.coordinates[0]])) {
+        map.panTo([g.coordinates[1], g.coordinates[0]], { animate: false });
+      }
+    },
+    closed: () => map.invalidateSize(),
   });
 
   /* --- filters ------------------------------------------------------------------------ */
@@ -343,9 +353,6 @@
     const g = panel.current && panel.current.geometry;
     if (!g || !g.coordinates) return;
     map.setView([g.coordinates[1], g.coordinates[0]], Math.max(map.getZoom(), POINT_ZOOM), { animate: false });
-    // The panel lies over the map's right side: bring the case to the middle of what is left.
-    const hidden = map.getContainer().getBoundingClientRect().right - document.getElementById('case-panel').getBoundingClientRect().left;
-    if (hidden > 0) map.panBy([hidden / 2, 0], { animate: false });
   }
 
   /* What the search box (or ?case=) names: a case code or id, a 12345 ticket number. One

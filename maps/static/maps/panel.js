@@ -98,6 +98,8 @@
   CasePanel.prototype.open = async function (id) {
     this.root.hidden = false;
     this.root.replaceChildren(el('p', { class: 'muted' }, gettext('Loading…')));
+    // In a narrow window the panel comes below the map (maps.css): bring it into view.
+    if (this.root.getBoundingClientRect().top > window.innerHeight / 2) this.root.scrollIntoView({ block: 'start' });
     const result = await api(`${this.config.api}cases/${id}/`);
     if (!result.ok) {
       this.root.replaceChildren(this.header(null), el('p', { class: 'error', role: 'alert' }, errorText(result)));

@@ -1,0 +1,91 @@
+"""What a dispatcher met on the dispatch map (session 14), as it shows on the screen, in
+Chinese and in English:
+
+- in a short, narrow window (660 × 360) the bulk dispatcher's map kept four columns and the
+  map and its filters shrank to a strip 82 px high (the bulk layout's columns outranked the
+  narrow layout's one column);
+- a case opened by its number (or a link) lay under the case panel on a 1024 px screen: the
+  map was not told that the panel had taken a column, so it centred the case on its old width;
+- in a narrow window, the panel opened below the map, out of sight.
+
+Screenshots: var/screenshots/seen_bugs_s14/."""
+
+import pytest
+from django.conf import settings
+
+from tests.browser.conftest import signed_in_page
+from tests.builders import report_case
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = "seen_bugs_s14"
+WORDS = {"zh-hans": {"title": "派遣地图", "find": "按编号查找"}, "en": {"title": "Dispatch map", "find": "Find by number"}}
+
+
+def shot(page, language: str, name: str) -> None:
+    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{language}-{name}.png"))
+
+
+def box(page, selector: str) -> dict:
+    return page.locator(selector).first.bounding_box()
+
+
+def open_case(browser, live_server, language: str, case, viewport: dict):
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/%3Fcase%3D{case.pk}", viewport=viewport)
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.wait_for_selector(f'#case-panel h2:text-is("{case.code}")', timeout=20000)
+    page.wait_for_selector(f'.case-marker[title="{case.code}"]', timeout=20000)
+    return page
+
+
+def marker_x(page, case) -> float:
+    marker = box(page, f'.case-marker[title="{case.code}"]')
+    return marker["x"] + marker["width"] / 2
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_narrow_short_window_shows_the_map_whole_then_the_opened_case(browser, live_server, empty_history_after,
+                                                                       city, people, category, language):
+    case = report_case(people.inspector, category, 2.5, 1.5)
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/map/",
+                          viewport={"width": 660, "height": 360})
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    assert page.locator("#bulk-tools, .bulk-tools").count() == 1  # the bulk dispatcher's layout
+    shot(page, language, "01-narrow-map")
+    shown = box(page, ".map-main")
+    assert shown["width"] == 660 and shown["height"] >= 200, shown  # the map whole, across the window
+    assert box(page, ".map-side")["y"] >= shown["y"] + shown["height"] - 1  # the filters below it
+    assert page.get_by_role("heading", name=WORDS[language]["title"]).count() == 1
+    assert page.evaluate("window.UrbanMap.map.getSize().x") == 660
+
+    page.close()
+    page = open_case(browser, live_server, language, case, {"width": 660, "height": 360})
+    shot(page, language, "02-narrow-case-opened")
+    panel = box(page, "#case-panel")
+    header = box(page, "header")
+    assert header["height"] - 2 <= panel["y"] <= 180, panel  # scrolled into view, its number on top
+    page.locator("#case-panel").evaluate("node => node.closest('.map-app').scrollTo(0, 0)")
+    shown = box(page, ".map-main")
+    assert abs(marker_x(page, case) - (shown["x"] + shown["width"] / 2)) <= 20  # not panned aside
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_case_opened_by_its_number_is_in_the_middle_of_the_map_left_beside_the_panel(
+        browser, live_server, empty_history_after, city, people, category, language):
+    case = report_case(people.inspector, category, 3.5, 2.5)
+    page = open_case(browser, live_server, language, case, {"width": 1024, "height": 700})
+    shot(page, language, "03-case-opened-1024")
+    shown, panel = box(page, ".map-main"), box(page, "#case-panel")
+    assert shown["x"] + shown["width"] <= panel["x"] + 1  # the panel is a column beside the map
+    assert page.evaluate("window.UrbanMap.map.getSize().x") == round(shown["width"])
+    x = marker_x(page, case)
+    assert shown["x"] + 0.3 * shown["width"] <= x <= shown["x"] + 0.7 * shown["width"], (x, shown, panel)
+
+    page.click("#case-panel .close")
+    page.wait_for_selector("#case-panel", state="hidden")
+    shown = box(page, ".map-main")
+    assert page.evaluate("window.UrbanMap.map.getSize().x") == round(shown["width"]) == 1024 - round(shown["x"])
+    assert page.errors == [] and page.foreign_requests == []
