@@ -49,3 +49,14 @@ def test_moments_are_lined_up_each_by_its_own_shift():
     score = labels.score(clip(sway_px=[6, 16]), seen, 0.0)
 
     assert (score.found, score.false, score.duplicates) == (2, 0, 0)
+
+
+def test_only_a_required_object_raised_late_makes_the_run_late():
+    far_late = raised(PARKED[2]["box"], at="1970-01-01T00:00:44+00:00")
+    van_late = raised(PARKED[0]["box"], at="1970-01-01T00:00:12+00:00")
+
+    on_time = labels.score(clip(), raised(PARKED[0]["box"], PARKED[1]["box"]) + far_late, 0.0)
+    late = labels.score(clip(), van_late + raised(PARKED[1]["box"]), 0.0)
+
+    assert (on_time.found, on_time.false, on_time.late_s) == (2, 0, 0.0) and on_time.perfect
+    assert late.late_s == 8.0  # raised at 12 s, stopped at 0 with a 4 s dwell

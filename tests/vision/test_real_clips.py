@@ -27,6 +27,12 @@ def run(clip: labels.Clip):
     return stats, labels.score(clip, stats.events, 0.0)
 
 
+def committed(name: str):
+    """The committed labels `name` with their committed clip, and the worker's run over it."""
+    clip = labels.load(os.path.join(COMMITTED, name))
+    return (clip, *run(clip))
+
+
 def local(name: str) -> labels.Clip:
     """The committed labels `name` with their clip, which is kept outside the repository."""
     clip = labels.load(os.path.join(COMMITTED, name))

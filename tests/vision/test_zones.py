@@ -149,6 +149,18 @@ def test_one_object_seen_as_two_classes_at_once_raises_once():
     assert len(due) == 1
 
 
+def test_one_object_seen_as_two_classes_raises_once_when_the_raised_box_grows_in_place():
+    # A car cut by the frame's edge (fixtures/video/street_parked_both_kerbs): YOLO11n boxes it as
+    # a truck and as a car at once; the truck is raised, then its box takes in more above the car
+    # (overlap with the raised box 0.49) while its wheels stay put: it has not driven off, and the
+    # car box of the same object is not a second candidate.
+    rules = ZoneRules([Zone(1, SQUARE, dwell_s=5)])
+    twins = [(t, [car(1, cls="truck"), car(2, x=204, height=70)]) for t in range(10)]
+    grown = Track(1, "truck", 0.9, (150, 120, 250, 250))
+    later = [(10 + t, [grown, car(2, x=204, height=70)]) for t in range(20)]
+    assert [d.track.id for d in run(rules, twins + later)] == [1]
+
+
 def test_suppressed_only_for_the_same_object_within_its_cooldown():
     zone = Zone(1, SQUARE, cooldown_s=60)
     record = Raised(1, 0.0, (200.0, 250.0), 80.0, last_seen=10.0)

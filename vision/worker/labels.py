@@ -3,11 +3,12 @@
 A clip's labels are a JSON file beside it (see fixtures/video/README.md): its zones, and the
 objects an analyst saw park in them (`parked`: zone, box at the time it stood, when it stopped
 and left, in seconds from the clip's start; `required`: false for one too small or too hidden
-to insist on). A candidate is an object's when it is in that object's zone and its box
-overlaps the labelled box (IoU ≥ `match_iou`). A camera on a swaying mount (`sway_px`: how far,
-across and up or down, its view strays from the labelled frame) moves all its boxes at once: the
-candidates raised at one moment are matched after the one shift of the whole view, within that
-range, that lines them up best with the labels; no box is moved on its own.
+to insist on, neither missed nor late when it is found late or not at all). A candidate is an
+object's when it is in that object's zone and its box overlaps the labelled box (IoU ≥
+`match_iou`). A camera on a swaying mount (`sway_px`: how far, across and up or down, its view
+strays from the labelled frame) moves all its boxes at once: the candidates raised at one moment
+are matched after the one shift of the whole view, within that range, that lines them up best
+with the labels; no box is moved on its own.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ class Score:
     required: int = 0
     false: int = 0
     duplicates: int = 0
-    late_s: float = 0.0  # the worst delay past stopped + dwell of the objects found
+    late_s: float = 0.0  # the worst delay past stopped + dwell of the required objects found
     missed: list[str] = field(default_factory=list)
     unmatched: list[dict] = field(default_factory=list)
 
@@ -77,7 +78,6 @@ def score(clip: Clip, candidates: list[dict], start_at: float, match_iou: float 
         out.duplicates += max(0, len(times) - 1)
         if times and p.get("required", True):
             out.found += 1
-        if times:
             out.late_s = max(out.late_s, min(times) - p["stopped_s"] - dwell[p["zone"]])
         elif p.get("required", True):
             out.missed.append(p["what"])

@@ -198,13 +198,16 @@ class Raised:
     box: tuple[float, float, float, float] | None = None
 
 
+def stands_at(record: Raised, track: Track) -> bool:
+    """Whether `track` stands where the raised object was raised: within half a box height."""
+    return math.dist(anchor(track.box), record.point) <= 0.5 * max(record.height, track.height)
+
+
 def near(record: Raised, track: Track) -> bool:
-    """Whether `track` stands where the raised object was raised: within half a box height,
-    and (its box known) covering most of it — in perspective the next car up the kerb stands
-    a few pixels above the near one."""
-    if math.dist(anchor(track.box), record.point) > 0.5 * max(record.height, track.height):
-        return False
-    return record.box is None or box_iou(record.box, track.box) >= 0.5
+    """Whether `track` stands where the raised object was raised and (its box known) covers
+    most of its box — in perspective the next car up the kerb stands a few pixels above the
+    near one."""
+    return stands_at(record, track) and (record.box is None or box_iou(record.box, track.box) >= 0.5)
 
 
 def same_object(record: Raised, track: Track, presence: Presence, reacquire_s: float) -> bool:
@@ -304,7 +307,7 @@ class ZoneRules:
             track = by_id.get(record.track_id)
             presence = self.presences.get((zone.id, record.track_id))
             if track is not None and presence is not None:
-                if not near(record, track) or presence.settled_at > record.last_seen:
+                if not stands_at(record, track) or presence.settled_at > record.last_seen:
                     continue  # driving off
                 record = replace(record, last_seen=t)
             elif t - record.last_seen > self.reacquire_s:
