@@ -191,3 +191,37 @@ def test_a_reader_says_at_once_that_its_file_has_ended(gop50):
     reader.join(5)
     assert [round(f.t, 2) for f in items[:-1]] == sampled(gop50, "all")[1]
     assert reader.done() and reader.next(0.01) is None
+
+
+def test_a_recording_with_uneven_frame_intervals_is_timed_by_its_frames_own_times(tmp_path):
+    """An NVR export whose frames come 40 ms apart, then 120 ms apart (the recorder fell
+    behind), under one header rate: each sampled frame is timed when it was shown, so that a
+    dwell clock runs in seconds of the street, not in frames (the real one: ParkingSpace's
+    Demo/exp2.mp4, 710 frames over 47.2 s under a 25 fps header, was read as 28.4 s)."""
+    import fractions
+
+    import av
+
+    path, shown = str(tmp_path / "uneven.mp4"), []
+    with av.open(path, "w") as container:
+        stream = container.add_stream("libx264", rate=25)
+        stream.width, stream.height, stream.pix_fmt = 240, 96, "yuv420p"
+        stream.codec_context.time_base = fractions.Fraction(1, 1000)
+        stream.options = {"g": "50", "bf": "0", "tune": "zerolatency"}
+        ms = 0
+        for n in range(60):
+            image = np.zeros((96, 240, 3), np.uint8)
+            image[:, 4 * n:4 * n + 4] = 255  # its number: a bar at 4 px a frame
+            frame = av.VideoFrame.from_ndarray(image, format="bgr24")
+            frame.pts, frame.time_base = ms, fractions.Fraction(1, 1000)
+            shown.append(ms / 1000)
+            for packet in stream.encode(frame):
+                container.mux(packet)
+            ms += 40 if n < 30 else 120
+        for packet in stream.encode():
+            container.mux(packet)
+    frames = list(Source("C", path, 2.0, start_at=0.0, decode="all").frames())
+    numbers = [int(np.argmax(f.image.mean(axis=(0, 2)))) // 4 for f in frames]
+    assert numbers[-1] >= 55 and len(frames) >= 9, numbers  # sampled to the end, about every half second
+    for frame, n in zip(frames, numbers, strict=True):
+        assert abs(frame.t - shown[n]) <= 0.05, (n, frame.t, shown[n])

@@ -39,6 +39,19 @@ def is_stream(source: str) -> bool:
     return "://" in source and not source.startswith("file://")
 
 
+def frame_number(cap, position: int, fps: float) -> int:
+    """The number of the frame just grabbed from a file, counted in the header's frame rate
+    from the frame's own time (a keyframe reader says it: it skips frames). A recording whose
+    frames come at uneven intervals (an NVR export: 40 or 80 ms apart under a 25 fps header)
+    is timed by when its frames were shown, not by how many came before; a frame without a
+    time (none past the first) counts one past the last (`position`)."""
+    index = getattr(cap, "index", None)
+    if index is not None:
+        return index
+    ms = cap.get(cv2.CAP_PROP_POS_MSEC)
+    return round(ms * fps / 1000.0) if ms > 0 or position == 0 else position
+
+
 class Source:
     """Sampled frames of one camera's file or stream."""
 
@@ -84,7 +97,7 @@ class Source:
                     if not cap.grab():
                         break
                     self.decoded += 1
-                    index = getattr(cap, "index", position)  # a keyframe reader skips frames: it says where it is
+                    index = frame_number(cap, position, fps)
                     if index >= due:
                         due = index + step
                         ok, image = cap.retrieve()
