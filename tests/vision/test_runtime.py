@@ -11,15 +11,18 @@ import numpy as np
 import pytest
 
 from tests.vision.conftest import WEIGHTS
+from tests.vision.test_real_clips import COMMITTED, LOCAL
 from vision.worker.bytetrack import ByteTrack
 from vision.worker.capture import Source
 from vision.worker.runtime import OpenVinoYolo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# (clip, stretches of frames at 2 a second): the committed clip's stretches where cars, cyclists and
-# people cross, and the Omotesando street where it is present (it is not committed: its licence)
-CLIPS = [(os.path.join(ROOT, "fixtures", "video", "parking_lot_people_bicycles.mp4"), [(4, 8), (19, 28), (50, 68)]),
-         (os.path.normpath(os.path.join(ROOT, "..", "data-local", "video", "omotesando_street.mp4")), [(0, 12)])]
+# (clip, stretches of frames at 2 a second): the committed car park's stretches where cars, cyclists
+# and people cross, the committed street's first seconds (twenty parked cars, some cut by the
+# frame), and the Omotesando street where it is present (it is not committed: its licence)
+CLIPS = [(os.path.join(COMMITTED, "parking_lot_people_bicycles.mp4"), [(4, 8), (19, 28), (50, 68)]),
+         (os.path.join(COMMITTED, "street_parked_both_kerbs.mp4"), [(0, 4)]),
+         *((os.path.join(folder, "omotesando_street.mp4"), [(0, 12)]) for folder in LOCAL)]
 VEHICLES_AND_PEOPLE = [0, 1, 2, 3, 5, 7, 8]
 
 pytestmark = [pytest.mark.slow,
