@@ -7,7 +7,7 @@ from django.test import Client
 from tests.builders import client_for
 from tests.hotline.helpers import row
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, choose_scope, counted
+from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, choose_scope, counted, runs
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.training import build, retrain, train
 from urbanmgmt.jobs.models import Job, JobState
@@ -279,3 +279,40 @@ def test_a_version_files_without_review_only_from_where_its_held_out_filings_wer
     unsure = Verdict(True, 0.99, category_id=1, confidence=0.8, file_above=0.95)
     assert not unsure.filed and Verdict(True, 0.99, category_id=1, confidence=0.8).filed
     assert not Verdict(False, 0.99, category_id=1, confidence=0.99).filed
+
+
+def test_the_parts_looked_up_together_score_and_explain_as_each_part_on_its_own():
+    """Models looks a text's features up once for its four parts (`outcomes`) and explains a
+    label from the label's own weights: the same numbers, to the last bit, and the same words
+    as each part scoring the text on its own and a plain ranking of every feature's weight."""
+    import random
+
+    rng = random.Random(14)
+    examples = (_complaints(rng, IN_SCOPE[:3], "C0118", 10, 2) + _complaints(rng, IN_SCOPE[3:], "E0102", 10, 2)
+                + _complaints(rng, OUT_OF_SCOPE[:3], BUREAU + "RSJ", 10, 2)
+                + _complaints(rng, OUT_OF_SCOPE[3:], BUREAU + "JYJ", 10, 2))
+    scoped = [Example(e.text, "out" if e.label.startswith(BUREAU) else "in") for e in examples]
+    models = Models(Linear.fit(scoped), Linear.fit(examples[:20]), Linear.fit(examples[20:]), flat=Linear.fit(examples))
+    texts = [e.text + "，小区门口" for e in _complaints(rng, IN_SCOPE + OUT_OF_SCOPE, "any", 30, 3)] + ["没有一个认识的字 xyz"]
+    for text in texts:
+        for found in (counted(text), set(counted(text))):
+            flat = models.flat.scores(found)
+            scope = models.scope.scores(found)
+            scope[models.scope.labels.index("out")] += (
+                max(s for label, s in zip(models.flat.labels, flat, strict=True) if label.startswith(BUREAU))
+                - max(s for label, s in zip(models.flat.labels, flat, strict=True) if not label.startswith(BUREAU)))
+            assert models.scope_scores(found) == scope
+            p_out = models.out_of_scope(found)
+            expected = sorted([(label, (1 - p_out) * p) for label, p in zip(
+                models.categories.labels, models.categories.probabilities(found), strict=True)]
+                + [(label, p_out * p) for label, p in zip(models.bureaus.labels, models.bureaus.probabilities(found),
+                                                          strict=True)], key=lambda item: -item[1])
+            assert models.outcomes(found) == expected
+        found = counted(text)
+        for label in ("C0118", "E0102", BUREAU + "RSJ", BUREAU + "JYJ"):
+            model = models.bureaus if label.startswith(BUREAU) else models.categories
+            i = model.labels.index(label)
+            weights = {f: w for f in found for j, w in model.table.get(f, ()) if j == i}
+            best = sorted(weights, key=lambda f: (-weights[f], f))[:6]
+            words = list(dict.fromkeys(text[a:b] for a, b in runs(text, best)))[:4] or sorted(best)[:4]
+            assert models.evidence(text, label, found) == words

@@ -12,6 +12,7 @@ so that a confidence of 0.9 is right about nine times in ten, which is what the 
 per outcome rely on.
 """
 
+import heapq
 import math
 import re
 from collections.abc import Iterable
@@ -164,9 +165,21 @@ class Linear:
     def scores(self, found: set[str] | dict[str, int]) -> list[float]:
         """Log-likelihood of each label (before the temperature); `found`: the text's features,
         with their counts where the model weighs them (see `tf_idf`)."""
-        ids, indptr, label_of, weight, idf = self._compiled()
-        keys = [f for f in found if f in ids]
-        rows = np.fromiter(map(ids.__getitem__, keys), dtype=np.int64, count=len(keys))
+        ids = self._compiled()[0]
+        get = ids.get
+        if isinstance(found, dict):
+            pairs = [(row, n) for f, n in found.items() if (row := get(f)) is not None]
+            rows = np.fromiter((row for row, _n in pairs), dtype=np.int64, count=len(pairs))
+            counts = np.fromiter((n for _row, n in pairs), dtype=np.float64, count=len(pairs))
+        else:
+            rows = np.fromiter((row for f in found if (row := get(f)) is not None), dtype=np.int64)
+            counts = None
+        return self.scores_of_rows(rows, counts)
+
+    def scores_of_rows(self, rows: np.ndarray, counts: np.ndarray | None) -> list[float]:
+        """`scores` of a text whose features this model knows are `rows` (of `_compiled`), found
+        `counts` times each (None: once)."""
+        _ids, indptr, label_of, weight, idf = self._compiled()
         starts = indptr[rows]
         lengths = indptr[rows + 1] - starts
         # Every (label, weight) of the rows found, gathered at once: a ticket's few hundred
@@ -175,14 +188,20 @@ class Linear:
         if idf is None:
             gathered = weight[at]
         else:
-            counts = (np.fromiter(map(found.__getitem__, keys), dtype=np.float64, count=len(keys))
-                      if isinstance(found, dict) else np.ones(len(keys)))
-            value = (1.0 + np.log(counts)) * idf[rows]
+            value = (1.0 + np.log(counts) if counts is not None else np.ones(len(rows))) * idf[rows]
             value /= float(np.sqrt(value @ value)) or 1.0
             gathered = weight[at] * np.repeat(value, lengths)
         summed = np.bincount(label_of[at], gathered, minlength=len(self.labels))
-        known = len(rows)
-        return [p + known * a + float(s) for p, a, s in zip(self.prior, self.absent, summed, strict=True)]
+        prior, absent = self._constants()
+        return (prior + len(rows) * absent + summed).tolist()
+
+    def _constants(self) -> tuple[np.ndarray, np.ndarray]:
+        """The prior and `absent` per label as arrays, made once."""
+        constants = getattr(self, "_arrays_of_labels", None)
+        if constants is None:
+            constants = self._arrays_of_labels = (np.array(self.prior, dtype=np.float64),
+                                                  np.array(self.absent, dtype=np.float64))
+        return constants
 
     def _compiled(self) -> tuple[dict[str, int], np.ndarray, np.ndarray, np.ndarray, np.ndarray | None]:
         """The table as arrays (feature → row; each row's labels and weights; each row's idf,
@@ -208,16 +227,25 @@ class Linear:
     def evidence(self, text: str, label: str, found: set[str] | dict[str, int] | None = None, n: int = 6) -> list[str]:
         """The words of `text` that speak most for `label`: its pairs of most weight for the
         label, joined where they overlap in the text (暴露 + 露垃 + 垃圾 → 暴露垃圾)."""
-        i = self.labels.index(label)
-        weights = {}
-        for f in features(text) if found is None else found:
-            for j, w in self.table.get(f, ()):
-                if j == i:
-                    weights[f] = w
-                    break
-        best = sorted(weights, key=lambda f: (-weights[f], f))[:n]
+        weight_of = self._weights_by_label()[self.labels.index(label)]
+        weights = {f: w for f in (features(text) if found is None else found) if (w := weight_of.get(f)) is not None}
+        # The n of most weight: among those for the label when there are n of them (most are
+        # against it), else among all.
+        speaking = [f for f, w in weights.items() if w > 0]
+        best = heapq.nsmallest(n, speaking if len(speaking) >= n else weights, key=lambda f: (-weights[f], f))
         words = [text[a:b] for a, b in runs(text, best)]
         return list(dict.fromkeys(words))[:4] or sorted(best)[:4]
+
+    def _weights_by_label(self) -> list[dict[str, float]]:
+        """Per label, the weight of each feature the table keeps for it, made once."""
+        by_label = getattr(self, "_by_label", None)
+        if by_label is None:
+            by_label = [{} for _label in self.labels]
+            for f, row in self.table.items():
+                for i, w in row:
+                    by_label[i].setdefault(f, w)
+            self._by_label = by_label
+        return by_label
 
     def as_dict(self) -> dict:
         return {"labels": self.labels, "prior": self.prior, "absent": self.absent, "temperature": self.temperature,
@@ -345,28 +373,72 @@ class Models:
 
     def scope_scores(self, found: set[str] | dict[str, int]) -> list[float]:
         """The scope model's scores (see the class), before its temperature."""
-        scores = self.scope.scores(found)
+        return self._scope_scores(self._lookup(found))
+
+    def out_of_scope(self, found: set[str] | dict[str, int]) -> float:
+        return self._out_of_scope(self._lookup(found))
+
+    def outcomes(self, found: set[str] | dict[str, int]) -> list[tuple[str, float]]:
+        """Every category and bureau with its probability, likeliest first."""
+        looked = self._lookup(found)
+        p_out = self._out_of_scope(looked)
+        ranked = []
+        for part, share in (("categories", 1.0 - p_out), ("bureaus", p_out)):
+            model = getattr(self, part)
+            if model is not None and share > 0.0:
+                probabilities = softmax(self._scores(part, looked), model.temperature)
+                ranked += [(label, share * p) for label, p in zip(model.labels, probabilities, strict=True)]
+        return sorted(ranked, key=lambda item: -item[1])
+
+    def _scope_scores(self, looked) -> list[float]:
+        scores = self._scores("scope", looked)
         if self.flat is not None and "out" in self.scope.labels:
-            flat = self.flat.scores(found)
+            flat = self._scores("flat", looked)
             outside = [s for label, s in zip(self.flat.labels, flat, strict=True) if label.startswith(BUREAU)]
             inside = [s for label, s in zip(self.flat.labels, flat, strict=True) if not label.startswith(BUREAU)]
             scores[self.scope.labels.index("out")] += max(outside) - max(inside)
         return scores
 
-    def out_of_scope(self, found: set[str] | dict[str, int]) -> float:
+    def _out_of_scope(self, looked) -> float:
         if "out" not in self.scope.labels:
             return 0.0
-        return softmax(self.scope_scores(found), self.scope.temperature)[self.scope.labels.index("out")]
+        return softmax(self._scope_scores(looked), self.scope.temperature)[self.scope.labels.index("out")]
 
-    def outcomes(self, found: set[str] | dict[str, int]) -> list[tuple[str, float]]:
-        """Every category and bureau with its probability, likeliest first."""
-        p_out = self.out_of_scope(found)
-        ranked = []
-        for model, share in ((self.categories, 1.0 - p_out), (self.bureaus, p_out)):
-            if model is not None and share > 0.0:
-                ranked += [(label, share * p) for label, p in zip(model.labels, model.probabilities(found),
-                                                                  strict=True)]
-        return sorted(ranked, key=lambda item: -item[1])
+    def _scores(self, part: str, looked: tuple[np.ndarray, np.ndarray | None]) -> list[float]:
+        """The scores of one part for a text `_lookup` found: its own rows of the shared ids."""
+        at, counts = looked
+        rows = self._vocabulary()[1][part][at]
+        kept = rows >= 0
+        return getattr(self, part).scores_of_rows(rows[kept], None if counts is None else counts[kept])
+
+    def _lookup(self, found: set[str] | dict[str, int]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The shared ids of the features found (in their order) and their counts (None: a set):
+        a text's features are looked up once for the four parts, not once per part."""
+        get = self._vocabulary()[0].get
+        if isinstance(found, dict):
+            pairs = [(i, n) for f, n in found.items() if (i := get(f)) is not None]
+            return (np.fromiter((i for i, _n in pairs), dtype=np.int64, count=len(pairs)),
+                    np.fromiter((n for _i, n in pairs), dtype=np.float64, count=len(pairs)))
+        return np.fromiter((i for f in found if (i := get(f)) is not None), dtype=np.int64), None
+
+    def _vocabulary(self) -> tuple[dict[str, int], dict[str, np.ndarray]]:
+        """Every feature of the parts with one id, and per part the row (of `Linear._compiled`)
+        of each id, −1 where the part does not know the feature; made once."""
+        shared = getattr(self, "_shared", None)
+        if shared is None:
+            parts = {part: getattr(self, part) for part in MODEL_PARTS if getattr(self, part) is not None}
+            ids: dict[str, int] = {}
+            for model in parts.values():
+                for f in model._compiled()[0]:
+                    ids.setdefault(f, len(ids))
+            rows = {}
+            for part, model in parts.items():
+                own = model._compiled()[0]
+                rows[part] = np.full(len(ids), -1, dtype=np.int64)
+                rows[part][np.fromiter(map(ids.__getitem__, own), dtype=np.int64, count=len(own))] = np.fromiter(
+                    own.values(), dtype=np.int64, count=len(own))
+            shared = self._shared = (ids, rows)
+        return shared
 
     def evidence(self, text: str, label: str, found: set[str] | dict[str, int] | None = None) -> list[str]:
         model = self.bureaus if label.startswith(BUREAU) else self.categories
