@@ -8,11 +8,16 @@ on the screen, in Chinese and in English:
   edge, the category field cut off at it (the field kept its 16rem in a table that would not
   shrink; the Chinese words are short enough to fit);
 - in the same window the video review queue's cards kept two columns, the form column (the
-  category, the confirm and reject buttons) pushed out past the card and the window.
+  category, the confirm and reject buttons) pushed out past the card and the window;
+- the managers' "patrols by inspector" page, 660 px wide, in English: its table ran 120 px past
+  the window and the whole page scrolled sideways;
+- the dashboard's on-time signing rate opened the dispatch map "also filtered by:
+  signing_counted: true", the filter's name in the address, in both languages.
 
 Screenshots: var/screenshots/seen_bugs_s14b/."""
 
 import re
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -107,4 +112,32 @@ def test_the_video_review_cards_fit_a_narrow_window(browser, live_server, zone, 
     edge = right_edge(page, "article.cand")
     for part in ("select[name=category]", "button[name=confirm]", "button[name=reject]", "label.pick"):
         assert right_edge(page, f"article.cand {part}") <= edge, part
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_signing_rates_map_link_names_its_filter_in_words(browser, live_server, people, language):
+    link = "/map/?dispatched_after=2026-12-01T00:00:00%2B08:00&signing_counted=true"
+    page = signed_in_page(browser, live_server, "dispatcher", language, quote(link, safe="/"))
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    shown = page.locator("#fixed-filters")
+    shown.wait_for()
+    shot(page, language, "04-map-signing-rate-link")
+    words = {"zh-hans": "计入按时签收率", "en": "Counted in the on-time signing rate"}[language]
+    assert words in shown.inner_text()
+    assert "signing_counted" not in shown.inner_text()
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_patrols_page_stays_in_a_narrow_window(browser, live_server, people, language):
+    page = signed_in_page(browser, live_server, "manager", language, "/kpi/patrols/", viewport=NARROW)
+    page.wait_for_selector("#patrol-inspectors")
+    shot(page, language, "05-patrols-narrow", full_page=True)
+    assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
+    table = page.locator("#patrol-inspectors")
+    assert right_edge(page, "#patrol-inspectors") <= right_edge(page, "article.report")
+    if table.evaluate("t => t.scrollWidth > t.clientWidth"):  # wider than the page: it scrolls by itself
+        table.evaluate("t => { t.scrollLeft = t.scrollWidth; }")
+        assert table.evaluate("t => t.scrollLeft") > 0
     assert page.errors == [] and page.foreign_requests == []
