@@ -11,6 +11,10 @@ on the screen, in Chinese and in English:
   category, the confirm and reject buttons) pushed out past the card and the window;
 - the managers' "patrols by inspector" page, 660 px wide, in English: its table ran 120 px past
   the window and the whole page scrolled sideways;
+- a supervision notice's department (the list, its select, the notice) was named in Chinese on
+  an English page, where the workspace names it in English;
+- the 12345 pages' search fields cut their own hint short ("ticket number or case c",
+  "工单编号、案件编号、内容或" …), in both languages, on a wide screen too;
 - the dashboard's on-time signing rate opened the dispatch map "also filtered by:
   signing_counted: true", the filter's name in the address, in both languages.
 
@@ -33,6 +37,10 @@ from urbanmgmt.cases import services
 from urbanmgmt.cases.models import RejectReason
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.org.models import Department
+from urbanmgmt.supervision import services as supervision
+from urbanmgmt.supervision.models import Subject
+from urbanmgmt.supervision.services import Target
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -140,4 +148,47 @@ def test_the_patrols_page_stays_in_a_narrow_window(browser, live_server, people,
     if table.evaluate("t => t.scrollWidth > t.clientWidth"):  # wider than the page: it scrolls by itself
         table.evaluate("t => { t.scrollLeft = t.scrollWidth; }")
         assert table.evaluate("t => t.scrollLeft") > 0
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_supervision_notices_department_is_named_in_the_pages_language(browser, live_server, empty_history_after,
+                                                                        people, language):
+    department = Department.objects.exclude(name_en="").order_by("code").first()
+    notice = supervision.raise_notice(people.manager, Target(Subject.DEPARTMENT, department_id=department.pk),
+                                      level="remind", request="请本周内清理积存案件")
+    name = {"zh-hans": department.name, "en": department.name_en}[language]
+    page = signed_in_page(browser, live_server, "manager", language, "/supervision/")
+    row = page.locator("table tbody tr", has_text=f"{notice.pk}").first
+    row.wait_for()
+    page.locator("details summary").first.click()
+    shot(page, language, "06-supervision-list", full_page=True)
+    listed = row.inner_text()
+    assert name in listed
+    assert name in page.locator("select[name=department]").inner_text()
+    page.goto(f"{live_server.url}/supervision/{notice.pk}/")
+    shot(page, language, "07-supervision-notice", full_page=True)
+    assert page.locator("dd", has_text=name).count() >= 1
+    if language == "en":
+        assert not HAN.search(listed), listed
+    assert page.errors == [] and page.foreign_requests == []
+
+
+PLACEHOLDER_ROOM = """input => { const style = getComputedStyle(input);
+  const pen = document.createElement("canvas").getContext("2d"); pen.font = style.font;
+  return [pen.measureText(input.placeholder).width,
+  input.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight)]; }"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_intake_search_fields_show_their_whole_hint(browser, live_server, people, language):
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/tickets/",
+                          viewport={"width": 1366, "height": 768})
+    page.wait_for_selector("#ticket-list")
+    shot(page, language, "08-intake-search-fields")
+    fields = page.locator("form.find input[name=q], form.filters input[name=q]")
+    assert fields.count() == 2
+    for n in range(2):
+        need, room = fields.nth(n).evaluate(PLACEHOLDER_ROOM)
+        assert need <= room, (fields.nth(n).get_attribute("placeholder"), need, room)
     assert page.errors == [] and page.foreign_requests == []
