@@ -5,6 +5,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from urbanmgmt.catalog.models import in_language
+
 
 class Department(models.Model):
     """A department or contractor that fixes problems (专业部门 / 承办单位)."""
@@ -22,6 +24,11 @@ class Department(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        """The name on screen: the English one in an English UI where the register has it."""
+        return in_language(self.name, self.name_en)
 
 
 class OwnershipRule(models.Model):

@@ -2,8 +2,8 @@
 the figures are grouped by (a login, a department code, an area code)."""
 
 from django.contrib.auth import get_user_model
-from django.utils.translation import get_language
 
+from urbanmgmt.catalog.models import in_language
 from urbanmgmt.grids.models import Area
 from urbanmgmt.org.models import Department
 
@@ -17,8 +17,7 @@ def person_names(usernames) -> dict[str, str]:
 
 def department_names(codes) -> dict[str, str]:
     """{department code: its name}, the English one in English where the register has it."""
-    english = (get_language() or "").startswith("en")
-    return {code: (name_en if english and name_en else name)
+    return {code: in_language(name, name_en)
             for code, name, name_en in Department.objects.filter(code__in=list(codes))
             .values_list("code", "name", "name_en")}
 

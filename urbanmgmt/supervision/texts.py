@@ -10,7 +10,7 @@ def subject_label(notice: Notice) -> str:
     if notice.subject == Subject.CASE:
         return _("Case %(code)s") % {"code": notice.case.code}
     if notice.subject == Subject.DEPARTMENT:
-        return _("Department %(name)s") % {"name": notice.department.name}
+        return _("Department %(name)s") % {"name": notice.department.shown_name}
     place = notice.grid.code if notice.grid_id else notice.area.name
     return _("%(category)s in %(place)s") % {"category": notice.category.name, "place": place}
 

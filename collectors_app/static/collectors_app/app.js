@@ -226,6 +226,8 @@ class NetworkError extends Error {}
 async function api(path, { method = 'GET', json, body, timeoutMs = 30000, auth = true } = {}) {
   const headers = {};
   if (auth && state.token) headers.Authorization = `Token ${state.token}`;
+  // Without the cookie the server would answer in the phone's language: ask for the shell's.
+  if (document.documentElement.lang) headers['Accept-Language'] = document.documentElement.lang;
   // Token only: a Django session cookie in the same browser must not switch DRF to
   // session auth (and its CSRF check).
   const res = await window.UM.api(path, { method, json, body, headers, timeoutMs, credentials: 'omit' });

@@ -41,6 +41,10 @@
   };
   function fixedText(key, value) {
     if (key === 'open') return value === 'all' ? pgettext('map filter', 'Every state') : value === 'true' ? pgettext('map filter', 'Open cases only') : pgettext('map filter', 'Closed cases only');
+    if (key === 'signing_counted') {
+      return value === 'true' ? pgettext('map filter', 'Counted in the on-time signing rate')
+        : pgettext('map filter', 'Not yet counted in the on-time signing rate');
+    }
     const name = ((CONFIG.link_names || {})[key] || {})[value];
     const shown = /_(after|before)$/.test(key) ? cityDate(value) : name || value;
     return interpolate(pgettext('map filter', '%(what)s: %(value)s'), { what: FIXED_WORDS[key] || key, value: shown }, true);
