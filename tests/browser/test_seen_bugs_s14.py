@@ -89,3 +89,35 @@ def test_a_case_opened_by_its_number_is_in_the_middle_of_the_map_left_beside_the
     shown = box(page, ".map-main")
     assert page.evaluate("window.UrbanMap.map.getSize().x") == round(shown["width"]) == 1024 - round(shown["x"])
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_tickets_buttons_wait_for_its_script_so_nothing_is_sent_as_a_plain_form(browser, live_server,
+                                                                               empty_history_after, city, people,
+                                                                               language):
+    """Seen in a CI rehearsal under load: the clerk's "Send the answer" pressed before the
+    page's script had run submitted the form as a plain GET (the answer in the address, the
+    page reloaded, nothing saved, no error). The buttons now wait, disabled, for the script."""
+    from tests.hotline.helpers import row
+    from urbanmgmt.hotline.importer import import_rows
+    from urbanmgmt.hotline.models import HotlineTicket
+
+    import_rows([row("S14", kind="咨询", text="大件垃圾怎么预约清运？")], source="s", actor=people.dispatcher)
+    ticket = HotlineTicket.objects.get(external_id="S14")
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/")
+    page.wait_for_load_state()
+    held = []
+    page.route("**/hotline/intake*.js", lambda route: held.append(route))  # the script held back, as on a slow line
+    page.goto(f"{live_server.url}/hotline/tickets/{ticket.pk}/", wait_until="commit")
+    send = page.locator("#answer-form button[type=submit]")
+    send.wait_for()
+    assert send.is_disabled() and page.locator("#callback-form button, .kb-send").evaluate_all(
+        "buttons => buttons.every(b => b.disabled)")
+    page.wait_for_timeout(300)
+    assert held, "the page asked for its script"
+    held[0].continue_()
+    send.click()  # enabled once the script has bound it: an empty answer is refused where the user looks
+    page.wait_for_selector("#answer-form .error:not([hidden])")
+    assert "answer=" not in page.url and HotlineTicket.objects.get(pk=ticket.pk).replied_at is None
+    shot(page, language, "04-ticket-answer-refused")
+    assert page.errors == [] and page.foreign_requests == []

@@ -276,5 +276,9 @@
     }
     const back = document.getElementById("take-back");
     if (back) back.addEventListener("click", () => act(back.dataset.url, {}, back, gettext("Back in the placement queue.")));
+    // The page's buttons come disabled until the handlers above are bound: a click before
+    // the script has run would submit a form as a plain GET (the answer in the address, the
+    // page reloaded, nothing saved).
+    page.querySelectorAll("button[data-until-script]").forEach((button) => { button.disabled = false; });
   }
 })();
