@@ -89,17 +89,21 @@ def _fresh_caches(settings):
 
 @pytest.fixture
 def empty_history_after(transactional_db):
-    """For transactional tests: the history triggers refuse to delete events of existing cases,
-    so every other table is emptied first (foreign keys are deferred: the order within the
-    transaction does not matter), then the history; then the flush."""
+    """For transactional tests: the history triggers refuse to delete the events of an existing
+    case or notice, so every other table is emptied first (foreign keys are deferred: the order
+    within the transaction does not matter), then the histories; then the flush. The flush's
+    own order follows a set's, which changes with the hash seed, so it cannot be left to it."""
     yield
     from django.db import connection, transaction
 
-    tables = [t for t in connection.introspection.django_table_names(only_existing=True) if t != "cases_caseevent"]
+    from urbanmgmt.cases.models import CaseEvent
+    from urbanmgmt.supervision.models import NoticeEvent
+
+    histories = [CaseEvent._meta.db_table, NoticeEvent._meta.db_table]
+    tables = [t for t in connection.introspection.django_table_names(only_existing=True) if t not in histories]
     with transaction.atomic(), connection.cursor() as cursor:
-        for table in tables:
+        for table in tables + histories:
             cursor.execute(f"DELETE FROM {connection.ops.quote_name(table)}")
-        cursor.execute("DELETE FROM cases_caseevent")
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 
 from tests.browser.conftest import log_in, watched_page
-from tests.supervision.conftest import MONDAY, dispatched_at, supervision_emptied_after  # noqa: F401 (a fixture)
+from tests.supervision.conftest import MONDAY, dispatched_at
 from urbanmgmt.org.models import Profile
 from urbanmgmt.supervision.models import Notice, NoticeState
 
@@ -60,7 +60,7 @@ def check_words(page, selector: str, language: str) -> str:
     return text
 
 
-@pytest.mark.usefixtures("supervision_emptied_after")
+@pytest.mark.usefixtures("empty_history_after")
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_supervision_notice_is_raised_answered_in_the_workspace_and_closed(
         browser, live_server, people, category, language):

@@ -45,16 +45,3 @@ def only(rules):
     def keep(*codes):
         SupervisionRule.objects.exclude(code__in=codes).update(active=False)
     return keep
-
-
-@pytest.fixture
-def supervision_emptied_after(empty_history_after):
-    """For transactional tests: the notices before their append-only history (whose trigger
-    refuses to delete the events of an existing notice), then empty_history_after's turn."""
-    yield
-    from django.db import connection, transaction
-
-    with transaction.atomic(), connection.cursor() as cursor:
-        for table in ("supervision_delivery", "supervision_notification", "supervision_notice",
-                      "supervision_noticeevent"):
-            cursor.execute(f"DELETE FROM {table}")
