@@ -20,6 +20,7 @@ import datetime as dt
 import math
 import re
 from dataclasses import dataclass, field
+from itertools import pairwise
 
 import numpy as np
 from django.conf import settings
@@ -45,7 +46,11 @@ def _micros(at: dt.datetime) -> int:
 # the finer place its address names.
 MAJOR_MIN_SIMILARITY = 0.25
 COMMUNITY_MIN_COVER = 0.6
-CONCEPT = 0xE000  # private-use characters stand for catalogue categories in `words`
+# In `words`, a catalogue category is the number CONCEPT + its id (below 2**21), and two
+# neighbouring characters a, b are the number (a << 21) | (a ^ b) (from 2**21 up: distinct from
+# the categories, one number per pair, and its low bits, which place it in a set, depend on both).
+CONCEPT = 0xE000
+_BAR = ord("|")
 _PUNCT = re.compile(r"[\s\W_]+")
 _NUMBERS = re.compile(r"[0-9０-９]+(?:号楼|号院|号|栋|幢|单元|室|楼)?")
 
@@ -65,14 +70,14 @@ def current_words() -> dict:
     places, names = gazetteer(), classifier()
     cache = _cache
     if cache.get("of") != (places, names) or len(cache) > WORDS_CACHE:
-        cache = {"of": (places, names), "concept": {k: chr(CONCEPT + min(ids)) for k, ids in names.keyword_to.items()},
+        cache = {"of": (places, names), "concept": {k: CONCEPT + min(ids) for k, ids in names.keyword_to.items()},
                  # The keywords (keywords.Keywords): split() gives the text between them and the keywords at once.
                  "split": Keywords(names.keyword_to) if names.keyword_to else None}
         _cache = cache
     return cache
 
 
-def remembered(text: str, cache: dict) -> frozenset[str]:
+def remembered(text: str, cache: dict) -> frozenset[int]:
     """What two descriptions (with their addresses) are compared by: each catalogue keyword
     (or category name) in the text becomes its category (so 垃圾堆 and 暴露垃圾 agree,
     whatever words each citizen chose); the rest counts as character pairs, less house
@@ -87,15 +92,24 @@ def remembered(text: str, cache: dict) -> frozenset[str]:
     return found
 
 
-def text_words(text: str, places, split, concept_of: dict) -> frozenset[str]:
+def text_words(text: str, places, split, concept_of: dict) -> frozenset[int]:
     text = _NUMBERS.sub("|", places.without_areas(_PUNCT.sub("", text or "")))
-    concepts = set()
+    concepts = ()
     if split is not None:
         parts = split.split(text)
-        concepts = {concept_of[k] for k in parts[1::2]}
+        concepts = [concept_of[k] for k in parts[1::2]]
         text = "|".join(parts[0::2])
-    text = _GENERIC.sub("|", text)
-    return frozenset(concepts | {part[i:i + 2] for part in text.split("|") for i in range(len(part) - 1)})
+    return frozenset(pairs(_GENERIC.sub("|", text))).union(concepts)
+
+
+def pairs(text: str) -> list[int]:
+    """The neighbouring characters of `text` (none across a "|") as numbers (see CONCEPT):
+    those of a long text a vector at a time."""
+    if len(text) < 32:
+        return [(a << 21) | (a ^ b) for a, b in pairwise(map(ord, text)) if a != _BAR and b != _BAR]
+    codes = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.int64)
+    first, second = codes[:-1], codes[1:]
+    return ((first << 21) | (first ^ second))[(first != _BAR) & (second != _BAR)].tolist()
 
 
 WORDS_CACHE = 200_000
@@ -211,10 +225,13 @@ class OpenCases:
             seconds = abs(now - c.micros) / 10**6  # as timedelta.total_seconds() gives it
             if seconds > span or (exclude is not None and c.case_id == exclude):
                 continue
-            distance = hypot(c.x - x, c.y - y)
-            if by_point and distance > radius:
-                continue
-            near.append((c, distance, seconds / 3600))
+            if by_point:
+                distance = hypot(c.x - x, c.y - y)
+                if distance > radius:
+                    continue
+                near.append((c, distance, seconds / 3600))
+            else:  # the same community: no distance weighs
+                near.append((c, 0.0, seconds / 3600))
         if not near:
             return None
         cache = self.remembered_words()
@@ -237,7 +254,7 @@ class OpenCases:
         c, distance, hours = near_one
         same = c.category_id == category.id
         sim = similarity(mine, c.words_in(cache))
-        if not same and (sim < MAJOR_MIN_SIMILARITY or chr(CONCEPT + c.category_id) not in mine):
+        if not same and (sim < MAJOR_MIN_SIMILARITY or CONCEPT + c.category_id not in mine):
             return None
         closeness = 1 - distance / radius if radius is not None else 0.0
         return (0.4 * (1.0 if same else 0.5) + 0.3 * closeness + 0.1 * (1 - hours / (days * 24))
