@@ -179,4 +179,6 @@
       + (failed ? ' ' + gettext('The others are still selected: see why beside each.') : ''), failed > 0);
     counted();
   });
+  // Disabled until now: pressed before this script ran, the form would go as a plain GET.
+  bulk.querySelectorAll('button[data-until-script]').forEach((button) => { button.disabled = false; });
 }());

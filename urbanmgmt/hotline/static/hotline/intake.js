@@ -140,6 +140,8 @@
           button.disabled = false;
         }
       });
+      // Disabled until now: pressed before this script ran, the form would go as a plain GET.
+      form.querySelectorAll("button[data-until-script]").forEach((button) => { button.disabled = false; });
     });
   }
 
