@@ -5,7 +5,8 @@ said. Two more pages had forms with no method of their own: the placement queue'
 aside" and "Forward (转办)", and the video queue's "Reject the selected". Their buttons now
 come disabled and their scripts enable them once bound; each test holds the script back, as
 a slow line would, finds the button disabled, lets the script through and is answered in
-place. Screenshots: var/screenshots/seen_bugs_s15/."""
+place. And the case panel's steps jumped down as the department suggested by the ownership
+register arrived above them. Screenshots: var/screenshots/seen_bugs_s15/."""
 
 import pytest
 from django.conf import settings
@@ -90,3 +91,33 @@ def test_the_video_queues_bulk_reject_waits_for_its_script(browser, live_server,
     assert "bulk_reason=" not in page.url
     found.refresh_from_db()
     assert found.status == CandidateEvent.Status.PENDING and page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_cases_steps_stay_put_while_its_suggested_department_loads(browser, live_server, empty_history_after, city,
+                                                                      people, category, language):
+    """Seen in a CI rehearsal under load (the dispatcher's journey): the department suggested by
+    the ownership register arrived after the panel was drawn, above the steps, and pushed them
+    down as the dispatcher clicked "Reject": the click landed beside the button and nothing
+    opened. The suggestion's place is now kept while it loads."""
+    from tests.builders import report_case
+
+    case = report_case(people.inspector, category)
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/map/")
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    held = []
+    page.route("**/suggested-department/", lambda route: held.append(route))  # a slow answer
+    page.fill("#find-number", case.code)
+    page.press("#find-number", "Enter")
+    page.wait_for_function("(code) => document.querySelector('#panel-title')?.innerText === code", arg=case.code)
+    reject = page.locator('#case-panel .actions button[data-action="reject"]')
+    before = reject.bounding_box()["y"]
+    page.wait_for_timeout(300)
+    assert held, "the panel asked for the suggestion"
+    held[0].continue_()
+    page.wait_for_selector("#case-panel .suggested [data-field=suggested]")
+    shot(page, language, "03-suggested-loaded")
+    assert abs(reject.bounding_box()["y"] - before) < 2, (before, reject.bounding_box()["y"])
+    reject.click()
+    page.locator('#case-panel form.step[data-action="reject"] select[name=reason_code]').wait_for()
+    assert page.errors == [] and page.foreign_requests == []

@@ -125,7 +125,9 @@
       el('dl', { class: 'facts' }, this.facts(c).map(([k, v, field]) => [el('dt', {}, k), el('dd', { dataset: { field: field || '' } }, v)])),
       this.doubts(c.media || []),
       this.photos(c.media || []),
-      el('section', { class: 'suggested', 'aria-live': 'polite' }),
+      // Its place kept while the suggestion loads: the steps below must not jump as they are clicked.
+      el('section', { class: 'suggested', 'aria-live': 'polite' }, this.suggests(c)
+        ? [el('h3', {}, gettext('Suggested department (ownership register)')), el('p', { class: 'muted' }, gettext('Loading…'))] : []),
       el('section', { class: 'actions' }, el('h3', {}, gettext('Next steps')), this.actionButtons(c)),
       el('section', { class: 'tickets' }, el('h3', {}, gettext('Linked 12345 tickets')), el('p', { class: 'muted' }, gettext('Loading…'))),
       el('section', { class: 'candidates' }, el('h3', {}, gettext('Video candidates')), el('p', { class: 'muted' }, gettext('Loading…'))),
@@ -216,12 +218,18 @@
         e.reason ? el('div', { class: 'reason' }, e.reason) : null))));
   };
 
+  /* Whether the panel suggests a department for case `c`: only while one is still to be chosen
+   * (once dispatched, it would contradict the panel), and not in a department's workspace. */
+  CasePanel.prototype.suggests = function (c) {
+    return !this.config.workspace && DISPATCHABLE.includes(c.state);
+  };
+
   CasePanel.prototype.loadSuggested = async function (c) {
     const box = this.root.querySelector('.suggested');
-    // Only while a department is still to be chosen (once dispatched, it would contradict the panel).
-    if (!box || this.config.workspace || !DISPATCHABLE.includes(c.state)) return;
+    if (!box || !this.suggests(c)) return;
     const result = await api(`${this.config.api}cases/${c.id}/suggested-department/`);
-    if (!result.ok || this.current === null || this.current.properties.id !== c.id) return;
+    if (this.current === null || this.current.properties.id !== c.id) return;
+    if (!result.ok) { box.replaceChildren(); return; }
     this.suggested = result.data.department;
     box.replaceChildren(el('h3', {}, gettext('Suggested department (ownership register)')),
       el('p', { dataset: { field: 'suggested' } }, result.data.department
