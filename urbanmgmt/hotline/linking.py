@@ -121,6 +121,15 @@ PLACE_WORDS = {"小区", "门口", "楼下", "路边", "附近", "马路", "路�
 _GENERIC = Keywords(GENERIC - PLACE_WORDS)
 
 
+WORDS_WEIGHT = 0.2  # of a candidate's score (at most): the rest is before_words()
+
+
+def before_words(same: bool, closeness: float, hours: float, days: float) -> float:
+    """A candidate's score before its words weigh: the category (the same, or another of the
+    class), how close (0 for a community's case) and how recent within the window."""
+    return 0.4 * (1.0 if same else 0.5) + 0.3 * closeness + 0.1 * (1 - hours / (days * 24))
+
+
 def covered(part: frozenset, whole: frozenset) -> float:
     """How much of `part` (the place an address names) `whole` (a case's words) mentions."""
     return len(part & whole) / len(part) if part else 0.0
@@ -257,17 +266,17 @@ class OpenCases:
         if not same and (sim < MAJOR_MIN_SIMILARITY or CONCEPT + c.category_id not in mine):
             return None
         closeness = 1 - distance / radius if radius is not None else 0.0
-        return (0.4 * (1.0 if same else 0.5) + 0.3 * closeness + 0.1 * (1 - hours / (days * 24))
-                + 0.2 * min(1.0, 2 * sim), sim, same, c, distance, hours)
+        return (before_words(same, closeness, hours, days) + WORDS_WEIGHT * min(1.0, 2 * sim), sim, same, c, distance,
+                hours)
 
     def _best_by_point(self, near: list, category: Category, text: str, cache: dict, days: float, radius: float):
-        """The best-scored candidate if it reaches the threshold. The words weigh at most 0.2,
+        """The best-scored candidate if it reaches the threshold. The words weigh WORDS_WEIGHT at most,
         so the candidates are taken by the score they could reach at most, and a candidate
         whose most cannot beat the best so far nor reach the threshold is not compared (its
         words, nor the ticket's when none is, are not even found): the choice is the same as
         comparing all, ties going to the earlier one."""
-        bound = [(0.4 * (1.0 if c.category_id == category.id else 0.5) + 0.3 * (1 - distance / radius)
-                  + 0.1 * (1 - hours / (days * 24)) + 0.2, n) for n, (c, distance, hours) in enumerate(near)]
+        bound = [(before_words(c.category_id == category.id, 1 - distance / radius, hours, days) + WORDS_WEIGHT, n)
+                 for n, (c, distance, hours) in enumerate(near)]
         bound.sort(key=lambda b: -b[0])
         best, best_n, threshold, mine = None, -1, settings.HOTLINE_LINK_THRESHOLD, None
         for most, n in bound:
