@@ -181,8 +181,15 @@
     return new Date(guess - (shown - guess));
   }
 
+  /* A page's buttons marked data-until-script come disabled: pressed before the page's script
+   * has bound its handlers, a form without a method of its own would go as a plain GET (the
+   * words in the address, the page reloaded, nothing saved). The script calls this once bound. */
+  function bound(node) {
+    node.querySelectorAll('button[data-until-script]').forEach((button) => { button.disabled = false; });
+  }
+
   root.UM = {
-    el, append, api, errorText, describe, reveal, cookie, format,
+    el, append, api, errorText, describe, reveal, cookie, format, bound,
     isNum, number, percent, megabytes, fileSize, pad,
     TIME_ZONE, LOCALE, cityParts, when, shortWhen, clock, cityDate, cityToday, cityMidnight,
   };

@@ -4,7 +4,7 @@
  * once with one reason, each answered on its own. */
 (function () {
   'use strict';
-  const { api, errorText, format, reveal } = window.UM;
+  const { api, bound, errorText, format, reveal } = window.UM;
   const items = () => Array.from(document.querySelectorAll('article.cand'));
   const help = document.getElementById('help');
   let current = items()[0] || null;
@@ -179,6 +179,5 @@
       + (failed ? ' ' + gettext('The others are still selected: see why beside each.') : ''), failed > 0);
     counted();
   });
-  // Disabled until now: pressed before this script ran, the form would go as a plain GET.
-  bulk.querySelectorAll('button[data-until-script]').forEach((button) => { button.disabled = false; });
+  bound(bulk);
 }());

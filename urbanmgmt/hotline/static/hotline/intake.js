@@ -2,7 +2,7 @@
    Actions go to /api/v1/hotline/ with the session's CSRF token; nothing leaves the server. */
 (function () {
   "use strict";
-  const {api, errorText, reveal} = window.UM;
+  const {api, errorText, reveal, bound} = window.UM;
 
   async function post(url, body) {
     const result = await api(url, {method: "POST", json: body});
@@ -140,8 +140,7 @@
           button.disabled = false;
         }
       });
-      // Disabled until now: pressed before this script ran, the form would go as a plain GET.
-      form.querySelectorAll("button[data-until-script]").forEach((button) => { button.disabled = false; });
+      bound(form);
     });
   }
 
@@ -278,9 +277,6 @@
     }
     const back = document.getElementById("take-back");
     if (back) back.addEventListener("click", () => act(back.dataset.url, {}, back, gettext("Back in the placement queue.")));
-    // The page's buttons come disabled until the handlers above are bound: a click before
-    // the script has run would submit a form as a plain GET (the answer in the address, the
-    // page reloaded, nothing saved).
-    page.querySelectorAll("button[data-until-script]").forEach((button) => { button.disabled = false; });
+    bound(page);
   }
 })();
