@@ -195,3 +195,52 @@ def test_a_batch_refused_as_a_whole_goes_in_row_by_row_each_row_placed_and_linke
     assert b1.owns_case and b1.link_reason == {} and b1.case.external_ref == "hz12345:B1"
     assert b1.case_id != HotlineTicket.objects.get(external_id="A1").case_id
     assert (summary.created, summary.cases_created, summary.linked) == (3, 3, 0)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_batches_are_written_by_a_second_thread_in_the_callers_language_progress_once_committed(
+        empty_history_after, people, gazetteer, monkeypatch):
+    """Outside a transaction, an import of several batches is written by a second thread
+    while the next batch is prepared: progress comes once a batch is committed, a note made
+    in that thread is in the caller's language, and a batch refused as a whole (its first
+    ticket linked to a case rejected meanwhile) goes in row by row, the batch prepared
+    meanwhile prepared again."""
+    import threading
+
+    from django.utils import translation
+
+    from urbanmgmt.cases import services
+    from urbanmgmt.hotline import importer
+
+    monkeypatch.setattr(importer, "BATCH_SIZE", 2)
+    writers, report_many = set(), services.report_many
+
+    def observed(*args, **kwargs):
+        writers.add(threading.current_thread().name.split("_")[0])
+        return report_many(*args, **kwargs)
+
+    monkeypatch.setattr(services, "report_many", observed)
+    far = row("B2", col=0.5, cell=0.5)
+    far.update({"经度": "116.40", "纬度": "39.90", "坐标系": "WGS84"})  # Beijing
+    rows = [row("A1", col=1.5, cell=1.5), row("A2", col=4.5, cell=2.5), row("B1", col=1.5, cell=1.5), far,
+            row("C1", kind="咨询", text="垃圾分类的投放时间是什么", 答复内容="早七点到九点", 知识库编号="NOPE"),
+            row("C2", col=1.5, cell=1.5)]
+    committed = []
+
+    def reject_the_first_case(done: int) -> None:
+        committed.append((done, HotlineTicket.objects.count()))
+        if done == 2:
+            case = HotlineTicket.objects.get(external_id="A1").case
+            services.reject(people.dispatcher, case, version=case.version, reason_code="other", reason="测试")
+
+    with translation.override("en"):
+        summary = import_rows([(i, r) for i, r in enumerate(rows, start=2)], source="hz12345",
+                              actor=people.dispatcher, progress=reject_the_first_case)
+    assert writers == {"ticket-writes", "MainThread"}  # the refused batch went in row by row here
+    assert committed == [(2, 2), (4, 3), (6, 5)]
+    assert [(line, ticket) for line, ticket, _reason in summary.rejected] == [(5, "B2")]
+    assert any("knowledge base entry that is unknown" in note for note in summary.notes), summary.notes
+    b1, c2 = HotlineTicket.objects.get(external_id="B1"), HotlineTicket.objects.get(external_id="C2")
+    assert b1.owns_case and b1.case.external_ref == "hz12345:B1"
+    assert c2.case_id == b1.case_id and not c2.owns_case  # linked to the case made when B1 went in again
+    assert (summary.created, summary.cases_created, summary.linked, summary.answered) == (5, 3, 1, 1)
