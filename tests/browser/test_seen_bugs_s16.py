@@ -1,0 +1,51 @@
+"""What a walk through the product in Chromium found (session 16), at a phone's and a
+desktop's size, in Chinese and in English: the page header broke the signed-in user's name
+over two lines on a phone; the English daily report said "Digital urban management Daily
+report" and wrote 135000 for 135,000; the workspace's 12345×2 badge touched the case number;
+the video queue's sticky bulk bar took a third of a phone held sideways; the supervision
+history's columns were a character or two wide on a phone; the map's "Find by number" hint
+was cut off and a case opened by its number was shared by its database id.
+Screenshots: var/screenshots/seen_bugs_s16/."""
+
+
+import pytest
+from django.conf import settings
+
+from tests.browser.conftest import signed_in_page
+from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
+from urbanmgmt.org.models import Profile
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = "seen_bugs_s16"
+PHONE = {"width": 390, "height": 844}
+
+
+def shot(page, language: str, name: str) -> None:
+    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
+    folder.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(folder / f"{language}-{name}.png"), full_page=True)
+
+
+def lines(page, selector: str) -> int:
+    """How many lines the first element matching `selector` takes on the screen."""
+    return page.eval_on_selector(selector, """(e) => {
+        const tops = new Set(Array.from(e.getClientRects()).map((r) => Math.round(r.top)));
+        const range = document.createRange(); range.selectNodeContents(e);
+        Array.from(range.getClientRects()).forEach((r) => tops.add(Math.round(r.top)));
+        return tops.size; }""")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_headers_user_name_stays_on_one_line_on_a_phone(browser, live_server, empty_history_after, people,
+                                                            language):
+    Profile.objects.filter(user=people.dispatcher).update(display_name="Wang Xiaoming 王小明")
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/", viewport=PHONE)
+    page.wait_for_selector("main h1")
+    shot(page, language, "01-header-phone")
+    name = page.locator("header nav > span").first
+    assert name.inner_text() == "Wang Xiaoming 王小明"
+    assert lines(page, "header nav > span") == 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width  # nothing pushed off the side instead
+    assert page.errors == [] and page.foreign_requests == []
