@@ -7,12 +7,15 @@ history's columns were a character or two wide on a phone; the map's "Find by nu
 was cut off and a case opened by its number was shared by its database id.
 Screenshots: var/screenshots/seen_bugs_s16/."""
 
+import datetime as dt
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 
 from tests.browser.conftest import signed_in_page
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
+from urbanmgmt.kpi.loader import load_quotas
 from urbanmgmt.org.models import Profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -48,4 +51,23 @@ def test_the_headers_user_name_stays_on_one_line_on_a_phone(browser, live_server
     assert lines(page, "header nav > span") == 1
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE["width"], width  # nothing pushed off the side instead
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_daily_reports_title_reads_as_a_sentence_and_its_numbers_are_grouped(browser, live_server,
+                                                                                  empty_history_after, people,
+                                                                                  language):
+    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
+    day = timezone.localdate() - dt.timedelta(days=1)
+    page = signed_in_page(browser, live_server, "manager", language, f"/kpi/report/daily/?date={day:%Y-%m-%d}")
+    page.wait_for_selector("#total")
+    shot(page, language, "02-daily-report")
+    title = page.inner_text("h1")
+    wanted = {"zh-hans": f"数字化城市管理日报 {day:%Y-%m-%d}", "en": f"Digital urban management daily report {day:%Y-%m-%d}"}
+    assert title == wanted[language]
+    quota = {2025: "135,000", 2026: "135,000"}.get(day.year)
+    if quota:  # the year's collection quota of fixtures/kpi/quotas.json, the same in both languages
+        overview = page.inner_text("#total >> xpath=..")
+        assert quota in overview and "135000" not in overview, overview
     assert page.errors == [] and page.foreign_requests == []

@@ -86,12 +86,15 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
     at_end = min(end, timezone.now())
     open_cases = cases.open().filter(reported_at__lt=end)
     title = _("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")
+    heading = (_("Digital urban management daily report %(value)s") if kind == "daily"
+               else _("Digital urban management monthly report %(value)s"))
     if compared["partial"]:
         start_before, end_before = (day_start(day) for day in compared["same_days"])
         compared["same_days_total"] = cases.filter(reported_at__gte=start_before,
                                                    reported_at__lt=end_before + dt.timedelta(days=1)).count()
     data = {
-        "kind": kind, "title": title % {"value": value}, "area": area.name if area else _("Whole city"),
+        "kind": kind, "title": title % {"value": value}, "heading": heading % {"value": value},
+        "area": area.name if area else _("Whole city"),
         "issuer": issuer(), "issue": issue_number(kind, first), "compared": compared,
         "first": first, "last": last, "total": came.count(), "previous_total": before,
         "channels": [{"name": str(name), **{k: by_channel.get(code, {}).get(k, 0) for k in COUNTS},
