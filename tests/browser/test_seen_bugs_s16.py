@@ -14,9 +14,14 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.browser.conftest import signed_in_page
+from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
+from urbanmgmt.cases import services
+from urbanmgmt.cases.models import Case
+from urbanmgmt.hotline.gazetteer import invalidate_gazetteer, places_from_areas
+from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.kpi.loader import load_quotas
-from urbanmgmt.org.models import Profile
+from urbanmgmt.org.models import Department, Profile
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -71,3 +76,29 @@ def test_the_daily_reports_title_reads_as_a_sentence_and_its_numbers_are_grouped
         overview = page.inner_text("#total >> xpath=..")
         assert quota in overview and "135000" not in overview, overview
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_workspaces_12345_badge_stands_apart_from_the_case_number(browser, live_server, empty_history_after,
+                                                                       people, language):
+    places_from_areas("test layer")
+    try:
+        import_rows([row(f"S16-{i}", col=2.5, cell=2.5) for i in range(2)], source="s", actor=people.dispatcher)
+        case = Case.objects.get()
+        assert case.ticket_count == 2
+        if case.state == "reported":
+            case = services.file(people.dispatcher, case, version=case.version)
+        services.dispatch(people.dispatcher, case, version=case.version, department=Department.objects.get(code="HZ-HWC"))
+        for size, viewport in (("desktop", {"width": 1280, "height": 800}), ("phone", PHONE)):
+            page = signed_in_page(browser, live_server, "handler", language, "/workspace/", viewport=viewport)
+            page.wait_for_selector("body[data-ready='1']")
+            number = page.locator(f'tr[data-id="{case.pk}"] button.link')
+            badge = page.locator(f'tr[data-id="{case.pk}"] .tag')
+            assert badge.inner_text() == "12345×2"
+            shot(page, language, f"03-workspace-badge-{size}")
+            gap = badge.bounding_box()["x"] - (number.bounding_box()["x"] + number.bounding_box()["width"])
+            assert gap >= 4, (size, gap)
+            assert page.errors == [] and page.foreign_requests == []
+            page.context.close()
+    finally:
+        invalidate_gazetteer()
