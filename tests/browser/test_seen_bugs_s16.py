@@ -16,6 +16,7 @@ from django.utils import timezone
 from tests.browser.conftest import signed_in_page
 from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
+from tests.vision.test_channel import candidate, post
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case
 from urbanmgmt.hotline.gazetteer import invalidate_gazetteer, places_from_areas
@@ -102,3 +103,23 @@ def test_the_workspaces_12345_badge_stands_apart_from_the_case_number(browser, l
             page.context.close()
     finally:
         invalidate_gazetteer()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_video_queues_bulk_bar_is_short_on_a_short_window(browser, live_server, zone, worker_key,  # noqa: F811
+                                                              people, empty_history_after, language):
+    for track in (7, 8, 9):
+        assert post(worker_key, candidate(zone, track_id=track, key=f"k{track}")).status_code == 201
+    sideways = {"width": 800, "height": 360}
+    page = signed_in_page(browser, live_server, "analyst", language, "/vision/", viewport=sideways)
+    page.wait_for_selector("#bulk-reject:not([disabled])")
+    page.locator(".cand").nth(1).scroll_into_view_if_needed()
+    page.evaluate("window.scrollBy(0, 200)")
+    page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / JOURNEY / f"{language}-04-bulk-bar-sideways.png"))
+    bar = page.locator("#bulk").bounding_box()
+    covered = max(0, min(bar["y"] + bar["height"], sideways["height"]) - max(bar["y"], 0))
+    assert covered <= 0.15 * sideways["height"], bar  # at most a line of the window
+    # Still at hand: the whole bar works (select, reason, reject) where it is.
+    page.locator(".cand input.pick").first.check()
+    assert page.locator("#bulk-count").inner_text()
+    assert page.errors == [] and page.foreign_requests == []
