@@ -123,3 +123,22 @@ def test_the_video_queues_bulk_bar_is_short_on_a_short_window(browser, live_serv
     page.locator(".cand input.pick").first.check()
     assert page.locator("#bulk-count").inner_text()
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_video_queues_review_form_has_room_sideways(browser, live_server, zone, worker_key,  # noqa: F811
+                                                        people, empty_history_after, language):
+    """Seen in the same window: the snapshot's column kept its 320–640 px and left the review
+    form beside it some 50 px, its words a syllable a line and its button cut at the edge."""
+    assert post(worker_key, candidate(zone, track_id=7, key="k7")).status_code == 201
+    page = signed_in_page(browser, live_server, "analyst", language, "/vision/", viewport={"width": 800, "height": 360})
+    page.wait_for_selector("#bulk-reject:not([disabled])")
+    page.locator(".cand form.confirm").scroll_into_view_if_needed()
+    shot(page, language, "04-review-form-sideways")
+    form = page.locator(".cand > div").nth(1).bounding_box()
+    assert form["width"] >= 240, form
+    confirm = page.locator(".cand form.confirm button[type=submit]").bounding_box()
+    card = page.locator(".cand").bounding_box()
+    assert confirm["x"] + confirm["width"] <= card["x"] + card["width"], (confirm, card)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    assert page.errors == [] and page.foreign_requests == []
