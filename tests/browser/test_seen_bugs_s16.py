@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.browser.conftest import signed_in_page
+from tests.builders import report_case
 from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
@@ -23,6 +24,9 @@ from urbanmgmt.hotline.gazetteer import invalidate_gazetteer, places_from_areas
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.kpi.loader import load_quotas
 from urbanmgmt.org.models import Department, Profile
+from urbanmgmt.supervision import services as supervision
+from urbanmgmt.supervision.models import Level
+from urbanmgmt.supervision.services import Target
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -141,4 +145,29 @@ def test_the_video_queues_review_form_has_room_sideways(browser, live_server, zo
     card = page.locator(".cand").bounding_box()
     assert confirm["x"] + confirm["width"] <= card["x"] + card["width"], (confirm, card)
     assert page.evaluate("document.documentElement.scrollWidth") <= 800
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_supervision_history_reads_on_a_phone(browser, live_server, empty_history_after, people, category,
+                                                  language):
+    case = report_case(people.inspector, category)
+    case = services.file(people.dispatcher, case, version=case.version)
+    case = services.dispatch(people.dispatcher, case, version=case.version,
+                             department=Department.objects.get(code="HZ-HWC"))
+    notice = supervision.raise_notice(people.dispatcher, Target(subject="case", case_id=case.pk,
+                                                                department_id=case.department_id),
+                                      level=Level.SUPERVISE, request="请说明超期原因，今日下班前处置完毕并书面答复")
+    notice = supervision.answer(people.handler, notice, version=notice.version, text="已安排清运车辆，15:00 前清理完毕")
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/supervision/{notice.pk}/", viewport=PHONE)
+    page.wait_for_selector("#history")
+    shot(page, language, "05-supervision-history-phone")
+    # Each cell at least a short phrase wide (7.5rem: "2026-12-05 09:00", "督办 Supervision"), not a
+    # character or two; and the page no wider than the phone (a table wider than it scrolls itself).
+    widths = page.eval_on_selector_all("#history tbody td", "(cells) => cells.filter((c) => c.innerText.trim())"
+                                       ".map((c) => c.getBoundingClientRect().width)")
+    assert widths and min(widths) >= 120, widths
+    label = page.eval_on_selector("#history tbody td", "(c) => getComputedStyle(c, '::before').content")
+    assert label == {"zh-hans": '"时间"', "en": '"When"'}[language]  # each cell under its heading
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.errors == [] and page.foreign_requests == []

@@ -46,7 +46,7 @@
     const heads = [gettext('Case'), gettext('Category'), gettext('State'),
       name === 'to_sign' ? gettext('To sign by') : gettext('Deadline'), gettext('Address'), gettext('Description')];
     const cell = (i, attrs, ...content) => el('td', Object.assign({ dataset: { label: heads[i] } }, attrs), ...content);
-    return el('table', { class: 'queue-table' },
+    return el('table', { class: 'queue-table stacked' },
       el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
       el('tbody', {}, rows.map((r) => el('tr', {
         dataset: { id: r.id }, tabindex: 0, class: (r.late_to_sign || r.overdue) && name !== 'recent' ? 'late' : '',
