@@ -14,6 +14,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from tests.browser.conftest import signed_in_page
+from tests.browser.test_seen_bugs_s14b import PLACEHOLDER_ROOM
 from tests.builders import report_case
 from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
@@ -171,3 +172,21 @@ def test_the_supervision_history_reads_on_a_phone(browser, live_server, empty_hi
     assert label == {"zh-hans": '"时间"', "en": '"When"'}[language]  # each cell under its heading
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_maps_find_hint_shows_whole(browser, live_server, empty_history_after, people, language):
+    for size, viewport in (("desktop", {"width": 1280, "height": 800}), ("phone", PHONE)):
+        page = signed_in_page(browser, live_server, "dispatcher", language, "/map/", viewport=viewport)
+        page.wait_for_selector("body[data-ready='1']", timeout=20000)
+        shot(page, language, f"06-map-find-{size}")
+        # The hint shows whole: on a line of its own in the side panel, no placeholder cut by its field.
+        hint = page.locator("#find-hint")
+        assert hint.inner_text() == {"zh-hans": "案件编号或 12345 工单编号", "en": "Case number or 12345 ticket number"}[language]
+        box, side = hint.bounding_box(), page.locator(".map-side").bounding_box()
+        assert side["x"] <= box["x"] and box["x"] + box["width"] <= side["x"] + side["width"], (size, box, side)
+        assert hint.evaluate("(e) => e.scrollWidth <= e.clientWidth")
+        need, room = page.locator("#find-number").evaluate(PLACEHOLDER_ROOM)
+        assert need <= room, (size, need, room)
+        assert page.errors == [] and page.foreign_requests == []
+        page.context.close()
