@@ -190,3 +190,32 @@ def test_the_maps_find_hint_shows_whole(browser, live_server, empty_history_afte
         assert need <= room, (size, need, room)
         assert page.errors == [] and page.foreign_requests == []
         page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_case_found_on_the_map_is_shared_by_its_number(browser, live_server, empty_history_after, people, language):
+    places_from_areas("test layer")
+    try:
+        import_rows([row("S16-T1", col=2.5, cell=2.5)], source="s", actor=people.dispatcher)
+    finally:
+        invalidate_gazetteer()
+    case = Case.objects.get()
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/map/")
+    page.wait_for_selector("body[data-ready='1']", timeout=20000)
+    page.fill("#find-number", case.code)
+    page.press("#find-number", "Enter")
+    page.wait_for_function("(code) => document.querySelector('#panel-title')?.innerText === code", arg=case.code)
+    assert page.url.endswith(f"/map/?case={case.code}"), page.url  # the number the user typed, to share
+    shot(page, language, "06-map-found")
+    page.click("#case-panel .panel-head button.close")
+    assert page.url.endswith("/map/"), page.url  # no case named once its panel is closed
+    # An old link by the database id still opens the case, and then shows its number.
+    page.goto(f"{live_server.url}/map/?case={case.pk}")
+    page.wait_for_function("(code) => document.querySelector('#panel-title')?.innerText === code", arg=case.code)
+    page.wait_for_function("(code) => location.search === `?case=${code}`", arg=case.code)
+    # The 12345 ticket's page links to its case by the case's number.
+    ticket = case.tickets.get()
+    page.goto(f"{live_server.url}/hotline/tickets/{ticket.pk}/")
+    assert page.locator("#ticket-case a").get_attribute("href") == f"/map/?case={case.code}"
+    assert page.errors == [] and page.foreign_requests == []
+

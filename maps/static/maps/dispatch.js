@@ -23,13 +23,23 @@
     changed: () => { refreshCounts(); pollNow(); },
     shown: (feature) => {
       map.invalidateSize();
+      caseInAddress(feature.properties.code);
       const g = feature.geometry;
       if (g && g.coordinates && !map.getBounds().pad(-0.1).contains([g.coordinates[1], g.coordinates[0]])) {
         map.panTo([g.coordinates[1], g.coordinates[0]], { animate: false });
       }
     },
-    closed: () => map.invalidateSize(),
+    closed: () => { map.invalidateSize(); caseInAddress(null); },
   });
+
+  /* The address names the case in the panel by its number, which the user reads and shares; an
+   * older link by its database id still opens it (maps/find.py), and then shows the number. */
+  function caseInAddress(code) {
+    const query = new URLSearchParams(location.search);
+    if (code) query.set('case', code); else query.delete('case');
+    const search = query.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+  }
 
   /* --- filters ------------------------------------------------------------------------ */
   // A link's fixed filters in words: "Reported by: 王伟", not "reporter = sim_inspector_02".
