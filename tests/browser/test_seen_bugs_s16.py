@@ -104,6 +104,8 @@ def test_the_workspaces_12345_badge_stands_apart_from_the_case_number(browser, l
             shot(page, language, f"03-workspace-badge-{size}")
             gap = badge.bounding_box()["x"] - (number.bounding_box()["x"] + number.bounding_box()["width"])
             assert gap >= 4, (size, gap)
+            code = page.locator("#queue-title .muted")  # the department's code, HZ-HWC, read as one word
+            assert code.inner_text() == "HZ-HWC" and len(code.evaluate("c => [...c.getClientRects()]")) == 1, size
             assert page.errors == [] and page.foreign_requests == []
             page.context.close()
     finally:
