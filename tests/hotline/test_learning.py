@@ -1,13 +1,16 @@
 """The classifier learns from intake's decisions: versions, held-out precision per category,
 the review queue ranked by doubt with three one-click choices and the words behind each."""
 
+import numpy as np
 import pytest
 from django.test import Client
+from scipy.sparse import diags
+from sklearn.svm import LinearSVC
 
 from tests.builders import client_for
 from tests.hotline.helpers import row
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, choose_scope, counted, runs
+from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, choose_scope, counted, log_count_ratio, runs, tf_idf
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.training import build, retrain, train
 from urbanmgmt.jobs.models import Job, JobState
@@ -152,14 +155,48 @@ def test_scope_is_told_by_the_problem_not_by_how_many_everyday_words_surround_it
     rng = random.Random(9)
     learned = _complaints(rng, IN_SCOPE, "in", 8, 1) + _complaints(rng, OUT_OF_SCOPE, "out", 24, 4)
     asked = _complaints(rng, IN_SCOPE, "in", 20, 4) + _complaints(rng, OUT_OF_SCOPE, "out", 20, 1)
-    c = choose_scope(learned)
-    assert c is not None  # the machine, not naive Bayes
-    model = Linear.fit(learned, c)
+    chosen = choose_scope(learned)
+    assert chosen is not None  # the machine, not naive Bayes
+    model = Linear.fit(learned, *chosen)
     right = 0
     for e in asked:
         scores = model.scores(counted(e.text))
         right += model.labels[scores.index(max(scores))] == e.label
     assert right >= 36
+
+
+def test_the_log_count_ratio_leans_each_pair_to_the_label_it_comes_with():
+    """A pair of the second label's examples only weighs for it, one of the first's against,
+    one both share about evenly neither way."""
+    examples = [Example("路灯不亮，麻烦处理", "in"), Example("井盖丢了，麻烦处理", "in"),
+                Example("拖欠工资，麻烦处理", "out"), Example("社保断缴，麻烦处理", "out")]
+    x, vocabulary, _idf = tf_idf(examples)
+    r = log_count_ratio(x, np.array([0, 0, 1, 1]), np.ones(4))
+    assert r[vocabulary["工资"]] > 0.05 and r[vocabulary["路灯"]] < -0.05
+    assert abs(r[vocabulary["处理"]]) < 0.01
+
+
+def test_the_scope_model_scores_a_text_as_the_machine_that_learned_the_scaled_pairs():
+    """The scope machine learns from pairs scaled by their log-count ratio (NBSVM); the
+    stored table has the ratio folded into its weights, so that serving (a few look-ups,
+    no library) gives the scaled machine's margin; Models.fit's scope is that model."""
+    import random
+
+    rng = random.Random(4)
+    learned = _complaints(rng, IN_SCOPE, "in", 12, 2) + _complaints(rng, OUT_OF_SCOPE, "out", 24, 2)
+    model = Linear.fit(learned, 2.0, ratio=True)
+    x, _vocabulary, _idf = tf_idf(learned)
+    y = np.array([model.labels.index(e.label) for e in learned])
+    scaled = x @ diags(log_count_ratio(x, y, np.ones(len(y))))
+    margins = LinearSVC(C=2.0).fit(scaled, y).decision_function(scaled)
+    for e, margin in zip(learned, margins, strict=True):
+        scores = model.scores(e.words())
+        assert scores[1] - scores[0] == pytest.approx(margin, abs=0.05)
+    plain = Linear.fit(learned, 2.0)
+    assert plain.table != model.table
+    decided = [Example(e.text, "E0101" if e.label == "in" else BUREAU + "RSJ") for e in learned]
+    chosen = choose_scope(learned)
+    assert chosen is not None and Models.fit(decided).scope.table == Linear.fit(learned, *chosen).table
 
 
 def test_a_version_stored_before_the_flat_model_judges_scope_by_its_scope_model_alone():

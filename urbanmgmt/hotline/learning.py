@@ -19,12 +19,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.sparse import csr_matrix
+from scipy.sparse import csr_matrix, diags
 from sklearn.svm import LinearSVC
 
 ALPHA = 0.3  # naive Bayes' additive smoothing
 C = 0.5  # the support vector machine's regularisation (less: smoother weights)
-C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0)  # the regularisations `choose_scope` tries
+C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # the regularisations `choose_scope` tries
 WEIGHT_MIN = 3e-3  # smaller weights are not kept: they change 2 % of decisions, and cost time
 # "§word": a source's own classification, one feature whole (suggest.py adds it).
 _RUN = re.compile(r"§\S+|[\u4e00-\u9fff]+|[A-Za-z0-9]+")
@@ -138,18 +138,24 @@ class Linear:
         return cls(list(index), priors, absent, table)
 
     @classmethod
-    def fit(cls, examples: Iterable[Example], c: float = C) -> "Linear":
+    def fit(cls, examples: Iterable[Example], c: float = C, ratio: bool = False) -> "Linear":
         """Learn the weights of the examples' features (each example weighted by its weight);
-        with one label only, every ticket gets that label."""
+        with one label only, every ticket gets that label. `ratio` (two labels): the features
+        scaled by their `log_count_ratio` before the machine learns, its weights times the
+        ratio after, so that the stored table scores a text as the scaled machine does."""
         examples = list(examples)
         labels = list(dict.fromkeys(e.label for e in examples))
         if len(labels) < 2:
             return cls(labels, [0.0] * len(labels), [0.0] * len(labels), {})
         x, vocabulary, idf = tf_idf(examples)
-        svm = LinearSVC(C=c).fit(x, [labels.index(e.label) for e in examples],
-                                 sample_weight=[e.weight for e in examples])
+        y = np.array([labels.index(e.label) for e in examples])
+        weight = np.array([e.weight for e in examples])
+        r = log_count_ratio(x, y, weight) if ratio and len(labels) == 2 else None
+        svm = LinearSVC(C=c).fit(x if r is None else x @ diags(r), y, sample_weight=weight)
         # Two labels: one row of weights for the second against the first (whose score stays 0).
         coef = svm.coef_ if len(labels) > 2 else np.vstack([np.zeros_like(svm.coef_[0]), svm.coef_[0]])
+        if r is not None:
+            coef = coef * r
         intercept = svm.intercept_ if len(labels) > 2 else [0.0, svm.intercept_[0]]
         # A pair's weights less their median over the labels rank every text's labels alike (all
         # scores move by the same amount) but are mostly near 0: the table keeps a seventh of them.
@@ -289,13 +295,27 @@ def tf_idf(examples: list[Example]) -> tuple[csr_matrix, dict[str, int], np.ndar
     return x, vocabulary, idf
 
 
-def choose_scope(examples: list[Example], grid: Iterable[float] = C_GRID, folds: int = 5) -> float | None:
+def log_count_ratio(x: csr_matrix, y: np.ndarray, weight: np.ndarray, alpha: float = 1.0) -> np.ndarray:
+    """Per feature, the log of how much likelier it is under the second label than under the
+    first (its smoothed share of each label's weighted TF-IDF mass): the scaling of NBSVM
+    (Wang and Manning 2012, "Baselines and bigrams"). The machine then starts from naive
+    Bayes' view of each pair and learns how far to trust it, which needs fewer examples
+    than learning every weight from nothing."""
+    second = y == 1
+    p = alpha + np.asarray(x[second].T @ weight[second]).ravel()
+    q = alpha + np.asarray(x[~second].T @ weight[~second]).ravel()
+    return np.log(p / p.sum()) - np.log(q / q.sum())
+
+
+def choose_scope(examples: list[Example], grid: Iterable[float] = C_GRID,
+                 folds: int = 5) -> tuple[float, bool] | None:
     """The scope model ("in"/"out") that was right most often on the decisions it did not
     learn (k-fold over the examples that are not seeds; the seeds are always learned): naive
     Bayes (None), or the support vector machine with one of the regularisations of `grid`
-    (that C); naive Bayes on a tie and with fewer than two decisions per fold (it counts
-    from the first one), the smoother machine on a tie. Chosen on the examples a model
-    learns from, so that a measure on others stays honest."""
+    over the pairs as they are or scaled by their `log_count_ratio` ((C, scaled)); naive
+    Bayes on a tie and with fewer than two decisions per fold (it counts from the first
+    one), the smoother machine on a tie, the scaled one on a tie of the same C. Chosen on
+    the examples a model learns from, so that a measure on others stays honest."""
     grid = sorted(grid)
     asked = [n for n, e in enumerate(examples) if not e.seed]
     if len(asked) < 2 * folds or len({examples[n].label for n in asked}) < 2:
@@ -304,7 +324,7 @@ def choose_scope(examples: list[Example], grid: Iterable[float] = C_GRID, folds:
     labels = list(dict.fromkeys(e.label for e in examples))
     y = np.array([labels.index(e.label) for e in examples])
     weight = np.array([e.weight for e in examples])
-    right = dict.fromkeys([None, *grid], 0)  # None: naive Bayes
+    right = dict.fromkeys([None, *((c, scaled) for c in grid for scaled in (False, True))], 0)  # None: naive Bayes
     for k in range(folds):
         held = asked[k::folds]
         learned = np.ones(len(examples), dtype=bool)
@@ -315,10 +335,11 @@ def choose_scope(examples: list[Example], grid: Iterable[float] = C_GRID, folds:
             right[None] += bayes.labels[scores.index(max(scores))] == examples[n].label
         if len(set(y[learned])) < 2:
             continue
-        for c in grid:
-            svm = LinearSVC(C=c).fit(x[learned], y[learned], sample_weight=weight[learned])
-            right[c] += int((svm.predict(x[held]) == y[held]).sum())
-    return max(right, key=lambda c: (right[c], c is None, -(c or 0)))
+        views = {False: x, True: x @ diags(log_count_ratio(x[learned], y[learned], weight[learned]))}
+        for c, scaled in filter(None, right):
+            svm = LinearSVC(C=c).fit(views[scaled][learned], y[learned], sample_weight=weight[learned])
+            right[c, scaled] += int((svm.predict(views[scaled][held]) == y[held]).sum())
+    return max(right, key=lambda m: (right[m], m is None, *((0, False) if m is None else (-m[0], m[1]))))
 
 
 def fit_temperature_of(held_out: list[tuple[list[float], list[str], str]]) -> float:
@@ -363,11 +384,11 @@ class Models:
     def fit(cls, examples: list[Example]) -> "Models":
         scoped = [Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight, e.seed, e.words())
                   for e in examples]
-        c = choose_scope(scoped)
-        scope = Linear.naive_bayes(scoped, prior=True) if c is None else Linear.fit(scoped, c)
+        chosen = choose_scope(scoped)
+        scope = Linear.naive_bayes(scoped, prior=True) if chosen is None else Linear.fit(scoped, *chosen)
         inside = [e for e in examples if not e.label.startswith(BUREAU)]
         outside = [e for e in examples if e.label.startswith(BUREAU)]
-        flat = Linear.fit(examples) if c is not None and inside and outside else None
+        flat = Linear.fit(examples) if chosen is not None and inside and outside else None
         return cls(scope, Linear.fit(inside) if inside else None, Linear.fit(outside) if outside else None,
                    flat=flat)
 
