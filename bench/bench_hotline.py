@@ -169,7 +169,6 @@ STORY = [*FILLERS, "我是附近的居民", "这个问题已经存在很长时�
 
 def timed_import(dispatcher, data: bytes, name: str) -> None:
     from django.db import connection
-    from django.db.backends.signals import connection_created
 
     from urbanmgmt.hotline.importer import import_rows
     from urbanmgmt.hotline.mapping import Mapping
@@ -181,19 +180,13 @@ def timed_import(dispatcher, data: bytes, name: str) -> None:
         statements[0] += 1
         return execute(sql, params, many, context)
 
-    def count_there_too(sender, connection, **kwargs):  # the importer's writer thread opens its own
-        connection.execute_wrappers.append(counted)
-
-    connection_created.connect(count_there_too)
     cpu = time.process_time()
     with Timer() as timer, connection.execute_wrapper(counted):
         summary = import_rows(read(io.BytesIO(data), "bench.csv", mapping, notes), source=name, actor=dispatcher,
                               mapping=mapping)
     cpu = time.process_time() - cpu
-    connection_created.disconnect(count_there_too)
     bench(name, N_TICKETS / timer.seconds, "tickets/s")
-    # On a shared machine the wall time depends on the others' load: the CPU time is this process's own
-    # (all its threads: the importer writes in a second one while it prepares the next batch).
+    # On a shared machine the wall time depends on the others' load: the CPU time is this process's own.
     bench(name.replace("_per_s", "_per_cpu_s"), N_TICKETS / cpu, "tickets/s")
     print(f"  ({summary.as_dict()}, {len(data) / 2**20:.1f} MB CSV, {timer.seconds:.1f} s wall, {cpu:.1f} s CPU, "
           f"load average {os.getloadavg()[0]:.2f}; {1000 * statements[0] / N_TICKETS:.1f} SQL statements per 1,000 "

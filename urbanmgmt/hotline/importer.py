@@ -7,24 +7,17 @@ through services.link_many, the tickets in bulk); a row that cannot go in is rej
 its line number and reason and the rest of the batch still goes in. Idempotent by (source,
 external id): a ticket seen before is updated (text, answer, reply, callback), never
 duplicated.
-
-An import of more than one batch writes each batch in a second thread, on its own
-connection, while the next batch is read, classified, placed and linked (Writes): the
-database works without the interpreter's lock, so the two overlap on two cores. Progress
-is reported once a batch is committed.
 """
 
-import contextvars
 import csv
 import datetime as dt
 import io
 from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db import connection, connections, transaction
-from django.utils import timezone, translation
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -127,78 +120,12 @@ class Parsed:
     entry: str = ""  # the code of the knowledge base entry its answer came from, if the row names one
 
 
-@dataclass
-class Prepared:
-    """The new rows of a batch once classified, placed and linked, before they are written."""
-
-    new_cases: list[TicketRow]
-    links: list[tuple[TicketRow, Candidate]]
-    pending: dict[str, Candidate]  # the candidates of the new cases, by ticket reference
-    rejected: list[tuple[int, str, str]]  # the rows refused while placing them
-
-    @property
-    def dropped(self) -> set[int]:
-        return {line for line, _i, _r in self.rejected}
-
-
-@dataclass
-class Batch:
-    """A batch on its way to the database."""
-
-    rows: int
-    known: dict[str, HotlineTicket]
-    updates: list[Parsed]
-    new: list[Parsed]
-    prepared: Prepared | None
-
-
-class Writes:
-    """One batch's writes at a time, in a second thread with its own connection while the
-    caller prepares the next batch; in the caller's thread when the caller holds a
-    transaction (another connection would not see its rows) or the import is one batch.
-    The thread runs in the caller's context (its language, time zone, simulated clock)."""
-
-    def __init__(self):
-        self.pool: ThreadPoolExecutor | None = None
-        self.pending: tuple[Batch, Future | DomainError | None] | None = None
-        self.language, self.tz = translation.get_language(), timezone.get_current_timezone()
-
-    def submit(self, write: Callable[[Batch], DomainError | None], batch: Batch, more: bool) -> None:
-        if self.pool is None and more and not connection.in_atomic_block:
-            self.pool = ThreadPoolExecutor(1, thread_name_prefix="ticket-writes")
-        if self.pool is not None:
-            self.pending = (batch, self.pool.submit(contextvars.copy_context().run, self._as_caller, write, batch))
-        else:
-            self.pending = (batch, write(batch))
-
-    def _as_caller(self, write: Callable[[Batch], DomainError | None], batch: Batch) -> DomainError | None:
-        with translation.override(self.language), timezone.override(self.tz):
-            return write(batch)
-
-    def wait(self) -> tuple[Batch | None, DomainError | None]:
-        """The batch last submitted, once written, and the DomainError that refused it as a
-        whole, if one did; any other error is raised here."""
-        if self.pending is None:
-            return None, None
-        (batch, outcome), self.pending = self.pending, None
-        return batch, outcome.result() if isinstance(outcome, Future) else outcome
-
-    def close(self) -> None:
-        """After the write in flight, if any: the thread's connections closed, the thread ended."""
-        if self.pool is not None:
-            try:
-                self.pool.submit(connections.close_all).result()
-            finally:
-                self.pool.shutdown()
-
-
 class Importer:
     """One import run: holds the open-case index across batches."""
 
     def __init__(self, actor, source: str, mapping: Mapping | None = None):
         self.actor, self.source, self.mapping = actor, source, mapping or Mapping()
         self.summary = Summary()
-        self.written = 0  # rows of the batches committed
         self.index: OpenCases | None = None
         self.index_since: dt.datetime | None = None
         self.categories = {c.id: c for c in Category.objects.select_related("major")}
@@ -307,26 +234,20 @@ class Importer:
 
     def _run(self, rows: Iterable, progress: Callable[[int], None] | None) -> Summary:
         batch: list[tuple[int, dict]] = []
-        writes = Writes()
-        try:
-            for number, item in enumerate(rows, start=1):
-                batch.append(item if isinstance(item, tuple) else (number, item))
-                if len(batch) >= BATCH_SIZE:
-                    self.batch(batch, writes, progress, more=True)
-                    batch = []
-            if batch:
-                self.batch(batch, writes, progress, more=False)
-            self._written(writes, progress)
-        finally:
-            writes.close()
-        if progress and not self.written:
-            progress(0)
-        self.summary.rejected.sort(key=lambda refused: refused[0])  # a batch's placing is counted once it is in
+        for number, item in enumerate(rows, start=1):
+            batch.append(item if isinstance(item, tuple) else (number, item))
+            if len(batch) >= BATCH_SIZE:
+                self.batch(batch)
+                batch = []
+                if progress:
+                    progress(self.summary.total)
+        if batch:
+            self.batch(batch)
+        if progress:
+            progress(self.summary.total)
         return self.summary
 
-    def batch(self, rows: list[tuple[int, dict]], writes: Writes, progress=None, *, more: bool = False) -> None:
-        """Read, classify, place and link a batch while the one before is written, then hand
-        it to `writes` (`more`: other batches may follow)."""
+    def batch(self, rows: list[tuple[int, dict]]) -> None:
         self.summary.total += len(rows)
         parsed = []
         for line, row in rows:
@@ -336,49 +257,22 @@ class Importer:
                 self.summary.rejected.append((line, _id_of(row, self.mapping), str(exc)))
         known = _existing(self.source, [p.ticket.external_id for p in parsed])
         new = [p for p in parsed if p.ticket.external_id not in known]
-        batch = Batch(len(rows), known, [p for p in parsed if p.ticket.external_id in known], new,
-                      self._prepare(new) if new else None)
-        if self._written(writes, progress) and new:
-            batch.prepared = self._prepare(new)  # linked against the cases of a batch refused meanwhile
-        writes.submit(self._write, batch, more)
-
-    def _written(self, writes: Writes, progress) -> bool:
-        """Wait for the batch in flight. A batch refused as a whole (a case service said no)
-        goes in row by row, so that the good rows still go in and the bad one is named: the
-        index saw the batch's cases, which were rolled back, so it is built again, and each
-        row is placed, linked and refused again on its own. True when that happened."""
-        batch, refused = writes.wait()
-        if batch is None:
-            return False
-        if refused is None:
-            self.summary.rejected += batch.prepared.rejected if batch.prepared else []
-        else:
+        self._update(known, [p for p in parsed if p.ticket.external_id in known])
+        rejected_before = len(self.summary.rejected)
+        try:
+            self._insert(new)
+        except DomainError:
+            # A batch refused as a whole (a case service said no): row by row, so that the
+            # good rows still go in and the bad one is named. The index saw the batch's
+            # cases, which were rolled back: it is built again; each row is placed and
+            # refused again on its own.
             self.index = None
-            for one in batch.new:
-                prepared = self._prepare([one])
+            del self.summary.rejected[rejected_before:]
+            for one in new:
                 try:
-                    with transaction.atomic():
-                        self._save([one], prepared)
+                    self._insert([one])
                 except DomainError as exc:
                     self.summary.rejected.append((one.line, one.ticket.external_id, str(exc)))
-                else:
-                    self.summary.rejected += prepared.rejected
-        self.written += batch.rows
-        if progress:
-            progress(self.written)
-        return refused is not None
-
-    def _write(self, batch: Batch) -> DomainError | None:
-        """A batch's writes: the known tickets updated, then the new ones in one transaction."""
-        self._update(batch.known, batch.updates)
-        if batch.prepared is None:
-            return None
-        try:
-            with transaction.atomic():
-                self._save(batch.new, batch.prepared)
-        except DomainError as exc:
-            return exc
-        return None
 
     def _update(self, known: dict[str, HotlineTicket], parsed: list[Parsed]) -> None:
         changed, now = [], clock.now()
@@ -394,13 +288,20 @@ class Importer:
         update_many(changed, (*UPDATABLE, "raw", "updated_at"))
         self.summary.updated += len(changed)
 
-    def _prepare(self, parsed: list[Parsed]) -> Prepared:
-        """Classify, place and link new rows (the work in Python before the writes: the
-        database's writer lock is held for the writes alone)."""
+    def _insert(self, parsed: list[Parsed]) -> None:
+        """Place, classify and link the rows, then write them in one transaction (the work
+        in Python before it: the database's writer lock is held for the writes alone)."""
+        if not parsed:
+            return
+        start = len(self.summary.rejected)
+        prepared = self._prepare(parsed)
+        with transaction.atomic():
+            self._save(parsed, *prepared, start)
+
+    def _prepare(self, parsed: list[Parsed]) -> tuple[list, list, dict]:
         for p in parsed:
             self._classify(p.ticket)
-        rejected = []
-        placed = self._place(parsed, rejected)
+        placed = self._place(parsed)
         suggest_for([p.ticket for p in placed], [self.categories.get(p.ticket.category_id) for p in placed],
                     [p.place for p in placed], self.owners)
         self._ensure_index(min(p.ticket.received_at for p in placed) if placed else None)
@@ -430,10 +331,10 @@ class Importer:
             t.owns_case, t.lonlat = True, p.lonlat
             new_cases.append(t)
             pending[t.reference] = self._candidate(p)
-        return Prepared(new_cases, links, pending, rejected)
+        return new_cases, links, pending
 
-    def _save(self, parsed: list[Parsed], prepared: Prepared) -> None:
-        new_cases, links, pending, dropped = prepared.new_cases, prepared.links, prepared.pending, prepared.dropped
+    def _save(self, parsed, new_cases, links, pending, rejected_before) -> None:
+        dropped = {line for line, _i, _r in self.summary.rejected[rejected_before:]}
         cases = services.report_many(self.actor, Channel.HOTLINE, [
             services.NewReport(point=t.lonlat, category=self.categories.get(t.category_id),
                                description=ticket_description(t), address=t.address, request_type=t.request_type,
@@ -490,9 +391,9 @@ class Importer:
                 "they are kept without the entry.", missing) % {"n": missing})
 
     # --- the steps ---------------------------------------------------------------------------
-    def _place(self, parsed: list[Parsed], rejected: list) -> list[Parsed]:
+    def _place(self, parsed: list[Parsed]) -> list[Parsed]:
         """Points from coordinates (one vectorised grid lookup) or from the gazetteer;
-        tickets outside the city are rejected (into `rejected`). Returns the rows still going in."""
+        tickets outside the city are rejected. Returns the rows still going in."""
         out, look, names = [], [], gazetteer()
         for p in parsed:
             t = p.ticket
@@ -503,7 +404,7 @@ class Importer:
                     t.place_method, t.place_confidence, t.place_match = "gazetteer", found.confidence, found.match
                 elif found is not None:
                     t.place_match, t.place_confidence = found.match, found.confidence  # a hint for the queue
-            elif p.lonlat is not None and t.place_method != "gazetteer":  # not placed before (a batch prepared again)
+            elif p.lonlat is not None:
                 t.place_method, t.place_confidence = "coordinates", 1.0
             if p.lonlat is not None:
                 look.append(p)
@@ -515,7 +416,7 @@ class Importer:
                 continue
             if place is None:
                 where = p.ticket.place_match or f"{p.lonlat[0]:.6f}, {p.lonlat[1]:.6f}"
-                rejected.append((p.line, p.ticket.external_id, _(
+                self.summary.rejected.append((p.line, p.ticket.external_id, _(
                     "The place (%(where)s) is outside the service area: it lies in no unit grid of the city.")
                     % {"where": where}))
                 outside.add(p.line)
