@@ -172,16 +172,18 @@ def test_the_reply_deadline_per_minute_of_arrival_equals_the_working_calendar(pe
 
 
 def test_a_batch_refused_as_a_whole_goes_in_row_by_row_each_row_placed_and_linked_afresh(people, gazetteer, monkeypatch):
-    """The second batch's first ticket is linked to a case rejected meanwhile (after the
+    """The second batch's second ticket is linked to a case rejected meanwhile (after the
     first batch, through the progress callback): link_many refuses the batch, which then goes
-    in row by row: that ticket makes a case of its own, the far one is refused once."""
+    in row by row: that ticket makes a case of its own, the one placed by its address keeps
+    that method, the far one is refused once."""
     from urbanmgmt.cases import services
     from urbanmgmt.hotline import importer
 
     monkeypatch.setattr(importer, "BATCH_SIZE", 2)
     far = row("B2", col=0.5, cell=0.5)
     far.update({"经度": "116.40", "纬度": "39.90", "坐标系": "WGS84"})  # Beijing
-    rows = [row("A1", col=1.5, cell=1.5), row("A2", col=4.5, cell=2.5), row("B1", col=1.5, cell=1.5), far]
+    by_address = row("B0", text="路灯不亮了", address="连云港市海州区新海街道新海001社区幸福小区3号楼")
+    rows = [row("A1", col=1.5, cell=1.5), row("A2", col=4.5, cell=2.5), by_address, row("B1", col=1.5, cell=1.5), far]
 
     def reject_the_first_case(done: int) -> None:
         if done == 2:
@@ -190,8 +192,9 @@ def test_a_batch_refused_as_a_whole_goes_in_row_by_row_each_row_placed_and_linke
 
     summary = import_rows([(i, r) for i, r in enumerate(rows, start=2)], source="hz12345", actor=people.dispatcher,
                           progress=reject_the_first_case)
-    assert [(line, ticket) for line, ticket, _reason in summary.rejected] == [(5, "B2")]
+    assert [(line, ticket) for line, ticket, _reason in summary.rejected] == [(6, "B2")]
     b1 = HotlineTicket.objects.get(external_id="B1")
     assert b1.owns_case and b1.link_reason == {} and b1.case.external_ref == "hz12345:B1"
     assert b1.case_id != HotlineTicket.objects.get(external_id="A1").case_id
-    assert (summary.created, summary.cases_created, summary.linked) == (3, 3, 0)
+    assert HotlineTicket.objects.get(external_id="B0").place_method == "gazetteer"  # placed again, by its address
+    assert (summary.created, summary.cases_created, summary.linked) == (4, 4, 0)

@@ -404,7 +404,7 @@ class Importer:
                     t.place_method, t.place_confidence, t.place_match = "gazetteer", found.confidence, found.match
                 elif found is not None:
                     t.place_match, t.place_confidence = found.match, found.confidence  # a hint for the queue
-            elif p.lonlat is not None:
+            elif p.lonlat is not None and t.place_method != "gazetteer":  # placed by its address before its batch was refused
                 t.place_method, t.place_confidence = "coordinates", 1.0
             if p.lonlat is not None:
                 look.append(p)
