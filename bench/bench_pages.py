@@ -87,6 +87,7 @@ def video_candidates() -> None:
     from django.utils import timezone
 
     from demo import synth
+    from urbanmgmt.grids.models import UnitGrid
     from vision import services
     from vision.models import Camera, WorkerKey, Zone
     from vision.worker.output import snapshot
@@ -98,13 +99,15 @@ def video_candidates() -> None:
     worker.new_key()
     worker.save()
     picture = snapshot(synth.background(), [400, 180, 560, 290], synth.NO_PARKING, "car #7 0.87")
+    # On the ground inside the city, so that each is an alert (the queue's first tab), not a detection.
+    ground = list(UnitGrid.objects.order_by("pk").first().geom.point_on_surface.coords)
     now = timezone.now()
     for i in range(CANDIDATES):
         seen = now - dt.timedelta(minutes=i)
         services.ingest(worker, json.dumps({
             "camera": camera.code, "zone": zone.pk, "rule": "illegal_parking", "class": "car", "track_id": i,
             "started_at": (seen - dt.timedelta(seconds=90)).isoformat(), "last_seen_at": seen.isoformat(),
-            "score": 0.8, "box": [400, 180, 560, 290], "frame_size": [640, 360]}), picture)
+            "score": 0.8, "box": [400, 180, 560, 290], "frame_size": [640, 360], "ground": ground}), picture)
 
 
 def session_cookies(port: int, username: str) -> list[dict]:
