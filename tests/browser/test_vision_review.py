@@ -33,7 +33,7 @@ def test_the_analyst_confirms_one_candidate_into_a_case_and_rejects_another(page
     # the snapshots are served (signed, protected media) and are real pictures
     # (pictures below the first load lazily: bring the card into view first)
     page.locator(f"#candidate-{confirm_me.pk} img").first.scroll_into_view_if_needed()
-    page.wait_for_function(f"document.querySelector('#candidate-{confirm_me.pk} img').complete")
+    page.wait_for_function("(id) => document.querySelector(`#candidate-${id} img`).complete", arg=confirm_me.pk)
     assert page.eval_on_selector(f"#candidate-{confirm_me.pk} img", "img => img.complete && img.naturalWidth") == 640
 
     card = page.locator(f"#candidate-{confirm_me.pk}")
