@@ -45,6 +45,20 @@ def pages_closed_after_each_test():
             context.close()
 
 
+def shots_dir(journey: str):
+    folder = dj_settings.BASE_DIR / "var" / "screenshots" / journey
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def shot(page, journey: str, language: str, name: str, **options) -> None:
+    """What the page shows, kept as var/screenshots/<journey>/<language>-<name>.png to be looked
+    at: the whole page unless `full_page=False` (the screen as seen); other options are
+    Playwright's."""
+    options.setdefault("full_page", True)
+    page.screenshot(path=str(shots_dir(journey) / f"{language}-{name}.png"), **options)
+
+
 def watched_page(browser, live_server, **options):
     """A page in a new context that records (and refuses) every request leaving the live server."""
     settings = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai", "viewport": {"width": 1280, "height": 900}}

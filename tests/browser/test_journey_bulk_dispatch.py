@@ -6,7 +6,8 @@ are dispatched and the map refreshes. Screenshots: var/screenshots/bulk_dispatch
 
 import pytest
 
-from tests.browser.test_journey_dispatcher import check_screen, errors_in_view, named, open_as, shot  # noqa: F401
+from tests.browser.conftest import shot
+from tests.browser.test_journey_dispatcher import check_screen, errors_in_view, named, open_as  # noqa: F401
 from tests.builders import make_person, point_in, report_case
 from urbanmgmt.cases import services
 from urbanmgmt.cases.models import Case, CaseEvent, State

@@ -8,10 +8,9 @@ step succeeds, every error is in the viewport. Screenshots: var/screenshots/disp
 import re
 
 import pytest
-from django.conf import settings
 from django.utils import timezone
 
-from tests.browser.conftest import signed_in_page
+from tests.browser.conftest import shot, signed_in_page
 from tests.builders import point_in, report_case
 from tests.cases.test_step_contract import long_dispatched
 from urbanmgmt.cases import services
@@ -32,16 +31,6 @@ CHROME = ("h1, h2, h3, h4, dt, th, legend, button, label > span, .tag, .notice, 
           ".leaflet-control-layers label, .map-legend li, .muted")
 # The steps' labels carry their Chinese term on purpose ("Sign (签收)", urbanmgmt/cases/steps.py).
 TERM = re.compile(r"\s*[(（][^()（）]*[\u4e00-\u9fff][^()（）]*[)）]")
-
-
-def shots_dir(journey: str):
-    folder = settings.BASE_DIR / "var" / "screenshots" / journey
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def shot(page, journey: str, language: str, name: str) -> None:
-    page.screenshot(path=str(shots_dir(journey) / f"{language}-{name}.png"), full_page=True)
 
 
 def check_screen(page, language: str, data: tuple[str, ...] = ()) -> None:

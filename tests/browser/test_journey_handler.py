@@ -10,7 +10,8 @@ import pytest
 
 from collectors_app.evidence import flag
 from tests.browser import test_journey_dispatcher as journey
-from tests.browser.test_journey_dispatcher import check_screen, offered, open_as, shot, take
+from tests.browser.conftest import shot
+from tests.browser.test_journey_dispatcher import check_screen, offered, open_as, take
 from tests.builders import point_in
 from tests.cases.test_step_contract import dispatched, long_dispatched
 from tests.photos import jpeg, now_local

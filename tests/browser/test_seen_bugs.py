@@ -9,8 +9,8 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in_app
-from tests.browser.test_journey_dispatcher import named, open_as, shot, shots_dir, ticket  # noqa: F401
+from tests.browser.conftest import log_in_app, shot
+from tests.browser.test_journey_dispatcher import named, open_as, ticket  # noqa: F401
 from tests.builders import point_in, report_case
 from urbanmgmt.hotline import services as hotline
 from urbanmgmt.org.models import Profile
@@ -139,7 +139,7 @@ def test_the_phones_top_bar_fits_and_toasts_hide_nothing(browser, live_server, e
     page.click("#patrol-toggle")
     page.wait_for_selector("#patrol-bar:visible")
     page.wait_for_selector("#toast:visible")
-    page.screenshot(path=str(shots_dir(JOURNEY) / f"{locale}-05-phone-patrol.png"))  # the screen as seen
+    shot(page, JOURNEY, locale, "05-phone-patrol", full_page=False)
     # Each control of the top bar on one line, all within the screen's width.
     lines = page.evaluate("""() => [...document.querySelectorAll('.topbar button:not([hidden]), .topbar a')].map((b) => {
         const tops = new Set();
@@ -157,7 +157,7 @@ def test_the_phones_top_bar_fits_and_toasts_hide_nothing(browser, live_server, e
     page.evaluate("() => { document.getElementById('task-sheet').hidden = false; "
                   "window.collector.toast('Add at least 1 photo, then send it again', 'error'); }")
     page.wait_for_timeout(200)
-    page.screenshot(path=str(shots_dir(JOURNEY) / f"{locale}-06-phone-sheet-toast.png"))
+    shot(page, JOURNEY, locale, "06-phone-sheet-toast", full_page=False)
     assert in_view(page, "#toast") and overlaps(page, "#toast", "#task-sheet .panel-head, #task-sheet label") == []
     assert page.errors == []
     page.context.close()

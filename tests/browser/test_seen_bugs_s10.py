@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from demo.tickets import load_hotline_demo
 from maps.api import FORMAT_NAMES
-from tests.browser.conftest import signed_in_page
-from tests.browser.test_journey_dispatcher import named, open_as, shot  # noqa: F401
+from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_journey_dispatcher import named, open_as  # noqa: F401
 from tests.browser.test_journey_manager import SHARED, check_words, ready, task_worker  # noqa: F401
 from tests.builders import report_case
 from tests.hotline.conftest import gazetteer  # noqa: F401
@@ -49,7 +49,7 @@ def test_the_demo_citys_online_answer_rate_counts_its_knowledge_base_answers(bro
     tile.scroll_into_view_if_needed()
     n, d = map(int, re.search(r"(\d+) / (\d+)", tile.inner_text()).groups())
     page.locator("#hotline-title").scroll_into_view_if_needed()
-    page.screenshot(path=str(shot_path(language, "01-dashboard-online-answer-rate")))
+    shot(page, JOURNEY, language, "01-dashboard-online-answer-rate", full_page=False)
     assert n >= 30 and d > n and "0.0 %" not in tile.inner_text()
     check_words(page, language)
     assert page.errors == [] and page.foreign_requests == []
@@ -121,7 +121,3 @@ def test_a_handler_exports_their_departments_cases_from_the_workspace(browser, l
     assert page.errors == [] and page.foreign_requests == []
 
 
-def shot_path(language: str, name: str):
-    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"{language}-{name}.png"

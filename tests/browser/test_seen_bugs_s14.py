@@ -11,21 +11,14 @@ Chinese and in English:
 Screenshots: var/screenshots/seen_bugs_s14/."""
 
 import pytest
-from django.conf import settings
 
-from tests.browser.conftest import signed_in_page
+from tests.browser.conftest import shot, signed_in_page
 from tests.builders import report_case
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "seen_bugs_s14"
 WORDS = {"zh-hans": {"title": "派遣地图", "find": "按编号查找"}, "en": {"title": "Dispatch map", "find": "Find by number"}}
-
-
-def shot(page, language: str, name: str) -> None:
-    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{language}-{name}.png"))
 
 
 def box(page, selector: str) -> dict:
@@ -60,7 +53,7 @@ def test_a_narrow_short_window_shows_the_map_whole_then_the_opened_case(browser,
                           viewport={"width": 660, "height": 360})
     page.wait_for_selector("body[data-ready='1']", timeout=20000)
     assert page.locator("#bulk-tools, .bulk-tools").count() == 1  # the bulk dispatcher's layout
-    shot(page, language, "01-narrow-map")
+    shot(page, JOURNEY, language, "01-narrow-map", full_page=False)
     shown = box(page, ".map-main")
     assert shown["width"] == 660 and shown["height"] >= 200, shown  # the map whole, across the window
     assert box(page, ".map-side")["y"] >= shown["y"] + shown["height"] - 1  # the filters below it
@@ -69,7 +62,7 @@ def test_a_narrow_short_window_shows_the_map_whole_then_the_opened_case(browser,
 
     page.close()
     page = open_case(browser, live_server, language, case, {"width": 660, "height": 360})
-    shot(page, language, "02-narrow-case-opened")
+    shot(page, JOURNEY, language, "02-narrow-case-opened", full_page=False)
     panel = box(page, "#case-panel")
     header = box(page, "header")
     assert header["height"] - 2 <= panel["y"] <= 180, panel  # scrolled into view, its number on top
@@ -83,7 +76,7 @@ def test_a_case_opened_by_its_number_is_in_the_middle_of_the_map_left_beside_the
         browser, live_server, empty_history_after, city, people, category, language):
     case = report_case(people.inspector, category, 3.5, 2.5)
     page = open_case(browser, live_server, language, case, {"width": 1024, "height": 700})
-    shot(page, language, "03-case-opened-1024")
+    shot(page, JOURNEY, language, "03-case-opened-1024", full_page=False)
     shown, panel = box(page, ".map-main"), box(page, "#case-panel")
     assert shown["x"] + shown["width"] <= panel["x"] + 1  # the panel is a column beside the map
     assert page.evaluate("window.UrbanMap.map.getSize().x") == round(shown["width"])
@@ -124,5 +117,5 @@ def test_a_tickets_buttons_wait_for_its_script_so_nothing_is_sent_as_a_plain_for
     send.click()  # enabled once the script has bound it: an empty answer is refused where the user looks
     page.wait_for_selector("#answer-form .error:not([hidden])")
     assert "answer=" not in page.url and HotlineTicket.objects.get(pk=ticket.pk).replied_at is None
-    shot(page, language, "04-ticket-answer-refused")
+    shot(page, JOURNEY, language, "04-ticket-answer-refused", full_page=False)
     assert page.errors == [] and page.foreign_requests == []

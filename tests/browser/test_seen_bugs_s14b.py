@@ -27,7 +27,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from tests.browser.conftest import log_in_app, signed_in_page, watched_page
+from tests.browser.conftest import log_in_app, shot, signed_in_page, watched_page
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - the intake pages' fixture
 from tests.builders import report_case
 from tests.hotline.helpers import row
@@ -50,12 +50,6 @@ HAN = re.compile(r"[\u4e00-\u9fff]")
 OTHER = {"zh-hans": "en-US", "en": "zh-CN"}  # a phone set to the other language
 
 
-def shot(page, language: str, name: str, **options) -> None:
-    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{language}-{name}.png"), **options)
-
-
 def right_edge(page, selector: str) -> float:
     found = page.locator(selector).first.bounding_box()
     return found["x"] + found["width"]
@@ -74,7 +68,7 @@ def test_my_reports_in_the_app_are_in_the_apps_language_not_the_phones(browser, 
     log_in_app(page, live_server, "inspector", "pw-inspector")
     page.click("#tab-mine")
     page.wait_for_selector(f"#my-reports li[data-id='{rejected.pk}'] p.reject")
-    shot(page, language, "01-app-my-reports")
+    shot(page, JOURNEY, language, "01-app-my-reports", full_page=False)
     with translation.override(language):
         words = {"kept": str(kept.get_state_display()), "rejected": str(rejected.get_state_display()),
                  "reason": str(RejectReason.UNCLEAR.label)}
@@ -96,7 +90,7 @@ def test_the_review_table_fits_a_narrow_window(browser, live_server, intake, lan
     page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/review/", viewport=NARROW)
     field = page.locator(f"tr.review-row[data-ticket='{ticket.pk}'] input.category-search")
     field.scroll_into_view_if_needed()
-    shot(page, language, "02-review-narrow")
+    shot(page, JOURNEY, language, "02-review-narrow", full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     card = right_edge(page, "section.card")
     assert right_edge(page, "table.review") <= card
@@ -113,7 +107,7 @@ def test_the_video_review_cards_fit_a_narrow_window(browser, live_server, zone, 
     card = page.locator("article.cand").first
     card.wait_for()
     card.locator("select[name=category]").scroll_into_view_if_needed()
-    shot(page, language, "03-video-review-narrow")
+    shot(page, JOURNEY, language, "03-video-review-narrow", full_page=False)
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     pictures, form = (page.locator(f"article.cand > div:nth-child({n})").bounding_box() for n in (1, 2))
     assert form["y"] >= pictures["y"] + pictures["height"] - 1  # one column: the form below the pictures
@@ -130,7 +124,7 @@ def test_the_signing_rates_map_link_names_its_filter_in_words(browser, live_serv
     page.wait_for_selector("body[data-ready='1']", timeout=20000)
     shown = page.locator("#fixed-filters")
     shown.wait_for()
-    shot(page, language, "04-map-signing-rate-link")
+    shot(page, JOURNEY, language, "04-map-signing-rate-link", full_page=False)
     words = {"zh-hans": "计入按时签收率", "en": "Counted in the on-time signing rate"}[language]
     assert words in shown.inner_text()
     assert "signing_counted" not in shown.inner_text()
@@ -141,7 +135,7 @@ def test_the_signing_rates_map_link_names_its_filter_in_words(browser, live_serv
 def test_the_patrols_page_stays_in_a_narrow_window(browser, live_server, people, language):
     page = signed_in_page(browser, live_server, "manager", language, "/kpi/patrols/", viewport=NARROW)
     page.wait_for_selector("#patrol-inspectors")
-    shot(page, language, "05-patrols-narrow", full_page=True)
+    shot(page, JOURNEY, language, "05-patrols-narrow")
     assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"]
     table = page.locator("#patrol-inspectors")
     assert right_edge(page, "#patrol-inspectors") <= right_edge(page, "article.report")
@@ -162,12 +156,12 @@ def test_a_supervision_notices_department_is_named_in_the_pages_language(browser
     row = page.locator("table tbody tr", has_text=f"{notice.pk}").first
     row.wait_for()
     page.locator("details summary").first.click()
-    shot(page, language, "06-supervision-list", full_page=True)
+    shot(page, JOURNEY, language, "06-supervision-list")
     listed = row.inner_text()
     assert name in listed
     assert name in page.locator("select[name=department]").inner_text()
     page.goto(f"{live_server.url}/supervision/{notice.pk}/")
-    shot(page, language, "07-supervision-notice", full_page=True)
+    shot(page, JOURNEY, language, "07-supervision-notice")
     assert page.locator("dd", has_text=name).count() >= 1
     if language == "en":
         assert not HAN.search(listed), listed
@@ -185,7 +179,7 @@ def test_the_intake_search_fields_show_their_whole_hint(browser, live_server, pe
     page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/tickets/",
                           viewport={"width": 1366, "height": 768})
     page.wait_for_selector("#ticket-list")
-    shot(page, language, "08-intake-search-fields")
+    shot(page, JOURNEY, language, "08-intake-search-fields", full_page=False)
     fields = page.locator("form.find input[name=q], form.filters input[name=q]")
     assert fields.count() == 2
     for n in range(2):

@@ -9,9 +9,8 @@ place. And the case panel's steps jumped down as the department suggested by the
 register arrived above them. Screenshots: var/screenshots/seen_bugs_s15/."""
 
 import pytest
-from django.conf import settings
 
-from tests.browser.conftest import signed_in_page
+from tests.browser.conftest import shot, signed_in_page
 from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
@@ -23,12 +22,6 @@ from vision.models import CandidateEvent
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "seen_bugs_s15"
-
-
-def shot(page, language: str, name: str) -> None:
-    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{language}-{name}.png"), full_page=True)
 
 
 def held_back(page, live_server, script: str, path: str) -> list:
@@ -60,7 +53,7 @@ def test_the_placement_queues_set_aside_waits_for_its_script(browser, live_serve
         page.fill("#set-aside-form input[name=reason]", "地址不详，无法定位")
         aside.click()  # enabled once the script has bound it: sent by the script, not as a form
         page.wait_for_selector("#place-empty", timeout=10000)  # the next ticket: none left
-        shot(page, language, "01-set-aside")
+        shot(page, JOURNEY, language, "01-set-aside")
         ticket.refresh_from_db()
         assert ticket.state == TicketState.SET_ASIDE and "reason=" not in page.url
         assert page.errors == [] and page.foreign_requests == []
@@ -87,7 +80,7 @@ def test_the_video_queues_bulk_reject_waits_for_its_script(browser, live_server,
     result = page.locator("#bulk-result.error")
     result.wait_for()
     assert {"zh-hans": "请先选择", "en": "Select the candidates"}[language] in result.inner_text()
-    shot(page, language, "02-bulk-reject")
+    shot(page, JOURNEY, language, "02-bulk-reject")
     assert "bulk_reason=" not in page.url
     found.refresh_from_db()
     assert found.status == CandidateEvent.Status.PENDING and page.errors == [] and page.foreign_requests == []
@@ -116,7 +109,7 @@ def test_a_cases_steps_stay_put_while_its_suggested_department_loads(browser, li
     assert held, "the panel asked for the suggestion"
     held[0].continue_()
     page.wait_for_selector("#case-panel .suggested [data-field=suggested]")
-    shot(page, language, "03-suggested-loaded")
+    shot(page, JOURNEY, language, "03-suggested-loaded")
     assert abs(reject.bounding_box()["y"] - before) < 2, (before, reject.bounding_box()["y"])
     reject.click()
     page.locator('#case-panel form.step[data-action="reject"] select[name=reason_code]').wait_for()

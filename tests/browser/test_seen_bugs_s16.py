@@ -13,7 +13,7 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.browser.conftest import signed_in_page
+from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_seen_bugs_s14b import PLACEHOLDER_ROOM
 from tests.builders import report_case
 from tests.hotline.helpers import row
@@ -35,12 +35,6 @@ JOURNEY = "seen_bugs_s16"
 PHONE = {"width": 390, "height": 844}
 
 
-def shot(page, language: str, name: str) -> None:
-    folder = settings.BASE_DIR / "var" / "screenshots" / JOURNEY
-    folder.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(folder / f"{language}-{name}.png"), full_page=True)
-
-
 def lines(page, selector: str) -> int:
     """How many lines the first element matching `selector` takes on the screen."""
     return page.eval_on_selector(selector, """(e) => {
@@ -56,7 +50,7 @@ def test_the_headers_user_name_stays_on_one_line_on_a_phone(browser, live_server
     Profile.objects.filter(user=people.dispatcher).update(display_name="Wang Xiaoming 王小明")
     page = signed_in_page(browser, live_server, "dispatcher", language, "/", viewport=PHONE)
     page.wait_for_selector("main h1")
-    shot(page, language, "01-header-phone")
+    shot(page, JOURNEY, language, "01-header-phone")
     name = page.locator("header nav > span").first
     assert name.inner_text() == "Wang Xiaoming 王小明"
     assert lines(page, "header nav > span") == 1
@@ -73,7 +67,7 @@ def test_the_daily_reports_title_reads_as_a_sentence_and_its_numbers_are_grouped
     day = timezone.localdate() - dt.timedelta(days=1)
     page = signed_in_page(browser, live_server, "manager", language, f"/kpi/report/daily/?date={day:%Y-%m-%d}")
     page.wait_for_selector("#total")
-    shot(page, language, "02-daily-report")
+    shot(page, JOURNEY, language, "02-daily-report")
     title = page.inner_text("h1")
     wanted = {"zh-hans": f"数字化城市管理日报 {day:%Y-%m-%d}", "en": f"Digital urban management daily report {day:%Y-%m-%d}"}
     assert title == wanted[language]
@@ -101,7 +95,7 @@ def test_the_workspaces_12345_badge_stands_apart_from_the_case_number(browser, l
             number = page.locator(f'tr[data-id="{case.pk}"] button.link')
             badge = page.locator(f'tr[data-id="{case.pk}"] .tag')
             assert badge.inner_text() == "12345×2"
-            shot(page, language, f"03-workspace-badge-{size}")
+            shot(page, JOURNEY, language, f"03-workspace-badge-{size}")
             gap = badge.bounding_box()["x"] - (number.bounding_box()["x"] + number.bounding_box()["width"])
             assert gap >= 4, (size, gap)
             code = page.locator("#queue-title .muted")  # the department's code, HZ-HWC, read as one word
@@ -122,7 +116,7 @@ def test_the_video_queues_bulk_bar_is_short_on_a_short_window(browser, live_serv
     page.wait_for_selector("#bulk-reject:not([disabled])")
     page.locator(".cand").nth(1).scroll_into_view_if_needed()
     page.evaluate("window.scrollBy(0, 200)")
-    page.screenshot(path=str(settings.BASE_DIR / "var" / "screenshots" / JOURNEY / f"{language}-04-bulk-bar-sideways.png"))
+    shot(page, JOURNEY, language, "04-bulk-bar-sideways", full_page=False)
     bar = page.locator("#bulk").bounding_box()
     covered = max(0, min(bar["y"] + bar["height"], sideways["height"]) - max(bar["y"], 0))
     assert covered <= 0.15 * sideways["height"], bar  # at most a line of the window
@@ -141,7 +135,7 @@ def test_the_video_queues_review_form_has_room_sideways(browser, live_server, zo
     page = signed_in_page(browser, live_server, "analyst", language, "/vision/", viewport={"width": 800, "height": 360})
     page.wait_for_selector("#bulk-reject:not([disabled])")
     page.locator(".cand form.confirm").scroll_into_view_if_needed()
-    shot(page, language, "04-review-form-sideways")
+    shot(page, JOURNEY, language, "04-review-form-sideways")
     form = page.locator(".cand > div").nth(1).bounding_box()
     assert form["width"] >= 240, form
     confirm = page.locator(".cand form.confirm button[type=submit]").bounding_box()
@@ -164,7 +158,7 @@ def test_the_supervision_history_reads_on_a_phone(browser, live_server, empty_hi
     notice = supervision.answer(people.handler, notice, version=notice.version, text="已安排清运车辆，15:00 前清理完毕")
     page = signed_in_page(browser, live_server, "dispatcher", language, f"/supervision/{notice.pk}/", viewport=PHONE)
     page.wait_for_selector("#history")
-    shot(page, language, "05-supervision-history-phone")
+    shot(page, JOURNEY, language, "05-supervision-history-phone")
     # Each cell at least a short phrase wide (7.5rem: "2026-12-05 09:00", "督办 Supervision"), not a
     # character or two; and the page no wider than the phone (a table wider than it scrolls itself).
     widths = page.eval_on_selector_all("#history tbody td", "(cells) => cells.filter((c) => c.innerText.trim())"
@@ -181,7 +175,7 @@ def test_the_maps_find_hint_shows_whole(browser, live_server, empty_history_afte
     for size, viewport in (("desktop", {"width": 1280, "height": 800}), ("phone", PHONE)):
         page = signed_in_page(browser, live_server, "dispatcher", language, "/map/", viewport=viewport)
         page.wait_for_selector("body[data-ready='1']", timeout=20000)
-        shot(page, language, f"06-map-find-{size}")
+        shot(page, JOURNEY, language, f"06-map-find-{size}")
         # The hint shows whole: on a line of its own in the side panel, no placeholder cut by its field.
         hint = page.locator("#find-hint")
         assert hint.inner_text() == {"zh-hans": "案件编号或 12345 工单编号", "en": "Case number or 12345 ticket number"}[language]
@@ -208,7 +202,7 @@ def test_a_case_found_on_the_map_is_shared_by_its_number(browser, live_server, e
     page.press("#find-number", "Enter")
     page.wait_for_function("(code) => document.querySelector('#panel-title')?.innerText === code", arg=case.code)
     assert page.url.endswith(f"/map/?case={case.code}"), page.url  # the number the user typed, to share
-    shot(page, language, "06-map-found")
+    shot(page, JOURNEY, language, "06-map-found")
     page.click("#case-panel .panel-head button.close")
     assert page.url.endswith("/map/"), page.url  # no case named once its panel is closed
     # An old link by the database id still opens the case, and then shows its number.

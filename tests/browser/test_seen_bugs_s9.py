@@ -8,8 +8,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 
-from tests.browser.conftest import signed_in_page
-from tests.browser.test_journey_dispatcher import named, open_as, shot, shots_dir  # noqa: F401
+from tests.browser.conftest import shot, shots_dir, signed_in_page
+from tests.browser.test_journey_dispatcher import named, open_as  # noqa: F401
 from tests.builders import point_in, report_case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.models import HotlineTicket, TicketState
@@ -140,7 +140,7 @@ def test_the_dashboards_12345_card_shows_below_the_sticky_controls(browser, live
         page.wait_for_timeout(300)
         bar, title = page.evaluate(BOXES, ["#kpi-controls", "#hotline-title"])
         assert title["top"] >= bar["bottom"] and title["bottom"] <= 800, (go, bar, title)
-    page.screenshot(path=str(shots_dir(JOURNEY) / f"{language}-05-dashboard-12345-{width}.png"))  # as scrolled
+    shot(page, JOURNEY, language, f"05-dashboard-12345-{width}", full_page=False)  # as scrolled
     assert page.errors == [] and page.foreign_requests == []
     page.context.close()
 
