@@ -1,8 +1,6 @@
 """The department suggested at import: the ownership register's once a ticket's place and
 category are known (the rules dispatch suggests from), the text model's only without them."""
 
-import json
-import zlib
 
 import pytest
 
@@ -11,7 +9,7 @@ from urbanmgmt.cases import clock
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline import services
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.learning import Example, Linear, Models
+from urbanmgmt.hotline.learning import Example, Linear, Models, pack
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket
 from urbanmgmt.hotline.suggest import invalidate_suggester
 from urbanmgmt.hotline.training import seeds
@@ -34,9 +32,8 @@ def text_model_says_cgj(db, settings):
     settings.HOTLINE_DEPARTMENT_ABOVE = 0.5
     departments = Linear.fit([Example(t, "HZ-CGJ") for t in (GARBAGE, "路边暴露垃圾堆了好几天", "垃圾没人清理很臭")]
                              + [Example(t, "HZ-YLC") for t in ("路灯不亮好几天了", "小区门口路灯坏了", "晚上路灯全黑")])
-    weights = {"outcomes": Models.fit(seeds()).as_dict(), "departments": departments.as_dict()}
     ClassifierVersion.objects.create(version=1, trained_at=clock.now(), examples=6, held_out=0, decisions_seen=0,
-                                     evaluation={}, weights=zlib.compress(json.dumps(weights).encode()))
+                                     evaluation={}, weights=pack(Models.fit(seeds()), departments))
     invalidate_suggester()
     yield
     invalidate_suggester()

@@ -1,6 +1,9 @@
 """The classifier learns from intake's decisions: versions, held-out precision per category,
 the review queue ranked by doubt with three one-click choices and the words behind each."""
 
+import json
+import zlib
+
 import numpy as np
 import pytest
 from django.test import Client
@@ -10,7 +13,19 @@ from sklearn.svm import LinearSVC
 from tests.builders import client_for
 from tests.hotline.helpers import row
 from urbanmgmt.hotline.importer import import_rows
-from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, choose_scope, counted, log_count_ratio, runs, tf_idf
+from urbanmgmt.hotline.learning import (
+    BUREAU,
+    Example,
+    Linear,
+    Models,
+    choose_scope,
+    counted,
+    log_count_ratio,
+    pack,
+    runs,
+    tf_idf,
+    unpack,
+)
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.training import build, retrain, train
 from urbanmgmt.jobs.models import Job, JobState
@@ -197,6 +212,55 @@ def test_the_scope_model_scores_a_text_as_the_machine_that_learned_the_scaled_pa
     decided = [Example(e.text, "E0101" if e.label == "in" else BUREAU + "RSJ") for e in learned]
     chosen = choose_scope(learned)
     assert chosen is not None and Models.fit(decided).scope.table == Linear.fit(learned, *chosen).table
+
+
+STORED = [Example("路灯不亮好几天了", "C0118"), Example("小区门口路灯坏了", "C0118"), Example("井盖丢了很危险", "E0102"),
+          Example("路边井盖松动", "E0102"), Example("拖欠工资三个月", BUREAU + "RSJ"), Example("社保断缴怎么办", BUREAU + "RSJ"),
+          Example("A1区有人卖假酒 §商贸旅游", BUREAU + "SCJ"), Example("路边暴露垃圾", "E0101"), Example("垃圾没人清理", "E0101"),
+          Example("小区垃圾桶满了", "E0101"), Example("工资不发", BUREAU + "RSJ"), Example("路灯全黑", "C0118")]
+
+
+def same_models(a: Linear, b: Linear) -> None:
+    assert (a.labels, a.prior, a.absent, a.temperature) == (b.labels, b.prior, b.absent, b.temperature)
+    assert a.table == b.table and a.idf == b.idf
+
+
+@pytest.mark.parametrize("with_departments", [True, False])
+def test_a_packed_version_reads_back_the_same_models_scores_and_words(with_departments):
+    """A version is stored as arrays (learning.pack) and served from them as they are: the
+    same labels, weights, idf and temperatures as trained, the same probabilities to the last
+    bit, and the same words behind each suggestion; the scope's naive Bayes (a counting model,
+    no idf) as well as the machines."""
+    fitted = Models.fit(STORED)  # too few decisions to choose a machine for scope: naive Bayes
+    assert fitted.scope.idf is None and any(fitted.scope.absent) and fitted.categories.idf is not None
+    models = Models(fitted.scope, fitted.categories, fitted.bureaus, file_above=0.87, flat=Linear.fit(STORED))
+    departments = Linear.fit([Example("路灯不亮", "HZ-YLC"), Example("垃圾没人清理", "HZ-HWC")]) if with_departments else None
+    for model in (models.scope, models.categories, models.bureaus, models.flat):
+        model.temperature = 0.7
+    served, served_departments = unpack(pack(models, departments))
+    assert served.file_above == 0.87 and (served_departments is None) == (departments is None)
+    for part in ("scope", "categories", "bureaus", "flat"):
+        same_models(getattr(models, part), getattr(served, part))
+    if departments is not None:
+        same_models(departments, served_departments)
+    for text in ("小区门口的路灯坏了好几天了", "拖欠工资 §劳动和社会保障", "沟里全是绿藻", ""):
+        found = counted(text)
+        assert served.outcomes(found) == models.outcomes(found)
+        assert served.scope_scores(found) == models.scope_scores(found)
+        for label in models.categories.labels + models.bureaus.labels:
+            assert served.evidence(text, label, found) == models.evidence(text, label, found)
+
+
+def test_a_version_stored_as_json_before_the_arrays_is_still_served():
+    """Versions stored before learning.pack (zlib-compressed JSON) load as they did."""
+    models = Models.fit(STORED)
+    departments = Linear.fit([Example("路灯不亮", "HZ-YLC"), Example("垃圾没人清理", "HZ-HWC")])
+    stored = zlib.compress(json.dumps({"outcomes": models.as_dict(), "departments": departments.as_dict()}).encode())
+    served, served_departments = unpack(stored)
+    same_models(departments, served_departments)
+    found = counted("小区门口的路灯坏了")
+    assert served.outcomes(found) == models.outcomes(found)
+    assert unpack(zlib.compress(json.dumps({"outcomes": models.as_dict()}).encode()))[1] is None
 
 
 def test_a_version_stored_before_the_flat_model_judges_scope_by_its_scope_model_alone():

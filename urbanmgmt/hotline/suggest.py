@@ -8,9 +8,7 @@ same kind of match over Bureau.keywords); then the newest ClassifierVersion does
 learned from the same keywords and from every decision of intake staff and dispatchers.
 """
 
-import json
 import math
-import zlib
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -19,7 +17,7 @@ from django.db.models import Max
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, classifier
 from urbanmgmt.hotline.keywords import Keywords
-from urbanmgmt.hotline.learning import BUREAU, Linear, Models, counted
+from urbanmgmt.hotline.learning import BUREAU, Models, counted, unpack
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
 
@@ -87,10 +85,7 @@ class Suggester:
         self.version = latest.version if latest else None
         self.model, self.departments = model, None
         if latest is not None:
-            data = json.loads(zlib.decompress(bytes(latest.weights)))
-            self.model = Models.from_dict(data["outcomes"])
-            if data.get("departments"):
-                self.departments = Linear.from_dict(data["departments"])
+            self.model, self.departments = unpack(bytes(latest.weights))
             from urbanmgmt.org.models import Department
 
             self.department_ids = dict(Department.objects.filter(active=True).values_list("code", "id"))

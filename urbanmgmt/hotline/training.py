@@ -13,8 +13,6 @@ decision and the batch of decisions, so that clerks deciding at once queue one r
 The new version reaches every process through the suggester's version check (suggest.py).
 """
 
-import json
-import zlib
 from collections.abc import Callable
 
 from django.conf import settings
@@ -25,7 +23,7 @@ from urbanmgmt.cases import clock
 from urbanmgmt.cases.models import CaseEvent, Channel
 from urbanmgmt.cases.rows import update_many
 from urbanmgmt.catalog.models import Category
-from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, fit_temperature_of
+from urbanmgmt.hotline.learning import BUREAU, Example, Linear, Models, fit_temperature_of, pack
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.suggest import invalidate_suggester, suggester
 from urbanmgmt.jobs.models import Job
@@ -244,16 +242,13 @@ def train(log: Callable[[str], None] | None = None) -> ClassifierVersion | None:
     seed = seeds()
     outcomes, departments, last = decided()
     models, evaluation = build(seed, outcomes)
-    weights = {"outcomes": models.as_dict()}
-    if departments:
-        weights["departments"] = Linear.fit(departments).as_dict()
     version = (ClassifierVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1
     try:
         with transaction.atomic():
             stored = ClassifierVersion.objects.create(
                 version=version, trained_at=clock.now(), examples=len(seed) + len(outcomes),
                 held_out=evaluation["n"], decisions_seen=last, evaluation=evaluation,
-                weights=zlib.compress(json.dumps(weights, ensure_ascii=False).encode("utf-8")))
+                weights=pack(models, Linear.fit(departments) if departments else None))
     except IntegrityError:  # another process trained the same version meanwhile
         return None
     invalidate_suggester()
