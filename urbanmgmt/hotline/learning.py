@@ -122,7 +122,7 @@ class Linear:
     @property
     def idf(self) -> dict[str, float] | None:
         if self._idf is None and getattr(self, "_arrays", None) is not None and self._arrays[4] is not None:
-            self._idf = dict(zip(self._arrays[0], self._arrays[4].tolist(), strict=True))
+            self._idf = dict(zip(self._names, self._arrays[4].tolist(), strict=True))
         return self._idf
 
     @classmethod
@@ -529,9 +529,8 @@ MODEL_PARTS = ("scope", "categories", "bureaus", "flat")
 def pack(models: Models, departments: Linear | None) -> bytes:
     """A version's weights as stored (ClassifierVersion.weights): every model's arrays
     (`Linear.arrays`) in one NumPy .npz (a deflated zip), its labels and temperatures as
-    JSON beside them. Why not JSON: a version learned from 1,700 real complaints was 36 MB
-    of it, and each process that served the version read it for 3 s before its first
-    suggestion."""
+    JSON beside them. Why not JSON: each process that served a version learned from 1,360
+    real complaints read it for 4 s before its first suggestion (0.2 s from the arrays)."""
     parts = {**{part: getattr(models, part) for part in MODEL_PARTS}, "departments": departments}
     parts = {name: model for name, model in parts.items() if model is not None}
     meta = {"file_above": models.file_above,
