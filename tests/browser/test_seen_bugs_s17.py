@@ -1,0 +1,58 @@
+"""What a walk through the product in Chromium found (session 17), at a phone's and a
+desktop's size, in Chinese and in English: the report workbooks wrote their counts as bare
+numbers (135000 where the page says 135,000).
+Screenshots: var/screenshots/seen_bugs_s17/."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.utils import timezone
+from openpyxl import load_workbook
+
+from tests.browser.conftest import shot, signed_in_page
+from tests.builders import report_case
+from urbanmgmt.kpi.loader import load_quotas
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = "seen_bugs_s17"
+PHONE = {"width": 390, "height": 844}
+GROUPED = "#,##0"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_report_workbooks_show_their_counts_grouped_by_thousands(browser, live_server, empty_history_after,
+                                                                     people, category, language):
+    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
+    today = timezone.localdate()
+    report_case(people.inspector, category)
+    page = signed_in_page(browser, live_server, "manager", language, f"/kpi/report/daily/?date={today:%Y-%m-%d}")
+    page.wait_for_selector("#report-export")
+    shot(page, JOURNEY, language, "01-daily-report")
+    with page.expect_download(timeout=60000) as download:
+        page.click("#report-export")
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    overview, channels, steps = book.worksheets[0], book.worksheets[1], book.worksheets[2]
+    figures = {row[0].value: row[1] for row in overview.iter_rows(min_row=2)}
+    new = figures["新增上报" if language == "zh-hans" else "New reports"]
+    assert new.value == 1 and new.number_format == GROUPED
+    issue = figures["期号" if language == "zh-hans" else "Issue"]
+    assert isinstance(issue.value, str) and str(today.year) in issue.value  # a number's name, never grouped
+    assert channels["B2"].data_type == "n" and channels["B2"].number_format == GROUPED
+    assert channels["F2"].number_format == "0.0%"
+    assert {row[1].number_format for row in steps.iter_rows(min_row=2)} == {GROUPED}
+    assert book.worksheets[-1]["B2"].number_format == GROUPED  # supervision's notices
+
+    # The dashboard's workbook of the day: the year's quota grouped, the year itself not.
+    answer = page.request.get(f"{live_server.url}/kpi/export.xlsx?start={today:%Y-%m-%d}&end={today:%Y-%m-%d}")
+    assert answer.ok, answer.text()
+    book = load_workbook(io.BytesIO(answer.body()))
+    quota = {row[0].value: row[1] for row in book.worksheets[0].iter_rows(min_row=2)}
+    year = quota["年份" if language == "zh-hans" else "Year"]
+    assert year.value == today.year and year.number_format == "General"
+    wanted = quota["采集指标" if language == "zh-hans" else "Collection quota"]
+    assert wanted.value == 135000 and wanted.number_format == GROUPED, wanted.value
+    rates = book.worksheets[1]
+    assert rates["B2"].number_format == GROUPED and rates["F2"].number_format == "0.0%"
+    assert page.errors == [] and page.foreign_requests == []
