@@ -1,6 +1,6 @@
 """What a walk through the product in Chromium found (session 17), at a phone's and a
 desktop's size, in Chinese and in English: the report workbooks wrote their counts as bare
-numbers (135000 where the page says 135,000).
+numbers (135000 where the page says 135,000); the server error's page had no language switch.
 Screenshots: var/screenshots/seen_bugs_s17/."""
 
 import io
@@ -55,4 +55,25 @@ def test_the_report_workbooks_show_their_counts_grouped_by_thousands(browser, li
     assert wanted.value == 135000 and wanted.number_format == GROUPED, wanted.value
     rates = book.worksheets[1]
     assert rates["B2"].number_format == GROUPED and rates["F2"].number_format == "0.0%"
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_server_errors_page_lets_its_reader_change_the_language(browser, live_server, people, settings, language):
+    settings.ROOT_URLCONF = "tests.errors_urls"
+    other = {"zh-hans": "en", "en": "zh-hans"}[language]
+    heading = {"zh-hans": "服务器出错了", "en": "Something went wrong on our side"}
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/", viewport=PHONE)
+    page.wait_for_selector("main h1")
+    answer = page.goto(f"{live_server.url}/failing/")
+    assert answer.status == 500 and page.inner_text("main h1") == heading[language]
+    shot(page, JOURNEY, language, "02-server-error-phone")
+    switch = page.locator("header select[name=language]")
+    assert switch.is_visible() and switch.input_value() == language
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    with page.expect_navigation():
+        switch.select_option(other)
+    assert page.url == f"{live_server.url}/failing/"  # the same address, now in the other language
+    assert page.inner_text("main h1") == heading[other]
+    assert page.evaluate("document.documentElement.lang") == other
     assert page.errors == [] and page.foreign_requests == []
