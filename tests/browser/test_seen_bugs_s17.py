@@ -1,6 +1,8 @@
 """What a walk through the product in Chromium found (session 17), at a phone's and a
 desktop's size, in Chinese and in English: the report workbooks wrote their counts as bare
-numbers (135000 where the page says 135,000); the server error's page had no language switch.
+numbers (135000 where the page says 135,000); the server error's page had no language
+switch; a camera whose candidates all came with snapshots said it had no picture and to wait
+for the next candidate.
 Screenshots: var/screenshots/seen_bugs_s17/."""
 
 import io
@@ -12,7 +14,10 @@ from openpyxl import load_workbook
 
 from tests.browser.conftest import shot, signed_in_page
 from tests.builders import report_case
+from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
+from tests.vision.test_channel import candidate, post
 from urbanmgmt.kpi.loader import load_quotas
+from vision.models import CandidateEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -77,3 +82,25 @@ def test_the_server_errors_page_lets_its_reader_change_the_language(browser, liv
     assert page.inner_text("main h1") == heading[other]
     assert page.evaluate("document.documentElement.lang") == other
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_camera_with_candidates_says_why_it_has_no_clean_picture_and_links_the_latest(
+        browser, live_server, zone, worker_key, people, empty_history_after, language):  # noqa: F811
+    assert post(worker_key, candidate(zone, track_id=7, key="k7")).status_code == 201  # a snapshot, no clean frame
+    seen = timezone.localtime(CandidateEvent.objects.get().last_seen_at).strftime("%Y-%m-%d %H:%M")
+    for size, viewport in (("desktop", None), ("phone", PHONE)):
+        page = signed_in_page(browser, live_server, "analyst", language, f"/vision/cameras/{zone.camera.pk}/",
+                              **({"viewport": viewport} if viewport else {}))
+        page.wait_for_selector("#zone-canvas")
+        shot(page, JOURNEY, language, f"03-camera-{size}")
+        note = page.inner_text("#still-note")
+        assert "next candidate" not in note and "下一个候选" not in note, note  # it came, with no clean frame
+        assert seen in note, note  # the snapshot's time, in Asia/Shanghai
+        with page.context.expect_page() as opened:
+            page.click("#latest-snapshot")
+        snapshot = opened.value
+        snapshot.wait_for_load_state()
+        assert snapshot.evaluate("document.contentType") == "image/jpeg"
+        assert snapshot.evaluate("document.images[0].naturalWidth") == 640
+        assert page.errors == [] and page.foreign_requests == []
