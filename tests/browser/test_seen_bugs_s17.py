@@ -104,3 +104,18 @@ def test_a_camera_with_candidates_says_why_it_has_no_clean_picture_and_links_the
         assert snapshot.evaluate("document.contentType") == "image/jpeg"
         assert snapshot.evaluate("document.images[0].naturalWidth") == 640
         assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_cameras_zone_form_fits_a_phone(browser, live_server, zone, people, empty_history_after,  # noqa: F811
+                                          language):
+    page = signed_in_page(browser, live_server, "analyst", language, f"/vision/cameras/{zone.camera.pk}/", viewport=PHONE)
+    page.wait_for_selector("#zone-form select[name=category]")
+    shot(page, JOURNEY, language, "04-camera-form-phone")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width  # the category list held the page 30 px wider than the phone
+    card = page.locator("main section.card").bounding_box()
+    for select in page.locator("#zone-form select").all():
+        box = select.bounding_box()
+        assert box["x"] + box["width"] <= card["x"] + card["width"], (box, card)
+    assert page.errors == [] and page.foreign_requests == []
