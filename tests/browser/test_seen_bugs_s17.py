@@ -13,6 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_seen_bugs_s16 import supervised_case
 from tests.builders import report_case
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
@@ -118,4 +119,20 @@ def test_a_cameras_zone_form_fits_a_phone(browser, live_server, zone, people, em
     for select in page.locator("#zone-form select").all():
         box = select.bounding_box()
         assert box["x"] + box["width"] <= card["x"] + card["width"], (box, card)
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_supervision_notices_list_fits_a_phone(browser, live_server, empty_history_after, people, category,
+                                                   language):
+    notice = supervised_case(people, category)
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/supervision/", viewport=PHONE)
+    page.wait_for_selector(f"#notices tr[data-notice='{notice.pk}']")
+    shot(page, JOURNEY, language, "05-supervision-list-phone")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], width  # in English the table held the page 635 px wide
+    cells = page.locator(f"#notices tr[data-notice='{notice.pk}'] td")
+    label = cells.nth(5).evaluate("(c) => getComputedStyle(c, '::before').content")
+    assert label == {"zh-hans": '"答复期限"', "en": '"Answer due"'}[language]  # each cell under its heading
+    assert notice.case.code in cells.nth(2).inner_text()
     assert page.errors == [] and page.foreign_requests == []
