@@ -136,3 +136,20 @@ def test_the_supervision_notices_list_fits_a_phone(browser, live_server, empty_h
     assert label == {"zh-hans": '"答复期限"', "en": '"Answer due"'}[language]  # each cell under its heading
     assert notice.case.code in cells.nth(2).inner_text()
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_12345_lists_search_field_fits_a_phone(browser, live_server, empty_history_after, people, language):
+    for path in ("/hotline/tickets/", "/hotline/unplaced/", "/hotline/review/"):
+        page = signed_in_page(browser, live_server, "dispatcher", language, path, viewport=PHONE)
+        page.wait_for_selector("form.filters input[name=q]")
+        shot(page, JOURNEY, language, f"06-{path.split('/')[2]}-phone")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE["width"], (path, width)  # the search field held the page 422 px wide
+        field = page.locator("form.filters input[name=q]").bounding_box()
+        card = page.locator("main .card").first.bounding_box()
+        assert field["x"] + field["width"] <= card["x"] + card["width"], (path, field, card)
+        page.fill("form.filters input[name=q]", "Q1")
+        page.click("form.filters button[type=submit]")
+        page.wait_for_url("**q=Q1**")
+        assert page.errors == [] and page.foreign_requests == []
