@@ -153,3 +153,14 @@ def test_the_12345_lists_search_field_fits_a_phone(browser, live_server, empty_h
         page.click("form.filters button[type=submit]")
         page.wait_for_url("**q=Q1**")
         assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_12345_tickets_page_is_headed_by_what_it_lists(browser, live_server, empty_history_after, people, language):
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/tickets/")
+    page.wait_for_selector("#ticket-list")
+    shot(page, JOURNEY, language, "07-tickets")
+    heading = {"zh-hans": "12345工单", "en": "12345 tickets"}[language]
+    assert page.inner_text("main h1") == heading  # not 12345工单数, "the number of 12345 tickets"
+    assert page.title().startswith(heading + " ·")
+    assert page.errors == [] and page.foreign_requests == []
