@@ -13,10 +13,14 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.browser.test_seen_bugs_s16 import supervised_case
 from tests.builders import report_case
+from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket
 from urbanmgmt.kpi.loader import load_quotas
 from vision.models import CandidateEvent
 
@@ -163,4 +167,22 @@ def test_the_12345_tickets_page_is_headed_by_what_it_lists(browser, live_server,
     heading = {"zh-hans": "12345工单", "en": "12345 tickets"}[language]
     assert page.inner_text("main h1") == heading  # not 12345工单数, "the number of 12345 tickets"
     assert page.title().startswith(heading + " ·")
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_12345_tickets_list_reads_on_a_phone(browser, live_server, intake, language):  # noqa: F811
+    import_rows([row("S17-1", text="小区门口暴露垃圾没人清理", col=1.5, cell=1.5)], source="s", actor=intake.dispatcher)
+    code = HotlineTicket.objects.get(external_id="S17-1").case.code
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/tickets/", viewport=PHONE)
+    page.wait_for_selector("#ticket-list tr[data-ticket]")
+    shot(page, JOURNEY, language, "08-tickets-list-phone")
+    case = page.locator("#ticket-list tr[data-ticket] td").nth(3)
+    assert case.inner_text().endswith(code)
+    code_lines = case.evaluate("""(c) => { const range = document.createRange(); range.selectNodeContents(c);
+        return new Set(Array.from(range.getClientRects()).map((r) => Math.round(r.top))).size; }""")
+    assert code_lines == 1, code_lines  # it was 20 / 26 / 00 ..., two digits a line
+    label = case.evaluate("(c) => getComputedStyle(c, '::before').content")
+    assert label == {"zh-hans": '"案件"', "en": '"Case"'}[language]  # each cell beside its heading
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert page.errors == [] and page.foreign_requests == []
