@@ -63,3 +63,14 @@ def test_the_favicon_is_served_from_the_platform(client):
     answer = client.get("/favicon.ico")
     assert answer.status_code == 302 and answer["Location"].startswith("/static/urbanmgmt/favicon")
     assert answer["Location"].endswith(".ico")
+
+
+def test_a_server_errors_page_asks_nothing_of_the_database_and_offers_the_language_switch(rf, django_assert_num_queries):
+    from urbanmgmt.api_guards import server_error
+
+    request = rf.get("/failing/?a=1")
+    with django_assert_num_queries(0):
+        answer = server_error(request)
+    page = answer.content.decode()
+    assert answer.status_code == 500 and 'action="/i18n/setlang/"' in page and 'name="csrfmiddlewaretoken"' in page
+    assert '<input name="next" type="hidden" value="/failing/?a=1">' in page

@@ -7,7 +7,9 @@ server error) answered as JSON under /api/ and /open311/ while pages keep their 
 from django.conf import settings
 from django.contrib.gis.geos import Polygon
 from django.core.exceptions import RequestDataTooBig
-from django.http import JsonResponse
+from django.http import HttpResponseServerError, JsonResponse
+from django.middleware.csrf import get_token
+from django.template import loader
 from django.utils.translation import gettext as _
 from django.views import defaults
 from rest_framework import pagination, serializers
@@ -164,8 +166,12 @@ def not_found(request, exception, template_name="404.html"):
 
 
 def server_error(request, template_name="500.html"):
-    """handler500: a JSON 500 for API clients (the error is logged by Django)."""
+    """handler500: a JSON 500 for API clients (the error is logged by Django); for a person,
+    the page in their language with the header's language switch. The page is rendered
+    without context processors (they may need the database that failed): the request and
+    the switch's CSRF token are all it is given."""
     if not _is_api(request):
-        return defaults.server_error(request, template_name)
+        page = loader.get_template(template_name).render({"request": request, "csrf_token": get_token(request)})
+        return HttpResponseServerError(page)
     return _error(_("The server failed to answer this request; the error has been logged."), "server_error", 500)
 

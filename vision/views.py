@@ -114,8 +114,12 @@ def _camera_page(request, cam: Camera, error: str = "", typed=None, status: int 
               "polygon": z.polygon, "category": z.category.service_code if z.category_id else "",
               "dwell_s": z.dwell_s, "classes": ", ".join(z.classes)}
              for z in cam.zones.filter(active=True).select_related("category")]
+    # Without a clean still, what the camera saw is at least shown: the latest candidate's
+    # published snapshot, linked (never drawn on: its detection box is burned in).
+    latest = None if cam.snapshot else cam.candidates.exclude(snapshot_display="").order_by("-last_seen_at").first()
     return render(request, "vision/camera.html", {
         "camera": cam, "still": signed_media_url(cam.snapshot.name) if cam.snapshot else "",
+        "latest": latest, "latest_url": signed_media_url(latest.snapshot_display) if latest else "",
         "zones": zones, "error": error, "typed": typed or {"dwell_s": "60"},
         "rules": Rule.choices, "categories": Category.objects.filter(active=True, family="event").order_by("code"),
         "size": [cam.frame_width or 1280, cam.frame_height or 720],

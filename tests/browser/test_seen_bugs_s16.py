@@ -145,16 +145,21 @@ def test_the_video_queues_review_form_has_room_sideways(browser, live_server, zo
     assert page.errors == [] and page.foreign_requests == []
 
 
-@pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_supervision_history_reads_on_a_phone(browser, live_server, empty_history_after, people, category,
-                                                  language):
+def supervised_case(people, category):
+    """A notice (督办) the dispatcher raised on a case dispatched to the sanitation office."""
     case = report_case(people.inspector, category)
     case = services.file(people.dispatcher, case, version=case.version)
     case = services.dispatch(people.dispatcher, case, version=case.version,
                              department=Department.objects.get(code="HZ-HWC"))
-    notice = supervision.raise_notice(people.dispatcher, Target(subject="case", case_id=case.pk,
-                                                                department_id=case.department_id),
-                                      level=Level.SUPERVISE, request="请说明超期原因，今日下班前处置完毕并书面答复")
+    return supervision.raise_notice(people.dispatcher, Target(subject="case", case_id=case.pk,
+                                                              department_id=case.department_id),
+                                    level=Level.SUPERVISE, request="请说明超期原因，今日下班前处置完毕并书面答复")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_supervision_history_reads_on_a_phone(browser, live_server, empty_history_after, people, category,
+                                                  language):
+    notice = supervised_case(people, category)
     notice = supervision.answer(people.handler, notice, version=notice.version, text="已安排清运车辆，15:00 前清理完毕")
     page = signed_in_page(browser, live_server, "dispatcher", language, f"/supervision/{notice.pk}/", viewport=PHONE)
     page.wait_for_selector("#history")

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from openpyxl import Workbook
 
-from urbanmgmt.kpi.collection import BREAKDOWNS, campaign_progress, quota_progress, valid_rates
+from urbanmgmt.kpi.collection import BREAKDOWNS, COUNTS, campaign_progress, quota_progress, valid_rates
 from urbanmgmt.kpi.evaluation import evaluate
 from urbanmgmt.kpi.loop import loop_kpis
 from urbanmgmt.kpi.models import AnnualQuota, DayDone, EvaluationScheme
@@ -17,6 +17,8 @@ from urbanmgmt.kpi.reports import CHANNELS as CHANNEL_NAMES
 from urbanmgmt.kpi.schemes import WHO
 from urbanmgmt.kpi.scope import day_start
 from urbanmgmt.kpi.xlsx import append as _append
+from urbanmgmt.kpi.xlsx import count as _count
+from urbanmgmt.kpi.xlsx import counts as _counts
 from urbanmgmt.kpi.xlsx import number as _number
 from urbanmgmt.kpi.xlsx import percent as _percent
 from urbanmgmt.kpi.xlsx import sheet as _sheet
@@ -75,8 +77,8 @@ def write_workbook(target, start: dt.datetime, end: dt.datetime, area=None,
                                                   pgettext_lazy("kpi", "Ends"), pgettext_lazy("kpi", "Target"),
                                                   _("Collected"), _("Completion")], widths=[30, 12, 12, 10, 10, 10])
     for row in campaign_progress(start, end, area):
-        _append(sheet, [row["name"], row["starts_on"], row["ends_on"], row["target_count"], row["count"],
-                        _percent(sheet, row["share"])])
+        _append(sheet, [row["name"], row["starts_on"], row["ends_on"],
+                        *_counts(sheet, [row["target_count"], row["count"]]), _percent(sheet, row["share"])])
     made()
     for who in WHO:
         _evaluation_sheet(book, who, start, end)
@@ -92,7 +94,7 @@ def _rate_sheet(book, by: str, rows: list[dict]) -> None:
     channels = dict(CHANNEL_NAMES)
     for row in rows:
         label = str(channels.get(row["key"], row["label"])) if by == "channel" else row["label"]
-        _append(sheet, [label, row["reports"], row["filed"], row["rejected"], row["pending"],
+        _append(sheet, [label, *_counts(sheet, [row[k] for k in COUNTS]),
                         _percent(sheet, row["valid_rate"])] + ([row["key"]] if coded else []))
 
 
@@ -101,10 +103,10 @@ def _loop_sheet(book, loop: dict) -> None:
                                                     pgettext_lazy("kpi", "Target")], widths=[36, 12, 12, 12, 12])
     for key, name in LOOP_NAMES.items():
         if key in loop:
-            _append(sheet, [str(name), loop[key]["n"], loop[key]["d"], _percent(sheet, loop[key]["value"]),
+            _append(sheet, [str(name), *_counts(sheet, [loop[key]["n"], loop[key]["d"]]), _percent(sheet, loop[key]["value"]),
                             _percent(sheet, loop["targets"].get(key))])
     for label, n in knowledge_counts(loop):
-        _append(sheet, [label, n, None, None, None])
+        _append(sheet, [label, _count(sheet, n), None, None, None])
     for kind, value in loop["avg_handling_working_days"].items():
         _append(sheet, [_("Average working days to handle (%(kind)s)") % {
             "kind": pgettext_lazy("kpi", "consultations") if kind == "consultation" else pgettext_lazy("kpi", "others")},
@@ -132,6 +134,10 @@ def store_days(first: dt.date, last: dt.date) -> int:
     return DayDone.objects.filter(day__gte=first, day__lte=last).count()
 
 
+QUOTA_COUNTS = ("quota", "collected", "filed", "working_days_remaining", "expected_by_now", "projection",
+                "projection_low", "projection_high")
+
+
 def _quota_sheet(book, year: int, area, as_of: dt.date) -> None:
     sheet = _sheet(book, _("Annual quota"), [_("Item"), _("Value")], widths=[30, 18])
     try:
@@ -149,7 +155,9 @@ def _quota_sheet(book, year: int, area, as_of: dt.date) -> None:
     shown = {"as_of": dt.date.fromisoformat(progress["as_of"]), "method": METHODS.get(progress["method"], progress["method"]),
              "on_pace": pgettext("yes or no", "Yes") if progress["on_pace"] else pgettext("yes or no", "No"),
              "valid_rate": _percent(sheet, progress["valid_rate"]),
-             "valid_rate_target": _percent(sheet, progress["valid_rate_target"])}
+             "valid_rate_target": _percent(sheet, progress["valid_rate_target"]),
+             **{key: _count(sheet, progress[key]) for key in QUOTA_COUNTS},
+             **{key: _number(sheet, progress[key], "#,##0.0") for key in ("needed_per_working_day", "pace_per_working_day")}}
     for key, label in labels.items():
         _append(sheet, [str(label), shown.get(key, progress[key])])
 

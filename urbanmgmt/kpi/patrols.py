@@ -16,7 +16,7 @@ from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.cases import worktime
 from urbanmgmt.kpi.api import MANAGERS, PeriodQuery
-from urbanmgmt.kpi.xlsx import append, file_name, number, percent, sheet
+from urbanmgmt.kpi.xlsx import append, count, file_name, number, percent, sheet
 from urbanmgmt.org.names import person_names
 from urbanmgmt.org.roles import require_role
 from urbanmgmt.patrols import figures
@@ -134,9 +134,9 @@ def workbook(first: dt.date, last: dt.date) -> bytes:
     rows = inspector_rows(figures.period(first, last))
     by_inspector = sheet(book, _("Patrols by inspector"), list(PERIOD_COLUMNS.values()), [14, 8, 10, 10, 10, 10, 10, 10, 12])
     for r in rows:
-        append(by_inspector, [r["name"], r["assigned"], number(by_inspector, round(r["hours"], 2), "0.00"),
+        append(by_inspector, [r["name"], count(by_inspector, r["assigned"]), number(by_inspector, round(r["hours"], 2), "0.00"),
                               number(by_inspector, round(r["km"], 2), "0.00"), percent(by_inspector, r["coverage"]),
-                              r["reports"], number(by_inspector, r["per_hour"], "0.00"),
+                              count(by_inspector, r["reports"]), number(by_inspector, r["per_hour"], "0.00"),
                               percent(by_inspector, r["attendance"]), f"{r['on_duty']} / {r['working_days']}"])
     by_day = sheet(book, _("Patrols by day"), [PERIOD_COLUMNS["name"], *DAY_COLUMNS.values()],
                    [14, 12, 8, 10, 10, 10, 10, 10, 10, 10, 8])
@@ -146,8 +146,9 @@ def workbook(first: dt.date, last: dt.date) -> bytes:
                 continue
             append(by_day, [r["name"], d["day"], _("yes") if d["workday"] else _("no"),
                             number(by_day, round(d["hours"], 2), "0.00"), number(by_day, round(d["working_hours"], 2), "0.00"),
-                            number(by_day, round(d["km"], 2), "0.00"), d["grids"], percent(by_day, d["coverage"]),
-                            d["reports"], number(by_day, d["per_hour"], "0.00"), _("yes") if d["on_duty"] else _("no")])
+                            number(by_day, round(d["km"], 2), "0.00"), count(by_day, d["grids"]),
+                            percent(by_day, d["coverage"]), count(by_day, d["reports"]),
+                            number(by_day, d["per_hour"], "0.00"), _("yes") if d["on_duty"] else _("no")])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

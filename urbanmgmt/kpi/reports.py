@@ -129,26 +129,28 @@ def workbook(data: dict) -> bytes:
     for row in ([_("Issued by"), data["issuer"]], [_("Issue"), data["issue"]], [pgettext("kpi", "Area"), data["area"]],
                 [_("Period"), _("%(first)s to %(last)s") % {"first": data["first"], "last": data["last"]}],
                 [_("Compared"), data["compared"]["text"]],
-                [_("New reports"), data["total"]], [_("Previous period"), data["previous_total"]],
-                [_("Open at the end"), data["open_at_end"]], [_("Overdue at the end"), data["overdue_at_end"]]):
+                [_("New reports"), xlsx.count(sheet, data["total"])],
+                [_("Previous period"), xlsx.count(sheet, data["previous_total"])],
+                [_("Open at the end"), xlsx.count(sheet, data["open_at_end"])],
+                [_("Overdue at the end"), xlsx.count(sheet, data["overdue_at_end"])]):
         xlsx.append(sheet, row)
     sheet = xlsx.sheet(book, _("Channels"), [pgettext("kpi", "Channel"), pgettext("kpi", "Reports"),
                                              pgettext("kpi", "Filed"), pgettext("kpi", "Rejected"),
                                              pgettext("kpi", "Awaiting intake"), _("Valid-report rate")],
                        widths=[16, 10, 10, 10, 12, 14])
     for row in data["channels"]:
-        xlsx.append(sheet, [row["name"], row["reports"], row["filed"], row["rejected"], row["pending"],
+        xlsx.append(sheet, [row["name"], *xlsx.counts(sheet, [row[k] for k in COUNTS]),
                             xlsx.percent(sheet, row["valid_rate"])])
     sheet = xlsx.sheet(book, _("Handling"), [_("Step"), pgettext("kpi", "Count")], widths=[20, 10])
     for name, n in data["flow"].items():
-        xlsx.append(sheet, [name, n])
+        xlsx.append(sheet, [name, xlsx.count(sheet, n)])
     sheet = xlsx.sheet(book, _("Frequent problems"), [_("Category"), pgettext("kpi", "Count")], widths=[30, 10])
     for row in data["top_categories"]:
-        xlsx.append(sheet, [row["name"], row["n"]])
+        xlsx.append(sheet, [row["name"], xlsx.count(sheet, row["n"])])
     sheet = xlsx.sheet(book, pgettext("kpi", "Streets"), [pgettext("kpi", "Street"), pgettext("kpi", "Reports"),
                                                           pgettext("kpi", "Filed")], widths=[24, 10, 10])
     for row in data["top_streets"]:
-        xlsx.append(sheet, [row["street__name"], row["n"], row["filed"]])
+        xlsx.append(sheet, [row["street__name"], *xlsx.counts(sheet, [row["n"], row["filed"]])])
     supervision_sheet(book, data["supervision"])
     out = io.BytesIO()
     book.save(out)
@@ -168,4 +170,4 @@ def supervision_sheet(book: Workbook, figures: dict) -> None:
                 [_("Escalated for a late answer"), figures["escalated"]], [_("Answers"), figures["answered"]],
                 [_("Answered on time"), figures["answered_on_time"]], [pgettext("supervision", "Closed"), figures["closed"]],
                 [_("Notices open at the end"), figures["open_at_end"]]):
-        xlsx.append(sheet, row)
+        xlsx.append(sheet, [row[0], xlsx.count(sheet, row[1])])

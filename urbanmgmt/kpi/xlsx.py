@@ -1,5 +1,6 @@
-"""How the managers' workbooks write their cells: a frozen heading row, widths, rates as
-percentages (Excel's number format, so a reader can still compute with them), dates as dates."""
+"""How the managers' workbooks write their cells: a frozen heading row, widths, counts grouped
+by thousands and rates as percentages (Excel's number formats, so a reader can still compute
+with them), dates as dates. Years, ranks, ids and codes stay plain."""
 
 import datetime as dt
 
@@ -8,6 +9,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 PERCENT = "0.0%"
+COUNT = "#,##0"
 
 
 def file_name(stem: str, first: dt.date, last: dt.date) -> str:
@@ -44,3 +46,11 @@ def percent(sheet, value):
     return number(sheet, float(value) if value is not None else None, PERCENT)
 
 
+def count(sheet, value):
+    """A count (135000) as a number cell shown grouped by thousands (135,000)."""
+    return number(sheet, value, COUNT)
+
+
+def counts(sheet, values: list) -> list:
+    """`values`, each a count cell (see `count`)."""
+    return [count(sheet, value) for value in values]
