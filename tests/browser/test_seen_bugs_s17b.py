@@ -1,18 +1,64 @@
 """What a second walk in Chromium found (session 17), in Chinese and in English: the
 supervision form's address, typed or bookmarked, answered with the browser's bare error page
-(405).
+(405); 城管通's top bar took two rows on a 390 px phone in English.
 Screenshots: var/screenshots/seen_bugs_s17b/."""
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_journey_inspector import phone
 from tests.browser.test_seen_bugs_s16 import supervised_case
-from urbanmgmt.supervision.models import Notice
+from urbanmgmt.org.models import Profile
+from urbanmgmt.supervision.models import Notice, Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 JOURNEY = "seen_bugs_s17b"
 PHONE = {"width": 390, "height": 844}
+LOCALE = {"zh-hans": "zh-CN", "en": "en-US"}
+ONE_ROW = """() => {
+    const bar = document.querySelector('.topbar').getBoundingClientRect();
+    const who = document.querySelector('.topbar .who').getBoundingClientRect();
+    const actions = document.querySelector('.topbar-actions').getBoundingClientRect();
+    const name = document.querySelector('#me-name');
+    const words = [...document.querySelectorAll('.topbar-actions > :not([hidden])')]
+        .map((item) => item.getBoundingClientRect().height);
+    return {height: bar.height, sameRow: actions.top < who.bottom && who.top < actions.bottom,
+            right: actions.right, cut: name.scrollWidth > name.clientWidth, words};
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_apps_top_bar_keeps_one_row_on_a_phone(browser, live_server, empty_history_after, city, people,
+                                                   category, settings, tmp_path, language):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    people.inspector.set_password("patrol-2026")
+    people.inspector.save()
+    Profile.objects.filter(user=people.inspector).update(display_name="新海街道城管执法中队第一巡查组张巡查")
+    notice = supervised_case(people, category)
+    Notification.objects.create(user=people.inspector, event=notice.events.first(), created_at=timezone.now())
+    context, page = phone(browser, live_server, LOCALE[language])
+    page.wait_for_selector("#patrol-toggle:visible")
+    page.wait_for_selector("#notices-count:not(.is-zero)")
+    badge, bell = page.locator("#notices-count").bounding_box(), page.locator("#notices-link").bounding_box()
+    assert bell["x"] < badge["x"] < bell["x"] + bell["width"] < badge["x"] + badge["width"] <= PHONE["width"]
+    assert badge["y"] >= 0, badge  # on the bell's corner, whole
+    page.wait_for_function("document.querySelector('#me-name').textContent.includes('张巡查')")
+    for state in ("idle", "on-patrol"):
+        shot(page, JOURNEY, language, f"02-app-top-bar-{state}", full_page=False)
+        bar = page.evaluate(ONE_ROW)
+        assert bar["sameRow"] and bar["height"] < 72, bar
+        assert bar["right"] <= PHONE["width"] and bar["cut"], bar  # the long name ends in …
+        assert all(height < 48 for height in bar["words"]), bar  # no control wraps its words
+        if state == "idle":
+            page.click("#patrol-toggle")
+            page.wait_for_selector("#patrol-bar:visible")
+    label = {"zh-hans": "提醒", "en": "Notifications"}[language]
+    assert page.get_attribute("#notices-link", "aria-label") == label
+    page.click("#patrol-toggle")
+    page.wait_for_selector("#patrol-bar", state="hidden")
+    assert page.errors == []
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
