@@ -1,15 +1,19 @@
 """What a second walk in Chromium found (session 17), in Chinese and in English: the
 supervision form's address, typed or bookmarked, answered with the browser's bare error page
-(405); 城管通's top bar took two rows on a 390 px phone in English.
+(405); 城管通's top bar took two rows on a 390 px phone in English, and its "Confirm and
+submit" of a check task broke over two lines inside its button.
 Screenshots: var/screenshots/seen_bugs_s17b/."""
 
 import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
-from tests.browser.test_journey_inspector import phone
+from tests.browser.test_journey_inspector import evidence, phone
 from tests.browser.test_seen_bugs_s16 import supervised_case
-from urbanmgmt.org.models import Profile
+from tests.builders import point_in, report_case
+from tests.photos import jpeg, now_local
+from urbanmgmt.cases import services
+from urbanmgmt.org.models import Department, Profile
 from urbanmgmt.supervision.models import Notice, Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -85,3 +89,39 @@ def test_the_supervision_forms_addresses_opened_by_hand_land_on_their_pages(brow
     page.wait_for_url(f"{live_server.url}/supervision/*/")
     assert Notice.objects.count() == 2
     assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_check_tasks_buttons_keep_their_words_on_one_line(browser, live_server, empty_history_after, city, people,
+                                                            category, settings, tmp_path, language):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    people.inspector.set_password("patrol-2026")
+    people.inspector.save()
+    checked = report_case(people.inspector, category, 2.5, 0.5, evidence=evidence("before", jpeg(1000, 750)))
+    checked = services.file(people.dispatcher, checked, version=checked.version)
+    checked = services.dispatch(people.dispatcher, checked, version=checked.version,
+                                department=Department.objects.get(code="HZ-HWC"))
+    checked = services.handle(people.handler, checked, version=checked.version, reply="已清运",
+                              evidence=evidence("after", jpeg(900, 700)))
+    services.send_for_check(people.dispatcher, checked, version=checked.version, checker=people.inspector)
+    camera = tmp_path / "camera.jpg"
+    camera.write_bytes(jpeg(1600, 1200, gps=(point_in(0.5, 0.5).x, point_in(0.5, 0.5).y), taken=now_local()))
+    context, page = phone(browser, live_server, LOCALE[language])
+    page.click("#tab-tasks")
+    page.click("#task-list [data-task-id]")
+    page.set_input_files("#task-photo", str(camera))
+    page.click('#task-results [data-result="fixed"]')
+    page.wait_for_selector("#task-confirm:visible")
+    page.locator("#task-confirm").scroll_into_view_if_needed()
+    shot(page, JOURNEY, language, "03-task-confirm", full_page=False)
+    buttons = page.eval_on_selector_all(
+        "#task-sheet .row .btn, #panel-new .row .btn",
+        """nodes => nodes.filter((n) => n.offsetParent).map((n) => {
+            const words = document.createRange();
+            words.selectNodeContents(n);
+            const lines = words.getBoundingClientRect().height / parseFloat(getComputedStyle(n).fontSize);
+            return [n.textContent.trim(), Math.round(lines * 10) / 10, n.getBoundingClientRect().right];
+        })""")
+    assert len(buttons) >= 4, buttons
+    assert all(lines < 2 and right <= PHONE["width"] for _, lines, right in buttons), buttons  # one line each
+    assert page.errors == []
