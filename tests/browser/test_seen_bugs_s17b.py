@@ -8,12 +8,12 @@ import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
-from tests.browser.test_journey_inspector import evidence, phone
+from tests.browser.test_collector_app import inspector  # noqa: F401 - a fixture
+from tests.browser.test_journey_inspector import phone, sent_for_check
 from tests.browser.test_seen_bugs_s16 import supervised_case
-from tests.builders import point_in, report_case
+from tests.builders import point_in
 from tests.photos import jpeg, now_local
-from urbanmgmt.cases import services
-from urbanmgmt.org.models import Department, Profile
+from urbanmgmt.org.models import Profile
 from urbanmgmt.supervision.models import Notice, Notification
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -34,11 +34,7 @@ ONE_ROW = """() => {
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_apps_top_bar_keeps_one_row_on_a_phone(browser, live_server, empty_history_after, city, people,
-                                                   category, settings, tmp_path, language):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    people.inspector.set_password("patrol-2026")
-    people.inspector.save()
+def test_the_apps_top_bar_keeps_one_row_on_a_phone(browser, live_server, inspector, people, category, language):  # noqa: F811
     Profile.objects.filter(user=people.inspector).update(display_name="新海街道城管执法中队第一巡查组张巡查")
     notice = supervised_case(people, category)
     Notification.objects.create(user=people.inspector, event=notice.events.first(), created_at=timezone.now())
@@ -92,18 +88,9 @@ def test_the_supervision_forms_addresses_opened_by_hand_land_on_their_pages(brow
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_a_check_tasks_buttons_keep_their_words_on_one_line(browser, live_server, empty_history_after, city, people,
-                                                            category, settings, tmp_path, language):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-    people.inspector.set_password("patrol-2026")
-    people.inspector.save()
-    checked = report_case(people.inspector, category, 2.5, 0.5, evidence=evidence("before", jpeg(1000, 750)))
-    checked = services.file(people.dispatcher, checked, version=checked.version)
-    checked = services.dispatch(people.dispatcher, checked, version=checked.version,
-                                department=Department.objects.get(code="HZ-HWC"))
-    checked = services.handle(people.handler, checked, version=checked.version, reply="已清运",
-                              evidence=evidence("after", jpeg(900, 700)))
-    services.send_for_check(people.dispatcher, checked, version=checked.version, checker=people.inspector)
+def test_a_check_tasks_buttons_keep_their_words_on_one_line(browser, live_server, inspector, people,  # noqa: F811
+                                                            category, tmp_path, language):
+    sent_for_check(people, category)
     camera = tmp_path / "camera.jpg"
     camera.write_bytes(jpeg(1600, 1200, gps=(point_in(0.5, 0.5).x, point_in(0.5, 0.5).y), taken=now_local()))
     context, page = phone(browser, live_server, LOCALE[language])
