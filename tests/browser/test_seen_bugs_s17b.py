@@ -1,7 +1,8 @@
 """What a second walk in Chromium found (session 17), in Chinese and in English: the
 supervision form's address, typed or bookmarked, answered with the browser's bare error page
 (405); 城管通's top bar took two rows on a 390 px phone in English, and its "Confirm and
-submit" of a check task broke over two lines inside its button.
+submit" of a check task broke over two lines inside its button; a distance's number and its
+unit (200 | 米) were split between two lines.
 Screenshots: var/screenshots/seen_bugs_s17b/."""
 
 import pytest
@@ -88,8 +89,8 @@ def test_the_supervision_forms_addresses_opened_by_hand_land_on_their_pages(brow
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_a_check_tasks_buttons_keep_their_words_on_one_line(browser, live_server, inspector, people,  # noqa: F811
-                                                            category, tmp_path, language):
+def test_a_check_tasks_buttons_and_distances_keep_their_words_on_a_line(browser, live_server, inspector,  # noqa: F811
+                                                                          people, category, tmp_path, language):
     sent_for_check(people, category)
     camera = tmp_path / "camera.jpg"
     camera.write_bytes(jpeg(1600, 1200, gps=(point_in(0.5, 0.5).x, point_in(0.5, 0.5).y), taken=now_local()))
@@ -112,3 +113,20 @@ def test_a_check_tasks_buttons_keep_their_words_on_one_line(browser, live_server
     assert len(buttons) >= 4, buttons
     assert all(lines < 2 and right <= PHONE["width"] for _, lines, right in buttons), buttons  # one line each
     assert page.errors == []
+    # The distance and the accuracy: a number and its unit on one line.
+    split = page.evaluate("""() => {
+        const found = [];
+        for (const where of document.querySelectorAll('#task-case, #task-gps')) {
+            const walk = document.createTreeWalker(where, NodeFilter.SHOW_TEXT);
+            for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+                for (const match of node.data.matchAll(/[\\d.]+[ \\u00a0](km|m|公里|米)(?![A-Za-z])/g)) {
+                    const range = document.createRange();
+                    range.setStart(node, match.index);
+                    range.setEnd(node, match.index + match[0].length);
+                    found.push([match[0], range.getClientRects().length]);
+                }
+            }
+        }
+        return found;
+    }""")
+    assert len(split) >= 2 and all(rects == 1 for _, rects in split), split
