@@ -2,7 +2,8 @@
 supervision form's address, typed or bookmarked, answered with the browser's bare error page
 (405); 城管通's top bar took two rows on a 390 px phone in English, and its "Confirm and
 submit" of a check task broke over two lines inside its button; a distance's number and its
-unit (200 | 米) were split between two lines.
+unit (200 | 米) were split between two lines; the dispatch map's "Show track" and "Clear
+track" broke their words at 1366×768.
 Screenshots: var/screenshots/seen_bugs_s17b/."""
 
 import pytest
@@ -130,3 +131,22 @@ def test_a_check_tasks_buttons_and_distances_keep_their_words_on_a_line(browser,
         return found;
     }""")
     assert len(split) >= 2 and all(rects == 1 for _, rects in split), split
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_dispatch_maps_buttons_keep_their_words_on_a_line(browser, live_server, empty_history_after, city, people,
+                                                              language):
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/map/", viewport={"width": 1366, "height": 768})
+    page.wait_for_selector("#track-clear")
+    page.locator("#track-clear").scroll_into_view_if_needed()
+    shot(page, JOURNEY, language, "04-dispatch-map-track", full_page=False)
+    buttons = page.eval_on_selector_all(".map-side .find-row button", """nodes => nodes.map((n) => {
+        const words = document.createRange();
+        words.selectNodeContents(n);
+        const side = n.closest('.map-side').getBoundingClientRect();
+        return [n.textContent.trim(), words.getBoundingClientRect().height / parseFloat(getComputedStyle(n).fontSize),
+                n.getBoundingClientRect().right <= side.right];
+    })""")
+    assert len(buttons) == 3, buttons  # Find; Show track, Clear track
+    assert all(lines < 2 and inside for _, lines, inside in buttons), buttons
+    assert page.errors == []
