@@ -57,6 +57,18 @@ def day(empty_history_after, city, people, category, settings, tmp_path):
     return people, earlier
 
 
+def sent_for_check(people, category):
+    """The inspector's report 200 m away, handled by the sanitation office (已清运, with a photo)
+    and sent back to the inspector to check on site."""
+    checked = report_case(people.inspector, category, 2.5, 0.5, evidence=evidence("before", jpeg(1000, 750)))
+    checked = services.file(people.dispatcher, checked, version=checked.version)
+    checked = services.dispatch(people.dispatcher, checked, version=checked.version,
+                                department=Department.objects.get(code="HZ-HWC"))
+    checked = services.handle(people.handler, checked, version=checked.version, reply="已清运",
+                              evidence=evidence("after", jpeg(900, 700)))
+    return services.send_for_check(people.dispatcher, checked, version=checked.version, checker=people.inspector)
+
+
 def phone(browser, live_server, locale):
     point = point_in(0.5, 0.5)
     context = browser.new_context(
@@ -166,13 +178,7 @@ def test_the_inspectors_day(browser, live_server, day, category, tmp_path, local
     assert new.description == "东侧绿化带垃圾" and new.media.count() == 1
 
     # A check task arrives: the badge counts it when the app next asks.
-    checked = report_case(people.inspector, category, 2.5, 0.5, evidence=evidence("before", jpeg(1000, 750)))
-    checked = services.file(people.dispatcher, checked, version=checked.version)
-    checked = services.dispatch(people.dispatcher, checked, version=checked.version,
-                                department=Department.objects.get(code="HZ-HWC"))
-    checked = services.handle(people.handler, checked, version=checked.version, reply="已清运",
-                              evidence=evidence("after", jpeg(900, 700)))
-    services.send_for_check(people.dispatcher, checked, version=checked.version, checker=people.inspector)
+    checked = sent_for_check(people, category)
     page.evaluate("window.collector.refreshCounts()")
     assert wait_for(lambda: page.evaluate("document.querySelector('#tasks-count').textContent === '1'"), page=page)
     assert page.locator("#tasks-count").is_visible()

@@ -1,14 +1,17 @@
 """The pages of supervision: the command centre's list and raise form, a notice with its
 history and its steps, and everyone's notifications (the bell's page)."""
 
+from functools import wraps
+
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Value, When
+from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
 
 from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
@@ -45,6 +48,22 @@ def _list_context(request) -> dict:
             "streets": Area.objects.filter(level="street").order_by("code")}
 
 
+def posted_here(page: str, *keys: str, fragment: str = ""):
+    """A form's action: POST does the work; a GET (the address typed, bookmarked or reloaded)
+    is sent on to `page` (a URL name, given the view's arguments named in `keys`, then
+    `fragment`), where that form is; any other method is refused."""
+    def decorate(view):
+        @wraps(view)
+        def answer(request, *args, **kwargs):
+            if request.method in ("GET", "HEAD"):
+                return redirect(reverse(page, kwargs={key: kwargs[key] for key in keys}) + fragment)
+            if request.method != "POST":
+                return HttpResponseNotAllowed(["POST"])
+            return view(request, *args, **kwargs)
+        return answer
+    return decorate
+
+
 @login_required
 def notice_list(request):
     """Every notice the user may see, open ones first; the raise form for the command centre."""
@@ -52,7 +71,7 @@ def notice_list(request):
 
 
 @login_required
-@require_POST
+@posted_here("supervision:list", fragment="#raise")
 def raise_notice(request):
     if not services.may_command(request.user):
         raise PermissionDenied
@@ -96,7 +115,7 @@ STEPS = {"answer": services.answer, "send_back": services.send_back, "close": se
 
 
 @login_required
-@require_POST
+@posted_here("supervision:notice", "pk")
 def step(request, pk: int, action: str):
     """Answer, send back or close; back to `next` (the workspace) or the notice."""
     notice = _visible(request, pk)
@@ -124,7 +143,7 @@ def notifications(request):
 
 
 @login_required
-@require_POST
+@posted_here("supervision:notifications")
 def mark_read(request):
     """Mark one notification (`id`) or all of the user's as read."""
     unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
