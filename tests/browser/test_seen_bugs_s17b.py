@@ -90,15 +90,23 @@ def test_the_supervision_forms_addresses_opened_by_hand_land_on_their_pages(brow
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_a_check_tasks_buttons_and_distances_keep_their_words_on_a_line(browser, live_server, inspector,  # noqa: F811
-                                                                          people, category, tmp_path, language):
+def test_a_check_tasks_buttons_distances_and_photo_read_as_they_should(browser, live_server, inspector,  # noqa: F811
+                                                                        people, category, tmp_path, language):
     sent_for_check(people, category)
     camera = tmp_path / "camera.jpg"
     camera.write_bytes(jpeg(1600, 1200, gps=(point_in(0.5, 0.5).x, point_in(0.5, 0.5).y), taken=now_local()))
     context, page = phone(browser, live_server, LOCALE[language])
     page.click("#tab-tasks")
     page.click("#task-list [data-task-id]")
+    assert page.locator("#task-thumb-title").is_hidden()
     page.set_input_files("#task-photo", str(camera))
+    # The photo taken now has its own heading, below the department's reply: never read as theirs.
+    title = page.locator("#task-thumb-title")
+    assert title.inner_text() == {"zh-hans": "现在（我的照片）", "en": "Now (your photo)"}[language]
+    reply = page.locator("#task-case p", has_text={"zh-hans": "部门答复", "en": "Department reply"}[language])
+    assert reply.bounding_box()["y"] < title.bounding_box()["y"] < page.locator("#task-thumb .thumb").bounding_box()["y"]
+    title.scroll_into_view_if_needed()
+    shot(page, JOURNEY, language, "03-task-photo-heading", full_page=False)
     page.click('#task-results [data-result="fixed"]')
     page.wait_for_selector("#task-confirm:visible")
     page.locator("#task-confirm").scroll_into_view_if_needed()

@@ -1744,6 +1744,7 @@ function closeTask() {
 function setTaskPhoto(file) {
   if (tasks.photo) URL.revokeObjectURL(tasks.photo.url);
   tasks.photo = file ? { file, url: URL.createObjectURL(file) } : null;
+  $('#task-thumb-title').hidden = !tasks.photo; // never read as the department's photos above it
   const box = $('#task-thumb');
   box.replaceChildren(...(tasks.photo ? [h('div', { class: 'thumb' },
     h('img', { src: tasks.photo.url, alt: gettext('Task photo') }),
