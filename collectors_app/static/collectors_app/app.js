@@ -68,8 +68,9 @@ const $ = (sel) => document.querySelector(sel);
 /* The pages' shared toolkit (urbanmgmt/ui.js, loaded by the shell before this module):
  * elements, fetch, error text, and times on the city's clocks. */
 const { el: h, shortWhen: fmtDateTime, clock: fmtClock, megabytes: fmtMB } = window.UM;
-// A number keeps its unit on its line (200 米, 8 m, 1.2 km): joined by a no-break space.
-const fmt = (text, values) => interpolate(text, values, true).replace(/(\d) (km|m|公里|米)(?![A-Za-z])/g, '$1\u00a0$2');
+// A number keeps the word after it (its unit: 200 m, 1.2 km, in any language) on its line:
+// joined by a no-break space.
+const fmt = (text, values) => interpolate(text, values, true).replace(/(\d) (?=[^\s\d])/g, '$1\u00a0');
 
 function showMessage(node, text, kind = 'error') {
   if (!text) {
