@@ -1,9 +1,10 @@
 """Real worker processes (`manage.py tasks_worker`) on the test database, on the database
 queue and on a redis-server of the test's own: a worker killed with SIGKILL in the middle of
 a 12345 import is replaced and the import completes exactly once; a failing task is retried
-after its wait by the queue's own scheduler."""
+after its wait, by a worker that forks no process (no RQ scheduler: the sweeper delivers it)."""
 
 import contextlib
+import os
 import signal
 
 import pytest
@@ -72,7 +73,21 @@ def test_a_failing_task_is_retried_by_a_worker_after_its_wait(queue_env, empty_h
     from tests.tasks.work import flaky
 
     job = flaky.enqueue("on a worker", fail_times=1)
-    with worker(tmp_path, queue_env, "worker"):
+    with worker(tmp_path, queue_env, "worker") as process:
         wait_until(lambda: Job.objects.filter(pk=job.pk, state=JobState.DONE).exists(), 60, "the retry", step=0.1)
+        # A process forked from the worker while its sweeper's thread runs may inherit a held
+        # lock and hang (RQ's scheduler once did, before its first line: no retry came).
+        assert children(process.pid) == []
     job.refresh_from_db()
     assert (job.attempts, job.result) == (2, {"attempt": 2})
+
+
+def children(pid: int) -> list[int]:
+    """The processes whose parent is `pid` (from /proc)."""
+    out = []
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            with contextlib.suppress(OSError), open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as handle:
+                if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                    out.append(int(entry))
+    return out

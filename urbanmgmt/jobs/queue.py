@@ -81,6 +81,9 @@ def _uses_the_database() -> bool:
     return isinstance(task_backends["default"], DatabaseBackend)
 
 
+DUE = "due"  # the task id of a retry taken up by sweep(), until its message has one
+
+
 def deliver(job: Job, run_after: dt.datetime | None = None) -> None:
     """Hand the job's id to the queue. In the database it goes in the same transaction as
     the job row; another queue gets it once the row is committed (a worker could not see
@@ -94,8 +97,10 @@ def deliver(job: Job, run_after: dt.datetime | None = None) -> None:
         send()
     elif run_after is None:
         transaction.on_commit(lambda: outbox.put(job.pk), robust=True)  # a lost message: sweep() again
-    else:
-        transaction.on_commit(send, robust=True)
+    # A later delivery through Redis waits in the database (run_after, no task id) until a
+    # worker's sweep() finds it due: RQ's scheduler would be a process forked from the
+    # worker, whose threads may hold a lock at that moment (its child once hung before its
+    # first line, and the retry waited for the ten-minute redelivery).
 
 
 def send_ids(job_ids: list[int]) -> None:
@@ -157,7 +162,7 @@ def _failed(job: Job, exc: Exception) -> str:
         return JobState.FAILED
     logger.warning("job %s attempt %s failed, retrying", job.pk, job.attempts, exc_info=exc)
     retry_at = now + dt.timedelta(seconds=backoff(job.attempts))
-    if mine.update(state=JobState.RETRYING, run_after=retry_at, lease_until=None,
+    if mine.update(state=JobState.RETRYING, run_after=retry_at, lease_until=None, task_id="",
                    error=_("Attempt %(n)s failed (%(error)s); trying again.") % {"n": job.attempts, "error": exc}):
         deliver(job, retry_at)
     return JobState.RETRYING
@@ -220,12 +225,18 @@ _leases = _LeaseKeeper()
 
 
 def sweep() -> int:
-    """Deliver again the jobs whose worker is gone (lease run out) or whose message was lost
-    (due for longer than TASKS_REDELIVER_S); a job that lost its worker on its last attempt
-    fails saying so. Returns how many jobs it took up. Safe to run in every worker at once:
-    each job is taken by one compare-and-set."""
+    """Deliver the retries now due that wait in the database (see deliver), and again the
+    jobs whose worker is gone (lease run out) or whose message was lost (due for longer than
+    TASKS_REDELIVER_S); a job that lost its worker on its last attempt fails saying so.
+    Returns how many jobs it took up. Safe to run in every worker at once: each job is taken
+    by one compare-and-set."""
     now = timezone.now()
     taken = 0
+    if not _uses_the_database():
+        for job in Job.objects.filter(state=JobState.RETRYING, task_id="", run_after__lte=now):
+            if Job.objects.filter(pk=job.pk, state=JobState.RETRYING, task_id="").update(task_id=DUE, run_after=now):
+                deliver(job)
+                taken += 1
     for job in Job.objects.filter(state=JobState.RUNNING, lease_until__lt=now):
         taken += _take_up_lost(job, now)
     stale = now - dt.timedelta(seconds=settings.TASKS_REDELIVER_S)

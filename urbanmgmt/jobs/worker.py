@@ -35,8 +35,9 @@ def drain(backend: str = "default") -> int:
 
 
 class Sweeper(threading.Thread):
-    """Takes up jobs whose worker is gone, and enqueues the periodic jobs that are due
-    (jobs/periodic.py), every half lease, beside the worker's own loop."""
+    """Delivers the retries that are due, takes up jobs whose worker is gone, and enqueues
+    the periodic jobs that are due (jobs/periodic.py), beside the worker's own loop: every
+    half lease, or every half of the first retry's wait where that is shorter."""
 
     def __init__(self):
         super().__init__(daemon=True, name="job-sweeper")
@@ -51,7 +52,7 @@ class Sweeper(threading.Thread):
                 logger.exception("sweeping lost jobs and scheduling periodic ones")
             finally:
                 connection.close()
-            if self.stop.wait(settings.TASKS_LEASE_S / 2):
+            if self.stop.wait(min(settings.TASKS_LEASE_S, settings.TASKS_RETRY_BASE_S) / 2):
                 return
 
 
@@ -71,8 +72,9 @@ def _database_worker(burst: bool, interval: float, verbosity: int) -> None:
 
 
 def work(*, burst: bool = False, interval: float = 0.5, verbosity: int = 1) -> None:
-    """Run the configured queue's worker (django-tasks-db's db_worker, or RQ's worker with
-    its scheduler for the retries' delays) with the sweeper beside it."""
+    """Run the configured queue's worker (django-tasks-db's db_worker, or RQ's worker) with
+    the sweeper beside it. RQ's worker runs without its scheduler, a process it would fork
+    from this one while the sweeper's thread runs: the sweeper delivers the retries."""
     sweeper = Sweeper()
     sweeper.start()
     try:
@@ -82,7 +84,7 @@ def work(*, burst: bool = False, interval: float = 0.5, verbosity: int = 1) -> N
             # SimpleWorker runs the task in the worker process: killing the worker stops the
             # work and its lease with it (a forked work-horse would outlive a kill -9).
             call_command("rqworker", *task_backends["default"].queues, job_class="django_tasks_rq.Job",
-                         worker_class="rq.worker.SimpleWorker", with_scheduler=True, burst=burst,
+                         worker_class="rq.worker.SimpleWorker", with_scheduler=False, burst=burst,
                          verbosity=verbosity)
     finally:
         sweeper.stop.set()
