@@ -48,23 +48,67 @@ def real_frames():
     return [image for path, stretches in CLIPS if os.path.exists(path) for image in frames(path, stretches)]
 
 
-def test_the_runtime_finds_what_ultralytics_finds_on_real_frames_whole_cropped_and_batched(real_frames):
+def calls(real_frames):
+    """(images, size) of the comparisons: whole frames at 640 and at 320, 224 crops in fours."""
+    crops = [image[100:324, 200:424] for image in real_frames[:8]]
+    return [*(([f], 640) for f in real_frames[::2]), *(([f], 320) for f in real_frames[1::3]),
+            (crops[:4], 224), (crops[4:], 224)]
+
+
+def same_rows(got: list[np.ndarray], expected: list[np.ndarray]) -> int:
+    for a, b in zip(got, expected, strict=True):
+        assert a.shape == b.shape
+        np.testing.assert_allclose(ordered(a), ordered(b), atol=0.01)
+    return sum(len(a) for a in got)
+
+
+def dynamic_shapes_crash_here() -> bool:
+    """This CPU has AMX INT8 (openvinotoolkit/openvino#37577): ultralytics then runs the shared
+    INT8 export at static shapes of its own export size, whatever size is asked."""
+    import openvino as ov
+
+    from vision.worker.runtime import model_file, static_shapes_needed
+
+    return static_shapes_needed(ov.Core().read_model(str(model_file(WEIGHTS))))
+
+
+def test_the_runtime_finds_what_ultralytics_finds_on_real_frames_whole_cropped_and_batched(real_frames, monkeypatch):
     from ultralytics import YOLO
 
+    if dynamic_shapes_crash_here():
+        pytest.skip("ultralytics runs this INT8 export at static shapes of its own on this CPU (AMX): see the next test")
+    monkeypatch.setenv("VISION_STATIC_SHAPES", "0")
     ours, theirs = OpenVinoYolo(WEIGHTS), YOLO(WEIGHTS, task="detect")
-    crops = [image[100:324, 200:424] for image in real_frames[:8]]
-    seen = 0
-    for batch, size in ([[f] for f in real_frames[::2]], 640), ([[f] for f in real_frames[1::3]], 320),\
-                       ([crops[:4], crops[4:]], 224):
-        for images in batch:
-            expected = [r.boxes.data.numpy() for r in theirs.predict(images, imgsz=size, conf=0.1,
-                                                                     classes=VEHICLES_AND_PEOPLE, verbose=False)]
-            got = ours.predict(images, size, 0.1, VEHICLES_AND_PEOPLE)
-            for a, b in zip(got, expected, strict=True):
-                assert a.shape == b.shape
-                np.testing.assert_allclose(ordered(a), ordered(b), atol=0.01)
-                seen += len(a)
+    assert not ours.static_shapes
+    seen = sum(same_rows(ours.predict(images, size, 0.1, VEHICLES_AND_PEOPLE),
+                         [r.boxes.data.numpy() for r in theirs.predict(images, imgsz=size, conf=0.1,
+                                                                        classes=VEHICLES_AND_PEOPLE, verbose=False)])
+               for images, size in calls(real_frames))
     assert seen > 30  # real cars and people, not empty frames
+
+
+def test_at_static_shapes_the_runtime_finds_what_ultralytics_finds_with_an_export_of_that_shape(
+        real_frames, monkeypatch, tmp_path):
+    """Where an INT8 model must not run with a dynamic input (AMX; forced here on any CPU), the
+    model is compiled at each input's shape, letterboxed as for the dynamic model: the rows
+    ultralytics gives with an export of exactly that shape, each shape compiled once."""
+    from ultralytics import YOLO
+
+    from vision.worker.runtime import letterbox
+
+    monkeypatch.setenv("VISION_STATIC_SHAPES", "1")
+    ours, references, seen = OpenVinoYolo(WEIGHTS), {}, 0
+    assert ours.static_shapes and ours.fixed is None
+    for images, size in calls(real_frames):
+        shape = (len(images), 3, *letterbox(images[0], size)[0].shape[:2])
+        if shape not in references:
+            folder = tmp_path / "x".join(map(str, shape))
+            folder.mkdir()
+            references[shape] = YOLO(static_copy(folder, batch=shape[0], size=shape[2:]), task="detect")
+        expected = references[shape].predict(images, imgsz=size, conf=0.1, classes=VEHICLES_AND_PEOPLE, verbose=False)
+        seen += same_rows(ours.predict(images, size, 0.1, VEHICLES_AND_PEOPLE), [r.boxes.data.numpy() for r in expected])
+    assert seen > 30
+    assert set(ours.requests) == set(references) and len(references) >= 3  # whole frames at 640 and 320, crops
 
 
 def test_bytetrack_gives_the_ids_and_boxes_of_ultralytics_bytetracker_on_real_detections(real_frames):
@@ -105,12 +149,15 @@ def test_the_worker_process_runs_without_torch_or_ultralytics():
     assert answer.stdout.strip().splitlines()[-1] == "[]"
 
 
-def test_the_detector_falls_back_to_ultralytics_on_request_with_the_same_rows(real_frames, monkeypatch):
+def test_the_detector_falls_back_to_ultralytics_on_request_with_the_same_rows(real_frames, monkeypatch, tmp_path):
     from vision.worker.detect import Detector
 
-    direct = Detector(WEIGHTS, classes={"car", "person"})
+    # Where ultralytics runs the shared INT8 export at static shapes of its own (AMX), both
+    # run a static export.
+    weights = static_copy(tmp_path) if dynamic_shapes_crash_here() else WEIGHTS
+    direct = Detector(weights, classes={"car", "person"})
     monkeypatch.setenv("VISION_RUNTIME", "ultralytics")
-    fallback = Detector(WEIGHTS, classes={"car", "person"})
+    fallback = Detector(weights, classes={"car", "person"})
     assert direct.runtime is not None and fallback.runtime is None and direct.names == fallback.names
     images = real_frames[:4]
     for a, b in zip(direct.detect(images), fallback.detect(images), strict=True):
@@ -118,9 +165,10 @@ def test_the_detector_falls_back_to_ultralytics_on_request_with_the_same_rows(re
         np.testing.assert_allclose(ordered(a), ordered(b), atol=0.01)
 
 
-def static_copy(folder, batch: int = 1, size: int = 640) -> str:
-    """The shared export with its input fixed at (batch, 3, size, size) and its metadata saying
-    `dynamic: false`: what `yolo export format=openvino` gives without dynamic=True."""
+def static_copy(folder, batch: int = 1, size: int | tuple[int, int] = 640) -> str:
+    """The shared export with its input fixed at (batch, 3, size, size) (or size's (height,
+    width)) and its metadata saying `dynamic: false`: what `yolo export format=openvino` gives
+    without dynamic=True."""
     import shutil
 
     import openvino as ov
@@ -130,11 +178,12 @@ def static_copy(folder, batch: int = 1, size: int = 640) -> str:
     folder.mkdir()
     core = ov.Core()
     model = core.read_model(os.path.join(WEIGHTS, "yolo11n.xml"))
-    model.reshape([batch, 3, size, size])
+    height, width = (size, size) if isinstance(size, int) else size
+    model.reshape([batch, 3, height, width])
     ov.save_model(model, str(folder / "yolo11n.xml"), compress_to_fp16=False)
     shutil.copy(os.path.join(WEIGHTS, "metadata.yaml"), folder / "metadata.yaml")
     meta = yaml.safe_load((folder / "metadata.yaml").read_text())
-    meta.update(batch=batch, imgsz=[size, size], args={**meta["args"], "dynamic": False, "batch": batch})
+    meta.update(batch=batch, imgsz=[height, width], args={**meta["args"], "dynamic": False, "batch": batch})
     (folder / "metadata.yaml").write_text(yaml.safe_dump(meta))
     return str(folder)
 

@@ -12,10 +12,23 @@ A static export (`dynamic: false`, or an input of fixed shape) is run as ultraly
 every image letterboxed to the export's size whatever size was asked (smaller crops then cost
 as much as a whole frame), batches split or zero-padded to the export's batch. ultralytics stays the exporter and
 the way to run other weights (a .pt on a GPU).
+
+On Intel CPUs with AMX (Sapphire Rapids and later Xeons) the CPU plugin crashes running an
+INT8 model whose input has any dynamic dimension (openvinotoolkit/openvino#37577; compiling
+works, the first inference segfaults, deterministically on some of these CPUs). There the model
+is compiled at each input's static shape, the images letterboxed as for the dynamic model (to
+the least multiple of the stride: the same input, the same boxes), and the compiled shapes are
+kept (a camera's frames and crops are a few shapes), so a shape is compiled once. ultralytics
+(ultralytics/ultralytics#25898) pads every image to its export's square instead: on the
+Omotesando clip that input raised one parked car twice. `VISION_STATIC_SHAPES` (1 or 0)
+overrides the detection of such a CPU.
 """
 
 from __future__ import annotations
 
+import os
+import sys
+from collections import OrderedDict
 from pathlib import Path
 
 import cv2
@@ -26,6 +39,7 @@ PAD = 114
 IOU = 0.7
 MAX_DET = 300
 MAX_WH = 7680.0  # class offset of the per-class NMS, as ultralytics
+STATIC_SHAPES_KEPT = 16
 
 
 def model_file(weights: str) -> Path | None:
@@ -78,10 +92,14 @@ class OpenVinoYolo:
         core = ov.Core()
         model = core.read_model(str(xml))
         self.fixed = fixed_input(model, meta)
+        self.core, self.xml, self.device = core, xml, device.upper()
         # The CPU plugin's default runtime cache: one of 64 entries (about 19 MB less) made every
         # call at a shape not seen last time a quarter slower (38.5 against 31 ms a call).
-        self.model = core.compile_model(model, device.upper(), {"PERFORMANCE_HINT": "LATENCY"})
-        self.request = self.model.create_infer_request()
+        self.config = {"PERFORMANCE_HINT": "LATENCY"}
+        self.static_shapes = self.fixed is None and self.device == "CPU" and static_shapes_needed(model)
+        self.requests: OrderedDict[tuple[int, ...], object] = OrderedDict()
+        if not self.static_shapes:
+            self.request = core.compile_model(model, self.device, self.config).create_infer_request()
 
     def predict(self, images: list[np.ndarray], imgsz: int, conf: float,
                 classes: list[int] | None = None) -> list[np.ndarray]:
@@ -101,10 +119,43 @@ class OpenVinoYolo:
         tensor *= 1.0 / 255.0
         if self.fixed is not None and len(images) < self.fixed[0]:  # a static batch refuses a short one
             tensor = np.concatenate([tensor, np.zeros((self.fixed[0] - len(images), *tensor.shape[1:]), np.float32)])
-        output = self.request.infer([tensor])[0][:len(images)]
+        output = self._request(tensor.shape).infer([tensor])[0][:len(images)]
         wanted = np.array(classes if classes is not None else [], np.float32)
         return [unbox(nms(rows, conf, wanted if classes is not None else None), *b[1:], shape)
                 for rows, b in zip(output, boxed, strict=True)]
+
+    def _request(self, shape: tuple[int, ...]):
+        """The inference request for an input of `shape`: the one compiled model, or where
+        shapes must be static, the model compiled at that shape (the last few kept)."""
+        if not self.static_shapes:
+            return self.request
+        request = self.requests.get(shape)
+        if request is None:
+            model = self.core.read_model(str(self.xml))
+            model.reshape(list(shape))
+            request = self.requests[shape] = self.core.compile_model(model, self.device, self.config
+                                                                     ).create_infer_request()
+            if len(self.requests) > STATIC_SHAPES_KEPT:
+                self.requests.popitem(last=False)
+        self.requests.move_to_end(shape)
+        return request
+
+
+def static_shapes_needed(model) -> bool:
+    """Whether this INT8 model must run at static shapes on this CPU (see the module's
+    docstring): VISION_STATIC_SHAPES=1 or 0 says so; else a quantized model (FakeQuantize
+    nodes) with a dynamic input on a Linux CPU that has AMX INT8."""
+    told = os.environ.get("VISION_STATIC_SHAPES", "")
+    if told in ("0", "1"):
+        return told == "1"
+    if not sys.platform.startswith("linux") or model.inputs[0].get_partial_shape().is_static:
+        return False
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as handle:
+            amx = "amx_int8" in handle.read()
+    except OSError:
+        return False
+    return amx and any(op.get_type_name() == "FakeQuantize" for op in model.get_ops())
 
 
 def letterbox(image: np.ndarray, imgsz: int, fixed: tuple[int, int] | None = None
