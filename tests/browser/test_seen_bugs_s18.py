@@ -1,0 +1,70 @@
+"""What a walk through the product in Chromium found (session 18), at a phone's and a
+desktop's size, in Chinese and in English: the managers' dashboard of a city with no quota and
+no evaluation scheme yet asked for them anyway and filled the console with failed requests;
+the analyst's review actions answered 405 to an address opened by hand; the supervision
+list's raise form stayed folded when the page came back to it with #raise.
+Screenshots: var/screenshots/seen_bugs_s18/."""
+
+import pytest
+from django.contrib.auth.models import Permission
+
+from tests.browser.conftest import shot, signed_in_page
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = "seen_bugs_s18"
+PHONE = {"width": 390, "height": 844}
+
+
+def listened(page) -> list:
+    """What goes wrong from now on: console errors and answers of 400 or more."""
+    failures = []
+    page.on("console", lambda message: failures.append(f"console: {message.text}") if message.type == "error" else None)
+    page.on("response", lambda answer: failures.append(f"{answer.status} {answer.url}") if answer.status >= 400 else None)
+    return failures
+
+
+def ready(page) -> None:
+    page.wait_for_selector('#kpi-dashboard[data-ready="1"]', timeout=20000)
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_dashboard_of_a_city_with_no_quota_or_scheme_says_so_and_asks_nothing_that_fails(
+        browser, live_server, empty_history_after, people, language):
+    texts = {"zh-hans": ("尚未设置", "年度采集指标", "该时段尚无生效的评价方案", "由管理员"),
+             "en": ("No annual collection quota is set for", "yet", "No evaluation scheme is in force", "An administrator")}
+    quota_text, quota_more, scheme_text, who = texts[language]
+    for size, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
+        page = signed_in_page(browser, live_server, "manager", language, "/kpi/", viewport=viewport)
+        ready(page)
+        failures = listened(page)
+        page.reload()
+        ready(page)
+        page.click('#evaluation-card [data-who="department"]')
+        page.select_option("#period", "year")
+        ready(page)
+        shot(page, JOURNEY, language, f"01-dashboard-nothing-set-{size}")
+        assert failures == [] and page.errors == [] and page.foreign_requests == []
+        quota, evaluation = page.inner_text("#quota-card [data-body]"), page.inner_text("#evaluation-card [data-body]")
+        assert quota_text in quota and quota_more in quota and who in quota, quota
+        assert scheme_text in evaluation and who in evaluation, evaluation
+        assert page.locator("#quota-card [data-body] a, #evaluation-card [data-body] a").count() == 0  # may not set
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        page.context.close()
+
+    # Whoever may set them is shown where.
+    people.admin.is_staff = True
+    people.admin.save()
+    people.admin.user_permissions.add(*Permission.objects.filter(codename__in=["add_annualquota",
+                                                                               "add_evaluationscheme"]))
+    page = signed_in_page(browser, live_server, "root", language, "/kpi/")
+    ready(page)
+    year = page.get_attribute("#kpi-dashboard", "data-year")
+    assert page.get_attribute("#quota-card [data-body] a", "href") == f"/admin/kpi/annualquota/add/?year={year}"
+    assert page.get_attribute("#evaluation-card [data-body] a", "href") == "/admin/kpi/evaluationscheme/add/"
+    shot(page, JOURNEY, language, "02-dashboard-nothing-set-admin", full_page=False)
+    page.click("#quota-card [data-body] a")
+    page.wait_for_selector("input[name=collection_total]")
+    assert page.input_value("input[name=year]") == year
+    assert page.errors == [] and page.foreign_requests == []
+
