@@ -9,6 +9,9 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
+from tests.vision.test_channel import candidate, post
+from vision.models import CandidateEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -66,5 +69,30 @@ def test_the_dashboard_of_a_city_with_no_quota_or_scheme_says_so_and_asks_nothin
     page.click("#quota-card [data-body] a")
     page.wait_for_selector("input[name=collection_total]")
     assert page.input_value("input[name=year]") == year
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_review_items_address_opened_by_hand_lands_on_the_review_page(
+        browser, live_server, zone, worker_key, people, empty_history_after, language):  # noqa: F811
+    assert post(worker_key, candidate(zone, track_id=7, key="k7")).status_code == 201
+    lead = CandidateEvent.objects.get()
+    # Signed out, the address asks to sign in first, then is opened again: with GET.
+    page = signed_in_page(browser, live_server, "analyst", language, f"/vision/candidates/{lead.pk}/review/",
+                          viewport=PHONE)
+    page.wait_for_selector("main h1")
+    assert page.url == f"{live_server.url}/vision/#candidate-{lead.pk}", page.url
+    heading = page.inner_text("main h1")
+    shot(page, JOURNEY, language, "03-review-item-typed-phone", full_page=False)
+    assert page.locator(f"#candidate-{lead.pk} form.reject").is_visible()
+    answer = page.goto(f"{live_server.url}/vision/candidates/{lead.pk}/review/")  # reloaded, bookmarked
+    page_heading = page.inner_text("main h1")
+    assert answer.status == 200 and page_heading == heading == {"zh-hans": "视频审核队列", "en": "Video review queue"}[language]
+    lead.refresh_from_db()
+    assert lead.status == CandidateEvent.Status.PENDING  # a GET changes nothing
+    # The logout button's address, opened by hand, lands on the home page, still signed in.
+    answer = page.goto(f"{live_server.url}/accounts/logout/")
+    assert answer.status == 200 and page.url == f"{live_server.url}/", page.url
+    assert "analyst" in page.inner_text("header")
     assert page.errors == [] and page.foreign_requests == []
 
