@@ -9,8 +9,10 @@ import pytest
 from django.contrib.auth.models import Permission
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_seen_bugs_s16 import supervised_case
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
+from urbanmgmt.supervision.models import Notice
 from vision.models import CandidateEvent
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -96,3 +98,32 @@ def test_a_review_items_address_opened_by_hand_lands_on_the_review_page(
     assert "analyst" in page.inner_text("header")
     assert page.errors == [] and page.foreign_requests == []
 
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_raise_form_is_shown_open_when_the_address_names_it_or_it_has_errors(
+        browser, live_server, empty_history_after, people, category, language):
+    supervised_case(people, category)
+    for size, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
+        page = signed_in_page(browser, live_server, "dispatcher", language, "/supervision/raise/", viewport=viewport)
+        page.wait_for_selector("#raise")
+        assert page.url == f"{live_server.url}/supervision/#raise"
+        shot(page, JOURNEY, language, f"04-raise-named-{size}", full_page=False)
+        assert page.evaluate("document.getElementById('raise').open")
+        assert page.locator("#raise-button").is_visible() and page.locator("#raise textarea").is_visible()
+        # Refused (no department): the page comes back with the error and the form open, as typed.
+        page.select_option("#raise select[name=subject]", "department")
+        page.fill("#raise textarea[name=request]", "请今日答复")
+        page.click("#raise-button")
+        page.wait_for_selector("#form-error")
+        shot(page, JOURNEY, language, f"05-raise-refused-{size}", full_page=False)
+        assert page.evaluate("document.getElementById('raise').open")
+        assert page.input_value("#raise textarea[name=request]") == "请今日答复"
+        assert page.locator("#form-error").is_visible()
+        # The list, its address naming the form again (a link, the back button): open again.
+        page.goto(f"{live_server.url}/supervision/")
+        assert not page.evaluate("document.getElementById('raise').open")  # folded until asked for
+        page.goto(f"{live_server.url}/supervision/#raise")
+        assert page.evaluate("document.getElementById('raise').open")
+        assert page.errors == [] and page.foreign_requests == []
+        page.context.close()
+    assert Notice.objects.count() == 1
