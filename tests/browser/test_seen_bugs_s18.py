@@ -2,16 +2,23 @@
 desktop's size, in Chinese and in English: the managers' dashboard of a city with no quota and
 no evaluation scheme yet asked for them anyway and filled the console with failed requests;
 the analyst's review actions answered 405 to an address opened by hand; the supervision
-list's raise form stayed folded when the page came back to it with #raise.
+list's raise form stayed folded when the page came back to it with #raise; on a 390 px phone
+the 12345 review and placing queues and the daily report's channels ran off the right edge.
 Screenshots: var/screenshots/seen_bugs_s18/."""
 
 import pytest
 from django.contrib.auth.models import Permission
+from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.browser.test_seen_bugs_s16 import supervised_case
+from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
+from urbanmgmt.hotline.bureaus import load_bureaus
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket
 from urbanmgmt.supervision.models import Notice
 from vision.models import CandidateEvent
 
@@ -127,3 +134,31 @@ def test_the_raise_form_is_shown_open_when_the_address_names_it_or_it_has_errors
         assert page.errors == [] and page.foreign_requests == []
         page.context.close()
     assert Notice.objects.count() == 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_intake_queues_and_the_daily_report_fit_a_phone(browser, live_server, intake, category,  # noqa: F811
+                                                            language):
+    load_bureaus()  # "Housing and Urban-Rural Development Bureau (property management, housing)"
+    import_rows([row("R1", text="门口这块有问题，影响大家生活。", col=1.5, cell=1.5),
+                 row("U1", text="菜市场旁边盲道上停车", address="墟沟街道海棠新村")], source="s", actor=intake.dispatcher)
+    assert HotlineTicket.objects.filter(needs_review=True).exists()
+    assert HotlineTicket.objects.filter(external_id="U1", state="unplaced").exists()
+    today = timezone.localdate()
+    too_wide = []
+    for path, user, what in (("/hotline/review/", "dispatcher", "tr.review-row input.category-search"),
+                             ("/hotline/unplaced/", "dispatcher", "#forward-form select"),
+                             (f"/kpi/report/daily/?date={today:%Y-%m-%d}", "manager", "article.report table")):
+        page = signed_in_page(browser, live_server, user, language, path, viewport=PHONE)
+        page.wait_for_selector(what)
+        page.locator(what).first.scroll_into_view_if_needed()
+        name = path.strip("/").split("?")[0].replace("/", "-")
+        shot(page, JOURNEY, language, f"06-{name}-phone", full_page=False)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        right = max(page.evaluate(f"[...document.querySelectorAll('{what}')].map((e) => e.getBoundingClientRect().right)"))
+        if width > PHONE["width"] or right > PHONE["width"]:
+            too_wide.append((path, width, right))
+        assert page.errors == [] and page.foreign_requests == []
+        page.context.close()
+    assert too_wide == []
+
