@@ -3,7 +3,8 @@ desktop's size, in Chinese and in English: the managers' dashboard of a city wit
 no evaluation scheme yet asked for them anyway and filled the console with failed requests;
 the analyst's review actions answered 405 to an address opened by hand; the supervision
 list's raise form stayed folded when the page came back to it with #raise; on a 390 px phone
-the 12345 review and placing queues and the daily report's channels ran off the right edge.
+the 12345 review and placing queues and the daily report's channels ran off the right edge,
+and 城管通's top bar cut the inspector's grid count ("My grids: 3…" for 382).
 Screenshots: var/screenshots/seen_bugs_s18/."""
 
 import pytest
@@ -11,14 +12,18 @@ from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_collector_app import inspector  # noqa: F401 - a fixture
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
+from tests.browser.test_journey_inspector import phone
 from tests.browser.test_seen_bugs_s16 import supervised_case
 from tests.hotline.helpers import row
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - the video channel's fixtures
 from tests.vision.test_channel import candidate, post
+from urbanmgmt.grids.models import UnitGrid
 from urbanmgmt.hotline.bureaus import load_bureaus
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.org.models import Profile
 from urbanmgmt.supervision.models import Notice
 from vision.models import CandidateEvent
 
@@ -161,4 +166,24 @@ def test_the_intake_queues_and_the_daily_report_fit_a_phone(browser, live_server
         assert page.errors == [] and page.foreign_requests == []
         page.context.close()
     assert too_wide == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_apps_top_bar_shows_the_inspectors_grid_count_whole(browser, live_server, inspector,  # noqa: F811
+                                                                  people, language):
+    first = UnitGrid.objects.order_by("code").first()  # a district's inspector has hundreds (the demo's: 382)
+    UnitGrid.objects.bulk_create([UnitGrid(code=f"T{n:05d}", geom=first.geom, community_id=first.community_id,
+                                           street_id=first.street_id, district_id=first.district_id)
+                                  for n in range(300)])
+    Profile.objects.get(user=people.inspector).grids.set(UnitGrid.objects.all())
+    count = UnitGrid.objects.count()
+    context, page = phone(browser, live_server, {"zh-hans": "zh-CN", "en": "en-US"}[language])
+    page.wait_for_selector("#patrol-toggle:visible")
+    page.wait_for_function("document.querySelector('#me-grids').textContent !== ''")
+    shot(page, JOURNEY, language, "07-app-top-bar-grids", full_page=False)
+    grids = page.evaluate("(() => { const e = document.querySelector('#me-grids'); "
+                          "return {text: e.textContent, cut: e.scrollWidth > e.clientWidth}; })()")
+    assert str(count) in grids["text"] and not grids["cut"], grids  # "My grids: 2…" read as 2
+    assert page.errors == []
+    context.close()
 
