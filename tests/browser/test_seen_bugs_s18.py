@@ -4,7 +4,8 @@ no evaluation scheme yet asked for them anyway and filled the console with faile
 the analyst's review actions answered 405 to an address opened by hand; the supervision
 list's raise form stayed folded when the page came back to it with #raise; on a 390 px phone
 the 12345 review and placing queues and the daily report's channels ran off the right edge,
-and 城管通's top bar cut the inspector's grid count ("My grids: 3…" for 382).
+城管通's top bar cut the inspector's grid count ("My grids: 3…" for 382), and an empty list
+on a phone said so from behind an empty heading's 7rem.
 Screenshots: var/screenshots/seen_bugs_s18/."""
 
 import pytest
@@ -187,3 +188,18 @@ def test_the_apps_top_bar_shows_the_inspectors_grid_count_whole(browser, live_se
     assert page.errors == []
     context.close()
 
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_empty_list_on_a_phone_says_so_from_its_left_edge(browser, live_server, intake, language):  # noqa: F811
+    for path, cell in (("/supervision/", "#notices td[colspan]"), ("/hotline/review/", "#review-empty"),
+                       ("/hotline/unplaced/", "#place-empty")):
+        page = signed_in_page(browser, live_server, "dispatcher", language, path, viewport=PHONE)
+        page.wait_for_selector(cell)
+        name = path.strip("/").replace("/", "-")
+        shot(page, JOURNEY, language, f"08-{name}-empty-phone", full_page=False)
+        indent = page.evaluate("""(selector) => { const cell = document.querySelector(selector);
+            const words = document.createRange(); words.selectNodeContents(cell);
+            return words.getClientRects()[0].left - cell.getBoundingClientRect().left; }""", cell)
+        assert indent < 16, (path, indent)  # not behind a heading's empty 7rem
+        assert page.errors == [] and page.foreign_requests == []
+        page.context.close()
