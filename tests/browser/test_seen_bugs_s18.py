@@ -5,7 +5,8 @@ the analyst's review actions answered 405 to an address opened by hand; the supe
 list's raise form stayed folded when the page came back to it with #raise; on a 390 px phone
 the 12345 review and placing queues and the daily report's channels ran off the right edge,
 城管通's top bar cut the inspector's grid count ("My grids: 3…" for 382), and an empty list
-on a phone said so from behind an empty heading's 7rem.
+on a phone said so from behind an empty heading's 7rem; the home page wrote 4587 grids where
+every other page writes 4,587.
 Screenshots: var/screenshots/seen_bugs_s18/."""
 
 import pytest
@@ -203,3 +204,18 @@ def test_an_empty_list_on_a_phone_says_so_from_its_left_edge(browser, live_serve
         assert indent < 16, (path, indent)  # not behind a heading's empty 7rem
         assert page.errors == [] and page.foreign_requests == []
         page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_home_page_groups_its_counts_by_thousands(browser, live_server, empty_history_after, people, language):
+    first = UnitGrid.objects.order_by("code").first()  # the demo city has 4,587
+    UnitGrid.objects.bulk_create([UnitGrid(code=f"T{n:05d}", geom=first.geom, community_id=first.community_id,
+                                           street_id=first.street_id, district_id=first.district_id)
+                                  for n in range(1200)])
+    count = UnitGrid.objects.count()
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/", viewport=PHONE)
+    page.wait_for_selector("main h1")
+    shot(page, JOURNEY, language, "09-home-phone", full_page=False)
+    text = page.inner_text("main")
+    assert f"{count:,}" in text and str(count) not in text, text  # 1,224 as the reports and the dashboard write it
+    assert page.errors == [] and page.foreign_requests == []
