@@ -6,7 +6,8 @@ list's raise form stayed folded when the page came back to it with #raise; on a 
 the 12345 review and placing queues and the daily report's channels ran off the right edge,
 城管通's top bar cut the inspector's grid count ("My grids: 3…" for 382), and an empty list
 on a phone said so from behind an empty heading's 7rem; the home page wrote 4587 grids where
-every other page writes 4,587.
+every other page writes 4,587; a review item's address landed with the item's top under the
+queue's sticky bulk bar.
 Screenshots: var/screenshots/seen_bugs_s18/."""
 
 import pytest
@@ -218,4 +219,29 @@ def test_the_home_page_groups_its_counts_by_thousands(browser, live_server, empt
     shot(page, JOURNEY, language, "09-home-phone", full_page=False)
     text = page.inner_text("main")
     assert f"{count:,}" in text and str(count) not in text, text  # 1,224 as the reports and the dashboard write it
+    assert page.errors == [] and page.foreign_requests == []
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_review_item_landed_on_shows_its_top_below_the_bulk_bar(
+        browser, live_server, zone, worker_key, people, empty_history_after, language):  # noqa: F811
+    for n in (7, 8, 9):
+        assert post(worker_key, candidate(zone, track_id=n, key=f"k{n}")).status_code == 201
+    landed = CandidateEvent.objects.order_by("pk")[1]
+    page = signed_in_page(browser, live_server, "analyst", language, f"/vision/candidates/{landed.pk}/review/",
+                          viewport=PHONE)
+    page.wait_for_selector(f"#candidate-{landed.pk}")
+    page.wait_for_timeout(500)  # the bar's height measured, the page scrolled
+    shot(page, JOURNEY, language, "10-review-item-landed-phone", full_page=False)
+    bar = page.locator("#bulk").bounding_box()
+    item = page.locator(f"#candidate-{landed.pk}").bounding_box()
+    assert bar["y"] + bar["height"] <= item["y"] < PHONE["height"] / 2, (bar, item)  # whole, near the top
+    assert page.get_attribute("article.cand.current", "id") == f"candidate-{landed.pk}"  # j, k, c… act on it
+    # Moving through the queue by keyboard keeps the current item out from under the bar too.
+    page.keyboard.press("j")
+    page.keyboard.press("k")
+    page.keyboard.press("k")
+    page.wait_for_timeout(300)
+    current = page.locator("article.cand.current").bounding_box()
+    assert current["y"] >= bar["y"] + bar["height"] - 1, (bar, current)
     assert page.errors == [] and page.foreign_requests == []
