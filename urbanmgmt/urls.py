@@ -11,6 +11,7 @@ from django.views.i18n import JavaScriptCatalog
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from urbanmgmt import views
+from urbanmgmt.form_actions import posted_here
 
 # The catalogue changes only with a new release: browsers revalidate it and get a 304.
 CATALOGUE_SINCE = timezone.now()
@@ -21,7 +22,7 @@ admin.site.site_title = "urbanmgmt"
 urlpatterns = [
     path("", views.home, name="home"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("accounts/logout/", posted_here("home")(auth_views.LogoutView.as_view()), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The scripts' words (djangojs.po) in the request's language: every page and 城管通 load it.
     path("jsi18n/", last_modified(lambda request: CATALOGUE_SINCE)(JavaScriptCatalog.as_view()),

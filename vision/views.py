@@ -5,11 +5,11 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
 from urbanmgmt.cases.photos import signed_media_url
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
+from urbanmgmt.form_actions import posted_here
 from urbanmgmt.org import roles as R
 from vision import review, services, zoning
 from vision.access import CAMERA_EDITORS
@@ -63,7 +63,7 @@ def _item(lead: CandidateEvent) -> dict:
 
 
 @login_required
-@require_POST
+@posted_here("vision-queue", fragment="#candidate-{pk}")
 def review_item(request, pk: int):
     """Confirm or reject one review item (an object's visit: its first candidate `pk`)."""
     lead = get_object_or_404(CandidateEvent.objects.select_related("camera", "zone"), pk=pk)

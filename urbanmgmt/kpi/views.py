@@ -17,6 +17,7 @@ from rest_framework.exceptions import ValidationError
 from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import BY_NAMES, LOOP_NAMES, WHO_NAMES, workbook
+from urbanmgmt.kpi.models import AnnualQuota, EvaluationScheme
 from urbanmgmt.kpi.reports import CHANNELS, period_for, summary
 from urbanmgmt.kpi.reports import workbook as report_workbook
 from urbanmgmt.kpi.tasks import make_report, make_workbook
@@ -55,7 +56,23 @@ def dashboard(request):
         area["level_name"] = LEVELS.get(area["level"], area["level"])
     return render(request, "kpi/dashboard.html", {
         "year": today.year, "today": today.isoformat(), "areas": areas, "labels": _labels(), "periods": PERIODS,
-        "by_names": BY_NAMES, "who_names": WHO_NAMES})
+        "by_names": BY_NAMES, "who_names": WHO_NAMES, "targets": _targets(request.user)})
+
+
+def _targets(user) -> dict:
+    """Which quotas and schemes are set, so that the dashboard asks only for figures that can
+    exist and says plainly what is not set yet; where to set them, for a user who may."""
+    quotas: dict = {}
+    for year, code in AnnualQuota.objects.values_list("year", "area__code"):
+        quotas.setdefault(str(year), []).append(code or "")
+    first = EvaluationScheme.objects.order_by("valid_from").values_list("valid_from", flat=True).first()
+
+    def admin_url(model, name: str) -> str:
+        may = user.is_staff and user.has_perm(f"kpi.add_{model._meta.model_name}")
+        return reverse(f"admin:kpi_{model._meta.model_name}_{name}") if may else ""
+
+    return {"quotas": quotas, "schemes_from": first.isoformat() if first else None,
+            "quota_admin": admin_url(AnnualQuota, "add"), "scheme_admin": admin_url(EvaluationScheme, "add")}
 
 
 @login_required

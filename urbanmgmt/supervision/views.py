@@ -1,21 +1,18 @@
 """The pages of supervision: the command centre's list and raise form, a notice with its
 history and its steps, and everyone's notifications (the bell's page)."""
 
-from functools import wraps
-
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Case as When_
 from django.db.models import IntegerField, Value, When
-from django.http import HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from urbanmgmt.cases.models import Case
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.errors import DomainError
+from urbanmgmt.form_actions import posted_here
 from urbanmgmt.grids.models import Area
 from urbanmgmt.org.models import Department
 from urbanmgmt.supervision import services, texts
@@ -46,22 +43,6 @@ def _list_context(request) -> dict:
             "departments": Department.objects.filter(active=True).order_by("code"),
             "categories": Category.objects.filter(active=True).order_by("service_code"),
             "streets": Area.objects.filter(level="street").order_by("code")}
-
-
-def posted_here(page: str, *keys: str, fragment: str = ""):
-    """A form's action: POST does the work; a GET (the address typed, bookmarked or reloaded)
-    is sent on to `page` (a URL name, given the view's arguments named in `keys`, then
-    `fragment`), where that form is; any other method is refused."""
-    def decorate(view):
-        @wraps(view)
-        def answer(request, *args, **kwargs):
-            if request.method in ("GET", "HEAD"):
-                return redirect(reverse(page, kwargs={key: kwargs[key] for key in keys}) + fragment)
-            if request.method != "POST":
-                return HttpResponseNotAllowed(["POST"])
-            return view(request, *args, **kwargs)
-        return answer
-    return decorate
 
 
 @login_required

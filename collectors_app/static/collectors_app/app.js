@@ -404,7 +404,7 @@ function renderMe() {
   const me = state.me || {};
   $('#me-name').textContent = me.display_name || me.username || state.username || '—';
   const count = Array.isArray(me.grids) ? me.grids.length : me.grids;
-  $('#me-grids').textContent = typeof count === 'number' ? fmt(gettext('My grids: %(n)s'), { n: count }) : '';
+  $('#me-grids').textContent = typeof count === 'number' ? fmt(ngettext('%(n)s grid', '%(n)s grids', count), { n: count }) : '';
   renderPhotos();
   renderLocation();
 }

@@ -62,7 +62,9 @@
     current = article;
     current.classList.add('current');
     current.focus({ preventScroll: true });
-    current.scrollIntoView({ block: 'nearest' });
+    // Taller than the room below the sticky bar (a phone), an item is shown from its top.
+    const room = window.innerHeight - (parseFloat(getComputedStyle(document.documentElement).scrollPaddingTop) || 0);
+    current.scrollIntoView({ block: current.offsetHeight > room ? 'start' : 'nearest' });
   }
   function move(delta) {
     const all = items().filter((a) => !a.classList.contains('done'));
@@ -71,6 +73,9 @@
     choose(all[Math.min(all.length - 1, Math.max(0, at < 0 ? 0 : at + delta))]);
   }
   items().forEach((a) => a.addEventListener('click', () => { if (a !== current) choose(a); }));
+  // An item's address (…#candidate-12, where its confirm or reject sends a GET) makes it the current one.
+  const named = location.hash.length > 1 && document.getElementById(location.hash.slice(1));
+  if (named && named.matches('article.cand')) choose(named);
 
   function toggleHelp(show) {
     help.hidden = show === undefined ? !help.hidden : !show;
@@ -132,6 +137,10 @@
   /* --- several at once (the bar stays at the top of the window, so its answer is in view) --- */
   const bulk = document.getElementById('bulk');
   if (!bulk) return;
+  // What the page scrolls to (an item's address, …#candidate-12; the current item) stops below the bar.
+  const fitBar = () => document.documentElement.style.setProperty('--bulk-bar', `${bulk.offsetHeight}px`);
+  fitBar();
+  if (window.ResizeObserver) new ResizeObserver(fitBar).observe(bulk);
   const result = document.getElementById('bulk-result');
   const picks = () => Array.from(document.querySelectorAll('article.cand:not(.done) input.pick'));
   function counted() {

@@ -18,6 +18,9 @@
   var TODAY = parseDate(root.getAttribute("data-today")) || parseDate(UM.cityToday()); // the city's day
   var DEFAULT_TARGET = 0.95;
 
+  // Which quotas ({year: [area code, "" for the city]}) and schemes (from a day) are set.
+  var TARGETS = JSON.parse((document.getElementById("kpi-targets") || {}).textContent || "{}");
+  TARGETS.quotas = TARGETS.quotas || {};
   var WORDS = JSON.parse((document.getElementById("kpi-labels") || {}).textContent || "{}");
   var CHANNELS = WORDS.channels || {};
   var BY_LABEL = WORDS.by || {};
@@ -231,6 +234,15 @@
     });
   }
 
+  /** A section whose target (quota, scheme) is not set: said so, with no request, and where
+      to set it for a user who may (`link`), else who does (`who`). */
+  function notSet(section, card, what, link, linkText, who) {
+    if (controllers[section]) controllers[section].abort();
+    busy(card, false);
+    fill(card, h("div", { class: "kpi-notice", role: "status", "data-not-set": section }, h("strong", null, what),
+      link ? h("p", null, h("a", { href: link }, linkText)) : h("p", null, who)));
+  }
+
   function renderError(section, card, err, what) {
     if (section === "quota") { state.target = DEFAULT_TARGET; rerenderValidRate(); }
     if (section === "validRate") { state.validRows = null; showChart(false); }
@@ -349,7 +361,16 @@
 
   function loadQuota() {
     var asOf = state.end < TODAY ? state.end : TODAY;
-    var url = buildUrl(API + "quota/", { year: state.end.getFullYear(), area: state.area, as_of: iso(asOf) });
+    var year = state.end.getFullYear();
+    if ((TARGETS.quotas[year] || []).indexOf(state.area) < 0) {
+      state.target = DEFAULT_TARGET;
+      rerenderValidRate();
+      notSet("quota", els.quota, fmt(gettext("No annual collection quota is set for %(year)s yet"), { year: year }),
+        TARGETS.quota_admin ? buildUrl(TARGETS.quota_admin, { year: year }) : "",
+        gettext("Set this year's quota"), gettext("An administrator sets it under Targets and indicators in the admin."));
+      return null;
+    }
+    var url = buildUrl(API + "quota/", { year: year, area: state.area, as_of: iso(asOf) });
     return load("quota", els.quota, url, renderQuota, gettext("annual collection quota"));
   }
 
@@ -683,6 +704,12 @@
   /* ---------- 5. the overall evaluation (综合评价) ---------- */
 
   function loadEvaluation() {
+    if (!TARGETS.schemes_from || iso(state.start) < TARGETS.schemes_from) {
+      notSet("evaluation", els.evaluation, gettext("No evaluation scheme is in force for this period yet"),
+        TARGETS.scheme_admin, gettext("Add an evaluation scheme"),
+        gettext("An administrator adds one under Targets and indicators in the admin."));
+      return null;
+    }
     // The evaluation has no area filter: it always covers the whole city.
     var url = buildUrl(API + "evaluation/", { who: state.who, start: iso(state.start), end: iso(state.end) });
     var who = state.who;
