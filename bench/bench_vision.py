@@ -241,11 +241,28 @@ def node(cameras: int, main: str, sub: str, record: bool = True) -> dict:
                                                 record_source=main if record else None) for i in range(cameras)],
                           weights=WEIGHTS, device=DEVICE)
     worker = Worker(config, lambda data, files, t: None)
-    worker.detector.detect([synth.background()])  # warm, as a running worker is
+    warm(worker.detector)
     cpu = time.process_time()
     stats = worker.run()
     return {"cpu_s": time.process_time() - cpu, "frames": stats.frames, "detected": stats.detected,
             "rss_mb": peak_rss_mb()}
+
+
+def warm(detector) -> None:
+    """Detect once at every input the pipeline may give the model (a 640 × 360 frame whole at
+    each size, a crop at each), as a worker that has run a while has: where the model is
+    compiled per input shape (a CPU with AMX, vision/worker/runtime.py) the first call at a
+    shape compiles it, once in the worker's life."""
+    import numpy as np
+
+    from vision.worker.pipeline import CROP_SIZES, WHOLE_SIZES
+
+    frame = synth.background()
+    for size in sorted({*WHOLE_SIZES, detector.imgsz}):
+        detector.detect([frame], imgsz=size)
+    for size in CROP_SIZES:
+        if size <= detector.imgsz:
+            detector.detect([np.full((size, size, 3), 114, np.uint8)], imgsz=size)
 
 
 def peak_rss_mb() -> float:
