@@ -75,7 +75,7 @@ def background(max_attempts: int | None = None) -> Callable[[Callable[..., Any]]
     return lambda function: Background(function, max_attempts)
 
 
-def _uses_the_database() -> bool:
+def uses_the_database() -> bool:
     from django_tasks_db import DatabaseBackend
 
     return isinstance(task_backends["default"], DatabaseBackend)
@@ -93,7 +93,7 @@ def deliver(job: Job, run_after: dt.datetime | None = None) -> None:
         job.task_id = str(chosen.enqueue(job.pk).id)
         Job.objects.filter(pk=job.pk).update(task_id=job.task_id)
 
-    if _uses_the_database():
+    if uses_the_database():
         send()
     elif run_after is None:
         transaction.on_commit(lambda: outbox.put(job.pk), robust=True)  # a lost message: sweep() again
@@ -232,7 +232,7 @@ def sweep() -> int:
     by one compare-and-set."""
     now = timezone.now()
     taken = 0
-    if not _uses_the_database():
+    if not uses_the_database():
         for job in Job.objects.filter(state=JobState.RETRYING, task_id="", run_after__lte=now):
             if Job.objects.filter(pk=job.pk, state=JobState.RETRYING, task_id="").update(task_id=DUE, run_after=now):
                 deliver(job)
@@ -262,7 +262,7 @@ def _take_up_lost(job: Job, now: dt.datetime) -> int:
     logger.warning("job %s lost its worker on attempt %s: delivering it again", job.pk, job.attempts)
     _close_lost_delivery(job.task_id)
     deliver(job)
-    if job.task_id and not _uses_the_database():  # the jobs that waited behind it in the same message
+    if job.task_id and not uses_the_database():  # the jobs that waited behind it in the same message
         for waiting in Job.objects.filter(task_id=job.task_id, state=JobState.QUEUED).exclude(pk=job.pk):
             deliver(waiting)
     return 1
@@ -271,7 +271,7 @@ def _take_up_lost(job: Job, now: dt.datetime) -> int:
 def _close_lost_delivery(task_id: str) -> None:
     """The database queue keeps a killed worker's task as running for ever: mark it failed.
     (RQ moves a dead worker's job to its failed registry by itself.)"""
-    if not task_id or not _uses_the_database():
+    if not task_id or not uses_the_database():
         return
     from django_tasks_db.models import DBTaskResult
 

@@ -8,11 +8,10 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import OperationalError, connection
 from django_tasks import task_backends
-from django_tasks_db import DatabaseBackend
 from django_tasks_db.utils import is_locked_database_exception
 
 from urbanmgmt.jobs.periodic import schedule
-from urbanmgmt.jobs.queue import sweep
+from urbanmgmt.jobs.queue import sweep, uses_the_database
 
 logger = logging.getLogger(__name__)
 
@@ -35,9 +34,10 @@ def drain(backend: str = "default") -> int:
 
 
 class Sweeper(threading.Thread):
-    """Delivers the retries that are due, takes up jobs whose worker is gone, and enqueues
-    the periodic jobs that are due (jobs/periodic.py), beside the worker's own loop: every
-    half lease, or every half of the first retry's wait where that is shorter."""
+    """Takes up jobs whose worker is gone and enqueues the periodic jobs that are due
+    (jobs/periodic.py), beside the worker's own loop, every half lease; with Redis it also
+    delivers the retries that are due, so there every half of the first retry's wait where
+    that is shorter (the database queue keeps its own run_after)."""
 
     def __init__(self):
         super().__init__(daemon=True, name="job-sweeper")
@@ -52,8 +52,15 @@ class Sweeper(threading.Thread):
                 logger.exception("sweeping lost jobs and scheduling periodic ones")
             finally:
                 connection.close()
-            if self.stop.wait(min(settings.TASKS_LEASE_S, settings.TASKS_RETRY_BASE_S) / 2):
+            if self.stop.wait(period()):
                 return
+
+
+def period() -> float:
+    """Seconds between the sweeper's rounds (see Sweeper)."""
+    if uses_the_database():
+        return settings.TASKS_LEASE_S / 2
+    return min(settings.TASKS_LEASE_S, settings.TASKS_RETRY_BASE_S) / 2
 
 
 def _database_worker(burst: bool, interval: float, verbosity: int) -> None:
@@ -78,7 +85,7 @@ def work(*, burst: bool = False, interval: float = 0.5, verbosity: int = 1) -> N
     sweeper = Sweeper()
     sweeper.start()
     try:
-        if isinstance(task_backends["default"], DatabaseBackend):
+        if uses_the_database():
             _database_worker(burst, interval, verbosity)
         else:
             # SimpleWorker runs the task in the worker process: killing the worker stops the
