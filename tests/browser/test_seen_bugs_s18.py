@@ -121,6 +121,7 @@ def test_the_raise_form_is_shown_open_when_the_address_names_it_or_it_has_errors
     for size, viewport in (("desktop", {"width": 1280, "height": 900}), ("phone", PHONE)):
         page = signed_in_page(browser, live_server, "dispatcher", language, "/supervision/raise/", viewport=viewport)
         page.wait_for_selector("#raise")
+        page.wait_for_load_state("load")  # the deferred base.js has run (the element is there before it)
         assert page.url == f"{live_server.url}/supervision/#raise"
         shot(page, JOURNEY, language, f"04-raise-named-{size}", full_page=False)
         assert page.evaluate("document.getElementById('raise').open")
@@ -231,6 +232,8 @@ def test_a_review_item_landed_on_shows_its_top_below_the_bulk_bar(
     page = signed_in_page(browser, live_server, "analyst", language, f"/vision/candidates/{landed.pk}/review/",
                           viewport=PHONE)
     page.wait_for_selector(f"#candidate-{landed.pk}")
+    page.wait_for_load_state("load")
+    page.wait_for_function(f"(document.querySelector('article.cand.current') || {{}}).id === 'candidate-{landed.pk}'")
     page.wait_for_timeout(500)  # the bar's height measured, the page scrolled
     shot(page, JOURNEY, language, "10-review-item-landed-phone", full_page=False)
     bar = page.locator("#bulk").bounding_box()
