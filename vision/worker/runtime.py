@@ -14,14 +14,17 @@ as much as a whole frame), batches split or zero-padded to the export's batch. u
 the way to run other weights (a .pt on a GPU).
 
 On Intel CPUs with AMX (Sapphire Rapids and later Xeons) the CPU plugin crashes running an
-INT8 model whose input has any dynamic dimension (openvinotoolkit/openvino#37577; compiling
-works, the first inference segfaults, deterministically on some of these CPUs). There the model
-is compiled at each input's static shape, the images letterboxed as for the dynamic model (to
-the least multiple of the stride: the same input, the same boxes), and the compiled shapes are
-kept (a camera's frames and crops are a few shapes), so a shape is compiled once. ultralytics
-(ultralytics/ultralytics#25898) pads every image to its export's square instead: on the
-Omotesando clip that input raised one parked car twice. `VISION_STATIC_SHAPES` (1 or 0)
-overrides the detection of such a CPU.
+INT8 model with a dynamic input on a small image (openvinotoolkit/openvino#37577; compiling
+works, the inference segfaults): upstream's bisection and ours (2026.4.1 on a 2-core Xeon with
+amx_int8) found it at 64 × 64 and 32 × 32, never with both sides of at least 96 px (120 random
+shapes from 96 to 672 on one compiled model). There an input with a side under 96 px runs on
+the model compiled at its static shape, letterboxed as for the dynamic model (the same input,
+the same boxes; the last few shapes kept); the worker's crops and frames (160 px and more) run
+on the dynamic model: a model compiled per shape holds some 70 MB, the dynamic one a few tens
+of MB more for each shape it has run. ultralytics
+(ultralytics/ultralytics#25898) pads every image to its export's square on such CPUs: on the
+Omotesando clip that input raised one parked car twice. `VISION_STATIC_SHAPES=1` compiles every
+shape, `0` none, whatever the CPU.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ IOU = 0.7
 MAX_DET = 300
 MAX_WH = 7680.0  # class offset of the per-class NMS, as ultralytics
 STATIC_SHAPES_KEPT = 16
+SAFE_SIDE = 96  # on an AMX CPU, the least side of an input the dynamic INT8 model runs
 
 
 def model_file(weights: str) -> Path | None:
@@ -96,8 +100,11 @@ class OpenVinoYolo:
         # The CPU plugin's default runtime cache: one of 64 entries (about 19 MB less) made every
         # call at a shape not seen last time a quarter slower (38.5 against 31 ms a call).
         self.config = {"PERFORMANCE_HINT": "LATENCY"}
-        self.static_shapes = self.fixed is None and self.device == "CPU" and static_shapes_needed(model)
+        mode = shapes_mode(model) if self.fixed is None and self.device == "CPU" else "dynamic"
+        self.static_shapes = mode == "static"  # every input's shape compiled
+        self.small_static = mode == "small"  # those with a side under SAFE_SIDE compiled
         self.requests: OrderedDict[tuple[int, ...], object] = OrderedDict()
+        self.request = None
         if not self.static_shapes:
             self.request = core.compile_model(model, self.device, self.config).create_infer_request()
 
@@ -125,9 +132,9 @@ class OpenVinoYolo:
                 for rows, b in zip(output, boxed, strict=True)]
 
     def _request(self, shape: tuple[int, ...]):
-        """The inference request for an input of `shape`: the one compiled model, or where
-        shapes must be static, the model compiled at that shape (the last few kept)."""
-        if not self.static_shapes:
+        """The inference request for an input of `shape`: the one compiled model, or where that
+        shape must be static, the model compiled at that shape (the last few kept)."""
+        if self.request is not None and not (self.small_static and min(shape[2:]) < SAFE_SIDE):
             return self.request
         request = self.requests.get(shape)
         if request is None:
@@ -141,13 +148,20 @@ class OpenVinoYolo:
         return request
 
 
-def static_shapes_needed(model) -> bool:
-    """Whether this INT8 model must run at static shapes on this CPU (see the module's
-    docstring): VISION_STATIC_SHAPES=1 or 0 says so; else a quantized model (FakeQuantize
-    nodes) with a dynamic input on a Linux CPU that has AMX INT8."""
+def shapes_mode(model) -> str:
+    """How to run this model's input shapes on this CPU: "static" (each compiled,
+    VISION_STATIC_SHAPES=1), "small" (those with a side under SAFE_SIDE compiled: an affected
+    INT8 model on an AMX CPU, see the module's docstring) or "dynamic" (VISION_STATIC_SHAPES=0,
+    or any other model or CPU)."""
     told = os.environ.get("VISION_STATIC_SHAPES", "")
     if told in ("0", "1"):
-        return told == "1"
+        return "static" if told == "1" else "dynamic"
+    return "small" if amx_int8(model) else "dynamic"
+
+
+def amx_int8(model) -> bool:
+    """Whether this is a quantized model (FakeQuantize nodes) with a dynamic input on a Linux
+    CPU that has AMX INT8: the case of openvinotoolkit/openvino#37577."""
     if not sys.platform.startswith("linux") or model.inputs[0].get_partial_shape().is_static:
         return False
     try:
