@@ -142,6 +142,23 @@ def test_the_snapshot_and_strip_are_jpegs_with_the_box_drawn():
     assert cv2.imdecode(np.frombuffer(strip(tiles, height=60), np.uint8), cv2.IMREAD_COLOR).shape[0] == 60
 
 
+def test_a_camera_keeps_strip_frames_for_its_longest_dwell_and_a_margin_not_longer():
+    """A worker runs for months: its frames for the strips must not grow with a quarter of an
+    hour of every camera (2 MB a camera), only what a strip can need."""
+    from vision.worker.config import CameraConfig
+    from vision.worker.pipeline import RING_MARGIN_S, CameraPipeline
+    from vision.worker.zones import Zone
+
+    pipe = CameraPipeline(CameraConfig("C", "street.mp4", [Zone(1, ZONE, dwell_s=30.0), Zone(2, ZONE, dwell_s=90.0)]),
+                          {0: "car"})
+    image = np.full((120, 160, 3), 100, np.uint8)
+    for t in range(0, 3600, 5):
+        pipe.ring.add(float(t), image)
+    kept = [t for t, _ in pipe.ring.items]
+    assert kept[-1] == 3595 and 3595 - kept[0] == 90 + RING_MARGIN_S
+    assert pipe.ring.pick(3595 - 90 - 60, 3595)[0][0] == 3595 - 90 - 60  # a strip from 90 s + a minute before
+
+
 def test_the_spool_writes_whole_items_and_keeps_them_until_done(tmp_path):
     spool = Spool(tmp_path / "spool")
     item = spool.put({"key": "c:1:2:t"}, {"snapshot.jpg": b"x"}, 1.0)

@@ -155,7 +155,7 @@ END = object()  # what a Reader queues after a source's last frame
 class Reader(threading.Thread):
     """Reads one camera in its own thread so a slow or dead stream never holds up the others.
 
-    A file's frames all reach the pipeline (the queue blocks); a live stream keeps only the
+    A file's frames all reach the pipeline (the queue of one blocks); a live stream keeps only the
     newest frame (an old frame of a live camera is worth nothing). When the source ends, END
     follows its last frame, so that the pipeline waiting for the next frame learns at once
     that none will come (a file's last frames after its last sample are read, not queued).
@@ -166,7 +166,7 @@ class Reader(threading.Thread):
         import queue
 
         self.source = source
-        self.queue: queue.Queue = queue.Queue(maxsize=1 if source.stream else 2)
+        self.queue: queue.Queue = queue.Queue(maxsize=1)  # one frame waits; the reader decodes the next
         self.finished = False
         self.error: Exception | None = None
 

@@ -72,7 +72,7 @@ def strip(frames: list[tuple[float, np.ndarray]], height: int = 180) -> bytes:
 
 
 class FrameRing:
-    """Small JPEG copies of a camera's recent frames, one every `every_s`, for the strip."""
+    """Small JPEG copies of a camera's recent frames, one every `every_s` for `keep_s`, for the strip."""
 
     def __init__(self, every_s: float = 5.0, keep_s: float = 900.0, width: int = 320):
         self.every_s, self.keep_s, self.width = every_s, keep_s, width

@@ -47,6 +47,7 @@ log = logging.getLogger("vision.worker")
 Sink = Callable[[dict, dict, float], None]
 CROP_SIZES = (160, 224, 288, 352, 416, 480, 544)  # few input shapes: a model reshaped per frame is slow
 WHOLE_SIZES = (320, 480)
+RING_MARGIN_S = 120.0
 
 
 class CameraPipeline:
@@ -77,7 +78,8 @@ class CameraPipeline:
         self.places = Places()
         self.health = CameraHealth()
         self.last_detection = float("-inf")
-        self.ring = FrameRing()
+        # The strip runs from the visit's start to its candidate: the longest dwell and a margin.
+        self.ring = FrameRing(keep_s=RING_MARGIN_S + max([z.dwell_s for z in camera.zones], default=0.0))
         self.frame_size: tuple[int, int] | None = None
         self.record = RecordStream(camera.record_source, camera.start_at) if camera.record_source else None
         self.shared: tuple[Frame | None, dict] = (None, {})  # what the candidates of one frame share
