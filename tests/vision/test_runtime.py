@@ -111,6 +111,38 @@ def test_at_static_shapes_the_runtime_finds_what_ultralytics_finds_with_an_expor
     assert set(ours.requests) == set(references) and len(references) >= 3  # whole frames at 640 and 320, crops
 
 
+def iou(a: np.ndarray, b: np.ndarray) -> float:
+    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
+    return w * h / union if union > 0 else 0.0
+
+
+def test_the_dynamic_model_finds_what_the_model_compiled_at_each_shape_finds(real_frames, monkeypatch):
+    """The worker's own mode on this CPU (dynamic; on AMX, dynamic but for small inputs) gives
+    the rows of the model compiled at each input's shape, which the test above holds to
+    ultralytics: on an AMX CPU nothing else compares the dynamic model with ultralytics."""
+    monkeypatch.delenv("VISION_STATIC_SHAPES", raising=False)
+    ours = OpenVinoYolo(WEIGHTS)
+    monkeypatch.setenv("VISION_STATIC_SHAPES", "1")
+    static = OpenVinoYolo(WEIGHTS)
+    assert not ours.static_shapes and static.static_shapes
+    seen = 0
+    for images, size in calls(real_frames):
+        for a, b in zip(ours.predict(images, size, 0.1, VEHICLES_AND_PEOPLE),
+                        static.predict(images, size, 0.1, VEHICLES_AND_PEOPLE), strict=True):
+            # Other kernels: each box of 0.25 and over in one is in the other, of the same class.
+            # Measured on AMX: most within a pixel; the worst, cars cut by the frame's edge, at IoU
+            # 0.81 and 0.83, and one at 0.35 against 0.23 (the detector's flicker, which the
+            # stationary objects absorb; the labelled clips pass either way).
+            for one, other in ((a, b), (b, a)):
+                for row in one[one[:, 4] >= 0.25]:
+                    twins = [r for r in other if r[5] == row[5] and iou(r, row) >= 0.75 and abs(r[4] - row[4]) <= 0.15]
+                    assert twins, (size, row, other)
+                    seen += 1
+    assert seen > 30 and not ours.requests  # every call on the dynamic model
+
+
 SMALL_AND_LARGE = """
 import sys
 import numpy as np
