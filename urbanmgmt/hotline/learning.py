@@ -160,11 +160,13 @@ class Linear:
         return cls(list(index), priors, absent, table)
 
     @classmethod
-    def fit(cls, examples: Iterable[Example], c: float = C, ratio: bool = False) -> "Linear":
+    def fit(cls, examples: Iterable[Example], c: float = C, ratio: bool = False, balanced: bool = False) -> "Linear":
         """Learn the weights of the examples' features (each example weighted by its weight);
         with one label only, every ticket gets that label. `ratio` (two labels): the features
         scaled by their `log_count_ratio` before the machine learns, its weights times the
-        ratio after, so that the stored table scores a text as the scaled machine does."""
+        ratio after, so that the stored table scores a text as the scaled machine does.
+        `balanced`: each label's examples weigh as much in all as another's (a label of few
+        examples is not drowned by one of many)."""
         examples = list(examples)
         labels = list(dict.fromkeys(e.label for e in examples))
         if len(labels) < 2:
@@ -173,7 +175,8 @@ class Linear:
         y = np.array([labels.index(e.label) for e in examples])
         weight = np.array([e.weight for e in examples])
         r = log_count_ratio(x, y, weight) if ratio and len(labels) == 2 else None
-        svm = LinearSVC(C=c).fit(x if r is None else x @ diags(r), y, sample_weight=weight)
+        svm = LinearSVC(C=c, class_weight="balanced" if balanced else None).fit(x if r is None else x @ diags(r), y,
+                                                                              sample_weight=weight)
         # Two labels: one row of weights for the second against the first (whose score stays 0).
         coef = svm.coef_ if len(labels) > 2 else np.vstack([np.zeros_like(svm.coef_[0]), svm.coef_[0]])
         if r is not None:
@@ -436,8 +439,10 @@ class Models:
         inside = [e for e in examples if not e.label.startswith(BUREAU)]
         outside = [e for e in examples if e.label.startswith(BUREAU)]
         flat = Linear.fit(examples) if chosen is not None and inside and outside else None
-        return cls(scope, Linear.fit(inside) if inside else None, Linear.fit(outside) if outside else None,
-                   flat=flat)
+        # The bureaus balanced: without, the many 住建局 complaints drew the few of 市场监管局, 发改委
+        # or 街道办 (3 of 29, 4 of 24, 0 of 15 right on the labelled real complaints, held out).
+        return cls(scope, Linear.fit(inside) if inside else None,
+                   Linear.fit(outside, balanced=True) if outside else None, flat=flat)
 
     def scope_scores(self, found: set[str] | dict[str, int]) -> list[float]:
         """The scope model's scores (see the class), before its temperature."""
