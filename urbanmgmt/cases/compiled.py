@@ -25,6 +25,7 @@ _PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "Pos
 AS_IS = {str, int, float, bool}
 _NONE = type(None)
 AS_IS_OR_NONE = {*AS_IS, _NONE}
+DOCUMENTS = {dict, list}  # what a JSON column holds that json_adapter writes (other values go through the field)
 
 
 # Told of the rows RowInserter writes, as (model, objects, alias) — as post_save would be by
@@ -67,7 +68,7 @@ class RowInserter:
 
     def _converters(self, using: str) -> list:
         """How each column's value is read from one object: as `_plan` reads a column (the
-        plain types as they are, times adapted, a dict as JSON, the rest through the field)."""
+        plain types as they are, times adapted, a dict or list as JSON, the rest through the field)."""
         connection = connections[using]
         adapt_moment = moment_adapter(connection)
         out = []
@@ -98,7 +99,7 @@ class RowInserter:
 
                 def document(obj, now, name=name, adapt=as_json, slow=through):
                     value = getattr(obj, name)
-                    return adapt(value) if value.__class__ is dict else slow(obj, now)
+                    return adapt(value) if value.__class__ in DOCUMENTS else slow(obj, now)
                 out.append(document)
             elif getattr(connection.ops, "spatialite", False) and kind == "PointField":
                 def point(obj, now, name=name, srid=field.srid, prefix=f"SRID={field.srid};", slow=through):
@@ -134,7 +135,7 @@ class RowInserter:
     def _plan(self, using: str) -> list:
         """How each column's values are read from the objects, a column at a time: as they
         are for the plain types (what get_db_prep_save would return unchanged: numbers,
-        booleans, ids, str and its subclasses (choices) for text columns, None), a dict of a
+        booleans, ids, str and its subclasses (choices) for text columns, None), a dict or list of a
         JSON column adapted as the field would, a point given as `ewkt_point` text written
         as its WKT on SpatiaLite (where the field would write the same WKT of the same two
         numbers; no GEOS object is made), through the field otherwise (dates, geometry
@@ -174,7 +175,7 @@ class RowInserter:
                 as_json = json_adapter(connection, field.encoder)
 
                 def document(objs, now, read=read, adapt=as_json, slow=through_field):
-                    return [adapt(v) if v.__class__ is dict else slow(o)
+                    return [adapt(v) if v.__class__ in DOCUMENTS else slow(o)
                             for o, v in zip(objs, map(read, objs), strict=True)]
                 plan.append(document)
             elif spatialite and kind == "PointField":
@@ -221,7 +222,7 @@ def moment_adapter(connection):
 
 
 def json_adapter(connection, encoder):
-    """A dict of a JSON column as the database takes it. On SQLite, where it is stored as the
+    """A dict or list of a JSON column as the database takes it. On SQLite, where it is stored as the
     text given, in its smallest faithful form: the characters themselves rather than \\u
     escapes (a Chinese character is 3 bytes in UTF-8, 6 escaped) and no spaces; json.loads
     reads back the same dict. A string holding a lone surrogate (JSON input may carry one)
