@@ -39,13 +39,23 @@ class Keywords:
 
     def split(self, text: str) -> list[str]:
         """The text between the words and the words, alternately (re.split with a group)."""
+        if self._automaton is None or not text:
+            return [text]
         out, last = [], 0
-        for a, b in self.spans(text):
-            out += [text[last:a], text[a:b]]
+        for _word, a, b in self._automaton.find_matches_as_indexes(text):
+            out += (text[last:a], text[a:b])
             last = b
         out.append(text[last:])
         return out
 
     def sub(self, replacement: str, text: str) -> str:
-        """The text with each word found replaced (re.sub with a plain replacement)."""
-        return replacement.join(self.split(text)[0::2])
+        """The text with each word found replaced (re.sub with a plain replacement): the pieces
+        between the words joined, without slicing out the words."""
+        if self._automaton is None or not text:
+            return text
+        pieces, last = [], 0
+        for _word, a, b in self._automaton.find_matches_as_indexes(text):
+            pieces.append(text[last:a])
+            last = b
+        pieces.append(text[last:])
+        return replacement.join(pieces)
