@@ -34,6 +34,7 @@ from urbanmgmt.hotline.gazetteer import gazetteer
 from urbanmgmt.hotline.keywords import Keywords
 
 CELL_M = 100.0
+BOX_MARGIN_M = 1e-3  # around best()'s square: far above hypot's rounding, no candidate within the radius is left out
 EPOCH, MICROSECOND = dt.datetime(1970, 1, 1, tzinfo=dt.UTC), dt.timedelta(microseconds=1)
 
 
@@ -231,16 +232,26 @@ class OpenCases:
         else:
             pool = self.by_community.get((community_id, category.id), ())
         near, hypot = [], math.hypot
-        for c in pool:  # cheap tests first: time, then distance; words only for what is left
-            seconds = abs(now - c.micros) / 10**6  # as timedelta.total_seconds() gives it
-            if seconds > span or (exclude is not None and c.case_id == exclude):
-                continue
-            if by_point:
-                distance = hypot(c.x - x, c.y - y)
+        if by_point:
+            # Cheap tests first: the square around the circle (most of the cells' candidates lie
+            # outside it), the time, the distance; words only for what is left.
+            box = radius + BOX_MARGIN_M
+            for c in pool:
+                dx, dy = c.x - x, c.y - y
+                if dx > box or dx < -box or dy > box or dy < -box:
+                    continue
+                seconds = abs(now - c.micros) / 10**6  # as timedelta.total_seconds() gives it
+                if seconds > span or (exclude is not None and c.case_id == exclude):
+                    continue
+                distance = hypot(dx, dy)
                 if distance > radius:
                     continue
                 near.append((c, distance, seconds / 3600))
-            else:  # the same community: no distance weighs
+        else:  # the same community: no distance weighs
+            for c in pool:
+                seconds = abs(now - c.micros) / 10**6
+                if seconds > span or (exclude is not None and c.case_id == exclude):
+                    continue
                 near.append((c, 0.0, seconds / 3600))
         if not near:
             return None
