@@ -9,6 +9,7 @@ import re
 import pytest
 
 from urbanmgmt.hotline import linking
+from urbanmgmt.hotline.classify import GENERIC
 from urbanmgmt.hotline.keywords import Keywords
 from urbanmgmt.hotline.suggest import Suggester
 
@@ -31,6 +32,7 @@ def test_the_longest_word_at_each_place_as_the_regular_expression_finds_it():
             assert found.findall(text) == plain.findall(text), (words, text)
             assert found.split(text) == grouped.split(text), (words, text)
             assert found.sub("|", text) == plain.sub("|", text), (words, text)
+            assert found.cut("|", text) == (plain.sub("|", text), plain.findall(text)), (words, text)
     assert Keywords(["垃圾", "垃圾堆"]).findall("垃圾堆旁垃圾") == ["垃圾堆", "垃圾"]
     assert Keywords(["垃圾堆", "ab"]).spans("🚗é垃圾堆x𠀀ab") == [(2, 5), (7, 9)]  # offsets in characters
     assert not Keywords([]) and Keywords([]).findall("垃圾") == [] and Keywords(["", ""]).split("垃圾") == ["垃圾"]
@@ -74,7 +76,15 @@ def test_suggestions_and_linking_words_are_those_of_the_regular_expression(gazet
     cache = linking.current_words()
     places, names = cache["of"]
     assert isinstance(cache["split"], Keywords)
-    grouped = re.compile(f"({alternation(names.keyword_to).pattern})")
     for text in texts:
-        assert (linking.text_words(text, places, cache["split"], cache["concept"])
-                == linking.text_words(text, places, grouped, cache["concept"]))
+        assert linking.text_words(text, places, cache["split"], cache["concept"]) == regular_words(
+            text, places.areas.words, names.keyword_to, cache["concept"])
+
+
+def regular_words(text: str, areas, keywords, concept_of: dict) -> frozenset[int]:
+    """linking.text_words written with regular expressions alone, step by step."""
+    text = re.sub(r"[\s\W_]+", "", text)
+    text = linking._NUMBERS.sub("|", alternation(areas).sub("|", text))
+    parts = re.compile(f"({alternation(keywords).pattern})").split(text)
+    rest = alternation(GENERIC - linking.PLACE_WORDS).sub("|", "|".join(parts[0::2]))
+    return frozenset(linking.pairs(rest)).union(concept_of[k] for k in parts[1::2])

@@ -57,3 +57,22 @@ def test_report_many_with_points_or_pairs_writes_what_report_writes(people):
     assert _made(people, "points") == single
     assert _made(people, "pairs") == single
     assert [s[1:] for s in single[0][0]] == [point_in(*s).coords for s in SPOTS]
+
+
+def test_report_many_returns_the_case_a_reference_already_has_and_makes_no_other(people):
+    category = Category.objects.get(service_code="E0102")
+    at = dt.datetime(2025, 3, 4, 10, 0, tzinfo=dt.UTC)
+
+    def item(ref: str, n: int):
+        spot = point_in(*SPOTS[n])
+        return services.NewReport(point=(spot.x, spot.y), category=category, description=f"描述{n}",
+                                  request_type="complaint", external_ref=ref, reported_at=at, ticket_count=1)
+
+    first = services.report_many(people.dispatcher, "hotline", [item("r0", 0), item("r1", 1)])
+    again = services.report_many(people.dispatcher, "hotline", [item("r2", 2), item("r1", 3), item("r0", 0),
+                                                                item("r2", 2)])
+    assert [c.pk for c in again[1:3]] == [first[1].pk, first[0].pk]  # the cases they had, as they were
+    assert again[3] is again[0] and again[0].pk not in {c.pk for c in first}  # twice in one batch: one case
+    assert again[1].point.coords == first[1].point.coords
+    assert Case.objects.filter(channel="hotline").count() == 3
+    assert services.report_many(people.inspector, "inspector", [item("r0", 0)])[0].pk not in {c.pk for c in first}

@@ -3,6 +3,7 @@ values are all of the plain types goes as it is, a value of another type goes th
 field (as Model.save would write it) and leaves the others of its column alone."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.utils.translation import gettext_lazy
@@ -48,3 +49,29 @@ def test_insert_many_writes_what_the_orm_writes_whatever_the_types_in_a_column()
     RowInserter(HotlineTicket).insert_many([Values(**_values("rows", i, **odd)) for i, odd in enumerate(ODD)])
     assert _stored("rows") == _stored("orm")
     assert len(_stored("rows")) == len(ODD)
+
+
+@pytest.mark.parametrize("one_at_a_time", [False, True])
+def test_a_json_column_is_stored_as_its_characters_and_reads_back_the_same(one_at_a_time):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's jsonb keeps its own form")
+    raws = [{"诉求内容": "小区门口垃圾堆, 好几天了", "n": 1, "x": [1.5, None, True]},
+            {"诉求内容": "半个表情\ud83d", "备注": "一半"}]  # a lone surrogate, as JSON input may carry
+    choices = [{"kind": "category", "name": "暴露垃圾", "words": ["垃圾堆"]}]
+    rows = [Values(**_values("json", i, raw=raw, suggestions=choices)) for i, raw in enumerate(raws)]
+    inserter = RowInserter(HotlineTicket)
+    if one_at_a_time:
+        for row in rows:
+            inserter.insert(row)
+    else:
+        inserter.insert_many(rows)
+    assert [(t.raw, t.suggestions) for t in HotlineTicket.objects.filter(source="json").order_by("external_id")] == [
+        (raw, choices) for raw in raws]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT raw, suggestions FROM hotline_hotlineticket WHERE source = 'json' ORDER BY external_id")
+        (plain, listed), (escaped, _listed) = cursor.fetchall()
+    assert plain == '{"诉求内容":"小区门口垃圾堆, 好几天了","n":1,"x":[1.5,null,true]}'
+    assert escaped == json.dumps(raws[1], separators=(",", ":"))  # UTF-8 cannot hold it: escaped
+    assert listed == '[{"kind":"category","name":"暴露垃圾","words":["垃圾堆"]}]'

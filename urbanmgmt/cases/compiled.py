@@ -8,6 +8,8 @@ They send no post_save: what must know of new rows registers in `inserted_hooks`
 managers' stored figures do, kpi/daily.py).
 """
 
+import json
+import re
 from operator import attrgetter
 
 from django.conf import settings
@@ -23,6 +25,7 @@ _PLAIN = {"CharField", "TextField", "IntegerField", "PositiveIntegerField", "Pos
 AS_IS = {str, int, float, bool}
 _NONE = type(None)
 AS_IS_OR_NONE = {*AS_IS, _NONE}
+DOCUMENTS = {dict, list}  # what a JSON column holds that json_adapter writes (other values go through the field)
 
 
 # Told of the rows RowInserter writes, as (model, objects, alias) — as post_save would be by
@@ -65,7 +68,7 @@ class RowInserter:
 
     def _converters(self, using: str) -> list:
         """How each column's value is read from one object: as `_plan` reads a column (the
-        plain types as they are, times adapted, a dict as JSON, the rest through the field)."""
+        plain types as they are, times adapted, a dict or list as JSON, the rest through the field)."""
         connection = connections[using]
         adapt_moment = moment_adapter(connection)
         out = []
@@ -92,10 +95,11 @@ class RowInserter:
                     return None if value is None else adapt(value) if value.tzinfo is not None else slow(obj, now)
                 out.append(moment)
             elif kind == "JSONField":
-                def document(obj, now, name=name, adapt=connection.ops.adapt_json_value, encoder=field.encoder,
-                             slow=through):
+                as_json = json_adapter(connection, field.encoder)
+
+                def document(obj, now, name=name, adapt=as_json, slow=through):
                     value = getattr(obj, name)
-                    return adapt(value, encoder) if value.__class__ is dict else slow(obj, now)
+                    return adapt(value) if value.__class__ in DOCUMENTS else slow(obj, now)
                 out.append(document)
             elif getattr(connection.ops, "spatialite", False) and kind == "PointField":
                 def point(obj, now, name=name, srid=field.srid, prefix=f"SRID={field.srid};", slow=through):
@@ -131,7 +135,7 @@ class RowInserter:
     def _plan(self, using: str) -> list:
         """How each column's values are read from the objects, a column at a time: as they
         are for the plain types (what get_db_prep_save would return unchanged: numbers,
-        booleans, ids, str and its subclasses (choices) for text columns, None), a dict of a
+        booleans, ids, str and its subclasses (choices) for text columns, None), a dict or list of a
         JSON column adapted as the field would, a point given as `ewkt_point` text written
         as its WKT on SpatiaLite (where the field would write the same WKT of the same two
         numbers; no GEOS object is made), through the field otherwise (dates, geometry
@@ -168,9 +172,10 @@ class RowInserter:
                             for o, v in zip(objs, map(read, objs), strict=True)]
                 plan.append(moment)
             elif kind == "JSONField":
-                def document(objs, now, read=read, adapt=connection.ops.adapt_json_value, encoder=field.encoder,
-                             slow=through_field):
-                    return [adapt(v, encoder) if v.__class__ is dict else slow(o)
+                as_json = json_adapter(connection, field.encoder)
+
+                def document(objs, now, read=read, adapt=as_json, slow=through_field):
+                    return [adapt(v) if v.__class__ in DOCUMENTS else slow(o)
                             for o, v in zip(objs, map(read, objs), strict=True)]
                 plan.append(document)
             elif spatialite and kind == "PointField":
@@ -214,6 +219,26 @@ def moment_adapter(connection):
             return str(value.astimezone(zone).replace(tzinfo=None))
         return adapt_moment
     return connection.ops.adapt_datetimefield_value
+
+
+def json_adapter(connection, encoder):
+    """A dict or list of a JSON column as the database takes it. On SQLite, where it is stored as the
+    text given, in its smallest faithful form: the characters themselves rather than \\u
+    escapes (a Chinese character is 3 bytes in UTF-8, 6 escaped) and no spaces; json.loads
+    reads back the same dict. A string holding a lone surrogate (JSON input may carry one)
+    cannot be written as UTF-8: that document keeps the escapes. Elsewhere, and with an
+    encoder of the field's own, as the field adapts it (PostgreSQL's jsonb has its own form)."""
+    if connection.vendor == "sqlite" and encoder is None:
+        def compact(value, encode=_COMPACT.encode, escaped=_ESCAPED.encode, surrogate=_SURROGATE.search):
+            text = encode(value)
+            return text if text.isascii() or surrogate(text) is None else escaped(value)
+        return compact
+    return lambda value, adapt=connection.ops.adapt_json_value: adapt(value, encoder)
+
+
+_COMPACT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
+_ESCAPED = json.JSONEncoder(separators=(",", ":"))
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class Values:

@@ -21,7 +21,7 @@ from urbanmgmt.cases.compiled import (  # noqa: F401 (re-exported)
     update_many,
 )
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, InspectionTask
-from urbanmgmt.sqlchunks import filtered_in
+from urbanmgmt.sqlchunks import chunks, filtered_in, placeholders
 
 
 def event_row(case_id: int, at: dt.datetime, actor, role: str, action: str, from_state: str, to_state: str,
@@ -84,6 +84,19 @@ def case_id_by_reference(channel: str, external_ref: str) -> int | None:
         cursor.execute("SELECT id FROM cases_case WHERE channel = %s AND external_ref = %s", [channel, external_ref])
         row = cursor.fetchone()
     return row[0] if row else None
+
+
+def known_references(channel: str, refs: list[str]) -> list[str]:
+    """Those of `refs` that a case of the channel holds: probes of the (channel, external ref)
+    unique index in plain SQL, a statement per IN_LIST_SIZE references (through the ORM,
+    compiling each statement cost several times running it)."""
+    found: list[str] = []
+    with connections["default"].cursor() as cursor:
+        for part in chunks(refs):
+            cursor.execute("SELECT external_ref FROM cases_case WHERE channel = %s "  # noqa: S608 (placeholders only)
+                           f"AND external_ref IN ({placeholders(len(part))})", [channel, *part])
+            found += [ref for (ref,) in cursor.fetchall()]
+    return found
 
 
 def update_cases(changes: list[tuple], using: str = "default") -> None:

@@ -354,8 +354,11 @@ def link_many(actor, links: list[tuple[int, str, dict]]) -> set[int]:
 
 
 def _by_references(channel: str, refs: list[str]) -> dict[str, Case]:
+    """The channel's cases that hold these references: looked up first (a batch of new items
+    finds none), then only those found are loaded."""
+    known = rows.known_references(channel, refs)
     return {case.external_ref: case
-            for part in filtered_in(Case.objects.filter(channel=channel).order_by(), "external_ref", refs)
+            for part in filtered_in(Case.objects.filter(channel=channel).order_by(), "external_ref", known)
             for case in part}
 
 

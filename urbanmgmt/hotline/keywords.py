@@ -21,7 +21,8 @@ class Keywords:
 
     def __init__(self, words):
         self.words = frozenset(w for w in words if w)
-        self._automaton = AhoCorasick(sorted(self.words), matchkind=MatchKind.LeftmostLongest) if self.words else None
+        self._sorted = sorted(self.words)  # the automaton's words by the index its matches give
+        self._automaton = AhoCorasick(self._sorted, matchkind=MatchKind.LeftmostLongest) if self.words else None
 
     def __bool__(self) -> bool:
         return bool(self.words)
@@ -39,13 +40,35 @@ class Keywords:
 
     def split(self, text: str) -> list[str]:
         """The text between the words and the words, alternately (re.split with a group)."""
+        if self._automaton is None or not text:
+            return [text]
         out, last = [], 0
-        for a, b in self.spans(text):
-            out += [text[last:a], text[a:b]]
+        for _word, a, b in self._automaton.find_matches_as_indexes(text):
+            out += (text[last:a], text[a:b])
             last = b
         out.append(text[last:])
         return out
 
     def sub(self, replacement: str, text: str) -> str:
-        """The text with each word found replaced (re.sub with a plain replacement)."""
-        return replacement.join(self.split(text)[0::2])
+        """The text with each word found replaced (re.sub with a plain replacement): the pieces
+        between the words joined, without slicing out the words."""
+        if self._automaton is None or not text:
+            return text
+        pieces, last = [], 0
+        for _word, a, b in self._automaton.find_matches_as_indexes(text):
+            pieces.append(text[last:a])
+            last = b
+        pieces.append(text[last:])
+        return replacement.join(pieces)
+
+    def cut(self, replacement: str, text: str) -> tuple[str, list[str]]:
+        """`sub(replacement, text)` and `findall(text)` from one reading of the text."""
+        if self._automaton is None or not text:
+            return text, []
+        pieces, found, last, words = [], [], 0, self._sorted
+        for index, a, b in self._automaton.find_matches_as_indexes(text):
+            pieces.append(text[last:a])
+            found.append(words[index])
+            last = b
+        pieces.append(text[last:])
+        return replacement.join(pieces), found
