@@ -18,10 +18,11 @@ INT8 model with a dynamic input on a small image (openvinotoolkit/openvino#37577
 works, the inference segfaults): upstream's bisection and ours (2026.4.1 on a 2-core Xeon with
 amx_int8) found it at 64 × 64 and 32 × 32, never with both sides of at least 96 px (120 random
 shapes from 96 to 672 on one compiled model). There an input with a side under 96 px runs on
-the model compiled at its static shape, letterboxed as for the dynamic model (the same input,
-the same boxes; the last few shapes kept); the worker's crops and frames (160 px and more) run
-on the dynamic model: a model compiled per shape holds some 70 MB, the dynamic one a few tens
-of MB more for each shape it has run. ultralytics
+the model compiled at its static shape, letterboxed as for the dynamic model (the same input;
+the last few shapes kept); the worker's crops and frames (160 px and more) run on the dynamic
+model: a model compiled per shape holds some 70 MB, the dynamic one a few tens of MB more for
+each shape it has run. The two models' kernels differ there by more than rounding (a box cut by
+the frame's edge, a weak detection; tests/vision/test_runtime.py). ultralytics
 (ultralytics/ultralytics#25898) pads every image to its export's square on such CPUs: on the
 Omotesando clip that input raised one parked car twice. `VISION_STATIC_SHAPES=1` compiles every
 shape, `0` none, whatever the CPU.
