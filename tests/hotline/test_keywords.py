@@ -84,7 +84,7 @@ def test_suggestions_and_linking_words_are_those_of_the_regular_expression(gazet
 def regular_words(text: str, areas, keywords, concept_of: dict) -> frozenset[int]:
     """linking.text_words written with regular expressions alone, step by step."""
     text = re.sub(r"[\s\W_]+", "", text)
-    text = linking._NUMBERS.sub("|", alternation(areas).sub("|", text))
+    text = re.sub(r"[0-9０-９]+(?:号楼|号院|号|栋|幢|单元|室|楼)?", "|", alternation(areas).sub("|", text))
     parts = re.compile(f"({alternation(keywords).pattern})").split(text)
     rest = alternation(GENERIC - linking.PLACE_WORDS).sub("|", "|".join(parts[0::2]))
     return frozenset(linking.pairs(rest)).union(concept_of[k] for k in parts[1::2])
