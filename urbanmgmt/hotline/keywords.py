@@ -15,9 +15,9 @@ from ahocorasick_rs import AhoCorasick, MatchKind
 
 
 class Keywords:
-    """`findall(text)` and `split(text)` as a regular expression of `words` (the longest word at
-    each place, left to right, never overlapping) gives them without a capturing group and
-    with one around the whole."""
+    """`findall`, `spans` and `sub` as a regular expression of `words` gives them (the longest
+    word at each place, left to right, never overlapping), and `cut`: `sub` and `findall` at
+    once."""
 
     def __init__(self, words):
         self.words = frozenset(w for w in words if w)
@@ -38,28 +38,9 @@ class Keywords:
             return []
         return self._automaton.find_matches_as_strings(text)
 
-    def split(self, text: str) -> list[str]:
-        """The text between the words and the words, alternately (re.split with a group)."""
-        if self._automaton is None or not text:
-            return [text]
-        out, last = [], 0
-        for _word, a, b in self._automaton.find_matches_as_indexes(text):
-            out += (text[last:a], text[a:b])
-            last = b
-        out.append(text[last:])
-        return out
-
     def sub(self, replacement: str, text: str) -> str:
-        """The text with each word found replaced (re.sub with a plain replacement): the pieces
-        between the words joined, without slicing out the words."""
-        if self._automaton is None or not text:
-            return text
-        pieces, last = [], 0
-        for _word, a, b in self._automaton.find_matches_as_indexes(text):
-            pieces.append(text[last:a])
-            last = b
-        pieces.append(text[last:])
-        return replacement.join(pieces)
+        """The text with each word found replaced (re.sub with a plain replacement)."""
+        return self.cut(replacement, text)[0]
 
     def cut(self, replacement: str, text: str) -> tuple[str, list[str]]:
         """`sub(replacement, text)` and `findall(text)` from one reading of the text."""
