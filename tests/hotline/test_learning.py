@@ -419,7 +419,6 @@ def test_the_parts_looked_up_together_score_and_explain_as_each_part_on_its_own(
             assert models.evidence(text, label, found) == words
 
 
-
 def test_a_bureau_of_few_examples_is_not_drawn_into_one_of_many():
     """Complaints to 住建局 (property management) far outnumber those to 市场监管局, and some of
     them mention a shop's prices too: a market complaint still goes to 市场监管局 (unbalanced,

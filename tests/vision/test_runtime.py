@@ -15,6 +15,7 @@ from tests.vision.test_real_clips import COMMITTED, LOCAL
 from vision.worker.bytetrack import ByteTrack
 from vision.worker.capture import Source
 from vision.worker.runtime import OpenVinoYolo
+from vision.worker.zones import box_iou
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # (clip, stretches of frames at 2 a second): the committed car park's stretches where cars, cyclists
@@ -111,13 +112,6 @@ def test_at_static_shapes_the_runtime_finds_what_ultralytics_finds_with_an_expor
     assert set(ours.requests) == set(references) and len(references) >= 3  # whole frames at 640 and 320, crops
 
 
-def iou(a: np.ndarray, b: np.ndarray) -> float:
-    w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
-    h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - w * h
-    return w * h / union if union > 0 else 0.0
-
-
 def test_the_dynamic_model_finds_what_the_model_compiled_at_each_shape_finds(real_frames, monkeypatch):
     """The worker's own mode on this CPU (dynamic; on AMX, dynamic but for small inputs) gives
     the rows of the model compiled at each input's shape, which the test above holds to
@@ -137,7 +131,7 @@ def test_the_dynamic_model_finds_what_the_model_compiled_at_each_shape_finds(rea
             # stationary objects absorb; the labelled clips pass either way).
             for one, other in ((a, b), (b, a)):
                 for row in one[one[:, 4] >= 0.25]:
-                    twins = [r for r in other if r[5] == row[5] and iou(r, row) >= 0.75 and abs(r[4] - row[4]) <= 0.15]
+                    twins = [r for r in other if r[5] == row[5] and box_iou(r, row) >= 0.75 and abs(r[4] - row[4]) <= 0.15]
                     assert twins, (size, row, other)
                     seen += 1
     assert seen > 30 and not ours.requests  # every call on the dynamic model
