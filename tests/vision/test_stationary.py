@@ -104,3 +104,20 @@ def test_families_and_signatures():
     image = parked(street(), BOX)
     assert alike(signature(image, BOX), signature((image * 0.6).astype(np.uint8), BOX)) > 0.95  # dimmer light
     assert alike(signature(image, BOX), signature(street(), BOX)) < 0.3
+
+
+def test_an_object_boxed_twice_from_the_start_is_one_place_whose_second_box_may_grow():
+    # The street clip's car cut by the frame's edge: a truck and a car on it from the first
+    # frame, both stopping together; later the car's box grows (IoU 0.5 with the truck's).
+    places, image = Places(), parked(street(), BOX)
+    rules = ZoneRules([Zone(1, ((0, 0), (640, 0), (640, 360), (0, 360)), dwell_s=4.0)])
+    twin, grown = (101.0, 99.0, 200.0, 161.0), (92.0, 75.0, 209.0, 161.0)
+    due = []
+    for t in (i / 2 for i in range(60)):
+        tracks = [Track(1, "truck", 0.6, BOX), Track(2, "car", 0.5, grown if t >= 20 else twin)]
+        out = places.update(tracks, image, t)
+        due += rules.update(out, t)
+        if t > 2:  # stopped (at 2 s): one place
+            assert [track.id for track in out] == [1], t
+    assert [(p.id, p.known_as) for p in places.places] == [(1, {1, 2})]
+    assert [d.track.id for d in due] == [1]

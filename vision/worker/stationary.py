@@ -247,12 +247,25 @@ class Places:
             if stop is None or not still(stop.box, box, self.still_iou):
                 self.stops[track.id] = Stop(box, t)
             elif t - stop.since >= self.stop_s:
+                twin = self._twin(track, box, t)
+                if twin is not None:
+                    twin.known_as.add(track.id)
+                    twin.classes[track.cls] += 1
+                    del self.stops[track.id]
+                    continue
                 self.places.append(Place(track.id, family(track.cls), box, stop.since, t, track.score,
                                          signature(image, track.box), Counter({track.cls: 1}), {track.id},
                                          track.box))
                 del self.stops[track.id]
         for track_id in [i for i in self.stops if i not in seen]:
             del self.stops[track_id]
+
+    def _twin(self, track: Track, box, t: float) -> Place | None:
+        """A place of the same family seen this frame (founded, found or still looking itself)
+        on nearly the same box: `track` is that object's second box (a car and a truck at once
+        from the start, both stopping together)."""
+        return next((p for p in self.places if p.last_seen == t and p.family == family(track.cls)
+                     and iou(p.origin, box) >= self.still_iou), None)
 
 
 def _within(box, region, shape) -> bool:
