@@ -2,7 +2,11 @@
 keyframes come often enough for the sampling rate), and a detect substream beside a record
 main stream whose keyframe gives the candidate's snapshot. Small H.264 clips made here."""
 
+import functools
+import http.server
 import json
+import os
+import threading
 
 import cv2
 import numpy as np
@@ -10,6 +14,7 @@ import pytest
 
 from demo import streams, synth
 from vision.worker import __main__ as cli
+from vision.worker import decode as decoding
 from vision.worker.capture import Source
 from vision.worker.config import CameraConfig
 from vision.worker.decode import KeyframeCapture, RecordStream
@@ -17,6 +22,7 @@ from vision.worker.pipeline import CameraPipeline, frame_of
 from vision.worker.zones import Due, Track, Zone
 
 FRAMES = 75  # 3 s at 25 fps
+COMMITTED = os.path.join(os.path.dirname(__file__), "..", "..", "fixtures", "video")
 
 
 @pytest.fixture(scope="module")
@@ -35,8 +41,11 @@ def gop50(tmp_path_factory) -> str:
     return path
 
 
-def sampled(path, decode, fps=2.0):
-    source = Source("C", path, fps, start_at=0.0, decode=decode)
+def sampled(path, decode, fps=2.0, deblock=False):
+    """The sampled frames of `path` read the way `decode` says (`deblock`: "sampled" with every
+    frame deblocked, the pictures OpenCV gives)."""
+    opener = (lambda s: decoding.sampled(s, fps, deblock=True)) if deblock else None
+    source = Source("C", path, fps, start_at=0.0, decode=decode, opener=opener)
     frames = list(source.frames())
     return source, [round(f.t, 2) for f in frames], [f.image for f in frames]
 
@@ -71,10 +80,24 @@ def test_sampling_skips_the_b_frames_between_samples_and_samples_the_same_pictur
     clip = str(tmp_path / "bframes.mp4")
     streams.encode(clip, streams.numbered(FRAMES), (320, 180), gop=20, bframes=3)
     every, times, images = sampled(clip, "all")
-    fewer, fewer_times, fewer_images = sampled(clip, "sampled")
+    fewer, fewer_times, fewer_images = sampled(clip, "sampled", deblock=True)
     assert fewer_times == times == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88]
     assert every.decoded == FRAMES and fewer.decoded < FRAMES * 0.6  # the B-frames and the GOPs' tails
     assert all((a == b).all() for a, b in zip(images, fewer_images, strict=True))
+
+
+def test_sampling_skips_deblocking_but_on_keyframes_and_stays_within_35_db_of_the_filtered_pictures(tmp_path):
+    # Real street frames with B-frames, as web video comes: the unfiltered references drift
+    # through a GOP, a little.
+    clip = str(tmp_path / "street.mp4")
+    real = os.path.join(COMMITTED, "street_parked_both_kerbs.mp4")
+    streams.encode(clip, streams.clip_frames(real, 25, 4.0), (640, 360), gop=50, bframes=3)
+    _, times, filtered = sampled(clip, "sampled", deblock=True)
+    _, fast_times, fast = sampled(clip, "sampled")
+    assert fast_times == times == [0.0, 0.48, 0.96, 1.44, 1.92, 2.4, 2.88, 3.36, 3.84]
+    psnr = [cv2.PSNR(a, b) for a, b in zip(filtered, fast, strict=True)]
+    assert (filtered[0] == fast[0]).all()  # a keyframe: deblocked
+    assert min(psnr) >= 35 and any(value < 60 for value in psnr[1:]), psnr  # deblocking skipped after it
 
 
 def test_sampling_an_open_gop_decodes_what_the_next_gop_refers_back_to(tmp_path):
@@ -83,15 +106,19 @@ def test_sampling_an_open_gop_decodes_what_the_next_gop_refers_back_to(tmp_path)
     clip = str(tmp_path / "open.mp4")
     streams.encode(clip, streams.numbered(FRAMES), (320, 180), gop=20, bframes=3, open_gop=True)
     _, times, images = sampled(clip, "all", fps=25 / 19)
-    fewer, fewer_times, fewer_images = sampled(clip, "sampled", fps=25 / 19)
+    fewer, fewer_times, fewer_images = sampled(clip, "sampled", fps=25 / 19, deblock=True)
     assert fewer_times == times == [0.0, 0.76, 1.52, 2.28]
     assert fewer.decoded < FRAMES
     assert all((a == b).all() for a, b in zip(images, fewer_images, strict=True))
 
 
-def test_sampling_a_stream_without_b_frames_decodes_every_frame(gop50):
-    whole, times, images = sampled(gop50, "sampled")
-    assert whole.decoded == FRAMES and times == sampled(gop50, "all")[1]
+def test_sampling_a_stream_without_b_frames_decodes_each_gop_up_to_its_last_sample(gop50):
+    # Samples at frames 0, 12, 24, 36, 48 | 60, 72: frame 49 ends the first GOP and 73-74 the
+    # clip, after their GOP's last sample.
+    whole, times, images = sampled(gop50, "sampled", deblock=True)
+    _, every_times, every_images = sampled(gop50, "all")
+    assert whole.decoded == FRAMES - 3 and times == every_times
+    assert all((a == b).all() for a, b in zip(every_images, images, strict=True))
     assert CameraConfig.from_dict({"code": "C", "source": "x.mp4"}).decode == "sampled"  # the default
 
 
@@ -225,3 +252,55 @@ def test_a_recording_with_uneven_frame_intervals_is_timed_by_its_frames_own_time
     assert numbers[-1] >= 55 and len(frames) >= 9, numbers  # sampled to the end, about every half second
     for frame, n in zip(frames, numbers, strict=True):
         assert abs(frame.t - shown[n]) <= 0.05, (n, frame.t, shown[n])
+
+
+class Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A live camera as FFmpeg reads one over HTTP: an MPEG-TS stream served by a thread."""
+    streams.encode(str(tmp_path / "live.ts"), streams.numbered(FRAMES), (320, 180), gop=25)
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(tmp_path)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+class Counted(KeyframeCapture):
+    """A capture that counts the frames turned into pictures."""
+
+    retrieved = 0
+
+    def retrieve(self):
+        Counted.retrieved += 1
+        return super().retrieve()
+
+
+def test_a_live_stream_is_decoded_whole_by_pyav_and_turned_into_pictures_only_when_sampled(served):
+    url = f"{served}/live.ts"
+    assert isinstance(decoding.sampled(url, 2.0), KeyframeCapture)  # not OpenCV
+    Counted.retrieved = 0
+    source = Source("C", url, sample_fps=2.0, backoff=(0.01, 0.02), opener=lambda u: Counted(u, "sampled", 2.0),
+                    stop=threading.Event())
+    got = []
+    for frame in source.frames():
+        got.append(frame)
+        if source.reconnects:  # the stream ended (served whole, in a fraction of a second)
+            source.stop.set()
+    assert source.decoded >= FRAMES  # every frame of the first pass decoded
+    assert got[0].image.shape == (180, 320, 3) and Counted.retrieved == len(got) < 5  # pictures only when sampled
+
+
+def test_a_live_stream_pyav_cannot_open_is_retried_not_read_by_opencv(served):
+    source = Source("C", f"{served}/missing.ts", backoff=(0.01, 0.02), decode="sampled", stop=threading.Event())
+    frames = source.frames()
+    thread = threading.Thread(target=lambda: next(frames, None), daemon=True)
+    thread.start()
+    thread.join(1.0)
+    source.stop.set()
+    thread.join(5.0)
+    assert source.reconnects >= 2 and source.decoded == 0

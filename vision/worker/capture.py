@@ -5,9 +5,10 @@ their frames timed from `start_at` plus their position in the file, so a rerun o
 file gives the same times (and the same candidate keys); `loop` replays them for demos.
 Streams are timed by the clock; a dropped or unreachable stream is reopened with
 exponential backoff, for ever, until the worker stops. `decode` chooses how: every frame with
-OpenCV ("all"), the frames the sampling needs ("sampled": a file's B-frames between samples are
-not decoded), or through PyAV the keyframes only ("keyframes"), or keyframes only when they
-come often enough for the sampling rate ("auto"; see decode.py).
+OpenCV ("all"), or through PyAV the frames the sampling needs ("sampled": a file's B-frames
+between samples are not decoded, nor deblocked its frames but keyframes), the keyframes only
+("keyframes"), or keyframes only when they come often enough for the sampling rate ("auto"; see
+decode.py). A frame is turned into a picture only when it is a sample.
 """
 
 from __future__ import annotations
@@ -129,13 +130,15 @@ class Source:
                 continue
             try:
                 while not self.stop.is_set():
-                    ok, image = cap.read()
-                    if not ok:
+                    if not cap.grab():
                         break
                     delay = self.backoff[0]  # a frame came: the next drop starts the backoff afresh
                     self.decoded += 1
                     now = time.time()
                     if now - last >= 1.0 / self.sample_fps:
+                        ok, image = cap.retrieve()  # turned into a picture only when sampled
+                        if not ok:
+                            break
                         last = now
                         self.sampled += 1
                         yield Frame(self.camera, self.sampled, now, image)

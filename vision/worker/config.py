@@ -17,8 +17,9 @@ A camera sold with two streams gives its low-resolution substream as "source" (d
 on it) and its main stream as "record_source" (read keyframes only, for the snapshot). A
 camera with one main stream may set "decode": "auto" (keyframes only when they come at least
 as often as "sample_fps") or "keyframes" (always; the sampling rate is then the keyframe rate).
-By default ("sampled") a file's B-frames between two samples are not decoded; "all" decodes
-every frame.
+By default ("sampled") a camera is read through PyAV, a file's B-frames between two samples
+not decoded and no frame but the keyframes deblocked (decode.py); "all" decodes every frame
+with OpenCV.
 """
 
 from __future__ import annotations

@@ -8,7 +8,11 @@ single main stream whose keyframes come at least as often as the worker samples,
 keyframes only (FFmpeg's `skip_frame = NONKEY`, through PyAV) — a fraction of the cost.
 A stream with B-frames has frames that no other frame is predicted from: those between two
 samples need not be decoded at all (`skip_frame = NONREF` for them, mode "sampled"), nor the
-frames of a GOP after its last sample when the next GOP starts afresh.
+frames of a GOP after its last sample when the next GOP starts afresh. PyAV's decoder also
+skips the deblocking (loop) filter on every frame but the keyframes (FFmpeg's
+`skip_loop_filter = nokey`): less decoding, for pictures a little off the filtered ones (a
+GOP's unfiltered references drift), which the detector does not notice; `deblock=True` keeps
+it.
 
 - `KeyframeCapture`: a cv2.VideoCapture look-alike over PyAV that decodes keyframes only
   (mode "keyframes"), or decides from the stream's first two keyframes (mode "auto": only
@@ -58,10 +62,10 @@ class KeyframeCapture:
     """What capture.Source asks of cv2.VideoCapture (isOpened, grab, retrieve, read, get,
     release), decoding keyframes only. `index` is the frame number of the last frame grabbed
     (the frames between keyframes are skipped, so it jumps a GOP at a time). In mode "sampled"
-    (a file) a frame is a sample when its number is a multiple of `sample_step` past the first,
-    as capture.Source samples a file."""
+    a file's frame is a sample when its number is a multiple of `sample_step` past the first,
+    as capture.Source samples a file; a live stream's frames are all decoded."""
 
-    def __init__(self, source: str, mode: str = "keyframes", sample_fps: float = 2.0):
+    def __init__(self, source: str, mode: str = "keyframes", sample_fps: float = 2.0, deblock: bool = False):
         if mode not in ("keyframes", "auto", "sampled"):
             raise ValueError(f"decode mode {mode!r}: one of keyframes, auto, sampled")
         self.mode, self.sample_fps = mode, sample_fps
@@ -78,10 +82,14 @@ class KeyframeCapture:
         # One thread: a keyframe every second or two needs no more, and each decoding thread
         # keeps its own frames (measured: 19 MB a 1080p stream with FFmpeg's automatic threads, 12 MB with one).
         self.stream.codec_context.thread_count = 1
+        if not deblock:
+            self.stream.codec_context.options = {"skip_loop_filter": "nokey"}
         if self.keyframes_only:
             self.stream.codec_context.skip_frame = "NONKEY"
         self.fps = float(self.stream.average_rate or 25)
-        self.frames = self.container.decode(self.stream) if mode != "sampled" else self._sampled()
+        # A live stream in mode "sampled" is sampled by the clock as its frames come: every frame.
+        live = "://" in source
+        self.frames = self._sampled() if mode == "sampled" and not live else self.container.decode(self.stream)
 
     def isOpened(self) -> bool:  # noqa: N802 - cv2's name
         return self.container is not None
@@ -180,20 +188,19 @@ def every_frame(source: str) -> cv2.VideoCapture:
     return cv2.VideoCapture(source, cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, 1])
 
 
-def sampled(source: str, sample_fps: float):
-    """The capture of mode "sampled": a file with B-frames through PyAV, skipping those between
-    samples; a stream without B-frames (nothing to skip: OpenCV turns a frame into BGR in half
-    PyAV's time), a live stream (sampled by the clock as frames come) or a worker without PyAV
-    through OpenCV, every frame."""
-    if "://" not in source:
-        try:
-            _av()
-        except RuntimeError:
-            return every_frame(source)
-        capture = KeyframeCapture(source, "sampled", sample_fps)
-        if capture.isOpened() and capture.stream.codec_context.has_b_frames:
-            return capture
-        capture.release()
+def sampled(source: str, sample_fps: float, deblock: bool = False):
+    """The capture of mode "sampled", through PyAV: a file's frames that the samples need (not
+    its B-frames between samples, nor the frames of a GOP after its last sample), a live
+    stream's every frame (sampled by the clock as they come), all but keyframes without
+    deblocking. Through OpenCV, every frame: a file PyAV cannot open, or a worker without PyAV
+    (a live stream PyAV cannot open is retried by its Source)."""
+    try:
+        _av()
+    except RuntimeError:
+        return every_frame(source)
+    capture = KeyframeCapture(source, "sampled", sample_fps, deblock)
+    if capture.isOpened() or "://" in source:
+        return capture
     return every_frame(source)
 
 
