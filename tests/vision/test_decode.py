@@ -13,11 +13,13 @@ import numpy as np
 import pytest
 
 from demo import streams, synth
+from tests.vision.conftest import WEIGHTS
 from vision.worker import __main__ as cli
 from vision.worker import decode as decoding
 from vision.worker.capture import Source
-from vision.worker.config import CameraConfig
+from vision.worker.config import CameraConfig, WorkerConfig
 from vision.worker.decode import KeyframeCapture, RecordStream
+from vision.worker.detect import Detector
 from vision.worker.pipeline import CameraPipeline, frame_of
 from vision.worker.zones import Due, Track, Zone
 
@@ -218,6 +220,27 @@ def test_a_reader_says_at_once_that_its_file_has_ended(gop50):
     reader.join(5)
     assert [round(f.t, 2) for f in items[:-1]] == sampled(gop50, "all")[1]
     assert reader.done() and reader.next(0.01) is None
+
+
+def test_a_workers_files_share_a_read_ahead_and_a_live_stream_keeps_its_newest_frame(gop50, monkeypatch):
+    from vision.worker import pipeline
+    from vision.worker.capture import READ_AHEAD, Reader
+
+    ahead = Reader(Source("C", gop50, 2.0, start_at=0.0), 4)
+    ahead.start()
+    ahead.join(10)  # blocked on its full queue, its file not read to the end
+    assert ahead.is_alive() and ahead.queue.qsize() == 4
+    ahead.source.stop.set()
+    assert Reader(Source("L", "rtsp://camera.invalid/live", 2.0), 4).queue.maxsize == 1
+    if not os.path.isdir(WEIGHTS):
+        pytest.skip("the shared YOLO11n weights are not here")
+    detector, made = Detector(WEIGHTS), []
+    monkeypatch.setattr(pipeline, "Reader", lambda source, n: made.append(n) or Reader(source, n))
+    for cameras in (1, 3, 20):
+        made.clear()
+        config = WorkerConfig(cameras=[CameraConfig(f"C{i}", gop50, [], 2.0, start_at=0.0) for i in range(cameras)])
+        pipeline.Worker(config, lambda *args: None, detector=detector).run(max_seconds=-1.0)
+        assert made == [max(1, READ_AHEAD // cameras)] * cameras
 
 
 def test_a_recording_with_uneven_frame_intervals_is_timed_by_its_frames_own_times(tmp_path):

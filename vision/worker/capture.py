@@ -153,23 +153,25 @@ class Source:
 
 
 END = object()  # what a Reader queues after a source's last frame
+READ_AHEAD = 8  # decoded frames a worker's files may hold waiting, shared among its cameras
 
 
 class Reader(threading.Thread):
     """Reads one camera in its own thread so a slow or dead stream never holds up the others.
 
-    A file's frames all reach the pipeline (the queue of one blocks); a live stream keeps only the
-    newest frame (an old frame of a live camera is worth nothing). When the source ends, END
-    follows its last frame, so that the pipeline waiting for the next frame learns at once
-    that none will come (a file's last frames after its last sample are read, not queued).
+    A file's frames all reach the pipeline (a full queue blocks; `ahead` frames may wait in it,
+    decoded while the pipeline is busy detecting); a live stream keeps only the newest frame
+    (an old frame of a live camera is worth nothing). When the source ends, END follows its
+    last frame, so that the pipeline waiting for the next frame learns at once that none will
+    come (a file's last frames after its last sample are read, not queued).
     """
 
-    def __init__(self, source: Source):
+    def __init__(self, source: Source, ahead: int = 1):
         super().__init__(name=f"capture-{source.camera}", daemon=True)
         import queue
 
         self.source = source
-        self.queue: queue.Queue = queue.Queue(maxsize=1)  # one frame waits; the reader decodes the next
+        self.queue: queue.Queue = queue.Queue(maxsize=1 if source.stream else ahead)
         self.finished = False
         self.error: Exception | None = None
 

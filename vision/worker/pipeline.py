@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from vision.worker import geo
-from vision.worker.capture import Frame, Reader, Source
+from vision.worker.capture import READ_AHEAD, Frame, Reader, Source
 from vision.worker.config import CameraConfig, WorkerConfig
 from vision.worker.decode import RecordStream
 from vision.worker.detect import Detector, new_tracker, track
@@ -325,7 +325,9 @@ class Worker:
 
     def run(self, max_seconds: float | None = None) -> Stats:
         """Until every file has ended, `stop` is set, or `max_seconds` have passed."""
-        readers = [Reader(s) for s in self.sources()]
+        sources = self.sources()
+        ahead = max(1, READ_AHEAD // len(sources))
+        readers = [Reader(s, ahead) for s in sources]
         for reader in readers:
             reader.start()
         shown = 0.0
