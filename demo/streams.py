@@ -1,6 +1,7 @@
-"""Camera streams as they are sold, made from real frames: H.264 at 25 fps with a fixed GOP (a
-keyframe every `gop` frames, no B-frames, as IP cameras send), at the main stream's size
-(1080p) or a substream's (640 × 360). Through PyAV's bundled libx264: no system ffmpeg.
+"""Camera streams as they are sold, made from real frames: H.264 or H.265 at 25 fps with a fixed
+GOP (a keyframe every `gop` frames, no B-frames, as IP cameras send), at the main stream's size
+(1080p, 4K) or a substream's (640 × 360). Through PyAV's bundled libx264 and libx265: no system
+ffmpeg.
 
 Used by the worker's tests (small clips) and bench/bench_vision.py (1080p from the committed
 real clip, fixtures/video/parking_lot_passing.mp4, upscaled).
@@ -15,22 +16,26 @@ import numpy as np
 
 
 def encode(path: str, frames: Iterable[np.ndarray], size: tuple[int, int], fps: int = 25, gop: int = 50,
-           bitrate: int | None = None, bframes: int = 0, open_gop: bool = False) -> int:
-    """Write BGR frames (resized to `size`) as an H.264 MP4 with a keyframe every `gop` frames
-    and up to `bframes` B-frames in a row (cameras send none; web video does), its GOPs open
-    (B-frames shown before a keyframe, predicted from the GOP before it) or closed; the number
-    of frames written."""
+           bitrate: int | None = None, bframes: int = 0, open_gop: bool = False, hevc: bool = False) -> int:
+    """Write BGR frames (resized to `size`) as an H.264 (or `hevc`: H.265) MP4 with a keyframe
+    every `gop` frames and up to `bframes` B-frames in a row (cameras send none; web video
+    does), its GOPs open (B-frames shown before a keyframe, predicted from the GOP before it) or
+    closed; the number of frames written."""
     import av
 
     width, height = size
     count = 0
     with av.open(path, "w") as container:
-        stream = container.add_stream("libx264", rate=fps)
+        stream = container.add_stream("libx265" if hevc else "libx264", rate=fps)
         stream.width, stream.height, stream.pix_fmt = width, height, "yuv420p"
-        stream.bit_rate = bitrate or int(width * height * fps * 0.08)  # ~4 Mbit/s at 1080p25
-        stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": str(bframes),
-                          "preset": "veryfast", **({} if bframes else {"tune": "zerolatency"}),
-                          **({"x264-params": "open-gop=1"} if open_gop else {})}
+        stream.bit_rate = bitrate or int(width * height * fps * (0.05 if hevc else 0.08))  # ~4 Mbit/s at 1080p25 H.264
+        if hevc:
+            stream.options = {"preset": "ultrafast", "x265-params": f"keyint={gop}:min-keyint={gop}:scenecut=0:"
+                              f"bframes={bframes}:open-gop={int(open_gop)}:log-level=error"}
+        else:
+            stream.options = {"g": str(gop), "keyint_min": str(gop), "sc_threshold": "0", "bf": str(bframes),
+                              "preset": "veryfast", **({} if bframes else {"tune": "zerolatency"}),
+                              **({"x264-params": "open-gop=1"} if open_gop else {})}
         for image in frames:
             if image.shape[1::-1] != (width, height):
                 image = cv2.resize(image, (width, height), interpolation=cv2.INTER_LINEAR)

@@ -139,14 +139,17 @@ def test_the_command_line_gives_a_record_stream_and_a_decode_mode(tmp_path):
     assert (second.record_source, second.decode) == (None, "all")  # its own config wins
 
 
-def test_the_snapshot_comes_from_the_main_streams_keyframe_at_full_size(tmp_path):
+@pytest.mark.parametrize("size, hevc", [((1280, 720), False),
+                                        pytest.param((3840, 2160), True, marks=pytest.mark.slow)], ids=["720p-h264", "4k-h265"])
+def test_the_snapshot_comes_from_the_main_streams_keyframe_at_full_size(tmp_path, size, hevc):
     street = synth.background()
     sub, main = str(tmp_path / "sub.mp4"), str(tmp_path / "main.mp4")
     streams.encode(sub, [street] * 50, (640, 360), gop=25)
-    streams.encode(main, [street] * 50, (1280, 720), gop=25)
+    streams.encode(main, [street] * 50, size, gop=25, hevc=hevc)
     record = RecordStream(main, start_at=100.0)
     t, image = record.at(101.1)
-    assert (t, image.shape[:2]) == (101.0, (720, 1280)) and record.keyframes == 2  # read up to the one after 101.1
+    assert (t, image.shape[1::-1]) == (101.0, size) and record.keyframes == 2  # read up to the one after 101.1
+    assert record.codec[0] == ("hevc" if hevc else "h264")
 
     camera = CameraConfig("C", sub, [Zone(1, synth.NO_PARKING)], start_at=100.0, record_source=main)
     pipe = CameraPipeline(camera, {0: "car"})
@@ -156,11 +159,24 @@ def test_the_snapshot_comes_from_the_main_streams_keyframe_at_full_size(tmp_path
     data, files = pipe.candidate(Due(zone=camera.zones[0], track=Track(7, "car", 0.9, box), started_at=100.0,
                                      box=box, score=0.9), frame)
     snap = cv2.imdecode(np.frombuffer(files["snapshot.jpg"], np.uint8), cv2.IMREAD_COLOR)
-    assert snap.shape[:2] == (720, 1280) and data["frame_size"] == [640, 360] and data["box"] == list(box)
-    # the box is drawn where the object is at the main stream's scale (red at 2×)
-    assert snap[int(box[1] * 2) + 1, int(box[0] + box[2]), 2] > 180
+    assert snap.shape[1::-1] == size and data["frame_size"] == [640, 360] and data["box"] == list(box)
+    # the box is drawn where the object is at the main stream's scale (red)
+    scale = size[0] / 640
+    assert snap[int(box[1] * scale) + 1, int((box[0] + box[2]) / 2 * scale), 2] > 180
     record.close()
     pipe.record.close()
+
+
+@pytest.mark.slow
+def test_a_4k_h265_main_stream_alone_is_sampled_whole_or_by_its_keyframes(tmp_path):
+    main = str(tmp_path / "main.mp4")
+    streams.encode(main, streams.clip_frames(os.path.join(COMMITTED, "parking_lot_passing.mp4"), 25, 2.0),
+                   (3840, 2160), gop=25, hevc=True)
+    every, times, images = sampled(main, "sampled")
+    assert times == [0.0, 0.48, 0.96, 1.44, 1.92] and {i.shape for i in images} == {(2160, 3840, 3)}
+    keys, key_times, key_images = sampled(main, "keyframes")
+    assert key_times == [0.0, 1.0] and keys.decoded == 2
+    assert cv2.PSNR(key_images[0], images[0]) > 40  # the same picture (the first keyframe)
 
 
 def test_the_candidates_raised_on_one_frame_share_its_picture_and_strips_not_their_snapshots():
