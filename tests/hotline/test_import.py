@@ -53,6 +53,24 @@ def test_an_import_runs_with_the_cyclic_collector_paused_and_restores_it(people,
         (gc.enable if was else gc.disable)()
 
 
+def test_an_import_runs_with_the_bulk_page_cache_and_restores_the_connections_own(people, gazetteer, settings):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite connection's page cache")
+    settings.SQLITE_BULK_CACHE_MB = 300
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before, during = cache_size(), []
+    import_rows([row(f"Q{i}", col=1.5, cell=1.5) for i in range(3)], source="hz12345", actor=people.dispatcher,
+                progress=lambda done: during.append(cache_size()))
+    assert during == [-300 * 1024] and cache_size() == before
+
+
 def test_gbk_csv_is_read(people, gazetteer):
     summary = run_file(csv_bytes([row("G1", col=0.5, cell=0.5)], encoding="gbk"), "t.csv", people.dispatcher)
     assert summary.created == 1
