@@ -122,6 +122,11 @@ else:
             "CONN_HEALTH_CHECKS": True,
         }
     }
+# A bulk job's SQLite connection while it runs (urbanmgmt/sqlitebulk.py): its page cache (an
+# import's batches revisit the same index pages) and the write-ahead log it lets grow before a
+# checkpoint (one at its end). 0 leaves the connection's own.
+SQLITE_BULK_CACHE_MB = envint("SQLITE_BULK_CACHE_MB", 256)
+SQLITE_BULK_WAL_MB = envint("SQLITE_BULK_WAL_MB", 256)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Many web nodes: a read replica for the managers' dashboards, reports and exports

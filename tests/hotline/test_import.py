@@ -53,6 +53,27 @@ def test_an_import_runs_with_the_cyclic_collector_paused_and_restores_it(people,
         (gc.enable if was else gc.disable)()
 
 
+def test_an_import_runs_with_the_bulk_sqlite_settings_and_restores_the_connections_own(people, gazetteer,
+                                                                                      settings):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("a SQLite connection's settings")
+    settings.SQLITE_BULK_CACHE_MB, settings.SQLITE_BULK_WAL_MB = 300, 400
+
+    def pragmas():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            cache = cursor.fetchone()[0]
+            cursor.execute("PRAGMA wal_autocheckpoint")
+            return cache, cursor.fetchone()[0]
+
+    before, during = pragmas(), []
+    import_rows([row(f"Q{i}", col=1.5, cell=1.5) for i in range(3)], source="hz12345", actor=people.dispatcher,
+                progress=lambda done: during.append(pragmas()))
+    assert during[0][0] == -300 * 1024 and during[0][1] > before[1] and pragmas() == before
+
+
 def test_gbk_csv_is_read(people, gazetteer):
     summary = run_file(csv_bytes([row("G1", col=0.5, cell=0.5)], encoding="gbk"), "t.csv", people.dispatcher)
     assert summary.created == 1

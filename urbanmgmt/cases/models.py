@@ -189,7 +189,8 @@ class Case(models.Model):
     dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
     sign_due_at = models.DateTimeField(_("to sign by"), null=True, blank=True)
     signed_at = models.DateTimeField(_("signed at"), null=True, blank=True)
-    due_at = models.DateTimeField(_("deadline"), null=True, blank=True, db_index=True)
+    # due_at leads the covering kpi_case_due index (kpi migration 0003): it serves the deadline ranges.
+    due_at = models.DateTimeField(_("deadline"), null=True, blank=True)
     original_due_at = models.DateTimeField(_("first deadline"), null=True, blank=True)
     extension_requested_until = models.DateTimeField(_("extension asked until"), null=True, blank=True)
     handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
@@ -227,7 +228,6 @@ class Case(models.Model):
             models.Index(fields=["district", "state"]),
             models.Index(fields=["grid", "state"]),
             models.Index(fields=["department", "state"]),
-            models.Index(fields=["channel", "reported_at"]),
             models.Index(fields=["category", "reported_at"]),
             models.Index(fields=["updated_at"]),
         ]

@@ -151,7 +151,7 @@ class HotlineTicket(models.Model):
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_id_unique")]
         indexes = [models.Index(fields=["state", "received_at"]), models.Index(fields=["needs_review", "received_at"]),
                    models.Index(fields=["needs_review", "doubt"]),
-                   models.Index(fields=["satisfaction_at"]), models.Index(fields=["received_at"])]
+                   models.Index(fields=["received_at"])]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}"
