@@ -16,7 +16,7 @@ from demo import streams, synth
 from tests.vision.conftest import WEIGHTS
 from vision.worker import __main__ as cli
 from vision.worker import decode as decoding
-from vision.worker.capture import Source
+from vision.worker.capture import Frame, Source
 from vision.worker.config import CameraConfig, WorkerConfig
 from vision.worker.decode import KeyframeCapture, RecordStream
 from vision.worker.detect import Detector
@@ -309,29 +309,36 @@ def served(tmp_path):
     server.server_close()
 
 
-class Counted(KeyframeCapture):
-    """A capture that counts the frames turned into pictures."""
-
-    retrieved = 0
-
-    def retrieve(self):
-        Counted.retrieved += 1
-        return super().retrieve()
-
-
-def test_a_live_stream_is_decoded_whole_by_pyav_and_turned_into_pictures_only_when_sampled(served):
+def test_a_live_stream_is_decoded_whole_by_pyav_and_only_its_samples_become_frames(served):
     url = f"{served}/live.ts"
     assert isinstance(decoding.sampled(url, 2.0), KeyframeCapture)  # not OpenCV
-    Counted.retrieved = 0
-    source = Source("C", url, sample_fps=2.0, backoff=(0.01, 0.02), opener=lambda u: Counted(u, "sampled", 2.0),
-                    stop=threading.Event())
+    source = Source("C", url, sample_fps=2.0, backoff=(0.01, 0.02), decode="sampled", stop=threading.Event())
     got = []
     for frame in source.frames():
         got.append(frame)
         if source.reconnects:  # the stream ended (served whole, in a fraction of a second)
             source.stop.set()
-    assert source.decoded >= FRAMES  # every frame of the first pass decoded
-    assert got[0].image.shape == (180, 320, 3) and Counted.retrieved == len(got) < 5  # pictures only when sampled
+    assert source.decoded >= FRAMES and len(got) < 5  # every frame of the first pass decoded, one or two sampled
+    assert got[0].image.shape == (180, 320, 3) and got[0].grey.shape == (180, 320)
+
+
+def test_a_frame_from_pyav_is_turned_into_bgr_only_when_its_image_is_asked_for(gop12):
+    capture = KeyframeCapture(gop12, "sampled", 2.0)
+    assert capture.grab()
+    calls = []
+
+    class Decoded:  # PyAV's frame, its conversions counted
+        width, height = capture.frame.width, capture.frame.height
+
+        def to_ndarray(self, format):  # noqa: A002 - PyAV's name
+            calls.append(format)
+            return capture.frame.to_ndarray(format=format)
+
+    frame = Frame("C", 1, 0.0, decoded=Decoded())
+    assert frame.size == (320, 180) and frame.grey.shape == (180, 320) and calls == ["gray"]
+    assert frame.image.shape == (180, 320, 3) and frame.image is frame.image and calls == ["gray", "bgr24"]
+    assert np.abs(frame.grey.astype(int) - cv2.cvtColor(frame.image, cv2.COLOR_BGR2GRAY)).mean() < 2
+    capture.release()
 
 
 def test_a_live_stream_pyav_cannot_open_is_retried_not_read_by_opencv(served):

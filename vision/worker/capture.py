@@ -8,7 +8,8 @@ exponential backoff, for ever, until the worker stops. `decode` chooses how: eve
 OpenCV ("all"), or through PyAV the frames the sampling needs ("sampled": a file's B-frames
 between samples are not decoded, nor deblocked its frames but keyframes), the keyframes only
 ("keyframes"), or keyframes only when they come often enough for the sampling rate ("auto"; see
-decode.py). A frame is turned into a picture only when it is a sample.
+decode.py). Only a sample is turned into a picture, and through PyAV only when the pipeline
+asks for it.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -28,12 +28,38 @@ from vision.worker import decode as decoding
 log = logging.getLogger("vision.worker.capture")
 
 
-@dataclass
 class Frame:
-    camera: str
-    index: int  # sampled frame number since the worker started this camera
-    t: float  # POSIX time of the frame
-    image: np.ndarray
+    """One sampled frame of a camera: `index` its sampled frame number since the worker started
+    the camera, `t` its POSIX time. Its BGR picture (`image`) is made when first asked for from
+    the decoder's own frame where PyAV gave one (`decoded`): most samples are only looked at in
+    grey (`grey`, from the decoder's luma), and the detector sees a few."""
+
+    __slots__ = ("camera", "index", "t", "_image", "_decoded")
+
+    def __init__(self, camera: str, index: int, t: float, image: np.ndarray | None = None, decoded=None):
+        if image is None and decoded is None:
+            raise ValueError("a frame needs its image or its decoded frame")
+        self.camera, self.index, self.t = camera, index, t
+        self._image, self._decoded = image, decoded
+
+    @property
+    def image(self) -> np.ndarray:
+        if self._image is None:
+            self._image, self._decoded = self._decoded.to_ndarray(format="bgr24"), None
+        return self._image
+
+    @property
+    def grey(self) -> np.ndarray:
+        if self._decoded is not None:
+            return self._decoded.to_ndarray(format="gray")
+        return cv2.cvtColor(self._image, cv2.COLOR_BGR2GRAY)
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """(width, height)"""
+        if self._decoded is not None:
+            return self._decoded.width, self._decoded.height
+        return self._image.shape[1], self._image.shape[0]
 
 
 def is_stream(source: str) -> bool:
@@ -101,14 +127,14 @@ class Source:
                     index = frame_number(cap, position, fps)
                     if index >= due:
                         due = index + step
-                        ok, image = cap.retrieve()
-                        if not ok:
+                        picture = _picture(cap)
+                        if picture is None:
                             break
                         video_t = index / fps
                         if self.realtime:
                             self.stop.wait(max(0.0, video_t - (time.monotonic() - wall0)))
                         self.sampled += 1
-                        yield Frame(self.camera, self.sampled, self.start_at + offset + video_t, image)
+                        yield Frame(self.camera, self.sampled, self.start_at + offset + video_t, **picture)
                     position = index + 1
             finally:
                 cap.release()
@@ -136,12 +162,12 @@ class Source:
                     self.decoded += 1
                     now = time.time()
                     if now - last >= 1.0 / self.sample_fps:
-                        ok, image = cap.retrieve()  # turned into a picture only when sampled
-                        if not ok:
+                        picture = _picture(cap)  # only a sample is turned into a picture
+                        if picture is None:
                             break
                         last = now
                         self.sampled += 1
-                        yield Frame(self.camera, self.sampled, now, image)
+                        yield Frame(self.camera, self.sampled, now, **picture)
             finally:
                 cap.release()
             if self.stop.is_set():
@@ -150,6 +176,16 @@ class Source:
             log.warning("camera %s: the stream dropped; reconnecting in %.0f s", self.camera, delay)
             self.stop.wait(delay)
             delay = min(delay * 2, self.backoff[1])
+
+
+def _picture(cap) -> dict | None:
+    """The grabbed frame for a Frame: PyAV's decoded frame as it is (turned into BGR when the
+    pipeline asks), OpenCV's BGR picture; None when there is none."""
+    decoded = getattr(cap, "frame", None) if isinstance(cap, decoding.KeyframeCapture) else None
+    if decoded is not None:
+        return {"decoded": decoded}
+    ok, image = cap.retrieve()
+    return {"image": image} if ok else None
 
 
 END = object()  # what a Reader queues after a source's last frame

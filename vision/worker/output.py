@@ -78,8 +78,12 @@ class FrameRing:
         self.every_s, self.keep_s, self.width = every_s, keep_s, width
         self.items: list[tuple[float, bytes]] = []
 
+    def due(self, t: float) -> bool:
+        """Whether a frame at `t` is kept (one every `every_s`)."""
+        return not self.items or t - self.items[-1][0] >= self.every_s
+
     def add(self, t: float, image: np.ndarray, force: bool = False) -> None:
-        if not force and self.items and t - self.items[-1][0] < self.every_s:
+        if not force and not self.due(t):
             return
         scale = self.width / float(image.shape[1])
         small = cv2.resize(image, (self.width, max(1, int(image.shape[0] * scale))), interpolation=cv2.INTER_AREA)

@@ -86,10 +86,9 @@ class CameraPipeline:
 
     def wants_detection(self, frame: Frame) -> bool:
         if self.gate is None:
-            h, w = frame.image.shape[:2]
-            self.frame_size = (w, h)
-            self.gate = MotionGate((w, h), [z.polygon for z in self.camera.zones])
-        self.gate.moved(frame.image)
+            self.frame_size = frame.size
+            self.gate = MotionGate(frame.size, [z.polygon for z in self.camera.zones])
+        self.gate.moved(frame.grey)
         if self.health.observe(self.gate.previous, self.gate.whole_fraction, frame.t) != OK:
             self.region = None  # a scene-wide change, or a camera that no longer shows its zones
             return False
@@ -205,7 +204,8 @@ class CameraPipeline:
         return self._rules(frame)
 
     def _rules(self, frame: Frame) -> list[tuple[dict, dict]]:
-        self.ring.add(frame.t, frame.image)
+        if self.ring.due(frame.t):
+            self.ring.add(frame.t, frame.image)
         if self.record is not None:
             self.record.advance(frame.t)  # a file's main stream keeps pace, as a live one does
         if not self.health.healthy:
