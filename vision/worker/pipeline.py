@@ -45,7 +45,7 @@ from vision.worker.zones import PERSON, Due, Track, ZoneRules, anchor, overlap, 
 log = logging.getLogger("vision.worker")
 
 Sink = Callable[[dict, dict, float], None]
-CROP_SIZES = (160, 224, 288, 352, 416, 480, 544)  # few input shapes: a model reshaped per frame is slow
+CROP_SIZES = (160, 256, 352, 448, 544)  # few input shapes: the runtime holds memory for each
 WHOLE_SIZES = (320, 480)
 RING_MARGIN_S = 120.0
 
