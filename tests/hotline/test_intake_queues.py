@@ -255,3 +255,25 @@ def test_the_import_notes_and_refusals_are_in_the_uploaders_language(people, gaz
     notes = client.get(f"/hotline/import/{run.pk}/status/").json()["summary"]["notes"]
     assert any("GBK" in note for note in notes)
     assert not re.search(r"[\u4e00-\u9fff]", " ".join(notes) + run.rejects.replace("明天下午", "")), (notes, run.rejects)
+
+
+@pytest.mark.parametrize("order, index", [("doubt", "ticket_review_doubt"), ("newest", "ticket_review_received"),
+                                          ("oldest", "ticket_review_received")])
+def test_the_review_queue_reads_its_own_tickets_through_an_index_not_the_whole_table(people, gazetteer, order, index):
+    from django.db import connection
+
+    from urbanmgmt import dbstats
+    from urbanmgmt.hotline import queues
+
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL plans by its statistics; SQLite's plan is fixed by the indexes")
+    import_rows([row(f"Q{i:02d}", text=f"门口这块有问题{i}，影响大家生活。") for i in range(60)], source="s",
+                actor=people.dispatcher)
+    HotlineTicket.objects.exclude(external_id__in=["Q01", "Q02", "Q03"]).update(needs_review=False)  # most are filed
+    dbstats.refresh()  # the statistics a running city has (ANALYZE)
+    listing = queues.ordered(HotlineTicket.objects.filter(needs_review=True).select_related("category", "case"), order)
+    sql, params = listing[:25].query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+        plan = " | ".join(str(step[-1]) for step in cursor.fetchall())
+    assert f"USING INDEX {index}" in plan and "TEMP B-TREE" not in plan, plan

@@ -149,9 +149,13 @@ class HotlineTicket(models.Model):
         verbose_name_plural = _("12345 tickets")
         ordering = ["-received_at"]
         constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="ticket_source_id_unique")]
-        indexes = [models.Index(fields=["state", "received_at"]), models.Index(fields=["needs_review", "received_at"]),
-                   models.Index(fields=["needs_review", "doubt"]),
-                   models.Index(fields=["received_at"])]
+        # The review queue's orders over its own tickets only: SQLite reads `WHERE needs_review`
+        # through an index only where the index has that very condition.
+        indexes = [models.Index(fields=["state", "received_at"]), models.Index(fields=["received_at"]),
+                   models.Index(fields=["-doubt", "-received_at", "-id"], condition=models.Q(needs_review=True),
+                                name="ticket_review_doubt"),
+                   models.Index(fields=["-received_at", "-id"], condition=models.Q(needs_review=True),
+                                name="ticket_review_received")]
 
     def __str__(self) -> str:
         return f"{self.source}:{self.external_id}"
