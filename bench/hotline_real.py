@@ -75,7 +75,7 @@ def real_text() -> None:
     folds = grouped_folds(items)
     seed, learned = seeds(), {}
     for k in range(FOLDS):
-        train_on = [Example(f"{i['title']} {i['text']}{source_word(i)}", truth[i["id"]])
+        train_on = [Example(f"{i['title']} {i['text']}{source_word(i)}", truth[i["id"]], title=i["title"])
                     for i in items if folds[i["id"]] != k]
         models, _evaluation = build(seed, train_on)  # temperatures fitted inside the training folds
         fold = Suggester(model=models)
@@ -100,12 +100,12 @@ def version_load(models, items: list[dict]) -> None:
     its first ticket scored."""
     import time
 
-    from urbanmgmt.hotline.learning import counted, pack, unpack
+    from urbanmgmt.hotline.learning import pack, unpack
 
     stored = pack(models, None)
     started = time.process_time()
     served, _departments = unpack(stored)
-    served.outcomes(counted(f"{items[0]['title']} {items[0]['text']}"))
+    served.outcomes(served.found(f"{items[0]['title']} {items[0]['text']}", items[0]["title"]))
     bench("classifier_version_load_ms", 1000 * (time.process_time() - started), "ms")
     print(f"  ({len(stored) / 2**20:.1f} MB stored, read and its first ticket scored, CPU time)")
 

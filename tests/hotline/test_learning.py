@@ -280,6 +280,78 @@ def test_a_version_stored_before_the_flat_model_judges_scope_by_its_scope_model_
     assert with_flat.out_of_scope(found) != pytest.approx(old.out_of_scope(found))
 
 
+def test_the_title_counts_twice_for_the_category_and_the_bureau_and_once_for_scope():
+    """A title's pairs are read again by the category and bureau models (Models.weighed), so
+    a ticket whose title names one problem and whose text another leans to the title's; the
+    scope model reads the ticket's pairs as they are, title or not."""
+    models = Models.fit(STORED)
+    whole = "路灯不亮 井盖丢了"
+    titled, untitled = models.found(whole, "路灯不亮"), models.found(whole)
+    assert models.title_weight == 2 and titled["T:路灯"] == 1 and "T:路灯" not in untitled
+    assert models.weighed(titled)["路灯"] == 2 and models.weighed(untitled)["路灯"] == 1
+    assert not any(f.startswith("T:") for f in models.weighed(titled))
+    assert models.scope_scores(titled) == models.scope_scores(untitled)
+    with_title, without = dict(models.outcomes(titled)), dict(models.outcomes(untitled))
+    assert with_title["C0118"] > without["C0118"] and with_title["E0102"] < without["E0102"]
+    assert models.evidence(whole, "C0118", titled) == models.evidence(whole, "C0118", untitled)
+    learned = Models.fit([Example(f"{e.text[:4]} {e.text}", e.label, title=e.text[:4]) for e in STORED])
+    assert learned.categories.table != Models.fit([Example(f"{e.text[:4]} {e.text}", e.label)
+                                                   for e in STORED]).categories.table
+
+
+def test_a_labels_catalogue_words_count_together_for_it_where_decisions_never_used_them():
+    """Per label, how many of its catalogue words (the seed) a ticket holds is one feature
+    (K:label) of the category and bureau models: what the decisions teach about a label's
+    words carries over to its words no decision used (灯杆 below), which the pairs alone
+    learn from the seed only."""
+    seed = [Example(word, label, seed=True) for label, words in (("C0118", ("路灯", "灯杆", "灯泡")),
+                                                                 ("E0102", ("井盖", "雨水箅", "窨井")),
+                                                                 (BUREAU + "RSJ", ("工资", "社保")))
+            for word in words]
+    models = Models.fit([*seed, *STORED])
+    assert models.keywords["灯杆"] == ["C0118"] and models.keywords["工资"] == [BUREAU + "RSJ"]
+    found = models.found("路口灯杆歪了，灯杆上的牌子也掉了")
+    assert found["K:C0118"] == 2 and "K:E0102" not in found
+    pairs = {f: n for f, n in found.items() if not f.startswith("K:")}
+    assert dict(models.outcomes(found))["C0118"] > dict(models.outcomes(pairs))["C0118"]
+    assert models.scope_scores(found) == models.scope_scores(pairs)  # scope reads the pairs alone
+    assert models.evidence("路口灯杆歪了", "C0118", found) == models.evidence("路口灯杆歪了", "C0118", pairs)
+
+
+def test_a_version_keeps_its_catalogue_words_and_title_weight_and_an_older_one_reads_neither():
+    """A version stores the catalogue words it learned with and how it weighs titles; one
+    stored before them (neither in its arrays' meta nor in its JSON) reads a ticket's pairs
+    alone, as it was trained to."""
+    seed = [Example("路灯", "C0118", seed=True), Example("井盖", "E0102", seed=True),
+            Example("工资", BUREAU + "RSJ", seed=True)]
+    models = Models.fit([*seed, *STORED])
+    served, _departments = unpack(pack(models, None))
+    assert served.keywords == models.keywords and served.title_weight == 2
+    found = models.found("路灯不亮 井盖丢了", "路灯不亮")
+    assert served.found("路灯不亮 井盖丢了", "路灯不亮") == found and served.outcomes(found) == models.outcomes(found)
+    assert Models.from_dict(models.as_dict()).outcomes(found) == models.outcomes(found)
+    older = {key: value for key, value in models.as_dict().items() if key not in ("keywords", "title_weight")}
+    old = unpack(zlib.compress(json.dumps({"outcomes": older}).encode()))[0]
+    assert old.keywords is None and old.title_weight == 1
+    assert old.found("路灯不亮 井盖丢了", "路灯不亮") == counted("路灯不亮 井盖丢了")
+
+
+def test_the_examples_learned_from_decisions_keep_their_tickets_title(people, gazetteer, bureaus):
+    """A decision's ticket's title goes with its example (the category and bureau models read
+    it twice), as the title was when decided: a title changed since is not the decision's."""
+    from urbanmgmt.hotline.models import Bureau
+    from urbanmgmt.hotline.training import decided, record
+
+    import_rows([row("T1", title="拖欠工资", text="老板拖欠工资三个月不给"),
+                 row("T2", title="工资", text="公司欠薪")], source="s", actor=people.dispatcher)
+    for external_id in ("T1", "T2"):
+        record(HotlineTicket.objects.get(external_id=external_id), "forwarded", people.dispatcher, in_scope=False,
+               bureau=Bureau.objects.get(code="RSJ"))
+    HotlineTicket.objects.filter(external_id="T2").update(title="欠薪")
+    outcomes, _departments, _last = decided()
+    assert sorted((e.text, e.title) for e in outcomes) == [("工资 公司欠薪", ""), ("拖欠工资 老板拖欠工资三个月不给", "拖欠工资")]
+
+
 def test_one_decision_already_moves_the_scope_while_decisions_are_few():
     """Too few decisions to choose a model on (fewer than two per fold): naive Bayes, whose
     share of out-of-scope tickets comes from the decisions and counts from the first one."""

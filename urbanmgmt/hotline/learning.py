@@ -10,6 +10,11 @@ which words led to a suggestion.
 The model's scores are divided by a temperature fitted on examples it did not learn from,
 so that a confidence of 0.9 is right about nine times in ten, which is what the thresholds
 per outcome rely on.
+
+The category and bureau models read two things more than the pairs (`Models.found`): the
+title's pairs once more (a complainant's title names the problem, the text tells the story
+around it), and per label of the catalogue (a category's or a bureau's), how many of its
+own words the ticket holds. The scope model reads the pairs alone.
 """
 
 import heapq
@@ -25,10 +30,15 @@ import numpy as np
 from scipy.sparse import csr_matrix, diags
 from sklearn.svm import LinearSVC
 
+from urbanmgmt.hotline.keywords import Keywords
+
 ALPHA = 0.3  # naive Bayes' additive smoothing
 C = 0.5  # the support vector machine's regularisation (less: smoother weights)
 C_GRID = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)  # the regularisations `choose_scope` tries
 WEIGHT_MIN = 3e-3  # smaller weights are not kept: they change 2 % of decisions, and cost time
+TITLE_WEIGHT = 2  # how many times the category and bureau models count a title's pairs
+TITLE = "T:"  # "T:pair": a pair of the title (`Models.found`), counted again by the category and bureau models
+KEYWORD = "K:"  # "K:label": how many of the label's catalogue words a ticket holds (`Models.found`)
 # "§word": a source's own classification, one feature whole (suggest.py adds it).
 _RUN = re.compile(r"§\S+|[\u4e00-\u9fff]+|[A-Za-z0-9]+")
 
@@ -80,6 +90,7 @@ class Example:
     weight: float = 1.0
     seed: bool = False  # the catalogue's own words: they teach words, not how often a label comes
     found: dict[str, int] | None = None
+    title: str = ""  # the ticket's title, when known (its text begins with it)
 
     def words(self) -> dict[str, int]:
         """The example's features with their counts (a set of them where only presence counts)."""
@@ -422,26 +433,79 @@ class Models:
     where that is the support vector machine, its margin plus the flat model's (`flat`: every
     category and bureau against all the others, at the categories' regularisation; its best
     bureau's score less its best category's), two views of one question: whether a complaint
-    reads most like a bureau's."""
+    reads most like a bureau's.
+
+    The category and bureau models read a ticket's title twice (`title_weight`) and its
+    catalogue words per label (`keywords`, see `found`); scope and the flat model read its
+    pairs as they are. On the real sample of issue #17 (cross-validated over grouped folds)
+    this chose the right category for 61.5 % of in-scope complaints against 59.8 %, filed
+    43.9 % of them without review against 35.5 % (93.3 % of those right against 90.9 %) and
+    named the right destination for 68.7 % against 67.6 %, scope unchanged at 95.0 %; the
+    title twice for scope as well cost it 0.6 points. A version stored before these reads
+    none of them (`keywords` None, `title_weight` 1)."""
 
     scope: Linear
     categories: Linear | None
     bureaus: Linear | None
     file_above: float = 0.0  # the confidence from which its held-out filings were precise enough
     flat: Linear | None = None
+    keywords: dict[str, list[str]] | None = None  # a catalogue word → the labels it is a word of
+    title_weight: int = 1
 
     @classmethod
     def fit(cls, examples: list[Example]) -> "Models":
+        """The models of `examples`; the catalogue's words are those of the seed examples."""
+        keywords: dict[str, list[str]] = {}
+        for e in examples:
+            if e.seed and len(e.text) >= 2 and e.label not in keywords.setdefault(e.text, []):
+                keywords[e.text].append(e.label)
+        models = cls(None, None, None, keywords={w: sorted(labels) for w, labels in keywords.items() if labels} or None,
+                     title_weight=TITLE_WEIGHT)
         scoped = [Example(e.text, "out" if e.label.startswith(BUREAU) else "in", e.weight, e.seed, e.words())
                   for e in examples]
         chosen = choose_scope(scoped)
-        scope = Linear.naive_bayes(scoped, prior=True) if chosen is None else Linear.fit(scoped, *chosen)
-        inside = [e for e in examples if not e.label.startswith(BUREAU)]
-        outside = [e for e in examples if e.label.startswith(BUREAU)]
-        flat = Linear.fit(examples) if chosen is not None and inside and outside else None
+        models.scope = Linear.naive_bayes(scoped, prior=True) if chosen is None else Linear.fit(scoped, *chosen)
+        read = [Example(e.text, e.label, e.weight, e.seed, models.weighed(models.found(e.text, e.title, e.words())))
+                for e in examples]
+        inside = [e for e in read if not e.label.startswith(BUREAU)]
+        outside = [e for e in read if e.label.startswith(BUREAU)]
+        if chosen is not None and inside and outside:
+            models.flat = Linear.fit([Example(e.text, e.label, e.weight, e.seed, e.words()) for e in examples])
+        models.categories = Linear.fit(inside) if inside else None
         # The bureaus balanced: the many complaints to 住建局 drew those to the bureaus of few.
-        return cls(scope, Linear.fit(inside) if inside else None,
-                   Linear.fit(outside, balanced=True) if outside else None, flat=flat)
+        models.bureaus = Linear.fit(outside, balanced=True) if outside else None
+        return models
+
+    def found(self, text: str, title: str = "", words: dict[str, int] | None = None) -> dict[str, int]:
+        """The features of a ticket as this version reads them: the pairs of `text` (its title
+        and text, as `counted` finds them; `words`: those, found already), the title's pairs
+        again as TITLE + pair, and KEYWORD + label for each catalogue word of a label found in
+        the text (the longest word at each place), as often as found. The scope model knows
+        neither of the two, so it reads the pairs alone; the category and bureau models read
+        them through `weighed`."""
+        out = dict(counted(text) if words is None else words)
+        if title and self.title_weight > 1:
+            out.update((TITLE + f, n) for f, n in counted(title).items())
+        if self.keywords:
+            pattern = getattr(self, "_pattern", None)
+            if pattern is None:
+                pattern = self._pattern = Keywords(self.keywords)
+            for word in pattern.findall(text):
+                for label in self.keywords[word]:
+                    out[KEYWORD + label] = out.get(KEYWORD + label, 0) + 1
+        return out
+
+    def weighed(self, found: set[str] | dict[str, int]) -> set[str] | dict[str, int]:
+        """`found` as the category and bureau models read it: each pair of the title counted
+        `title_weight` times in all (a set of features, where only presence counts, as it is)."""
+        if not isinstance(found, dict) or self.title_weight <= 1 or not any(f.startswith(TITLE) for f in found):
+            return found
+        out = {f: n for f, n in found.items() if not f.startswith(TITLE)}
+        for f, n in found.items():
+            if f.startswith(TITLE):
+                pair = f[len(TITLE):]
+                out[pair] = out.get(pair, 0) + n * (self.title_weight - 1)
+        return out
 
     def scope_scores(self, found: set[str] | dict[str, int]) -> list[float]:
         """The scope model's scores (see the class), before its temperature."""
@@ -454,6 +518,9 @@ class Models:
         """Every category and bureau with its probability, likeliest first."""
         looked = self._lookup(found)
         p_out = self._out_of_scope(looked)
+        weighed = self.weighed(found)
+        if weighed is not found:
+            looked = self._lookup(weighed)
         ranked = []
         for part, share in (("categories", 1.0 - p_out), ("bureaus", p_out)):
             model = getattr(self, part)
@@ -513,18 +580,24 @@ class Models:
         return shared
 
     def evidence(self, text: str, label: str, found: set[str] | dict[str, int] | None = None) -> list[str]:
+        """The words of `text` that speak most for `label` (its pairs: a label's catalogue
+        words in all are no words of the text)."""
         model = self.bureaus if label.startswith(BUREAU) else self.categories
+        if found is not None:
+            found = {f for f in found if not f.startswith((TITLE, KEYWORD))}
         return model.evidence(text, label, found) if model is not None and label in model.labels else []
 
     def as_dict(self) -> dict:
-        return {"file_above": self.file_above, **{part: getattr(self, part).as_dict() if getattr(self, part) else None
-                                                  for part in MODEL_PARTS}}
+        return {"file_above": self.file_above, "keywords": self.keywords, "title_weight": self.title_weight,
+                **{part: getattr(self, part).as_dict() if getattr(self, part) else None for part in MODEL_PARTS}}
 
     @classmethod
     def from_dict(cls, data: dict) -> "Models":
-        """A stored version's models (one stored before `flat` has none: its scope alone)."""
+        """A stored version's models (one stored before `flat` has none: its scope alone; one
+        stored before `keywords` and `title_weight` reads neither)."""
         return cls(**{part: Linear.from_dict(data[part]) if data.get(part) else None for part in MODEL_PARTS},
-                   file_above=data.get("file_above", 0.0))
+                   file_above=data.get("file_above", 0.0), keywords=data.get("keywords"),
+                   title_weight=data.get("title_weight", 1))
 
 
 MODEL_PARTS = ("scope", "categories", "bureaus", "flat")
@@ -537,7 +610,7 @@ def pack(models: Models, departments: Linear | None) -> bytes:
     real complaints read it for 4 s before its first suggestion (0.2 s from the arrays)."""
     parts = {**{part: getattr(models, part) for part in MODEL_PARTS}, "departments": departments}
     parts = {name: model for name, model in parts.items() if model is not None}
-    meta = {"file_above": models.file_above,
+    meta = {"file_above": models.file_above, "keywords": models.keywords, "title_weight": models.title_weight,
             "parts": {name: {"labels": model.labels, "temperature": model.temperature} for name, model in parts.items()}}
     arrays = {key: array for name, model in parts.items() for key, array in model.arrays(name).items()}
     buffer = io.BytesIO()
@@ -557,4 +630,5 @@ def unpack(data: bytes) -> tuple[Models, Linear | None]:
         meta = json.loads(bytes(arrays["meta"]).decode("utf-8"))
         parts = {name: Linear.from_arrays(part, arrays, name) for name, part in meta["parts"].items()}
     departments = parts.pop("departments", None)
-    return Models(**{part: parts.get(part) for part in MODEL_PARTS}, file_above=meta["file_above"]), departments
+    return Models(**{part: parts.get(part) for part in MODEL_PARTS}, file_above=meta["file_above"],
+                  keywords=meta.get("keywords"), title_weight=meta.get("title_weight", 1)), departments

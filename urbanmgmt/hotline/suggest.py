@@ -17,7 +17,7 @@ from django.db.models import Max
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, classifier
 from urbanmgmt.hotline.keywords import Keywords
-from urbanmgmt.hotline.learning import BUREAU, Models, counted, unpack
+from urbanmgmt.hotline.learning import BUREAU, Models, unpack
 from urbanmgmt.hotline.models import Bureau, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
 
@@ -146,7 +146,7 @@ class Suggester:
     # --- a trained classifier -------------------------------------------------------------------
     def _learned(self, title: str, text: str, source_category: str) -> Verdict:
         whole = f"{title} {text}"
-        found = counted(whole)
+        found = self.model.found(whole, title)
         if source_category:
             found["§" + source_category] = 1
         ranked = self.model.outcomes(found)

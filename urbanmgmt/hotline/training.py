@@ -17,7 +17,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import F, Max
 
 from urbanmgmt.cases import clock
 from urbanmgmt.cases.models import CaseEvent, Channel
@@ -98,7 +98,8 @@ def decided() -> tuple[list[Example], list[Example], int]:
     from the case history, unless intake decided otherwise later."""
     latest: dict = {}
     last = 0
-    rows = TicketDecision.objects.select_related("category", "bureau").order_by("id")
+    rows = TicketDecision.objects.select_related("category", "bureau").annotate(
+        ticket_title=F("ticket__title")).order_by("id")
     for d in rows.iterator(chunk_size=2000):
         latest[d.ticket_id or f"d{d.pk}"] = d
         last = d.pk
@@ -108,14 +109,16 @@ def decided() -> tuple[list[Example], list[Example], int]:
         label = (d.category.service_code if d.category else None) if d.in_scope else (
             BUREAU + d.bureau.code if d.bureau else None)
         if label:
-            outcomes.append(Example(text, label))
+            # The title as it was when decided: the decision's text begins with it.
+            title = d.ticket_title if d.ticket_title and d.text.startswith(d.ticket_title) else ""
+            outcomes.append(Example(text, label, title=title))
     for ticket, category, department in dispatched():
         decision = latest.get(ticket.pk)
         if decision is not None and not decision.in_scope:
             continue
         text = _text(f"{ticket.title} {ticket.text}".strip(), ticket.source_category)
         if decision is None and category:
-            outcomes.append(Example(text, category))
+            outcomes.append(Example(text, category, title=ticket.title))
         departments.append(Example(text, department))
     return outcomes, departments, last
 
@@ -173,13 +176,13 @@ def cross_validate(seed: list[Example], examples: list[Example], folds: int = FO
     for k in range(folds):
         fold = Models.fit([*seed, *(e for i, e in enumerate(examples) if i % folds != k)])
         for e in examples[k::folds]:
-            found, outside = e.words(), e.label.startswith(BUREAU)
+            found, outside = fold.found(e.text, e.title, e.words()), e.label.startswith(BUREAU)
             row = {"fold": fold, "found": found, "truth": e.label,
                    "scope": (fold.scope_scores(found), fold.scope.labels, "out" if outside else "in")}
             part = "bureaus" if outside else "categories"
             model = getattr(fold, part)
             if model is not None:
-                row[part] = (model.scores(found), model.labels, e.label)
+                row[part] = (model.scores(fold.weighed(found)), model.labels, e.label)
             out.append(row)
     return out
 
