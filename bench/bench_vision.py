@@ -41,7 +41,8 @@ seconds (all threads of the process; the machine is shared, the wall clock is no
 - vision_cameras_per_node_1080p: cameras that one 2-core node sustains, each a substream for
   detection and its 1080p main stream followed for snapshots: N cameras run at once through
   one worker (in a fresh process), 2 cores ÷ the CPU seconds each camera-second took; N is
-  first estimated from one camera's costs, then set to what that run sustains and run again;
+  first estimated from one camera's costs, then set to what each run sustains and run again
+  until a run sustains its own N (three runs at most);
 - vision_worker_rss_mb: that process's peak resident memory (model, N cameras, both streams;
   the worker runs the OpenVINO export without torch or ultralytics, vision/worker/runtime.py).
 
@@ -313,15 +314,15 @@ def cameras_as_sold(folder: str, seconds: float = 20.0, cores: float = 2.0) -> N
           f"a single 1080p main stream decoded whole: {int(cores * 1000 / (full + per_frame))}, keyframes only "
           f"(keyframes at 2 fps): {int(cores * 1000 / (keys12 + per_frame))}", file=sys.stderr)
     count, sustained, measured = max(estimate, 16), 0.0, {}
-    for _ in range(2):  # at the estimate, then at what that run says one node sustains
+    for _ in range(3):  # at the estimate, then at what each run says one node sustains
         measured = node_run(count, paths)
         sustained = cores / (measured["cpu_s"] / (count * seconds))  # CPU s per camera-second of video
         print(f"# {count} cameras at once: {measured['cpu_s']:.1f} CPU s for {seconds:g} s of video each, "
               f"{measured['frames']} frames, {measured['detected']} detected, {measured['rss_mb']:.0f} MB: "
               f"{sustained:.1f} cameras sustained", file=sys.stderr)
-        if int(sustained) <= count:
-            break
-        count = int(sustained)
+        if count <= sustained < count + 1:
+            break  # it sustains the cameras it ran, its memory measured with them
+        count = max(16, int(sustained))
     line("vision_cameras_per_node_1080p", min(sustained, count), "cameras")
     line("vision_worker_rss_mb", measured["rss_mb"], "MB")
 
