@@ -313,9 +313,9 @@ def cameras_as_sold(folder: str, seconds: float = 20.0, cores: float = 2.0) -> N
           f"ms ({one['detected']} of {one['frames']} frames detected): about {estimate} cameras on {cores:g} cores; "
           f"a single 1080p main stream decoded whole: {int(cores * 1000 / (full + per_frame))}, keyframes only "
           f"(keyframes at 2 fps): {int(cores * 1000 / (keys12 + per_frame))}", file=sys.stderr)
-    count, sustained, measured = max(estimate, 16), 0.0, {}
+    count, sustained, measured, ran = max(estimate, 16), 0.0, {}, 0
     for _ in range(3):  # at the estimate, then at what each run says one node sustains
-        measured = node_run(count, paths)
+        measured, ran = node_run(count, paths), count
         sustained = cores / (measured["cpu_s"] / (count * seconds))  # CPU s per camera-second of video
         print(f"# {count} cameras at once: {measured['cpu_s']:.1f} CPU s for {seconds:g} s of video each, "
               f"{measured['frames']} frames, {measured['detected']} detected, {measured['rss_mb']:.0f} MB: "
@@ -323,7 +323,7 @@ def cameras_as_sold(folder: str, seconds: float = 20.0, cores: float = 2.0) -> N
         if count <= sustained < count + 1:
             break  # it sustains the cameras it ran, its memory measured with them
         count = max(16, int(sustained))
-    line("vision_cameras_per_node_1080p", min(sustained, count), "cameras")
+    line("vision_cameras_per_node_1080p", min(sustained, ran), "cameras")
     line("vision_worker_rss_mb", measured["rss_mb"], "MB")
 
 
