@@ -62,10 +62,6 @@ class Frame:
         return self._image.shape[1], self._image.shape[0]
 
 
-def is_stream(source: str) -> bool:
-    return "://" in source and not source.startswith("file://")
-
-
 def frame_number(cap, position: int, fps: float) -> int:
     """The number of the frame just grabbed from a file, counted in the header's frame rate
     from the frame's own time (a keyframe reader says it: it skips frames). A recording whose
@@ -96,7 +92,7 @@ class Source:
         self.backoff = backoff
         self.opener = opener or decoding.opener(decode, sample_fps)
         self.stop = stop or threading.Event()
-        self.stream = is_stream(self.source)
+        self.stream = decoding.is_stream(self.source)
         if not self.stream and not os.path.exists(self.source):
             raise FileNotFoundError(f"camera {camera}: no video file {self.source}")
         self.start_at = start_at

@@ -47,6 +47,11 @@ def _av():
     return av
 
 
+def is_stream(source: str) -> bool:
+    """Whether `source` is a live stream (RTSP, HTTP…), not a file (a path or a file:// URL)."""
+    return "://" in source and not source.startswith("file://")
+
+
 def sample_step(fps: float, sample_fps: float) -> int:
     """Every how many frames of a file a sample falls."""
     return max(1, round(fps / sample_fps))
@@ -55,7 +60,7 @@ def sample_step(fps: float, sample_fps: float) -> int:
 def open_container(source: str):
     """A PyAV container of a file or a stream (RTSP over TCP, with a timeout)."""
     av = _av()
-    return av.open(source, options=STREAM_OPTIONS if "://" in source else None, timeout=10.0)
+    return av.open(source, options=STREAM_OPTIONS if is_stream(source) else None, timeout=10.0)
 
 
 class KeyframeCapture:
@@ -88,7 +93,7 @@ class KeyframeCapture:
             self.stream.codec_context.skip_frame = "NONKEY"
         self.fps = float(self.stream.average_rate or 25)
         # A live stream in mode "sampled" is sampled by the clock as its frames come: every frame.
-        live = "://" in source
+        live = is_stream(source)
         self.frames = self._sampled() if mode == "sampled" and not live else self.container.decode(self.stream)
 
     def isOpened(self) -> bool:  # noqa: N802 - cv2's name
@@ -199,7 +204,7 @@ def sampled(source: str, sample_fps: float, deblock: bool = False):
     except RuntimeError:
         return every_frame(source)
     capture = KeyframeCapture(source, "sampled", sample_fps, deblock)
-    if capture.isOpened() or "://" in source:
+    if capture.isOpened() or is_stream(source):
         return capture
     return every_frame(source)
 
@@ -227,7 +232,7 @@ class RecordStream:
 
     def __init__(self, source: str, start_at: float | None = None, keep: int = 2):
         self.source = source[len("file://"):] if source.startswith("file://") else source
-        self.live = "://" in self.source
+        self.live = is_stream(self.source)
         self.start_at = start_at
         self.recent: deque[tuple[float, object]] = deque(maxlen=keep)
         self.keyframes = 0
