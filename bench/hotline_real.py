@@ -6,7 +6,9 @@ the complaints' text stays outside the repository (its licence is unknown): HOTL
 holds messages.jsonl (id, title, text, platform_category), rebuilt by
 fixtures/hotline/build_real_messages.py. An older all_labelled.jsonl there (message and label
 per line) is still read when messages.jsonl is absent; without either the figures are
-skipped with a message."""
+skipped with a message. 200 of the labelled complaints were labelled again by a reader who saw
+no label (fixtures/hotline/real_labels_blind.jsonl): how far two careful readers agree, and the
+learned model against each."""
 
 import json
 import os
@@ -18,6 +20,7 @@ from common import ROOT, bench
 # --- real citizens' text (issue #17): committed labels, text kept outside the repository ---------
 
 LABELS = ROOT / "fixtures" / "hotline" / "real_labels.jsonl"
+BLIND = ROOT / "fixtures" / "hotline" / "real_labels_blind.jsonl"  # a second reader's, not seeing the first's
 REAL_DIRS = [Path(os.environ["HOTLINE_REAL_DIR"])] if os.environ.get("HOTLINE_REAL_DIR") else [
     Path("/work/data-local/hotline-real"), ROOT.parent / "data-local" / "hotline-real"]
 RANDOM_SETS = ("sample", "sample_random2", "sample_random3")  # random draws (the supplement is chosen by words)
@@ -92,6 +95,48 @@ def real_text() -> None:
           f"of 4/5, measured on the other 1/5, {FOLDS} folds, near-duplicates kept in one fold; right category "
           f"among the three choices: {100 * top3 / len(inside):.1f} %)")
     per_category(items, truth, learned, before)
+    readers(items, truth, learned, before, lambda label: label["department"] if label["scope"] == "in"
+            else BUREAU + codes.get(label["bureau"], "QT"))
+
+
+def readers(items: list[dict], truth: dict, verdicts: dict, names, where) -> None:
+    """How far two careful readers agree, and the learned model with each, on the 200
+    labelled complaints a second reader labelled again without seeing the first labels
+    (BLIND: 150 drawn from the first reader's in-scope ones, 50 from the out-of-scope ones).
+    What two readers disagree on bounds what a model can be measured to reach against one
+    reader's labels."""
+    first = {i["id"]: i for i in items}
+    second = [label for label in read_jsonl(BLIND) if label["id"] in first]
+    if not second:
+        return
+    inside = [s for s in second if first[s["id"]]["scope"] == "in"]
+    outside = [s for s in second if first[s["id"]]["scope"] == "out"]
+    bench("ticket_readers_scope_agreement", 100 * sum(s["scope"] == first[s["id"]]["scope"] for s in second)
+          / len(second), "%")
+    bench("ticket_readers_category_agreement", 100 * sum(s["scope"] == "in" and s["category_key"] ==
+                                                        first[s["id"]]["category_key"] for s in inside) / len(inside), "%")
+    bench("ticket_readers_destination_agreement", 100 * sum(where(s) == where(first[s["id"]]) for s in second)
+          / len(second), "%")
+
+    def share(labels, same) -> str:
+        return f"{sum(map(same, labels))}/{len(labels)}"
+
+    def category(s):
+        return code_of(verdicts[s["id"]], names)
+
+    def goes(s):
+        return destination(verdicts[s["id"]], names)
+
+    print(f"  (the {len(second)} labelled again: the readers' categories agree on "
+          f"{share(inside, lambda s: s['category_key'] == first[s['id']]['category_key'])} of the first's in scope, "
+          f"destinations on {share(inside, lambda s: where(s) == where(first[s['id']]))} in scope and "
+          f"{share(outside, lambda s: where(s) == where(first[s['id']]))} out of scope; the learned model's category "
+          f"is the first reader's on {share(inside, lambda s: category(s) == truth[s['id']])}, the second's on "
+          f"{share(inside, lambda s: category(s) == (s['category_key'] if s['scope'] == 'in' else where(s)))}, "
+          f"either's on {share(inside, lambda s: category(s) in (truth[s['id']], s['category_key'] or where(s)))}; "
+          f"its destination the first's on {share(second, lambda s: goes(s) == where(first[s['id']]))}, the "
+          f"second's on {share(second, lambda s: goes(s) == where(s))}, either's on "
+          f"{share(second, lambda s: goes(s) in (where(first[s['id']]), where(s)))})")
 
 
 def version_load(models, items: list[dict]) -> None:
