@@ -173,7 +173,7 @@ def on_the_dispatchers_map(browser, live_server, patrol, locale) -> None:
     page.click("#track-form button[type=submit]")
     page.wait_for_selector(f"#track-summary:has-text('{day}')")
     summary = page.inner_text("#track-summary")
-    words = ("1 patrols", "1 gaps") if locale == "en-US" else ("巡查 1 次", "中断 1 处")
+    words = ("1 patrol,", "1 gap.") if locale == "en-US" else ("巡查 1 次", "中断 1 处")
     assert all(w in summary for w in words), summary
     assert page.locator("path[stroke-dasharray='6 8']").count() == 1
     page.wait_for_selector(".leaflet-zoom-anim", state="detached")  # the map done moving to the track

@@ -90,7 +90,7 @@ def test_patrols_on_the_map_and_the_managers_page(browser, live_server, crew, la
     page.click("#track-form button[type=submit]")
     page.wait_for_selector("#track-summary:has-text('2026-11-16')")
     summary = page.inner_text("#track-summary")
-    words = ("1 patrols", "1 gaps") if language == "en" else ("巡查 1 次", "中断 1 处")
+    words = ("1 patrol,", "1 gap.") if language == "en" else ("巡查 1 次", "中断 1 处")
     assert all(w in summary for w in words), summary
     assert page.locator("path[stroke-dasharray='6 8']").count() == 1
     assert page.locator(".leaflet-marker-pane .inspector-dot.start").count() == 1

@@ -68,7 +68,7 @@ def comparison(kind: str, first: dt.date, last: dt.date, previous_first: dt.date
 
 
 def _date(day: dt.date, kind: str) -> str:
-    return date_format(day, "DATE_FORMAT" if kind == "daily" else "YEAR_MONTH_FORMAT")
+    return day.isoformat() if kind == "daily" else date_format(day, "YEAR_MONTH_FORMAT")
 
 
 def summary(kind: str, value: str, area: Area | None = None) -> dict:

@@ -161,7 +161,9 @@
       fillColor: gridColour(f.properties.n), fillOpacity: f.properties.n ? 0.55 : 0 }),
     onEachFeature: (f, layer) => {
       const p = f.properties;
-      layer.bindTooltip(() => el('span', {}, `${p.name} · ${p.n} ${metric() === 'overdue' ? gettext('overdue cases') : gettext('open cases')}`),
+      layer.bindTooltip(() => el('span', {}, `${p.name} · ${interpolate(metric() === 'overdue'
+        ? ngettext('%(n)s overdue case', '%(n)s overdue cases', p.n) : ngettext('%(n)s open case', '%(n)s open cases', p.n),
+      { n: p.n }, true)}`),
         { sticky: true });
       if (p.level !== 'grid') layer.on('click', (e) => map.setView(e.latlng, Math.min(map.getZoom() + 2, 16)));
     },

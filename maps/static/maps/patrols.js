@@ -121,8 +121,11 @@
     track.addLayer(trackLayer(data));
     const gaps = data.features.filter((f) => f.properties.kind === 'gap').length;
     const metres = data.patrols.reduce((sum, p) => sum + p.distance_m, 0);
-    summary.textContent = interpolate(gettext('%(name)s on %(day)s: %(patrols)s patrols, %(km)s km, %(gaps)s gaps.'),
-      { name: data.name, day, patrols: data.patrols.length, km: (metres / 1000).toFixed(2), gaps }, true);
+    const patrols = data.patrols.length;
+    summary.textContent = interpolate(gettext('%(name)s on %(day)s: %(patrols)s, %(km)s km, %(gaps)s.'), {
+      name: data.name, day, km: (metres / 1000).toFixed(2),
+      patrols: interpolate(ngettext('%(n)s patrol', '%(n)s patrols', patrols), { n: patrols }, true),
+      gaps: interpolate(ngettext('%(n)s gap', '%(n)s gaps', gaps), { n: gaps }, true) }, true);
     if (track.getBounds().isValid()) map.fitBounds(track.getBounds(), { maxZoom: 18, padding: [30, 30] });
   }
 

@@ -61,7 +61,7 @@
         r.late_to_sign ? el('div', { class: 'error' }, gettext('late to sign')) : null,
         r.overdue && name !== 'recent' && name !== 'to_sign' ? el('div', { class: 'error' }, gettext('overdue')) : null),
       cell(4, { class: 'address' }, place(r)),
-      cell(5, { class: 'description' }, r.description || '')))));
+      cell(5, { class: 'description', title: r.description || null }, r.description || '')))));
   }
 
   async function load() {
