@@ -1,8 +1,8 @@
 """What session 21 saw of the product in Chromium, in Chinese and in English: the English
 patrols page and daily report wrote their dates "Nov. 1, 2026" where every other page writes
 2026-11-01; the dispatch map's area tooltips said "1 open cases" and a patrol's track "1
-patrols, 1 gaps" in English (the home page's count was right since session 19); the
-workspace cut a long case description with "…" and no way to read the rest but opening the
+patrols, 1 gaps" in English (the home page's count was right since session 19), and the case
+layer's count bubbles named a bare number ("海州路街道 · 1") in both languages; the workspace cut a long case description with "…" and no way to read the rest but opening the
 case; on a phone the 12345 review queue's category field cut its hint.
 Screenshots: var/screenshots/seen_bugs_s21/."""
 
@@ -135,6 +135,7 @@ GRID_TOOLTIPS = """() => { const seen = {}; window.UrbanMap.gridLayer.eachLayer(
   if (!l.feature.properties.n) return; l.openTooltip(); seen[l.feature.properties.n] = l.getTooltip().getElement().textContent;
   l.closeTooltip(); }); return seen; }"""
 OPEN = {"zh-hans": {1: "在办案件 1 件", 2: "在办案件 2 件"}, "en": {1: "1 open case", 2: "2 open cases"}}
+CASES = {"zh-hans": {1: "1 件", 2: "2 件"}, "en": {1: "1 case", 2: "2 cases"}}
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
@@ -155,6 +156,13 @@ def test_the_dispatch_maps_areas_count_one_open_case_in_the_singular(browser, li
     for n, text in tips.items():
         assert text.endswith(" · " + OPEN[language][n]), text
     assert "1 open cases" not in tips[1]
+    # The case layer counts by area there too: each bubble names its count with its noun.
+    page.wait_for_selector(".count-marker", state="attached")
+    titles = sorted(page.eval_on_selector_all(".count-marker", "(ms) => ms.map((m) => m.getAttribute('title'))"))
+    assert [t.split(" · ")[1] for t in titles] == [CASES[language][1], CASES[language][2]], titles
+    page.locator(".count-marker").first.hover()
+    tip = page.locator(".leaflet-tooltip", has_text=" · ").last
+    assert tip.inner_text().split(" · ")[1] in CASES[language].values()
     page.evaluate("() => window.UrbanMap.gridLayer.eachLayer((l) => { if (l.feature.properties.n === 1) l.openTooltip(); })")
     shot(page, JOURNEY, language, "07-map-area-one-case", full_page=False)
     assert page.errors == [] and page.foreign_requests == []

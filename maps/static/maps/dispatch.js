@@ -264,11 +264,12 @@
         const p = f.properties;
         const [lon, lat] = f.geometry.coordinates;
         const size = 28 + Math.min(26, Math.round(Math.log10(p.n + 1) * 10));
+        const named = `${p.name} · ${interpolate(ngettext('%(n)s case', '%(n)s cases', p.n), { n: p.n }, true)}`;
         const bubble = L.marker([lat, lon], { icon: L.divIcon({ className: 'count-marker',
           html: el('div', { class: 'count-bubble', style: `width:${size}px;height:${size}px` }, String(p.n)),
-          iconSize: [size, size], iconAnchor: [size / 2, size / 2] }), title: `${p.name}: ${p.n}` });
+          iconSize: [size, size], iconAnchor: [size / 2, size / 2] }), title: named });
         bubble.on('click', () => map.setView([lat, lon], Math.min(map.getZoom() + 2, 17)));
-        bubble.bindTooltip(() => el('span', {}, `${p.name} · ${p.n}`));
+        bubble.bindTooltip(() => el('span', {}, named));
         clusterLayer.addLayer(bubble);
       });
       say(interpolate(ngettext('%s case in view (counted by area; zoom in).', '%s cases in view (counted by area; zoom in).',
