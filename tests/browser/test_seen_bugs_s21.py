@@ -4,7 +4,8 @@ area tooltips said "1 open cases" and a patrol's track "1 patrols, 1 gaps" in En
 count was right since session 19), and the case layer's count bubbles named a bare number ("海州路街道 · 1") in
 both languages; the workspace cut a long case description with "…" and no way to read the rest but opening
 the case; on a phone the 12345 review queue's category field cut its hint, and in English the chosen
-category's name too ("E0601 Neighbourhood noise n…").
+category's name too ("E0601 Neighbourhood noise n…"); on a phone the 12345 pages' filters cut their search
+field's hint ("ticket number, case code, text or a…").
 Screenshots: var/screenshots/seen_bugs_s21/."""
 
 import re
@@ -249,3 +250,32 @@ def test_the_review_queues_chosen_category_reads_whole_on_a_phone(browser, live_
             assert cell["x"] > table["x"] + table["width"] / 2
         assert page.errors == [] and page.foreign_requests == []
         page.context.close()
+
+
+SEARCH_HINT = {"zh-hans": "工单编号、案件编号、内容或地址", "en": "ticket number, case code, text or address"}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_12345_pages_search_hints_read_whole_on_a_phone(browser, live_server, intake, language):  # noqa: F811
+    for path in ("/hotline/tickets/", "/hotline/unplaced/", "/hotline/review/"):
+        for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page = signed_in_page(browser, live_server, "dispatcher", language, path, viewport=viewport)
+            page.wait_for_selector("form.filters")
+            name = path.strip("/").split("/")[-1]
+            shot(page, JOURNEY, language, f"11-search-hints-{name}-{size}", full_page=False)
+            # Both search fields (find by number, the filters' search) show their hints whole.
+            fields = page.locator("form.filters input[type=search], form.find input[type=search]")
+            assert fields.count() == 2
+            for i in range(2):
+                assert fields.nth(i).evaluate(PLACEHOLDER_FITS), (path, size, fields.nth(i).get_attribute("placeholder"))
+            field = page.locator("form.filters input[name=q]")
+            assert field.get_attribute("aria-describedby"), (path, size)
+            hint = page.locator(f"[id='{field.get_attribute('aria-describedby')}']")
+            assert hint.inner_text() == SEARCH_HINT[language]
+            assert hint.is_visible() and hint.evaluate("(h) => h.scrollWidth <= h.clientWidth")
+            card = page.locator("section.card").bounding_box()
+            found = hint.bounding_box()
+            assert found["x"] + found["width"] <= card["x"] + card["width"]
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            assert page.errors == [] and page.foreign_requests == []
+            page.context.close()
