@@ -5,12 +5,15 @@ count was right since session 19), and the case layer's count bubbles named a ba
 both languages; the workspace cut a long case description with "…" and no way to read the rest but opening
 the case; on a phone the 12345 review queue's category field cut its hint, and in English the chosen
 category's name too ("E0601 Neighbourhood noise n…"); on a phone the 12345 pages' filters cut their search
-field's hint ("ticket number, case code, text or a…").
+field's hint ("ticket number, case code, text or a…"); the monthly report spelled out its months ("December 1
+to December 3 … November 2026", "2026年11月") where the other pages write 2026-12-01 and 2026-11.
 Screenshots: var/screenshots/seen_bugs_s21/."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
@@ -21,6 +24,7 @@ from urbanmgmt.cases import services
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.kpi.collection import next_month
 from urbanmgmt.patrols.models import GapReason
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -279,3 +283,38 @@ def test_the_12345_pages_search_hints_read_whole_on_a_phone(browser, live_server
             assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
             assert page.errors == [] and page.foreign_requests == []
             page.context.close()
+
+
+MONTH_NAME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+CHINESE_MONTH = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_monthly_report_writes_its_days_and_months_as_iso(browser, live_server, empty_history_after, people,
+                                                              language):
+    today = timezone.localdate()
+    this, before = today.replace(day=1), (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    page = signed_in_page(browser, live_server, "manager", language, f"/kpi/report/monthly/?month={before:%Y-%m}")
+    page.wait_for_selector("#compared")
+    shot(page, JOURNEY, language, "12-monthly-report-whole-month", full_page=False)
+    last = next_month(before) - dt.timedelta(days=1)
+    assert page.inner_text("article.report p.meta").endswith(f"{before.isoformat()}{TO[language]}{last.isoformat()}")
+    compared = page.inner_text("#compared")
+    assert compared.startswith(f"{before:%Y-%m}") and f"{(before - dt.timedelta(days=1)):%Y-%m}" in compared, compared
+    for text in (page.inner_text("main"), compared):
+        no_spelled_out_date(text)
+        assert not MONTH_NAME.search(text) and not CHINESE_MONTH.search(text), text
+    # This month, still under way: its days so far beside the whole month before and its same days.
+    page.goto(f"{live_server.url}/kpi/report/monthly/?month={this:%Y-%m}")
+    page.wait_for_selector("#compared")
+    shot(page, JOURNEY, language, "13-monthly-report-this-month", full_page=False)
+    compared = page.inner_text("#compared")
+    if today < next_month(this) - dt.timedelta(days=1):
+        so_far = {"zh-hans": f"{this.isoformat()}至{today.isoformat()}", "en": f"{this.isoformat()} to {today.isoformat()}"}
+        assert compared.startswith(so_far[language]) and f"{before:%Y-%m}" in compared, compared
+        same_days = before + (today - this)
+        assert f"{before.isoformat()}" in compared and f"{same_days.isoformat()}" in compared, compared
+    for text in (page.inner_text("main"), compared):
+        no_spelled_out_date(text)
+        assert not MONTH_NAME.search(text) and not CHINESE_MONTH.search(text), text
+    assert page.errors == [] and page.foreign_requests == []
