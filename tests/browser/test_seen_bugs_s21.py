@@ -1,14 +1,19 @@
-"""What session 21 saw of the product in Chromium, in Chinese and in English: the English
-patrols page and daily report wrote their dates "Nov. 1, 2026" where every other page writes
-2026-11-01; the dispatch map's area tooltips said "1 open cases" and a patrol's track "1
-patrols, 1 gaps" in English (the home page's count was right since session 19), and the case
-layer's count bubbles named a bare number ("海州路街道 · 1") in both languages; the workspace cut a long case description with "…" and no way to read the rest but opening the
-case; on a phone the 12345 review queue's category field cut its hint.
+"""What session 21 saw of the product in Chromium, in Chinese and in English: the English patrols page and
+daily report wrote their dates "Nov. 1, 2026" where every other page writes 2026-11-01; the dispatch map's
+area tooltips said "1 open cases" and a patrol's track "1 patrols, 1 gaps" in English (the home page's
+count was right since session 19), and the case layer's count bubbles named a bare number ("海州路街道 · 1") in
+both languages; the workspace cut a long case description with "…" and no way to read the rest but opening
+the case; on a phone the 12345 review queue's category field cut its hint, and in English the chosen
+category's name too ("E0601 Neighbourhood noise n…"); on a phone the 12345 pages' filters cut their search
+field's hint ("ticket number, case code, text or a…"); the monthly report spelled out its months ("December 1
+to December 3 … November 2026", "2026年11月") where the other pages write 2026-12-01 and 2026-11.
 Screenshots: var/screenshots/seen_bugs_s21/."""
 
+import datetime as dt
 import re
 
 import pytest
+from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
@@ -16,8 +21,10 @@ from tests.builders import point_in, report_case
 from tests.hotline.helpers import row
 from tests.patrols.track import MON, TUE, at, patrol
 from urbanmgmt.cases import services
+from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
+from urbanmgmt.kpi.collection import next_month
 from urbanmgmt.patrols.models import GapReason
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -194,4 +201,120 @@ def test_a_patrols_track_counts_one_patrol_and_one_gap_in_the_singular(browser, 
         assert "1 patrols" not in summary and "1 gaps" not in summary
     page.locator("#track-summary").scroll_into_view_if_needed()
     shot(page, JOURNEY, language, "08-map-track-two-patrols", full_page=False)
+    assert page.errors == [] and page.foreign_requests == []
+
+
+NOISE = {"zh-hans": "E0601 社会生活噪声扰民", "en": "E0601 Neighbourhood noise nuisance"}
+REFUSE = {"zh-hans": "E0102 暴露垃圾", "en": "E0102 Exposed refuse"}
+PILING = {"zh-hans": "E0507 乱堆物堆料", "en": "E0507 Piling goods and materials in public space"}
+# Whether a field shows its whole value: the text's width inside it against the room it has.
+VALUE_FITS = "(f) => f.scrollWidth <= f.clientWidth"
+
+
+def chosen_category_reads_whole(box, value: str) -> None:
+    """The field shows `value` whole, or a line under it does; hovering it shows it whole too."""
+    field = box.locator("input.category-search")
+    assert field.input_value() == value and field.get_attribute("title") == value
+    if field.evaluate(VALUE_FITS):
+        return
+    line = box.get_by_text(value, exact=True)
+    assert line.is_visible() and line.evaluate("(l) => l.scrollWidth <= l.clientWidth")
+    under, above = line.bounding_box(), field.bounding_box()
+    assert under["y"] >= above["y"] + above["height"] - 1
+    assert under["x"] + under["width"] <= above["x"] + above["width"] + 1
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_review_queues_chosen_category_reads_whole_on_a_phone(browser, live_server, intake,  # noqa: F811
+                                                                   language):
+    import_rows([row("R1", text="楼下广场舞音响声音很大，晚上十点还不停。", col=1.5, cell=1.5)], source="s",
+                actor=intake.dispatcher)
+    HotlineTicket.objects.update(needs_review=True, category=Category.objects.get(service_code="E0601"))
+    ticket = HotlineTicket.objects.get()
+    for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/review/", viewport=viewport)
+        box = page.locator(f"tr.review-row[data-ticket='{ticket.pk}'] td:last-child")
+        field = box.locator("input.category-search")
+        field.scroll_into_view_if_needed()
+        page.wait_for_timeout(100)  # the line under the field follows the field's size
+        shot(page, JOURNEY, language, f"09-review-chosen-category-{size}", full_page=False)
+        chosen_category_reads_whole(box, NOISE[language])
+        # A category chosen from the list, longer still, reads whole as well.
+        field.fill(PILING[language])
+        page.wait_for_timeout(100)
+        shot(page, JOURNEY, language, f"10-review-chosen-long-category-{size}", full_page=False)
+        chosen_category_reads_whole(box, PILING[language])
+        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        # A name the field shows whole gets no line under it.
+        field.fill(REFUSE[language])
+        page.wait_for_timeout(100)
+        assert field.evaluate(VALUE_FITS) and not box.locator(".chosen-category").is_visible()
+        if size == "desktop":  # the desktop keeps its layout: the field in its column beside the suggestions
+            cell, table = box.bounding_box(), page.locator("table.review").bounding_box()
+            assert cell["x"] > table["x"] + table["width"] / 2
+        assert page.errors == [] and page.foreign_requests == []
+        page.context.close()
+
+
+SEARCH_HINT = {"zh-hans": "工单编号、案件编号、内容或地址", "en": "ticket number, case code, text or address"}
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_12345_pages_search_hints_read_whole_on_a_phone(browser, live_server, intake, language):  # noqa: F811
+    for path in ("/hotline/tickets/", "/hotline/unplaced/", "/hotline/review/"):
+        for size, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+            page = signed_in_page(browser, live_server, "dispatcher", language, path, viewport=viewport)
+            page.wait_for_selector("form.filters")
+            name = path.strip("/").split("/")[-1]
+            shot(page, JOURNEY, language, f"11-search-hints-{name}-{size}", full_page=False)
+            # Both search fields (find by number, the filters' search) show their hints whole.
+            fields = page.locator("form.filters input[type=search], form.find input[type=search]")
+            assert fields.count() == 2
+            for i in range(2):
+                assert fields.nth(i).evaluate(PLACEHOLDER_FITS), (path, size, fields.nth(i).get_attribute("placeholder"))
+            field = page.locator("form.filters input[name=q]")
+            assert field.get_attribute("aria-describedby"), (path, size)
+            hint = page.locator(f"[id='{field.get_attribute('aria-describedby')}']")
+            assert hint.inner_text() == SEARCH_HINT[language]
+            assert hint.is_visible() and hint.evaluate("(h) => h.scrollWidth <= h.clientWidth")
+            card = page.locator("section.card").bounding_box()
+            found = hint.bounding_box()
+            assert found["x"] + found["width"] <= card["x"] + card["width"]
+            assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+            assert page.errors == [] and page.foreign_requests == []
+            page.context.close()
+
+
+MONTH_NAME = re.compile(r"\b(January|February|March|April|May|June|July|August|September|October|November|December)\b")
+CHINESE_MONTH = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日")
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_monthly_report_writes_its_days_and_months_as_iso(browser, live_server, empty_history_after, people,
+                                                              language):
+    today = timezone.localdate()
+    this, before = today.replace(day=1), (today.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+    page = signed_in_page(browser, live_server, "manager", language, f"/kpi/report/monthly/?month={before:%Y-%m}")
+    page.wait_for_selector("#compared")
+    shot(page, JOURNEY, language, "12-monthly-report-whole-month", full_page=False)
+    last = next_month(before) - dt.timedelta(days=1)
+    assert page.inner_text("article.report p.meta").endswith(f"{before.isoformat()}{TO[language]}{last.isoformat()}")
+    compared = page.inner_text("#compared")
+    assert compared.startswith(f"{before:%Y-%m}") and f"{(before - dt.timedelta(days=1)):%Y-%m}" in compared, compared
+    for text in (page.inner_text("main"), compared):
+        no_spelled_out_date(text)
+        assert not MONTH_NAME.search(text) and not CHINESE_MONTH.search(text), text
+    # This month, still under way: its days so far beside the whole month before and its same days.
+    page.goto(f"{live_server.url}/kpi/report/monthly/?month={this:%Y-%m}")
+    page.wait_for_selector("#compared")
+    shot(page, JOURNEY, language, "13-monthly-report-this-month", full_page=False)
+    compared = page.inner_text("#compared")
+    if today < next_month(this) - dt.timedelta(days=1):
+        so_far = {"zh-hans": f"{this.isoformat()}至{today.isoformat()}", "en": f"{this.isoformat()} to {today.isoformat()}"}
+        assert compared.startswith(so_far[language]) and f"{before:%Y-%m}" in compared, compared
+        same_days = before + (today - this)
+        assert f"{before.isoformat()}" in compared and f"{same_days.isoformat()}" in compared, compared
+    for text in (page.inner_text("main"), compared):
+        no_spelled_out_date(text)
+        assert not MONTH_NAME.search(text) and not CHINESE_MONTH.search(text), text
     assert page.errors == [] and page.foreign_requests == []

@@ -7,7 +7,6 @@ import io
 from django.conf import settings
 from django.db.models import Count, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 from openpyxl import Workbook
@@ -63,12 +62,12 @@ def comparison(kind: str, first: dt.date, last: dt.date, previous_first: dt.date
     same_days_end = previous_first + dt.timedelta(days=(today - first).days)
     return {"partial": True, "through": today, "same_days": (previous_first, same_days_end),
             "text": _("%(first)s to %(last)s (partial month) compared with the whole of %(before)s") % {
-                "first": date_format(first, "MONTH_DAY_FORMAT"), "last": date_format(today, "MONTH_DAY_FORMAT"),
-                "before": date_format(previous_first, "YEAR_MONTH_FORMAT")}}
+                "first": first.isoformat(), "last": today.isoformat(), "before": _date(previous_first, kind)}}
 
 
 def _date(day: dt.date, kind: str) -> str:
-    return day.isoformat() if kind == "daily" else date_format(day, "YEAR_MONTH_FORMAT")
+    """A day as 2026-11-01, a month as 2026-11, in every language, as the other pages write them."""
+    return day.isoformat() if kind == "daily" else f"{day:%Y-%m}"
 
 
 def summary(kind: str, value: str, area: Area | None = None) -> dict:

@@ -172,6 +172,16 @@
           bureau ? gettext("Forwarded.") : gettext("Saved."));
       });
     });
+    // A long category name is cut inside a phone's field: the chosen one then reads whole under it.
+    const field = row.querySelector("input.category-search");
+    const chosen = row.querySelector(".chosen-category");
+    const showChosen = () => {
+      field.title = field.value;
+      chosen.textContent = field.value;
+      chosen.hidden = !field.value || field.scrollWidth <= field.clientWidth;
+    };
+    field.addEventListener("input", showChosen);
+    new ResizeObserver(showChosen).observe(field);
     row.querySelector("button.classify").addEventListener("click", () => {
       // The list's entries read "E0102 暴露垃圾": the code is the first word.
       const code = row.querySelector("input.category-search").value.trim().split(/\s+/)[0];
