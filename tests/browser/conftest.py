@@ -130,3 +130,11 @@ def wait_for(predicate, seconds=20.0, page=None) -> bool:
     # What the live server's threads were doing, for the failure report.
     faulthandler.dump_traceback(all_threads=True)
     return False
+
+
+def map_view(page, point, zoom: int) -> None:
+    """The dispatch map moved to `point` (WGS84) at `zoom`, its grid layer loaded there."""
+    with page.expect_response(lambda r: "/api/v1/map/grids/" in r.url and f"zoom={zoom}" in r.url):
+        page.evaluate("([lat, lon, zoom]) => window.UrbanMap.map.setView([lat, lon], zoom, { animate: false })",
+                      [point.y, point.x, zoom])
+    page.wait_for_timeout(300)

@@ -6,7 +6,7 @@ are dispatched and the map refreshes. Screenshots: var/screenshots/bulk_dispatch
 
 import pytest
 
-from tests.browser.conftest import shot
+from tests.browser.conftest import map_view, shot
 from tests.browser.test_journey_dispatcher import check_screen, errors_in_view, named, open_as  # noqa: F401
 from tests.builders import make_person, point_in, report_case
 from urbanmgmt.cases import services
@@ -47,10 +47,7 @@ def test_a_dispatcher_dispatches_a_grid_and_a_lasso_at_once(browser, live_server
     page = open_as(browser, live_server, "dispatcher", language, "/map/")
     page.wait_for_selector("body[data-bulk-ready='1']")
     centre = point_in(3, 2)
-    with page.expect_response(lambda r: "/api/v1/map/grids/" in r.url and "zoom=17" in r.url):
-        page.evaluate("([lat, lon]) => window.UrbanMap.map.setView([lat, lon], 17, { animate: false })",
-                      [centre.y, centre.x])
-    page.wait_for_timeout(300)
+    map_view(page, centre, 17)
     check_screen(page, language, data)
     shot(page, JOURNEY, language, "01-map")
 

@@ -9,7 +9,7 @@ import re
 
 import pytest
 
-from tests.browser.conftest import log_in_app, shot
+from tests.browser.conftest import log_in_app, map_view, shot
 from tests.browser.test_journey_dispatcher import named, open_as, ticket  # noqa: F401
 from tests.builders import point_in, report_case
 from urbanmgmt.hotline import services as hotline
@@ -39,10 +39,7 @@ def test_the_map_answers_clicks_on_areas_and_measures_in_metres(browser, live_se
     page = open_as(browser, live_server, "dispatcher", language, "/map/")
     # Zoomed out, the grid layer counts by community: a click on one zooms in.
     centre = point_in(3, 2)
-    with page.expect_response(lambda r: "/api/v1/map/grids/" in r.url and "zoom=14" in r.url):
-        page.evaluate("([lat, lon]) => window.UrbanMap.map.setView([lat, lon], 14, { animate: false })",
-                      [centre.y, centre.x])
-    page.wait_for_timeout(300)
+    map_view(page, centre, 14)
     levels = page.evaluate("() => { const seen = new Set(); window.UrbanMap.gridLayer.eachLayer("
                            "(l) => seen.add(l.feature.properties.level)); return [...seen]; }")
     assert "grid" not in levels and levels, levels

@@ -15,7 +15,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.browser.conftest import shot, signed_in_page
+from tests.browser.conftest import map_view, shot, signed_in_page
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.builders import point_in, report_case
 from tests.hotline.helpers import row
@@ -154,10 +154,7 @@ def test_the_dispatch_maps_areas_count_one_open_case_in_the_singular(browser, li
     page = signed_in_page(browser, live_server, "dispatcher", language, "/map/")
     page.wait_for_function("() => window.UrbanMap && window.UrbanMap.gridLayer")
     centre = point_in(3, 2)
-    with page.expect_response(lambda r: "/api/v1/map/grids/" in r.url and "zoom=14" in r.url):
-        page.evaluate("([lat, lon]) => window.UrbanMap.map.setView([lat, lon], 14, { animate: false })",
-                      [centre.y, centre.x])
-    page.wait_for_timeout(300)
+    map_view(page, centre, 14)
     tips = {int(n): text for n, text in page.evaluate(GRID_TOOLTIPS).items()}
     assert set(tips) == {1, 2}, tips
     for n, text in tips.items():
