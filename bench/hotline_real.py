@@ -111,31 +111,40 @@ def readers(items: list[dict], truth: dict, verdicts: dict, names, where) -> Non
         return
     inside = [s for s in second if first[s["id"]]["scope"] == "in"]
     outside = [s for s in second if first[s["id"]]["scope"] == "out"]
-    bench("ticket_readers_scope_agreement", 100 * sum(s["scope"] == first[s["id"]]["scope"] for s in second)
-          / len(second), "%")
-    bench("ticket_readers_category_agreement", 100 * sum(s["scope"] == "in" and s["category_key"] ==
-                                                        first[s["id"]]["category_key"] for s in inside) / len(inside), "%")
-    bench("ticket_readers_destination_agreement", 100 * sum(where(s) == where(first[s["id"]]) for s in second)
-          / len(second), "%")
+
+    def count(labels, same) -> int:
+        return sum(map(same, labels))
 
     def share(labels, same) -> str:
-        return f"{sum(map(same, labels))}/{len(labels)}"
+        return f"{count(labels, same)}/{len(labels)}"
 
-    def category(s):
+    def same_category(s) -> bool:
+        return s["category_key"] == first[s["id"]]["category_key"]
+
+    def same_destination(s) -> bool:
+        return where(s) == where(first[s["id"]])
+
+    def second_category(s) -> str:  # the second reader's category, or its bureau where it put the complaint out
+        return s["category_key"] or where(s)
+
+    def category(s):  # the learned model's
         return code_of(verdicts[s["id"]], names)
 
     def goes(s):
         return destination(verdicts[s["id"]], names)
 
-    print(f"  (the {len(second)} labelled again: the readers' categories agree on "
-          f"{share(inside, lambda s: s['category_key'] == first[s['id']]['category_key'])} of the first's in scope, "
-          f"destinations on {share(inside, lambda s: where(s) == where(first[s['id']]))} in scope and "
-          f"{share(outside, lambda s: where(s) == where(first[s['id']]))} out of scope; the learned model's category "
-          f"is the first reader's on {share(inside, lambda s: category(s) == truth[s['id']])}, the second's on "
-          f"{share(inside, lambda s: category(s) == (s['category_key'] if s['scope'] == 'in' else where(s)))}, "
-          f"either's on {share(inside, lambda s: category(s) in (truth[s['id']], s['category_key'] or where(s)))}; "
-          f"its destination the first's on {share(second, lambda s: goes(s) == where(first[s['id']]))}, the "
-          f"second's on {share(second, lambda s: goes(s) == where(s))}, either's on "
+    bench("ticket_readers_scope_agreement",
+          100 * count(second, lambda s: s["scope"] == first[s["id"]]["scope"]) / len(second), "%")
+    bench("ticket_readers_category_agreement", 100 * count(inside, same_category) / len(inside), "%")
+    bench("ticket_readers_destination_agreement", 100 * count(second, same_destination) / len(second), "%")
+    print(f"  (the {len(second)} labelled again: the readers' categories agree on {share(inside, same_category)} "
+          f"of the first's in scope, destinations on {share(inside, same_destination)} in scope and "
+          f"{share(outside, same_destination)} out of scope; the learned model's category is the first reader's on "
+          f"{share(inside, lambda s: category(s) == truth[s['id']])}, the second's on "
+          f"{share(inside, lambda s: category(s) == second_category(s))}, either's on "
+          f"{share(inside, lambda s: category(s) in (truth[s['id']], second_category(s)))}; its destination the "
+          f"first's on {share(second, lambda s: goes(s) == where(first[s['id']]))}, the second's on "
+          f"{share(second, lambda s: goes(s) == where(s))}, either's on "
           f"{share(second, lambda s: goes(s) in (where(first[s['id']]), where(s)))})")
 
 
