@@ -1,3 +1,5 @@
+import json
+
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -31,7 +33,13 @@ class HotlineTicketAdmin(admin.ModelAdmin):
     list_filter = ("source", "state", "request_type", "needs_review", "satisfaction")
     search_fields = ("external_id", "title", "address")
     raw_id_fields = ("case", "grid", "category", "department", "bureau")
-    readonly_fields = ("case", "link_reason", "owns_case", "raw", "imported_at", "updated_at")
+    # The citizen's words and the row stay as received (the export gives the row back).
+    exclude = ("raw",)
+    readonly_fields = ("text", "case", "link_reason", "owns_case", "row_as_received", "imported_at", "updated_at")
+
+    @admin.display(description=gettext_lazy("row as received"))
+    def row_as_received(self, ticket: HotlineTicket) -> str:
+        return json.dumps(ticket.received(), ensure_ascii=False, indent=1)
 
 
 @admin.register(Place)

@@ -57,7 +57,7 @@ class Results:
         return timezone.localtime(at).strftime(self.time_format) if at else ""
 
     def row(self, ticket: HotlineTicket) -> dict:
-        out = dict(ticket.raw or {})
+        out = ticket.received()
         c = self.columns
         out[c["reply"]] = ticket.reply
         out[c["replied_at"]] = self._time(ticket.replied_at)

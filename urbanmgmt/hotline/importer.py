@@ -34,7 +34,16 @@ from urbanmgmt.hotline.departments import Owners, suggest_for
 from urbanmgmt.hotline.gazetteer import gazetteer
 from urbanmgmt.hotline.linking import Candidate, OpenCases
 from urbanmgmt.hotline.mapping import Mapping
-from urbanmgmt.hotline.models import HotlineTicket, IntakeChannel, KnowledgeEntry, Satisfaction, TicketEvent, TicketState, Urgency
+from urbanmgmt.hotline.models import (
+    HotlineTicket,
+    IntakeChannel,
+    KnowledgeEntry,
+    Satisfaction,
+    TicketEvent,
+    TicketState,
+    Urgency,
+    text_kept_once,
+)
 from urbanmgmt.hotline.readers import ERROR, parse_time
 from urbanmgmt.hotline.suggest import suggester
 from urbanmgmt.moments import refusal
@@ -141,7 +150,7 @@ class Importer:
     def parse(self, line: int, row: dict) -> Parsed:
         if row.get(ERROR):
             raise RowError(row[ERROR])
-        m, get = self.mapping, self._getter(row)
+        m, (get, columns) = self.mapping, self._getter(row)
         external_id = str(get("external_id") or "").strip()
         if not external_id:
             raise RowError(_("The ticket number is missing."))
@@ -185,22 +194,24 @@ class Importer:
             resolved=resolved if isinstance(resolved, bool) else None,
             raw={k if k.__class__ is str else str(k): v if v.__class__ is str else _plain(v)
                  for k, v in row.items() if k != ERROR})
+        ticket.text_column = text_kept_once(ticket.raw, columns.get("text"), ticket.text)
         if satisfaction:
             ticket.satisfaction_at = self._time_or_none(get("callback_at")) or clock.now()
         lonlat = self._coordinates(get, ticket)
         self.seen[external_id] = line
         return Parsed(line, ticket, lonlat, entry=str(get("knowledge_entry") or "").strip())
 
-    def _getter(self, row: dict) -> Callable[[str], object]:
+    def _getter(self, row: dict) -> tuple[Callable[[str], object], dict[str, str]]:
+        """A row's value of each field, and the columns that hold the fields."""
         keys = tuple(row)
         resolved = self.resolved.get(keys)
         if resolved is None:
             resolved = self.resolved[keys] = self.mapping.resolve(list(keys))
         constants = self.mapping.constants
         if constants:
-            return lambda name: constants[name] if name in constants else (
-                row.get(resolved[name]) if name in resolved else None)
-        return lambda name: row.get(resolved[name]) if name in resolved else None
+            return (lambda name: constants[name] if name in constants else (
+                row.get(resolved[name]) if name in resolved else None)), resolved
+        return (lambda name: row.get(resolved[name]) if name in resolved else None), resolved
 
     def _coordinates(self, get, ticket: TicketRow) -> tuple[float, float] | None:
         lon, lat = get("lon"), get("lat")
@@ -283,10 +294,10 @@ class Importer:
                 value = getattr(p.ticket, name)
                 if value not in ("", None):
                     setattr(ticket, name, value)
-            ticket.raw = p.ticket.raw
+            ticket.raw, ticket.text_column = p.ticket.raw, p.ticket.text_column
             ticket.updated_at = now
             changed.append(ticket)
-        update_many(changed, (*UPDATABLE, "raw", "updated_at"))
+        update_many(changed, (*UPDATABLE, "raw", "text_column", "updated_at"))
         self.summary.updated += len(changed)
 
     def _insert(self, parsed: list[Parsed]) -> None:

@@ -77,7 +77,9 @@ class HotlineTicket(models.Model):
 
     Idempotent by (source, external_id): a re-import updates the ticket. The caller's
     contact is for intake staff only (dispatchers, admins), never in Open311 or other roles'
-    views. `raw` keeps the row as received so results go back in the source's own format.
+    views. `raw` keeps the row as received so results go back in the source's own format;
+    the column that held the text keeps it once, in `text` (a complaint is the bulk of a row:
+    `raw` holds null there, `text_column` names it, `received()` gives the row whole).
     """
 
     source = models.CharField(_("source system"), max_length=40)
@@ -141,6 +143,7 @@ class HotlineTicket(models.Model):
     resolved = models.BooleanField(_("actually resolved"), null=True, blank=True)
     satisfaction_at = models.DateTimeField(_("callback at"), null=True, blank=True)
     raw = models.JSONField(_("row as received"), default=dict, blank=True)
+    text_column = models.CharField(_("column of the text"), max_length=200, blank=True, editable=False)
     imported_at = models.DateTimeField(_("imported at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
@@ -164,6 +167,26 @@ class HotlineTicket(models.Model):
     def reference(self) -> str:
         """The ticket's key as cases know it (Case.external_ref of the case it made)."""
         return f"{self.source}:{self.external_id}"
+
+    def received(self) -> dict:
+        """The row as received, its text back in its column."""
+        return received_row(self.raw, self.text_column, self.text)
+
+
+def text_kept_once(raw: dict, column: str | None, text: str) -> str:
+    """Null in `raw` the column that holds `text` exactly (the ticket keeps it): the column's
+    name, or "" where none does (`raw` unchanged)."""
+    if not text or not column or raw.get(column) != text:
+        return ""
+    raw[column] = None
+    return column
+
+
+def received_row(raw: dict | None, text_column: str, text: str) -> dict:
+    """A ticket's `raw` with its text back in `text_column` (see text_kept_once)."""
+    if not text_column or text_column not in (raw or {}):
+        return dict(raw or {})
+    return {k: text if k == text_column else v for k, v in raw.items()}
 
 
 class TicketEvent(models.Model):
