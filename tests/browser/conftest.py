@@ -4,6 +4,7 @@ import faulthandler
 import os
 import shutil
 import time
+from urllib.parse import quote
 
 import pytest
 from django.conf import settings as dj_settings
@@ -79,7 +80,7 @@ def watched_page(browser, live_server, **options):
 
 
 def log_in(page, live_server, username, password, next_path=""):
-    page.goto(f"{live_server.url}/accounts/login/" + (f"?next={next_path}" if next_path else ""))
+    page.goto(f"{live_server.url}/accounts/login/" + (f"?next={quote(next_path, safe='/')}" if next_path else ""))
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")

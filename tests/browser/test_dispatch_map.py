@@ -75,7 +75,7 @@ def test_the_closed_loop_on_the_map(browser, live_server, loop_people, category,
     assert dispatcher.locator("#case-panel img[src='x']").count() == 0
 
     # A second dispatcher opens the same case (version 1) …
-    stale = open_map(browser, live_server, "dispatcher2", f"/map/%3Fcase%3D{case.pk}")
+    stale = open_map(browser, live_server, "dispatcher2", f"/map/?case={case.pk}")
     stale.wait_for_selector('#case-panel button[data-action="file"]')
 
     # … the first one files and dispatches it (the suggested department is preselected).
@@ -149,7 +149,7 @@ def test_a_dashboard_drill_down_opens_the_map_with_its_filters(browser, live_ser
     rejected = report_case(people.inspector, category, 1.5, 0.5)
     services.reject(people.dispatcher, rejected, version=rejected.version, reason_code="duplicate", reason="重复")
     elsewhere = report_case(people.inspector, category, 4.5, 0.5)  # the other street
-    page = open_map(browser, live_server, "manager", "/map/%3Fstreet%3D320706006%26open%3Dall%26channel%3Dinspector")
+    page = open_map(browser, live_server, "manager", "/map/?street=320706006&open=all&channel=inspector")
     fixed = page.locator("#fixed-filters").text_content()  # in words, the street by its name (#15)
     assert "街道：新海街道" in fixed and "全部状态" in fixed and "=" not in fixed
     # A function, not an expression: Playwright runs an expression through eval, which the CSP refuses.

@@ -103,7 +103,7 @@ def test_the_case_panel_lists_linked_tickets_and_shows_a_conflict_where_the_user
     hotline.link(named.dispatcher, ticket, case, version=case.version)
     case.refresh_from_db()
 
-    page = open_page(browser, live_server, "dispatcher", f"/map/%3Fcase%3D{case.pk}",
+    page = open_page(browser, live_server, "dispatcher", f"/map/?case={case.pk}",
                      viewport={"width": 1280, "height": 560})
     tickets = page.locator("#case-panel .tickets")
     tickets.locator(".ticket-list").wait_for()

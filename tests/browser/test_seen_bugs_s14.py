@@ -26,7 +26,7 @@ def box(page, selector: str) -> dict:
 
 
 def open_case(browser, live_server, language: str, case, viewport: dict):
-    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/%3Fcase%3D{case.pk}", viewport=viewport)
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/?case={case.pk}", viewport=viewport)
     page.wait_for_selector("body[data-ready='1']", timeout=20000)
     page.wait_for_selector(f'#case-panel h2:text-is("{case.code}")', timeout=20000)
     page.wait_for_selector(f'.case-marker[title="{case.code}"]', timeout=20000)
