@@ -39,7 +39,7 @@ class HotlineTicketAdmin(admin.ModelAdmin):
 
     @admin.display(description=gettext_lazy("row as received"))
     def row_as_received(self, ticket: HotlineTicket) -> str:
-        return json.dumps(ticket.received(), ensure_ascii=False, indent=1)
+        return json.dumps(ticket.received(), ensure_ascii=False)
 
 
 @admin.register(Place)
