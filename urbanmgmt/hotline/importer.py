@@ -138,7 +138,11 @@ class Importer:
         self.summary = Summary()
         self.index: OpenCases | None = None
         self.index_since: dt.datetime | None = None
+        self.index_of: set[int] = set()  # the categories whose open cases the index holds
         self.categories = {c.id: c for c in Category.objects.select_related("major")}
+        self.classes: dict[int, set[int]] = {}  # major class → its categories (a ticket's candidates are of its class)
+        for c in self.categories.values():
+            self.classes.setdefault(c.major_id, set()).add(c.id)
         self.suggest = suggester()
         self.owners = Owners()
         self.tz = timezone.get_current_timezone()
@@ -316,7 +320,8 @@ class Importer:
         placed = self._place(parsed)
         suggest_for([p.ticket for p in placed], [self.categories.get(p.ticket.category_id) for p in placed],
                     [p.place for p in placed], self.owners)
-        self._ensure_index(min(p.ticket.received_at for p in placed) if placed else None)
+        self._ensure_index(min(p.ticket.received_at for p in placed) if placed else None,
+                           {p.ticket.category_id for p in placed})
         new_cases, links, pending = [], [], {}
         for p in placed:
             t = p.ticket
@@ -488,19 +493,32 @@ class Importer:
             self.index.add(candidate)
         return candidate
 
-    def _ensure_index(self, earliest: dt.datetime | None) -> None:
+    def _ensure_index(self, earliest: dt.datetime | None, categories: set[int | None]) -> None:
+        """The open cases a batch's tickets may be linked to in the index: those of their
+        categories' major classes, reported within the longest window before the earliest.
+        Loaded as the batches need them: an import of a few tickets (the push API, Open311)
+        reads the cases of its classes only, through the (category, reported_at) index, not
+        every open case of the city."""
         if earliest is None:
             return
         longest = max(days for _r, days in settings.HOTLINE_LINK_WINDOWS.values())
         since = earliest - dt.timedelta(days=longest)
+        wanted = set().union(*(self.classes[self.categories[c].major_id] for c in categories if c in self.categories))
         if self.index is None:
-            self.index, self.index_since = OpenCases.load(since), since
-        elif since < self.index_since:
-            older = OpenCases.load(since, until=self.index_since)
-            for cell in older.cells.values():
-                for candidate in cell:
-                    self.index.add(candidate)
+            self.index, self.index_since, self.index_of = OpenCases(), since, set()
+        if since < self.index_since:
+            self._add_to_index(OpenCases.load(since, until=self.index_since, categories=self.index_of))
             self.index_since = since
+        missing = wanted - self.index_of
+        if missing:
+            # The cases this import made are of the classes loaded already: none comes twice.
+            self._add_to_index(OpenCases.load(self.index_since, categories=missing))
+            self.index_of |= missing
+
+    def _add_to_index(self, loaded: OpenCases) -> None:
+        for cell in loaded.cells.values():
+            for candidate in cell:
+                self.index.add(candidate)
 
 
 _MINUTE = dt.timedelta(minutes=1)

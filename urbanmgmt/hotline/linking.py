@@ -10,10 +10,10 @@ only by its community (an address without a point) is compared with the cases of
 community instead of by distance, and linked when its address names the case's finer place
 (COMMUNITY_MIN_COVER) rather than by the score, which has no distance to weigh there.
 
-`OpenCases` holds the candidates in memory in 100 m cells of the metric CRS: a bulk
-import builds it with one indexed query (open states, reported since the window) and adds
-the cases it creates as it goes; a single ticket builds it from the cases of its category
-family and time window, through the (category, reported_at) index.
+`OpenCases` holds the candidates in memory in 100 m cells of the metric CRS: an import
+loads the open cases of its tickets' major classes as its batches bring them (through the
+(category, reported_at) index) and adds the cases it creates as it goes; a single ticket
+builds it from the cases of its major class and time window.
 """
 
 import datetime as dt
