@@ -5,7 +5,6 @@ handler had no export in their workspace. Screenshots: var/screenshots/seen_bugs
 
 import datetime as dt
 import re
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -43,7 +42,7 @@ def test_the_demo_citys_online_answer_rate_counts_its_knowledge_base_answers(bro
     load_hotline_demo(lambda line: None)
     today = timezone.localdate()
     period = f"/kpi/?period=custom&start={today - dt.timedelta(days=6)}&end={today}"
-    page = signed_in_page(browser, live_server, "manager", language, quote(period, safe="/"))
+    page = signed_in_page(browser, live_server, "manager", language, period)
     ready(page)
     tile = page.locator(".kpi-tile", has_text=WORDS[language]["online"]).first
     tile.scroll_into_view_if_needed()

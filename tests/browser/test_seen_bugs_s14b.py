@@ -21,7 +21,6 @@ on the screen, in Chinese and in English:
 Screenshots: var/screenshots/seen_bugs_s14b/."""
 
 import re
-from urllib.parse import quote
 
 import pytest
 from django.conf import settings
@@ -120,7 +119,7 @@ def test_the_video_review_cards_fit_a_narrow_window(browser, live_server, zone, 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_signing_rates_map_link_names_its_filter_in_words(browser, live_server, people, language):
     link = "/map/?dispatched_after=2026-12-01T00:00:00%2B08:00&signing_counted=true"
-    page = signed_in_page(browser, live_server, "dispatcher", language, quote(link, safe="/"))
+    page = signed_in_page(browser, live_server, "dispatcher", language, link)
     page.wait_for_selector("body[data-ready='1']", timeout=20000)
     shown = page.locator("#fixed-filters")
     shown.wait_for()
