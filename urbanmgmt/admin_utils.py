@@ -10,3 +10,18 @@ GEOMETRY_AS_TEXT = {
     gis_models.PolygonField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})},
     gis_models.MultiPolygonField: {"widget": forms.Textarea(attrs={"rows": 4, "cols": 80})},
 }
+
+
+class ReadOnlyAdmin:
+    """A model read in the admin, never added, changed or deleted there: its rows change
+    through the app's services, which keep their history (a case's events, a ticket's
+    decisions) and their rules; the admin would go round both."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

@@ -2,29 +2,18 @@
 
 from django.contrib import admin
 
-from urbanmgmt.admin_utils import GEOMETRY_AS_TEXT
+from urbanmgmt.admin_utils import GEOMETRY_AS_TEXT, ReadOnlyAdmin
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, CaseSequence, WorkDay
 
 
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-class CaseEventInline(ReadOnlyMixin, admin.TabularInline):
+class CaseEventInline(ReadOnlyAdmin, admin.TabularInline):
     model = CaseEvent
     fields = ["at", "actor", "actor_role", "action", "from_state", "to_state", "reason", "version"]
     readonly_fields = fields
     extra = 0
 
 
-class CaseMediaInline(ReadOnlyMixin, admin.TabularInline):
+class CaseMediaInline(ReadOnlyAdmin, admin.TabularInline):
     model = CaseMedia
     fields = ["kind", "file", "sha256", "uploaded_by", "uploaded_at"]
     readonly_fields = fields
@@ -32,7 +21,7 @@ class CaseMediaInline(ReadOnlyMixin, admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["code", "channel", "state", "category", "department", "grid", "reported_at", "due_at"]
     list_filter = ["state", "channel", "department", "district", "street"]
     search_fields = ["code", "description", "address", "external_ref"]
@@ -43,7 +32,7 @@ class CaseAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseEventAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["case", "at", "actor", "action", "from_state", "to_state"]
     list_filter = ["action"]
     search_fields = ["case__code"]
@@ -51,7 +40,7 @@ class CaseEventAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseMedia)
-class CaseMediaAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseMediaAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["case", "kind", "file", "sha256", "uploaded_by", "uploaded_at"]
     list_filter = ["kind"]
     search_fields = ["case__code", "sha256"]
@@ -59,7 +48,7 @@ class CaseMediaAdmin(ReadOnlyMixin, admin.ModelAdmin):
 
 
 @admin.register(CaseSequence)
-class CaseSequenceAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class CaseSequenceAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["year", "last"]
 
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from urbanmgmt.admin_utils import ReadOnlyAdmin
 from urbanmgmt.errors import DomainError
 from urbanmgmt.hotline.knowledge_import import KnowledgeMapping, import_knowledge, template
 from urbanmgmt.hotline.mapping import parse_mapping
@@ -28,14 +29,18 @@ KNOWLEDGE_MAX_BYTES = 20 * 2**20
 
 
 @admin.register(HotlineTicket)
-class HotlineTicketAdmin(admin.ModelAdmin):
+class HotlineTicketAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """Read here. A ticket is what the source sent (a re-import brings its newer version) and
+    what the clerks decided on the review pages, each decision kept as an example the
+    classifier learns from: an edit here would be neither."""
+
     list_display = ("external_id", "source", "received_at", "request_type", "state", "category", "case", "satisfaction")
     list_filter = ("source", "state", "request_type", "needs_review", "satisfaction")
     search_fields = ("external_id", "title", "address")
-    raw_id_fields = ("case", "grid", "category", "department", "bureau")
-    # The citizen's words and the row stay as received (the export gives the row back).
+    list_select_related = ("category", "case")
+    # The row as received on one line in place of its JSON (the export gives the row back).
     exclude = ("raw",)
-    readonly_fields = ("text", "case", "link_reason", "owns_case", "row_as_received", "imported_at", "updated_at")
+    readonly_fields = ("row_as_received",)
 
     @admin.display(description=gettext_lazy("row as received"))
     def row_as_received(self, ticket: HotlineTicket) -> str:
@@ -56,9 +61,10 @@ class Open311ClientAdmin(admin.ModelAdmin):
 
 
 @admin.register(ImportRun)
-class ImportRunAdmin(admin.ModelAdmin):
+class ImportRunAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """An import's record: what came, what went in, each refused row with its reason."""
+
     list_display = ("source", "filename", "started_at", "finished_at", "done", "total")
-    readonly_fields = ("summary", "rejects", "error")
 
 
 @admin.register(Bureau)
@@ -69,7 +75,9 @@ class BureauAdmin(admin.ModelAdmin):
 
 
 @admin.register(TicketDecision)
-class TicketDecisionAdmin(admin.ModelAdmin):
+class TicketDecisionAdmin(ReadOnlyAdmin, admin.ModelAdmin):
+    """The clerks' decisions: the classifier's labelled examples and the tickets' history."""
+
     list_display = ("decided_at", "kind", "in_scope", "category", "bureau", "department", "decided_by")
     list_filter = ("kind", "in_scope")
     raw_id_fields = ("ticket", "category", "bureau", "department", "decided_by")

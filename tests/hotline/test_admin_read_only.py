@@ -1,0 +1,40 @@
+"""Tickets, their decisions and the import runs are read in the admin, never changed there:
+a ticket changes by a re-import of its source's row or on the review pages, where each
+decision is kept (and learned from); the admin would go round both."""
+
+import pytest
+
+from tests.hotline.helpers import row
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket, ImportRun, TicketDecision
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_ticket_is_shown_but_neither_changed_nor_deleted(admin_client, people, gazetteer):
+    import_rows([row("A1", col=1.5, cell=1.5, text="井盖丢了")], source="s", actor=people.dispatcher)
+    ticket = HotlineTicket.objects.get(external_id="A1")
+    url = f"/admin/hotline/hotlineticket/{ticket.pk}/"
+    page = admin_client.get(url + "change/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "井盖丢了" in html and "A1" in html
+    assert 'name="title"' not in html and 'name="address"' not in html and 'name="_save"' not in html
+
+    sent = admin_client.post(url + "change/", {"title": "改过的标题", "address": "别处", "source": "s",
+                                               "external_id": "A1", "text": "改过的诉求"})
+    assert sent.status_code == 403
+    assert admin_client.post(url + "delete/", {"post": "yes"}).status_code == 403
+    assert admin_client.get("/admin/hotline/hotlineticket/add/").status_code == 403
+    kept = HotlineTicket.objects.get(pk=ticket.pk)
+    assert (kept.title, kept.address, kept.text) == (ticket.title, ticket.address, "井盖丢了")
+    listing = admin_client.get("/admin/hotline/hotlineticket/").content.decode()
+    assert "A1" in listing and 'name="action"' not in listing  # no bulk delete
+
+
+@pytest.mark.parametrize("model", [ImportRun, TicketDecision])
+def test_an_import_run_and_a_decision_are_records(admin_client, model):
+    label = model._meta.model_name
+    assert admin_client.get(f"/admin/hotline/{label}/").status_code == 200
+    assert admin_client.get(f"/admin/hotline/{label}/add/").status_code == 403
+
