@@ -38,3 +38,10 @@ def test_an_import_run_and_a_decision_are_records(admin_client, model):
     assert admin_client.get(f"/admin/hotline/{label}/").status_code == 200
     assert admin_client.get(f"/admin/hotline/{label}/add/").status_code == 403
 
+
+def test_how_a_ticket_was_placed_and_classified_reads_in_words(admin_client, people, gazetteer):
+    import_rows([row("A2", col=1.5, cell=1.5, text="井盖丢了")], source="s", actor=people.dispatcher)
+    ticket = HotlineTicket.objects.get(external_id="A2")
+    assert (ticket.place_method, ticket.category_method) == ("coordinates", "keywords")
+    html = admin_client.get(f"/admin/hotline/hotlineticket/{ticket.pk}/change/").content.decode()
+    assert '<div class="readonly">坐标</div>' in html and '<div class="readonly">目录关键词</div>' in html

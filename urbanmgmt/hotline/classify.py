@@ -17,6 +17,7 @@ import jieba
 
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.keywords import Keywords
+from urbanmgmt.hotline.models import CategoryMethod
 from urbanmgmt.hotline.reloading import Reloading
 
 jieba.setLogLevel(60)
@@ -68,14 +69,14 @@ class Classifier:
         keywords in the text with their weights, when the caller has looked for them."""
         scores: dict[int, float] = {}
         found: dict[int, list[str]] = {}
-        method = "keywords"
+        method = CategoryMethod.KEYWORDS
         for word, weight in self.hits(title, text) if hits is None else hits:
             for cid in self.keyword_to[word]:
                 scores[cid] = scores.get(cid, 0.0) + weight * len(word)
                 if n:
                     found.setdefault(cid, []).append(word)
         if not scores:
-            method = "words"
+            method = CategoryMethod.WORDS
             for word in set(_words(f"{title} {text}")):
                 for cid in self.word_to.get(word, ()):
                     scores[cid] = scores.get(cid, 0.0) + self.weight[word]
@@ -86,9 +87,9 @@ class Classifier:
         ranked = sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))
         best, top = ranked[0]
         second = ranked[1][1] if len(ranked) > 1 else 0.0
-        strength = 1 - math.exp(-top / (2.0 if method == "keywords" else 8.0))
+        strength = 1 - math.exp(-top / (2.0 if method == CategoryMethod.KEYWORDS else 8.0))
         confidence = strength * top / (top + second)
-        if method == "words":  # no catalogue keyword in the text: a guess that intake reviews
+        if method == CategoryMethod.WORDS:  # no catalogue keyword in the text: a guess that intake reviews
             confidence = min(confidence, WORDS_MAX_CONFIDENCE)
         choices = [(cid, score, list(dict.fromkeys(found.get(cid, ())))[:4]) for cid, score in ranked[:n]]
         return Classified(best, round(confidence, 3), method), choices

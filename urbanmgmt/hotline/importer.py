@@ -38,6 +38,7 @@ from urbanmgmt.hotline.models import (
     HotlineTicket,
     IntakeChannel,
     KnowledgeEntry,
+    PlaceMethod,
     Satisfaction,
     TicketEvent,
     TicketState,
@@ -418,11 +419,12 @@ class Importer:
                 found = names.locate(t.address)
                 if found is not None and found.confidence >= settings.HOTLINE_PLACE_MIN_CONFIDENCE:
                     p.lonlat = (found.lon, found.lat)
-                    t.place_method, t.place_confidence, t.place_match = "gazetteer", found.confidence, found.match
+                    t.place_method, t.place_confidence, t.place_match = PlaceMethod.GAZETTEER, found.confidence, found.match
                 elif found is not None:
                     t.place_match, t.place_confidence = found.match, found.confidence  # a hint for the queue
-            elif p.lonlat is not None and t.place_method != "gazetteer":  # placed by its address before its batch was refused
-                t.place_method, t.place_confidence = "coordinates", 1.0
+            elif p.lonlat is not None and t.place_method != PlaceMethod.GAZETTEER:
+                # (not one placed by its address before its batch was refused)
+                t.place_method, t.place_confidence = PlaceMethod.COORDINATES, 1.0
             if p.lonlat is not None:
                 look.append(p)
             out.append(p)
@@ -481,7 +483,7 @@ class Importer:
         x, y = to_metric(*p.lonlat)
         p.xy = (x, y)
         return self.index.best(x=x, y=y, category=category, community_id=p.community_id, at=t.received_at,
-                               text=compared_text(t), by_point=t.place_method == "coordinates", address=t.address)
+                               text=compared_text(t), by_point=t.place_method == PlaceMethod.COORDINATES, address=t.address)
 
     def _candidate(self, p: Parsed) -> Candidate:
         t = p.ticket

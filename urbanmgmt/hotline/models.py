@@ -32,6 +32,19 @@ class Datum(models.TextChoices):
     BD09 = "bd09", _("BD-09 (Baidu)")
 
 
+class PlaceMethod(models.TextChoices):
+    COORDINATES = "coordinates", _("coordinates")
+    GAZETTEER = "gazetteer", _("gazetteer")
+    HAND = "hand", _("by hand, on the map")
+
+
+class CategoryMethod(models.TextChoices):
+    KEYWORDS = "keywords", _("catalogue keywords")
+    WORDS = "words", _("catalogue words (a guess)")
+    LEARNED = "learned", _("learned from the clerks' decisions")
+    HAND = "hand", _("by hand")
+
+
 class TicketState(models.TextChoices):
     UNPLACED = "unplaced", _("Waiting to be placed")
     ANSWERED = "answered", _("Answered at intake")
@@ -99,8 +112,7 @@ class HotlineTicket(models.Model):
     original_lat = models.FloatField(_("original latitude"), null=True, blank=True)
     datum = models.CharField(_("datum"), max_length=8, choices=Datum.choices, blank=True)
     point = models.PointField(_("location (WGS84)"), srid=4326, null=True, blank=True, spatial_index=False)
-    place_method = models.CharField(_("placed by"), max_length=16, blank=True,
-                                    help_text=_("coordinates, gazetteer, or hand (intake staff on the map)"))
+    place_method = models.CharField(_("placed by"), max_length=16, choices=PlaceMethod.choices, blank=True)
     place_confidence = models.FloatField(_("place confidence"), null=True, blank=True)
     place_match = models.CharField(_("gazetteer match"), max_length=200, blank=True)
     grid = models.ForeignKey("grids.UnitGrid", models.PROTECT, null=True, blank=True, related_name="+",
@@ -109,7 +121,7 @@ class HotlineTicket(models.Model):
     category = models.ForeignKey("catalog.Category", models.PROTECT, null=True, blank=True, related_name="+",
                                  db_index=False, verbose_name=_("category"))
     category_confidence = models.FloatField(_("category confidence"), null=True, blank=True)
-    category_method = models.CharField(_("classified by"), max_length=16, blank=True)
+    category_method = models.CharField(_("classified by"), max_length=16, choices=CategoryMethod.choices, blank=True)
     needs_review = models.BooleanField(_("category to review"), default=False)
     department = models.ForeignKey("org.Department", models.PROTECT, null=True, blank=True, related_name="+",
                                    db_index=False, verbose_name=_("department"))

@@ -22,9 +22,11 @@ from urbanmgmt.hotline.importer import compared_text, ticket_description
 from urbanmgmt.hotline.linking import OpenCases, window
 from urbanmgmt.hotline.models import (
     Bureau,
+    CategoryMethod,
     Decision,
     HotlineTicket,
     KnowledgeEntry,
+    PlaceMethod,
     Satisfaction,
     TicketEvent,
     TicketState,
@@ -54,7 +56,7 @@ def place(actor, ticket: HotlineTicket, lon, lat) -> HotlineTicket:
     point = parse_lon_lat(lon, lat)
     where = grid_for_point(point)
     ticket.grid_id = where.grid_id
-    ticket.point, ticket.place_method, ticket.place_confidence = point, "hand", 1.0
+    ticket.point, ticket.place_method, ticket.place_confidence = point, PlaceMethod.HAND, 1.0
     suggest_for([ticket], [ticket.category], [where])
     return _to_case(actor, ticket)
 
@@ -69,7 +71,8 @@ def classify(actor, ticket: HotlineTicket, category: Category) -> HotlineTicket:
     was_out = ticket.in_scope is False
     kind = Decision.KEPT if was_out else (
         Decision.ACCEPTED if ticket.category_id == category.pk else Decision.CORRECTED)
-    ticket.category, ticket.category_confidence, ticket.category_method, ticket.needs_review = category, 1.0, "hand", False
+    ticket.category, ticket.category_confidence, ticket.category_method, ticket.needs_review = (
+        category, 1.0, CategoryMethod.HAND, False)
     training.record(ticket, kind, actor, in_scope=True, category=category)
     if was_out:
         ticket.in_scope, ticket.scope_confidence, ticket.bureau, ticket.forward_reason = True, 1.0, None, ""
@@ -129,7 +132,7 @@ def _to_case(actor, ticket: HotlineTicket, exclude: int | None = None) -> Hotlin
         x, y = to_metric(ticket.point.x, ticket.point.y)
         community = grid_for_point(ticket.point).community_id
         match = index.best(x=x, y=y, category=category, community_id=community, at=ticket.received_at,
-                           text=compared_text(ticket), by_point=ticket.place_method != "gazetteer", exclude=exclude,
+                           text=compared_text(ticket), by_point=ticket.place_method != PlaceMethod.GAZETTEER, exclude=exclude,
                            address=ticket.address)
     ticket.state = TicketState.OPEN
     if match is not None:

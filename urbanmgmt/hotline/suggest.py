@@ -18,7 +18,7 @@ from urbanmgmt.catalog.models import Category
 from urbanmgmt.hotline.classify import Classifier, classifier
 from urbanmgmt.hotline.keywords import Keywords
 from urbanmgmt.hotline.learning import BUREAU, Models, unpack
-from urbanmgmt.hotline.models import Bureau, ClassifierVersion
+from urbanmgmt.hotline.models import Bureau, CategoryMethod, ClassifierVersion
 from urbanmgmt.hotline.reloading import Reloading
 
 CHOICES = 3
@@ -112,7 +112,7 @@ class Suggester:
         hits = self.catalogue.hits(title, text, self.pattern)
         result, ranked = self.catalogue.ranked(title, text, CHOICES,
                                                [h for h in hits if h[0] in self.catalogue.keyword_to])
-        in_words = sum(score for _c, score, _w in ranked[:1]) if result.method == "keywords" else 0.0
+        in_words = sum(score for _c, score, _w in ranked[:1]) if result.method == CategoryMethod.KEYWORDS else 0.0
         out_scores, out_words = self._bureau_scores(hits)
         out = max(out_scores.values(), default=0.0)
         choices = [Choice("category", self.by_id[cid].service_code, self.by_id[cid].name_zh,
@@ -157,7 +157,7 @@ class Suggester:
             ranked = sorted(((label, p * (odds if k == hinted else 1.0) / total) for k, (label, p) in
                              enumerate(ranked)), key=lambda item: -item[1])
         out = sum(p for label, p in ranked if label.startswith(BUREAU))
-        verdict = Verdict(out < 0.5, round(max(out, 1 - out), 4), version=self.version, method="learned",
+        verdict = Verdict(out < 0.5, round(max(out, 1 - out), 4), version=self.version, method=CategoryMethod.LEARNED,
                           file_above=self.model.file_above)
         category = next(((label, p) for label, p in ranked if label in self.categories), None)
         if category is not None:
