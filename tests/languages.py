@@ -8,9 +8,7 @@ import re
 BOTH = {"urbanmgmt", "English", "API", "CSV", "GBK", "UTF", "JSON", "Excel", "xlsx", "GeoJSON", "WGS84", "GCJ",
         "PNG", "JPEG", "WebP", "KPI", "OpenAPI", "Swagger", "Redoc", "GPS", "EXIF", "PWA", "SHA", "ID", "MB", "KB",
         "Django", "rtsp", "http", "https", "YOLO", "简体中文", "UTM", "JavaScript", "GeoPackage", "Shapefile",
-        "YAML", "Django-RQ", "COCO", "Control", "Command", "Mac", "Esc"}
-# Names a third-party app gives itself as plain strings, beyond any catalogue.
-THIRD_PARTY = ("Tasks Database Backend", "Task results", "Task result", "Task Results", "Task Result")
+        "YAML", "COCO", "Control", "Command", "Mac", "Esc"}
 COMMAND = re.compile(r"manage\.py \w+")
 # Scripts, styles and code (commands, file names) are no sentence of the UI.
 TAGS = re.compile(r"<(script|style|template|code|textarea)\b.*?</\1>|<!--.*?-->|<[^>]+>", re.S)
@@ -46,7 +44,7 @@ def visible_text(page: str, names: list[str]) -> str:
     """The words a person reads in an HTML page (or a page's innerText), data taken out."""
     body = "<body" + page.split("<body", 1)[1] if "<body" in page else page
     text = html.unescape(TAGS.sub(" ", body))
-    for name in (*names, *THIRD_PARTY):
+    for name in names:
         text = text.replace(name, " ")
     return COMMAND.sub(" ", text)
 

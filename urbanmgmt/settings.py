@@ -39,8 +39,8 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_tasks",
-    "django_tasks_db",
-    "django_rq",
+    "urbanmgmt.jobs.apps.TaskResultsConfig",  # django_tasks_db
+    "urbanmgmt.jobs.apps.TaskQueuesConfig",  # django_rq
     "urbanmgmt.jobs",
     "urbanmgmt.grids",
     "urbanmgmt.catalog",
