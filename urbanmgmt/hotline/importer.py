@@ -509,18 +509,13 @@ class Importer:
         if self.index is None:
             self.index, self.index_since, self.index_of = OpenCases(), since, set()
         if since < self.index_since:
-            self._add_to_index(OpenCases.load(since, until=self.index_since, categories=self.index_of))
+            self.index.merge(OpenCases.load(since, until=self.index_since, categories=self.index_of))
             self.index_since = since
         missing = wanted - self.index_of
         if missing:
             # The cases this import made are of the classes loaded already: none comes twice.
-            self._add_to_index(OpenCases.load(self.index_since, categories=missing))
+            self.index.merge(OpenCases.load(self.index_since, categories=missing))
             self.index_of |= missing
-
-    def _add_to_index(self, loaded: OpenCases) -> None:
-        for cell in loaded.cells.values():
-            for candidate in cell:
-                self.index.add(candidate)
 
 
 _MINUTE = dt.timedelta(minutes=1)

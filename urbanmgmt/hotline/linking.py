@@ -219,6 +219,12 @@ class OpenCases:
         self.cells.setdefault(key, []).append(candidate)
         self.by_community.setdefault((candidate.community_id, candidate.category_id), []).append(candidate)
 
+    def merge(self, other: "OpenCases") -> None:
+        """Another index's candidates added to this one (none of them already in it)."""
+        for cell in other.cells.values():
+            for candidate in cell:
+                self.add(candidate)
+
     def best(self, *, x: float, y: float, category: Category, community_id: int, at: dt.datetime,
              text: str, by_point: bool, address: str = "", exclude: int | None = None) -> Match | None:
         """The open case a ticket describes, if any (see the module's docstring)."""
