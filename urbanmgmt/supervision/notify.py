@@ -10,7 +10,7 @@ from django.contrib.auth import get_user_model
 from urbanmgmt.cases import clock
 from urbanmgmt.org import roles as R
 from urbanmgmt.org.models import Profile
-from urbanmgmt.supervision import channels
+from urbanmgmt.supervision import channels, texts
 from urbanmgmt.supervision.models import Delivery, NoticeEvent, Notification
 from urbanmgmt.supervision.outbound import send_deliveries
 from urbanmgmt.webhooks import outbox as webhooks
@@ -48,6 +48,28 @@ def recipients(events: list[NoticeEvent]) -> dict[int, list[int]]:
                                    .values_list("pk", flat=True))
             found[event.pk] = dispatchers
     return found
+
+
+RECENT = 100
+
+
+def recent(user) -> list[Notification]:
+    """The person's last RECENT notifications, newest first, each with its `headline` (the
+    bell's page and 城管通's list)."""
+    rows = list(user.notifications.select_related(
+        "event__notice__department", "event__notice__case", "event__notice__category", "event__notice__area",
+        "event__notice__grid")[:RECENT])
+    for row in rows:
+        row.headline = texts.headline(row.event)
+    return rows
+
+
+def mark_read(user, pk: int | None = None) -> None:
+    """One of the person's notifications (`pk`), or all of them, read now."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if pk is not None:
+        unread = unread.filter(pk=pk)
+    unread.update(read_at=clock.now())
 
 
 def record(events: list[NoticeEvent]) -> list[Notification]:

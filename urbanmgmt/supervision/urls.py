@@ -10,5 +10,7 @@ urlpatterns = [
     re_path(r"^supervision/(?P<pk>[0-9]+)/(?P<action>answer|send_back|close)/$", views.step, name="step"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/read/", views.mark_read, name="mark-read"),
+    path("api/v1/notifications/", api.NotificationList.as_view(), name="api-notifications"),
+    path("api/v1/notifications/read/", api.MarkRead.as_view(), name="api-mark-read"),
     path("api/v1/notifications/unread/", api.UnreadCount.as_view(), name="api-unread"),
 ]

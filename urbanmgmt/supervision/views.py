@@ -15,9 +15,9 @@ from urbanmgmt.errors import DomainError
 from urbanmgmt.form_actions import posted_here
 from urbanmgmt.grids.models import Area
 from urbanmgmt.org.models import Department
-from urbanmgmt.supervision import services, texts
+from urbanmgmt.supervision import notify, services, texts
 from urbanmgmt.supervision.forms import target_from
-from urbanmgmt.supervision.models import Level, NoticeState, Notification, Subject
+from urbanmgmt.supervision.models import Level, NoticeState, Subject
 
 STATE_ORDER = When_(When(state=NoticeState.OPEN, then=Value(0)), When(state=NoticeState.ANSWERED, then=Value(1)),
                     default=Value(2), output_field=IntegerField())
@@ -115,20 +115,14 @@ def step(request, pk: int, action: str):
 @login_required
 def notifications(request):
     """The user's notifications, newest first (the bell's page)."""
-    rows = list(request.user.notifications.select_related(
-        "event__notice__department", "event__notice__case", "event__notice__category", "event__notice__area",
-        "event__notice__grid")[:100])
-    for row in rows:
-        row.headline = texts.headline(row.event)
-    return render(request, "supervision/notifications.html", {"rows": rows})
+    return render(request, "supervision/notifications.html", {"rows": notify.recent(request.user)})
 
 
 @login_required
 @posted_here("supervision:notifications")
 def mark_read(request):
     """Mark one notification (`id`) or all of the user's as read."""
-    unread = Notification.objects.filter(user=request.user, read_at__isnull=True)
-    if request.POST.get("id"):
-        unread = unread.filter(pk=request.POST["id"])
-    unread.update(read_at=timezone.now())
+    one = request.POST.get("id", "")
+    if not one or one.isdigit():  # no id: all of them
+        notify.mark_read(request.user, int(one) if one else None)
     return redirect("supervision:notifications")

@@ -426,19 +426,23 @@ async function refreshMe() {
 }
 
 const TABS = ['new', 'queue', 'mine', 'tasks'];
+const PANELS = [...TABS, 'notices']; // the notifications are opened by the bell, not a tab
 
 function showTab(name) {
-  const tab = TABS.includes(name) ? name : 'new';
+  const tab = PANELS.includes(name) ? name : 'new';
   state.tab = tab;
-  for (const t of TABS) {
+  for (const t of PANELS) {
     $(`#panel-${t}`).hidden = t !== tab;
-    $(`#tab-${t}`).setAttribute('aria-selected', String(t === tab));
+    const button = $(`#tab-${t}`);
+    if (button) button.setAttribute('aria-selected', String(t === tab));
   }
+  $('#notices-link').setAttribute('aria-expanded', String(tab === 'notices'));
   if (location.hash !== `#${tab}`) history.replaceState(null, '', `#${tab}`);
   if (tab === 'new' && !$('#map-wrap').hidden) ensureMap();
   if (tab === 'queue') renderQueue();
   if (tab === 'mine') loadMine();
   if (tab === 'tasks') loadTasks();
+  if (tab === 'notices') loadNotices();
 }
 
 function enterMain() {
@@ -1647,6 +1651,46 @@ async function loadTasks() {
   renderTasks();
 }
 
+/* ------------------------------------------------------------------ notifications (the bell) */
+
+async function loadNotices() {
+  const rows = await fetchList('#notices-message', $('#panel-notices').dataset.listUrl, {
+    offline: gettext('Offline: notifications need a network connection; connect and refresh'),
+    empty: gettext('No notifications.'),
+  });
+  if (!rows) return;
+  $('#notices-read-all').hidden = !rows.some((n) => !n.read);
+  $('#notice-list').replaceChildren(...rows.map((n) => {
+    const li = h('li', { class: `item notice${n.read ? '' : ' unread'}`, 'data-notification': n.id },
+      h('div', { class: 'meta' }, fmtDateTime(n.at)), h('div', { class: 'title' }, n.headline));
+    if (!n.read) {
+      li.setAttribute('role', 'button');
+      li.setAttribute('tabindex', '0');
+      li.title = gettext('Mark as read');
+      li.addEventListener('click', () => markNoticesRead(n.id));
+      li.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') markNoticesRead(n.id); });
+    }
+    return li;
+  }));
+}
+
+/** One notification (its id) or all of them read; the list and the badge follow. */
+async function markNoticesRead(id) {
+  let res;
+  try {
+    res = await api($('#panel-notices').dataset.readUrl, { method: 'POST', json: id ? { id } : {} });
+  } catch (e) {
+    toast(e.message);
+    return;
+  }
+  if (!res.ok) {
+    toast(errorText(res.data, res.status));
+    return;
+  }
+  setCount('notifications', res.data.unread);
+  loadNotices();
+}
+
 function distanceText(c) {
   if (!geo.fix || typeof c.lon !== 'number' || typeof c.lat !== 'number') return '';
   const m = metresBetween(geo.fix, { lon: c.lon, lat: c.lat });
@@ -1816,6 +1860,8 @@ function bindEvents() {
   $('#login-form').addEventListener('submit', login);
   $('#logout-button').addEventListener('click', logout);
   for (const t of TABS) $(`#tab-${t}`).addEventListener('click', () => showTab(t));
+  $('#notices-link').addEventListener('click', () => showTab('notices'));
+  $('#notices-read-all').addEventListener('click', () => markNoticesRead());
 
   for (const sel of ['#photo-input', '#photo-gallery']) {
     $(sel).addEventListener('change', (e) => {
@@ -1873,7 +1919,7 @@ function bindEvents() {
   window.addEventListener('offline', onConnectivity);
   window.addEventListener('hashchange', () => {
     const tab = location.hash.slice(1);
-    if (TABS.includes(tab) && tab !== state.tab && !$('#view-main').hidden) showTab(tab);
+    if (PANELS.includes(tab) && tab !== state.tab && !$('#view-main').hidden) showTab(tab);
   });
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState !== 'visible' || !state.token) return;
