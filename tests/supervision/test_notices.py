@@ -171,6 +171,8 @@ def test_the_bell_page_lists_and_marks_read(people, overdue_case, client):
     client.force_login(people.handler)
     page = client.get("/notifications/").content.decode()
     assert overdue_case.code in page and 'class="unread"' in page
+    assert client.post("/notifications/read/", {"id": "x"}).status_code == 302  # not a number: nothing marked
+    assert Notification.objects.get().read_at is None
     client.post("/notifications/read/", {})
     assert Notification.objects.get().read_at is not None
     assert 'id="notification-count">0<' in client.get("/notifications/").content.decode()
