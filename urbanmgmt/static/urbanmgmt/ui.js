@@ -133,6 +133,17 @@
     return v.toLocaleString(LOCALE, { minimumFractionDigits: d, maximumFractionDigits: d });
   }
   const percent = (v, digits) => (isNum(v) ? `${(v * 100).toFixed(digits === undefined ? 1 : digits)}%` : '—');
+  /* A share beside its target: one decimal, or as many more (up to four) as it takes for the
+     figure to read on the same side of the target as it is (97.96 % against 98 % reads 97.96 %,
+     not a 98.0 % marked as missed). */
+  const percentBeside = (v, target) => {
+    if (!isNum(v) || !isNum(target)) return percent(v);
+    let digits = 1;
+    while (digits < 4 && (Number((v * 100).toFixed(digits)) >= Number((target * 100).toFixed(digits))) !== (v >= target)) {
+      digits += 1;
+    }
+    return percent(v, digits);
+  };
   const megabytes = (bytes) => format(gettext('%(size)s MB'), { size: (bytes / 1048576).toFixed(1) });
   /* A file's size: in KB below a megabyte, else in MB. */
   const fileSize = (bytes) => (bytes < 1048576
@@ -190,7 +201,7 @@
 
   root.UM = {
     el, append, api, errorText, describe, reveal, cookie, format, bound,
-    isNum, number, percent, megabytes, fileSize, pad,
+    isNum, number, percent, percentBeside, megabytes, fileSize, pad,
     TIME_ZONE, LOCALE, cityParts, when, shortWhen, clock, cityDate, cityToday, cityMidnight,
   };
 }(window));

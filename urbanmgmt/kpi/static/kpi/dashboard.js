@@ -409,7 +409,7 @@
         h("div", null, h("dt", null, gettext("Projected for the year")), h("dd", { class: onPace ? "ok" : "bad" }, cases(d.projection),
           h("small", null, fmt(gettext(" (95%% range %(low)s–%(high)s, method: %(method)s)"), { low: int(d.projection_low), high: int(d.projection_high),
                                                      method: METHOD[d.method] || d.method || "—" })))),
-        h("div", null, h("dt", null, fmt(gettext("Valid-report rate, year to date (%(range)s)"), { range: rangeText(new Date(d.year, 0, 1), parseDate(d.as_of)) })), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, pct(d.valid_rate),
+        h("div", null, h("dt", null, fmt(gettext("Valid-report rate, year to date (%(range)s)"), { range: rangeText(new Date(d.year, 0, 1), parseDate(d.as_of)) })), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, UM.percentBeside(d.valid_rate, d.valid_rate_target),
           h("small", null, fmt(gettext(" (target %(target)s; filed: %(filed)s)"), { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
         h("div", null, h("dt", null, pgettext("kpi", "Awaiting intake")), h("dd", null, cases(d.pending)))),
       h("p", { class: "kpi-summary" }, fmt(gettext("Working days left: %(days)s; to collect each working day: %(needed)s; collected per working day so far: %(pace)s."), { days: int(d.working_days_remaining),
@@ -488,7 +488,7 @@
         ["reports", "filed", "rejected", "pending"].map(function (column) {
           return h("td", { class: "num" }, caseLink(row[column] ? urls[column] || url : null, int(row[column])));
         }),
-        h("td", { class: "num kpi-rate" }, caseLink(url, pct(row.valid_rate))));
+        h("td", { class: "num kpi-rate" }, caseLink(url, UM.percentBeside(row.valid_rate, target))));
     }));
     fill(els.validRate, [
       h("p", { class: "kpi-sub", id: "valid-rate-period" }, fmt(gettext("Valid-report rate of the period chosen: %(range)s"), { range: rangeText(state.start, state.end) })),
@@ -643,7 +643,7 @@
       var cls = !has ? "none" : isNum(target) ? (m.value >= target ? "ok" : "bad") : "plain";
       var content = [
         h("span", { class: "kpi-tile-name" }, name),
-        h("span", { class: "kpi-tile-value" }, has ? pct(m.value) : gettext("No data yet")),
+        h("span", { class: "kpi-tile-value" }, has ? UM.percentBeside(m.value, target) : gettext("No data yet")),
         has || isNum(m.d) ? h("span", { class: "kpi-tile-nd" }, int(m.n) + " / " + int(m.d)) : null,
         isNum(target) ? h("span", { class: "kpi-tile-target" }, fmt(gettext("Target %(target)s"), { target: pct(target) }) + (has ? (m.value >= target ? gettext(" · met") : gettext(" · not met")) : "")) : null,
         !has && m.note ? h("span", { class: "kpi-tile-note" }, m.note) : null
