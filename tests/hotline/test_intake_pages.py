@@ -196,3 +196,9 @@ def test_export_tickets_writes_the_results_in_the_sources_csv_encoding(people, g
     assert rows["X1"]["诉求内容"] == row("X1")["诉求内容"]  # the row as it came
     call_command("export_tickets", str(tmp_path / "r.json"), source="gbk12345", stdout=io.StringIO())
     assert (tmp_path / "r.json").read_text(encoding="utf-8").count("工单编号") == 2
+
+
+def test_an_empty_ticket_list_says_so(people, client):
+    client.force_login(people.dispatcher)
+    client.cookies["django_language"] = "en"
+    assert "No tickets." in client.get("/hotline/tickets/?state=to_answer").content.decode()

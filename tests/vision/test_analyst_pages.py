@@ -113,3 +113,11 @@ def test_the_api_gives_the_class_in_the_users_language(analyst_client, zone, wor
     assert post(worker_key, candidate(zone, **{"class": "truck"})).status_code == 201
     row = analyst_client.get("/api/v1/vision/candidates/").json()["results"][0]
     assert (row["class"], row["class_display"]) == ("truck", "货车")
+
+
+@pytest.mark.parametrize(("language", "nothing_yet"), [("zh-hans", ["尚无候选。", "尚无审核记录。"]),
+                                                       ("en", ["No candidate yet.", "No candidate reviewed yet."])])
+def test_an_empty_queue_says_so_under_each_heading(analyst_client, language, nothing_yet):
+    analyst_client.cookies["django_language"] = language
+    page = analyst_client.get("/vision/").content.decode()
+    assert all(words in page for words in nothing_yet), nothing_yet
