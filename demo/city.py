@@ -95,7 +95,7 @@ def load_departments(path: Path) -> int:
     for street in Area.objects.filter(level=Area.Level.STREET):
         office, _ = Department.objects.update_or_create(
             code=f"HZ-JD-{street.code[-3:]}", defaults={"name": f"{street.name}办事处",
-                                                        "name_en": f"{street.code} street office"})
+                                                        "name_en": f"{street.name} office"})
         for major in data["street_office_majors"]:
             _rule(office, None, major, street, 0)
     return Department.objects.count()
