@@ -107,3 +107,30 @@ def test_a_rate_beside_its_target_reads_on_the_side_it_is(browser, live_server, 
         assert missed in tile["target"] or said_met, tile
     page.locator("#hotline-card").screenshot(path=str(shots_dir(JOURNEY) / f"{language}-03-dashboard-12345-tiles.png"))
     assert page.errors == [] and page.foreign_requests == []
+
+
+LEGEND_AND_CHOICE = """() => {
+    const field = document.querySelector('#category-search').closest('fieldset');
+    const legend = field.querySelector('legend').getBoundingClientRect();
+    const chosen = document.querySelector('#category-chosen').getBoundingClientRect();
+    const box = field.getBoundingClientRect();
+    return {legend: legend.height, line: parseFloat(getComputedStyle(field.querySelector('legend')).lineHeight) || 24,
+            inside: chosen.top >= legend.bottom && chosen.bottom <= box.bottom && chosen.right <= box.right,
+            text: document.querySelector('#category-chosen').innerText};
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_chosen_category_reads_inside_its_card_on_a_phone(browser, live_server, inspector, category,  # noqa: F811
+                                                             language):
+    context, page = phone(browser, live_server, LOCALE[language])
+    page.fill("#category-search", "E0505")
+    page.click('[data-code="E0505"]')
+    found = page.evaluate(LEGEND_AND_CHOICE)
+    name = {"zh-hans": "已选：", "en": "Chosen: Illegal motor-vehicle parking (E0505)"}[language]
+    assert name in found["text"] and found["inside"], found
+    assert found["legend"] < 1.5 * found["line"], found  # the legend on one line, over the card's border
+    page.locator("#category-search").scroll_into_view_if_needed()
+    shot(page, JOURNEY, language, "04-app-category-chosen", full_page=False)
+    assert page.errors == []
+    context.close()
