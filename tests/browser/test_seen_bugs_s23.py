@@ -14,12 +14,16 @@ from django.utils import timezone
 from demo.tickets import load_hotline_demo
 from tests.browser.conftest import shot, shots_dir, signed_in_page
 from tests.browser.test_collector_app import inspector  # noqa: F401 - a fixture
+from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.browser.test_journey_inspector import phone
 from tests.browser.test_journey_manager import ready, task_worker  # noqa: F401 - a fixture
 from tests.browser.test_seen_bugs_s16 import supervised_case
 from tests.builders import report_case
 from tests.hotline.conftest import gazetteer  # noqa: F401 - a fixture
+from tests.hotline.helpers import row
 from urbanmgmt.cases import services
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket
 from urbanmgmt.kpi.loader import load_quotas, load_schemes
 from urbanmgmt.org.models import Department
 from urbanmgmt.supervision.models import Notification
@@ -134,3 +138,43 @@ def test_the_chosen_category_reads_inside_its_card_on_a_phone(browser, live_serv
     shot(page, JOURNEY, language, "04-app-category-chosen", full_page=False)
     assert page.errors == []
     context.close()
+
+
+WORDS_WHOLE = """(row) => {
+    // On how many lines each word of the suggestions' evidence, and the urgency, is drawn.
+    const out = [];
+    const check = (el, words) => {
+        const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+        const nodes = [];
+        for (let n = walker.nextNode(); n; n = walker.nextNode()) nodes.push(n);
+        for (const word of words) {
+            const node = nodes.find((n) => n.data.includes(word));
+            if (!node) continue;
+            const range = document.createRange();
+            range.setStart(node, node.data.indexOf(word));
+            range.setEnd(node, node.data.indexOf(word) + word.length);
+            out.push({text: word, lines: new Set([...range.getClientRects()].map((r) => Math.round(r.top))).size});
+        }
+    };
+    for (const el of row.querySelectorAll('.words')) check(el, el.innerText.split('、').filter(Boolean));
+    const meta = row.querySelector('td small');
+    check(meta, [meta.innerText.split('·').pop().trim()]);
+    return out;
+}"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_review_queues_words_and_urgency_keep_whole(browser, live_server, intake, language):  # noqa: F811
+    texts = ["门口这块有问题，影响大家生活。", "小区环境问题，请尽快处理。", "路边垃圾桶满了没人清理，味道很大。"]
+    import_rows([row(f"W{i}", text=text, col=1.5, cell=1.5) for i, text in enumerate(texts)], source="s",
+                actor=intake.dispatcher)
+    reviewed = list(HotlineTicket.objects.filter(needs_review=True))
+    assert reviewed and any(choice["words"] for t in reviewed for choice in t.suggestions)
+    for size, viewport in (("desktop", {"width": 1280, "height": 900}), ("narrow", {"width": 1024, "height": 768})):
+        page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/review/", viewport=viewport)
+        page.wait_for_selector("tr.review-row")
+        found = [w for r in page.locator("tr.review-row").all() for w in r.evaluate(WORDS_WHOLE)]
+        assert any(w["text"] for w in found) and all(w["lines"] == 1 for w in found), found
+        shot(page, JOURNEY, language, f"05-review-words-{size}", full_page=False)
+        assert page.errors == []
+        page.context.close()
