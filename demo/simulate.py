@@ -77,7 +77,7 @@ class Simulator:
         self.order = itertools.count()
         self.callbacks: list = []  # (time, order, ticket id, satisfaction, resolved)
         self.intended: dict[str, Category] = {}  # ticket id → the category the citizen meant
-        self.knowledge = _knowledge_codes()  # the entries a call taker answers from (在线解答), if any
+        self.knowledge = _knowledge()  # the entries a call taker answers from (在线解答), if any
         self.tickets_of: dict[str, list[str]] = {}  # case code → its tickets' ids
         self.live: dict[str, Case] = {}  # case code → the case, while its life is played
         self.departments: dict[tuple, Department] = {}
@@ -170,16 +170,18 @@ class Simulator:
                "经度": round(point.x, 6), "纬度": round(point.y, 6), "坐标系": "WGS84"}
         if kind == "咨询" and self.rng.random() < 0.9:
             row["答复内容"] = "已当场答复政策咨询"
-            if self.knowledge:
-                row["知识库编号"] = self.rng.choice(self.knowledge)
+            if self.knowledge:  # a question the knowledge base answers, answered from its entry
+                code, question, answer = self.rng.choice(self.knowledge)
+                row.update({"知识库编号": code, "标题": question[:30], "诉求内容": question, "答复内容": answer})
         self.intended[row["工单编号"]] = category
         return row
 
     # --- the lives -----------------------------------------------------------------------------
     def _collector_case(self, t, channel, actor, category, point):
         yield t
+        keyword = (category.keywords or [category.name_zh])[0]
         case, _ = self.cases.report(actor, channel=channel, point=point, category=category, reported_at=t,
-                                    description="模拟上报")
+                                    description=("视频发现" if channel == Channel.VIDEO else "巡查发现") + keyword)
         self.made += 1
         yield from self._life(case, t, reject_p=0.033)
 
@@ -255,8 +257,8 @@ class Simulator:
         t = self._step(t, 5, 60)
         yield t
         if self.rng.random() < reject_p:
-            case = self._do("reject", dispatcher, case,
-                            reason_code=self.rng.choice(["duplicate", "out_of_scope", "unclear_evidence"]), reason="模拟")
+            code = self.rng.choice(list(REJECTIONS))
+            case = self._do("reject", dispatcher, case, reason_code=code, reason=REJECTIONS[code])
             self._replied(case, t)
             return
         case = self._do("file", dispatcher, case, category=None if case.category_id else category)
@@ -347,6 +349,11 @@ class Simulator:
         return inspectors or self.people["admin"]
 
 
+# A dispatcher's reasons for not filing a report, as they would write them (the citizen's
+# ticket is replied to with it).
+REJECTIONS = {"duplicate": "与已上报的案件重复，已合并处理", "out_of_scope": "不属于城市管理受理范围",
+              "unclear_evidence": "照片不清，无法确认问题"}
+
 # The simulated staff's names, as the evaluation and the history show them (not their logins).
 INSPECTOR_NAMES = ("王伟", "李静", "张敏", "刘洋", "陈磊", "杨帆", "赵强", "黄丽", "周杰", "吴芳", "徐刚", "孙涛")
 
@@ -366,10 +373,10 @@ def _person(username: str, role: str, name: str, department=None, grids=None):
 DEMO_INSPECTOR = "inspector"
 
 
-def _knowledge_codes() -> list[str]:
+def _knowledge() -> list[tuple[str, str, str]]:
     from urbanmgmt.hotline.models import KnowledgeEntry
 
-    return list(KnowledgeEntry.objects.filter(active=True).order_by("code").values_list("code", flat=True))
+    return list(KnowledgeEntry.objects.filter(active=True).order_by("code").values_list("code", "question", "answer"))
 
 
 def _people() -> dict:

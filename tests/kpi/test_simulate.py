@@ -107,3 +107,21 @@ def test_the_bulk_path_writes_what_the_services_write(city):
     assert len(in_bulk["events"]) == len(through_services["events"])
     for mine, theirs in zip(in_bulk["events"], through_services["events"], strict=True):
         assert mine == theirs
+
+
+def test_a_simulated_week_reads_like_a_citys(city):
+    """What people read of the simulation: reports described by what was seen, rejections and
+    replies in a dispatcher's words, consultations answered from the entry they ask about."""
+    from demo.tickets import load_knowledge
+    from urbanmgmt.hotline.models import HotlineTicket, KnowledgeEntry, TicketEvent
+
+    load_knowledge()
+    today = timezone.localdate()
+    Simulator(Scale(5_000, 9_000), seed=7).run(today - dt.timedelta(days=6), today)
+    collected = Case.objects.filter(channel__in=["inspector", "video"])
+    assert collected.exists() and not collected.exclude(description__regex=r"^(巡查|视频)发现.+").exists()
+    assert not CaseEvent.objects.filter(reason__contains="模拟").exists()
+    assert not HotlineTicket.objects.filter(reply__contains="模拟").exists()
+    answered = TicketEvent.objects.filter(kind=TicketEvent.Kind.ANSWERED, entry__isnull=False).select_related("ticket")
+    assert answered.exists() and KnowledgeEntry.objects.exists()
+    assert all(event.ticket.text == event.entry.question for event in answered)
