@@ -4,12 +4,14 @@ working time on the calendar, and late answers climb the levels."""
 import datetime as dt
 
 import pytest
+from django.utils import translation
 
 from tests.supervision.conftest import MONDAY, dispatched_at
 from urbanmgmt.cases import clock, services, worktime
 from urbanmgmt.hotline.models import HotlineTicket
 from urbanmgmt.org.models import Department
 from urbanmgmt.supervision import rules as sweep_rules
+from urbanmgmt.supervision import texts
 from urbanmgmt.supervision.models import Level, Notice, NoticeEvent, NoticeState
 
 pytestmark = pytest.mark.django_db
@@ -47,6 +49,11 @@ def test_a_case_due_soon_and_not_signed_is_reminded(people, only, category):
     assert sweep_rules.sweep(MONDAY + dt.timedelta(minutes=20))["raised"] == {"due-unsigned-2h": 1}
     assert sweep_rules.sweep(MONDAY + dt.timedelta(minutes=50))["raised"] == {"due-unsigned-2h": 0}
     assert Notice.objects.get().case == unsigned
+    # Why, in a sentence with the rule's number in it.
+    with translation.override("zh-hans"):
+        assert texts.reason(Notice.objects.get()) == "规则：2 个工作小时内到期仍未签收"
+    with translation.override("en"):
+        assert texts.reason(Notice.objects.get()) == "Rule: Due within 2 working hours and not signed"
     # Past its deadline the case is overdue, not "due soon": nothing more from this rule.
     assert sweep_rules.sweep(MONDAY + dt.timedelta(hours=3))["raised"] == {"due-unsigned-2h": 0}
 
