@@ -178,3 +178,24 @@ def test_the_review_queues_words_and_urgency_keep_whole(browser, live_server, in
         shot(page, JOURNEY, language, f"05-review-words-{size}", full_page=False)
         assert page.errors == []
         page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_no_base_map_note_can_be_put_away_for_the_session(browser, live_server, people, language):
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/map/")
+    page.wait_for_selector("#map-note:visible")
+    button = page.locator("#map-note-close")
+    assert button.get_attribute("aria-label") == {"zh-hans": "隐藏此提示", "en": "Hide this note"}[language]
+    note, close = page.locator("#map-note").bounding_box(), button.bounding_box()
+    assert note["x"] <= close["x"] and close["x"] + close["width"] <= note["x"] + note["width"] + 1
+    shot(page, JOURNEY, language, "06-map-note", full_page=False)
+    button.click()
+    page.wait_for_selector("#map-note", state="hidden")
+    page.reload()
+    page.wait_for_selector("#map-filters")
+    assert page.is_hidden("#map-note")  # for the rest of the session
+    assert page.errors == []
+    page.context.close()
+    again = signed_in_page(browser, live_server, "dispatcher", language, "/map/")
+    again.wait_for_selector("#map-note:visible")  # a new session shows it again
+    again.context.close()

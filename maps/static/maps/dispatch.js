@@ -17,6 +17,18 @@
 
   const form = document.getElementById('map-filters');
   const status = document.getElementById('map-status');
+
+  /* The note that the city has no base map covers the cases under it: once read, it is hidden
+   * for the rest of the browser's session. */
+  const note = document.getElementById('map-note');
+  if (note) {
+    const NOTE_READ = 'urbanmgmt.map-note-read';
+    note.hidden = sessionStorage.getItem(NOTE_READ) === '1';
+    document.getElementById('map-note-close').addEventListener('click', () => {
+      note.hidden = true;
+      sessionStorage.setItem(NOTE_READ, '1');
+    });
+  }
   // The panel takes a column of the page (beside the map, or below it in a narrow window):
   // the map is told its new size, and a case it shows is kept in view.
   const panel = new CasePanel(document.getElementById('case-panel'), CONFIG, {
