@@ -1,6 +1,7 @@
 """Admin helpers shared by the apps."""
 
 from django import forms
+from django.contrib import admin
 from django.contrib.gis.db import models as gis_models
 
 # GeoDjango's map widgets load OpenLayers and OSM tiles from the internet; the city network
@@ -25,3 +26,18 @@ class ReadOnlyAdmin:
 
     def has_delete_permission(self, request, obj=None) -> bool:
         return False
+
+
+def shown(obj) -> str:
+    """What the admin shows for a related object: a department's or a catalogue or register
+    entry's name in the page's language (their `__str__` is the Chinese register name)."""
+    return getattr(obj, "shown_name", None) or getattr(obj, "name", None) or str(obj)
+
+
+class InLanguageFilter(admin.RelatedFieldListFilter):
+    """A filter on a related field whose choices read in the page's language (`shown`)."""
+
+    def field_choices(self, field, request, model_admin):
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        objects = field.related_model._default_manager.all()
+        return [(obj.pk, shown(obj)) for obj in (objects.order_by(*ordering) if ordering else objects)]

@@ -199,3 +199,21 @@ def test_the_no_base_map_note_can_be_put_away_for_the_session(browser, live_serv
     again = signed_in_page(browser, live_server, "dispatcher", language, "/map/")
     again.wait_for_selector("#map-note:visible")  # a new session shows it again
     again.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_knowledge_bases_tools_leave_its_title_readable(browser, live_server, people, language):
+    from django.contrib.auth.models import User
+
+    User.objects.create_superuser("kb_keeper", "kb_keeper@example.org", "pw-kb_keeper")
+    page = signed_in_page(browser, live_server, "kb_keeper", language, "/admin/hotline/knowledgeentry/")
+    page.wait_for_selector("#kb-import")
+    title = page.locator("#content h1").bounding_box()
+    for tool in page.locator(".object-tools li").all():
+        box = tool.bounding_box()
+        overlaps = (box["x"] < title["x"] + title["width"] and title["x"] < box["x"] + box["width"]
+                    and box["y"] < title["y"] + title["height"] and title["y"] < box["y"] + box["height"])
+        assert not overlaps, (tool.inner_text(), box, title)
+    shot(page, JOURNEY, language, "07-knowledge-base-list", full_page=False)
+    assert page.errors == []
+    page.context.close()

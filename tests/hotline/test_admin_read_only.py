@@ -45,3 +45,24 @@ def test_how_a_ticket_was_placed_and_classified_reads_in_words(admin_client, peo
     assert (ticket.place_method, ticket.category_method) == ("coordinates", "keywords")
     html = admin_client.get(f"/admin/hotline/hotlineticket/{ticket.pk}/change/").content.decode()
     assert '<div class="readonly">坐标</div>' in html and '<div class="readonly">目录关键词</div>' in html
+
+
+def test_the_knowledge_base_list_names_departments_and_bureaus_in_the_pages_language(admin_client, people, bureaus):
+    import datetime as dt
+
+    from urbanmgmt.hotline.models import Bureau, KnowledgeEntry
+    from urbanmgmt.org.models import Department
+
+    department = Department.objects.exclude(name_en="").first()
+    bureau = Bureau.objects.exclude(name_en="").first()
+    KnowledgeEntry.objects.create(code="KB-1", question="咨询路灯报修", answer="拨打12345", department=department,
+                                  valid_from=dt.date(2026, 1, 1))
+    KnowledgeEntry.objects.create(code="KB-2", question="咨询燃气报修", answer="拨打燃气公司电话", bureau=bureau,
+                                  valid_from=dt.date(2026, 1, 1))
+    admin_client.cookies["django_language"] = "en"
+    english = admin_client.get("/admin/hotline/knowledgeentry/").content.decode()
+    assert department.name_en in english and bureau.name_en in english and "2 knowledge base entries" in english
+    assert department.name not in english and bureau.name_zh not in english
+    admin_client.cookies["django_language"] = "zh-hans"
+    chinese = admin_client.get("/admin/hotline/knowledgeentry/").content.decode()
+    assert department.name in chinese and bureau.name_zh in chinese and department.name_en not in chinese

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from urbanmgmt.admin_utils import GEOMETRY_AS_TEXT, ReadOnlyAdmin
+from urbanmgmt.admin_utils import GEOMETRY_AS_TEXT, InLanguageFilter, ReadOnlyAdmin
 from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, CaseSequence, WorkDay
 
 
@@ -23,7 +23,7 @@ class CaseMediaInline(ReadOnlyAdmin, admin.TabularInline):
 @admin.register(Case)
 class CaseAdmin(ReadOnlyAdmin, admin.ModelAdmin):
     list_display = ["code", "channel", "state", "category", "department", "grid", "reported_at", "due_at"]
-    list_filter = ["state", "channel", "department", "district", "street"]
+    list_filter = ["state", "channel", ("department", InLanguageFilter), "district", "street"]
     search_fields = ["code", "description", "address", "external_ref"]
     list_select_related = ["category", "department", "grid"]
     date_hierarchy = "reported_at"

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from urbanmgmt.admin_utils import ReadOnlyAdmin
+from urbanmgmt.admin_utils import InLanguageFilter, ReadOnlyAdmin, shown
 from urbanmgmt.errors import DomainError
 from urbanmgmt.hotline.knowledge_import import KnowledgeMapping, import_knowledge, template
 from urbanmgmt.hotline.mapping import parse_mapping
@@ -95,13 +95,23 @@ class KnowledgeEntryAdmin(admin.ModelAdmin):
     """The knowledge base (知识库): edited here, imported from a spreadsheet (the list's
     "Import" button), reviewed with the list's action."""
 
-    list_display = ("code", "question", "department", "bureau", "valid_from", "valid_to", "reviewed_at", "active")
-    list_filter = ("active", "department", "bureau")
+    list_display = ("code", "question", "responsible_department", "responsible_bureau", "valid_from", "valid_to",
+                    "reviewed_at", "active")
+    list_filter = ("active", ("department", InLanguageFilter), ("bureau", InLanguageFilter))
+    list_select_related = ("department", "bureau")
     search_fields = ("code", "question", "answer", "tags")
     raw_id_fields = ("reviewed_by",)
     readonly_fields = ("created_at", "updated_at")
     actions = ["mark_reviewed"]
     change_list_template = "admin/hotline/knowledgeentry/change_list.html"
+
+    @admin.display(description=gettext_lazy("responsible department"), ordering="department")
+    def responsible_department(self, entry: KnowledgeEntry) -> str:
+        return shown(entry.department) if entry.department else "-"
+
+    @admin.display(description=gettext_lazy("responsible bureau"), ordering="bureau")
+    def responsible_bureau(self, entry: KnowledgeEntry) -> str:
+        return shown(entry.bureau) if entry.bureau else "-"
 
     @admin.action(description=gettext_lazy("Mark as reviewed today"))
     def mark_reviewed(self, request, queryset):

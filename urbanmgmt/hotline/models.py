@@ -401,7 +401,7 @@ class KnowledgeEntry(models.Model):
 
     class Meta:
         verbose_name = _("knowledge base entry")
-        verbose_name_plural = _("knowledge base")
+        verbose_name_plural = _("knowledge base entries")
         ordering = ["code"]
 
     def __str__(self) -> str:

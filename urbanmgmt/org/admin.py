@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
+from urbanmgmt.admin_utils import InLanguageFilter
 from urbanmgmt.org.models import Department, OwnershipRule, Profile
 
 
@@ -15,7 +16,7 @@ class DepartmentAdmin(admin.ModelAdmin):
 @admin.register(OwnershipRule)
 class OwnershipRuleAdmin(admin.ModelAdmin):
     list_display = ["__str__", "department", "category", "major", "area", "priority"]
-    list_filter = ["department", "major"]
+    list_filter = [("department", InLanguageFilter), "major"]
     raw_id_fields = ["area", "grids", "category"]
 
 
