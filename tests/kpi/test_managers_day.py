@@ -132,7 +132,7 @@ def test_a_report_has_a_period_picker_its_issuer_and_its_issue_number(people, de
     assert '<input type="month" id="report-month" name="month" value="2026-11" required>' in html
     district = Area.objects.filter(level="district").order_by("code").first()
     assert f'<p class="issuer" id="issuer">{district.name}数字化城市管理监督指挥中心</p>' in html
-    assert '<span id="issue">2026年第11期</span>' in html and "2026-11与2026-10比较" in html
+    assert '<span id="issue">2026年第11期</span>' in html and "2026-11 与 2026-10 比较" in html
     daily = manager(people).get("/kpi/report/daily/", {"date": "2026-12-02"}).content.decode()
     assert '<input type="date" id="report-date" name="date" value="2026-12-02" required>' in daily
     assert '<span id="issue">2026年第336期</span>' in daily
@@ -150,9 +150,9 @@ def test_a_month_under_way_is_called_partial_beside_the_whole_month_before(peopl
         partial = comparison("monthly", first, last, dt.date(2026, 11, 1), today=dt.date(2026, 12, 3))
         whole = comparison("monthly", dt.date(2026, 11, 1), dt.date(2026, 11, 30), dt.date(2026, 10, 1),
                            today=dt.date(2026, 12, 3))
-    assert partial["partial"] and partial["text"] == "2026-12-01至2026-12-03（本月未满）与2026-11全月比较"
+    assert partial["partial"] and partial["text"] == "2026-12-01 至 2026-12-03（本月未满）与 2026-11 全月比较"
     assert partial["same_days"] == (dt.date(2026, 11, 1), dt.date(2026, 11, 3))
-    assert not whole["partial"] and whole["text"] == "2026-11与2026-10比较"
+    assert not whole["partial"] and whole["text"] == "2026-11 与 2026-10 比较"
     with translation.override("en"):
         english = comparison("monthly", first, last, dt.date(2026, 11, 1), today=dt.date(2026, 12, 3))
     assert english["text"] == "2026-12-01 to 2026-12-03 (partial month) compared with the whole of 2026-11"
