@@ -307,7 +307,7 @@ def test_the_monthly_report_writes_its_days_and_months_as_iso(browser, live_serv
     shot(page, JOURNEY, language, "13-monthly-report-this-month", full_page=False)
     compared = page.inner_text("#compared")
     if today < next_month(this) - dt.timedelta(days=1):
-        so_far = {"zh-hans": f"{this.isoformat()}至{today.isoformat()}", "en": f"{this.isoformat()} to {today.isoformat()}"}
+        so_far = {"zh-hans": f"{this.isoformat()} 至 {today.isoformat()}", "en": f"{this.isoformat()} to {today.isoformat()}"}
         assert compared.startswith(so_far[language]) and f"{before:%Y-%m}" in compared, compared
         same_days = before + (today - this)
         assert f"{before.isoformat()}" in compared and f"{same_days.isoformat()}" in compared, compared
