@@ -9,13 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from urbanmgmt.supervision import notify
-from urbanmgmt.supervision.models import Notification
-
-
-def unread_count(user) -> int:
-    """How many of the user's notifications are unread."""
-    return Notification.objects.filter(user=user, read_at__isnull=True).count()
-
+from urbanmgmt.supervision.notify import unread_count
 
 UNREAD = inline_serializer("UnreadCount", {"unread": serializers.IntegerField()})
 

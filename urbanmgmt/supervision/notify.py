@@ -64,6 +64,11 @@ def recent(user) -> list[Notification]:
     return rows
 
 
+def unread_count(user) -> int:
+    """How many of the person's notifications are unread (the badges)."""
+    return Notification.objects.filter(user=user, read_at__isnull=True).count()
+
+
 def mark_read(user, pk: int | None = None) -> None:
     """One of the person's notifications (`pk`), or all of them, read now."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)

@@ -3,8 +3,8 @@
 from django import template
 
 from urbanmgmt.supervision import services
-from urbanmgmt.supervision.api import unread_count
 from urbanmgmt.supervision.models import NoticeState
+from urbanmgmt.supervision.notify import unread_count
 from urbanmgmt.supervision.views import labelled, ordered
 
 register = template.Library()
