@@ -41,3 +41,15 @@ class InLanguageFilter(admin.RelatedFieldListFilter):
         ordering = self.field_admin_ordering(field, request, model_admin)
         objects = field.related_model._default_manager.all()
         return [(obj.pk, shown(obj)) for obj in (objects.order_by(*ordering) if ordering else objects)]
+
+
+class InLanguageChoices:
+    """A model admin whose forms offer related objects by their names in the page's language
+    (`shown`), as its lists and filters show them."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if field is not None and hasattr(field, "label_from_instance"):
+            field.label_from_instance = shown
+        return field
+

@@ -4,6 +4,7 @@ template downloads and imports as it is; the admin keeps the entries."""
 
 import csv
 import io
+import re
 
 import pytest
 from django.test import Client
@@ -123,3 +124,42 @@ def test_the_admin_import_refuses_a_workbook_it_cannot_read_saying_so(people):
     page = admin.post("/admin/hotline/knowledgeentry/import/", {"file": upload})
     assert page.status_code == 200 and "kb-import-error" in page.content.decode()
     assert not KnowledgeEntry.objects.exists()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_entry_is_edited_in_the_admin_as_a_person_writes_it(people, bureaus, language):
+    """Its tags as the spreadsheet gives them (not as JSON), the departments named in the
+    page's language, and the admin's own "History" button (not the case map's)."""
+    from django.conf import settings
+
+    from urbanmgmt.org.models import Department
+
+    admin = admin_client(people)
+    admin.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+    department = Department.objects.exclude(name_en="").first()
+    form = admin.get("/admin/hotline/knowledgeentry/add/").content.decode()
+    shown = department.name_en if language == "en" else department.name
+    assert f'<option value="{department.pk}">{shown}</option>' in form
+    answer = admin.post("/admin/hotline/knowledgeentry/add/", {
+        "code": "ZSK-T1", "question": "狗在小区里随地大小便怎么办？", "answer": "请拨打12345，由城管执法中队处理。",
+        "department": department.pk, "tags": "养犬、犬只，狗粪 遛狗", "active": "on"})
+    assert answer.status_code == 302, answer.content.decode()
+    entry = KnowledgeEntry.objects.get(code="ZSK-T1")
+    assert entry.tags == ["养犬", "犬只", "狗粪", "遛狗"]
+    page = admin.get(f"/admin/hotline/knowledgeentry/{entry.pk}/change/").content.decode()
+    assert 'value="养犬、犬只、狗粪、遛狗"' in page
+    assert re.search(r'class="historylink">\s*' + ("历史" if language == "zh-hans" else "History") + r"\s*<", page)
+    listing = admin.get("/admin/hotline/knowledgeentry/").content.decode()
+    assert ("长期有效" if language == "zh-hans" else "always") in listing
+
+
+def test_a_tickets_state_never_reads_as_a_cases_state_in_chinese():
+    """A ticket with a case is not its case filed (立案 is the dispatcher's decision, later)."""
+    from django.utils import translation
+
+    from urbanmgmt.cases.models import State
+    from urbanmgmt.hotline.models import TicketState
+
+    with translation.override("zh-hans"):
+        cases = {str(label) for _value, label in State.choices}
+        assert not cases & {str(label) for _value, label in TicketState.choices}

@@ -1,5 +1,6 @@
 import json
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -9,9 +10,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from urbanmgmt.admin_utils import InLanguageFilter, ReadOnlyAdmin, shown
+from urbanmgmt.admin_utils import InLanguageChoices, InLanguageFilter, ReadOnlyAdmin, shown
 from urbanmgmt.errors import DomainError
-from urbanmgmt.hotline.knowledge_import import KnowledgeMapping, import_knowledge, template
+from urbanmgmt.hotline.knowledge_import import KnowledgeMapping, import_knowledge, tag_words, template
 from urbanmgmt.hotline.mapping import parse_mapping
 from urbanmgmt.hotline.models import (
     Bureau,
@@ -90,13 +91,35 @@ class ClassifierVersionAdmin(admin.ModelAdmin):
     readonly_fields = ("version", "trained_at", "examples", "held_out", "decisions_seen", "evaluation")
 
 
+class TagsField(forms.CharField):
+    """An entry's tags typed as the spreadsheet gives them, "养犬、犬只、狗粪" (knowledge_import.tag_words),
+    not as the JSON list the model keeps."""
+
+    def prepare_value(self, value):
+        return "、".join(map(str, value)) if isinstance(value, list | tuple) else value
+
+    def to_python(self, value) -> list[str]:
+        return tag_words(super().to_python(value))
+
+
+class KnowledgeEntryForm(forms.ModelForm):
+    tags = TagsField(label=gettext_lazy("tags"), required=False,
+                     help_text=gettext_lazy("Words citizens use for the matter, separated by commas (、 or ,)."),
+                     widget=forms.TextInput(attrs={"size": 60}))
+
+    class Meta:
+        model = KnowledgeEntry
+        fields = ("code", "question", "answer", "department", "bureau", "tags", "valid_from", "valid_to", "reviewed_at",
+                  "reviewed_by", "active")
+
+
 @admin.register(KnowledgeEntry)
-class KnowledgeEntryAdmin(admin.ModelAdmin):
+class KnowledgeEntryAdmin(InLanguageChoices, admin.ModelAdmin):
     """The knowledge base (知识库): edited here, imported from a spreadsheet (the list's
     "Import" button), reviewed with the list's action."""
 
-    list_display = ("code", "question", "responsible_department", "responsible_bureau", "valid_from", "valid_to",
-                    "reviewed_at", "active")
+    form = KnowledgeEntryForm
+    list_display = ("code", "question", "responsible_body", "validity", "reviewed_on", "active")
     list_filter = ("active", ("department", InLanguageFilter), ("bureau", InLanguageFilter))
     list_select_related = ("department", "bureau")
     search_fields = ("code", "question", "answer", "tags")
@@ -105,13 +128,27 @@ class KnowledgeEntryAdmin(admin.ModelAdmin):
     actions = ["mark_reviewed"]
     change_list_template = "admin/hotline/knowledgeentry/change_list.html"
 
-    @admin.display(description=gettext_lazy("responsible department"), ordering="department")
-    def responsible_department(self, entry: KnowledgeEntry) -> str:
-        return shown(entry.department) if entry.department else "-"
+    @admin.display(description=gettext_lazy("responsible"), ordering="department")
+    def responsible_body(self, entry: KnowledgeEntry) -> str:
+        """The department, or the bureau (outside city management) marked as such."""
+        if entry.department_id:
+            return shown(entry.department)
+        if entry.bureau_id:
+            return _("%(bureau)s (forwarded)") % {"bureau": shown(entry.bureau)}
+        return "-"
 
-    @admin.display(description=gettext_lazy("responsible bureau"), ordering="bureau")
-    def responsible_bureau(self, entry: KnowledgeEntry) -> str:
-        return shown(entry.bureau) if entry.bureau else "-"
+    @admin.display(description=gettext_lazy("valid"), ordering="valid_from")
+    def validity(self, entry: KnowledgeEntry) -> str:
+        start, end = (f"{day:%Y-%m-%d}" if day else "" for day in (entry.valid_from, entry.valid_to))
+        if start and end:
+            return _("%(start)s to %(end)s") % {"start": start, "end": end}
+        if start:
+            return _("from %(start)s") % {"start": start}
+        return _("until %(end)s") % {"end": end} if end else _("always")
+
+    @admin.display(description=gettext_lazy("reviewed on"), ordering="reviewed_at")
+    def reviewed_on(self, entry: KnowledgeEntry) -> str:
+        return f"{entry.reviewed_at:%Y-%m-%d}" if entry.reviewed_at else "-"
 
     @admin.action(description=gettext_lazy("Mark as reviewed today"))
     def mark_reviewed(self, request, queryset):

@@ -116,7 +116,7 @@ def _values(row: dict, columns: dict[str, str], mapping: KnowledgeMapping, respo
     if not isinstance(active, bool):
         raise InvalidInput(_("Unknown state “%(value)s”: write 启用 or 停用."), value=raw_active)
     return {"code": text["code"], "question": text["question"], "answer": text["answer"], "department_id": department,
-            "bureau_id": bureau, "tags": [t for t in TAG_SPLIT.split(text["tags"]) if t], "valid_from": valid_from,
+            "bureau_id": bureau, "tags": tag_words(text["tags"]), "valid_from": valid_from,
             "valid_to": valid_to, "reviewed_at": _date(cell("reviewed_at"), _("review date")), "active": active}
 
 
@@ -201,3 +201,9 @@ def template() -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def tag_words(text: str) -> list[str]:
+    """An entry's tags from text: the words separated by commas (, ，、), semicolons or spaces,
+    as a spreadsheet's cell or the admin's form gives them."""
+    return [word for word in TAG_SPLIT.split(text or "") if word]

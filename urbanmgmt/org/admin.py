@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 
-from urbanmgmt.admin_utils import InLanguageFilter
+from urbanmgmt.admin_utils import InLanguageChoices, InLanguageFilter
 from urbanmgmt.org.models import Department, OwnershipRule, Profile
 
 
@@ -14,13 +14,13 @@ class DepartmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(OwnershipRule)
-class OwnershipRuleAdmin(admin.ModelAdmin):
+class OwnershipRuleAdmin(InLanguageChoices, admin.ModelAdmin):
     list_display = ["__str__", "department", "category", "major", "area", "priority"]
     list_filter = [("department", InLanguageFilter), "major"]
     raw_id_fields = ["area", "grids", "category"]
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(InLanguageChoices, admin.StackedInline):
     model = Profile
     can_delete = False
     raw_id_fields = ["grids"]
