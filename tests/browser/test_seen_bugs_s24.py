@@ -1,13 +1,18 @@
 """What a walk in Chromium found (session 24), in Chinese and in English: the knowledge base's
 admin list gave each question two characters a line and pushed its last columns off a 1280 px
-screen. Screenshots: var/screenshots/seen_bugs_s24/."""
+screen; a clerk's own answer was lost for good when an entry's answer was put in the form and
+the entry then dropped. Screenshots: var/screenshots/seen_bugs_s24/."""
 
 import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
+from tests.hotline.helpers import row
 from tests.hotline.knowledge_entries import make_entries
 from urbanmgmt.hotline.bureaus import load_bureaus
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -40,3 +45,29 @@ def test_the_knowledge_bases_list_reads_at_1280(browser, live_server, people, la
     assert page.errors == []
     page.context.close()
 
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_an_answer_typed_comes_back_when_the_entry_is_dropped(browser, live_server, intake, language):  # noqa: F811
+    load_bureaus()
+    make_entries(reviewed_at=timezone.localdate())
+    import_rows([row("Q1", kind="咨询", text="请问家里的旧沙发怎么预约上门清运？")], source="hz12345",
+                actor=intake.dispatcher)
+    ticket = HotlineTicket.objects.get(external_id="Q1")
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/hotline/tickets/{ticket.pk}/")
+    best = page.locator("#kb-matches li.kb-match").first
+    best.wait_for()
+    form = page.locator("#answer-form textarea[name=answer]")
+    typed = "您好，旧沙发可以预约上门清运，"
+    form.fill(typed)
+    best.locator("button.kb-use").click()
+    assert form.input_value() != typed and page.is_visible("#answer-entry")
+    page.click("#answer-entry .kb-drop")
+    assert form.input_value() == typed and page.is_hidden("#answer-entry")
+    # An entry's answer edited, then the entry dropped: the edits stay (they are the clerk's now).
+    best.locator("button.kb-use").click()
+    form.fill(form.input_value() + "谢谢。")
+    page.click("#answer-entry .kb-drop")
+    assert form.input_value().endswith("谢谢。") and page.input_value("#answer-form input[name=entry]") == ""
+    shot(page, JOURNEY, language, "02-answer-kept", full_page=False)
+    assert page.errors == []
+    page.context.close()

@@ -240,9 +240,12 @@
         act(`${page.dataset.api}answer/`, formValues(answer), send, gettext("Answer sent."));
       });
       // A knowledge base entry (知识库): sent as it is in one click, or put in the form to edit;
-      // either way the entry goes with the answer.
+      // either way the entry goes with the answer. What the clerk had typed is kept aside and
+      // comes back if the entry is dropped before its text is edited.
       const from = document.getElementById("answer-entry");
+      let typed = null;
       const choose = (item) => {
+        if (!answer.elements.entry.value) typed = answer.elements.answer.value;
         answer.elements.answer.value = item.querySelector(".kb-answer").textContent.trim();
         answer.elements.entry.value = item.dataset.code;
         from.querySelector("span").textContent = item.dataset.code;
@@ -259,6 +262,11 @@
         });
       });
       from.querySelector(".kb-drop").addEventListener("click", () => {
+        const entry = page.querySelector(`.kb-match[data-code="${CSS.escape(answer.elements.entry.value)}"] .kb-answer`);
+        if (typed !== null && entry && answer.elements.answer.value === entry.textContent.trim()) {
+          answer.elements.answer.value = typed;
+        }
+        typed = null;
         answer.elements.entry.value = "";
         from.hidden = true;
       });
