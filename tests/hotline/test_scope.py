@@ -40,6 +40,26 @@ def test_a_forwarded_ticket_goes_back_to_the_source_with_its_bureau_and_reason(p
     assert exported["案件编号"] == ""
 
 
+def test_the_reasons_written_for_the_platform_are_in_its_language_whoever_imports(people, gazetteer, bureaus):
+    """The reason goes back to the 12345 platform: an import or a forward by a clerk working
+    in English still writes it in Chinese (a reason the clerk types is theirs)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        import_rows([row("W1", col=1.5, cell=1.5, text=WAGES, title="拖欠工资"),
+                     row("G1", col=2.5, cell=1.5, text=GARBAGE)], source="s", actor=people.dispatcher)
+        garbage = HotlineTicket.objects.get(external_id="G1")
+        answer = client_for(people.dispatcher).post(f"/api/v1/hotline/tickets/{garbage.pk}/forward/",
+                                                    {"bureau": "ZJJ"}, format="json", HTTP_ACCEPT_LANGUAGE="en")
+    assert answer.status_code == 200, answer.content
+    wages, garbage = HotlineTicket.objects.get(external_id="W1"), HotlineTicket.objects.get(external_id="G1")
+    assert wages.forward_reason.startswith("不属城市管理（依据词语：") and "拖欠工资" in wages.forward_reason
+    assert garbage.forward_reason == "不属城市管理，转住房和城乡建设局(物业/房产)办理。"
+    out = io.BytesIO()
+    write_results(tickets_of("s"), Mapping(), "csv", out)
+    assert "Not city management" not in out.getvalue().decode("utf-8-sig")
+
+
 def test_intake_overrules_a_forwarding_and_the_ticket_gets_its_case(people, gazetteer, bureaus):
     import_rows([row("W1", col=1.5, cell=1.5, text=WAGES, title="拖欠工资")], source="s", actor=people.dispatcher)
     ticket = HotlineTicket.objects.get(external_id="W1")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -528,10 +528,13 @@ def import_rows(rows: Iterable, *, source: str, actor, mapping: Mapping | None =
 
 
 def _forward_reason(v) -> str:
-    """Why a ticket was judged not city management: the words that led to its bureau."""
+    """Why a ticket was judged not city management: the words that led to its bureau, in the
+    platform's language (settings.LANGUAGE_CODE) whoever ran the import: the reason goes back
+    to the 12345 platform with the ticket (export.py)."""
     words = "、".join(v.choices[0].words) if v.choices and v.choices[0].kind == "bureau" else ""
-    return (_("Not city management (words: %(words)s).") % {"words": words} if words
-            else _("Not city management."))[:300]
+    with translation.override(settings.LANGUAGE_CODE):
+        return (_("Not city management (words: %(words)s).") % {"words": words} if words
+                else _("Not city management."))[:300]
 
 
 def ticket_description(t: HotlineTicket) -> str:

@@ -5,8 +5,9 @@ example that the classifier learns from (training.py)."""
 
 import datetime as dt
 
+from django.conf import settings
 from django.db import connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.cases import clock
@@ -102,7 +103,10 @@ def forward(actor, ticket: HotlineTicket, bureau: Bureau, reason: str = "") -> H
     ticket = _locked(ticket)
     if ticket.state in (TicketState.ANSWERED, TicketState.REPLIED):
         raise ForbiddenTransition(_("This ticket was already answered: it cannot be forwarded."))
-    reason = (reason or "").strip() or str(_("Not city management: for %(bureau)s.") % {"bureau": bureau.name})
+    reason = (reason or "").strip()
+    if not reason:  # written as the platform reads it, whoever forwards (see importer._forward_reason)
+        with translation.override(settings.LANGUAGE_CODE):
+            reason = str(_("Not city management: for %(bureau)s.") % {"bureau": bureau.name})
     case = ticket.case
     if case is not None:
         if ticket.owns_case and (case.state != State.REPORTED or case.ticket_count > 1):
