@@ -1,15 +1,22 @@
 """What a walk in Chromium found (session 24), in Chinese and in English: the knowledge base's
 admin list gave each question two characters a line and pushed its last columns off a 1280 px
-screen; a clerk's own answer was lost for good when an entry's answer was put in the form and
-the entry then dropped. Screenshots: var/screenshots/seen_bugs_s24/."""
+screen; a case the department replied to before its deadline was marked overdue once the
+deadline passed, with ASCII brackets on Chinese pages; a clerk's own answer was lost for good
+when an entry's answer was put in the form and the entry then dropped.
+Screenshots: var/screenshots/seen_bugs_s24/."""
+
+import datetime as dt
 
 import pytest
 from django.utils import timezone
 
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
+from tests.builders import report_case
 from tests.hotline.helpers import row
 from tests.hotline.knowledge_entries import make_entries
+from urbanmgmt.cases import services
+from urbanmgmt.cases.models import Case
 from urbanmgmt.hotline.bureaus import load_bureaus
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket
@@ -71,3 +78,38 @@ def test_an_answer_typed_comes_back_when_the_entry_is_dropped(browser, live_serv
     shot(page, JOURNEY, language, "02-answer-kept", full_page=False)
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(browser, live_server, people,
+                                                                              category, language):
+    department = people.handler.profile.department
+    cases = []
+    for col in (0.5, 1.5):
+        case = report_case(people.inspector, category, col, 0.5)
+        case = services.file(people.dispatcher, case, version=case.version)
+        cases.append(services.dispatch(people.dispatcher, case, version=case.version, department=department))
+    late, replied = cases
+    replied = services.sign(people.handler, replied, version=replied.version)
+    replied = services.handle(people.handler, replied, version=replied.version, reply="已清理完毕")
+    Case.objects.filter(pk__in=[late.pk, replied.pk]).update(due_at=timezone.now() - dt.timedelta(minutes=5))
+    marks = {"zh-hans": "（已超期）", "en": " (overdue)"}[language]
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/?case={late.pk}")
+    deadline = page.locator("#case-panel dd[data-field=deadline]")
+    deadline.wait_for()
+    assert deadline.inner_text().endswith(marks), deadline.inner_text()
+    shot(page, JOURNEY, language, "03-overdue-deadline", full_page=False)
+    page.goto(f"{live_server.url}/map/?case={replied.pk}")
+    page.locator("#case-panel dd[data-field=handled]").wait_for()
+    assert "已超期" not in deadline.inner_text() and "overdue" not in deadline.inner_text()
+    assert page.errors == []
+    page.context.close()
+
+    workspace = signed_in_page(browser, live_server, "handler", language, "/workspace/")
+    classes = "rows => rows.map(row => row.className)"
+    workspace.locator(f"tr[data-id='{replied.pk}']").first.wait_for()
+    assert "late" not in workspace.locator(f"tr[data-id='{replied.pk}']").evaluate_all(classes)
+    assert "late" in workspace.locator(f"tr[data-id='{late.pk}']").evaluate_all(classes)
+    shot(workspace, JOURNEY, language, "04-workspace", full_page=False)
+    assert workspace.errors == []
+    workspace.context.close()

@@ -44,7 +44,11 @@ OPEN_STATES = (State.REPORTED, State.FILED, State.DISPATCHED, State.RETURNED, St
 # problem that cannot be solved now and is taken out of what is due (DOMAIN §9: 按期结案 ÷
 # (应结案 − 缓办)), so it is never overdue, nor due, while it stays suspended.
 CLOCK_STOPPED = (State.SUSPENDED,)
-RUNNING_STATES = tuple(state for state in OPEN_STATES if state not in CLOCK_STOPPED)
+# States past the department's reply (处置反馈): its handling deadline was met or missed for
+# good then (按期处置, kpi), and the check that follows has a time of its own
+# (InspectionTask.due_at): a case waiting for its check or its close is not overdue.
+REPLIED_STATES = (State.HANDLED, State.CHECKING, State.CHECKED)
+RUNNING_STATES = tuple(state for state in OPEN_STATES if state not in CLOCK_STOPPED and state not in REPLIED_STATES)
 
 
 def is_overdue(state: str, due_at: dt.datetime | None, at: dt.datetime) -> bool:
@@ -82,7 +86,8 @@ class CaseQuerySet(models.QuerySet):
         return self.exclude(state__in=OPEN_STATES)
 
     def overdue(self, at: dt.datetime) -> "CaseQuerySet":
-        """Open cases, their clock running (not suspended), past their deadline at `at`."""
+        """Open cases, their clock running (not suspended, not replied to), past their deadline
+        at `at`."""
         return self.filter(overdue_condition(at))
 
     def not_overdue(self, at: dt.datetime) -> "CaseQuerySet":

@@ -157,7 +157,7 @@
       facts.push([gettext('Signed for'), c.signed_at ? interpolate(gettext('signed at %s'), [when(c.signed_at)])
         : interpolate(gettext('not yet; sign by %s'), [when(c.sign_due_at)]), 'signed']);
     }
-    facts.push([gettext('Deadline'), when(c.due_at) + (c.overdue ? ` (${gettext('overdue')})` : ''), 'deadline']);
+    facts.push([gettext('Deadline'), c.overdue ? interpolate(gettext('%s (overdue)'), [when(c.due_at)]) : when(c.due_at), 'deadline']);
     if (c.original_due_at && c.due_at && c.original_due_at !== c.due_at) {
       facts.push([gettext('Deadline before the extension'), when(c.original_due_at), 'original-deadline']);
     }
