@@ -113,3 +113,22 @@ def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(b
     shot(workspace, JOURNEY, language, "04-workspace", full_page=False)
     assert workspace.errors == []
     workspace.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_history_names_the_category_a_case_was_filed_under(browser, live_server, people, category, language):
+    from urbanmgmt.catalog.models import Category
+
+    lamp = Category.objects.get(service_code="C0118")
+    case = report_case(people.inspector, category, 0.5, 0.5)
+    case = services.file(people.dispatcher, case, version=case.version, category=lamp)
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/?case={case.pk}")
+    change = page.locator("#case-panel .timeline [data-field=category-change]")
+    change.wait_for()
+    names = {"zh-hans": (category.name_zh, lamp.name_zh), "en": (category.name_en, lamp.name_en)}[language]
+    assert change.inner_text() == {"zh-hans": "类别：%s → %s", "en": "Category: %s → %s"}[language] % names
+    assert change.count() == 1  # the report itself changed nothing
+    change.scroll_into_view_if_needed()
+    shot(page, JOURNEY, language, "05-category-change", full_page=False)
+    assert page.errors == []
+    page.context.close()

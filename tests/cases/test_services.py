@@ -160,6 +160,20 @@ def test_filing_without_a_category_asks_for_one(people):
     assert case.category.name_zh == "路灯"
 
 
+def test_filing_under_another_category_keeps_both_in_the_history(people, category):
+    """立案 may correct the reporter's category: the event names the one before and after, as a
+    re-categorisation does; filing under the same category records no change."""
+    lamp = Category.objects.get(service_code="C0118")
+    case = services.file(people.dispatcher, report_case(people.inspector, category), version=1, category=lamp)
+    event = case.events.get(action="file")
+    assert event.payload == {"from_category": category.pk, "from_service_code": category.service_code,
+                             "category": lamp.pk, "service_code": "C0118"}
+    kept = services.file(people.dispatcher, report_case(people.inspector, category), version=1, category=category)
+    assert kept.events.get(action="file").payload == {}
+    unknown = services.file(people.dispatcher, report_case(people.inspector, None), version=1, category=lamp)
+    assert unknown.events.get(action="file").payload["from_service_code"] is None
+
+
 def test_the_deadline_follows_the_category(people, category):
     case = dispatched(people, category)  # 暴露垃圾: 2 working hours
     from urbanmgmt.cases.worktime import working_minutes_between

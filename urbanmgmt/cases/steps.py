@@ -129,6 +129,17 @@ def _file(c: Case, now: dt.datetime, a: Arguments) -> dict:
     return {"filed_at": now, "category": chosen, "urgency": chosen.urgency}
 
 
+def _category_change(c: Case, f: dict, a: Arguments) -> dict:
+    """A step that may change the category: the category before and after, when it changed
+    (the history names both)."""
+    chosen = f.get("category")
+    if chosen is None or chosen.pk == c.category_id:
+        return {}
+    before = c.category.service_code if c.category_id else None
+    return {"from_category": c.category_id, "from_service_code": before, "category": chosen.pk,
+            "service_code": chosen.service_code}
+
+
 def _known_reject_reason(a: Arguments) -> None:
     if a.get("reason_code") not in RejectReason.values:
         raise InvalidInput(_("Unknown rejection reason %(code)s."), code=a.get("reason_code"))
@@ -221,7 +232,8 @@ def _corroboration(c: Case, f: dict, a: Arguments) -> dict:
 
 S = State
 _STEPS = [
-    Step("file", pgettext_lazy("case step", "File"), (S.REPORTED,), S.FILED, (R.DISPATCHER,), fields=_file),
+    Step("file", pgettext_lazy("case step", "File"), (S.REPORTED,), S.FILED, (R.DISPATCHER,), fields=_file,
+         payload=_category_change),
     Step("reject", pgettext_lazy("case step", "Reject"), (S.REPORTED,), S.REJECTED, (R.DISPATCHER,), True,
          inputs=_known_reject_reason, fields=lambda c, now, a: {"rejected_at": now, "reject_reason": a["reason_code"]},
          payload=lambda c, f, a: {"reason_code": a["reason_code"]}, answers=True),
@@ -275,8 +287,7 @@ _STEPS = [
          payload=lambda c, f, a: {"ticket": a["ticket"]}, endpoint=False),
     Step("recategorize", _("Change the category"), (S.REPORTED,), None, (R.DISPATCHER,), inputs=_a_category,
          fields=lambda c, now, a: {"category": a["category"], "urgency": a["category"].urgency},
-         payload=lambda c, f, a: {"from_category": c.category_id, "category": a["category"].pk,
-                                  "service_code": a["category"].service_code}, endpoint=False),
+         payload=_category_change, endpoint=False),
     # An inspector finds the problem already reported (已有人上报): their photos join that case.
     Step("corroborate", _("Add evidence to a reported problem"), tuple(OPEN_STATES), None,
          (R.INSPECTOR,), inputs=_a_client_id, payload=_corroboration, endpoint=False),

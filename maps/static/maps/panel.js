@@ -215,7 +215,19 @@
           e.actor_name || e.actor, e.actor_role ? ` · ${V.roles[e.actor_role] || e.actor_role}` : '') : null,
         e.to_state && e.to_state !== e.from_state
           ? [' → ', el('span', { class: 'tag' }, V.states[e.to_state] || e.to_state)] : null,
+        this.categoryChange(e.payload),
         e.reason ? el('div', { class: 'reason' }, e.reason) : null))));
+  };
+
+  /* "Category: A → B" for a step that changed it (filing, re-categorising), else null. */
+  CasePanel.prototype.categoryChange = function (payload) {
+    if (!payload || !payload.service_code || !('from_service_code' in payload)) return null;
+    const name = (code) => {
+      const k = this.V.categories.find((x) => x.service_code === code);
+      return k ? categoryName(k) : (code || '—');
+    };
+    return el('div', { class: 'change', dataset: { field: 'category-change' } },
+      interpolate(gettext('Category: %s → %s'), [name(payload.from_service_code), name(payload.service_code)]));
   };
 
   /* Whether the panel suggests a department for case `c`: only while one is still to be chosen
