@@ -81,7 +81,7 @@ def test_an_answer_typed_comes_back_when_the_entry_is_dropped(browser, live_serv
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(browser, live_server, people,
+def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(browser, live_server, empty_history_after, people,
                                                                               category, language):
     department = people.handler.profile.department
     cases = []
@@ -116,7 +116,8 @@ def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(b
 
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
-def test_the_history_names_the_category_a_case_was_filed_under(browser, live_server, people, category, language):
+def test_the_history_names_the_category_a_case_was_filed_under(browser, live_server, empty_history_after, people,
+                                                               category, language):
     from urbanmgmt.catalog.models import Category
 
     lamp = Category.objects.get(service_code="C0118")
@@ -130,5 +131,30 @@ def test_the_history_names_the_category_a_case_was_filed_under(browser, live_ser
     assert change.count() == 1  # the report itself changed nothing
     change.scroll_into_view_if_needed()
     shot(page, JOURNEY, language, "05-category-change", full_page=False)
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_department_that_sent_the_case_back_is_not_chosen_for_it_again(browser, live_server, empty_history_after,
+                                                                         people, category, language):
+    from urbanmgmt.org.services import suggest_department
+
+    case = report_case(people.inspector, category, 0.5, 0.5)
+    case = services.file(people.dispatcher, case, version=case.version)
+    owner = suggest_department(case)
+    assert owner == people.handler.profile.department  # the register's choice, the handler's department
+    case = services.dispatch(people.dispatcher, case, version=case.version, department=owner)
+    case = services.return_case(people.handler, case, version=case.version, reason="非本单位职责")
+    case = services.approve_return(people.dispatcher, case, version=case.version)
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/?case={case.pk}")
+    said = page.locator("#case-panel [data-field=suggested]")
+    said.wait_for()
+    assert {"zh-hans": "已以非本单位职责退回", "en": "sent this case back as not its own"}[language] in said.inner_text()
+    page.click('#case-panel button[data-action="dispatch"]')
+    select = page.locator('#case-panel form.step[data-action="dispatch"] select[name=department]')
+    select.wait_for()
+    assert select.input_value() == ""  # one click on submit would have sent it back to them
+    shot(page, JOURNEY, language, "06-returned-department", full_page=False)
     assert page.errors == []
     page.context.close()

@@ -152,13 +152,19 @@ class CaseViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.Creat
             "refused": counts["refused"]}).data)
 
     @extend_schema(responses=inline_serializer("SuggestedDepartment", {
-        "department": serializers.CharField(allow_null=True), "name": serializers.CharField(allow_null=True)}))
+        "department": serializers.CharField(allow_null=True), "name": serializers.CharField(allow_null=True),
+        "returned": serializers.BooleanField()}))
     @action(detail=True, methods=["get"], url_path="suggested-department")
     def suggested_department(self, request, pk=None):
-        """The department the ownership register suggests for this case (or null)."""
-        department = suggest_department(self.get_object())
+        """The department the ownership register suggests for this case (or null), and whether
+        that department has already sent this case back as not its own (an approved return):
+        the dispatcher then chooses another rather than being offered it again."""
+        case = self.get_object()
+        department = suggest_department(case)
+        returned = department is not None and case.events.filter(
+            action="approve_return", payload__department=department.code).exists()
         return Response({"department": department.code if department else None,
-                         "name": department.name if department else None})
+                         "name": department.name if department else None, "returned": returned})
 
 
 _FUNCTIONS = {"return": services.return_case}

@@ -251,7 +251,7 @@ _STEPS = [
          guard=_within_return_time, fields=lambda c, now, a: {"return_count": c.return_count + 1}),
     Step("approve_return", _("Approve return"), (S.RETURNED,), S.FILED, (R.DISPATCHER,),
          fields=lambda c, now, a: {"department": None, "due_at": None, "sign_due_at": None, "signed_at": None},
-         payload=lambda c, f, a: {"misrouted": True}),
+         payload=lambda c, f, a: {"misrouted": True, "department": c.department.code if c.department_id else None}),
     Step("deny_return", _("Deny return"), (S.RETURNED,), S.DISPATCHED, (R.DISPATCHER,), True),
     Step("request_extension", pgettext_lazy("case step", "Request extension"), (S.DISPATCHED,), None, (R.HANDLER,), True,
          guard=_extension_allowed, fields=_extension_fields,

@@ -242,13 +242,18 @@
     const result = await api(`${this.config.api}cases/${c.id}/suggested-department/`);
     if (this.current === null || this.current.properties.id !== c.id) return;
     if (!result.ok) { box.replaceChildren(); return; }
-    this.suggested = result.data.department;
+    // A department that sent the case back as not its own is named, not chosen again for it.
+    this.suggested = result.data.returned ? null : result.data.department;
+    const named = result.data.department
+      ? this.departmentOf({ department: result.data.department, department_name: result.data.name }) : null;
     box.replaceChildren(el('h3', {}, gettext('Suggested department (ownership register)')),
-      el('p', { dataset: { field: 'suggested' } }, result.data.department
-        ? this.departmentOf({ department: result.data.department, department_name: result.data.name })
-        : gettext('The register has no owner for this place and category.')));
+      el('p', { dataset: { field: 'suggested' } }, !named
+        ? gettext('The register has no owner for this place and category.')
+        : result.data.returned
+          ? interpolate(gettext('The register names %s, which sent this case back as not its own: choose another department.'), [named])
+          : named));
     const select = this.root.querySelector('select[name=department]');
-    if (select && result.data.department && !select.dataset.touched) select.value = result.data.department;
+    if (select && this.suggested && !select.dataset.touched) select.value = this.suggested;
   };
 
   CasePanel.prototype.loadTickets = async function (c) {
