@@ -67,10 +67,7 @@ def _history(case: Case) -> list[dict]:
 
 
 def _action_label(action: str) -> str:
-    if action == "report":
-        return str(_("Reported"))
-    step = steps.STEPS.get(action)
-    return str(step.label) if step else action
+    return str(steps.EVENTS.get(action, action))
 
 
 def _person(user) -> str:

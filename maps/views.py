@@ -12,7 +12,7 @@ from maps.builders import dispatch_map
 from maps.patrols import STATE_LABELS
 from urbanmgmt.cases.models import CaseMedia, Channel, RejectReason, State
 from urbanmgmt.cases.states import TRANSITIONS, allowed_roles
-from urbanmgmt.cases.steps import STEPS
+from urbanmgmt.cases.steps import EVENTS, STEPS
 from urbanmgmt.catalog.models import Category, Family
 from urbanmgmt.org.models import Department
 from urbanmgmt.org.names import link_names
@@ -31,6 +31,7 @@ def _choices() -> dict:
         "states": {value: str(label) for value, label in State.choices},
         "channels": {value: str(label) for value, label in Channel.choices},
         "actions": {name: str(t.label) for name, t in TRANSITIONS.items()},
+        "events": {name: str(label) for name, label in EVENTS.items()},
         "reject_reasons": {value: str(label) for value, label in RejectReason.choices},
         "departments": list(Department.objects.order_by("code").values("code", "name", "name_en")),
         # The family with each: both families have a major class 市容环境, told apart by it.

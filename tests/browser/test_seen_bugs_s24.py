@@ -1,6 +1,7 @@
 """What a walk in Chromium found (session 24), in Chinese and in English: the knowledge base's
 admin list gave each question two characters a line and pushed its last columns off a 1280 px
-screen; a case the department replied to before its deadline was marked overdue once the
+screen; the English history named its steps by their buttons' commands ("File", "Dispatch");
+a case the department replied to before its deadline was marked overdue once the
 deadline passed, with ASCII brackets on Chinese pages; a clerk's own answer was lost for good
 when an entry's answer was put in the form and the entry then dropped.
 Screenshots: var/screenshots/seen_bugs_s24/."""
@@ -129,6 +130,8 @@ def test_the_history_names_the_category_a_case_was_filed_under(browser, live_ser
     names = {"zh-hans": (category.name_zh, lamp.name_zh), "en": (category.name_en, lamp.name_en)}[language]
     assert change.inner_text() == {"zh-hans": "类别：%s → %s", "en": "Category: %s → %s"}[language] % names
     assert change.count() == 1  # the report itself changed nothing
+    steps = page.locator("#case-panel .timeline strong").all_inner_texts()  # what was done, not the buttons' commands
+    assert steps == {"zh-hans": ["上报", "立案"], "en": ["Reported", "Filed"]}[language]
     change.scroll_into_view_if_needed()
     shot(page, JOURNEY, language, "05-category-change", full_page=False)
     assert page.errors == []

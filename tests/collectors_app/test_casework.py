@@ -77,7 +77,7 @@ def test_my_report_opens_with_its_state_photos_and_history(people, category):
     answer = client_for(people.inspector, "zh-hans").get(f"/api/v1/collect/reports/{case.pk}/").data
     assert answer["code"] == case.code and answer["state_display"] == "不予立案"
     assert len(answer["photos"]) == 1 and loads(answer["photos"][0]["display"])
-    assert [(e["action_display"], e["reason"]) for e in answer["history"]] == [("已上报", ""), ("不予立案", "重复上报")]
+    assert [(e["action_display"], e["reason"]) for e in answer["history"]] == [("上报", ""), ("不予立案", "重复上报")]
     assert answer["history"][1]["by"] == "dispatcher"
     english = client_for(people.inspector, "en").get(f"/api/v1/collect/reports/{case.pk}/").data
     assert english["category_name"] == "Exposed refuse" and english["history"][0]["action_display"] == "Reported"

@@ -293,6 +293,35 @@ _STEPS = [
          (R.INSPECTOR,), inputs=_a_client_id, payload=_corroboration, endpoint=False),
 ]
 STEPS: dict[str, Step] = {step.action: step for step in _STEPS}
+# What the history calls each step once taken (a step's label is the command on its button:
+# "File", "Dispatch"; its event reads "Filed", "Dispatched"), and the report that opens a case.
+EVENTS = {
+    "report": pgettext_lazy("case event", "Reported"),
+    "file": pgettext_lazy("case event", "Filed"),
+    "reject": pgettext_lazy("case event", "Rejected"),
+    "request_verification": pgettext_lazy("case event", "Verification asked"),
+    "verify": pgettext_lazy("case event", "Verified on site"),
+    "void": pgettext_lazy("case event", "Voided"),
+    "dispatch": pgettext_lazy("case event", "Dispatched"),
+    "sign": pgettext_lazy("case event", "Signed for"),
+    "return": pgettext_lazy("case event", "Returned as misrouted"),
+    "approve_return": pgettext_lazy("case event", "Return approved"),
+    "deny_return": pgettext_lazy("case event", "Return denied"),
+    "request_extension": pgettext_lazy("case event", "Extension requested"),
+    "approve_extension": pgettext_lazy("case event", "Extension approved"),
+    "deny_extension": pgettext_lazy("case event", "Extension denied"),
+    "handle": pgettext_lazy("case event", "Replied as handled"),
+    "send_for_check": pgettext_lazy("case event", "Sent for check"),
+    "check_pass": pgettext_lazy("case event", "Check passed"),
+    "check_fail": pgettext_lazy("case event", "Check failed: rework"),
+    "close": pgettext_lazy("case event", "Closed"),
+    "suspend": pgettext_lazy("case event", "Suspended"),
+    "resume": pgettext_lazy("case event", "Resumed"),
+    "link": pgettext_lazy("case event", "12345 ticket linked"),
+    "unlink": pgettext_lazy("case event", "12345 ticket unlinked"),
+    "recategorize": pgettext_lazy("case event", "Category changed"),
+    "corroborate": pgettext_lazy("case event", "Evidence added"),
+}
 # The services' function of a step where its name is not the action's (`return` is a keyword).
 FUNCTIONS = {"return_case": "return"}
 

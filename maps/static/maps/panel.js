@@ -53,16 +53,6 @@
   }
 
   /* Events of the history that are no step a user takes (so not among the choices' actions). */
-  function eventLabel(action) {
-    switch (action) {
-      case 'report': return gettext('Reported');
-      case 'link': return gettext('12345 ticket linked');
-      case 'unlink': return gettext('12345 ticket unlinked');
-      case 'recategorize': return gettext('Category changed');
-      default: return action;
-    }
-  }
-
   /* Doubts the server found about a photo when it was stored (collectors_app/evidence.py). */
   function doubtLabel(flag) {
     switch (flag) {
@@ -210,7 +200,7 @@
     return el('section', { class: 'history' }, el('h3', {}, gettext('History')),
       el('ol', { class: 'timeline' }, events.map((e) => el('li', {},
         el('time', {}, when(e.at)), ' ',
-        el('strong', {}, V.actions[e.action] || eventLabel(e.action)), ' ',
+        el('strong', {}, V.events[e.action] || e.action), ' ',
         e.actor ? el('span', { class: 'muted', dataset: { field: 'actor' } },
           e.actor_name || e.actor, e.actor_role ? ` · ${V.roles[e.actor_role] || e.actor_role}` : '') : null,
         e.to_state && e.to_state !== e.from_state
