@@ -154,10 +154,36 @@ def test_a_department_that_sent_the_case_back_is_not_chosen_for_it_again(browser
     said = page.locator("#case-panel [data-field=suggested]")
     said.wait_for()
     assert {"zh-hans": "已以非本单位职责退回", "en": "sent this case back as not its own"}[language] in said.inner_text()
+    assert page.locator("#case-panel dd[data-field=signed]").count() == 0  # no "sign by —" for no department
     page.click('#case-panel button[data-action="dispatch"]')
     select = page.locator('#case-panel form.step[data-action="dispatch"] select[name=department]')
     select.wait_for()
     assert select.input_value() == ""  # one click on submit would have sent it back to them
     shot(page, JOURNEY, language, "06-returned-department", full_page=False)
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_closed_cases_panel_says_when_it_was_closed(browser, live_server, empty_history_after, people, category,
+                                                      language):
+    from tests.browser.test_front_end import city_time
+
+    case = report_case(people.inspector, category, 0.5, 0.5)
+    case = services.file(people.dispatcher, case, version=case.version)
+    case = services.close(people.dispatcher, case, version=case.version, reason="当场解决")
+    rejected = report_case(people.inspector, category, 1.5, 0.5)
+    rejected = services.reject(people.dispatcher, rejected, version=rejected.version, reason_code="duplicate",
+                               reason="重复上报")
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/?case={case.pk}")
+    closed = page.locator("#case-panel dd[data-field=closed]")
+    closed.wait_for()
+    assert closed.inner_text() == city_time(case.closed_at)
+    label = closed.locator("xpath=preceding-sibling::dt[1]").inner_text()
+    assert label == {"zh-hans": "结案时间", "en": "Closed at"}[language]
+    shot(page, JOURNEY, language, "07-closed-case", full_page=False)
+    page.goto(f"{live_server.url}/map/?case={rejected.pk}")
+    page.locator("#case-panel dd[data-field=rejected]").wait_for()
+    assert page.inner_text("#case-panel dd[data-field=rejected]") == city_time(rejected.rejected_at)
     assert page.errors == []
     page.context.close()

@@ -142,7 +142,7 @@
       [gettext('Department'), this.departmentOf(c) || '—', 'department'],
       [gettext('Reported at'), when(c.reported_at), 'reported'],
     ];
-    if (c.dispatched_at) {
+    if (c.dispatched_at && c.department) { // (a return approved takes the case from its department)
       facts.push([gettext('Dispatched at'), when(c.dispatched_at), 'dispatched']);
       facts.push([gettext('Signed for'), c.signed_at ? interpolate(gettext('signed at %s'), [when(c.signed_at)])
         : interpolate(gettext('not yet; sign by %s'), [when(c.sign_due_at)]), 'signed']);
@@ -153,6 +153,9 @@
     }
     if (c.extension_requested_until) facts.push([gettext('Extension asked until'), when(c.extension_requested_until), 'extension']);
     if (c.handled_at) facts.push([gettext('Replied at'), when(c.handled_at), 'handled']);
+    if (c.checked_at) facts.push([gettext('Checked at'), when(c.checked_at), 'checked']);
+    if (c.closed_at) facts.push([gettext('Closed at'), when(c.closed_at), 'closed']);
+    if (c.rejected_at) facts.push([gettext('Rejected at'), when(c.rejected_at), 'rejected']);
     facts.push([gettext('12345 tickets'), String(c.ticket_count || 0), 'tickets']);
     const changed = lastChange(c.events || []);
     if (changed) facts.push([gettext('Last changed'), when(changed), 'changed']);
