@@ -175,6 +175,16 @@ def test_the_command_imports_a_file_and_writes_the_rejects(people, gazetteer, tm
     assert "3,BAD," in rejects
 
 
+def test_the_refused_rows_come_back_in_the_files_order(people, gazetteer):
+    """A batch refuses the rows it cannot read before those it cannot place: the list the
+    clerk downloads is in line order all the same."""
+    summary = run_file(csv_bytes([row("FAR", col=400.5, cell=0.5), row("BAD", at="never"), row("OK", col=0.5, cell=0.5)]),
+                       "t.csv", people.dispatcher)
+    assert summary.created == 1 and {r[1] for r in summary.rejected} == {"FAR", "BAD"}
+    lines = [line.split(",")[:2] for line in summary.rejects_csv().lstrip("\ufeff").splitlines()[1:]]
+    assert lines == [["2", "FAR"], ["3", "BAD"]]
+
+
 def test_the_reply_deadline_per_minute_of_arrival_equals_the_working_calendar(people):
     import datetime as dt
 

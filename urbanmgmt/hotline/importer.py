@@ -90,12 +90,13 @@ class Summary:
 
 def refused_rows_csv(id_header: str, rows) -> str:
     """Refused rows of an import as (line, the row's id, reason), a CSV in UTF-8 with a BOM so
-    that Excel opens it."""
+    that Excel opens it, in the file's order (a batch refuses a row it cannot read before one
+    it cannot place, whatever their lines)."""
     out = io.StringIO()
     out.write("\ufeff")
     writer = csv.writer(out)
     writer.writerow([_("line"), id_header, _("reason")])
-    writer.writerows(rows)
+    writer.writerows(sorted(rows, key=lambda r: (not isinstance(r[0], int), r[0] if isinstance(r[0], int) else 0)))
     return out.getvalue()
 
 
