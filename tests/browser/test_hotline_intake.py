@@ -76,6 +76,22 @@ def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server
     page.context.close()
 
 
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_file_refused_whole_says_why_and_leads_to_another(browser, live_server, intake, task_worker, language):
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/import/")
+    page.set_input_files("input[name=file]", files=[{"name": "no-time.csv", "mimeType": "text/csv",
+                                                     "buffer": "工单编号,诉求内容\nT1,路灯不亮\n".encode()}])
+    page.fill("input[name=source]", "hz12345")
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#import-error:not([hidden])", timeout=30000)
+    assert "受理时间" in page.text_content("#import-error")  # the missing column, by name
+    assert page.is_hidden("#import-progress") and page.is_hidden("#import-summary")  # no full bar for nothing read
+    page.click("#import-again a")
+    page.wait_for_selector("#import-form")
+    assert not HotlineTicket.objects.exists() and page.errors == []
+    page.context.close()
+
+
 def test_place_an_unplaced_ticket_on_the_map(browser, live_server, intake):
     import_rows([row("P1", address="家附近的路口")], source="s", actor=intake.dispatcher)
     ticket = HotlineTicket.objects.get()

@@ -30,15 +30,17 @@
         setTimeout(poll, 700);
         return;
       }
-      bar.value = 100;
       run.dataset.finished = "1";
-      if (s.error) {
+      if (s.error) { // the bar stays where the rows stopped (none read: the file was refused whole)
         const error = document.getElementById("import-error");
         error.textContent = s.error;
         error.hidden = false;
+        bar.hidden = !s.done;
         count.textContent = gettext("The import stopped.");
+        document.getElementById("import-again").hidden = false;
         return;
       }
+      bar.value = 100;
       count.textContent = interpolate(ngettext("Finished: %s row.", "Finished: %s rows.", s.summary.total), [s.summary.total]);
       const summary = document.getElementById("import-summary");
       summary.querySelectorAll("[data-key]").forEach((cell) => { cell.textContent = s.summary[cell.dataset.key]; });
