@@ -80,7 +80,8 @@ def _person(user) -> str:
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def report_detail(request, pk: int):
-    """One of my reports: its state, photos and history (times in ISO 8601, shown in city time)."""
+    """One of my reports: its state, photos and history (times in ISO 8601, shown in city time),
+    and once the department has replied, its reply: how the report ended."""
     inspector_only(request)
     case = get_object_or_404(Case.objects.select_related("category", "grid", "community")
                              .prefetch_related(_media_prefetch()),
@@ -91,7 +92,7 @@ def report_detail(request, pk: int):
         "reported_at": case.reported_at, "grid": case.grid.code if case.grid else "",
         "community": case.community.name if case.community else "",
         "reject_reason_display": case.get_reject_reason_display() if case.reject_reason else "",
-        "photos": photos_of(case.media.all()), "history": _history(case),
+        "reply": case.reply, "photos": photos_of(case.media.all()), "history": _history(case),
     })
 
 
@@ -198,7 +199,7 @@ report_detail = extend_schema(operation_id="api_v1_collect_report_detail", respo
     "id": _S.IntegerField(), "code": _S.CharField(), "state": _S.CharField(), "state_display": _S.CharField(),
     "category_name": _S.CharField(), "description": _S.CharField(), "address": _S.CharField(),
     "reported_at": _S.DateTimeField(), "grid": _S.CharField(), "community": _S.CharField(),
-    "reject_reason_display": _S.CharField(), "photos": PHOTO, "history": HISTORY}))(report_detail)
+    "reject_reason_display": _S.CharField(), "reply": _S.CharField(), "photos": PHOTO, "history": HISTORY}))(report_detail)
 nearby = extend_schema(parameters=[
     OpenApiParameter("lon", OpenApiTypes.DOUBLE, required=True), OpenApiParameter("lat", OpenApiTypes.DOUBLE, required=True),
     OpenApiParameter("category", OpenApiTypes.STR, required=True, description="service code, e.g. E0102")],

@@ -211,5 +211,14 @@ def test_the_inspectors_day(browser, live_server, day, category, tmp_path, local
     assert shown in page.inner_text("#report-detail")
     assert words["history"] in page.inner_text("#report-detail")
     look(page, "08-my-report", locale, data + [checked.code, new.code])
+
+    # The report the inspector checked: how it ended, the department's reply and photo and the check's.
+    page.click("#report-close")
+    page.click(f'#my-reports [data-id="{checked.pk}"]')
+    page.wait_for_selector('#report-detail [data-kind="check"] img')
+    assert wait_for(lambda: loaded(page, '#report-detail [data-kind="after"] img')
+                    and loaded(page, '#report-detail [data-kind="check"] img'), 10, page=page)
+    assert "已清运" in page.inner_text("#report-detail [data-field=reply]")
+    look(page, "09-my-checked-report", locale, data + [checked.code, "已清运", people.handler.username])
     assert page.errors == [] and CaseEvent.objects.filter(action="report").count() == 3
     context.close()

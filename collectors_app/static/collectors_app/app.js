@@ -1625,7 +1625,9 @@ async function openReport(id) {
     h('p', {}, h('strong', {}, r.category_name || ''), ' ', h('span', { class: `status ${r.state === 'rejected' ? 'rejected' : ''}` }, r.state_display || '')),
     h('p', { class: 'muted small' }, [fmtDateTime(r.reported_at), r.grid && fmt(gettext('Grid %(code)s'), { code: r.grid }), r.community].filter(Boolean).join(' · ')),
     r.description ? h('p', {}, fmt(gettext('Description: %(text)s'), { text: r.description })) : null,
-    ...casePhotos(r.photos || [], false),
+    // How it ended: once the department replied, its reply and photos, and the on-site check's.
+    ...casePhotos(r.photos || [], Boolean(r.reply), true),
+    r.reply ? h('p', { 'data-field': 'reply' }, fmt(gettext('Department reply: %(text)s'), { text: r.reply })) : null,
     h('h3', { class: 'photo-group' }, gettext('History')),
     h('ol', { class: 'history', 'data-testid': 'report-history' }, ...(r.history || []).map((e) => h('li', {},
       h('span', { class: 'when' }, window.UM.when(e.at)), ' ',
@@ -1748,9 +1750,10 @@ function openTask(task) {
 
 /* The photos of a case as groups with a heading: what was reported, and for a check what
    the department sent after its work, side by side with what the inspector sees now. */
-function casePhotos(photos, withAfter) {
+function casePhotos(photos, withAfter, withCheck = false) {
   const groups = [['before', gettext('Reported photos')], ['snapshot', gettext('Reported photos')]];
   if (withAfter) groups.push(['after', gettext('After handling (department photos)')]);
+  if (withCheck) groups.push(['check', gettext('On-site check photos')]);
   const out = [];
   const seen = new Set();
   for (const [kind, title] of groups) {
