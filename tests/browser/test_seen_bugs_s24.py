@@ -187,3 +187,33 @@ def test_a_closed_cases_panel_says_when_it_was_closed(browser, live_server, empt
     assert page.inner_text("#case-panel dd[data-field=rejected]") == city_time(rejected.rejected_at)
     assert page.errors == []
     page.context.close()
+
+
+QUEUE_CELLS = """() => [...document.querySelectorAll('.queue tbody tr')].map(row => {
+    const lines = node => { const r = document.createRange(); r.selectNodeContents(node); return r.getClientRects().length; };
+    return {state: lines(row.querySelector('td.state').firstChild), category: lines(row.querySelector('td.category')),
+            places: [...row.querySelectorAll('td.address .whole')].map(lines)};
+})"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_workspace_keeps_its_words_beside_an_open_case(browser, live_server, empty_history_after, people,
+                                                           category, language):
+    department = people.handler.profile.department
+    told = "占用堵塞消防通道：市民反映此处堵塞消防通道，希望尽快处理，已经好几天了，晚上车辆停满整条通道"
+    for col in (0.5, 1.5, 2.5):
+        case = report_case(people.inspector, category, col, 0.5, description=told)
+        case = services.file(people.dispatcher, case, version=case.version)
+        services.dispatch(people.dispatcher, case, version=case.version, department=department)
+    page = signed_in_page(browser, live_server, "handler", language, "/workspace/",
+                          viewport={"width": 1280, "height": 800})
+    page.locator(".queue tbody tr").first.click()
+    page.locator("#case-panel .facts").wait_for()
+    found = page.evaluate(QUEUE_CELLS)
+    assert found and all(r["state"] == 1 and r["category"] <= 2 for r in found), found
+    assert all(n == 1 for r in found for n in r["places"]) and any(r["places"] for r in found), found
+    queue = page.locator(".queue").evaluate("q => [q.scrollWidth, q.clientWidth]")
+    assert queue[0] <= queue[1] + 1, queue  # nothing cut at the panel's edge
+    shot(page, JOURNEY, language, "08-workspace-with-panel", full_page=False)
+    assert page.errors == []
+    page.context.close()

@@ -37,7 +37,11 @@
 
   /* Where the case is: its address, else the grid's street and community. */
   function place(r) {
-    return r.address || [r.street__name, r.community__name, r.grid__code].filter(Boolean).join(' · ') || '—';
+    if (r.address) return r.address;
+    const parts = [r.street__name, r.community__name, r.grid__code].filter(Boolean);
+    if (!parts.length) return '—';
+    // Each name kept whole (花果山四社区 is not cut after 四), the line broken between them.
+    return parts.flatMap((part, i) => [i ? ' · ' : null, el('span', { class: 'whole' }, part)]).filter(Boolean);
   }
 
   /* One row per case; on a phone the cells stack, each under its heading (data-label). */
@@ -54,13 +58,13 @@
       },
       cell(0, {}, el('button', { type: 'button', class: 'link' }, r.code),
         r.ticket_count ? el('span', { class: 'tag', title: gettext('12345 tickets') }, `12345×${r.ticket_count}`) : null),
-      cell(1, {}, (ENGLISH && r.category__name_en) || r.category__name_zh || '—'),
-      cell(2, {}, CONFIG.choices.states[r.state] || r.state,
+      cell(1, { class: 'category' }, (ENGLISH && r.category__name_en) || r.category__name_zh || '—'),
+      cell(2, { class: 'state' }, CONFIG.choices.states[r.state] || r.state,
         r.extension_requested_until ? el('div', { class: 'muted' }, `${gettext('Extension asked until')} ${when(r.extension_requested_until)}`) : null),
       cell(3, { class: 'when' }, when(name === 'to_sign' ? r.sign_due_at : r.due_at),
         r.late_to_sign ? el('div', { class: 'error' }, gettext('late to sign')) : null,
         r.overdue && name !== 'recent' && name !== 'to_sign' ? el('div', { class: 'error' }, gettext('overdue')) : null),
-      cell(4, { class: 'address' }, place(r)),
+      cell(4, { class: 'address' }, ...[place(r)].flat()),
       cell(5, { class: 'description', title: r.description || null }, r.description || '')))));
   }
 
