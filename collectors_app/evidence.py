@@ -5,13 +5,13 @@ import datetime as dt
 from django.conf import settings
 from django.contrib.gis.geos import Point
 
-from urbanmgmt.cases.models import CaseMedia
+from urbanmgmt.cases.models import PHOTO_USED_BEFORE, CaseMedia
 from urbanmgmt.cases.services import Evidence
 from urbanmgmt.grids.geo import distance_m
 
 FAR_FROM_POINT = "exif_gps_far"
 TIME_OFF = "exif_time_off"
-USED_BEFORE = "photo_used_before"
+USED_BEFORE = PHOTO_USED_BEFORE
 
 
 def flag(photos: list, point: Point, captured_at: dt.datetime, kind: str = CaseMedia.Kind.BEFORE) -> list[Evidence]:

@@ -217,3 +217,31 @@ def test_the_workspace_keeps_its_words_beside_an_open_case(browser, live_server,
     shot(page, JOURNEY, language, "08-workspace-with-panel", full_page=False)
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_photo_used_before_names_the_case_that_has_it(browser, live_server, empty_history_after, people, settings,
+                                                        tmp_path, language):
+    from tests.builders import client_for, point_in
+    from tests.collectors_app.test_reports import form, post
+    from tests.photos import jpeg, now_local
+
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    photo = jpeg(gps=(point_in(0.5, 0.5).x, point_in(0.5, 0.5).y), taken=now_local())
+    first = post(client_for(people.inspector), form([photo])).data
+    second = post(client_for(people.inspector), form([photo])).data
+    assert second["flags"] == ["photo_used_before"]
+    page = signed_in_page(browser, live_server, "dispatcher", language, f"/map/?case={second['id']}")
+    named = page.locator("#case-panel .doubts [data-field=same-photo] a")
+    named.wait_for()
+    code = Case.objects.get(pk=first["id"]).code
+    assert named.inner_text() == code
+    said = page.inner_text("#case-panel .doubts li")
+    assert said.startswith({"zh-hans": "照片 1（处置前照片）：", "en": "Photo 1, Evidence (before): "}[language]), said
+    shot(page, JOURNEY, language, "09-photo-used-before", full_page=False)
+    named.click()  # opens that case in the panel: its photo raised no doubt
+    named.wait_for(state="detached")
+    page.locator("#case-panel .facts").wait_for()
+    assert page.inner_text("#case-panel").startswith(code)
+    assert page.errors == []
+    page.context.close()

@@ -114,8 +114,15 @@ def test_racing_resends_make_one_case(empty_history_after, city, people):
 def test_the_same_photo_in_another_report_is_flagged(people):
     photo = jpeg(gps=(point_in(0.5, 0.5).x, point_in(0.5, 0.5).y), taken=now_local())
     client = client_for(people.inspector)
-    assert post(client, form([photo])).data["flags"] == []
-    assert post(client, form([photo])).data["flags"] == ["photo_used_before"]
+    first = post(client, form([photo])).data
+    assert first["flags"] == []
+    second = post(client, form([photo])).data
+    assert second["flags"] == ["photo_used_before"]
+    # The command centre reads which case already holds it; an inspector of other grids does not.
+    media = client_for(people.dispatcher).get(f"/api/v1/cases/{second['id']}/").json()["properties"]["media"]
+    assert media[0]["same_photo_in"] == [{"id": first["id"], "code": Case.objects.get(pk=first["id"]).code}]
+    earlier = client_for(people.dispatcher).get(f"/api/v1/cases/{first['id']}/").json()["properties"]["media"]
+    assert earlier[0]["same_photo_in"] == []  # the first of them raised no doubt
 
 
 def test_exif_far_from_the_point_or_hours_off_is_flagged(people):

@@ -241,6 +241,11 @@ class Case(models.Model):
         return self.code
 
 
+# A photo's flag when the same bytes (SHA-256) are already another case's (collectors_app.evidence):
+# the case's answer names those cases (serializers.CaseMediaSerializer.same_photo_in).
+PHOTO_USED_BEFORE = "photo_used_before"
+
+
 class CaseMedia(models.Model):
     """A photo, snapshot or clip attached to a case, with the hash of its original bytes."""
 

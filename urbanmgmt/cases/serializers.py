@@ -3,12 +3,22 @@
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field, inline_serializer
 from rest_framework import serializers
 from rest_framework_gis.serializers import GeoFeatureModelSerializer
 
 from urbanmgmt.api_guards import BoundedJSONField
 from urbanmgmt.cases.bulk_dispatch import MAX_CASES as BULK_MAX_CASES
-from urbanmgmt.cases.models import Case, CaseEvent, CaseMedia, Channel, RejectReason, RequestType, is_overdue
+from urbanmgmt.cases.models import (
+    PHOTO_USED_BEFORE,
+    Case,
+    CaseEvent,
+    CaseMedia,
+    Channel,
+    RejectReason,
+    RequestType,
+    is_overdue,
+)
 from urbanmgmt.cases.states import TRANSITIONS
 from urbanmgmt.cases.steps import available
 from urbanmgmt.catalog.models import Category
@@ -57,10 +67,25 @@ class CaseEventSerializer(serializers.ModelSerializer):
 
 
 class CaseMediaSerializer(serializers.ModelSerializer):
+    same_photo_in = serializers.SerializerMethodField()
+
     class Meta:
         model = CaseMedia
-        fields = ["id", "kind", "file", "display", "thumbnail", "sha256", "flags", "uploaded_at"]
+        fields = ["id", "kind", "file", "display", "thumbnail", "sha256", "flags", "uploaded_at", "same_photo_in"]
         extra_kwargs = {"display": {"allow_null": True}, "thumbnail": {"allow_null": True}}  # blank: not made yet
+
+    @extend_schema_field(inline_serializer("SamePhotoCase", {"id": serializers.IntegerField(),
+                                                             "code": serializers.CharField()}, many=True))
+    def get_same_photo_in(self, media) -> list[dict]:
+        """The other cases that hold this photo (by its SHA-256) and that the reader may see, for
+        a photo flagged as used before: which case the doubt is about."""
+        if PHOTO_USED_BEFORE not in (media.flags or []):
+            return []
+        request = self.context.get("request")
+        others = Case.objects.filter(media__sha256=media.sha256).exclude(pk=media.case_id)
+        if request is not None:
+            others = others.visible_to(request.user)
+        return [{"id": pk, "code": code} for pk, code in others.order_by("pk").values_list("pk", "code").distinct()[:5]]
 
 
 class CaseDetailSerializer(CaseFeatureSerializer):

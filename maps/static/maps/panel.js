@@ -186,7 +186,18 @@
     if (!doubted.length) return null;
     return el('section', { class: 'doubts', role: 'note' }, el('h3', {}, gettext('Doubts about the photos')),
       el('ul', {}, doubted.map(([n, m]) => el('li', {},
-        interpolate(gettext('Photo %s (%s): %s'), [n, this.V.media_kinds[m.kind] || m.kind, m.flags.map(doubtLabel).join(gettext('; '))])))));
+        interpolate(gettext('Photo %s, %s: %s'), [n, this.V.media_kinds[m.kind] || m.kind, m.flags.map(doubtLabel).join(gettext('; '))]),
+        this.samePhotoIn(m)))));
+  };
+
+  /* The cases a photo used before is already in, each a link that opens it here. */
+  CasePanel.prototype.samePhotoIn = function (m) {
+    const others = m.same_photo_in || [];
+    if (!others.length) return null;
+    const links = others.flatMap((o, i) => [i ? gettext(', ') : null, el('a', {
+      href: `?case=${o.id}`, dataset: { case: o.id },
+      onclick: (e) => { e.preventDefault(); this.open(o.id); } }, o.code)]).filter(Boolean);
+    return el('div', { class: 'muted', dataset: { field: 'same-photo' } }, gettext('Already in: '), ...links);
   };
 
   CasePanel.prototype.photos = function (media) {
