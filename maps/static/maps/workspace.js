@@ -47,8 +47,10 @@
   /* One row per case; on a phone the cells stack, each under its heading (data-label). */
   function table(rows, name) {
     if (!rows.length) return el('p', { class: 'muted' }, gettext('Nothing here.'));
-    const heads = [gettext('Case'), gettext('Category'), gettext('State'),
-      name === 'to_sign' ? gettext('To sign by') : gettext('Deadline'), gettext('Address'), gettext('Description')];
+    // The time that matters to each section: to sign by, the deadline, or when the reply went.
+    const moment = { to_sign: [gettext('To sign by'), 'sign_due_at'], recent: [gettext('Replied at'), 'handled_at'] }[name]
+      || [gettext('Deadline'), 'due_at'];
+    const heads = [gettext('Case'), gettext('Category'), gettext('State'), moment[0], gettext('Address'), gettext('Description')];
     const cell = (i, attrs, ...content) => el('td', Object.assign({ dataset: { label: heads[i] } }, attrs), ...content);
     return el('table', { class: 'queue-table stacked' },
       el('thead', {}, el('tr', {}, heads.map((h) => el('th', {}, h)))),
@@ -61,7 +63,7 @@
       cell(1, { class: 'category' }, (ENGLISH && r.category__name_en) || r.category__name_zh || '—'),
       cell(2, { class: 'state' }, CONFIG.choices.states[r.state] || r.state,
         r.extension_requested_until ? el('div', { class: 'muted' }, `${gettext('Extension asked until')} ${when(r.extension_requested_until)}`) : null),
-      cell(3, { class: 'when' }, when(name === 'to_sign' ? r.sign_due_at : r.due_at),
+      cell(3, { class: 'when' }, when(r[moment[1]]),
         r.late_to_sign ? el('div', { class: 'error' }, gettext('late to sign')) : null,
         r.overdue && name !== 'recent' && name !== 'to_sign' ? el('div', { class: 'error' }, gettext('overdue')) : null),
       cell(4, { class: 'address' }, ...[place(r)].flat()),
