@@ -84,6 +84,8 @@ def test_an_answer_typed_comes_back_when_the_entry_is_dropped(browser, live_serv
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(browser, live_server, empty_history_after, people,
                                                                               category, language):
+    from tests.browser.test_front_end import city_time
+
     department = people.handler.profile.department
     cases = []
     for col in (0.5, 1.5):
@@ -111,6 +113,9 @@ def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(b
     workspace.locator(f"tr[data-id='{replied.pk}']").first.wait_for()
     assert "late" not in workspace.locator(f"tr[data-id='{replied.pk}']").evaluate_all(classes)
     assert "late" in workspace.locator(f"tr[data-id='{late.pk}']").evaluate_all(classes)
+    recent = workspace.locator("section[data-section=recent]")  # when the reply went, not the deadline
+    assert recent.locator("th").nth(3).inner_text() == {"zh-hans": "反馈时间", "en": "Replied at"}[language]
+    assert recent.locator(f"tr[data-id='{replied.pk}'] td.when").inner_text() == city_time(replied.handled_at)
     shot(workspace, JOURNEY, language, "04-workspace", full_page=False)
     assert workspace.errors == []
     workspace.context.close()
@@ -245,3 +250,33 @@ def test_a_photo_used_before_names_the_case_that_has_it(browser, live_server, em
     assert page.inner_text("#case-panel").startswith(code)
     assert page.errors == []
     page.context.close()
+
+
+REFUSED = ("文件缺少受理时间 (received_at)列：请在映射中指定该列（“columns”），或为每行给出同一值（“constants”）。"
+           "查找过的列名：受理时间 / 来电时间 / 登记时间 / 创建时间 / received_at / time。")
+LINES = """nodes => nodes.map(node => { const r = document.createRange(); r.selectNodeContents(node);
+    return [node.innerText, r.getClientRects().length]; })"""
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_intake_lists_keep_their_words_whole(browser, live_server, intake, language):  # noqa: F811
+    from urbanmgmt.hotline.models import ImportRun
+
+    told = ("请问家里有一张旧沙发和两个床垫，大件垃圾怎么预约上门清运？"
+            "小区物业说要自己联系，电话一直打不通，麻烦告知具体流程和费用")
+    import_rows([row("A1", kind="咨询", text=told, answer="拨打12319预约。"),
+                 row("A2", col=1.5, cell=1.5, text="小区门口暴露垃圾没人清理，味道很大，" + told)],
+                source="hz12345", actor=intake.dispatcher)
+    ImportRun.objects.create(source="hz12345", filename="tickets-2026-12.csv", started_by=intake.dispatcher,
+                             finished_at=timezone.now(), error=REFUSED)
+    for size, viewport in (("desktop", {"width": 1280, "height": 900}), ("narrow", {"width": 1024, "height": 768})):
+        page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/tickets/", viewport=viewport)
+        page.locator("#ticket-list tbody tr").first.wait_for()
+        states = page.locator("#ticket-list tbody td:nth-child(3)").evaluate_all(LINES)
+        assert len(states) == 2 and all(n == 1 for _text, n in states), states
+        page.goto(f"{live_server.url}/hotline/import/")
+        heads = page.locator("table th").evaluate_all(LINES)
+        assert heads and all(n == 1 for _text, n in heads), heads
+        shot(page, JOURNEY, language, f"10-import-list-{size}", full_page=False)
+        assert page.errors == []
+        page.context.close()
