@@ -17,6 +17,13 @@ def test_home_offers_the_dashboard_and_the_app_only_to_those_allowed(client, peo
     assert (KPI in page, APP in page) == (kpi, app)
 
 
+def test_the_intake_clerk_finds_the_ticket_list_from_home(client, people):
+    client.force_login(people.dispatcher)
+    assert 'href="/hotline/tickets/"' in client.get("/").content.decode()
+    client.force_login(people.handler)
+    assert 'href="/hotline/tickets/"' not in client.get("/").content.decode()
+
+
 @pytest.mark.parametrize(("who", "path"), [("analyst", "/kpi/"), ("inspector", "/vision/"), ("handler", "/map/"),
                                            ("outsider", "/workspace/")])
 def test_every_page_the_home_offers_opens(client, people, who, path):
