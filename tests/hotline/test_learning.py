@@ -80,6 +80,9 @@ def test_a_decision_that_makes_retraining_due_queues_it_once_and_a_worker_trains
     browser.force_login(people.manager)
     page = browser.get("/hotline/classifier/")
     assert page.status_code == 200 and 'data-state="queued"' in page.content.decode()
+    # Before the first version, the page says when one comes, not which command an administrator runs.
+    said = page.content.decode()
+    assert "manage.py" not in said and "受理员作出 2 个决定" in said
     assert drain() == 1
     job.refresh_from_db()
     version = ClassifierVersion.objects.get()

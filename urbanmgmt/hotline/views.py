@@ -264,4 +264,5 @@ def classifier_page(request):
     version = ClassifierVersion.objects.defer("weights").order_by("-version").first()
     rows = precision_rows(version) if version else []
     return render(request, "hotline/classifier.html", {"version": version, "rows": rows,
-                                                       "retraining": training.retraining()})
+                                                       "retraining": training.retraining(),
+                                                       "retrain_after": settings.HOTLINE_RETRAIN_AFTER})
