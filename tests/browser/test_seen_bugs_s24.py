@@ -14,6 +14,7 @@ from django.utils import timezone
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.builders import report_case
+from tests.cases.test_services import dispatched
 from tests.hotline.helpers import row
 from tests.hotline.knowledge_entries import make_entries
 from urbanmgmt.cases import services
@@ -86,13 +87,7 @@ def test_a_case_replied_to_in_time_is_not_overdue_while_it_waits_for_its_check(b
                                                                               category, language):
     from tests.browser.test_front_end import city_time
 
-    department = people.handler.profile.department
-    cases = []
-    for col in (0.5, 1.5):
-        case = report_case(people.inspector, category, col, 0.5)
-        case = services.file(people.dispatcher, case, version=case.version)
-        cases.append(services.dispatch(people.dispatcher, case, version=case.version, department=department))
-    late, replied = cases
+    late, replied = (dispatched(people, category, col=col) for col in (0.5, 1.5))
     replied = services.sign(people.handler, replied, version=replied.version)
     replied = services.handle(people.handler, replied, version=replied.version, reply="已清理完毕")
     Case.objects.filter(pk__in=[late.pk, replied.pk]).update(due_at=timezone.now() - dt.timedelta(minutes=5))
@@ -204,12 +199,9 @@ QUEUE_CELLS = """() => [...document.querySelectorAll('.queue tbody tr')].map(row
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_the_workspace_keeps_its_words_beside_an_open_case(browser, live_server, empty_history_after, people,
                                                            category, language):
-    department = people.handler.profile.department
     told = "占用堵塞消防通道：市民反映此处堵塞消防通道，希望尽快处理，已经好几天了，晚上车辆停满整条通道"
     for col in (0.5, 1.5, 2.5):
-        case = report_case(people.inspector, category, col, 0.5, description=told)
-        case = services.file(people.dispatcher, case, version=case.version)
-        services.dispatch(people.dispatcher, case, version=case.version, department=department)
+        dispatched(people, category, col=col, description=told)
     page = signed_in_page(browser, live_server, "handler", language, "/workspace/",
                           viewport={"width": 1280, "height": 800})
     page.locator(".queue tbody tr").first.click()
