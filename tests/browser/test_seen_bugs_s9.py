@@ -42,6 +42,8 @@ def test_the_layer_control_covers_neither_the_status_nor_a_panel(browser, live_s
     page = open_as(browser, live_server, "dispatcher", language, f"/map/?case={case.code}",
                    viewport={"width": 1024, "height": 768})
     page.locator("#case-panel .actions").wait_for()
+    # The linked tickets load after the actions: their form is measured below.
+    page.locator("#case-panel form.inline button").wait_for()
     page.wait_for_function("() => document.getElementById('map-status').textContent.trim() !== ''")
     control, status, panel, side, note, main = page.evaluate(BOXES, [
         ".leaflet-control-layers", "#map-status", "#case-panel", ".map-side", ".map-note", ".map-main"])
