@@ -35,6 +35,7 @@ from urbanmgmt.hotline.gazetteer import gazetteer
 from urbanmgmt.hotline.linking import Candidate, OpenCases
 from urbanmgmt.hotline.mapping import Mapping
 from urbanmgmt.hotline.models import (
+    Bureau,
     HotlineTicket,
     IntakeChannel,
     KnowledgeEntry,
@@ -370,8 +371,7 @@ class Importer:
                 raise DomainError(_("The case this ticket was linked to was closed meanwhile; import it again."))
         tickets = [p.ticket for p in parsed if p.line not in dropped]
         _TICKET_ROWS.insert_many(tickets)
-        self._answered_from_entries([p for p in parsed if p.line not in dropped and p.entry
-                                     and p.ticket.state == TicketState.ANSWERED])
+        self._history([p for p in parsed if p.line not in dropped])
         self.summary.created += len(tickets)
         self.summary.cases_created += len(new_cases)
         self.summary.linked += len(links)
@@ -380,27 +380,35 @@ class Importer:
         self.summary.unplaced += sum(1 for t in tickets if t.state == TicketState.UNPLACED)
         self.summary.forwarded += sum(1 for t in tickets if t.state == TicketState.FORWARDED and not t.needs_review)
 
-    def _answered_from_entries(self, parsed: list[Parsed]) -> None:
-        """The answers at first contact that name their knowledge base entry, in the tickets'
-        histories as answers given from it (the 在线解答率 counts them, kpi/knowledge.py). An
-        entry unknown, or not valid on the day the ticket came, leaves the answer without
+    def _history(self, parsed: list[Parsed]) -> None:
+        """The steps of the new tickets' histories that the import took for them: the answers
+        at first contact that name their knowledge base entry, as answers given from it (the
+        在线解答率 counts them, kpi/knowledge.py), and the forwards (转办) it made without review.
+        An entry unknown, or not valid on the day the ticket came, leaves the answer without
         it, said once in the run's notes."""
-        if not parsed:
+        answered = [p for p in parsed if p.entry and p.ticket.state == TicketState.ANSWERED]
+        forwarded = [p for p in parsed if p.ticket.state == TicketState.FORWARDED and not p.ticket.needs_review]
+        if not answered and not forwarded:
             return
-        codes = sorted({p.entry for p in parsed})
+        codes = sorted({p.entry for p in answered})
         valid: dict[tuple, KnowledgeEntry] = {}
-        for day in sorted({timezone.localdate(p.ticket.received_at) for p in parsed}):
+        for day in sorted({timezone.localdate(p.ticket.received_at) for p in answered}):
             for entry in KnowledgeEntry.objects.valid_on(day).filter(code__in=codes):
                 valid[(day, entry.code)] = entry
         ids = {}
         for found in filtered_in(HotlineTicket.objects.filter(source=self.source), "external_id",
-                                 [p.ticket.external_id for p in parsed]):
+                                 [p.ticket.external_id for p in answered + forwarded]):
             ids.update(found.values_list("external_id", "id"))
+        bureaus = dict(Bureau.objects.values_list("pk", "code")) if forwarded else {}
+        now = clock.now()
         events = [TicketEvent(ticket_id=ids[p.ticket.external_id], kind=TicketEvent.Kind.ANSWERED,
                               note=p.ticket.answer, actor=self.actor, at=p.ticket.received_at,
                               entry=valid.get((timezone.localdate(p.ticket.received_at), p.entry)))
-                  for p in parsed]
-        TicketEvent.objects.bulk_create(events)
+                  for p in answered]
+        TicketEvent.objects.bulk_create([*events, *(
+            TicketEvent(ticket_id=ids[p.ticket.external_id], kind=TicketEvent.Kind.FORWARDED,
+                        value=bureaus.get(p.ticket.bureau_id, ""), note=p.ticket.forward_reason or "",
+                        actor=self.actor, at=now) for p in forwarded)])
         missing = sum(1 for e in events if e.entry is None)
         if missing:
             self.summary.notes.append(ngettext(

@@ -203,14 +203,20 @@ def received_row(raw: dict | None, text_column: str, text: str) -> dict:
 
 class TicketEvent(models.Model):
     """A step in a ticket's own history (工单记录) that is neither a case event nor a learning
-    example: set aside as impossible to place, taken back, answered, called back. Appended,
-    never changed: the ticket page reads them beside its decisions and its case's events."""
+    example: set aside as impossible to place, taken back, answered, called back, forwarded
+    by the importer, linked to a case by hand or taken off one, its own case rejected (the
+    case's code in `value`: the ticket no longer points to a case it left). Appended, never
+    changed: the ticket page reads them beside its decisions."""
 
     class Kind(models.TextChoices):
         SET_ASIDE = "set_aside", _("Set aside: cannot be placed")
         TAKEN_BACK = "taken_back", _("Taken back into the queue")
         ANSWERED = "answered", _("Answered the citizen")
         CALLBACK = "callback", _("Callback recorded")
+        FORWARDED = "forwarded", _("Forwarded when imported")
+        LINKED = "linked", _("Linked by hand to case")
+        UNLINKED = "unlinked", _("Taken off case")
+        CASE_REJECTED = "case_reject", _("Its own case rejected")
 
     ticket = models.ForeignKey(HotlineTicket, models.CASCADE, related_name="events", verbose_name=_("12345 ticket"))
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
@@ -218,8 +224,9 @@ class TicketEvent(models.Model):
     # The knowledge base entry the answer came from: answered at first contact (在线解答).
     entry = models.ForeignKey("KnowledgeEntry", models.PROTECT, null=True, blank=True, related_name="+",
                               verbose_name=_("knowledge base entry"))
-    # The callback's result (a Satisfaction value), so the history reads it in any language.
-    value = models.CharField(_("result"), max_length=12, blank=True)
+    # The callback's result (a Satisfaction value), so the history reads it in any language; the
+    # bureau's code of a forward; the code of the case the ticket was taken off.
+    value = models.CharField(_("result"), max_length=20, blank=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+",
                               verbose_name=_("by"))
     at = models.DateTimeField(_("at"))

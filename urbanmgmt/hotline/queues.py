@@ -8,9 +8,10 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case as Cases
 from django.db.models import F, IntegerField, Q, QuerySet, Value, When
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext
 
 from urbanmgmt.grids.models import Area
-from urbanmgmt.hotline.models import Decision, HotlineTicket, TicketDecision, TicketEvent, Urgency
+from urbanmgmt.hotline.models import Bureau, Decision, HotlineTicket, TicketDecision, TicketEvent, Urgency
 
 PAGE_SIZE = 25
 ORDERS = {"newest": _("Newest first"), "urgent": _("Most urgent first"), "oldest": _("Oldest first"),
@@ -106,21 +107,35 @@ def _name(user) -> str:
         return user.get_username()
 
 
+def _of(step, target) -> str:
+    """A step of the history with what it was about: "转办：住房和城乡建设局", "Forwarded: …"."""
+    return str(pgettext("ticket history", "%(step)s: %(target)s") % {"step": step, "target": target}) if target \
+        else str(step)
+
+
 def history(ticket: HotlineTicket) -> list[Step]:
-    """What happened to the ticket, oldest first: received, the clerks' decisions (category,
-    forwarding), set aside and taken back, answered, called back."""
+    """What happened to the ticket, oldest first: received, forwarded by the import, the
+    clerks' decisions (category, forwarding), linked to a case by hand or taken off one, its
+    own case rejected, set aside and taken back, answered, called back."""
     steps = [Step(ticket.received_at, "", str(_("Received (%(channel)s)") % {
         "channel": ticket.get_intake_channel_display()}))]
     for d in TicketDecision.objects.filter(ticket=ticket).select_related("category", "bureau", "decided_by__profile"):
         target = d.category.name if d.category else (d.bureau.name if d.bureau else "")
         note = ticket.forward_reason or "" if d.kind == Decision.FORWARDED else ""
-        steps.append(Step(d.decided_at, _name(d.decided_by), f"{d.get_kind_display()}: {target}".rstrip(": "), note))
-    for e in TicketEvent.objects.filter(ticket=ticket).select_related("actor__profile", "entry"):
+        steps.append(Step(d.decided_at, _name(d.decided_by), _of(d.get_kind_display(), target), note))
+    events = list(TicketEvent.objects.filter(ticket=ticket).select_related("actor__profile", "entry"))
+    bureaus = {b.code: b for b in Bureau.objects.filter(
+        code__in=[e.value for e in events if e.kind == TicketEvent.Kind.FORWARDED])}
+    for e in events:
         what = e.get_kind_display()
+        if e.kind in (TicketEvent.Kind.LINKED, TicketEvent.Kind.UNLINKED, TicketEvent.Kind.CASE_REJECTED):
+            what = _of(what, e.value)
+        elif e.kind == TicketEvent.Kind.FORWARDED:
+            what = _of(what, bureaus[e.value].name if e.value in bureaus else e.value)
         if e.entry is not None:
             what = _("%(what)s from the knowledge base: %(code)s %(question)s") % {
                 "what": what, "code": e.entry.code, "question": e.entry.question}
         if e.kind == TicketEvent.Kind.CALLBACK and e.value:
-            what = f"{what}: {HotlineTicket(satisfaction=e.value).get_satisfaction_display()}"
+            what = _of(what, HotlineTicket(satisfaction=e.value).get_satisfaction_display())
         steps.append(Step(e.at, _name(e.actor), what, e.note))
     return sorted(steps, key=lambda s: s.at)

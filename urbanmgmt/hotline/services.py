@@ -47,6 +47,12 @@ def _locked(ticket: HotlineTicket) -> HotlineTicket:
     return HotlineTicket.objects.select_for_update().get(pk=ticket.pk)
 
 
+def _step(ticket: HotlineTicket, kind: str, actor, *, value: str = "", note: str = "", **fields) -> TicketEvent:
+    """A step of the ticket's own history (TicketEvent), taken now by `actor`."""
+    return TicketEvent.objects.create(ticket=ticket, kind=kind, value=value, note=(note or "").strip()[:4000],
+                                      actor=actor, at=fields.pop("at", None) or clock.now(), **fields)
+
+
 @transaction.atomic
 def place(actor, ticket: HotlineTicket, lon, lat) -> HotlineTicket:
     """Place an unplaced ticket by hand on the map, then link it or give it its case."""
@@ -116,6 +122,8 @@ def forward(actor, ticket: HotlineTicket, bureau: Bureau, reason: str = "") -> H
         if ticket.owns_case:
             case.refresh_from_db()
             cases.reject(actor, case, version=case.version, reason_code=RejectReason.OUT_OF_SCOPE, reason=reason)
+        _step(ticket, TicketEvent.Kind.CASE_REJECTED if ticket.owns_case else TicketEvent.Kind.UNLINKED, actor,
+              value=case.code)
     ticket.case, ticket.owns_case, ticket.link_reason = None, False, {}
     ticket.in_scope, ticket.scope_confidence, ticket.bureau, ticket.forward_reason = False, 1.0, bureau, reason[:300]
     ticket.state, ticket.needs_review = TicketState.FORWARDED, False
@@ -172,9 +180,12 @@ def link(actor, ticket: HotlineTicket, case: Case, *, version: int, reason: str 
             previous.refresh_from_db()
             cases.reject(actor, previous, version=previous.version, reason_code=RejectReason.DUPLICATE,
                          reason=str(_("Duplicate of case %(code)s") % {"code": linked.code}))
+            _step(ticket, TicketEvent.Kind.CASE_REJECTED, actor, value=previous.code)
         else:
             cases.unlink(actor, previous, version=previous.version, ticket=ticket.reference,
                          reason=str(_("linked to case %(code)s") % {"code": linked.code}))
+            _step(ticket, TicketEvent.Kind.UNLINKED, actor, value=previous.code)
+    _step(ticket, TicketEvent.Kind.LINKED, actor, value=linked.code, note=reason)
     ticket.case, ticket.owns_case, ticket.state = linked, False, TicketState.OPEN
     ticket.link_reason = {"by_hand": True, **({"reason": reason} if reason else {})}
     ticket.save(update_fields=["case", "owns_case", "state", "link_reason", "updated_at"])
@@ -191,6 +202,7 @@ def unlink(actor, ticket: HotlineTicket, *, version: int, reason: str) -> Hotlin
     if not (reason or "").strip():
         raise InvalidInput(_("Say why the link was wrong."))
     cases.unlink(actor, ticket.case, version=version, ticket=ticket.reference, reason=reason)
+    _step(ticket, TicketEvent.Kind.UNLINKED, actor, value=ticket.case.code, note=reason)
     case, _created = cases.report(actor, channel=Channel.HOTLINE, point=ticket.point, category=ticket.category,
                                   description=ticket_description(ticket), address=ticket.address,
                                   request_type=ticket.request_type, external_ref=ticket.reference,
@@ -220,8 +232,7 @@ def answer(actor, ticket: HotlineTicket, text: str, entry: KnowledgeEntry | None
     ticket.answer = ticket.reply = text.strip()
     ticket.state, ticket.replied_at = TicketState.ANSWERED, now
     ticket.save(update_fields=["answer", "reply", "state", "replied_at", "updated_at"])
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.ANSWERED, note=ticket.answer, actor=actor, at=now,
-                               entry=entry)
+    _step(ticket, TicketEvent.Kind.ANSWERED, actor, note=ticket.answer, at=now, entry=entry)
     webhooks.ticket_answered(ticket)
     return ticket
 
@@ -237,8 +248,7 @@ def record_callback(actor, ticket: HotlineTicket, satisfaction: str, resolved: b
     ticket = _locked(ticket)
     ticket.satisfaction, ticket.resolved, ticket.satisfaction_at = satisfaction, resolved, clock.now()
     ticket.save(update_fields=["satisfaction", "resolved", "satisfaction_at", "updated_at"])
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.CALLBACK, actor=actor, at=ticket.satisfaction_at,
-                               value=satisfaction, note=(note or "").strip()[:4000])
+    _step(ticket, TicketEvent.Kind.CALLBACK, actor, value=satisfaction, note=note, at=ticket.satisfaction_at)
     return ticket
 
 
@@ -255,8 +265,7 @@ def set_aside(actor, ticket: HotlineTicket, reason: str) -> HotlineTicket:
         raise ForbiddenTransition(_("Only a ticket waiting to be placed can be set aside."))
     ticket.state = TicketState.SET_ASIDE
     ticket.save(update_fields=["state", "updated_at"])
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.SET_ASIDE, note=reason.strip()[:4000],
-                               actor=actor, at=clock.now())
+    _step(ticket, TicketEvent.Kind.SET_ASIDE, actor, note=reason)
     return ticket
 
 
@@ -269,8 +278,7 @@ def take_back(actor, ticket: HotlineTicket, reason: str = "") -> HotlineTicket:
         raise ForbiddenTransition(_("This ticket was not set aside."))
     ticket.state = TicketState.UNPLACED
     ticket.save(update_fields=["state", "updated_at"])
-    TicketEvent.objects.create(ticket=ticket, kind=TicketEvent.Kind.TAKEN_BACK, note=(reason or "").strip()[:4000],
-                               actor=actor, at=clock.now())
+    _step(ticket, TicketEvent.Kind.TAKEN_BACK, actor, note=reason)
     return ticket
 
 
