@@ -67,3 +67,20 @@ def test_only_managers(example, people):
     for who in (people.inspector, people.handler, people.outsider):
         assert signed_in(who).get("/kpi/patrols/", PERIOD).status_code == 403
     assert signed_in(people.manager).get("/kpi/patrols/", {"start": "2026-11-17", "end": "2026-11-01"}).status_code == 400
+
+
+@pytest.mark.parametrize(("language", "said"), [("zh-hans", "结束日期早于开始日期。"),
+                                               ("en", "The period ends before it starts.")])
+def test_a_wrong_period_gives_the_page_back_with_the_dates_as_typed_and_why(example, people, language, said):
+    """It answered a bare dump of the serializer's errors ({'non_field_errors': [ErrorDetail(…)]})
+    with no way back to the form; the export did the same."""
+    for path in ("/kpi/patrols/", "/kpi/patrols/export.xlsx"):
+        page = signed_in(people.manager, language).get(path, {"start": "2026-12-06", "end": "2026-12-01",
+                                                              "inspector": "inspector"})
+        text = page.content.decode()
+        assert page.status_code == 400 and page["Content-Type"].startswith("text/html")
+        assert f'<p class="error" id="patrol-error" role="alert">{said}</p>' in text, text
+        assert 'value="2026-12-06"' in text and 'value="2026-12-01"' in text and 'name="inspector" value="inspector"' in text
+        assert "ErrorDetail" not in text and "patrol-export" not in text and "<table" not in text
+    typo = signed_in(people.manager, language).get("/kpi/patrols/", {"start": "garbage", "end": "2026-12-06"})
+    assert typo.status_code == 400 and 'value="garbage"' in typo.content.decode() and "ErrorDetail" not in typo.content.decode()

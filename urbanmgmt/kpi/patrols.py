@@ -90,8 +90,14 @@ def day_rows(person: figures.Period, first: dt.date, last: dt.date) -> list[dict
     return [_shown(r) for r in rows]
 
 
-def _bad_period(error: ValidationError) -> HttpResponse:
-    return HttpResponse(f"{error.detail}", status=400, content_type="text/plain; charset=utf-8")
+def _bad_period(request, error: ValidationError) -> HttpResponse:
+    """The page again with the period as typed and what is wrong with it, to correct."""
+    detail = error.detail if isinstance(error.detail, dict) else {"": error.detail}
+    messages = [str(m) for found in detail.values() for m in (found if isinstance(found, list) else [found])]
+    return render(request, "kpi/patrols.html", {
+        "error": " ".join(dict.fromkeys(messages)), "start": request.GET.get("start", "")[:20],
+        "end": request.GET.get("end", "")[:20], "username": request.GET.get("inspector") or "",
+        "name": request.GET.get("inspector") or "", "min_minutes": settings.PATROL_ATTENDANCE_MIN_MINUTES}, status=400)
 
 
 @login_required
@@ -101,9 +107,10 @@ def page(request):
     try:
         first, last = period_of(request.GET)
     except ValidationError as error:
-        return _bad_period(error)
+        return _bad_period(request, error)
     username = request.GET.get("inspector") or ""
-    context = {"first": first, "last": last, "columns": PERIOD_COLUMNS, "day_columns": DAY_COLUMNS,
+    context = {"first": first, "last": last, "start": first.isoformat(), "end": last.isoformat(),
+               "columns": PERIOD_COLUMNS, "day_columns": DAY_COLUMNS,
                "min_minutes": settings.PATROL_ATTENDANCE_MIN_MINUTES, "username": username}
     if username:
         found = figures.period(first, last, [username])
@@ -123,7 +130,7 @@ def export(request):
     try:
         first, last = period_of(request.GET)
     except ValidationError as error:
-        return _bad_period(error)
+        return _bad_period(request, error)
     response = HttpResponse(workbook(first, last), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="{file_name("urbanmgmt-patrols", first, last)}"'
     return response
