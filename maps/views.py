@@ -16,10 +16,8 @@ from urbanmgmt.cases.steps import EVENTS, STEPS
 from urbanmgmt.catalog.models import Category, Family
 from urbanmgmt.org.models import Department
 from urbanmgmt.org.names import link_names
-from urbanmgmt.org.roles import ADMIN, DISPATCHER, HANDLER, MANAGER, ROLES, department_of, has_role, require_role
+from urbanmgmt.org.roles import ADMIN, COMMAND_CENTRE, HANDLER, ROLES, department_of, has_role, require_role
 from urbanmgmt.storage import exports as kept
-
-MAP_ROLES = (DISPATCHER, MANAGER, ADMIN)
 
 
 def _choices() -> dict:
@@ -67,7 +65,7 @@ def ticket_steps(user) -> dict[str, list[str]]:
 @ensure_csrf_cookie
 def dispatch(request):
     """The grid dispatch map: grids coloured by their cases, the cases, their panel."""
-    require_role(request.user, *MAP_ROLES)
+    require_role(request.user, *COMMAND_CENTRE)
     built = dispatch_map()
     choices = _choices()
     context = {

@@ -38,7 +38,7 @@ def labelled(notices) -> list:
 
 
 def _list_context(request) -> dict:
-    return {"notices": labelled(ordered(services.visible_notices(request.user).select_related("rule"))[:200]),
+    return {"notices": labelled(ordered(services.visible_notices(request.user).select_related("rule", "case"))[:200]),
             "commands": services.may_command(request.user), "levels": Level.choices, "subjects": Subject.choices,
             "departments": Department.objects.filter(active=True).order_by("code"),
             "categories": Category.objects.filter(active=True).order_by("service_code"),

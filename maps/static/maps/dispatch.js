@@ -9,7 +9,7 @@
   'use strict';
 
   const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
-  const { api, el, when, errorText, cityDate, cityToday, cityMidnight } = window.UM;
+  const { api, el, when, errorText, cityDate, cityToday, cityMidnight, caseInAddress } = window.UM;
   const { CasePanel } = window.UrbanPanel;
   const { map, cluster, heat, control } = window.UM_LAYERS; // set by the page after folium's script
   const MAP_API = CONFIG.api + 'map/';
@@ -44,14 +44,7 @@
     closed: () => { map.invalidateSize(); caseInAddress(null); },
   });
 
-  /* The address names the case in the panel by its number, which the user reads and shares; an
-   * older link by its database id still opens it (maps/find.py), and then shows the number. */
-  function caseInAddress(code) {
-    const query = new URLSearchParams(location.search);
-    if (code) query.set('case', code); else query.delete('case');
-    const search = query.toString();
-    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
-  }
+  // An older link by the case's database id still opens it (maps/find.py), then shows the number.
 
   /* --- filters ------------------------------------------------------------------------ */
   // A link's fixed filters in words: "Reported by: 王伟", not "reporter = sim_inspector_02".

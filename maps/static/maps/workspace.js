@@ -8,7 +8,7 @@
   'use strict';
 
   const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
-  const { api, el, when, errorText, LOCALE } = window.UM;
+  const { api, el, when, errorText, LOCALE, caseInAddress } = window.UM;
   const ENGLISH = LOCALE.startsWith('en'); // the catalogue's names in English where it has them
   const { CasePanel } = window.UrbanPanel;
   const holder = document.getElementById('queue-sections');
@@ -19,11 +19,12 @@
     changed: () => load(),
     shown: (feature) => {
       selected = feature.id || feature.properties.id;
+      caseInAddress(feature.properties.code);
       mark();
       // On a phone the panel sits below the queue: bring it up.
       if (window.matchMedia('(max-width: 900px)').matches) panelNode.scrollIntoView({ block: 'start' });
     },
-    closed: () => { selected = null; mark(); },
+    closed: () => { selected = null; caseInAddress(null); mark(); },
   });
 
   const SECTIONS = [['to_sign', gettext('To sign (within 2 working hours)')], ['overdue', gettext('Overdue')], ['due_soon', gettext('Due soon')],
@@ -82,6 +83,18 @@
     document.body.dataset.ready = '1';
   }
 
+  /* A link to a case (a supervision notice's, ?case=<code>) opens its panel: the case by its
+   * number among those the department may see. */
+  async function openFromAddress() {
+    const code = (new URLSearchParams(location.search).get('case') || '').trim();
+    if (!code) return;
+    const result = await api(`${CONFIG.api}map/find/?q=${encodeURIComponent(code)}`);
+    const found = result.ok ? result.data.cases.filter((c) => c.exact) : [];
+    if (found.length === 1) panel.open(found[0].id);
+    else status.textContent = result.ok ? interpolate(gettext('Nothing numbered %s.'), [code]) : errorText(result);
+  }
+
   load();
+  openFromAddress();
   setInterval(load, 30000);
 }());

@@ -199,8 +199,17 @@
     node.querySelectorAll('button[data-until-script]').forEach((button) => { button.disabled = false; });
   }
 
+  /* The address names the case open in a panel by its number (?case=<code>), which the user
+   * reads and shares; null takes it out. The page opens that case when loaded with it. */
+  function caseInAddress(code) {
+    const query = new URLSearchParams(location.search);
+    if (code) query.set('case', code); else query.delete('case');
+    const search = query.toString();
+    history.replaceState(history.state, '', `${location.pathname}${search ? `?${search}` : ''}${location.hash}`);
+  }
+
   root.UM = {
-    el, append, api, errorText, describe, reveal, cookie, format, bound,
+    el, append, api, errorText, describe, reveal, cookie, format, bound, caseInAddress,
     isNum, number, percent, percentBeside, megabytes, fileSize, pad,
     TIME_ZONE, LOCALE, cityParts, when, shortWhen, clock, cityDate, cityToday, cityMidnight,
   };

@@ -22,5 +22,6 @@ def department_notices(context) -> dict:
     """The department's notices still open or awaiting the command centre, open first."""
     request = context["request"]
     notices = services.visible_notices(request.user).filter(state__in=[NoticeState.OPEN, NoticeState.ANSWERED])
-    return {"notices": labelled(ordered(notices.select_related("rule"))[:50]), "csrf_token": context.get("csrf_token"),
+    return {"notices": labelled(ordered(notices.select_related("rule", "case"))[:50]), "request": request,
+            "csrf_token": context.get("csrf_token"),
             "next": request.get_full_path()}

@@ -1,0 +1,62 @@
+"""What two walks in Chromium found (session 25), in Chinese and in English: a supervision
+notice named its case without a way to it (the list's case linked back to the notice, the
+notice page's case was plain text, the department's "案件 …" link opened the notice); the
+workspace could not be opened on a case from a link, nor did its address name the open case.
+Screenshots: var/screenshots/seen_bugs_s25/."""
+
+import pytest
+
+from tests.browser.conftest import shot, signed_in_page
+from tests.browser.test_journey_dispatcher import named, open_as  # noqa: F401 - a fixture
+from tests.builders import report_case
+from tests.cases.test_services import dispatched
+from urbanmgmt.supervision import services as supervision
+from urbanmgmt.supervision.models import Level, Subject
+from urbanmgmt.supervision.services import Target
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+JOURNEY = "seen_bugs_s25"
+
+
+def noticed_case(people, category):
+    case = dispatched(people, report_case(people.inspector, category, 0.5, 0.5, description="垃圾堆放"))
+    notice = supervision.raise_notice(people.dispatcher, Target(Subject.CASE, case_id=case.pk), level=Level.SUPERVISE,
+                                      request="请说明情况")
+    return case, notice
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_notice_leads_the_command_centre_to_its_case_on_the_map(browser, live_server, named, category,  # noqa: F811
+                                                                   language):
+    case, notice = noticed_case(named, category)
+    page = signed_in_page(browser, live_server, "manager", language, "/supervision/")
+    link = page.locator(f"tr[data-notice='{notice.pk}'] a.case-link")
+    assert link.get_attribute("href") == f"/map/?case={case.code}"
+    page.goto(f"{live_server.url}/supervision/{notice.pk}/")
+    shot(page, JOURNEY, language, "01-notice-with-its-case")
+    page.locator("a.case-link", has_text=case.code).click()
+    page.wait_for_selector("#case-panel .actions")
+    assert page.locator("#panel-title").inner_text() == case.code
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_department_follows_its_notice_to_the_case_in_its_workspace(browser, live_server, named, category,  # noqa: F811
+                                                                       language):
+    case, notice = noticed_case(named, category)
+    page = open_as(browser, live_server, "handler", language, "/workspace/")
+    block = page.locator(f"#supervision-block li[data-notice='{notice.pk}']")
+    assert block.locator("a").first.get_attribute("href") == f"/supervision/{notice.pk}/"  # the notice, by its number
+    block.locator("a.case-link").click()
+    page.wait_for_selector("#case-panel .actions")
+    assert page.locator("#panel-title").inner_text() == case.code
+    assert page.url.endswith(f"/workspace/?case={case.code}")
+    shot(page, JOURNEY, language, "02-workspace-opened-on-the-case")
+    page.locator("#case-panel button.close").click()
+    page.wait_for_function("() => !location.search.includes('case=')")
+    page.goto(f"{live_server.url}/workspace/?case=20990000001")  # no such case: said, nothing opened
+    page.wait_for_function("() => document.getElementById('queue-status').textContent.includes('20990000001')")
+    assert page.errors == []
+    page.context.close()

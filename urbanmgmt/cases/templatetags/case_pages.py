@@ -1,0 +1,13 @@
+"""{% case_page code as url %}: where the signed-in person opens case `code` (cases.pages), or ""."""
+
+from django import template
+
+from urbanmgmt.cases.pages import case_page as page_of
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def case_page(context, code: str) -> str:
+    request = context.get("request")
+    return (page_of(request.user, code) if request is not None and code else None) or ""
