@@ -42,12 +42,16 @@ def test_a_weekend_does_not_make_a_case_late(people, category, only):
 
 def test_a_case_due_soon_and_not_signed_is_reminded(people, only, category):
     only("due-unsigned-2h")
-    unsigned = dispatched_at(people, category, MONDAY)  # due 11:00
+    category.deadline_value, category.deadline_unit = 1, "days"
+    category.save(update_fields=["deadline_value", "deadline_unit"])
+    unsigned = dispatched_at(people, category, MONDAY)  # to sign by 11:00, due Tuesday 09:00
     signed = dispatched_at(people, category, MONDAY, col=2.5)
     with clock.at(MONDAY + dt.timedelta(minutes=10)):
         services.sign(people.handler, signed, version=signed.version)
-    assert sweep_rules.sweep(MONDAY + dt.timedelta(minutes=20))["raised"] == {"due-unsigned-2h": 1}
-    assert sweep_rules.sweep(MONDAY + dt.timedelta(minutes=50))["raised"] == {"due-unsigned-2h": 0}
+    assert unsigned.due_at == MONDAY + dt.timedelta(days=1)
+    assert sweep_rules.sweep(MONDAY + dt.timedelta(hours=6))["raised"] == {"due-unsigned-2h": 0}  # 2.5 h left
+    assert sweep_rules.sweep(MONDAY + dt.timedelta(hours=7))["raised"] == {"due-unsigned-2h": 1}  # 16:00: 1.5 h
+    assert sweep_rules.sweep(MONDAY + dt.timedelta(hours=7, minutes=30))["raised"] == {"due-unsigned-2h": 0}
     assert Notice.objects.get().case == unsigned
     # Why, in a sentence with the rule's number in it.
     with translation.override("zh-hans"):
@@ -55,7 +59,18 @@ def test_a_case_due_soon_and_not_signed_is_reminded(people, only, category):
     with translation.override("en"):
         assert texts.reason(Notice.objects.get()) == "Rule: Due within 2 working hours and not signed"
     # Past its deadline the case is overdue, not "due soon": nothing more from this rule.
-    assert sweep_rules.sweep(MONDAY + dt.timedelta(hours=3))["raised"] == {"due-unsigned-2h": 0}
+    assert sweep_rules.sweep(MONDAY + dt.timedelta(days=1, hours=3))["raised"] == {"due-unsigned-2h": 0}
+
+
+def test_a_case_whose_whole_deadline_is_short_is_not_reminded_the_minute_it_is_dispatched(people, only, category):
+    """A walk saw a reminder "due within 2 working hours and not signed" raised the minute a
+    2-hour case was dispatched, before the department could sign: the rule waits for the
+    time to sign to pass, and such a case is left to the overdue rule."""
+    only("due-unsigned-2h")
+    dispatched_at(people, category, MONDAY)  # to sign by 11:00, due 11:00
+    for minutes in (0, 20, 90, 119):
+        assert sweep_rules.sweep(MONDAY + dt.timedelta(minutes=minutes))["raised"] == {"due-unsigned-2h": 0}
+    assert not Notice.objects.exists()
 
 
 def test_a_case_returned_twice_is_supervised(people, category, only):

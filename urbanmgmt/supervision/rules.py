@@ -53,9 +53,11 @@ def overdue(rule: SupervisionRule, now: dt.datetime) -> list[Target]:
 
 
 def due_unsigned(rule: SupervisionRule, now: dt.datetime) -> list[Target]:
-    """Dispatched cases not signed whose deadline is within `hours` working hours."""
+    """Dispatched cases not signed whose deadline is within `hours` working hours, once the
+    time to sign has passed: a case whose whole deadline is that short is not reminded the
+    minute it is dispatched (the overdue rule follows it)."""
     cases = Case.objects.filter(state=State.DISPATCHED, signed_at__isnull=True, due_at__gte=now,
-                                department__isnull=False)
+                                sign_due_at__lt=now, department__isnull=False)
     cols = workcal.columns(cases, ("id", "department_id", "due_at", "dispatched_at"), moments=("due_at", "dispatched_at"))
     if not len(cols["id"]):
         return []
