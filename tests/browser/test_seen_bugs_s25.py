@@ -9,6 +9,7 @@ import pytest
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_journey_dispatcher import named, open_as  # noqa: F401 - a fixture
 from tests.builders import report_case
+from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - fixtures
 from tests.cases.test_services import dispatched
 from urbanmgmt.supervision import services as supervision
 from urbanmgmt.supervision.models import Level, Subject
@@ -58,5 +59,29 @@ def test_the_department_follows_its_notice_to_the_case_in_its_workspace(browser,
     page.wait_for_function("() => !location.search.includes('case=')")
     page.goto(f"{live_server.url}/workspace/?case=20990000001")  # no such case: said, nothing opened
     page.wait_for_function("() => document.getElementById('queue-status').textContent.includes('20990000001')")
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "word"), [("zh-hans", "小汽车"), ("en", "car")])
+def test_the_case_panel_names_the_detected_class_in_the_pages_language(browser, live_server, named, zone,  # noqa: F811
+                                                                       worker_key, language, word):
+    """The panel's video candidate read "违法停车 · bus" on a Chinese page (the queue said 公交车),
+    and its times broke inside a date at 1280 px ("2026-" / "12-06")."""
+    from tests.builders import client_for
+    from tests.vision.test_channel import candidate, post
+    from vision.models import CandidateEvent
+
+    post(worker_key, candidate(zone))
+    found = CandidateEvent.objects.get()
+    case = client_for(named.analyst).post(f"/api/v1/vision/candidates/{found.pk}/confirm/").json()["code"]
+    page = open_as(browser, live_server, "dispatcher", language, f"/map/?case={case}",
+                   viewport={"width": 1280, "height": 800})
+    line = page.locator("#case-panel .candidate-list li").first
+    line.wait_for()
+    assert f" · {word}" in line.inner_text() and (" · car" not in line.inner_text() or language == "en")
+    tops = line.locator(".nowrap").evaluate_all("(ns) => ns.map((n) => n.getClientRects().length)")
+    assert tops == [1, 1]  # each moment on one line
+    shot(page, JOURNEY, language, "03-panel-video-candidate")
     assert page.errors == []
     page.context.close()

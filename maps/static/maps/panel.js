@@ -346,8 +346,9 @@
       ? el('ul', { class: 'candidate-list' }, list.map((v) => el('li', {},
         v.snapshot_url ? el('a', { href: v.snapshot_url, target: '_blank', rel: 'noopener' },
           el('img', { src: v.thumbnail_url || v.snapshot_url, alt: gettext('Snapshot'), loading: 'lazy' })) : null,
-        el('span', {}, [v.camera_name || v.camera, v.zone, v.rule_display || v.rule, v['class']].filter(Boolean).join(' · ')),
-        ' ', el('span', { class: 'muted' }, `${when(v.started_at)} — ${when(v.last_seen_at)}`))))
+        el('span', {}, [v.camera_name || v.camera, v.zone, v.rule_display || v.rule, v.class_display || v['class']].filter(Boolean).join(' · ')),
+        ' ', el('span', { class: 'muted' }, el('span', { class: 'nowrap' }, when(v.started_at)), ' — ',
+          el('span', { class: 'nowrap' }, when(v.last_seen_at))))))
       : el('p', { class: 'muted' }, list === null ? errorText(result) : gettext('None.')));
   };
 
