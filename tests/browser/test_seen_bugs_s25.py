@@ -9,8 +9,8 @@ import pytest
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_journey_dispatcher import named, open_as  # noqa: F401 - a fixture
 from tests.builders import report_case
-from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - fixtures
 from tests.cases.test_services import dispatched
+from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - fixtures
 from urbanmgmt.supervision import services as supervision
 from urbanmgmt.supervision.models import Level, Subject
 from urbanmgmt.supervision.services import Target
