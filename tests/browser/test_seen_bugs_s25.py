@@ -64,8 +64,8 @@ def test_the_department_follows_its_notice_to_the_case_in_its_workspace(browser,
 
 
 @pytest.mark.parametrize(("language", "word"), [("zh-hans", "小汽车"), ("en", "car")])
-def test_the_case_panel_names_the_detected_class_in_the_pages_language(browser, live_server, named, zone,  # noqa: F811
-                                                                       worker_key, language, word):
+def test_the_case_panel_names_the_detected_class_in_the_pages_language(browser, live_server, named,  # noqa: F811
+                                                                       zone, worker_key, language, word):  # noqa: F811
     """The panel's video candidate read "违法停车 · bus" on a Chinese page (the queue said 公交车),
     and its times broke inside a date at 1280 px ("2026-" / "12-06")."""
     from tests.builders import client_for
