@@ -11,6 +11,8 @@ from openpyxl import load_workbook
 
 from tests.builders import point_in
 from urbanmgmt.cases import clock, services
+from urbanmgmt.cases.models import Case
+from urbanmgmt.catalog.models import Category
 
 pytestmark = pytest.mark.django_db
 SH = ZoneInfo("Asia/Shanghai")
@@ -69,3 +71,35 @@ def test_bad_dates_and_roles_are_refused(people):
     inspector.force_login(people.inspector)
     assert inspector.get("/kpi/report/daily/").status_code == 403
     assert manager(people).get("/kpi/report/monthly/").status_code == 200  # this month by default
+
+
+def test_rates_keep_a_decimal_and_every_street_is_listed(people, a_day):
+    """The monthly report printed 97.9 % as "98%", a target met that the dashboard marked
+    missed; and it listed the first ten streets only, without saying so."""
+    from urbanmgmt.grids.models import Area
+    from urbanmgmt.kpi.reports import summary
+
+    html = re.sub(r' data-label="[^"]*"', "", manager(people).get("/kpi/report/daily/", {"date": "2025-10-09"})
+                  .content.decode())
+    assert "<td>66.7%</td>" in html  # two of the three inspector reports filed
+    district = Area.objects.filter(level="district").first()
+    for i in range(11):  # eleven more streets with a report each: twelve with the day's own
+        street = Area.objects.create(level="street", code=f"9{i:08d}", name=f"测试{i}街道", parent=district)
+        with clock.at(dt.datetime(2025, 10, 9, 16, tzinfo=SH)):
+            case, _ = services.report(people.inspector, channel="inspector", point=point_in(0.5, 0.5),
+                                      category=Category.objects.get(service_code="E0102"), reported_at=clock.now())
+        Case.objects.filter(pk=case.pk).update(street=street)
+    listed = [row["street__name"] for row in summary("daily", "2025-10-09")["streets"]]
+    assert len(listed) == len(set(listed)) >= 12 and {f"测试{i}街道" for i in range(11)} <= set(listed)
+
+
+@pytest.mark.parametrize("kind, field", [("daily", "date"), ("monthly", "month")])
+def test_a_report_of_a_period_to_come_is_refused_with_why(people, kind, field):
+    from django.utils import timezone
+
+    later = timezone.localdate() + dt.timedelta(days=40)
+    value = later.isoformat() if kind == "daily" else later.isoformat()[:7]
+    page = manager(people).get(f"/kpi/report/{kind}/", {field: value})
+    assert page.status_code == 400 and f"{value} 还没有到" in page.content.decode()
+    asked = manager(people).post(f"/kpi/report/{kind}/export/?{field}={value}")
+    assert asked.status_code == 400 and "还没有到" in asked.json()["detail"]

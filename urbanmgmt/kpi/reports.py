@@ -26,12 +26,21 @@ CHANNELS = {Channel.INSPECTOR: gettext_lazy("Inspector reports"), Channel.VIDEO:
             Channel.HOTLINE: "12345", Channel.OTHER: gettext_lazy("Other")}
 
 
+class NotYet(ValueError):
+    """A report asked for a day or month that has not begun: nothing to report yet."""
+
+
 def period_for(kind: str, value: str) -> tuple[dt.date, dt.date, dt.date, dt.date]:
-    """(first, last, previous first, previous last) of a day ('2025-10-09') or a month ('2025-10')."""
+    """(first, last, previous first, previous last) of a day ('2025-10-09') or a month ('2025-10')
+    that has begun (NotYet for one to come)."""
     if kind == "daily":
         day = dt.date.fromisoformat(value)
+        if day > timezone.localdate():
+            raise NotYet(_("%(day)s has not come yet: there is nothing to report.") % {"day": value})
         return day, day, day - dt.timedelta(days=1), day - dt.timedelta(days=1)
     first = dt.date.fromisoformat(value + "-01")
+    if first > timezone.localdate():
+        raise NotYet(_("%(day)s has not come yet: there is nothing to report.") % {"day": value})
     last = next_month(first) - dt.timedelta(days=1)
     previous_last = first - dt.timedelta(days=1)
     return first, last, previous_last.replace(day=1), previous_last
@@ -108,8 +117,8 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
         "top_categories": [{"name": in_language(row["category__name_zh"], row["category__name_en"]), "n": row["n"]}
                            for row in came.filter(category__isnull=False).values("category__name_zh", "category__name_en")
                            .annotate(n=Count("id")).order_by("-n", "category__name_zh")[:10]],
-        "top_streets": list(came.values("street__name").annotate(n=Count("id"), filed=Count("id", filter=Q(
-            filed_at__isnull=False))).order_by("-n", "street__name")[:10]),
+        "streets": list(came.values("street__name").annotate(n=Count("id"), filed=Count("id", filter=Q(
+            filed_at__isnull=False))).order_by("-n", "street__name")),
         "hotline": loop_kpis(start, end, area),
         "supervision": supervision_figures(start, end, area),
     }
@@ -148,7 +157,7 @@ def workbook(data: dict) -> bytes:
         xlsx.append(sheet, [row["name"], xlsx.count(sheet, row["n"])])
     sheet = xlsx.sheet(book, pgettext("kpi", "Streets"), [pgettext("kpi", "Street"), pgettext("kpi", "Reports"),
                                                           pgettext("kpi", "Filed")], widths=[24, 10, 10])
-    for row in data["top_streets"]:
+    for row in data["streets"]:
         xlsx.append(sheet, [row["street__name"], *xlsx.counts(sheet, [row["n"], row["filed"]])])
     supervision_sheet(book, data["supervision"])
     out = io.BytesIO()

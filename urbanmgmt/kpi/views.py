@@ -18,7 +18,7 @@ from urbanmgmt.grids.models import Area
 from urbanmgmt.kpi.api import MANAGERS, period_of
 from urbanmgmt.kpi.excel import BY_NAMES, LOOP_NAMES, WHO_NAMES, workbook
 from urbanmgmt.kpi.models import AnnualQuota, EvaluationScheme
-from urbanmgmt.kpi.reports import CHANNELS, period_for, summary
+from urbanmgmt.kpi.reports import CHANNELS, NotYet, period_for, summary
 from urbanmgmt.kpi.reports import workbook as report_workbook
 from urbanmgmt.kpi.tasks import make_report, make_workbook
 from urbanmgmt.kpi.xlsx import file_name
@@ -134,9 +134,8 @@ def ask_report(request, kind: str):
     area_code = request.GET.get("area") or ""
     try:
         first, last, _before, _end_before = period_for(kind, value)
-    except ValueError:
-        return JsonResponse({"detail": _("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report).")},
-                            status=400)
+    except ValueError as error:
+        return JsonResponse({"detail": _bad_report_date(error)}, status=400)
     area = Area.objects.filter(code=area_code).first() if area_code else None
     if area_code and area is None:
         return JsonResponse({"detail": _("No area with the code %(code)s.") % {"code": area_code}}, status=404)
@@ -148,6 +147,12 @@ def ask_report(request, kind: str):
         title = f"{title} · {area.name}"
     job = exports.ask(make_report, request.user, title, kind=kind, value=value, area=area_code)
     return JsonResponse(exports.status(job, request.user), status=202, json_dumps_params={"ensure_ascii": False})
+
+
+def _bad_report_date(error: ValueError) -> str:
+    if isinstance(error, NotYet):
+        return str(error)
+    return _("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report).")
 
 
 def _messages(detail) -> list:
@@ -169,9 +174,8 @@ def report(request, kind: str):
     area = Area.objects.filter(code=area_code).first() if area_code else None
     try:
         data = summary(kind, value, area)
-    except ValueError:
-        return HttpResponse(_("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report)."), status=400,
-                            content_type="text/plain; charset=utf-8")
+    except ValueError as error:
+        return HttpResponse(_bad_report_date(error), status=400, content_type="text/plain; charset=utf-8")
     if area_code and area is None:
         return HttpResponse(_("No area with the code %(code)s.") % {"code": area_code}, status=404,
                             content_type="text/plain; charset=utf-8")
