@@ -201,3 +201,20 @@ def test_a_notice_on_a_department_reaches_its_handlers_and_climbs_when_unanswere
         assert services.escalate_late() == 1
     assert Notification.objects.filter(user=people.other_handler).count() == 2  # told of the escalation too
     assert list(services.visible_notices(people.other_handler)) == [notice]
+
+
+def test_opening_or_answering_a_notice_reads_its_notifications(people, overdue_case, client, category):
+    """A walk's bell kept counting notices already opened and answered: only "mark read" cleared
+    it. Opening the notice reads its notifications (not another notice's); so does a step
+    taken on it from the workspace."""
+    from urbanmgmt.supervision.notify import unread_count
+
+    notice = raise_on(overdue_case, people)
+    other = raise_on(dispatched_at(people, category, MONDAY, col=2.5), people)
+    assert unread_count(people.handler) == 2
+    client.force_login(people.handler)
+    page = client.get(f"/supervision/{notice.pk}/").content.decode()
+    assert unread_count(people.handler) == 1 and 'id="notification-count">1<' in page
+    client.post(f"/supervision/{other.pk}/answer/", {"version": other.version, "text": "已处理", "next": "/workspace/"})
+    assert unread_count(people.handler) == 0
+    assert unread_count(people.dispatcher) == 1  # the answer, for the command centre, until it opens it

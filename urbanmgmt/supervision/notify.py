@@ -69,11 +69,14 @@ def unread_count(user) -> int:
     return Notification.objects.filter(user=user, read_at__isnull=True).count()
 
 
-def mark_read(user, pk: int | None = None) -> None:
-    """One of the person's notifications (`pk`), or all of them, read now."""
+def mark_read(user, pk: int | None = None, notice=None) -> None:
+    """One of the person's notifications (`pk`), those of a notice they opened or acted on
+    (`notice`), or all of them, read now."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)
     if pk is not None:
         unread = unread.filter(pk=pk)
+    if notice is not None:
+        unread = unread.filter(event__notice=notice)
     unread.update(read_at=clock.now())
 
 

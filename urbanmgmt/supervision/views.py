@@ -88,8 +88,11 @@ def _detail(request, notice, error: str = "", status: int = 200):
 
 @login_required
 def notice(request, pk: int):
-    """A notice, its history and the steps the user may take on it."""
-    return _detail(request, _visible(request, pk))
+    """A notice, its history and the steps the user may take on it; opened, the person's
+    notifications of it are read."""
+    found = _visible(request, pk)
+    notify.mark_read(request.user, notice=found)
+    return _detail(request, found)
 
 
 STEPS = {"answer": services.answer, "send_back": services.send_back, "close": services.close}
@@ -104,6 +107,7 @@ def step(request, pk: int, action: str):
         version = request.POST.get("version", "")
         STEPS[action](request.user, notice, version=int(version) if version.isdigit() else 0,
                       text=request.POST.get("text", ""))
+        notify.mark_read(request.user, notice=notice)
     except DomainError as error:
         return _detail(request, _visible(request, pk), str(error), status=error.status)
     following = request.POST.get("next", "")
