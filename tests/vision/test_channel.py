@@ -228,3 +228,27 @@ def test_the_demo_cameras_are_calibrated_over_the_city_once(city):
     assert load_vision_demo(log=lambda *_: None, candidates=False) == 2
     cam = Camera.objects.get(code="HZ-CAM-01")
     assert cam.reprojection_error_m < 0.01 and cam.zones.count() == 2
+
+
+def test_the_queue_says_what_its_count_and_its_empty_list_are_about(zone, worker_key, people, client):
+    """A walk read "2 个候选事件待审核" above a list filtered down to nothing, which said "没有待审核的
+    候选事件" (also when it asked for confirmed ones): the count is the whole backlog, and says
+    so under filters; an empty filtered list says the filters matched nothing."""
+    import re
+
+    post(worker_key, candidate(zone))
+    post(worker_key, candidate(zone, track_id=8))
+    client.force_login(people.analyst)
+
+    def said(query: str) -> tuple[str, str]:
+        html = client.get(f"/vision/{query}").content.decode()
+        count = re.search(r'<p id="pending-count">([^<\n]+)', html).group(1).strip()
+        empty = re.search(r'<p id="queue-empty">([^<]+)</p>', html)
+        return count, empty.group(1) if empty else ""
+
+    assert said("") == ("2 个候选事件待审核。", "")
+    assert said("?rule=vending") == ("不论筛选条件，共有 2 个候选事件待审核。", "没有符合筛选条件的候选事件。")
+    assert said("?state=confirmed") == ("不论筛选条件，共有 2 个候选事件待审核。", "没有符合筛选条件的候选事件。")
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert said("?rule=vending") == ("2 candidates wait for review in all, whatever the filters.",
+                                     "No candidate matches these filters.")
