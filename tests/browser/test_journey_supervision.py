@@ -106,8 +106,10 @@ def test_a_supervision_notice_is_raised_answered_in_the_workspace_and_closed(
     notice.refresh_from_db()
     assert notice.state == NoticeState.ANSWERED and notice.answered_on_time
 
-    centre.goto(f"{live_server.url}/supervision/{notice.pk}/")
+    centre.goto(f"{live_server.url}/supervision/")
     assert centre.inner_text("#notification-count") == "1"  # the answer rang the dispatcher's bell
+    centre.goto(f"{live_server.url}/supervision/{notice.pk}/")
+    assert centre.inner_text("#notification-count") == "0"  # read once the notice is opened
     assert words["answer"] in centre.inner_text("#history")
     centre.click("#close-button")
     centre.wait_for_selector("#notice[data-state='closed']")
