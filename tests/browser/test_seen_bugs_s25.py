@@ -85,3 +85,46 @@ def test_the_case_panel_names_the_detected_class_in_the_pages_language(browser, 
     shot(page, JOURNEY, language, "03-panel-video-candidate")
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "pending", "scope"), [
+    ("zh-hans", "采集待受理", "12345 工单在“12345 与处置时效”中统计"),
+    ("en", "Collected, awaiting intake", "12345 tickets are counted in the 12345 card")])
+def test_the_dashboard_says_its_awaiting_intake_is_of_the_collected_reports(browser, live_server, named, category,  # noqa: F811
+                                                                            language, pending, scope):
+    """A manager read "待受理 0 件" while 137 12345 cases awaited intake: the figure counts the
+    inspectors' and cameras' reports (the quota's scope), and now says so, as does the
+    valid-report table beside it."""
+    from django.conf import settings
+
+    from urbanmgmt.kpi.loader import load_quotas, load_schemes
+
+    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
+    load_schemes(settings.FIXTURES_DIR / "kpi" / "evaluation.json")
+    report_case(named.inspector, category, 0.5, 0.5, description="垃圾堆放")
+    page = signed_in_page(browser, live_server, "manager", language, "/kpi/")
+    page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
+    page.locator("#valid-rate-card tbody tr").first.wait_for()
+    assert pending in page.inner_text("#quota-card") and scope in page.inner_text("#valid-rate-card")
+    shot(page, JOURNEY, language, "04-dashboard-awaiting-intake")
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_dashboards_dates_stay_whole_on_a_laptop_and_a_phone(browser, live_server, named, category,  # noqa: F811
+                                                                  language):
+    """The annual card broke its year-to-date range as "2026-12-" / "06" at 1280 px in
+    Chinese and on a phone in English."""
+    from django.conf import settings
+
+    from urbanmgmt.kpi.loader import load_quotas
+
+    load_quotas(settings.FIXTURES_DIR / "kpi" / "quotas.json")
+    for size in ({"width": 1280, "height": 800}, {"width": 390, "height": 844}):
+        page = signed_in_page(browser, live_server, "manager", language, "/kpi/", viewport=size)
+        page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
+        days = page.locator("#quota-card .nowrap, #valid-rate-card .nowrap")
+        assert days.count() >= 2
+        assert set(days.evaluate_all("(ns) => ns.map((n) => n.getClientRects().length)")) == {1}
+        page.context.close()

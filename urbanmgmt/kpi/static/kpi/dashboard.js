@@ -347,9 +347,19 @@
   }
 
   /** "first to last" of two days (one day alone when they are the same). */
-  function rangeText(first, last) {
-    if (!first || !last || iso(first) === iso(last)) return first ? iso(first) : "";
-    return fmt(gettext("%(first)s to %(last)s"), { first: iso(first), last: iso(last) });
+  /** fmt with nodes for values: the sentence's text around them, for h(). */
+  function fmtNodes(text, values) {
+    return String(text).split(/(%\(\w+\)s)/).map(function (part) {
+      var m = /^%\((\w+)\)s$/.exec(part);
+      return m ? values[m[1]] : part.replace(/%%/g, "%");
+    });
+  }
+
+  /** The range as rangeText, each day kept whole on its line (it broke as "2026-12-" / "06"). */
+  function rangeNodes(first, last) {
+    var day = function (d) { return h("span", { class: "nowrap" }, iso(d)); };
+    if (!first || !last || iso(first) === iso(last)) return first ? day(first) : "";
+    return fmtNodes(gettext("%(first)s to %(last)s"), { first: day(first), last: day(last) });
   }
 
   function updateExport() {
@@ -409,9 +419,9 @@
         h("div", null, h("dt", null, gettext("Projected for the year")), h("dd", { class: onPace ? "ok" : "bad" }, cases(d.projection),
           h("small", null, fmt(gettext(" (95%% range %(low)s–%(high)s, method: %(method)s)"), { low: int(d.projection_low), high: int(d.projection_high),
                                                      method: METHOD[d.method] || d.method || "—" })))),
-        h("div", null, h("dt", null, fmt(gettext("Valid-report rate, year to date (%(range)s)"), { range: rangeText(new Date(d.year, 0, 1), parseDate(d.as_of)) })), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, UM.percentBeside(d.valid_rate, d.valid_rate_target),
+        h("div", null, h("dt", null, fmtNodes(gettext("Valid-report rate, year to date (%(range)s)"), { range: rangeNodes(new Date(d.year, 0, 1), parseDate(d.as_of)) })), h("dd", { class: rateOk === null ? "" : rateOk ? "ok" : "bad" }, UM.percentBeside(d.valid_rate, d.valid_rate_target),
           h("small", null, fmt(gettext(" (target %(target)s; filed: %(filed)s)"), { target: pct(d.valid_rate_target), filed: int(d.filed) })))),
-        h("div", null, h("dt", null, pgettext("kpi", "Awaiting intake")), h("dd", null, cases(d.pending)))),
+        h("div", null, h("dt", null, gettext("Collected, awaiting intake")), h("dd", null, cases(d.pending)))),
       h("p", { class: "kpi-summary" }, fmt(gettext("Working days left: %(days)s; to collect each working day: %(needed)s; collected per working day so far: %(pace)s."), { days: int(d.working_days_remaining),
         needed: dec1(d.needed_per_working_day), pace: dec1(d.pace_per_working_day) }))
     ]);
@@ -491,9 +501,10 @@
         h("td", { class: "num kpi-rate" }, caseLink(url, UM.percentBeside(row.valid_rate, target))));
     }));
     fill(els.validRate, [
-      h("p", { class: "kpi-sub", id: "valid-rate-period" }, fmt(gettext("Valid-report rate of the period chosen: %(range)s"), { range: rangeText(state.start, state.end) })),
+      h("p", { class: "kpi-sub", id: "valid-rate-period" }, fmtNodes(gettext("Valid-report rate of the period chosen: %(range)s"), { range: rangeNodes(state.start, state.end) })),
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-sortable" }, h("thead", null, head), body_)),
-      h("p", { class: "kpi-note" }, fmt(gettext("Target valid-report rate %(target)s; the rows below it are in red (%(below)s). Click a figure to see its cases, a heading to sort."), { target: pct(target), below: below }))
+      h("p", { class: "kpi-note" }, fmt(gettext("Target valid-report rate %(target)s; the rows below it are in red (%(below)s). Click a figure to see its cases, a heading to sort."), { target: pct(target), below: below }),
+        " ", gettext("The reports of the inspectors and the cameras (the collection quota's); 12345 tickets are counted in the 12345 card."))
     ]);
   }
 
