@@ -34,6 +34,17 @@ def shown(obj) -> str:
     return getattr(obj, "shown_name", None) or getattr(obj, "name", None) or str(obj)
 
 
+def shown_column(name: str, label):
+    """A list column of a related object (`name`) by its name in the page's language (`shown`),
+    ordered by it as the field's own column would be."""
+    def column(obj) -> str:
+        related = getattr(obj, name)
+        return shown(related) if related is not None else "—"
+    column.short_description = label
+    column.admin_order_field = name
+    return column
+
+
 class InLanguageFilter(admin.RelatedFieldListFilter):
     """A filter on a related field whose choices read in the page's language (`shown`)."""
 

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from urbanmgmt.admin_utils import InLanguageChoices, InLanguageFilter, shown_column
 from urbanmgmt.catalog.models import Category, MajorClass
 
 
@@ -17,9 +19,9 @@ class MajorClassAdmin(admin.ModelAdmin):
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
-    list_display = ["service_code", "name_zh", "name_en", "major", "deadline_value", "deadline_unit", "urgency",
-                    "active"]
-    list_filter = ["family", "major", "urgency", "active"]
+class CategoryAdmin(InLanguageChoices, admin.ModelAdmin):
+    list_display = ["service_code", "name_zh", "name_en", shown_column("major", _("major class")), "deadline_value",
+                    "deadline_unit", "urgency", "active"]
+    list_filter = ["family", ("major", InLanguageFilter), "urgency", "active"]
     search_fields = ["code", "service_code", "name_zh", "name_en"]
     list_select_related = ["major"]

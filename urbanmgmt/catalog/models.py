@@ -57,6 +57,12 @@ class MajorClass(NamedInLanguage, models.Model):
     def __str__(self) -> str:
         return f"{self.get_family_display()} {self.code} {self.name_zh}"
 
+    @property
+    def shown_name(self) -> str:
+        """Family, code and name in the page's language: 市容环境 is a major class of components
+        (03) and of events (01), told apart only by the first two."""
+        return f"{self.get_family_display()} {self.code} {self.name}"
+
 
 class Category(NamedInLanguage, models.Model):
     """A minor class (小类): what a case is about, with its default deadline and mappings.

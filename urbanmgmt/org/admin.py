@@ -1,22 +1,24 @@
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
 
-from urbanmgmt.admin_utils import InLanguageChoices, InLanguageFilter
+from urbanmgmt.admin_utils import InLanguageChoices, InLanguageFilter, shown_column
 from urbanmgmt.org.models import Department, OwnershipRule, Profile
 
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "phone", "active"]
+    list_display = ["code", "name", "name_en", "phone", "active"]
     list_filter = ["active"]
-    search_fields = ["code", "name"]
+    search_fields = ["code", "name", "name_en"]
 
 
 @admin.register(OwnershipRule)
 class OwnershipRuleAdmin(InLanguageChoices, admin.ModelAdmin):
-    list_display = ["__str__", "department", "category", "major", "area", "priority"]
-    list_filter = [("department", InLanguageFilter), "major"]
+    list_display = ["__str__", shown_column("department", _("department")), shown_column("category", _("category")),
+                    shown_column("major", _("major class")), "area", "priority"]
+    list_filter = [("department", InLanguageFilter), ("major", InLanguageFilter)]
     raw_id_fields = ["area", "grids", "category"]
 
 

@@ -1,0 +1,46 @@
+"""The city's configuration in the admin reads in the page's language: the ownership register's
+departments, categories and major classes, the categories' major classes; two major classes
+of one name (市容环境: components 03 and events 01) are told apart in a form's choices; a
+department is found by its English name."""
+
+import re
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+
+from urbanmgmt.catalog.models import MajorClass
+from urbanmgmt.org.models import Department, OwnershipRule
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(city):
+    keeper = User.objects.create_superuser("keeper", "keeper@example.org", "pw-keeper")
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(keeper)
+    return client
+
+
+def test_the_ownership_register_reads_in_english_and_its_major_classes_are_told_apart(admin_client):
+    rule = OwnershipRule.objects.select_related("department").first()
+    assert rule is not None and rule.department.name_en
+    listing = admin_client.get("/admin/org/ownershiprule/").content.decode()
+    cells = re.findall(r'<td class="field-column">([^<]*)</td>', listing)
+    assert rule.department.name_en in cells and rule.department.name not in cells
+    form = admin_client.get(f"/admin/org/ownershiprule/{rule.pk}/change/").content.decode()
+    select = form[form.index('name="major"'):]
+    options = re.findall(r"<option value=\"\d+\"[^>]*>([^<]+)</option>", select[:select.index("</select>")])
+    assert len(options) == MajorClass.objects.count() == len(set(options))
+    assert any(o.startswith("Component 03 ") for o in options) and any(o.startswith("Event 01 ") for o in options)
+
+
+def test_a_department_is_found_by_its_english_name_and_categories_show_their_class_in_english(admin_client):
+    department = Department.objects.exclude(name_en="").first()
+    word = department.name_en.split()[-1]
+    found = admin_client.get("/admin/org/department/", {"q": word}).content.decode()
+    assert "0 results" not in found and department.code in found
+    categories = admin_client.get("/admin/catalog/category/").content.decode()
+    major = MajorClass.objects.exclude(name_en="").first()
+    assert f"{major.get_family_display()} {major.code} {major.name_en}" in categories.replace("&amp;", "&")
