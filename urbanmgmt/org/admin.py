@@ -9,9 +9,13 @@ from urbanmgmt.org.models import Department, OwnershipRule, Profile
 
 @admin.register(Department)
 class DepartmentAdmin(admin.ModelAdmin):
-    list_display = ["code", "name", "name_en", "phone", "active"]
+    list_display = ["code", "name_shown", "phone", "active"]
     list_filter = ["active"]
     search_fields = ["code", "name", "name_en"]
+
+    @admin.display(description=_("name"), ordering="name")
+    def name_shown(self, department: Department) -> str:
+        return department.shown_name
 
 
 @admin.register(OwnershipRule)
