@@ -128,3 +128,23 @@ def test_the_dashboards_dates_stay_whole_on_a_laptop_and_a_phone(browser, live_s
         assert days.count() >= 2
         assert set(days.evaluate_all("(ns) => ns.map((n) => n.getClientRects().length)")) == {1}
         page.context.close()
+
+
+@pytest.mark.parametrize(("language", "said"), [("zh-hans", "请先修正上方的统计周期"), ("en", "Correct the period above")])
+def test_a_link_with_a_wrong_period_does_not_leave_the_dashboard_loading(browser, live_server, named, language,  # noqa: F811
+                                                                         said):
+    """/kpi/?period=custom&start=2026-12-06&end=2026-11-01 said why above cards that read
+    "加载中…" for ever, with the export still offered."""
+    page = signed_in_page(browser, live_server, "manager", language,
+                          "/kpi/?period=custom&start=2026-12-06&end=2026-11-01")
+    page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=30000)
+    assert page.is_visible("#controls-error")
+    for card in ("#quota-card", "#valid-rate-card", "#hotline-card", "#campaigns-card", "#evaluation-card"):
+        assert said in page.inner_text(card), card
+    assert not page.is_visible("#export-link")
+    page.fill("#custom-end", "2026-12-31")
+    page.dispatch_event("#custom-end", "change")
+    page.locator("#quota-card .kpi-notice, #quota-card .kpi-facts").first.wait_for()
+    assert page.is_visible("#export-link") and not page.is_visible("#controls-error")
+    assert page.errors == []
+    page.context.close()

@@ -316,8 +316,16 @@
     if (c.error) {
       els.controlsError.textContent = c.error;
       els.controlsError.hidden = false;
+      if (!state.start) {  // nothing shown yet (a link with a wrong period): not "Loading…" for ever
+        [els.quota, els.validRate, els.hotline, els.campaigns, els.evaluation].forEach(function (card) {
+          fill(card, muted(gettext("Correct the period above to see the figures.")));
+        });
+        els.exportLink.hidden = true;
+        root.setAttribute("data-ready", "1");
+      }
       return;
     }
+    els.exportLink.hidden = false;
     els.controlsError.hidden = true;
     state.start = c.start;
     state.end = c.end;
