@@ -148,3 +148,24 @@ def test_a_link_with_a_wrong_period_does_not_leave_the_dashboard_loading(browser
     assert page.is_visible("#export-link") and not page.is_visible("#controls-error")
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_a_steps_form_and_its_saved_message_open_in_view(browser, live_server, named, category, language):  # noqa: F811
+    """At 1280 × 800 the 立案 form opened under the window's edge, and after 提交 "已保存。" was
+    written at the top of a panel still scrolled down."""
+    case = report_case(named.inspector, category, 0.5, 0.5, description="垃圾堆放" * 40)
+    page = open_as(browser, live_server, "dispatcher", language, f"/map/?case={case.code}",
+                   viewport={"width": 1280, "height": 800})
+    page.locator("#case-panel .actions").wait_for()
+    page.click("#case-panel button[data-action='file']")
+    submit = page.locator("#case-panel .action-form button[type=submit]")
+    submit.wait_for()
+    assert submit.evaluate("(b) => { const r = b.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    submit.click()
+    notice = page.locator("#case-panel p.notice")
+    notice.wait_for()
+    assert notice.evaluate("(n) => { const r = n.getBoundingClientRect(); return r.top >= 0 && r.bottom <= innerHeight; }")
+    shot(page, JOURNEY, language, "05-saved-in-view")
+    assert page.errors == []
+    page.context.close()

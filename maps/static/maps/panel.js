@@ -124,6 +124,7 @@
       this.history(c.events || []));
     this.root.replaceChildren(this.header(feature), body);
     this.root.hidden = false;
+    if (notice) body.firstChild.scrollIntoView({ block: 'nearest' }); // "Saved." where the form was submitted
     this.loadSuggested(c);
     this.loadTickets(c);
     this.loadCandidates(c);
@@ -357,7 +358,10 @@
     if (!actions.length) return el('p', { class: 'muted' }, gettext('Nothing for you to do on this case now.'));
     const holder = el('div', { class: 'action-form' });
     const buttons = el('div', { class: 'buttons' }, actions.map((name) => el('button', {
-      type: 'button', dataset: { action: name }, onclick: () => holder.replaceChildren(this.form(name, c)),
+      type: 'button', dataset: { action: name }, onclick: () => {
+        holder.replaceChildren(this.form(name, c));
+        holder.scrollIntoView({ block: 'nearest' }); // it opens below the buttons, often under the window's edge
+      },
     }, this.V.actions[name] || name)));
     return [buttons, holder];
   };
