@@ -169,3 +169,21 @@ def test_a_steps_form_and_its_saved_message_open_in_view(browser, live_server, n
     shot(page, JOURNEY, language, "05-saved-in-view")
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_history_shows_what_the_department_replied(browser, live_server, named, category, language):  # noqa: F811
+    """The 立案 and 派遣 lines showed their reasons, the 处置反馈 line nothing: its reply was only
+    in the 部门回复 field, the last one, which a rework replaces."""
+    from urbanmgmt.cases import services
+
+    case = dispatched(named, report_case(named.inspector, category, 0.5, 0.5, description="垃圾堆放"))
+    case = services.sign(named.handler, case, version=case.version)
+    case = services.handle(named.handler, case, version=case.version, reply="已清运完毕，现场已冲洗")
+    assert case.events.get(action="handle").payload["reply"] == "已清运完毕，现场已冲洗"
+    page = open_as(browser, live_server, "dispatcher", language, f"/map/?case={case.code}")
+    line = page.locator("#case-panel .history li", has_text="已清运完毕，现场已冲洗")
+    line.wait_for()
+    assert ("处置反馈" if language == "zh-hans" else "Replied") in line.inner_text()
+    assert page.errors == []
+    page.context.close()

@@ -185,8 +185,10 @@ def _handle(c: Case, now: dt.datetime, a: Arguments) -> dict:
 
 
 def _handle_payload(c: Case, f: dict, a: Arguments) -> dict:
+    """On time or not, the photos after, and the reply (the case's `reply` is the last one: a
+    rework's history keeps each)."""
     photos = {"photos": a["photos"]} if a.get("photos") else {}
-    return {"on_time": c.due_at is None or f["handled_at"] <= c.due_at, **photos}
+    return {"on_time": c.due_at is None or f["handled_at"] <= c.due_at, "reply": f["reply"], **photos}
 
 
 def _an_inspector(name: str, message) -> Callable[[Arguments], None]:

@@ -221,7 +221,8 @@
         e.to_state && e.to_state !== e.from_state
           ? [' → ', el('span', { class: 'tag' }, V.states[e.to_state] || e.to_state)] : null,
         this.categoryChange(e.payload),
-        e.reason ? el('div', { class: 'reason' }, e.reason) : null))));
+        e.reason || (e.payload && e.payload.reply)
+          ? el('div', { class: 'reason' }, e.reason || e.payload.reply) : null))));
   };
 
   /* "Category: A → B" for a step that changed it (filing, re-categorising), else null. */
