@@ -103,3 +103,18 @@ def test_a_report_of_a_period_to_come_is_refused_with_why(people, kind, field):
     assert page.status_code == 400 and f"{value} 还没有到" in page.content.decode()
     asked = manager(people).post(f"/kpi/report/{kind}/export/?{field}={value}")
     assert asked.status_code == 400 and "还没有到" in asked.json()["detail"]
+
+
+def test_open_at_the_end_of_a_past_day_counts_the_cases_closed_since(people, a_day):
+    """A walk read 期末在办 10 on a Saturday with 9 filed and none closed, and 18 on a day that
+    closed 58: it counted the cases open now that were reported before the day's end, not the
+    cases open at that end. One of the day's filed cases is closed two days later."""
+    from urbanmgmt.kpi.reports import summary
+
+    filed = Case.objects.filter(state="filed").order_by("id").first()
+    with clock.at(dt.datetime(2025, 10, 11, 10, tzinfo=SH)):
+        services.close(people.dispatcher, filed, version=filed.version, reason="现场已无问题")
+    assert summary("daily", "2025-10-09")["open_at_end"] == 3  # two filed, the 12345 one; one rejected
+    assert summary("daily", "2025-10-10")["open_at_end"] == 3
+    assert summary("daily", "2025-10-11")["open_at_end"] == 2
+    assert Case.objects.open_at(clock.now()).count() == Case.objects.open().count() == 2

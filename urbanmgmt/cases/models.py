@@ -10,7 +10,7 @@ from collections.abc import Iterable
 
 from django.conf import settings
 from django.contrib.gis.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -89,6 +89,21 @@ class CaseQuerySet(models.QuerySet):
         """Open cases, their clock running (not suspended, not replied to), past their deadline
         at `at`."""
         return self.filter(overdue_condition(at))
+
+    def open_at(self, moment: dt.datetime) -> "CaseQuerySet":
+        """Cases in the loop at `moment`, a past one too (a report's end): reported before it and
+        not closed, rejected or voided by then, whatever they are now. At the present moment,
+        the same cases as open()."""
+        voided = CaseEvent.objects.filter(case=OuterRef("pk"), action="void", at__lt=moment)
+        return (self.filter(reported_at__lt=moment).exclude(closed_at__lt=moment).exclude(rejected_at__lt=moment)
+                .exclude(Exists(voided)))
+
+    def overdue_at(self, moment: dt.datetime) -> "CaseQuerySet":
+        """Of open_at(moment), those past their deadline then, not replied to by then and not
+        suspended: overdue(moment) for a past moment, as far as the columns tell (a deadline
+        extended later is read as extended)."""
+        return (self.open_at(moment).filter(due_at__lt=moment).exclude(handled_at__lt=moment)
+                .exclude(state=State.SUSPENDED, suspended_at__lt=moment))
 
     def not_overdue(self, at: dt.datetime) -> "CaseQuerySet":
         """Every case that `overdue(at)` leaves out."""

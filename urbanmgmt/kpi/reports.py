@@ -92,7 +92,6 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
     events = CaseEvent.objects.filter(case__in=cases, at__gte=start, at__lt=end).values("action").annotate(n=Count("id"))
     done = {row["action"]: row["n"] for row in events}
     at_end = min(end, timezone.now())
-    open_cases = cases.open().filter(reported_at__lt=end)
     title = _("Daily report %(value)s") if kind == "daily" else _("Monthly report %(value)s")
     heading = (_("Digital urban management daily report %(value)s") if kind == "daily"
                else _("Digital urban management monthly report %(value)s"))
@@ -112,8 +111,8 @@ def summary(kind: str, value: str, area: Area | None = None) -> dict:
         "flow": {pgettext("kpi", "Filed"): done.get("file", 0), pgettext("kpi", "Dispatched"): done.get("dispatch", 0),
                  pgettext("kpi", "Handled and replied"): done.get("handle", 0), pgettext("kpi", "Closed"): done.get("close", 0),
                  pgettext("kpi", "Returned"): done.get("return", 0), pgettext("kpi", "Reworked"): done.get("check_fail", 0)},
-        "open_at_end": open_cases.count(),
-        "overdue_at_end": open_cases.overdue(at_end).count(),
+        "open_at_end": cases.open_at(at_end).count(),
+        "overdue_at_end": cases.overdue_at(at_end).count(),
         "top_categories": [{"name": in_language(row["category__name_zh"], row["category__name_en"]), "n": row["n"]}
                            for row in came.filter(category__isnull=False).values("category__name_zh", "category__name_en")
                            .annotate(n=Count("id")).order_by("-n", "category__name_zh")[:10]],
