@@ -31,7 +31,7 @@ def queue(request):
                 .select_related("camera", "case", "reviewed_by").order_by("-reviewed_at")[:15])
     return render(request, "vision/queue.html", {
         "items": items, "pending_count": review.items(review.Filters(kind=filters.kind)).count(),
-        "filtered": filters != review.Filters(kind=filters.kind),
+        "filtered": filters != review.Filters(kind=filters.kind), "any_pending": any(i["pending"] for i in items),
         "tabs": _tabs(request, filters), "filters": filters, "reviewed": reviewed, "here": request.get_full_path(),
         "categories": Category.objects.filter(active=True, family="event").order_by("code"),
         "reasons": CandidateEvent.RejectReason.choices, "table": services.precision_table(),

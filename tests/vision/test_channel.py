@@ -252,3 +252,26 @@ def test_the_queue_says_what_its_count_and_its_empty_list_are_about(zone, worker
     client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert said("?rule=vending") == ("2 candidates wait for review in all, whatever the filters.",
                                      "No candidate matches these filters.")
+
+
+def test_a_reviewed_candidate_says_what_became_of_it_and_cannot_be_picked_again(zone, worker_key, people, client):
+    """A walk could tick reviewed candidates for the bulk reject, which then refused them; the
+    note typed with a reject was never shown again; a confirmed one named its case without its
+    state (the analyst has no case page to follow)."""
+    import re
+
+    post(worker_key, candidate(zone))
+    post(worker_key, candidate(zone, track_id=8))
+    first, second = CandidateEvent.objects.order_by("id")
+    client.force_login(people.analyst)
+    client.post(f"/vision/candidates/{first.pk}/review/", {"action": "confirm", "category": "E0505"})
+    client.post(f"/vision/candidates/{second.pk}/review/", {"action": "reject", "reason": "duplicate",
+                                                            "note": "同一辆车，CAM-01 已报"})
+    html = client.get("/vision/?state=all").content.decode()
+    assert 'class="pick"' not in html and 'id="bulk"' not in html
+    assert "同一辆车，CAM-01 已报" in html
+    case = Case.objects.get()
+    assert re.search(rf'<p class="case-line">案件 {case.code} · 已上报</p>', html)
+    client.force_login(people.admin)  # an admin reviews too, and may open the case on the map
+    html = client.get("/vision/?state=all").content.decode()
+    assert f'<a class="case-link" href="/map/?case={case.code}">{case.code}</a>' in html
