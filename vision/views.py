@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Max, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -13,7 +14,7 @@ from urbanmgmt.form_actions import posted_here
 from urbanmgmt.org import roles as R
 from vision import review, services, zoning
 from vision.access import CAMERA_EDITORS
-from vision.models import Camera, CameraAlert, CandidateEvent, Rule
+from vision.models import Camera, CameraAlert, CandidateEvent, Rule, WorkerKey
 
 PAGE = 30
 
@@ -110,6 +111,15 @@ def camera(request, pk: int):
     return redirect("vision-camera", pk=pk)
 
 
+def _health(cam: Camera) -> dict:
+    """What the analyst knows of the camera's state: its open alerts (covered, moved, out of
+    focus), when a video worker that reads it last called in, and its latest candidate."""
+    workers = WorkerKey.objects.filter(active=True).filter(Q(cameras=cam) | Q(cameras__isnull=True))
+    return {"alerts": list(cam.alerts.filter(resolved_at__isnull=True)),
+            "worker_seen_at": workers.aggregate(at=Max("last_seen_at"))["at"],
+            "latest_at": cam.candidates.aggregate(at=Max("last_seen_at"))["at"]}
+
+
 def _camera_page(request, cam: Camera, error: str = "", typed=None, status: int = 200):
     zones = [{"id": z.pk, "name": z.name, "rule": z.rule, "rule_display": z.get_rule_display(),
               "polygon": z.polygon, "category": z.category.service_code if z.category_id else "",
@@ -119,7 +129,7 @@ def _camera_page(request, cam: Camera, error: str = "", typed=None, status: int 
     # published snapshot, linked (never drawn on: its detection box is burned in).
     latest = None if cam.snapshot else cam.candidates.exclude(snapshot_display="").order_by("-last_seen_at").first()
     return render(request, "vision/camera.html", {
-        "camera": cam, "still": signed_media_url(cam.snapshot.name) if cam.snapshot else "",
+        "camera": cam, "health": _health(cam), "still": signed_media_url(cam.snapshot.name) if cam.snapshot else "",
         "latest": latest, "latest_url": signed_media_url(latest.snapshot_display) if latest else "",
         "zones": zones, "error": error, "typed": typed or {"dwell_s": "60"},
         "rules": Rule.choices, "categories": Category.objects.filter(active=True, family="event").order_by("code"),

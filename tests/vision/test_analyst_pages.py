@@ -121,3 +121,23 @@ def test_an_empty_queue_says_so_under_each_heading(analyst_client, language, not
     analyst_client.cookies["django_language"] = language
     page = analyst_client.get("/vision/").content.decode()
     assert all(words in page for words in nothing_yet), nothing_yet
+
+
+def test_the_camera_page_tells_its_health(analyst_client, camera, zone, worker_key):
+    """A walk found nothing on a camera's page about whether it is working: its open alerts
+    (covered, moved, out of focus), when a worker reading it last called in, its latest
+    candidate are there now, in the page's language."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    page = analyst_client.get(f"/vision/cameras/{camera.pk}/").content.decode()
+    assert "无告警：未被遮挡、未移位、未失焦。" in page and "尚无读取此摄像头的视频分析程序联系过。" in page
+    post(worker_key, candidate(zone))  # the worker calls in with a candidate
+    since = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(minutes=5)
+    models.CameraAlert.objects.create(camera=camera, state="covered", since=since, raised_at=since)
+    page = analyst_client.get(f"/vision/cameras/{camera.pk}/").content.decode()
+    assert f'<li class="flag">摄像机被遮挡 · 自 {since:%Y-%m-%d %H:%M} 起</li>' in page, page[page.find("camera-health"):][:900]
+    assert "读取此摄像头的视频分析程序最近一次联系：" in page and "最近一次候选事件：" in page
+    analyst_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    assert "Camera covered · since" in analyst_client.get(f"/vision/cameras/{camera.pk}/").content.decode()
