@@ -8,7 +8,7 @@ import pytest
 
 from tests.browser.conftest import shot, signed_in_page
 from tests.browser.test_journey_dispatcher import named, open_as  # noqa: F401 - a fixture
-from tests.builders import report_case
+from tests.builders import point_in, report_case
 from tests.cases.test_services import dispatched
 from tests.vision.conftest import camera, media_root, worker_key, zone  # noqa: F401 - fixtures
 from urbanmgmt.supervision import services as supervision
@@ -185,5 +185,25 @@ def test_the_history_shows_what_the_department_replied(browser, live_server, nam
     line = page.locator("#case-panel .history li", has_text="已清运完毕，现场已冲洗")
     line.wait_for()
     assert ("处置反馈" if language == "zh-hans" else "Replied") in line.inner_text()
+    assert page.errors == []
+    page.context.close()
+
+
+@pytest.mark.parametrize(("language", "cases"), [("zh-hans", "案件"), ("en", "Cases")])
+def test_the_cases_layer_switch_hides_the_counts_by_area_too(browser, live_server, named, category,  # noqa: F811
+                                                             language, cases):
+    """Zoomed out, unticking "Cases" in the layer control left every count bubble on the map."""
+    from tests.browser.test_seen_bugs import map_view
+
+    report_case(named.inspector, category, 4.5, 3.5, description="垃圾堆放")
+    page = open_as(browser, live_server, "dispatcher", language, "/map/")
+    map_view(page, point_in(3, 2), 14)
+    page.locator(".count-bubble").first.wait_for()
+    page.hover(".leaflet-control-layers")
+    box = page.locator(".leaflet-control-layers-overlays").get_by_role("checkbox", name=cases, exact=True)
+    box.uncheck()
+    page.wait_for_function("() => document.querySelectorAll('.count-bubble').length === 0")
+    box.check()
+    page.locator(".count-bubble").first.wait_for()
     assert page.errors == []
     page.context.close()

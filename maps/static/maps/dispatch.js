@@ -195,7 +195,9 @@
     handled: '#43a047', checking: '#00897b', checked: '#26a69a', closed: '#9e9e9e', rejected: '#bdbdbd',
     voided: '#bdbdbd', suspended: '#757575' };
   const markers = new Map(); // case id → marker (points mode)
-  const clusterLayer = L.layerGroup().addTo(map); // counts per grid / community / street
+  // Counts per grid / community / street, shown with the "Cases" layer (the layer control's).
+  const clusterLayer = L.layerGroup();
+  if (map.hasLayer(cluster)) clusterLayer.addTo(map);
   let mode = 'points';
   let cursor = null;
 
@@ -449,7 +451,11 @@
     clearTimeout(moveTimer);
     moveTimer = setTimeout(() => { loadGrids(); loadCases(); }, 150);
   });
-  map.on('overlayadd', (e) => { if (e.layer === heat) loadHeat(); });
+  map.on('overlayadd', (e) => {
+    if (e.layer === heat) loadHeat();
+    if (e.layer === cluster) clusterLayer.addTo(map);
+  });
+  map.on('overlayremove', (e) => { if (e.layer === cluster) map.removeLayer(clusterLayer); });
   // Community names only when close enough to read them (street names always); after the data's
   // own moveend, so that the names never stand between a move and the layers it loads.
   const COMMUNITY_NAMES_ZOOM = 14;
