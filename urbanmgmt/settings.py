@@ -476,3 +476,7 @@ EXPORT_FRAME_ROWS = envint("EXPORT_FRAME_ROWS", 2000)
 # in a /tmp that may be memory (tmpfs). Kept exports go when their jobs are pruned.
 EXPORT_WORK_DIR = Path(envstr("EXPORT_WORK_DIR", str(VAR_DIR / "export-work")))
 PERIODIC_JOBS["urbanmgmt.storage.exports.prune_files"] = 24 * 3600
+
+# The rows a dashboard table shows at most (the valid-report rate by grid is thousands a year):
+# the first in the order chosen; the workbook has them all.
+KPI_TABLE_ROWS = envint("KPI_TABLE_ROWS", 100)

@@ -207,3 +207,21 @@ def test_the_cases_layer_switch_hides_the_counts_by_area_too(browser, live_serve
     page.locator(".count-bubble").first.wait_for()
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "note"), [("zh-hans", "按当前顺序显示 2 行中的前 1 行"),
+                                               ("en", "The first 1 of 2 rows in this order")])
+def test_the_valid_report_table_shows_its_first_rows_and_says_how_many_there_are(browser, live_server, named, category,  # noqa: F811
+                                                                               settings, language, note):
+    """By grid over a year the table grew to some 40,000 px, a row per grid; it shows the first
+    KPI_TABLE_ROWS in the order chosen (settings; 100 by default) and says how many there are."""
+    settings.KPI_TABLE_ROWS = 1
+    for col in (0.5, 2.5):
+        report_case(named.inspector, category, col, 0.5, description="垃圾堆放")
+    page = signed_in_page(browser, live_server, "manager", language, "/kpi/")
+    page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
+    page.click("#valid-rate-card [data-by='grid']")
+    page.locator("#valid-rate-cut").wait_for()
+    assert page.locator("#valid-rate-card tbody tr").count() == 1 and note in page.inner_text("#valid-rate-cut")
+    assert page.errors == []
+    page.context.close()

@@ -56,6 +56,7 @@ def dashboard(request):
         area["level_name"] = LEVELS.get(area["level"], area["level"])
     return render(request, "kpi/dashboard.html", {
         "year": today.year, "today": today.isoformat(), "areas": areas, "labels": _labels(), "periods": PERIODS,
+        "table_rows": settings.KPI_TABLE_ROWS,
         "by_names": BY_NAMES, "who_names": WHO_NAMES, "targets": _targets(request.user)})
 
 

@@ -437,6 +437,7 @@
 
   /* ---------- 2. the valid-report rate (有效上报率) ---------- */
 
+  var VR_SHOWN = +root.getAttribute("data-table-rows") || 100;
   var VR_COLUMNS = [
     { key: "label", title: null, numeric: false },
     { key: "reports", title: pgettext("kpi", "Reports"), numeric: true },
@@ -496,9 +497,11 @@
           title, h("span", { class: "kpi-sort-mark", "aria-hidden": "true" }, active ? (sort.dir > 0 ? " ▲" : " ▼") : " ↕")));
     }));
     var below = 0;
-    var body_ = h("tbody", null, sortedRows().map(function (row) {
+    var all = sortedRows();
+    var shown = all.slice(0, VR_SHOWN);  // a year's grids are thousands of rows: the first, in the order chosen
+    rows.forEach(function (row) { if (isNum(row.valid_rate) && row.valid_rate < target) below++; });
+    var body_ = h("tbody", null, shown.map(function (row) {
       var low = isNum(row.valid_rate) && row.valid_rate < target;
-      if (low) below++;
       var url = row.cases_url;
       var urls = row.cases_urls || {};
       return h("tr", { class: low ? "kpi-below" : null, title: low ? fmt(gettext("Below the target %(target)s"), { target: pct(target) }) : null },
@@ -511,6 +514,7 @@
     fill(els.validRate, [
       h("p", { class: "kpi-sub", id: "valid-rate-period" }, fmtNodes(gettext("Valid-report rate of the period chosen: %(range)s"), { range: rangeNodes(state.start, state.end) })),
       h("div", { class: "kpi-table-wrap" }, h("table", { class: "kpi-table kpi-sortable" }, h("thead", null, head), body_)),
+      all.length > shown.length ? h("p", { class: "kpi-note", id: "valid-rate-cut" }, fmt(gettext("The first %(shown)s of %(n)s rows in this order: sort by a column to see others, or export the workbook for all."), { shown: int(shown.length), n: int(all.length) })) : null,
       h("p", { class: "kpi-note" }, fmt(gettext("Target valid-report rate %(target)s; the rows below it are in red (%(below)s). Click a figure to see its cases, a heading to sort."), { target: pct(target), below: below }),
         " ", gettext("The reports of the inspectors and the cameras (the collection quota's); 12345 tickets are counted in the 12345 card."))
     ]);
