@@ -225,3 +225,20 @@ def test_the_valid_report_table_shows_its_first_rows_and_says_how_many_there_are
     assert page.locator("#valid-rate-card tbody tr").count() == 1 and note in page.inner_text("#valid-rate-cut")
     assert page.errors == []
     page.context.close()
+
+
+@pytest.mark.parametrize(("language", "said"), [("zh-hans", "年专项采集：已开展 0 次，年度指标要求 6 次。"),
+                                               ("en", ": 0 of the 6 the annual quota asks for.")])
+def test_the_campaigns_card_shows_the_years_requirement(browser, live_server, named, language, said):  # noqa: F811
+    """The 2026 quota asks for 6 special campaigns; with none held the card said only 暂无专项采集."""
+    from django.utils import timezone
+
+    from urbanmgmt.kpi.models import AnnualQuota
+
+    AnnualQuota.objects.create(year=timezone.localdate().year, collection_total=1000, valid_rate="0.970", campaigns=6)
+    page = signed_in_page(browser, live_server, "manager", language, "/kpi/")
+    page.wait_for_selector("#kpi-dashboard[data-ready='1']", timeout=60000)
+    line = page.locator("#campaigns-year")
+    assert said in line.inner_text() and "bad" in line.get_attribute("class")
+    assert page.errors == []
+    page.context.close()

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.types import OpenApiTypes
@@ -134,11 +135,22 @@ def hotline(request):
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def campaigns(request):
-    """Progress of the special collection campaigns running in the period."""
+    """Progress of the special collection campaigns running in the period, and the year's
+    requirement: `year`, `required` (the annual quota's campaigns, null without a quota) and
+    `held` (the campaigns of that year, in the area or city-wide)."""
     from urbanmgmt.kpi.collection import campaign_progress
+    from urbanmgmt.kpi.models import AnnualQuota, Campaign
 
     _managers_only(request)
-    return Response({"results": campaign_progress(*period_of(request.query_params))})
+    start, end, area = period_of(request.query_params)
+    year = timezone.localtime(end - dt.timedelta(microseconds=1)).year
+    district = area if area is not None and area.level == "district" else None
+    quota = AnnualQuota.objects.filter(year=year, area=district).first()
+    held = Campaign.objects.filter(starts_on__year=year)
+    if area is not None:
+        held = held.filter(Q(area__isnull=True) | Q(area=area))
+    return Response({"results": campaign_progress(start, end, area), "year": year,
+                     "required": quota.campaigns if quota else None, "held": held.count()})
 
 
 # What the views above take and answer, for the OpenAPI schema.

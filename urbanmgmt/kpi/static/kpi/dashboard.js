@@ -706,8 +706,13 @@
 
   function renderCampaigns(d) {
     var rows = (d && d.results) || [];
-    if (!rows.length) { fill(els.campaigns, muted(gettext("No special collection campaigns"))); return; }
-    fill(els.campaigns, h("ul", { class: "kpi-campaigns" }, rows.map(function (c) {
+    // The year's requirement (the annual quota's campaigns), whether or not one runs in the period.
+    var required = d && isNum(d.required) && d.required > 0
+      ? h("p", { class: "kpi-campaigns-year" + (d.held < d.required ? " bad" : ""), id: "campaigns-year" },
+        fmt(gettext("Campaigns in %(year)s: %(held)s of the %(required)s the annual quota asks for."), { year: d.year, held: int(d.held), required: int(d.required) }))
+      : null;
+    if (!rows.length) { fill(els.campaigns, [required, muted(gettext("No special collection campaigns"))]); return; }
+    fill(els.campaigns, [required, h("ul", { class: "kpi-campaigns" }, rows.map(function (c) {
       var share = isNum(c.share) ? c.share : isNum(c.target_count) && c.target_count > 0 ? c.count / c.target_count : null;
       var done = isNum(share) && share >= 1;
       return h("li", null,
@@ -721,7 +726,7 @@
           caseLink(c.cases_url, cases(c.count)),
           fmt(gettext(" / target %(target)s"), { target: isNum(c.target_count) ? cases(c.target_count) : "—" }),
           h("span", { class: "kpi-campaign-share" + (done ? " ok" : "") }, pct(share))));
-    })));
+    }))]);
   }
 
   /* ---------- 5. the overall evaluation (综合评价) ---------- */
