@@ -155,11 +155,12 @@ def campaigns(request):
 
 # What the views above take and answer, for the OpenAPI schema.
 FIGURES = OpenApiResponse(OpenApiTypes.OBJECT, description=_("the figures, by name"))
-ROWS = inline_serializer("KpiRows", {"results": serializers.ListField(child=serializers.DictField())})
 quota = extend_schema(parameters=[QuotaQuery], responses=FIGURES)(quota)
 valid_rate = extend_schema(parameters=[RateQuery, PeriodQuery], responses=inline_serializer("ValidRates", {
     "start": serializers.DateField(), "end": serializers.DateField(), "by": serializers.CharField(),
     "results": serializers.ListField(child=serializers.DictField())}))(valid_rate)
 evaluation = extend_schema(parameters=[EvaluationQuery, PeriodQuery], responses=FIGURES)(evaluation)
 hotline = extend_schema(parameters=[PeriodQuery], responses=FIGURES)(hotline)
-campaigns = extend_schema(parameters=[PeriodQuery], responses=ROWS)(campaigns)
+campaigns = extend_schema(parameters=[PeriodQuery], responses=inline_serializer("Campaigns", {
+    "results": serializers.ListField(child=serializers.DictField()), "year": serializers.IntegerField(),
+    "required": serializers.IntegerField(allow_null=True), "held": serializers.IntegerField()}))(campaigns)
