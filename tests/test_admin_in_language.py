@@ -44,3 +44,20 @@ def test_a_department_is_found_by_its_english_name_and_categories_show_their_cla
     categories = admin_client.get("/admin/catalog/category/").content.decode()
     major = MajorClass.objects.exclude(name_en="").first()
     assert f"{major.get_family_display()} {major.code} {major.name_en}" in categories.replace("&amp;", "&")
+
+
+def test_the_admins_words_read_as_words(admin_client):
+    """The English admin said "4 ownership register" and "Delete selected ownership register",
+    labelled a field "tags:" beside "Question:"; the Chinese one counted "7 知识库" but "1 知识库条目"."""
+    from tests.hotline.knowledge_entries import make_entries
+
+    make_entries()
+    rules = admin_client.get("/admin/org/ownershiprule/").content.decode()
+    assert f"{OwnershipRule.objects.count()} ownership rules" in rules and "ownership register<" not in rules
+    form = admin_client.get("/admin/hotline/knowledgeentry/add/").content.decode()
+    assert ">Tags:</label>" in form and ">tags:</label>" not in form
+    admin_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    entries = admin_client.get("/admin/hotline/knowledgeentry/").content.decode()
+    from urbanmgmt.hotline.models import KnowledgeEntry
+
+    assert f"{KnowledgeEntry.objects.count()} 知识库条目" in entries

@@ -137,7 +137,7 @@ def test_the_camera_page_tells_its_health(analyst_client, camera, zone, worker_k
     since = timezone.localtime().replace(second=0, microsecond=0) - dt.timedelta(minutes=5)
     models.CameraAlert.objects.create(camera=camera, state="covered", since=since, raised_at=since)
     page = analyst_client.get(f"/vision/cameras/{camera.pk}/").content.decode()
-    assert f'<li class="flag">摄像机被遮挡 · 自 {since:%Y-%m-%d %H:%M} 起</li>' in page, page[page.find("camera-health"):][:900]
+    assert f'<li class="flag">摄像头被遮挡 · 自 {since:%Y-%m-%d %H:%M} 起</li>' in page, page[page.find("camera-health"):][:900]
     assert "读取此摄像头的视频分析程序最近一次联系：" in page and "最近一次候选事件：" in page
     analyst_client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
     assert "Camera covered · since" in analyst_client.get(f"/vision/cameras/{camera.pk}/").content.decode()

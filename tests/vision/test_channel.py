@@ -275,3 +275,14 @@ def test_a_reviewed_candidate_says_what_became_of_it_and_cannot_be_picked_again(
     client.force_login(people.admin)  # an admin reviews too, and may open the case on the map
     html = client.get("/vision/?state=all").content.decode()
     assert f'<a class="case-link" href="/map/?case={case.code}">{case.code}</a>' in html
+
+
+def test_the_queue_writes_its_camera_list_and_precision_as_the_rest_of_the_ui(zone, worker_key, people, client):
+    """The Chinese queue wrote "摄像头:" with an ASCII colon and its precision as "100 %"."""
+    post(worker_key, candidate(zone))
+    first = CandidateEvent.objects.get()
+    client.force_login(people.analyst)
+    client.post(f"/vision/candidates/{first.pk}/review/", {"action": "confirm", "category": "E0505"})
+    html = client.get("/vision/").content.decode()
+    assert "摄像头：" in html and "摄像头:" not in html
+    assert "<td>100.0%</td>" in html and "100 %" not in html

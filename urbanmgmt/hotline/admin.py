@@ -7,6 +7,7 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import path
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -103,7 +104,7 @@ class TagsField(forms.CharField):
 
 
 class KnowledgeEntryForm(forms.ModelForm):
-    tags = TagsField(label=gettext_lazy("tags"), required=False,
+    tags = TagsField(label=capfirst(gettext_lazy("tags")), required=False,
                      help_text=gettext_lazy("Words citizens use for the matter, separated by commas (、 or ,)."),
                      widget=forms.TextInput(attrs={"size": 60}))
 

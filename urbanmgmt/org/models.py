@@ -50,7 +50,7 @@ class OwnershipRule(models.Model):
 
     class Meta:
         verbose_name = _("ownership rule")
-        verbose_name_plural = _("ownership register")
+        verbose_name_plural = _("ownership rules")
         ordering = ["-priority", "id"]
         constraints = [
             models.CheckConstraint(

@@ -9,7 +9,7 @@
   'use strict';
 
   const CONFIG = JSON.parse(document.getElementById('map-config').textContent);
-  const { api, el, when, errorText, cityDate, cityToday, cityMidnight, caseInAddress } = window.UM;
+  const { api, el, when, errorText, cityDate, cityToday, cityMidnight, caseInAddress, number } = window.UM;
   const { CasePanel } = window.UrbanPanel;
   const { map, cluster, heat, control } = window.UM_LAYERS; // set by the page after folium's script
   const MAP_API = CONFIG.api + 'map/';
@@ -265,7 +265,7 @@
     clusterLayer.clearLayers();
     if (data.mode === 'points') {
       data.features.forEach(upsert);
-      say(data.truncated ? interpolate(gettext('%s cases here: showing the newest; zoom in for the rest.'), [data.total]) : interpolate(ngettext('%s case in view.', '%s cases in view.', data.features.length), [data.features.length]));
+      say(data.truncated ? interpolate(gettext('%s cases here: showing the newest; zoom in for the rest.'), [number(data.total)]) : interpolate(ngettext('%s case in view.', '%s cases in view.', data.features.length), [number(data.features.length)]));
     } else {
       data.features.forEach((f) => {
         const p = f.properties;
@@ -280,7 +280,7 @@
         clusterLayer.addLayer(bubble);
       });
       say(interpolate(ngettext('%s case in view (counted by area; zoom in).', '%s cases in view (counted by area; zoom in).',
-        data.total), [data.total]));
+        data.total), [number(data.total)]));
     }
     return data;
   }
