@@ -17,6 +17,7 @@ def server():
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
             self.rfile.read(int(self.headers["Content-Length"]))
+            httpd.posts += 1  # before answering: the client may check the count as soon as it has the answer
             status, body = httpd.answers.pop(0)
             data = json.dumps(body).encode()
             self.send_response(status)
@@ -24,7 +25,6 @@ def server():
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
             self.wfile.write(data)
-            httpd.posts += 1
 
         def log_message(self, *args):
             pass
