@@ -42,6 +42,15 @@ class QuotaQuery(serializers.Serializer):
     as_of = serializers.DateField(required=False)
 
 
+def messages_of(detail) -> list:
+    """The messages of a ValidationError's detail (a dict or list of them, nested), in order."""
+    if isinstance(detail, dict):
+        return [m for value in detail.values() for m in messages_of(value)]
+    if isinstance(detail, list):
+        return [m for value in detail for m in messages_of(value)]
+    return [detail]
+
+
 @api_view(["GET"])
 @permission_classes([IsAuthenticated])
 def quota(request):

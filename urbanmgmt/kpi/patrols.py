@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.cases import worktime
-from urbanmgmt.kpi.api import MANAGERS, PeriodQuery
+from urbanmgmt.kpi.api import MANAGERS, PeriodQuery, messages_of
 from urbanmgmt.kpi.xlsx import append, count, file_name, number, percent, sheet
 from urbanmgmt.org.names import person_names
 from urbanmgmt.org.roles import require_role
@@ -92,10 +92,8 @@ def day_rows(person: figures.Period, first: dt.date, last: dt.date) -> list[dict
 
 def _bad_period(request, error: ValidationError) -> HttpResponse:
     """The page again with the period as typed and what is wrong with it, to correct."""
-    detail = error.detail if isinstance(error.detail, dict) else {"": error.detail}
-    messages = [str(m) for found in detail.values() for m in (found if isinstance(found, list) else [found])]
     return render(request, "kpi/patrols.html", {
-        "error": " ".join(dict.fromkeys(messages)), "start": request.GET.get("start", "")[:20],
+        "error": " ".join(dict.fromkeys(map(str, messages_of(error.detail)))), "start": request.GET.get("start", "")[:20],
         "end": request.GET.get("end", "")[:20], "username": request.GET.get("inspector") or "",
         "name": request.GET.get("inspector") or "", "min_minutes": settings.PATROL_ATTENDANCE_MIN_MINUTES}, status=400)
 

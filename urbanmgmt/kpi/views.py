@@ -15,7 +15,7 @@ from django.views.decorators.http import require_POST
 from rest_framework.exceptions import ValidationError
 
 from urbanmgmt.grids.models import Area
-from urbanmgmt.kpi.api import MANAGERS, period_of
+from urbanmgmt.kpi.api import MANAGERS, messages_of, period_of
 from urbanmgmt.kpi.excel import BY_NAMES, LOOP_NAMES, WHO_NAMES, workbook
 from urbanmgmt.kpi.models import AnnualQuota, EvaluationScheme
 from urbanmgmt.kpi.reports import CHANNELS, NotYet, period_for, summary
@@ -111,7 +111,7 @@ def ask_export(request):
     try:
         start, end, area = period_of(request.GET)
     except ValidationError as error:
-        return JsonResponse({"detail": " ".join(map(str, _messages(error.detail)))}, status=400)
+        return JsonResponse({"detail": " ".join(map(str, messages_of(error.detail)))}, status=400)
     last = (end - dt.timedelta(days=1)).date()
     if at_once(start.date(), last):
         return JsonResponse({"download": f"{reverse('kpi-export')}?{request.META.get('QUERY_STRING', '')}"})
@@ -154,14 +154,6 @@ def _bad_report_date(error: ValueError) -> str:
     if isinstance(error, NotYet):
         return str(error)
     return _("The date must be YYYY-MM-DD (daily report) or YYYY-MM (monthly report).")
-
-
-def _messages(detail) -> list:
-    if isinstance(detail, dict):
-        return [m for value in detail.values() for m in _messages(value)]
-    if isinstance(detail, list):
-        return [m for value in detail for m in _messages(value)]
-    return [detail]
 
 
 @login_required
