@@ -34,16 +34,16 @@ def period_for(kind: str, value: str) -> tuple[dt.date, dt.date, dt.date, dt.dat
     """(first, last, previous first, previous last) of a day ('2025-10-09') or a month ('2025-10')
     that has begun (NotYet for one to come)."""
     if kind == "daily":
-        day = dt.date.fromisoformat(value)
-        if day > timezone.localdate():
-            raise NotYet(_("%(day)s has not come yet: there is nothing to report.") % {"day": value})
-        return day, day, day - dt.timedelta(days=1), day - dt.timedelta(days=1)
-    first = dt.date.fromisoformat(value + "-01")
+        first = last = dt.date.fromisoformat(value)
+        previous_first = previous_last = first - dt.timedelta(days=1)
+    else:
+        first = dt.date.fromisoformat(value + "-01")
+        last = next_month(first) - dt.timedelta(days=1)
+        previous_last = first - dt.timedelta(days=1)
+        previous_first = previous_last.replace(day=1)
     if first > timezone.localdate():
         raise NotYet(_("%(day)s has not come yet: there is nothing to report.") % {"day": value})
-    last = next_month(first) - dt.timedelta(days=1)
-    previous_last = first - dt.timedelta(days=1)
-    return first, last, previous_last.replace(day=1), previous_last
+    return first, last, previous_first, previous_last
 
 
 def issuer() -> str:
