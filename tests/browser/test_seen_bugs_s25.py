@@ -58,7 +58,11 @@ def test_the_department_follows_its_notice_to_the_case_in_its_workspace(browser,
     page.locator("#case-panel button.close").click()
     page.wait_for_function("() => !location.search.includes('case=')")
     page.goto(f"{live_server.url}/workspace/?case=20990000001")  # no such case: said, nothing opened
-    page.wait_for_function("() => document.getElementById('queue-status').textContent.includes('20990000001')")
+    said = page.locator("#address-case")
+    said.wait_for()
+    assert "20990000001" in said.inner_text()
+    page.wait_for_function("() => document.body.dataset.ready === '1'")  # the queue's own status does not wipe it
+    assert said.is_visible() and "20990000001" in said.inner_text()
     assert page.errors == []
     page.context.close()
 

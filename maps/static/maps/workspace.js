@@ -13,6 +13,7 @@
   const { CasePanel } = window.UrbanPanel;
   const holder = document.getElementById('queue-sections');
   const status = document.getElementById('queue-status');
+  const addressCase = document.getElementById('address-case'); // a ?case= that named no case the department sees
   let selected = null;
   const panelNode = document.getElementById('case-panel');
   const panel = new CasePanel(panelNode, CONFIG, {
@@ -20,6 +21,7 @@
     shown: (feature) => {
       selected = feature.id || feature.properties.id;
       caseInAddress(feature.properties.code);
+      addressCase.hidden = true;
       mark();
       // On a phone the panel sits below the queue: bring it up.
       if (window.matchMedia('(max-width: 900px)').matches) panelNode.scrollIntoView({ block: 'start' });
@@ -90,8 +92,9 @@
     if (!code) return;
     const result = await api(`${CONFIG.api}map/find/?q=${encodeURIComponent(code)}`);
     const found = result.ok ? result.data.cases.filter((c) => c.exact) : [];
-    if (found.length === 1) panel.open(found[0].id);
-    else status.textContent = result.ok ? interpolate(gettext('Nothing numbered %s.'), [code]) : errorText(result);
+    if (found.length === 1) { panel.open(found[0].id); return; }
+    addressCase.textContent = result.ok ? interpolate(gettext('Nothing numbered %s.'), [code]) : errorText(result);
+    addressCase.hidden = false;
   }
 
   load();
