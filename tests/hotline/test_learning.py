@@ -25,6 +25,7 @@ from urbanmgmt.hotline.learning import (
     runs,
     tf_idf,
     unpack,
+    whole_words,
 )
 from urbanmgmt.hotline.models import ClassifierVersion, HotlineTicket, TicketDecision
 from urbanmgmt.hotline.training import build, retrain, train
@@ -143,6 +144,25 @@ def test_a_version_keeps_its_held_out_precision_per_category_and_managers_see_it
     ClassifierVersion.objects.filter(pk=version.pk).update(examples=1, held_out=1)
     said = english.get("/hotline/classifier/").content.decode()
     assert "on 1 example." in said and "Measured on 1 decision it did not learn from." in said
+
+
+def test_the_words_that_led_to_a_suggestion_are_whole_words_not_halves():
+    """A clerk read 圾桶 among a suggestion's words: the model's telling pairs cut through
+    垃圾桶. The words shown are widened to the dictionary words they cut through; a pair
+    that is a word itself stays (垃圾), as does a catalogue phrase no word crosses (暴露垃圾)."""
+    def shown(text, pairs):
+        return [text[a:b] for a, b in whole_words(text, runs(text, pairs))]
+
+    assert shown("路边的垃圾桶满了没人清理", {"圾桶"}) == ["垃圾桶"]
+    assert shown("小区门口堆放杂物", {"区门"}) == ["小区门口"]
+    assert shown("路边的垃圾桶满了", {"垃圾"}) == ["垃圾"]
+    assert shown("小区门口堆放暴露垃圾", {"暴露", "露垃", "垃圾"}) == ["暴露垃圾"]
+    assert shown("拆除小区里的违建", {"的违", "违建"}) == ["违建"]
+    assert shown("井盖丢了，垃圾桶坏了", {"圾桶", "井盖"}) == ["井盖", "垃圾桶"]
+    # 垃圾 is as common in another label's examples: the pairs that speak for E0103 start at 圾桶.
+    examples = [Example(f"{place}{problem}", label) for place in ("路边", "楼下", "公园", "学校")
+                for problem, label in (("垃圾桶坏了", "E0103"), ("垃圾乱倒", "E0101"), ("路灯不亮", "C0118"))]
+    assert Linear.fit(examples).evidence("商场门口垃圾桶坏了", "E0103") == ["垃圾桶坏"]
 
 
 def test_evaluation_never_scores_an_example_the_model_learned():
@@ -490,7 +510,8 @@ def test_the_parts_looked_up_together_score_and_explain_as_each_part_on_its_own(
             i = model.labels.index(label)
             weights = {f: w for f in found for j, w in model.table.get(f, ()) if j == i}
             best = sorted(weights, key=lambda f: (-weights[f], f))[:6]
-            words = list(dict.fromkeys(text[a:b] for a, b in runs(text, best)))[:4] or sorted(best)[:4]
+            first = sorted({text[a:b]: (a, b) for a, b in reversed(runs(text, best))}.values())[:4]
+            words = list(dict.fromkeys(text[a:b] for a, b in whole_words(text, first))) or sorted(best)[:4]
             assert models.evidence(text, label, found) == words
 
 

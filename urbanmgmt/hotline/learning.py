@@ -83,6 +83,54 @@ def runs(text: str, found: Iterable[str]) -> list[tuple[int, int]]:
     return out
 
 
+WORDS_SHOWN = 4  # of a suggestion, at most
+PARTICLES = frozenset("的了")  # no word of a complaint's problem begins or ends with them
+WORD_LONGEST = 4  # characters: the longest dictionary word `whole_words` widens a stretch to
+
+
+def whole_words(text: str, stretches: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The stretches widened to the words they cut through, so that a person reads words,
+    not halves of them (圾桶 of 垃圾桶 → 垃圾桶, 区门 of 小区门口 → 小区门口): a stretch that is
+    not a word of jieba's dictionary takes in each dictionary word (of at most WORD_LONGEST
+    characters) across either of its edges, less a particle at either end that makes
+    no word with its neighbour (的违建 → 违建, 垃圾桶坏了 → 垃圾桶坏);
+    one that is a word (垃圾 of 垃圾桶) stays as it is, as does one no dictionary word crosses
+    (暴露垃圾). Dictionary look-ups, no segmentation:
+    this runs for every suggestion of every ticket imported."""
+    words = _dictionary()
+    out: list[tuple[int, int]] = []
+    for a, b in stretches:
+        if not words.get(text[a:b]):
+            a, b = _widened(text, a, b, words)
+            while b - a > 2 and text[a] in PARTICLES and not words.get(text[a:a + 2]):
+                a += 1
+            while b - a > 2 and text[b - 1] in PARTICLES and not words.get(text[b - 2:b]):
+                b -= 1
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(b, out[-1][1]))
+        else:
+            out.append((a, b))
+    return out
+
+
+def _widened(text: str, a: int, b: int, words: dict) -> tuple[int, int]:
+    start, end = a, b
+    for edge in (a, b):
+        for s in range(max(0, edge - WORD_LONGEST + 1), edge):
+            for e in range(edge + 1, min(len(text), s + WORD_LONGEST) + 1):
+                if words.get(text[s:e]):
+                    start, end = min(start, s), max(end, e)
+    return start, end
+
+
+def _dictionary() -> dict:
+    """jieba's words with their frequencies (a prefix of a word is there with 0)."""
+    import jieba
+
+    jieba.dt.check_initialized()
+    return jieba.dt.FREQ
+
+
 @dataclass
 class Example:
     text: str
@@ -276,8 +324,10 @@ class Linear:
         # against it), else among all.
         speaking = [f for f, w in weights.items() if w > 0]
         best = heapq.nsmallest(n, speaking if len(speaking) >= n else weights, key=lambda f: (-weights[f], f))
-        words = [text[a:b] for a, b in runs(text, best)]
-        return list(dict.fromkeys(words))[:4] or sorted(best)[:4]
+        first = {text[a:b]: (a, b) for a, b in reversed(runs(text, best))}  # each stretch where it comes first
+        shown = sorted(first.values())[:WORDS_SHOWN]
+        words = [text[a:b] for a, b in whole_words(text, shown)]
+        return list(dict.fromkeys(words)) or sorted(best)[:WORDS_SHOWN]
 
     def _weights_of_label(self, label: int) -> dict[str, float]:
         """The weight of each feature the table keeps for a label (by its index), made once per label."""
