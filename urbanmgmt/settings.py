@@ -393,6 +393,9 @@ PERIODIC_JOBS["urbanmgmt.webhooks.sending.prune_events"] = 24 * 3600
 PHOTO_MAX_BYTES = envint("PHOTO_MAX_BYTES", 10 * 2**20)
 REPORT_MAX_BYTES = envint("REPORT_MAX_BYTES", 40 * 2**20)
 REPORT_MAX_PHOTOS = envint("REPORT_MAX_PHOTOS", 6)
+# A department's reply that a problem is fixed comes with a photo taken after (DOMAIN §4:
+# reply + after-photo); a 12345 consultation or suggestion is answered in words. False: any reply.
+HANDLE_NEEDS_PHOTO = envbool("HANDLE_NEEDS_PHOTO", True)
 PHOTO_MAX_PIXELS = envint("PHOTO_MAX_PIXELS", 60_000_000)  # above: a decompression bomb, refused
 PHOTO_DISPLAY_EDGE = envint("PHOTO_DISPLAY_EDGE", 1000)  # ≤ 1000: a 12 MP JPEG decodes at 1/4 scale
 PHOTO_THUMB_EDGE = envint("PHOTO_THUMB_EDGE", 320)

@@ -101,8 +101,13 @@ def test_the_handlers_day(browser, live_server, named, category, language, devic
         files.append(str(path))
 
     def reply(form):
+        photos = form.locator("input[name=photos]")
+        assert photos.get_attribute("required") is not None  # a problem's reply brings a photo after
+        assert form.locator("small").inner_text() == {"en": "At least one, taken after the work.",
+                                                      "zh-hans": "至少一张，处置后拍摄。"}[language]
         form.locator("textarea[name=reply]").fill("已清理完毕")
-        form.locator("input[name=photos]").set_input_files(files)
+        shot(page, "handler", language, "05-reply-form")
+        photos.set_input_files(files)
     take(page, "handle", reply)
     handled = Case.objects.get(pk=case.pk)
     assert handled.state == State.HANDLED

@@ -54,6 +54,42 @@ def test_reply_with_photos_after_the_work(people, category):
     assert event.payload["photos"] == [after.sha256]
 
 
+def test_a_reply_that_a_problem_is_fixed_needs_a_photo_after_and_a_consultation_none(people, category, settings):
+    """DOMAIN §4: dispatched → handled is a reply and a photo after the work. A reply without
+    one was taken (a walk found it): it is refused, with nothing changed, unless the case is a
+    12345 consultation or suggestion (answered in words) or the city turns the rule off. The
+    case says so, for the panel to ask for the photo."""
+    from tests.cases.test_step_contract import consultation
+
+    case = dispatched(people, category)
+    client = client_for(people.handler, language="en")
+    detail = client.get(f"/api/v1/cases/{case.pk}/").json()["properties"]
+    assert detail["reply_needs_photo"] is True
+    response = client.post(f"/api/v1/cases/{case.pk}/handle/", {"version": case.version, "reply": "已清运"},
+                           format="json")
+    assert response.status_code == 400 and "photo" in response.json()["detail"]
+    case.refresh_from_db()
+    assert case.state == "dispatched" and not case.events.filter(action="handle").exists()
+    chinese = client_for(people.handler, language="zh-hans").post(
+        f"/api/v1/cases/{case.pk}/handle/", {"version": case.version, "reply": "已清运"}, format="json")
+    assert chinese.json()["detail"] == "请附上至少一张处置后拍摄的照片。"
+    # Who may not reply is told that, not to bring a photo.
+    refused = client_for(people.dispatcher, language="en").post(f"/api/v1/cases/{case.pk}/handle/",
+                                                 {"version": case.version, "reply": "已清运"}, format="json")
+    assert refused.status_code in (403, 409) and "photo" not in refused.json()["detail"]
+
+    asked = consultation(people, category)
+    assert client.get(f"/api/v1/cases/{asked.pk}/").json()["properties"]["reply_needs_photo"] is False
+    response = client.post(f"/api/v1/cases/{asked.pk}/handle/", {"version": asked.version, "reply": "已电话答复"},
+                           format="json")
+    assert response.status_code == 200, response.content
+
+    settings.HANDLE_NEEDS_PHOTO = False
+    response = client.post(f"/api/v1/cases/{case.pk}/handle/", {"version": case.version, "reply": "已清运"},
+                           format="json")
+    assert response.status_code == 200, response.content
+
+
 def test_a_reply_with_a_broken_photo_changes_nothing(people, category):
     case = dispatched(people, category)
     broken = SimpleUploadedFile("after.jpg", b"not a jpeg at all", content_type="image/jpeg")

@@ -12,7 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from urbanmgmt.api_guards import CheckedInBBoxFilter, FeatureCollectionPagination
-from urbanmgmt.cases import bulk_dispatch, services
+from urbanmgmt.cases import bulk_dispatch, services, steps
 from urbanmgmt.cases.models import Case, CaseMedia, Channel, State
 from urbanmgmt.cases.photos import read_uploads
 from urbanmgmt.cases.serializers import (
@@ -200,6 +200,9 @@ def _run_transition(user, case: Case, action_name: str, data: dict, photos=()) -
     if action_name in TASK_STEPS:
         raise InvalidInput(_("“%(action)s” is done by completing the inspection task: "
                              "POST /api/v1/collect/tasks/{id}/complete/"), action=action_name)
+    if (action_name == "handle" and not photos and steps.needs_after_photo(case)
+            and "handle" in steps.available(case, user)):  # who may not reply is told that, not this
+        raise InvalidInput(_("Attach at least one photo taken after the work."))
     kwargs = {}
     for name, required in step_arguments(action_name).items():
         value = data.get(name)

@@ -20,7 +20,7 @@ from urbanmgmt.cases.models import (
     is_overdue,
 )
 from urbanmgmt.cases.states import TRANSITIONS
-from urbanmgmt.cases.steps import available
+from urbanmgmt.cases.steps import available, needs_after_photo
 from urbanmgmt.catalog.models import Category
 from urbanmgmt.grids.geo import parse_lon_lat, parse_point
 from urbanmgmt.moments import MomentField
@@ -94,13 +94,14 @@ class CaseDetailSerializer(CaseFeatureSerializer):
     community = serializers.CharField(source="community.name", read_only=True, allow_null=True)
     street = serializers.CharField(source="street.name", read_only=True, allow_null=True)
     actions = serializers.SerializerMethodField()
+    reply_needs_photo = serializers.SerializerMethodField()
 
     class Meta(CaseFeatureSerializer.Meta):
         fields = CaseFeatureSerializer.Meta.fields + [
             "request_type", "community", "street", "external_ref", "reject_reason", "reply", "filed_at",
             "dispatched_at", "sign_due_at", "signed_at", "original_due_at", "extension_requested_until",
             "handled_at", "checked_at", "closed_at", "rejected_at", "suspended_at", "extension_count",
-            "return_count", "rework_count", "ticket_count", "events", "media", "actions",
+            "return_count", "rework_count", "ticket_count", "events", "media", "actions", "reply_needs_photo",
         ]
 
     def get_actions(self, case) -> list[str]:
@@ -108,6 +109,10 @@ class CaseDetailSerializer(CaseFeatureSerializer):
         state, role, department and the case's preconditions), so a panel offers none that
         can only be refused."""
         return offered_steps(case, self.context["request"].user)
+
+    def get_reply_needs_photo(self, case) -> bool:
+        """Whether a reply that the case is fixed (handle) must bring a photo taken after."""
+        return needs_after_photo(case)
 
 
 def offered_steps(case: Case, user) -> list[str]:

@@ -179,6 +179,16 @@ def _has_reply(a: Arguments) -> None:
         raise InvalidInput(_("Write a reply saying what was done."))
 
 
+ANSWERED_IN_WORDS = frozenset({RequestType.CONSULTATION, RequestType.SUGGESTION})
+
+
+def needs_after_photo(c: Case) -> bool:
+    """Whether a reply that `c` is fixed must bring a photo taken after the work: a problem at a
+    place must (settings.HANDLE_NEEDS_PHOTO), a 12345 consultation or suggestion is answered
+    in words. Asked where a reply comes in with its photos (the case API's handle)."""
+    return settings.HANDLE_NEEDS_PHOTO and c.request_type not in ANSWERED_IN_WORDS
+
+
 def _handle(c: Case, now: dt.datetime, a: Arguments) -> dict:
     return {"handled_at": now, "reply": a["reply"].strip(), "signed_at": c.signed_at or now,
             "extension_requested_until": None}

@@ -388,7 +388,10 @@
       } else if (field === 'days') {
         control = el('input', { name: field, type: 'number', min: '0.5', max: '10', step: '0.5', value: '1', required: true });
       } else if (field === 'photos') {
-        control = el('input', { name: field, type: 'file', accept: 'image/*', multiple: true });
+        const needed = Boolean(c.reply_needs_photo);
+        control = el('input', { name: field, type: 'file', accept: 'image/*', multiple: true, required: needed });
+        if (needed) return el('label', {}, el('span', {}, fieldLabel(field, fields)), control,
+          el('small', { class: 'muted' }, gettext('At least one, taken after the work.')));
       }
       return el('label', {}, el('span', {}, fieldLabel(field, fields)), control);
     });
