@@ -20,9 +20,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 JOURNEY = "seen_bugs_s25"
 
 
-def noticed_case(people, category):
+def noticed_case(people, category, level=Level.SUPERVISE):
     case = dispatched(people, report_case(people.inspector, category, 0.5, 0.5, description="垃圾堆放"))
-    notice = supervision.raise_notice(people.dispatcher, Target(Subject.CASE, case_id=case.pk), level=Level.SUPERVISE,
+    notice = supervision.raise_notice(people.dispatcher, Target(Subject.CASE, case_id=case.pk), level=level,
                                       request="请说明情况")
     return case, notice
 

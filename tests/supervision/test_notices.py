@@ -90,6 +90,39 @@ def test_mistakes_are_refused_in_the_users_language(people, category, overdue_ca
         services.answer(people.handler, notice, version=notice.version + 1, text="已处理")
 
 
+def test_a_higher_level_raised_on_a_case_escalates_its_notice_and_never_makes_a_second(people, overdue_case):
+    """A walk raised 督办 on a case whose 提醒 awaited its answer and got two notices for one
+    case. A case has one notice at a time: a higher level escalates it (the new level's
+    deadline from now, the request in its history, the department reminded); the same or a
+    lower level, or a notice answered and not closed, is refused saying which; once closed,
+    a new notice may be raised. Escalated before its answer was late, it may still be answered
+    on time; escalated when late, it is not."""
+    reminder = raise_on(overdue_case, people, Level.REMIND)
+    with clock.at(reminder.raised_at + dt.timedelta(minutes=30)):
+        notice = raise_on(overdue_case, people, Level.SUPERVISE)
+        assert notice.pk == reminder.pk and notice.level == Level.SUPERVISE and notice.escalations == 0
+        assert notice.answer_due_at == services.answer_due(Level.SUPERVISE, clock.now())
+    assert list(notice.events.values_list("action", "level", "actor__username", "text")) == [
+        ("raise", Level.REMIND, "dispatcher", "请说明超期原因并于今日内处置完毕"),
+        ("escalate", Level.SUPERVISE, "dispatcher", "请说明超期原因并于今日内处置完毕")]
+    assert Notification.objects.filter(event__notice=notice, user=people.handler).count() == 2
+    for level in (Level.REMIND, Level.SUPERVISE):
+        with pytest.raises(InvalidInput, match=f"#{notice.pk}"):
+            raise_on(overdue_case, people, level)
+    notice = services.answer(people.handler, notice, version=notice.version, text="已清运")
+    assert notice.answered_on_time is True
+    with pytest.raises(InvalidInput, match=f"#{notice.pk}"):
+        raise_on(overdue_case, people, Level.LISTED)
+    services.close(people.dispatcher, notice, version=notice.version)
+    second = raise_on(overdue_case, people, Level.REMIND)
+    assert second.pk != notice.pk
+    with clock.at(second.answer_due_at + dt.timedelta(minutes=5)):
+        late = raise_on(overdue_case, people, Level.LISTED)
+    assert (late.pk, late.level, late.escalations) == (second.pk, Level.LISTED, 1)
+    assert services.answer(people.handler, late, version=late.version, text="已处理").answered_on_time is False
+    assert services.visible_notices(people.dispatcher).filter(case=overdue_case).count() == 2
+
+
 def test_the_history_is_append_only_in_the_database(people, overdue_case):
     notice = raise_on(overdue_case, people)
     event = notice.events.get()
@@ -190,6 +223,26 @@ def test_the_command_centre_raises_a_theme_notice_from_the_form(people, overdue_
                                                    "request": "x"})
     assert response.status_code == 400 and "nope" in response.content.decode()
     assert Department.objects.get(code="HZ-HWC").notices.count() == 1
+
+
+def test_the_raise_form_on_a_supervised_case_opens_the_escalated_notice_or_says_which_it_is(people, overdue_case,
+                                                                                          client):
+    client.force_login(people.dispatcher)
+
+    def raised(level):
+        return client.post("/supervision/raise/", {"subject": "case", "level": level, "case": overdue_case.code,
+                                                   "request": "请说明超期原因"})
+
+    first = raised("remind")
+    assert first.status_code == 302
+    again = raised("supervise")
+    assert again.status_code == 302 and again["Location"] == first["Location"]
+    page = client.get(again["Location"]).content.decode()
+    assert "督办" in page and "升级" in page
+    same = raised("supervise")
+    number = first["Location"].rstrip("/").rsplit("/", 1)[-1]
+    assert same.status_code == 400 and f"已有待答复的督办单#{number}（督办）" in same.content.decode()
+    assert overdue_case.notices.count() == 1
 
 
 def test_a_notice_on_a_department_reaches_its_handlers_and_climbs_when_unanswered(people):

@@ -17,7 +17,7 @@ from urbanmgmt.cases.models import Case
 from urbanmgmt.errors import ForbiddenTransition, InvalidInput, NotAllowed, StaleVersion
 from urbanmgmt.org import roles as R
 from urbanmgmt.supervision import notify
-from urbanmgmt.supervision.models import Level, Notice, NoticeEvent, NoticeState, Subject, next_level
+from urbanmgmt.supervision.models import LEVELS, Level, Notice, NoticeEvent, NoticeState, Subject, next_level
 
 STALE = _("This notice was changed by someone else (you saw version %(seen)s, it is now at version %(current)s). "
           "Reload it and try again.")
@@ -99,18 +99,45 @@ def build(target: Target, level: str, at: dt.datetime, *, actor=None, request: s
 
 
 def raise_notice(actor, target: Target, *, level: str, request: str) -> Notice:
-    """Raise a notice by hand (the command centre): its department is reminded at once."""
+    """Raise a notice by hand (the command centre): its department is reminded at once. A case
+    has one notice at a time: a higher level raised on a case whose notice awaits its answer
+    escalates that notice (提醒 → 督办), with the new level's deadline from now; the same or a
+    lower level, or a notice answered and not yet closed, is refused, saying which notice."""
     if not may_command(actor):
         raise NotAllowed(_("Only the command centre raises supervision notices."))
     if not request.strip():
         raise InvalidInput(_("Say what the department must do and answer."))
-    notice, event = build(check_target(target), level, clock.now(), actor=actor, request=request.strip())
+    if level not in Level.values:
+        raise InvalidInput(_("Unknown level “%(value)s”."), value=level)
+    target = check_target(target)
+    if target.subject == Subject.CASE:
+        live = (Notice.objects.filter(subject=Subject.CASE, case_id=target.case_id)
+                .exclude(state=NoticeState.CLOSED).order_by("-raised_at").first())
+        if live is not None:
+            return _raised_again(actor, live, level, request.strip())
+    notice, event = build(target, level, clock.now(), actor=actor, request=request.strip())
     with transaction.atomic():
         notice.save()
         event.notice = notice
         event.save()
         notify.record([event])
     return notice
+
+
+def _raised_again(actor, live: Notice, level: str, request: str) -> Notice:
+    """A notice raised by hand on a case that has `live`, not closed: see raise_notice."""
+    code = Case.objects.values_list("code", flat=True).get(pk=live.case_id)
+    if live.state == NoticeState.ANSWERED:
+        raise InvalidInput(_("Case %(code)s already has notice #%(number)s, answered: close it or send the answer "
+                             "back."), code=code, number=live.pk)
+    if LEVELS.index(level) <= LEVELS.index(live.level):
+        raise InvalidInput(_("Case %(code)s already has notice #%(number)s (%(level)s) awaiting its answer: raise a "
+                             "higher level to escalate it."), code=code, number=live.pk,
+                           level=live.get_level_display())
+    now = clock.now()
+    late = live.answer_due_at < now  # escalated when already late: not answered on time, as escalate_late counts
+    return _step(actor, live, live.version, NoticeEvent.Action.ESCALATE, (NoticeState.OPEN,), request, now,
+                 level=level, answer_due_at=answer_due(level, now), escalations=live.escalations + late)
 
 
 def _locked(notice: Notice, version: int) -> Notice:
