@@ -1,6 +1,7 @@
 """The managers' patrol page (/kpi/patrols/): the table per inspector, the days of one, the
 workbook, in Chinese by default and in English; only managers open it."""
 
+import datetime as dt
 import io
 
 import pytest
@@ -41,6 +42,19 @@ def test_drill_down_per_day_in_english(example, people):
     assert "Attendance rate (patrol)" not in text and "Grid coverage" in text and "在岗率" in text  # the definition names it
     assert "#patrol=inspector&amp;day=2026-11-16" in text
     assert signed_in(people.manager).get("/kpi/patrols/", {**PERIOD, "inspector": "nobody"}).status_code == 404
+
+
+def test_a_period_without_patrols_says_so_rather_than_showing_zeros_alone(example, people):
+    """The demo city has no patrols: its page read 0 for every inspector, with nothing to say
+    why. A period nobody patrolled says so, above the table; one with patrols does not."""
+    before = {"start": (MON - dt.timedelta(days=14)).isoformat(), "end": (MON - dt.timedelta(days=8)).isoformat()}
+    text = signed_in(people.manager).get("/kpi/patrols/", before).content.decode()
+    assert 'id="no-patrols"' in text and "本时段没有监督员的巡查记录" in text and 'id="patrol-inspectors"' in text
+    text = signed_in(people.manager, "en").get("/kpi/patrols/", {**before, "inspector": "inspector"}).content.decode()
+    assert "No patrol recorded in this period: its figures are zero." in text
+    assert 'id="no-patrols"' not in signed_in(people.manager).get("/kpi/patrols/", PERIOD).content.decode()
+    days = signed_in(people.manager).get("/kpi/patrols/", {**PERIOD, "inspector": "inspector"}).content.decode()
+    assert 'id="no-patrols"' not in days
 
 
 def test_the_rule_reads_right_in_english_for_one_minute_and_for_many(example, people, settings):

@@ -116,8 +116,10 @@ def page(request):
             raise Http404(_("No inspector by that name."))
         context["days"] = day_rows(found[0], first, last)
         context["name"] = person_names([username]).get(username, username)
+        context["patrolled"] = any(d["hours"] for d in context["days"])
     else:
         context["rows"] = inspector_rows(figures.period(first, last))
+        context["patrolled"] = any(r["hours"] for r in context["rows"]) or not context["rows"]
     return render(request, "kpi/patrols.html", context)
 
 
