@@ -61,3 +61,20 @@ def test_the_admins_words_read_as_words(admin_client):
     from urbanmgmt.hotline.models import KnowledgeEntry
 
     assert f"{KnowledgeEntry.objects.count()} 知识库条目" in entries
+
+
+def test_the_ownership_register_is_searched_and_a_quota_rate_reads_as_on_the_dashboard(admin_client):
+    """The ownership register had no search box; the quotas listed the valid-report rate as
+    stored (0.970) beside the dashboard's 97.0%, and its form did not say it is a share."""
+    from urbanmgmt.kpi.models import AnnualQuota
+
+    rule = OwnershipRule.objects.select_related("department").exclude(department__name_en="").first()
+    found = admin_client.get("/admin/org/ownershiprule/", {"q": rule.department.code}).content.decode()
+    assert 'id="searchbar"' in found
+    counted = re.search(r"(\d+) results? \(", found)
+    assert counted and int(counted.group(1)) == OwnershipRule.objects.filter(department=rule.department).count()
+    quota = AnnualQuota.objects.create(year=2026, collection_total=40000, valid_rate="0.970")
+    listing = admin_client.get("/admin/kpi/annualquota/").content.decode()
+    assert '<td class="field-valid_rate_shown">97.0%</td>' in listing
+    form = admin_client.get(f"/admin/kpi/annualquota/{quota.pk}/change/").content.decode()
+    assert "0.970 is 97.0%" in form

@@ -12,7 +12,8 @@ class AnnualQuota(models.Model):
     area = models.ForeignKey("grids.Area", models.PROTECT, null=True, blank=True, verbose_name=_("area"),
                              help_text=_("Empty: the whole city."))
     collection_total = models.PositiveIntegerField(_("collection total at least"))
-    valid_rate = models.DecimalField(_("valid-report rate at least"), max_digits=4, decimal_places=3)
+    valid_rate = models.DecimalField(_("valid-report rate at least"), max_digits=4, decimal_places=3,
+                                     help_text=_("A share from 0 to 1: 0.970 is 97.0%."))
     campaigns = models.PositiveSmallIntegerField(_("special campaigns"), default=0)
     note = models.CharField(_("note"), max_length=200, blank=True)
 

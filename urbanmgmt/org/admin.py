@@ -24,6 +24,8 @@ class OwnershipRuleAdmin(InLanguageChoices, admin.ModelAdmin):
                     shown_column("major", _("major class")), "area", "priority"]
     list_filter = [("department", InLanguageFilter), ("major", InLanguageFilter)]
     raw_id_fields = ["area", "grids", "category"]
+    search_fields = ["department__code", "department__name", "department__name_en", "category__service_code",
+                     "category__name_zh", "category__name_en", "major__name_zh", "major__name_en", "area__name", "note"]
 
 
 class ProfileInline(InLanguageChoices, admin.StackedInline):
