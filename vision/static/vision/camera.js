@@ -31,9 +31,13 @@
     const x = sx / z.polygon.length, y = sy / z.polygon.length;
     ctx.font = `bold ${Math.round(canvas.width / 45)}px sans-serif`;
     const w = ctx.measureText(z.name).width, h = Math.round(canvas.width / 40);
-    ctx.fillStyle = 'rgba(0, 0, 0, .65)';
+    // White on near-black, the zone's colour a stripe beside it: the colour alone on the dark box
+    // read poorly (blue, red), and a light picture shows through less at .8.
+    ctx.fillStyle = 'rgba(0, 0, 0, .8)';
     ctx.fillRect(x - w / 2 - 6, y - h / 2 - 4, w + 12, h + 8);
     ctx.fillStyle = colour(i);
+    ctx.fillRect(x - w / 2 - 12, y - h / 2 - 4, 6, h + 8);
+    ctx.fillStyle = '#fff';
     ctx.textAlign = 'center'; ctx.textBaseline = 'middle';
     ctx.fillText(z.name, x, y);
   }
