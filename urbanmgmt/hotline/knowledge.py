@@ -25,6 +25,11 @@ from urbanmgmt.hotline.reloading import Reloading
 
 ANSWER_WEIGHT = 0.3  # a pair found only in the entry's answer
 MIN_SHARED = 1  # telling pairs in common with the question or tags, at least (停水 is enough; 怎么 is not)
+# How a question is asked, not what about: their pairs count in the score, but are neither shown
+# nor enough to offer an entry, however few entries use them (a base of seven offered 共享单车应停放在
+# 哪里 to 附近哪里有公厕 on 哪里 alone).
+QUESTION_WORDS = ("怎么", "怎样", "在哪里", "哪儿", "如何", "什么", "请问", "是否", "多少", "可以", "能否", "应该", "需要",
+                  "为何", "咨询")
 
 
 @dataclass
@@ -83,9 +88,9 @@ class Index:
                 df[f] = df.get(f, 0) + 1
         n = len(self.entries)
         self.idf = {f: math.log(1 + n / d) for f, d in df.items()}
-        # Pairs in more than a fifth of the entries (怎么, 哪里, 反映) count in the score but
-        # are neither shown nor enough to offer an entry.
-        self.common = {f for f, d in df.items() if d > max(2, n / 5)}
+        # Pairs in more than a fifth of the entries (反映, 投诉), and QUESTION_WORDS', count in
+        # the score but are neither shown nor enough to offer an entry.
+        self.common = {f for f, d in df.items() if d > max(2, n / 5)} | features(" ".join(QUESTION_WORDS))
         self.norm = [math.sqrt(sum(self.idf[f] for f in asked)) or 1.0 for asked in self.asked]
 
     def best(self, text: str, n: int) -> list[Match]:
