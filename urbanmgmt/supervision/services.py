@@ -99,10 +99,11 @@ def build(target: Target, level: str, at: dt.datetime, *, actor=None, request: s
 
 
 def raise_notice(actor, target: Target, *, level: str, request: str) -> Notice:
-    """Raise a notice by hand (the command centre): its department is reminded at once. A case
-    has one notice at a time: a higher level raised on a case whose notice awaits its answer
-    escalates that notice (提醒 → 督办), with the new level's deadline from now; the same or a
-    lower level, or a notice answered and not yet closed, is refused, saying which notice."""
+    """Raise a notice by hand (the command centre): its department is reminded at once. On a
+    case that has a notice not yet closed (raised by hand or by a rule), no second one: a
+    higher level escalates that notice (提醒 → 督办), with the new level's deadline from now;
+    the same or a lower level, or a notice answered and not yet closed, is refused, saying
+    which notice. (The rules' sweep raises each of its own once per case and deadline.)"""
     if not may_command(actor):
         raise NotAllowed(_("Only the command centre raises supervision notices."))
     if not request.strip():
