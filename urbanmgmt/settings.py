@@ -277,6 +277,9 @@ HOTLINE_DEPARTMENT_ABOVE = envfloat("HOTLINE_DEPARTMENT_ABOVE", 0.7)
 HOTLINE_SOURCE_CATEGORY_ODDS = envfloat("HOTLINE_SOURCE_CATEGORY_ODDS", 9.0)
 HOTLINE_RETRAIN_AFTER = envint("HOTLINE_RETRAIN_AFTER", 50)  # new intake decisions that retrain the classifier
 HOTLINE_UPLOAD_MAX_BYTES = envint("HOTLINE_UPLOAD_MAX_BYTES", 500 * 2**20)
+# The source system of an import that names none (a ticket is known by its source and number):
+# one city's 12345 platform, whatever its export files are called.
+HOTLINE_DEFAULT_SOURCE = envstr("HOTLINE_DEFAULT_SOURCE", "12345")
 # The knowledge base (知识库): entries offered per ticket; days after which an entry is due for
 # review; days before its end that an entry counts as expiring soon.
 HOTLINE_KB_MATCHES = envint("HOTLINE_KB_MATCHES", 3)

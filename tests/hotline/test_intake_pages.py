@@ -67,6 +67,26 @@ def test_an_upload_imports_the_good_rows_and_keeps_the_refused_with_line_and_rea
     assert page.status_code == 200 and b"import-progress" in page.content
 
 
+def test_the_same_tickets_from_another_file_without_a_source_are_updated_not_doubled(people, gazetteer, inline_import,
+                                                                                      settings):
+    """A walk imported four tickets, then the same four re-encoded in a file of another name, the
+    source left empty: the source defaulted to each file's name, and every ticket came twice
+    (the page promises a ticket imported before is updated, never doubled). A source not named
+    is the city's platform (HOTLINE_DEFAULT_SOURCE), whatever the file is called."""
+    client = signed_in(people.dispatcher)
+    rows = [row("R1", col=1.5, cell=1.5), row("R2", col=2.5, cell=1.5)]
+    upload(client, csv_bytes(rows), name="2026-12-05.csv")
+    upload(client, csv_bytes(rows, encoding="gb18030"), name="export (1).csv")
+    assert HotlineTicket.objects.count() == 2
+    assert set(HotlineTicket.objects.values_list("source", flat=True)) == {settings.HOTLINE_DEFAULT_SOURCE} == {"12345"}
+    second = ImportRun.objects.order_by("pk").last()
+    assert (second.source, second.summary["created"], second.summary["updated"]) == ("12345", 0, 2)
+    page = client.get("/hotline/import/").content.decode()
+    assert 'placeholder="默认：12345"' in page and '<option value="12345">' in page
+    upload(client, csv_bytes(rows), name="other.csv", source="lyg12345")  # another platform: its own tickets
+    assert HotlineTicket.objects.count() == 4
+
+
 def test_the_page_answers_before_the_import_runs_and_says_it_waits_for_a_worker(people, gazetteer, inline_import):
     client = signed_in(people.dispatcher)
     answer = client.post("/hotline/import/", {"file": named_file(csv_bytes([row("W1", col=1.5, cell=1.5)]), "t.csv")})

@@ -91,7 +91,8 @@ def _receive(request, handler):
     except DomainError as exc:
         return _upload_page(request, str(exc), status=400)
     name = Path(upload.name).name[:200]
-    source = (request.POST.get("source") or mapping.source or Path(name).stem).strip()[:40]
+    source = (request.POST.get("source") or "").strip() or mapping.source or settings.HOTLINE_DEFAULT_SOURCE
+    source = source.strip()[:40]
     run = ImportRun.objects.create(source=source, filename=name, started_by=request.user, total=upload.size,
                                    file_format=uploads.format_of(name), mapping=mapping.data)
     try:
@@ -117,8 +118,11 @@ def _mapping(upload) -> Mapping:
 
 def _upload_page(request, error: str = "", status: int = 200):
     runs = ImportRun.objects.filter(started_by=request.user).order_by("-started_at")[:10]
+    sources = sorted({settings.HOTLINE_DEFAULT_SOURCE, *HotlineTicket.objects.values_list("source", flat=True)
+                      .order_by().distinct()[:50]})
     return render(request, "hotline/upload.html", {"error": error, "runs": runs, "limit": _megabytes(
-        settings.HOTLINE_UPLOAD_MAX_BYTES), "formats": FORMATS}, status=status)
+        settings.HOTLINE_UPLOAD_MAX_BYTES), "formats": FORMATS, "sources": sources,
+        "default_source": settings.HOTLINE_DEFAULT_SOURCE}, status=status)
 
 
 @login_required

@@ -2,6 +2,7 @@ import sys
 import time
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -17,7 +18,7 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("file")
         parser.add_argument("--mapping", help="YAML or JSON file naming the columns of this source system")
-        parser.add_argument("--source", help="the source system (default: the mapping's, else the file's name)")
+        parser.add_argument("--source", help="the source system (default: the mapping's, else HOTLINE_DEFAULT_SOURCE)")
         parser.add_argument("--user", default="admin", help="the intake account the import acts as")
         parser.add_argument("--rejects", help="where to write the refused rows (default: FILE.rejects.csv)")
 
@@ -30,7 +31,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no account {options['user']}: name an intake account with --user")
-            source = options["source"] or mapping.source or path.stem
+            source = options["source"] or mapping.source or settings.HOTLINE_DEFAULT_SOURCE
             notes, started, terminal = [], time.monotonic(), sys.stderr.isatty()
             size = path.stat().st_size
 
