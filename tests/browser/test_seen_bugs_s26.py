@@ -1,14 +1,22 @@
 """What a walk found and session 26 fixed, in Chromium, in Chinese and in English: 督办 raised
 on a case whose 提醒 awaited its answer made a second notice for the case instead of
 escalating the first; the patrol table overran its page at 1280 px in English (its headings
-kept on one line each) and said nothing of a period without patrols. Screenshots: var/screenshots/seen_bugs_s26/."""
+kept on one line each) and said nothing of a period without patrols. From the 12345 intake:
+the map's pin was a broken image (a 404), forwarding or setting a ticket aside moved on
+without a word, and a suggestion clicked in the review list was saved while the field kept
+showing the former category. Screenshots: var/screenshots/seen_bugs_s26/."""
 
 import pytest
 
-from tests.browser.conftest import shot, signed_in_page
+from tests.browser.conftest import shot, signed_in_page, wait_for
+from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.browser.test_journey_dispatcher import named  # noqa: F401 - a fixture
 from tests.browser.test_seen_bugs_s14b import right_edge
 from tests.browser.test_seen_bugs_s25 import noticed_case
+from tests.hotline.conftest import bureaus  # noqa: F401 - a fixture
+from tests.hotline.helpers import row
+from urbanmgmt.hotline.importer import import_rows
+from urbanmgmt.hotline.models import HotlineTicket, TicketState
 from urbanmgmt.supervision.models import Level, Notice
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -60,5 +68,69 @@ def test_the_patrol_table_fits_its_page_at_1280_and_says_nobody_patrolled(browse
     assert tallest < 4 * 24  # three lines at most: words wrap, not a character a line
     assert {"zh-hans": "本时段没有监督员的巡查记录", "en": "No inspector recorded a patrol"}[language] in (
         page.inner_text("#no-patrols"))
+    assert page.errors == []
+    page.context.close()
+
+
+def missing_files(page) -> list[str]:
+    """The page's requests answered 404, as they come."""
+    missing = []
+    page.on("response", lambda response: missing.append(response.url) if response.status == 404 else None)
+    return missing
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_placing_forwarding_and_setting_aside_say_what_became_of_the_ticket(browser, live_server, intake,  # noqa: F811
+                                                                            bureaus, language):  # noqa: F811
+    import_rows([row(f"P{n}", address="家附近的路口") for n in (1, 2, 3)], source="s", actor=intake.dispatcher)
+    page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/unplaced/")
+    missing = missing_files(page)
+    page.wait_for_selector("#place-map[data-grids]")
+    first = page.get_attribute("#place-ticket", "data-external")
+    box = page.locator("#place-map").bounding_box()
+    page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
+    page.wait_for_selector("#place-map path.leaflet-interactive[stroke='#b00020']")  # the pin, drawn
+    page.click("#place-confirm")
+    said = page.locator("#intake-done")
+    said.wait_for()
+    case = HotlineTicket.objects.get(external_id=first).case
+    assert said.inner_text() == {"zh-hans": f"工单{first}已定位：案件{case.code}。",
+                                 "en": f"Ticket {first} placed: case {case.code}."}[language]
+    second = page.get_attribute("#place-ticket", "data-external")
+    page.select_option("#forward-form select[name=bureau]", index=1)
+    bureau = page.eval_on_selector("#forward-form select[name=bureau]", "s => s.selectedOptions[0].textContent")
+    page.click("#forward-form button[type=submit]")
+    page.wait_for_function("n => document.getElementById('intake-done').textContent.includes(n)", arg=second)
+    assert page.inner_text("#intake-done") == {"zh-hans": f"工单{second}已转办至{bureau}。",
+                                               "en": f"Ticket {second} forwarded to {bureau}."}[language]
+    shot(page, JOURNEY, language, "04-forwarded-said")
+    third = page.get_attribute("#place-ticket", "data-external")
+    page.fill("#set-aside-form input[name=reason]", "地址不详，无法联系")
+    page.click("#set-aside-form button[type=submit]")
+    page.wait_for_function("n => document.getElementById('intake-done').textContent.includes(n)", arg=third)
+    assert page.is_visible("#place-empty")
+    assert page.inner_text("#intake-done") == {"zh-hans": f"工单{third}已搁置。", "en": f"Ticket {third} set aside."}[language]
+    assert HotlineTicket.objects.get(external_id=third).state == TicketState.SET_ASIDE
+    page.reload()
+    assert page.is_hidden("#intake-done")  # said once
+    assert missing == [] and page.errors == []
+    page.context.close()
+
+
+def test_a_suggestion_clicked_in_the_review_list_is_the_category_the_field_shows(browser, live_server,
+                                                                                intake):  # noqa: F811
+    import_rows([row("R1", text="门口这块有问题，影响大家生活。", col=1.5, cell=1.5)], source="s", actor=intake.dispatcher)
+    ticket = HotlineTicket.objects.get()
+    page = signed_in_page(browser, live_server, "dispatcher", "en", "/hotline/review/")
+    line = page.locator(f"tr.review-row[data-ticket='{ticket.pk}']")
+    choices = line.locator("button.choice[data-kind='category']")
+    choice = choices.nth(choices.count() - 1)
+    code = choice.get_attribute("data-code")
+    choice.click()
+    page.wait_for_selector(f"tr.review-row[data-ticket='{ticket.pk}'][data-done='1']")
+    assert wait_for(lambda: HotlineTicket.objects.get(pk=ticket.pk).category.service_code == code, page=page)
+    shown = line.locator("input.category-search").input_value()
+    assert shown.split()[0] == code and len(shown.split()) > 1  # the code and its name
+    assert line.locator(".result").inner_text() == f"Saved: {shown}."
     assert page.errors == []
     page.context.close()

@@ -70,6 +70,13 @@
   }
 
   // --- placing a ticket on the map --------------------------------------------------------
+  const DONE_KEY = "intake-done";
+  const said = document.getElementById("intake-done");
+  if (said && sessionStorage.getItem(DONE_KEY)) {
+    said.textContent = sessionStorage.getItem(DONE_KEY);
+    said.hidden = false;
+  }
+  sessionStorage.removeItem(DONE_KEY);
   const placing = document.getElementById("place-ticket");
   if (placing && window.L) {
     const config = JSON.parse(document.getElementById("intake-map").textContent);
@@ -106,10 +113,17 @@
     let picked = null;
     const confirm = document.getElementById("place-confirm");
     const error = document.getElementById("place-error");
-    const next = () => { window.location.assign(placing.dataset.next || window.location.pathname); };
+    // The next ticket's page says what became of this one (its number, and where it went).
+    const next = (done) => {
+      if (done) sessionStorage.setItem(DONE_KEY, done);
+      window.location.assign(placing.dataset.next || window.location.pathname);
+    };
+    const number = placing.dataset.external;
     map.on("click", (event) => {
       picked = event.latlng;
-      if (marker) marker.setLatLng(picked); else marker = L.marker(picked).addTo(map);
+      // A drawn circle: Leaflet's default pin is an image looked for beside the page (a 404 here).
+      if (marker) marker.setLatLng(picked);
+      else marker = L.circleMarker(picked, {radius: 9, color: "#b00020", weight: 3, fillOpacity: 0.35}).addTo(map);
       document.getElementById("place-picked").textContent = interpolate(gettext("Chosen: %s"), [`${picked.lng.toFixed(6)}, ${picked.lat.toFixed(6)}`]);
       confirm.disabled = false;
     });
@@ -119,7 +133,7 @@
       try {
         const ticket = await post(placing.dataset.place, {lon: picked.lng, lat: picked.lat});
         document.getElementById("place-picked").textContent = interpolate(gettext("Placed: case %s. Next ticket…"), [ticket.case_code || ""]);
-        setTimeout(next, 800);
+        setTimeout(() => next(interpolate(gettext("Ticket %s placed: case %s."), [number, ticket.case_code || "—"])), 800);
       } catch (e) {
         fail(error, e.message);
         confirm.disabled = false;
@@ -134,9 +148,12 @@
         const button = form.querySelector("button");
         button.disabled = true;
         try {
-          await post(url, formValues(form));
+          const values = formValues(form);
+          await post(url, values);
           form.dataset.done = "1";
-          next();
+          const bureau = form.querySelector("select[name=bureau]");
+          next(bureau ? interpolate(gettext("Ticket %s forwarded to %s."), [number, bureau.selectedOptions[0].textContent])
+            : interpolate(gettext("Ticket %s set aside."), [number]));
         } catch (e) {
           fail(error, e.message);
           button.disabled = false;
@@ -158,25 +175,33 @@
         result.textContent = done;
         result.classList.add("done");
         row.dataset.done = "1";
+        return true;
       } catch (e) {
         result.textContent = e.message;
         result.classList.add("error");
         reveal(result);
         buttons().forEach((b) => { b.disabled = false; });
+        return false;
       }
     };
-    // One click on a suggestion: a category files the ticket under it, a bureau forwards it (转办).
+    const field = row.querySelector("input.category-search");
+    const chosen = row.querySelector(".chosen-category");
+    // The list's entry of a category code ("E0102 暴露垃圾"), as the field shows a choice.
+    const entryOf = (code) => Array.from(field.list ? field.list.options : [])
+      .map((o) => o.value).find((v) => v.split(/\s+/)[0] === code) || code;
+    // One click on a suggestion: a category files the ticket under it (the field then shows it),
+    // a bureau forwards it (转办).
     row.querySelectorAll("button.choice").forEach((choice) => {
-      choice.addEventListener("click", () => {
+      choice.addEventListener("click", async () => {
         const bureau = choice.dataset.kind === "bureau";
-        decide(bureau ? row.dataset.forward : row.dataset.classify,
+        const entry = bureau ? "" : entryOf(choice.dataset.code);
+        const saved = await decide(bureau ? row.dataset.forward : row.dataset.classify,
           bureau ? {bureau: choice.dataset.code} : {category: choice.dataset.code},
-          bureau ? gettext("Forwarded.") : gettext("Saved."));
+          bureau ? gettext("Forwarded.") : interpolate(gettext("Saved: %s."), [entry]));
+        if (saved && !bureau) { field.value = entry; showChosen(); }
       });
     });
     // A long category name is cut inside a phone's field: the chosen one then reads whole under it.
-    const field = row.querySelector("input.category-search");
-    const chosen = row.querySelector(".chosen-category");
     const showChosen = () => {
       field.title = field.value;
       chosen.textContent = field.value;
@@ -193,7 +218,7 @@
         reveal(result);
         return;
       }
-      decide(row.dataset.classify, {category: code}, gettext("Saved."));
+      decide(row.dataset.classify, {category: code}, interpolate(gettext("Saved: %s."), [entryOf(code)]));
     });
     row.querySelector("button.forward").addEventListener("click", () => {
       const bureau = row.querySelector("select[name=bureau]").value;
