@@ -4,6 +4,7 @@ stands: in the first 64 KB (where the file's encoding is judged), in the middle,
 
 import csv
 import io
+import random
 
 import pytest
 
@@ -74,3 +75,18 @@ def test_the_reason_is_in_the_users_language(people, gazetteer):
     with translation.override("zh-hans"):
         summary = run_file(mixed_file("utf-8", 1, "gbk"), "t.csv", people.dispatcher)
     assert "第 3 行" in summary.rejected[0][2] and "编码" in summary.rejected[0][2]
+
+
+@pytest.mark.parametrize(("what", "data", "said"), [
+    ("UTF-16 with its BOM", lambda: "\ufeff".encode("utf-16-le") + _line(HEADERS).encode("utf-16-le"), "UTF-16"),
+    ("UTF-16 without", lambda: (_line(HEADERS) + _line([row("U1")[h] for h in HEADERS])).encode("utf-16-le"), "UTF-16"),
+    ("binary", lambda: random.Random(7).randbytes(1 << 16), "NUL"),
+])
+def test_a_file_that_is_not_utf8_or_gbk_text_is_refused_saying_what_it_is(people, gazetteer, what, data, said):
+    """A walk uploaded a UTF-16 CSV, told its header was not in the file's encoding
+    (GBK/GB18030), and a binary file, read as GBK and finished with 0 rows."""
+    from urbanmgmt.hotline.readers import ImportRefused
+
+    with pytest.raises(ImportRefused, match=said):
+        run_file(data(), "t.csv", people.dispatcher)
+    assert not HotlineTicket.objects.exists()

@@ -102,6 +102,12 @@ def _scan_encoding(stream) -> str:
     stream.seek(0)
     if head.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_shaped(head):
+        raise ImportRefused(_("The file is in UTF-16 (Excel's “Unicode text”), which is not read here: save it as "
+                              "CSV in UTF-8 (“CSV UTF-8”) or GBK."))
+    if b"\0" in head:
+        raise ImportRefused(_("The file is not text (it holds NUL bytes): choose the CSV export of the 12345 platform, "
+                              "or an .xlsx or JSON file."))
     evidence = []
     for raw in stream:
         if not raw.isascii():
@@ -110,6 +116,13 @@ def _scan_encoding(stream) -> str:
                 break
     stream.seek(0)
     return _vote(evidence)
+
+
+def _utf16_shaped(head: bytes) -> bool:
+    """UTF-16 without its BOM: the NUL bytes of its ASCII characters (digits, commas, line
+    ends) all on one side of the byte pairs, where a binary file has them anywhere."""
+    odd, even = head[1::2].count(0), head[0::2].count(0)
+    return odd > 8 * even + 4 or even > 8 * odd + 4
 
 
 def _decode_line(raw: bytes, encoding: str) -> str | None:
