@@ -67,6 +67,9 @@ def test_upload_shows_progress_summary_and_the_refused_rows(browser, live_server
     assert page.text_content("#import-summary [data-key=total]") == "30"
     assert page.text_content("#import-summary [data-key=created]") == "29"
     assert page.text_content("#import-summary [data-key=rejected]") == "1"
+    shown = page.locator("#import-rejects-shown tbody tr")  # the refused row, with why, on the page itself
+    assert shown.count() == 1 and shown.locator("td").nth(0).inner_text() == "8"
+    assert shown.locator("td").nth(1).inner_text() == "B6" and shown.locator("td").nth(2).inner_text()
     with page.expect_download() as download:
         page.click("#import-rejects a")
     refused = open(download.value.path(), encoding="utf-8-sig").read().splitlines()

@@ -58,6 +58,7 @@ def test_an_upload_imports_the_good_rows_and_keeps_the_refused_with_line_and_rea
     assert status["finished"] and status["done"] == status["total"] == len(data) and not status["error"]
     assert (status["summary"]["created"], status["summary"]["rejected"], status["summary"]["answered"]) == (2, 1, 1)
     assert any("GBK" in note for note in status["summary"]["notes"])
+    assert [(r["line"], r["id"]) for r in status["rejects_shown"]] == [("3", "U2")] and status["rejects_shown"][0]["reason"]
     rejects = client.get(f"/hotline/import/{run.pk}/rejects.csv")
     refused = list(csv.reader(io.StringIO(rejects.content.decode("utf-8-sig"))))
     assert refused[1][:2] == ["3", "U2"] and refused[1][2]

@@ -7,7 +7,10 @@ reads) and queues its import (urbanmgmt/jobs); a worker imports it and records t
 refused rows (CSV) are kept with the run, and the file is removed."""
 
 import contextlib
+import csv
 import datetime as dt
+import io
+import itertools
 import logging
 import os
 import re
@@ -118,6 +121,18 @@ def job_of(run: ImportRun) -> Job | None:
     return Job.objects.filter(kind=import_upload.kind, key=f"run{run.pk}").first()
 
 
+REJECTS_SHOWN = 10  # refused rows the run page lists itself; the CSV has them all
+
+
+def first_rejects(rejects: str) -> list[dict]:
+    """The first refused rows of a run's rejects CSV (line, ticket id, reason), as the page lists them."""
+    if not rejects:
+        return []
+    rows = csv.reader(io.StringIO(rejects.lstrip("\ufeff")))
+    next(rows, None)  # its header
+    return [{"line": r[0], "id": r[1], "reason": r[2]} for r in itertools.islice(rows, REJECTS_SHOWN) if len(r) >= 3]
+
+
 def status(run: ImportRun) -> dict:
     """What the run page polls: bytes read of the file, rows seen, the summary at the end;
     while it waits for a worker or for a retry, the line that says so."""
@@ -125,7 +140,8 @@ def status(run: ImportRun) -> dict:
     lost = job is not None and job.state == JobState.FAILED and not run.finished  # its worker died, each time
     answer = {"done": run.done, "total": run.total, "finished": run.finished or lost,
               "error": run.error or (job.error if lost else ""), "summary": run.summary,
-              "has_rejects": bool(run.rejects), "job": job.as_status() if job else None, "waiting": ""}
+              "has_rejects": bool(run.rejects), "rejects_shown": first_rejects(run.rejects),
+              "job": job.as_status() if job else None, "waiting": ""}
     if job and job.state == JobState.QUEUED:
         answer["waiting"] = _("Waiting for a worker to start the import…")
     elif job and job.state == JobState.RETRYING:

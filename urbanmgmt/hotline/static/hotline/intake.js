@@ -51,6 +51,16 @@
         notes.appendChild(li);
       });
       document.getElementById("import-rejects").hidden = !s.has_rejects;
+      // The first refused rows, with why: the CSV below has them all.
+      document.querySelector("#import-rejects-shown tbody").replaceChildren(...(s.rejects_shown || []).map((r) => {
+        const tr = document.createElement("tr");
+        [r.line, r.id || "—", r.reason].forEach((value) => {
+          const td = document.createElement("td");
+          td.textContent = value;
+          tr.appendChild(td);
+        });
+        return tr;
+      }));
       summary.hidden = false;
     };
     poll();
