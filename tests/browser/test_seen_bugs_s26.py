@@ -4,17 +4,21 @@ escalating the first; the patrol table overran its page at 1280 px in English (i
 kept on one line each) and said nothing of a period without patrols. From the 12345 intake:
 the map's pin was a broken image (a 404), forwarding or setting a ticket aside moved on
 without a word, and a suggestion clicked in the review list was saved while the field kept
-showing the former category. Screenshots: var/screenshots/seen_bugs_s26/."""
+showing the former category. From 城管通: "take at least 1 photo" stayed after a photo was
+added, and a report from outside every grid could be sent, then sat refused in the outbox
+with no way to move it. Screenshots: var/screenshots/seen_bugs_s26/."""
 
 import pytest
 
-from tests.browser.conftest import shot, signed_in_page, wait_for
+from tests.browser.conftest import log_in_app, shot, signed_in_page, wait_for
+from tests.browser.test_collector_app import inspector, photo_files  # noqa: F401 - fixtures
 from tests.browser.test_hotline_intake import intake  # noqa: F401 - a fixture
 from tests.browser.test_journey_dispatcher import named  # noqa: F401 - a fixture
 from tests.browser.test_seen_bugs_s14b import right_edge
 from tests.browser.test_seen_bugs_s25 import noticed_case
 from tests.hotline.conftest import bureaus  # noqa: F401 - a fixture
 from tests.hotline.helpers import row
+from urbanmgmt.cases.models import Case
 from urbanmgmt.hotline.importer import import_rows
 from urbanmgmt.hotline.models import HotlineTicket, TicketState
 from urbanmgmt.supervision.models import Level, Notice
@@ -134,3 +138,46 @@ def test_a_suggestion_clicked_in_the_review_list_is_the_category_the_field_shows
     assert line.locator(".result").inner_text() == f"Saved: {shown}."
     assert page.errors == []
     page.context.close()
+
+
+def phone_at(browser, live_server, lon: float, lat: float):
+    context = browser.new_context(geolocation={"longitude": lon, "latitude": lat, "accuracy": 8},
+                                  permissions=["geolocation"], locale="zh-CN", viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in_app(page, live_server, "inspector", "patrol-2026")
+    page.wait_for_selector("#tab-new")
+    page.click("#tab-new")
+    page.fill("#category-search", "暴露垃圾")
+    page.click('[data-code="E0102"]')
+    return context, page
+
+
+def test_the_app_forgets_a_missing_photo_once_one_is_added(browser, live_server, inspector, photo_files):  # noqa: F811
+    from tests.builders import point_in
+
+    point = point_in(0.5, 0.5)
+    context, page = phone_at(browser, live_server, point.x, point.y)
+    page.wait_for_selector("#submit-report:not([disabled])", timeout=10000)
+    page.click("#submit-report")
+    message = page.locator("#report-message")
+    message.wait_for()
+    assert message.inner_text() == "请至少拍摄 1 张照片"
+    page.set_input_files("#photo-input", photo_files[0])
+    page.wait_for_function("() => document.getElementById('photo-count').textContent.startsWith('1/')")
+    assert message.is_hidden()
+    context.close()
+
+
+def test_the_app_refuses_to_send_a_report_from_outside_every_grid(browser, live_server, inspector,  # noqa: F811
+                                                                  photo_files):  # noqa: F811
+    context, page = phone_at(browser, live_server, 119.0, 34.0)  # kilometres from the test city's grids
+    page.set_input_files("#photo-input", photo_files[0])
+    page.wait_for_selector("#locate-result.error", timeout=15000)
+    page.wait_for_selector("#submit-report:not([disabled])", timeout=10000)
+    page.click("#submit-report")
+    message = page.locator("#report-message")
+    message.wait_for()
+    assert "请在地图上把上报位置选在您的网格内" in message.inner_text()
+    shot(page, JOURNEY, "zh-hans", "05-outside-every-grid", full_page=False)
+    assert page.evaluate("window.collector.queueSize()") == 0 and Case.objects.count() == 0
+    context.close()

@@ -480,6 +480,7 @@ const form = {
   category: null,
   hand: null, // {lon, lat} when placed on the map
   saving: false,
+  problem: null, // what validateReport said when send was pressed, while it is shown
 };
 
 /* The photo formats the server takes, by their first bytes (a file's name and type can lie). */
@@ -558,6 +559,7 @@ function renderPhotos() {
     h('img', { src: p.url, alt: fmt(gettext('Photo %(n)s'), { n: i + 1 }) }),
     h('button', { type: 'button', class: 'remove', 'aria-label': fmt(gettext('Remove photo %(n)s'), { n: i + 1 }), onclick: () => removePhoto(i) }, '×'))));
   $('#photo-count').textContent = `${form.photos.length}/${lim.max_photos}`;
+  recheckReport();
 }
 
 /* ------------------------------------------------------------------ location, map, grid */
@@ -784,7 +786,8 @@ async function loadGrids() {
   } catch (e) { /* offline: the cached grids stay */ }
 }
 
-const locating = { seq: 0, timer: null, at: null, done: false, triedAt: 0 };
+// outside: the server's word that the point at `at` is in no grid of the city (the report would be refused).
+const locating = { seq: 0, timer: null, at: null, done: false, triedAt: 0, outside: null };
 
 /** Ask the server which grid the point is in, when the point moved enough to matter. */
 function maybeLocate(force) {
@@ -819,6 +822,7 @@ async function locate(point) {
   const seq = ++locating.seq;
   locating.at = { lon: point.lon, lat: point.lat };
   locating.done = false;
+  locating.outside = null;
   locating.triedAt = Date.now();
   if (!navigator.onLine) {
     showLocate(gettext('Offline: the grid is found when the report is sent'), 'muted');
@@ -838,8 +842,10 @@ async function locate(point) {
     const p = res.data.properties || res.data;
     const where = [p.street_name, p.community_name].filter(Boolean).join(' ');
     showLocate(fmt(gettext('Grid %(code)s'), { code: p.code || '—' }) + (where ? ` · ${where}` : ''));
+    recheckReport();
   } else if (res.status === 400) {
-    showLocate(errorText(res.data, res.status), 'error');
+    locating.outside = errorText(res.data, res.status);
+    showLocate(locating.outside, 'error');
   } else if (res.status !== 401) {
     locating.done = false;
     showLocate(fmt(gettext('The grid cannot be found now (%(status)s): it is found when the report is sent'), { status: res.status }), 'muted');
@@ -1004,14 +1010,29 @@ function validateReport() {
   if (total > lim.max_report_bytes) return fmt(gettext('The photos together are %(size)s, over the limit of %(max)s'), { size: fmtMB(total), max: fmtMB(lim.max_report_bytes) });
   if (!form.category) return gettext('Choose a category');
   if ($('#description').value.length > DESCRIPTION_MAX) return fmt(gettext('The description can have at most %(n)s characters'), { n: DESCRIPTION_MAX });
-  if (!currentPoint()) return gettext('The location is not accurate enough: place the report on the map');
+  const point = currentPoint();
+  if (!point) return gettext('The location is not accurate enough: place the report on the map');
+  if (locating.outside && locating.at && metresBetween(locating.at, point) < RELOCATE_AFTER_M) {
+    const gap = /[。！？]$/.test(locating.outside) ? '' : ' '; // no space after a Chinese full stop
+    return `${locating.outside}${gap}${gettext('Place the report on the map inside your grids.')}`;
+  }
   return '';
+}
+
+/** A problem said when the inspector pressed send goes once it no longer holds (a photo added,
+ *  the point moved into a grid), not when the next send is pressed. */
+function recheckReport() {
+  if (form.problem && validateReport() !== form.problem) {
+    form.problem = null;
+    showMessage($('#report-message'), '');
+  }
 }
 
 async function submitReport(event) {
   event.preventDefault();
   const message = $('#report-message');
   const problem = validateReport();
+  form.problem = problem || null;
   if (problem) {
     showMessage(message, problem);
     return;
@@ -1136,6 +1157,7 @@ function resetReportForm() {
   form.photos = [];
   form.firstPhotoAt = null;
   form.category = null;
+  form.problem = null;
   form.hand = null;
   if (map.marker) { map.marker.remove(); map.marker = null; }
   $('#category-search').value = '';
@@ -1883,6 +1905,7 @@ function bindEvents() {
   });
   $('#description').addEventListener('input', (e) => {
     $('#description-count').textContent = `${e.target.value.length}/${DESCRIPTION_MAX}`;
+    recheckReport();
   });
   $('#report-form').addEventListener('submit', submitReport);
 
