@@ -90,6 +90,9 @@ def test_placing_forwarding_and_setting_aside_say_what_became_of_the_ticket(brow
     page = signed_in_page(browser, live_server, "dispatcher", language, "/hotline/unplaced/")
     missing = missing_files(page)
     page.wait_for_selector("#place-map[data-grids]")
+    heights = page.locator("#unplaced-list tbody tr").first.locator("td").evaluate_all(
+        "cells => cells.slice(0, 3).map(c => c.getBoundingClientRect().height)")
+    assert len(set(heights)) == 1  # the urgency on one line like the number (Ordinary, not Ordinar / y)
     first = page.get_attribute("#place-ticket", "data-external")
     box = page.locator("#place-map").bounding_box()
     page.mouse.click(box["x"] + box["width"] * 0.45, box["y"] + box["height"] * 0.45)
@@ -104,14 +107,14 @@ def test_placing_forwarding_and_setting_aside_say_what_became_of_the_ticket(brow
     page.select_option("#forward-form select[name=bureau]", index=1)
     bureau = page.eval_on_selector("#forward-form select[name=bureau]", "s => s.selectedOptions[0].textContent")
     page.click("#forward-form button[type=submit]")
-    page.wait_for_function("n => document.getElementById('intake-done').textContent.includes(n)", arg=second)
+    page.wait_for_function("n => (document.getElementById('intake-done')?.textContent || '').includes(n)", arg=second)
     assert page.inner_text("#intake-done") == {"zh-hans": f"工单{second}已转办至{bureau}。",
                                                "en": f"Ticket {second} forwarded to {bureau}."}[language]
     shot(page, JOURNEY, language, "04-forwarded-said")
     third = page.get_attribute("#place-ticket", "data-external")
     page.fill("#set-aside-form input[name=reason]", "地址不详，无法联系")
     page.click("#set-aside-form button[type=submit]")
-    page.wait_for_function("n => document.getElementById('intake-done').textContent.includes(n)", arg=third)
+    page.wait_for_function("n => (document.getElementById('intake-done')?.textContent || '').includes(n)", arg=third)
     assert page.is_visible("#place-empty")
     assert page.inner_text("#intake-done") == {"zh-hans": f"工单{third}已搁置。", "en": f"Ticket {third} set aside."}[language]
     assert HotlineTicket.objects.get(external_id=third).state == TicketState.SET_ASIDE
