@@ -51,10 +51,11 @@ def test_an_entry_is_not_offered_for_how_a_question_is_asked(people, bureaus):
     base's size; the entry is still found by what it is about."""
     KnowledgeEntry.objects.create(code="ZSK-101", question="共享单车应停放在哪里？", answer="停放在道路两侧的白色停车框内。",
                                   valid_from=timezone.localdate())
-    KnowledgeEntry.objects.create(code="ZSK-102", question="大件垃圾怎么预约清运？", answer="拨打环卫热线预约。",
+    KnowledgeEntry.objects.create(code="ZSK-102", question="装修垃圾怎么处理？", answer="拨打环卫热线预约清运。",
                                   valid_from=timezone.localdate())
     assert matches(consultation("Q1", "附近哪里有公厕？", people.dispatcher)) == []
     assert matches(consultation("Q4", "停车场在哪里", people.dispatcher)) == []
+    assert matches(consultation("Q5", "盲道上停了车，请尽快处理", people.dispatcher)) == []  # 处理 alone
     assert matches(consultation("Q2", "请问装修垃圾可以怎么处理", people.dispatcher))[0].entry.code == "ZSK-102"
     found = matches(consultation("Q3", "共享单车可以停在哪里", people.dispatcher))
     assert [m.entry.code for m in found] == ["ZSK-101"] and "哪里" not in found[0].words

@@ -25,11 +25,12 @@ from urbanmgmt.hotline.reloading import Reloading
 
 ANSWER_WEIGHT = 0.3  # a pair found only in the entry's answer
 MIN_SHARED = 1  # telling pairs in common with the question or tags, at least (停水 is enough; 怎么 is not)
-# How a question is asked, not what about: their pairs count in the score, but are neither shown
-# nor enough to offer an entry, however few entries use them (a base of seven offered 共享单车应停放在
-# 哪里 to 附近哪里有公厕 on 哪里 alone).
+# How a question is asked and what is asked of the city, not what about: their pairs count in
+# the score, but are neither shown nor enough to offer an entry, however few entries use them (a
+# base of seven offered 共享单车应停放在哪里 to 附近哪里有公厕 on 哪里 alone, and an entry on
+# renovation waste to a car on the blind lane on 处理).
 QUESTION_WORDS = ("怎么", "怎样", "在哪里", "哪儿", "如何", "什么", "请问", "是否", "多少", "可以", "能否", "应该", "需要",
-                  "为何", "咨询")
+                  "为何", "咨询", "处理", "解决", "反映", "投诉", "举报")
 
 
 @dataclass
