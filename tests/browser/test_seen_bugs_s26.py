@@ -184,3 +184,20 @@ def test_the_app_refuses_to_send_a_report_from_outside_every_grid(browser, live_
     shot(page, JOURNEY, "zh-hans", "05-outside-every-grid", full_page=False)
     assert page.evaluate("window.collector.queueSize()") == 0 and Case.objects.count() == 0
     context.close()
+
+
+def test_the_placement_map_opened_from_outside_the_grids_shows_them(browser, live_server, inspector):  # noqa: F811
+    """Opened away from every grid, the map was an empty grey square at the phone's fix (no
+    tiles, no grid in view): it now shows the inspector's grids, where the report is to be placed."""
+    context, page = phone_at(browser, live_server, 119.0, 34.0)
+    page.click("#toggle-map")
+    page.wait_for_selector("#place-map .grid-label", state="attached")
+    page.wait_for_timeout(500)  # fitBounds' animation
+    box = page.locator("#place-map").bounding_box()
+    inside = page.locator("#place-map path.leaflet-interactive, #place-map path").evaluate_all(
+        """(paths, box) => paths.filter(p => { const r = p.getBoundingClientRect();
+             return r.width > 0 && r.right > box.x && r.left < box.x + box.width
+                 && r.bottom > box.y && r.top < box.y + box.height; }).length""", box)
+    assert inside > 0  # grid outlines in view
+    shot(page, JOURNEY, "zh-hans", "06-map-from-outside", full_page=False)
+    context.close()

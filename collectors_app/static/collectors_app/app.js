@@ -692,8 +692,8 @@ function ensureMap() {
     L.tileLayer(node.dataset.tiles, { attribution: node.dataset.attribution || '', maxZoom: 19 }).addTo(map.instance);
   }
   const fix = geo.fix;
-  map.instance.setView(fix ? [fix.lat, fix.lon] : DEFAULT_CENTER, fix ? 17 : 13);
-  map.centred = Boolean(fix);
+  map.instance.setView(DEFAULT_CENTER, 13);
+  if (fix) centreOn([fix.lat, fix.lon]);
   map.instance.on('click', (e) => placeByHand(e.latlng));
   // Grid names only where a grid is big enough on screen to hold them.
   const labelsFit = () => node.classList.toggle('labels-hidden', map.instance.getZoom() < 16);
@@ -719,16 +719,28 @@ function drawGrids() {
     },
   }).addTo(map.instance);
   const bounds = map.gridsLayer.getBounds();
-  if (!map.centred && !form.hand && bounds.isValid()) map.instance.fitBounds(bounds, { padding: [8, 8] });
+  if (form.hand || !bounds.isValid()) return;
+  if (!map.centred) map.instance.fitBounds(bounds, { padding: [8, 8] });
+  else if (geo.fix) centreOn([geo.fix.lat, geo.fix.lon]); // centred before the grids came: see they are in view
+}
+
+/** The map on the phone's fix: close in (the problem is usually within sight) where the fix is
+ *  among the inspector's grids; from outside them, on the grids, where the report is to be
+ *  placed, rather than an empty square of no grid and no tiles around the fix. */
+function centreOn(latlng) {
+  map.centred = true;
+  const bounds = map.gridsLayer && map.gridsLayer.getBounds();
+  if (bounds && bounds.isValid() && !bounds.pad(0.1).contains(latlng)) {
+    map.instance.fitBounds(bounds, { padding: [16, 16] });
+  } else {
+    map.instance.setView(latlng, 17);
+  }
 }
 
 function updateFixOnMap() {
   if (!map.instance || !geo.fix) return;
   const latlng = [geo.fix.lat, geo.fix.lon];
-  if (!map.centred && !form.hand) {
-    map.instance.setView(latlng, 17); // the first fix: the problem is usually within sight
-    map.centred = true;
-  }
+  if (!map.centred && !form.hand) centreOn(latlng); // the first fix
   if (!map.fixCircle) {
     map.fixCircle = L.circle(latlng, {
       radius: geo.fix.accuracy, interactive: false, color: '#2563eb', weight: 1, fillOpacity: 0.1,
