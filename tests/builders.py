@@ -97,6 +97,11 @@ def client_for(user, language: str | None = None):
 
 
 def report_case(actor, category, col=0.5, row=0.5, **kwargs):
+    from urbanmgmt.catalog.models import Category
+
+    # A case given for the category was taken for its id: a category of that number, or, once
+    # the cases outnumbered the categories, a foreign key refused at commit on PostGIS only.
+    assert category is None or isinstance(category, Category), f"a category, not {category!r}"
     kwargs.setdefault("channel", "inspector")
     case, _ = services.report(actor, point=point_in(col, row), category=category, **kwargs)
     return case

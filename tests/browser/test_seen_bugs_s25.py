@@ -21,7 +21,7 @@ JOURNEY = "seen_bugs_s25"
 
 
 def noticed_case(people, category, level=Level.SUPERVISE):
-    case = dispatched(people, report_case(people.inspector, category, 0.5, 0.5, description="垃圾堆放"))
+    case = dispatched(people, category, description="垃圾堆放")
     notice = supervision.raise_notice(people.dispatcher, Target(Subject.CASE, case_id=case.pk), level=level,
                                       request="请说明情况")
     return case, notice
@@ -181,7 +181,7 @@ def test_the_history_shows_what_the_department_replied(browser, live_server, nam
     in the 部门回复 field, the last one, which a rework replaces."""
     from urbanmgmt.cases import services
 
-    case = dispatched(named, report_case(named.inspector, category, 0.5, 0.5, description="垃圾堆放"))
+    case = dispatched(named, category, description="垃圾堆放")
     case = services.sign(named.handler, case, version=case.version)
     case = services.handle(named.handler, case, version=case.version, reply="已清运完毕，现场已冲洗")
     assert case.events.get(action="handle").payload["reply"] == "已清运完毕，现场已冲洗"
