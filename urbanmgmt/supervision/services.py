@@ -84,11 +84,15 @@ def check_target(target: Target) -> Target:
     return target
 
 
-def build(target: Target, level: str, at: dt.datetime, *, actor=None, request: str = "", rule=None) -> tuple:
-    """The unsaved notice and its raise event (the single and the bulk path both use it)."""
+def check_level(level: str) -> str:
     if level not in Level.values:
         raise InvalidInput(_("Unknown level “%(value)s”."), value=level)
-    due = answer_due(level, at)
+    return level
+
+
+def build(target: Target, level: str, at: dt.datetime, *, actor=None, request: str = "", rule=None) -> tuple:
+    """The unsaved notice and its raise event (the single and the bulk path both use it)."""
+    due = answer_due(check_level(level), at)
     notice = Notice(subject=target.subject, case_id=target.case_id, department_id=target.department_id,
                     category_id=target.category_id, area_id=target.area_id, grid_id=target.grid_id, level=level,
                     request=request, raised_at=at, raised_by=actor, rule=rule, subject_key=target.subject_key,
@@ -108,8 +112,7 @@ def raise_notice(actor, target: Target, *, level: str, request: str) -> Notice:
         raise NotAllowed(_("Only the command centre raises supervision notices."))
     if not request.strip():
         raise InvalidInput(_("Say what the department must do and answer."))
-    if level not in Level.values:
-        raise InvalidInput(_("Unknown level “%(value)s”."), value=level)
+    check_level(level)
     target = check_target(target)
     if target.subject == Subject.CASE:
         live = (Notice.objects.filter(subject=Subject.CASE, case_id=target.case_id)
