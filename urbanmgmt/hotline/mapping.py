@@ -14,6 +14,7 @@ import json
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from urbanmgmt.errors import InvalidInput
@@ -95,6 +96,11 @@ class Mapping:
         self.time_format = data.get("time_format", "")
         self.encoding = data.get("encoding", "utf-8-sig")
         self.source = data.get("source", "")
+
+    def source_of(self, named: str | None = None) -> str:
+        """The source system of an import: the one named for it (form, --source), else this
+        mapping's, else the city's platform (HOTLINE_DEFAULT_SOURCE), never the file's name."""
+        return ((named or "").strip() or self.source or settings.HOTLINE_DEFAULT_SOURCE).strip()
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """field → the header of this file that holds it."""

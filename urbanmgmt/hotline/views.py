@@ -91,8 +91,7 @@ def _receive(request, handler):
     except DomainError as exc:
         return _upload_page(request, str(exc), status=400)
     name = Path(upload.name).name[:200]
-    source = (request.POST.get("source") or "").strip() or mapping.source or settings.HOTLINE_DEFAULT_SOURCE
-    source = source.strip()[:40]
+    source = mapping.source_of(request.POST.get("source"))[:40]
     run = ImportRun.objects.create(source=source, filename=name, started_by=request.user, total=upload.size,
                                    file_format=uploads.format_of(name), mapping=mapping.data)
     try:

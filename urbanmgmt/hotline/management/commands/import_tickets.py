@@ -2,7 +2,6 @@ import sys
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
@@ -31,7 +30,7 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None:
                 raise CommandError(f"no account {options['user']}: name an intake account with --user")
-            source = options["source"] or mapping.source or settings.HOTLINE_DEFAULT_SOURCE
+            source = mapping.source_of(options["source"])
             notes, started, terminal = [], time.monotonic(), sys.stderr.isatty()
             size = path.stat().st_size
 
