@@ -374,6 +374,7 @@
       const optional = spec.endsWith('?');
       const field = spec.replace('?', '');
       let control;
+      let hint = null;
       if (field === 'reason' || field === 'reply') {
         control = el('textarea', { name: field, rows: 3, required: !optional, maxlength: field === 'reply' ? 4000 : 2000 });
       } else if (field === 'department') {
@@ -390,10 +391,9 @@
       } else if (field === 'photos') {
         const needed = Boolean(c.reply_needs_photo);
         control = el('input', { name: field, type: 'file', accept: 'image/*', multiple: true, required: needed });
-        if (needed) return el('label', {}, el('span', {}, fieldLabel(field, fields)), control,
-          el('small', { class: 'muted' }, gettext('At least one, taken after the work.')));
+        if (needed) hint = el('small', { class: 'muted' }, gettext('At least one, taken after the work.'));
       }
-      return el('label', {}, el('span', {}, fieldLabel(field, fields)), control);
+      return el('label', {}, el('span', {}, fieldLabel(field, fields)), control, hint);
     });
     const status = el('p', { class: 'form-status', role: 'status', 'aria-live': 'polite' });
     const form = el('form', { class: 'step', dataset: { action: name } },
